@@ -1,0 +1,93 @@
+# gt - plain GNU Makefile.
+#
+#   make                    build programs into build/bin
+#   make SANITIZE=address,undefined   build into build-san/ with sanitizers
+#   make check              every suite (also under ASan+UBSan); last line "N passed, N failed"
+#   make fuzz               libFuzzer binaries (clang) into build-fuzz/
+#   make install PREFIX=/usr/local
+#
+# Every lib/*.c goes into libgt.a; every bin/gt-*.c is a program;
+# every tests/unit/test-*.c a TAP unit test; every tests/fuzz/fuzz-*.c
+# a fuzz target whose corpus is tests/fuzz/corpus/<name>/.
+
+CC ?= cc
+PREFIX ?= /usr/local
+SANITIZE ?=
+PKGS := libzstd jansson libxxhash
+
+ifeq ($(SANITIZE),)
+O ?= build
+OPT ?= -O2 -g
+else
+O ?= build-san
+OPT ?= -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recover=all
+endif
+
+WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
+	-Wno-unused-parameter -Wmissing-prototypes
+CPPFLAGS += -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
+CFLAGS += $(OPT) $(WARN) -pthread
+LDFLAGS += $(if $(SANITIZE),-fsanitize=$(SANITIZE))
+LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+
+LIB_SRC := $(sort $(wildcard lib/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+PROGS := $(patsubst bin/%.c,$(O)/bin/%,$(sort $(wildcard bin/gt-*.c)))
+UNIT := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(sort $(wildcard tests/unit/test-*.c)))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(O)/tests/fuzz/%,$(FUZZ_SRC))
+TOOLS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(sort $(wildcard tests/tools/*.c)))
+
+all: $(PROGS) $(UNIT) $(FUZZ_REPLAY) $(TOOLS)
+
+$(O)/%.o: %.c $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/libgt.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/bin/%: $(O)/bin/%.o $(O)/libgt.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libgt.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/tools/%: $(O)/tests/tools/%.o $(O)/libgt.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Corpus replay: the fuzz target linked with a plain main that feeds it
+# every file of its corpus, so `make check` runs the corpus without clang.
+$(O)/tests/fuzz/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/replay.o $(O)/libgt.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+FUZZ_O := build-fuzz
+fuzz:
+	$(MAKE) O=$(FUZZ_O) CC=clang OPT="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" \
+		LDFLAGS="-fsanitize=fuzzer,address,undefined" $(FUZZ_O)/libgt.a
+	@mkdir -p $(FUZZ_O)/fuzz
+	for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+		clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $(FUZZ_O)/fuzz/$$n $$f \
+		$(FUZZ_O)/libgt.a $(LDLIBS) || exit 1; done
+
+check: all
+	$(MAKE) SANITIZE=address,undefined all
+	sh tests/check.sh $(O) build-san
+
+sqlness: all
+	sh tests/sqlness.sh $(O)
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/man5/*.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 man/man7/*.7 $(DESTDIR)$(PREFIX)/share/man/man7/
+
+clean:
+	rm -rf build build-san build-fuzz
+
+.PHONY: all check fuzz install clean sqlness
+.SECONDARY:

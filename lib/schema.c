@@ -1,0 +1,263 @@
+/* schema.c - table schemas and their JSON form. */
+#include "schema.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gt_schema_release(struct gt_schema *s)
+{
+	for (uint32_t i = 0; i < s->ncols; i++) {
+		free(s->cols[i].name);
+		free(s->cols[i].dflt);
+	}
+	free(s->cols);
+	memset(s, 0, sizeof(*s));
+}
+
+int gt_schema_copy(struct gt_schema *dst, const struct gt_schema *src)
+{
+	*dst = *src;
+	dst->cols = gt_calloc(src->ncols, sizeof(*dst->cols));
+	if (!dst->cols)
+		goto nomem;
+	for (uint32_t i = 0; i < src->ncols; i++) {
+		dst->cols[i] = src->cols[i];
+		dst->cols[i].name = gt_strdup(src->cols[i].name);
+		dst->cols[i].dflt = src->cols[i].dflt ? gt_strdup(src->cols[i].dflt) : NULL;
+		if (!dst->cols[i].name || (src->cols[i].dflt && !dst->cols[i].dflt)) {
+			dst->ncols = i + 1;
+			gt_schema_release(dst);
+			goto nomem;
+		}
+	}
+	return 0;
+nomem:
+	memset(dst, 0, sizeof(*dst));
+	return GT_ENOMEM;
+}
+
+int gt_schema_find(const struct gt_schema *s, const char *name)
+{
+	for (uint32_t i = 0; i < s->ncols; i++)
+		if (!strcmp(s->cols[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int gt_schema_find_id(const struct gt_schema *s, uint32_t id)
+{
+	for (uint32_t i = 0; i < s->ncols; i++)
+		if (s->cols[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+int gt_schema_time_index(const struct gt_schema *s)
+{
+	for (uint32_t i = 0; i < s->ncols; i++)
+		if (s->cols[i].sem == GT_TIME)
+			return (int)i;
+	return -1;
+}
+
+uint32_t gt_schema_ntags(const struct gt_schema *s)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s->ncols; i++)
+		n += s->cols[i].sem == GT_TAG;
+	return n;
+}
+
+int gt_schema_add(struct gt_schema *s, const char *name, enum gt_type type,
+		  enum gt_sem sem, enum gt_unit unit, struct gt_err *err)
+{
+	struct gt_coldef *cols;
+	size_t nlen = strlen(name);
+
+	if (!nlen || nlen > GT_NAME_MAX)
+		return gt_errf(err, GT_EINVAL, "column name '%.64s' must have 1 to %d bytes", name, GT_NAME_MAX);
+	if (gt_schema_find(s, name) >= 0)
+		return gt_errf(err, GT_EEXIST, "column '%s' exists already", name);
+	if (s->ncols >= GT_MAX_COLUMNS)
+		return gt_errf(err, GT_ETOOBIG, "a table has at most %d columns", GT_MAX_COLUMNS);
+	if (sem == GT_TIME && gt_schema_time_index(s) >= 0)
+		return gt_errf(err, GT_EINVAL, "a table has one time index");
+	if (sem == GT_TAG && type != GT_STRING)
+		return gt_errf(err, GT_EINVAL, "tag column '%s' must be a string", name);
+	cols = gt_reallocarray(s->cols, s->ncols + 1, sizeof(*cols));
+	if (!cols)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	s->cols = cols;
+	memset(&cols[s->ncols], 0, sizeof(cols[0]));
+	cols[s->ncols].name = gt_strdup(name);
+	if (!cols[s->ncols].name)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	cols[s->ncols].id = s->next_col_id++;
+	cols[s->ncols].type = (uint8_t)type;
+	cols[s->ncols].sem = (uint8_t)sem;
+	cols[s->ncols].unit = (uint8_t)unit;
+	cols[s->ncols].nullable = sem != GT_TIME;
+	s->version++;
+	return (int)s->ncols++;
+}
+
+int gt_schema_drop(struct gt_schema *s, const char *name, struct gt_err *err)
+{
+	int i = gt_schema_find(s, name);
+	if (i < 0)
+		return gt_errf(err, GT_ENOTFOUND, "column '%s' does not exist", name);
+	if (s->cols[i].sem != GT_FIELD)
+		return gt_errf(err, GT_EINVAL, "cannot drop column '%s': it is part of the primary key or the time index", name);
+	free(s->cols[i].name);
+	free(s->cols[i].dflt);
+	memmove(&s->cols[i], &s->cols[i + 1], (s->ncols - (uint32_t)i - 1) * sizeof(s->cols[0]));
+	s->ncols--;
+	s->version++;
+	return 0;
+}
+
+static const char *const type_names[] = {
+	[GT_STRING] = "string", [GT_F64] = "f64", [GT_I64] = "i64",
+	[GT_U64] = "u64", [GT_BOOL] = "bool", [GT_TS] = "timestamp",
+};
+static const char *const sem_names[] = {
+	[GT_TAG] = "tag", [GT_FIELD] = "field", [GT_TIME] = "time",
+};
+
+const char *gt_unit_name(enum gt_unit u)
+{
+	switch (u) {
+	case GT_UNIT_S: return "s";
+	case GT_UNIT_MS: return "ms";
+	case GT_UNIT_US: return "us";
+	default: return "ns";
+	}
+}
+
+static int unit_from_name(const char *s)
+{
+	if (!strcmp(s, "s")) return GT_UNIT_S;
+	if (!strcmp(s, "ms")) return GT_UNIT_MS;
+	if (!strcmp(s, "us")) return GT_UNIT_US;
+	if (!strcmp(s, "ns")) return GT_UNIT_NS;
+	return -1;
+}
+
+const char *gt_type_name(enum gt_type t, enum gt_unit unit)
+{
+	switch (t) {
+	case GT_STRING: return "String";
+	case GT_F64: return "Float64";
+	case GT_I64: return "Int64";
+	case GT_U64: return "UInt64";
+	case GT_BOOL: return "Boolean";
+	case GT_TS:
+		switch (unit) {
+		case GT_UNIT_S: return "TimestampSecond";
+		case GT_UNIT_MS: return "TimestampMillisecond";
+		case GT_UNIT_US: return "TimestampMicrosecond";
+		default: return "TimestampNanosecond";
+		}
+	}
+	return "Unknown";
+}
+
+int64_t gt_unit_convert(int64_t v, enum gt_unit from, enum gt_unit to)
+{
+	static const int64_t p10[] = {1, 10, 100, 1000, 10000, 100000, 1000000,
+				      10000000, 100000000, 1000000000};
+	if (from == to)
+		return v;
+	if (to > from)
+		return v * p10[to - from];
+	return v / p10[from - to];
+}
+
+json_t *gt_schema_to_json(const struct gt_schema *s)
+{
+	json_t *cols = json_array();
+	for (uint32_t i = 0; i < s->ncols; i++) {
+		const struct gt_coldef *c = &s->cols[i];
+		json_array_append_new(cols, json_pack("{s:s,s:I,s:s,s:s,s:s,s:b,s:s?}",
+			"name", c->name, "id", (json_int_t)c->id, "type", type_names[c->type],
+			"sem", sem_names[c->sem], "unit", gt_unit_name(c->unit),
+			"nullable", c->nullable, "default", c->dflt));
+	}
+	return json_pack("{s:I,s:I,s:o,s:{s:I,s:b,s:s}}",
+		"version", (json_int_t)s->version, "next_col_id", (json_int_t)s->next_col_id,
+		"columns", cols, "options", "ttl_ms", (json_int_t)s->opts.ttl_ms,
+		"append_mode", s->opts.append_mode,
+		"merge_mode", s->opts.merge_mode == GT_MERGE_LAST_NON_NULL ? "last_non_null" : "last_row");
+}
+
+static int lookup(const char *const *names, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return (int)i;
+	return -1;
+}
+
+int gt_schema_from_json(struct gt_schema *s, const json_t *j, struct gt_err *err)
+{
+	json_t *cols = NULL, *opts = NULL;
+	json_int_t version, next;
+	json_error_t je;
+
+	memset(s, 0, sizeof(*s));
+	if (json_unpack_ex((json_t *)j, &je, 0, "{s:I,s:I,s:o,s?o}", "version", &version,
+			   "next_col_id", &next, "columns", &cols, "options", &opts))
+		return gt_errf(err, GT_ECORRUPT, "schema: %s", je.text);
+	if (!json_is_array(cols) || json_array_size(cols) > GT_MAX_COLUMNS ||
+	    version < 0 || version > UINT32_MAX || next < 0 || next > UINT32_MAX)
+		return gt_errf(err, GT_ECORRUPT, "schema: bad columns");
+	s->version = (uint32_t)version;
+	s->next_col_id = (uint32_t)next;
+	s->cols = gt_calloc(json_array_size(cols), sizeof(*s->cols));
+	if (!s->cols)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	for (size_t i = 0; i < json_array_size(cols); i++) {
+		const char *name, *type, *sem, *unit, *dflt = NULL;
+		json_int_t id;
+		int nullable = 1, t, m, u;
+		struct gt_coldef *c = &s->cols[i];
+
+		if (json_unpack_ex(json_array_get(cols, i), &je, 0, "{s:s,s:I,s:s,s:s,s:s,s?b,s?s}",
+				   "name", &name, "id", &id, "type", &type, "sem", &sem,
+				   "unit", &unit, "nullable", &nullable, "default", &dflt) ||
+		    (t = lookup(type_names, GT_ARRAY_LEN(type_names), type)) < 0 ||
+		    (m = lookup(sem_names, GT_ARRAY_LEN(sem_names), sem)) < 0 ||
+		    (u = unit_from_name(unit)) < 0 || id < 0 || id >= next ||
+		    strlen(name) == 0 || strlen(name) > GT_NAME_MAX) {
+			gt_schema_release(s);
+			return gt_errf(err, GT_ECORRUPT, "schema: bad column %zu", i);
+		}
+		c->name = gt_strdup(name);
+		c->dflt = dflt ? gt_strdup(dflt) : NULL;
+		s->ncols++;
+		if (!c->name || (dflt && !c->dflt)) {
+			gt_schema_release(s);
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		}
+		c->id = (uint32_t)id;
+		c->type = (uint8_t)t;
+		c->sem = (uint8_t)m;
+		c->unit = (uint8_t)u;
+		c->nullable = (uint8_t)nullable;
+	}
+	if (opts) {
+		json_int_t ttl = 0;
+		int append = 0;
+		const char *merge = "last_row";
+		if (json_unpack_ex(opts, &je, 0, "{s?I,s?b,s?s}", "ttl_ms", &ttl,
+				   "append_mode", &append, "merge_mode", &merge)) {
+			gt_schema_release(s);
+			return gt_errf(err, GT_ECORRUPT, "schema options: %s", je.text);
+		}
+		s->opts.ttl_ms = ttl;
+		s->opts.append_mode = append;
+		s->opts.merge_mode = !strcmp(merge, "last_non_null") ? GT_MERGE_LAST_NON_NULL : GT_MERGE_LAST_ROW;
+	}
+	return 0;
+}

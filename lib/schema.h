@@ -1,0 +1,103 @@
+/*
+ * schema.h - the data model of DESIGN.md section 2: column types, the
+ * semantic of each column (tag, time index, field) and a table's schema.
+ *
+ * Column ids are stable for the life of a table: ADD COLUMN takes
+ * next_col_id, DROP COLUMN removes the definition but never reuses its
+ * id, so an old SST's columns are matched to the current schema by id.
+ * Tag columns form the primary key in the order they appear in cols[].
+ * New tag columns are only ever appended to the key (see key.h for why
+ * that keeps old series keys valid).
+ *
+ * A schema owns its names; gt_schema_release() frees them.
+ */
+#ifndef GT_SCHEMA_H
+#define GT_SCHEMA_H
+
+#include <stdbool.h>
+#include "gt.h"
+
+enum gt_type {
+	GT_STRING = 1,
+	GT_F64 = 2,
+	GT_I64 = 3,
+	GT_U64 = 4,
+	GT_BOOL = 5,
+	GT_TS = 6,       /* int64 in the column's unit */
+};
+
+enum gt_sem {
+	GT_TAG = 1,      /* string, part of the primary key */
+	GT_FIELD = 2,
+	GT_TIME = 3,     /* the time index: one per table, not null */
+};
+
+/* Time units as powers of ten below a second. */
+enum gt_unit {
+	GT_UNIT_S = 0,
+	GT_UNIT_MS = 3,
+	GT_UNIT_US = 6,
+	GT_UNIT_NS = 9,
+};
+
+/* How rows with the same (series, timestamp) combine. */
+enum gt_merge {
+	GT_MERGE_LAST_ROW = 0,       /* the latest row wins whole (SQL tables) */
+	GT_MERGE_LAST_NON_NULL = 1,  /* per field, the latest non-null value (line protocol tables) */
+};
+
+#define GT_NAME_MAX 255       /* longest database, table or column name */
+#define GT_MAX_COLUMNS 4096
+
+struct gt_coldef {
+	char *name;
+	uint32_t id;
+	uint8_t type;       /* enum gt_type */
+	uint8_t sem;        /* enum gt_sem */
+	uint8_t unit;       /* enum gt_unit, GT_TS only */
+	uint8_t nullable;
+	char *dflt;         /* DEFAULT expression as SQL text, or NULL */
+};
+
+struct gt_table_opts {
+	int64_t ttl_ms;     /* 0 = keep forever */
+	bool append_mode;   /* no dedup by row key */
+	uint8_t merge_mode; /* enum gt_merge */
+};
+
+struct gt_schema {
+	uint32_t version;     /* bumped by every change */
+	uint32_t next_col_id;
+	uint32_t ncols;
+	struct gt_coldef *cols;
+	struct gt_table_opts opts;
+};
+
+void gt_schema_release(struct gt_schema *s);
+int gt_schema_copy(struct gt_schema *dst, const struct gt_schema *src);
+/* Index of the column with this name or id, or -1. */
+int gt_schema_find(const struct gt_schema *s, const char *name);
+int gt_schema_find_id(const struct gt_schema *s, uint32_t id);
+/* Index of the time index column, or -1. */
+int gt_schema_time_index(const struct gt_schema *s);
+uint32_t gt_schema_ntags(const struct gt_schema *s);
+/* Append a column (takes a copy of name); assigns the next id.  Returns its index. */
+int gt_schema_add(struct gt_schema *s, const char *name, enum gt_type type,
+		  enum gt_sem sem, enum gt_unit unit, struct gt_err *err);
+int gt_schema_drop(struct gt_schema *s, const char *name, struct gt_err *err);
+
+/* Names as GreptimeDB prints them: "String", "Float64", "TimestampNanosecond" ... */
+const char *gt_type_name(enum gt_type t, enum gt_unit unit);
+const char *gt_unit_name(enum gt_unit u);  /* "s", "ms", "us", "ns" */
+/* Multiply to convert a count of `from` units to `to` units (may lose precision downward). */
+int64_t gt_unit_convert(int64_t v, enum gt_unit from, enum gt_unit to);
+
+/* JSON form (jansson), used by the manifest and the catalog:
+ * {"version":1,"next_col_id":4,"columns":[{"name":..,"id":..,"type":"f64","sem":"field",
+ *   "unit":"ns","nullable":true,"default":null}],"options":{"ttl_ms":0,"append_mode":false,
+ *   "merge_mode":"last_row"}} */
+struct json_t;
+struct json_t *gt_schema_to_json(const struct gt_schema *s);
+int gt_schema_from_json(struct gt_schema *s, const struct json_t *j, struct gt_err *err);
+
+#endif

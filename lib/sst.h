@@ -1,0 +1,123 @@
+/*
+ * sst.h - SST files (format v1, man/man5/gt-sst.5): immutable, columnar,
+ * sorted by (series key, timestamp asc, sequence desc).
+ *
+ * What a file holds: the schema of the columns it stores (time index,
+ * fields; tag columns are listed so that keys can be decoded), a sorted
+ * table of series keys (key.h encoding, opaque here), and data blocks.
+ * A block holds up to block_rows consecutive rows (it may span several
+ * series) with, per row: series ordinal (index into the key table),
+ * timestamp, sequence, op, and every field column.  Columns in a block
+ * are encoded for time series (delta-of-delta timestamps, decimal-scaled
+ * integer deltas split into byte planes for floats that are short
+ * decimals, raw bits otherwise, run lengths for series ordinals and ops)
+ * and compressed with zstd.  The index lists per block: first and last
+ * series ordinal, min and max timestamp, row count, offset, length,
+ * crc32c, and per field column min/max (numbers) and null count.  The
+ * footer carries magic, version, the index position and checksums.
+ *
+ * Writer calling sequence:
+ *   gt_sst_writer_new(&w, tmp_path, schema, opts)
+ *   gt_sst_writer_add(w, key, rows, from, n)   -- series in ascending
+ *        key order (memcmp), the rows of one series in (ts asc, seq desc)
+ *        order; may be called several times for the same series as long
+ *        as the order holds
+ *   gt_sst_writer_finish(w, &meta)             -- index, footer, fsync, close
+ *   gt_sst_writer_free(w)                      -- unlinks the file unless finished
+ *
+ * The rows batch given to add carries the time column and field columns
+ * identified by schema column id (a field column of the schema that the
+ * batch lacks is stored as all-null; batch columns the schema lacks are
+ * ignored), batch->seq (required) and batch->op (NULL = all puts).
+ *
+ * Reader: gt_sst_open() reads and checks footer and index (pread, no
+ * mmap, so that a file truncated under it gives an error, not SIGBUS).
+ * gt_sst_read_block() decodes one block, checking its crc and every
+ * length against the index.  A reader is safe for concurrent
+ * read_block calls from several threads.
+ */
+#ifndef GT_SST_H
+#define GT_SST_H
+
+#include "batch.h"
+#include "schema.h"
+
+#define GT_SST_SUFFIX ".sst"
+#define GT_SST_DEFAULT_BLOCK_ROWS 8192
+
+struct gt_sst_writer_opts {
+	uint32_t block_rows;   /* 0 = GT_SST_DEFAULT_BLOCK_ROWS */
+	int zstd_level;        /* 0 = 3 */
+};
+
+struct gt_sst_meta {
+	struct gt_schema schema;   /* owned by the reader / writer */
+	uint64_t rows;
+	uint32_t nseries;
+	uint32_t nblocks;
+	int64_t min_ts, max_ts;    /* in the time index's unit */
+	uint64_t min_seq, max_seq;
+	uint64_t file_bytes;
+};
+
+struct gt_sst_colstat {
+	uint32_t col_id;
+	uint32_t nulls;
+	uint8_t has_minmax;        /* numbers and timestamps only */
+	union { double f64; int64_t i64; uint64_t u64; } min, max;
+};
+
+struct gt_sst_block_info {
+	uint32_t sid_first, sid_last;  /* series ordinals, inclusive */
+	int64_t min_ts, max_ts;
+	uint32_t rows;
+	uint64_t offset;
+	uint32_t length;
+	uint32_t crc;
+	uint32_t ncolstats;
+	struct gt_sst_colstat *colstats; /* one per field column, in schema order */
+};
+
+/* Per-column storage figures for `gt-sst stat`. */
+struct gt_sst_colinfo {
+	uint32_t col_id;
+	const char *encoding;      /* e.g. "delta-of-delta", "decimal-planes", "raw-f64", "dict" */
+	uint64_t bytes;            /* compressed bytes over all blocks */
+};
+
+struct gt_sst_writer;
+struct gt_sst;
+
+int gt_sst_writer_new(struct gt_sst_writer **out, const char *path, const struct gt_schema *schema,
+		      const struct gt_sst_writer_opts *opts, struct gt_err *err);
+int gt_sst_writer_add(struct gt_sst_writer *w, const void *key, size_t keylen,
+		      const struct gt_batch *rows, uint32_t from, uint32_t n, struct gt_err *err);
+/* meta may be NULL; if given, it is filled (schema copied: caller releases). */
+int gt_sst_writer_finish(struct gt_sst_writer *w, struct gt_sst_meta *meta, struct gt_err *err);
+void gt_sst_writer_free(struct gt_sst_writer *w);
+
+int gt_sst_open(struct gt_sst **out, const char *path, struct gt_err *err);
+void gt_sst_close(struct gt_sst *s);
+const struct gt_sst_meta *gt_sst_meta(const struct gt_sst *s);
+const void *gt_sst_key(const struct gt_sst *s, uint32_t sid, size_t *len);
+const struct gt_sst_block_info *gt_sst_block(const struct gt_sst *s, uint32_t i);
+/* First series ordinal whose key is >= key (binary search), or nseries. */
+uint32_t gt_sst_seek_key(const struct gt_sst *s, const void *key, size_t keylen);
+/* Per-column encodings and sizes; returns the count, *out owned by s. */
+uint32_t gt_sst_colinfo(const struct gt_sst *s, const struct gt_sst_colinfo **out);
+
+/*
+ * Decode block i into out (gt_batch_release'd or fresh; it is reset).
+ * col_ids/ncols select the field columns wanted (NULL = all); the time
+ * column always comes first (out->cols[0]), then the wanted fields in
+ * the order asked.  out->seq, out->op and out->sid (file series
+ * ordinals) are always filled.
+ */
+int gt_sst_read_block(struct gt_sst *s, uint32_t i, const uint32_t *col_ids, uint32_t ncols,
+		      struct gt_batch *out, struct gt_err *err);
+
+/* Check every checksum and every block of a file.  0 = clean, GT_ECORRUPT
+ * with err naming the file offset of the first damage. */
+int gt_sst_verify(const char *path, struct gt_err *err);
+
+#endif

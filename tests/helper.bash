@@ -1,0 +1,23 @@
+# helper.bash - loaded by every bats suite.
+# Puts the build's programs first on PATH (GT_BUILD, default build/),
+# gives each test its own temp dir ($T) and loads bats-assert.
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+GT_BUILD=${GT_BUILD:-$TOP/build}
+PATH="$GT_BUILD/bin:$GT_BUILD/tests/tools:$TOP/scripts:$PATH"
+export PATH ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+setup() {
+	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/gt-test.XXXXXX")
+	export T
+}
+
+teardown() {
+	if [ -n "${PIDS:-}" ]; then
+		for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	fi
+	rm -rf "$T"
+}
