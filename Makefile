@@ -24,7 +24,7 @@ OPT ?= -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recov
 endif
 
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
-	-Wno-unused-parameter -Wmissing-prototypes
+	-Wno-unused-parameter -Wmissing-prototypes -Wno-format-truncation
 CPPFLAGS += -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
 CFLAGS += $(OPT) $(WARN) -pthread
 LDFLAGS += $(if $(SANITIZE),-fsanitize=$(SANITIZE))

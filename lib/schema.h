@@ -41,7 +41,7 @@ enum gt_unit {
 };
 
 /* How rows with the same (series, timestamp) combine. */
-enum gt_merge {
+enum gt_merge_mode {
 	GT_MERGE_LAST_ROW = 0,       /* the latest row wins whole (SQL tables) */
 	GT_MERGE_LAST_NON_NULL = 1,  /* per field, the latest non-null value (line protocol tables) */
 };
@@ -62,7 +62,7 @@ struct gt_coldef {
 struct gt_table_opts {
 	int64_t ttl_ms;     /* 0 = keep forever */
 	bool append_mode;   /* no dedup by row key */
-	uint8_t merge_mode; /* enum gt_merge */
+	uint8_t merge_mode; /* enum gt_merge_mode */
 };
 
 struct gt_schema {

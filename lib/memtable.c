@@ -1,0 +1,453 @@
+/*
+ * memtable.c - series dictionary + per-series columnar buffers.
+ *
+ *   table (open addressing, power of two)    series[]
+ *   +-----------+                           +-------------------------+
+ *   | idx+1 | h |  -- hash(key) -->          | key | n | ts[] seq[] op[] |
+ *   +-----------+                           | fields: gt_vec per field |
+ *                                           +-------------------------+
+ * Keys live in one arena (keys).  Per-series arrays grow by doubling;
+ * field vecs are kept at the series' row count (missing values pushed
+ * as nulls).
+ */
+#include "memtable.h"
+#include "key.h"
+
+#include <pthread.h>
+#include <xxhash.h>
+
+struct series {
+	uint64_t hash;
+	uint32_t keyoff, keylen;
+	uint32_t n, cap;
+	int64_t *ts;
+	uint64_t *seq;
+	uint8_t *op;
+	struct gt_vec *f;
+	int64_t last_ts;
+	bool sorted;
+};
+
+struct gt_memtable {
+	pthread_mutex_t mu;
+	struct gt_schema schema;
+	uint32_t ntags, nfields, ts_id;
+	uint32_t *tag_ids, *field_ids;
+	uint8_t *field_types;
+	struct series *series;
+	uint32_t nseries, series_cap;
+	uint32_t *slots;            /* series index + 1; 0 = empty */
+	uint32_t nslots;
+	struct gt_buf keys;
+	struct gt_buf scratch;
+	size_t bytes;
+	uint64_t rows, min_seq, max_seq;
+	int64_t min_ts, max_ts;
+};
+
+struct gt_memtable *gt_memtable_new(const struct gt_schema *schema)
+{
+	struct gt_memtable *m = gt_calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	pthread_mutex_init(&m->mu, NULL);
+	if (gt_schema_copy(&m->schema, schema))
+		goto fail;
+	m->tag_ids = gt_calloc(schema->ncols, sizeof(uint32_t));
+	m->field_ids = gt_calloc(schema->ncols, sizeof(uint32_t));
+	m->field_types = gt_calloc(schema->ncols, 1);
+	if (!m->tag_ids || !m->field_ids || !m->field_types)
+		goto fail;
+	for (uint32_t i = 0; i < schema->ncols; i++) {
+		const struct gt_coldef *c = &schema->cols[i];
+		if (c->sem == GT_TAG)
+			m->tag_ids[m->ntags++] = c->id;
+		else if (c->sem == GT_FIELD) {
+			m->field_types[m->nfields] = c->type;
+			m->field_ids[m->nfields++] = c->id;
+		} else
+			m->ts_id = c->id;
+	}
+	m->min_seq = UINT64_MAX;
+	m->min_ts = INT64_MAX;
+	m->max_ts = INT64_MIN;
+	return m;
+fail:
+	gt_memtable_free(m);
+	return NULL;
+}
+
+static void series_release(struct series *s, uint32_t nfields)
+{
+	free(s->ts);
+	free(s->seq);
+	free(s->op);
+	if (s->f)
+		for (uint32_t i = 0; i < nfields; i++)
+			gt_vec_release(&s->f[i]);
+	free(s->f);
+}
+
+void gt_memtable_free(struct gt_memtable *m)
+{
+	if (!m)
+		return;
+	for (uint32_t i = 0; i < m->nseries; i++)
+		series_release(&m->series[i], m->nfields);
+	free(m->series);
+	free(m->slots);
+	free(m->tag_ids);
+	free(m->field_ids);
+	free(m->field_types);
+	gt_buf_release(&m->keys);
+	gt_buf_release(&m->scratch);
+	gt_schema_release(&m->schema);
+	pthread_mutex_destroy(&m->mu);
+	free(m);
+}
+
+uint32_t gt_memtable_schema_version(const struct gt_memtable *m)
+{
+	return m->schema.version;
+}
+
+static int rehash(struct gt_memtable *m)
+{
+	uint32_t n = m->nslots ? m->nslots * 2 : 256;
+	uint32_t *slots = gt_calloc(n, sizeof(*slots));
+	if (!slots)
+		return GT_ENOMEM;
+	for (uint32_t i = 0; i < m->nseries; i++) {
+		uint32_t j = (uint32_t)m->series[i].hash & (n - 1);
+		while (slots[j])
+			j = (j + 1) & (n - 1);
+		slots[j] = i + 1;
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->bytes += (size_t)(n - m->nslots) * sizeof(*slots);
+	m->nslots = n;
+	return 0;
+}
+
+/* Find or add the series for key; returns its index or a negative code. */
+static int64_t series_get(struct gt_memtable *m, const char *key, size_t len)
+{
+	uint64_t h = XXH3_64bits(key, len);
+	uint32_t j;
+	struct series *s;
+
+	if ((m->nseries + 1) * 4 > m->nslots * 3) {
+		int rc = rehash(m);
+		if (rc)
+			return rc;
+	}
+	for (j = (uint32_t)h & (m->nslots - 1); m->slots[j]; j = (j + 1) & (m->nslots - 1)) {
+		s = &m->series[m->slots[j] - 1];
+		if (s->hash == h && s->keylen == len && !memcmp(m->keys.p + s->keyoff, key, len))
+			return m->slots[j] - 1;
+	}
+	if (m->nseries == m->series_cap) {
+		uint32_t cap = m->series_cap ? m->series_cap * 2 : 64;
+		struct series *ns = gt_reallocarray(m->series, cap, sizeof(*ns));
+		if (!ns)
+			return GT_ENOMEM;
+		m->series = ns;
+		m->bytes += (size_t)(cap - m->series_cap) * sizeof(*ns);
+		m->series_cap = cap;
+	}
+	if (m->keys.len > UINT32_MAX - len)
+		return GT_ETOOBIG;
+	s = &m->series[m->nseries];
+	memset(s, 0, sizeof(*s));
+	s->f = gt_calloc(m->nfields ? m->nfields : 1, sizeof(*s->f));
+	if (!s->f)
+		return GT_ENOMEM;
+	for (uint32_t i = 0; i < m->nfields; i++)
+		gt_vec_init(&s->f[i], (enum gt_type)m->field_types[i]);
+	s->hash = h;
+	s->keyoff = (uint32_t)m->keys.len;
+	s->keylen = (uint32_t)len;
+	s->sorted = true;
+	s->last_ts = INT64_MIN;
+	if (gt_buf_add(&m->keys, key, len)) {
+		free(s->f);
+		return GT_ENOMEM;
+	}
+	m->bytes += len + sizeof(struct gt_vec) * m->nfields;
+	m->slots[j] = ++m->nseries;
+	return m->nseries - 1;
+}
+
+static int series_reserve(struct gt_memtable *m, struct series *s)
+{
+	uint32_t cap = s->cap ? s->cap * 2 : 32;
+	int64_t *ts = gt_reallocarray(s->ts, cap, 8);
+	if (!ts)
+		return GT_ENOMEM;
+	s->ts = ts;
+	uint64_t *seq = gt_reallocarray(s->seq, cap, 8);
+	if (!seq)
+		return GT_ENOMEM;
+	s->seq = seq;
+	uint8_t *op = gt_realloc(s->op, cap);
+	if (!op)
+		return GT_ENOMEM;
+	s->op = op;
+	for (uint32_t i = 0; i < m->nfields; i++) {
+		int rc = gt_vec_reserve(&s->f[i], cap - s->f[i].len);
+		if (rc)
+			return rc;
+	}
+	m->bytes += (size_t)(cap - s->cap) * (17 + 8 * m->nfields);
+	s->cap = cap;
+	return 0;
+}
+
+int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t first_seq,
+		       struct gt_err *err)
+{
+	int tag_idx[GT_MAX_COLUMNS > 256 ? 256 : GT_MAX_COLUMNS];
+	int *field_idx = NULL;
+	struct gt_key_part parts[256];
+	int ts_idx, rc = 0;
+
+	if (m->ntags > 256)
+		return gt_errf(err, GT_ETOOBIG, "more than 256 tag columns");
+	ts_idx = gt_batch_find(b, m->ts_id);
+	if (ts_idx < 0)
+		return gt_errf(err, GT_EINVAL, "write has no time index column");
+	field_idx = gt_calloc(m->nfields ? m->nfields : 1, sizeof(int));
+	if (!field_idx)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	for (uint32_t t = 0; t < m->ntags; t++)
+		tag_idx[t] = gt_batch_find(b, m->tag_ids[t]);
+	for (uint32_t f = 0; f < m->nfields; f++)
+		field_idx[f] = gt_batch_find(b, m->field_ids[f]);
+
+	pthread_mutex_lock(&m->mu);
+	for (uint32_t i = 0; i < b->nrows; i++) {
+		int64_t si;
+		struct series *s;
+		int64_t ts = b->cols[ts_idx].v.i64[i];
+
+		for (uint32_t t = 0; t < m->ntags; t++) {
+			const struct gt_vec *v = tag_idx[t] >= 0 ? &b->cols[tag_idx[t]] : NULL;
+			if (!v || gt_vec_is_null(v, i)) {
+				parts[t].p = NULL;
+				parts[t].n = 0;
+			} else {
+				parts[t].p = gt_vec_str(v, i, &parts[t].n);
+			}
+		}
+		gt_buf_reset(&m->scratch);
+		if ((rc = gt_key_encode(&m->scratch, parts, m->ntags))) {
+			gt_errf(err, rc, "row %u: series key too long", i);
+			break;
+		}
+		si = series_get(m, m->scratch.p ? m->scratch.p : "", m->scratch.len);
+		if (si < 0) {
+			rc = (int)si;
+			gt_errf(err, rc, "out of memory");
+			break;
+		}
+		s = &m->series[si];
+		if (s->n == s->cap && (rc = series_reserve(m, s))) {
+			gt_errf(err, rc, "out of memory");
+			break;
+		}
+		for (uint32_t f = 0; f < m->nfields; f++) {
+			struct gt_vec *dst = &s->f[f];
+			if (field_idx[f] < 0) {
+				rc = gt_vec_push_null(dst);
+			} else {
+				const struct gt_vec *src = &b->cols[field_idx[f]];
+				if (src->type == GT_STRING && !gt_vec_is_null(src, i))
+					m->bytes += src->off[i + 1] - src->off[i];
+				rc = gt_vec_push_from(dst, src, i);
+			}
+			if (rc)
+				break;
+		}
+		if (rc) {
+			/* keep the series consistent: trim fields back to n rows */
+			for (uint32_t f = 0; f < m->nfields; f++)
+				if (s->f[f].len > s->n)
+					s->f[f].len = s->n;
+			gt_errf(err, rc, "out of memory");
+			break;
+		}
+		s->ts[s->n] = ts;
+		s->seq[s->n] = first_seq + i;
+		s->op[s->n] = b->op ? b->op[i] : GT_OP_PUT;
+		if (ts < s->last_ts)
+			s->sorted = false;
+		else
+			s->last_ts = ts;
+		s->n++;
+		m->rows++;
+		if (ts < m->min_ts)
+			m->min_ts = ts;
+		if (ts > m->max_ts)
+			m->max_ts = ts;
+	}
+	if (b->nrows) {
+		if (first_seq < m->min_seq)
+			m->min_seq = first_seq;
+		if (first_seq + b->nrows - 1 > m->max_seq)
+			m->max_seq = first_seq + b->nrows - 1;
+	}
+	pthread_mutex_unlock(&m->mu);
+	free(field_idx);
+	return rc;
+}
+
+static int cmp_series(const void *a, const void *b, void *ctx)
+{
+	const struct gt_memtable *m = ctx;
+	const struct series *x = &m->series[*(const uint32_t *)a];
+	const struct series *y = &m->series[*(const uint32_t *)b];
+	size_t n = GT_MIN(x->keylen, y->keylen);
+	int c = memcmp(m->keys.p + x->keyoff, m->keys.p + y->keyoff, n);
+	if (c)
+		return c;
+	return (x->keylen > y->keylen) - (x->keylen < y->keylen);
+}
+
+/* Stable order of rows of a series by timestamp (seq order kept for ties). */
+static void sort_rows(const int64_t *ts, uint32_t *perm, uint32_t *tmp, uint32_t n)
+{
+	/* bottom-up merge sort on the permutation: stable, O(n log n) */
+	for (uint32_t w = 1; w < n; w *= 2) {
+		for (uint32_t lo = 0; lo < n; lo += 2 * w) {
+			uint32_t mid = GT_MIN(lo + w, n), hi = GT_MIN(lo + 2 * w, n);
+			uint32_t a = lo, b = mid, k = lo;
+			while (a < mid && b < hi)
+				tmp[k++] = ts[perm[b]] < ts[perm[a]] ? perm[b++] : perm[a++];
+			while (a < mid)
+				tmp[k++] = perm[a++];
+			while (b < hi)
+				tmp[k++] = perm[b++];
+		}
+		memcpy(perm, tmp, n * sizeof(*perm));
+	}
+}
+
+int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, struct gt_run *r,
+			struct gt_err *err)
+{
+	uint32_t *order = NULL, *perm = NULL, *tmp = NULL;
+	int *fmap = NULL;
+	int rc = 0;
+
+	pthread_mutex_lock(&m->mu);
+	order = gt_calloc(m->nseries ? m->nseries : 1, sizeof(*order));
+	fmap = gt_calloc(spec->nfields ? spec->nfields : 1, sizeof(*fmap));
+	if (!order || !fmap) {
+		rc = gt_errf(err, GT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < spec->nfields; i++) {
+		fmap[i] = -1;
+		for (uint32_t f = 0; f < m->nfields; f++)
+			if (m->field_ids[f] == spec->field_ids[i])
+				fmap[i] = (int)f;
+	}
+	for (uint32_t i = 0; i < m->nseries; i++)
+		order[i] = i;
+	qsort_r(order, m->nseries, sizeof(*order), cmp_series, m);
+
+	for (uint32_t k = 0; k < m->nseries; k++) {
+		struct series *s = &m->series[order[k]];
+		const char *key = m->keys.p + s->keyoff;
+		uint32_t start_row = r->rows.nrows, cnt = 0;
+
+		if (spec->npreds && !gt_preds_match(spec->preds, spec->npreds, key, s->keylen))
+			continue;
+		if (!s->n)
+			continue;
+		if (!s->sorted) {
+			uint32_t *np = gt_reallocarray(perm, s->n, sizeof(*perm));
+			uint32_t *nt = np ? gt_reallocarray(tmp, s->n, sizeof(*tmp)) : NULL;
+			if (np)
+				perm = np;
+			if (!nt) {
+				rc = gt_errf(err, GT_ENOMEM, "out of memory");
+				goto out;
+			}
+			tmp = nt;
+			for (uint32_t i = 0; i < s->n; i++)
+				perm[i] = i;
+			sort_rows(s->ts, perm, tmp, s->n);
+		}
+		if ((rc = gt_batch_reserve_meta(&r->rows, r->rows.nrows + s->n, true, true, false)))
+			goto nomem;
+		for (uint32_t j = 0; j < s->n; j++) {
+			uint32_t i = s->sorted ? j : perm[j];
+			int64_t ts = s->ts[i];
+			if (ts < spec->start || ts >= spec->end)
+				continue;
+			if ((rc = gt_vec_push_i64(&r->rows.cols[0], ts)))
+				goto nomem;
+			for (uint32_t f = 0; f < spec->nfields; f++) {
+				struct gt_vec *dst = &r->rows.cols[1 + f];
+				rc = fmap[f] < 0 ? gt_vec_push_null(dst) : gt_vec_push_from(dst, &s->f[fmap[f]], i);
+				if (rc)
+					goto nomem;
+			}
+			r->rows.seq[r->rows.nrows] = s->seq[i];
+			r->rows.op[r->rows.nrows] = s->op[i];
+			r->rows.nrows++;
+			cnt++;
+		}
+		if (!cnt)
+			continue;
+		if (r->nseries == r->cap) {
+			uint32_t cap = r->cap ? r->cap * 2 : 64;
+			struct gt_run_series *ns = gt_reallocarray(r->series, cap, sizeof(*ns));
+			if (!ns)
+				goto nomem;
+			r->series = ns;
+			r->cap = cap;
+		}
+		r->series[r->nseries].keyoff = (uint32_t)r->keys.len;
+		r->series[r->nseries].keylen = s->keylen;
+		r->series[r->nseries].off = start_row;
+		r->series[r->nseries].n = cnt;
+		if ((rc = gt_buf_add(&r->keys, key, s->keylen)))
+			goto nomem;
+		r->nseries++;
+	}
+	goto out;
+nomem:
+	rc = gt_errf(err, rc ? rc : GT_ENOMEM, "memtable read: out of memory");
+out:
+	pthread_mutex_unlock(&m->mu);
+	free(order);
+	free(fmap);
+	free(perm);
+	free(tmp);
+	return rc;
+}
+
+void gt_memtable_stats(struct gt_memtable *m, struct gt_memtable_stats *out)
+{
+	pthread_mutex_lock(&m->mu);
+	out->bytes = m->bytes + m->keys.cap;
+	out->rows = m->rows;
+	out->series = m->nseries;
+	out->min_seq = m->min_seq;
+	out->max_seq = m->max_seq;
+	out->min_ts = m->min_ts;
+	out->max_ts = m->max_ts;
+	pthread_mutex_unlock(&m->mu);
+}
+
+size_t gt_memtable_bytes(struct gt_memtable *m)
+{
+	size_t b;
+	pthread_mutex_lock(&m->mu);
+	b = m->bytes + m->keys.cap;
+	pthread_mutex_unlock(&m->mu);
+	return b;
+}

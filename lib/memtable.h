@@ -1,0 +1,53 @@
+/*
+ * memtable.h - the in-memory part of a region: a series dictionary (hash
+ * of the encoded primary key) mapping to per-series columnar buffers.
+ *
+ * Rows are appended in arrival order; a series remembers whether its
+ * timestamps arrived in order so that reading needs no sort in the
+ * common case.  A memtable's schema is fixed at creation: the region
+ * freezes the memtable and starts a new one when the schema changes.
+ *
+ * Life cycle: new -> insert* -> (frozen by the region: no more inserts)
+ * -> collect for flush -> free.  insert and collect are thread-safe (one
+ * mutex); collect copies rows out, so readers never hold the lock while
+ * they merge.
+ */
+#ifndef GT_MEMTABLE_H
+#define GT_MEMTABLE_H
+
+#include "batch.h"
+#include "merge.h"
+#include "schema.h"
+
+struct gt_memtable;
+
+struct gt_memtable *gt_memtable_new(const struct gt_schema *schema);
+void gt_memtable_free(struct gt_memtable *m);
+
+/*
+ * Insert every row of b (columns by schema column id; tags and fields the
+ * batch lacks are null; the time column is required and must have no
+ * nulls).  Row i gets sequence first_seq + i.  b->op may be NULL (puts).
+ * The batch must have been checked against the schema (region.c does).
+ */
+int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t first_seq,
+		       struct gt_err *err);
+
+/* Copy the rows a read wants into run r (set up by gt_run_setup), series
+ * in key order, each series' rows in timestamp order. */
+int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, struct gt_run *r,
+			struct gt_err *err);
+
+struct gt_memtable_stats {
+	size_t bytes;          /* memory held, approximately */
+	uint64_t rows;
+	uint32_t series;
+	uint64_t min_seq, max_seq;
+	int64_t min_ts, max_ts;
+};
+void gt_memtable_stats(struct gt_memtable *m, struct gt_memtable_stats *out);
+size_t gt_memtable_bytes(struct gt_memtable *m);
+/* The schema version the memtable was made for. */
+uint32_t gt_memtable_schema_version(const struct gt_memtable *m);
+
+#endif

@@ -1,0 +1,508 @@
+/*
+ * merge.c - sources of sorted rows (memtable runs, SST files) and the
+ * merge that combines them series by series (see merge.h).
+ */
+#include "merge.h"
+#include "key.h"
+#include "sst.h"
+
+#include <stdlib.h>
+
+bool gt_preds_match(const struct gt_tag_pred *preds, uint32_t n, const void *key, size_t keylen)
+{
+	struct gt_key_part parts[256];
+	struct gt_buf scratch = {0};
+	bool ok = true;
+
+	if (gt_key_decode(key, keylen, parts, 256, &scratch) < 0) {
+		gt_buf_release(&scratch);
+		return false;
+	}
+	for (uint32_t i = 0; i < n && ok; i++) {
+		const struct gt_tag_pred *p = &preds[i];
+		const struct gt_key_part *t = p->tag < 256 ? &parts[p->tag] : NULL;
+		bool isnull = !t || !t->p, any = false;
+
+		switch (p->op) {
+		case GT_PRED_IS_NULL:
+			ok = isnull;
+			break;
+		case GT_PRED_NOT_NULL:
+			ok = !isnull;
+			break;
+		default:
+			if (isnull) {
+				ok = false;
+				break;
+			}
+			for (uint32_t k = 0; k < p->nvals && !any; k++)
+				any = strlen(p->vals[k]) == t->n && !memcmp(p->vals[k], t->p, t->n);
+			ok = (p->op == GT_PRED_EQ || p->op == GT_PRED_IN) ? any : !any;
+		}
+	}
+	gt_buf_release(&scratch);
+	return ok;
+}
+
+void gt_run_init(struct gt_run *r)
+{
+	memset(r, 0, sizeof(*r));
+	gt_batch_init(&r->rows);
+}
+
+void gt_run_release(struct gt_run *r)
+{
+	gt_batch_release(&r->rows);
+	free(r->series);
+	gt_buf_release(&r->keys);
+	gt_run_init(r);
+}
+
+static int setup_cols(struct gt_batch *b, const struct gt_read_spec *spec)
+{
+	int rc = gt_batch_add_col(b, spec->ts_id, GT_TS);
+	for (uint32_t i = 0; i < spec->nfields && rc >= 0; i++)
+		rc = gt_batch_add_col(b, spec->field_ids[i], (enum gt_type)spec->field_types[i]);
+	return rc < 0 ? rc : 0;
+}
+
+int gt_run_setup(struct gt_run *r, const struct gt_read_spec *spec)
+{
+	return setup_cols(&r->rows, spec);
+}
+
+enum { SRC_RUN, SRC_SST };
+
+struct src {
+	int kind;
+	const void *key;
+	size_t keylen;
+	bool done;
+	/* run */
+	const struct gt_run *run;
+	uint32_t si;
+	/* sst */
+	struct gt_sst *sst;
+	uint8_t *match;            /* per sid: passes the predicates; NULL = all */
+	uint32_t *match_prefix;    /* count of matching sids before i */
+	uint32_t *blocks, nblocks, bi;
+	struct gt_batch blk;
+	bool loaded;
+	uint32_t pos, cur_sid;
+	uint32_t *want, nwant;     /* field ids present in the file, spec order */
+	int *colmap;               /* spec field -> blk column, or -1 */
+};
+
+struct gt_merge {
+	struct gt_read_spec spec;
+	struct gt_merge_opts o;
+	int64_t start;
+	struct src *srcs;
+	uint32_t nsrcs;
+	struct gt_batch g;         /* gathered rows of the current series */
+	struct gt_batch out;       /* combined rows */
+	uint32_t *perm, perm_cap;
+	struct gt_buf key;
+	uint32_t *field_ids;
+	uint8_t *field_types;
+};
+
+int gt_merge_new(struct gt_merge **out, const struct gt_read_spec *spec, const struct gt_merge_opts *o)
+{
+	struct gt_merge *m = gt_calloc(1, sizeof(*m));
+	if (!m)
+		return GT_ENOMEM;
+	m->spec = *spec;
+	m->o = *o;
+	m->field_ids = gt_calloc(spec->nfields + 1, sizeof(uint32_t));
+	m->field_types = gt_calloc(spec->nfields + 1, 1);
+	if (!m->field_ids || !m->field_types)
+		goto fail;
+	memcpy(m->field_ids, spec->field_ids, spec->nfields * sizeof(uint32_t));
+	memcpy(m->field_types, spec->field_types, spec->nfields);
+	m->spec.field_ids = m->field_ids;
+	m->spec.field_types = m->field_types;
+	m->start = spec->start;
+	if (o->ttl_floor > m->start)
+		m->start = o->ttl_floor;
+	m->spec.start = m->start;
+	gt_batch_init(&m->g);
+	gt_batch_init(&m->out);
+	if (setup_cols(&m->g, spec) || setup_cols(&m->out, spec))
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	gt_merge_free(m);
+	return GT_ENOMEM;
+}
+
+static struct src *new_src(struct gt_merge *m)
+{
+	struct src *s = gt_reallocarray(m->srcs, m->nsrcs + 1, sizeof(*s));
+	if (!s)
+		return NULL;
+	m->srcs = s;
+	s = &m->srcs[m->nsrcs++];
+	memset(s, 0, sizeof(*s));
+	gt_batch_init(&s->blk);
+	return s;
+}
+
+static void run_peek(struct src *s)
+{
+	if (s->si >= s->run->nseries) {
+		s->done = true;
+		return;
+	}
+	s->key = s->run->keys.p + s->run->series[s->si].keyoff;
+	s->keylen = s->run->series[s->si].keylen;
+}
+
+int gt_merge_add_run(struct gt_merge *m, const struct gt_run *run, struct gt_err *err)
+{
+	struct src *s = new_src(m);
+	if (!s)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	s->kind = SRC_RUN;
+	s->run = run;
+	run_peek(s);
+	return 0;
+}
+
+/* Position an SST source on the next row of a matching series. */
+static int sst_peek(struct gt_merge *m, struct src *s, struct gt_err *err)
+{
+	for (;;) {
+		if (!s->loaded || s->pos >= s->blk.nrows) {
+			int rc;
+			if (s->bi >= s->nblocks) {
+				s->done = true;
+				return 0;
+			}
+			rc = gt_sst_read_block(s->sst, s->blocks[s->bi++], s->want, s->nwant, &s->blk, err);
+			if (rc)
+				return rc;
+			s->loaded = true;
+			s->pos = 0;
+			continue;
+		}
+		uint32_t sid = s->blk.sid[s->pos];
+		if (s->match && !s->match[sid]) {
+			while (s->pos < s->blk.nrows && s->blk.sid[s->pos] == sid)
+				s->pos++;
+			continue;
+		}
+		s->cur_sid = sid;
+		s->key = gt_sst_key(s->sst, sid, &s->keylen);
+		return 0;
+	}
+}
+
+/* Evaluate the tag predicates once per series of the file and keep the
+ * blocks that overlap the time range and hold a matching series. */
+static int sst_prune(struct gt_merge *m, struct src *s, struct gt_err *err)
+{
+	const struct gt_sst_meta *meta = gt_sst_meta(s->sst);
+	uint32_t cnt = 0;
+
+	for (uint32_t sid = 0; sid < meta->nseries; sid++) {
+		s->match_prefix[sid] = cnt;
+		if (s->match) {
+			size_t klen;
+			const void *k = gt_sst_key(s->sst, sid, &klen);
+			s->match[sid] = gt_preds_match(m->spec.preds, m->spec.npreds, k, klen);
+			cnt += s->match[sid];
+		} else {
+			cnt++;
+		}
+	}
+	s->match_prefix[meta->nseries] = cnt;
+	for (uint32_t b = 0; b < meta->nblocks; b++) {
+		const struct gt_sst_block_info *bi = gt_sst_block(s->sst, b);
+		if (bi->max_ts < m->spec.start || bi->min_ts >= m->spec.end)
+			continue;
+		if (bi->sid_last >= meta->nseries || bi->sid_first > bi->sid_last)
+			return gt_errf(err, GT_ECORRUPT, "block %u names series out of range", b);
+		if (s->match_prefix[bi->sid_last + 1] == s->match_prefix[bi->sid_first])
+			continue;
+		s->blocks[s->nblocks++] = b;
+	}
+	return sst_peek(m, s, err);
+}
+
+int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, struct gt_err *err)
+{
+	const struct gt_sst_meta *meta = gt_sst_meta(sst);
+	struct src *s;
+
+	if (meta->rows == 0 || meta->max_ts < m->spec.start || meta->min_ts >= m->spec.end)
+		return 0;
+	s = new_src(m);
+	if (!s)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	s->kind = SRC_SST;
+	s->sst = sst;
+	s->want = gt_calloc(m->spec.nfields + 1, sizeof(uint32_t));
+	s->colmap = gt_calloc(m->spec.nfields + 1, sizeof(int));
+	s->blocks = gt_calloc(meta->nblocks + 1, sizeof(uint32_t));
+	if (!s->want || !s->colmap || !s->blocks)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	for (uint32_t f = 0; f < m->spec.nfields; f++) {
+		int i = gt_schema_find_id(&meta->schema, m->spec.field_ids[f]);
+		s->colmap[f] = -1;
+		if (i < 0 || meta->schema.cols[i].sem != GT_FIELD)
+			continue;
+		if (meta->schema.cols[i].type != m->spec.field_types[f])
+			return gt_errf(err, GT_ECORRUPT, "column id %u has another type in the file",
+				       m->spec.field_ids[f]);
+		s->colmap[f] = (int)(1 + s->nwant);
+		s->want[s->nwant++] = m->spec.field_ids[f];
+	}
+	if (m->spec.npreds) {
+		s->match = gt_calloc(meta->nseries + 1, 1);
+		if (!s->match)
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+	}
+	s->match_prefix = gt_calloc((size_t)meta->nseries + 1, sizeof(uint32_t));
+	if (!s->match_prefix)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	return sst_prune(m, s, err);
+}
+
+static int append_rows(struct gt_batch *dst, const struct gt_batch *src, uint32_t from, uint32_t n,
+		       const int *colmap, uint32_t nfields, const struct gt_merge *m)
+{
+	int rc;
+	if ((rc = gt_batch_reserve_meta(dst, dst->nrows + n, true, true, false)))
+		return rc;
+	if ((rc = gt_vec_append(&dst->cols[0], &src->cols[0], from, n)))
+		return rc;
+	for (uint32_t f = 0; f < nfields; f++) {
+		int c = colmap ? colmap[f] : (int)(1 + f);
+		if (c < 0)
+			rc = gt_vec_pad_nulls(&dst->cols[1 + f], dst->nrows + n);
+		else
+			rc = gt_vec_append(&dst->cols[1 + f], &src->cols[c], from, n);
+		if (rc)
+			return rc;
+	}
+	memcpy(dst->seq + dst->nrows, src->seq + from, n * sizeof(uint64_t));
+	if (src->op)
+		memcpy(dst->op + dst->nrows, src->op + from, n);
+	else
+		memset(dst->op + dst->nrows, GT_OP_PUT, n);
+	dst->nrows += n;
+	(void)m;
+	return 0;
+}
+
+/* Append the rows of the current series of s to m->g and advance s. */
+static int take(struct gt_merge *m, struct src *s, struct gt_err *err)
+{
+	int rc;
+	if (s->kind == SRC_RUN) {
+		const struct gt_run_series *rs = &s->run->series[s->si++];
+		rc = append_rows(&m->g, &s->run->rows, rs->off, rs->n, NULL, m->spec.nfields, m);
+		if (rc)
+			return gt_errf(err, rc, "merge: out of memory");
+		run_peek(s);
+		return 0;
+	}
+	uint32_t sid = s->cur_sid;
+	for (;;) {
+		uint32_t from = s->pos, n;
+		while (s->pos < s->blk.nrows && s->blk.sid[s->pos] == sid)
+			s->pos++;
+		n = s->pos - from;
+		/* time filter inside the block */
+		uint32_t a = from, e = from + n;
+		const int64_t *ts = s->blk.cols[0].v.i64;
+		while (a < e && ts[a] < m->start)
+			a++;
+		while (e > a && ts[e - 1] >= m->spec.end)
+			e--;
+		if (e > a && (rc = append_rows(&m->g, &s->blk, a, e - a, s->colmap, m->spec.nfields, m)))
+			return gt_errf(err, rc, "merge: out of memory");
+		if (s->pos < s->blk.nrows)
+			break;
+		/* the series may go on in the next block */
+		if (s->bi >= s->nblocks) {
+			s->done = true;
+			return 0;
+		}
+		const struct gt_sst_block_info *bi = gt_sst_block(s->sst, s->blocks[s->bi]);
+		if (bi->sid_first != sid)
+			break;
+		if ((rc = gt_sst_read_block(s->sst, s->blocks[s->bi++], s->want, s->nwant, &s->blk, err)))
+			return rc;
+		s->pos = 0;
+	}
+	return sst_peek(m, s, err);
+}
+
+static int keycmp(const void *a, size_t an, const void *b, size_t bn)
+{
+	int c = memcmp(a, b, GT_MIN(an, bn));
+	return c ? c : (an > bn) - (an < bn);
+}
+
+static int cmp_row(const void *a, const void *b, void *ctx)
+{
+	const struct gt_batch *g = ctx;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int64_t tx = g->cols[0].v.i64[x], ty = g->cols[0].v.i64[y];
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return g->seq[x] < g->seq[y] ? 1 : g->seq[x] > g->seq[y] ? -1 : 0;
+}
+
+static int emit(struct gt_merge *m, uint32_t i)
+{
+	int rc = append_rows(&m->out, &m->g, i, 1, NULL, m->spec.nfields, m);
+	return rc;
+}
+
+/* Combine the gathered rows into m->out. */
+static int combine(struct gt_merge *m, const struct gt_batch **res)
+{
+	struct gt_batch *g = &m->g;
+	const int64_t *ts = g->cols[0].v.i64;
+	uint32_t n = g->nrows;
+	bool ordered = true, has_del = false;
+	int rc;
+
+	for (uint32_t i = 1; i < n && ordered; i++)
+		ordered = ts[i] > ts[i - 1];
+	for (uint32_t i = 0; i < n && !has_del; i++)
+		has_del = g->op[i] != GT_OP_PUT;
+	if (ordered && (!has_del || m->o.keep_deletes)) {
+		*res = g;
+		return 0;
+	}
+	if (n > m->perm_cap) {
+		uint32_t *p = gt_reallocarray(m->perm, n, sizeof(*p));
+		if (!p)
+			return GT_ENOMEM;
+		m->perm = p;
+		m->perm_cap = n;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		m->perm[i] = i;
+	if (!ordered)
+		qsort_r(m->perm, n, sizeof(uint32_t), cmp_row, g);
+	gt_batch_reset(&m->out);
+	for (uint32_t k = 0; k < n;) {
+		uint32_t first = m->perm[k], end = k + 1;
+		while (end < n && ts[m->perm[end]] == ts[first])
+			end++;
+		if (m->o.append_mode) {
+			/* every distinct row survives; a delete hides the older ones */
+			for (uint32_t j = k; j < end; j++) {
+				uint32_t r = m->perm[j];
+				if (j > k && g->seq[r] == g->seq[m->perm[j - 1]])
+					continue;
+				if (g->op[r] == GT_OP_DELETE) {
+					if (m->o.keep_deletes && (rc = emit(m, r)))
+						return rc;
+					break;
+				}
+				if ((rc = emit(m, r)))
+					return rc;
+			}
+		} else if (g->op[first] == GT_OP_DELETE) {
+			if (m->o.keep_deletes && (rc = emit(m, first)))
+				return rc;
+		} else {
+			uint32_t row = m->out.nrows;
+			if ((rc = emit(m, first)))
+				return rc;
+			if (m->o.merge_mode == GT_MERGE_LAST_NON_NULL) {
+				for (uint32_t f = 0; f < m->spec.nfields; f++) {
+					struct gt_vec *ov = &m->out.cols[1 + f];
+					const struct gt_vec *gv = &g->cols[1 + f];
+					if (!gt_vec_is_null(ov, row))
+						continue;
+					for (uint32_t j = k + 1; j < end; j++) {
+						uint32_t r = m->perm[j];
+						if (g->op[r] == GT_OP_DELETE)
+							break;
+						if (gt_vec_is_null(gv, r))
+							continue;
+						/* replace the null in the last row */
+						ov->len--;
+						if (ov->type == GT_STRING)
+							ov->str.len = ov->off[ov->len];
+						if ((rc = gt_vec_push_from(ov, gv, r)))
+							return rc;
+						break;
+					}
+				}
+			}
+		}
+		k = end;
+	}
+	*res = &m->out;
+	return 0;
+}
+
+int gt_merge_next(struct gt_merge *m, const void **key, size_t *keylen, const struct gt_batch **rows,
+		  struct gt_err *err)
+{
+	for (;;) {
+		struct src *min = NULL;
+		int rc;
+
+		for (uint32_t i = 0; i < m->nsrcs; i++) {
+			struct src *s = &m->srcs[i];
+			if (s->done)
+				continue;
+			if (!min || keycmp(s->key, s->keylen, min->key, min->keylen) < 0)
+				min = s;
+		}
+		if (!min)
+			return 0;
+		gt_buf_reset(&m->key);
+		if ((rc = gt_buf_add(&m->key, min->key, min->keylen)))
+			return gt_errf(err, rc, "merge: out of memory");
+		gt_batch_reset(&m->g);
+		for (uint32_t i = 0; i < m->nsrcs; i++) {
+			struct src *s = &m->srcs[i];
+			if (!s->done && !keycmp(s->key, s->keylen, m->key.p, m->key.len) &&
+			    (rc = take(m, s, err)))
+				return rc;
+		}
+		if (!m->g.nrows)
+			continue;
+		if ((rc = combine(m, rows)))
+			return gt_errf(err, rc, "merge: out of memory");
+		if (!(*rows)->nrows)
+			continue;
+		*key = m->key.p;
+		*keylen = m->key.len;
+		return 1;
+	}
+}
+
+void gt_merge_free(struct gt_merge *m)
+{
+	if (!m)
+		return;
+	for (uint32_t i = 0; i < m->nsrcs; i++) {
+		struct src *s = &m->srcs[i];
+		gt_batch_release(&s->blk);
+		free(s->match);
+		free(s->match_prefix);
+		free(s->blocks);
+		free(s->want);
+		free(s->colmap);
+	}
+	free(m->srcs);
+	gt_batch_release(&m->g);
+	gt_batch_release(&m->out);
+	free(m->perm);
+	free(m->field_ids);
+	free(m->field_types);
+	gt_buf_release(&m->key);
+	free(m);
+}
