@@ -1,9 +1,611 @@
-/* gt-data - placeholder main. */
+/*
+ * gt-data - the datanode's offline toolkit over a data directory:
+ * ingest line protocol from a pipe, scan rows out, flush, and inspect
+ * or repair the WAL and the manifest.  Every subcommand is a thin layer
+ * over lib/ (db.h, ingest.h, region.h, wal.h, manifest.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
-#include "gt.h"
+#include <unistd.h>
 
-int main(void)
+#include "cli.h"
+#include "db.h"
+#include "ingest.h"
+#include "key.h"
+#include "lp.h"
+#include "rowfmt.h"
+
+static const char usage[] =
+	"usage: gt-data write --data-home DIR [--db NAME] [--precision ns|us|ms|s] [--wal-sync always|interval|none] [--batch-bytes N]\n"
+	"       gt-data scan --data-home DIR [--db NAME] --table T [--start TS] [--end TS] [--where TAG=VALUE]... [--fields F,...] [--format csv|lp|jsonl]\n"
+	"       gt-data flush --data-home DIR [--db NAME] [--table T]\n"
+	"       gt-data tables --data-home DIR [--db NAME]\n"
+	"       gt-data wal dump --data-home DIR [--db NAME] --table T\n"
+	"       gt-data wal dump FILE...\n"
+	"       gt-data manifest show --data-home DIR [--db NAME] --table T\n"
+	"       gt-data manifest edit --data-home DIR [--db NAME] --table T --force (--remove-file ID | --flushed-seq N)\n"
+	"       gt-data --help\n";
+
+struct opts {
+	const char *home, *db, *table, *format, *fields, *remove_file;
+	int precision;
+	int wal_sync;
+	uint64_t batch_bytes, flushed_seq;
+	int64_t start, end;
+	bool force, has_flushed_seq;
+	char **where;
+	int nwhere;
+};
+
+enum {
+	O_HOME = 256, O_DB, O_TABLE, O_PRECISION, O_WAL_SYNC, O_BATCH, O_START, O_END, O_WHERE,
+	O_FIELDS, O_FORMAT, O_FORCE, O_REMOVE, O_FLUSHED, O_HELP,
+};
+
+static const struct option longopts[] = {
+	{"data-home", required_argument, NULL, O_HOME},
+	{"db", required_argument, NULL, O_DB},
+	{"table", required_argument, NULL, O_TABLE},
+	{"precision", required_argument, NULL, O_PRECISION},
+	{"wal-sync", required_argument, NULL, O_WAL_SYNC},
+	{"batch-bytes", required_argument, NULL, O_BATCH},
+	{"start", required_argument, NULL, O_START},
+	{"end", required_argument, NULL, O_END},
+	{"where", required_argument, NULL, O_WHERE},
+	{"fields", required_argument, NULL, O_FIELDS},
+	{"format", required_argument, NULL, O_FORMAT},
+	{"force", no_argument, NULL, O_FORCE},
+	{"remove-file", required_argument, NULL, O_REMOVE},
+	{"flushed-seq", required_argument, NULL, O_FLUSHED},
+	{"help", no_argument, NULL, O_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "gt-data: not built yet\n");
+	fprintf(stderr, "%s: ", gt_prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
 	return GT_EXIT_PERM;
+}
+
+static int fail(int code, const struct gt_err *err)
+{
+	gt_cli_errorf("%s", err->msg[0] ? err->msg : gt_strerror(code));
+	return gt_exit_code(code);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	int c;
+	memset(o, 0, sizeof(*o));
+	o->db = GT_DEFAULT_DB;
+	o->precision = GT_UNIT_NS;
+	o->format = "csv";
+	o->start = INT64_MIN;
+	o->end = INT64_MAX;
+	o->home = getenv("GT_DATA_HOME");
+	o->batch_bytes = 4u << 20;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_HOME: o->home = optarg; break;
+		case O_DB: o->db = optarg; break;
+		case O_TABLE: o->table = optarg; break;
+		case O_PRECISION:
+			if ((o->precision = gt_lp_precision(optarg)) < 0)
+				return usage_error("unknown precision '%s'", optarg);
+			break;
+		case O_WAL_SYNC:
+			if (!strcmp(optarg, "always"))
+				o->wal_sync = GT_WAL_SYNC_ALWAYS;
+			else if (!strcmp(optarg, "interval"))
+				o->wal_sync = GT_WAL_SYNC_INTERVAL;
+			else if (!strcmp(optarg, "none"))
+				o->wal_sync = GT_WAL_SYNC_NONE;
+			else
+				return usage_error("unknown --wal-sync '%s'", optarg);
+			break;
+		case O_BATCH:
+			if (gt_parse_size(optarg, &o->batch_bytes) || o->batch_bytes < 1024 ||
+			    o->batch_bytes > (1u << 30))
+				return usage_error("--batch-bytes '%s' must be 1K to 1G", optarg);
+			break;
+		case O_START:
+			if (gt_parse_i64(optarg, &o->start))
+				return usage_error("--start '%s' is not an integer timestamp", optarg);
+			break;
+		case O_END:
+			if (gt_parse_i64(optarg, &o->end))
+				return usage_error("--end '%s' is not an integer timestamp", optarg);
+			break;
+		case O_WHERE: {
+			char **w = realloc(o->where, (size_t)(o->nwhere + 1) * sizeof(*w));
+			if (!w)
+				return GT_EXIT_TEMP;
+			o->where = w;
+			if (!strchr(optarg, '='))
+				return usage_error("--where '%s' must be TAG=VALUE", optarg);
+			o->where[o->nwhere++] = optarg;
+			break;
+		}
+		case O_FIELDS: o->fields = optarg; break;
+		case O_FORMAT:
+			if (gt_rowfmt_parse(optarg) < 0)
+				return usage_error("unknown format '%s' (csv, lp or jsonl)", optarg);
+			o->format = optarg;
+			break;
+		case O_FORCE: o->force = true; break;
+		case O_REMOVE: o->remove_file = optarg; break;
+		case O_FLUSHED:
+			if (gt_parse_u64(optarg, &o->flushed_seq))
+				return usage_error("--flushed-seq '%s' is not a sequence number", optarg);
+			o->has_flushed_seq = true;
+			break;
+		case 'h':
+		case O_HELP:
+			fputs(usage, stdout);
+			exit(GT_EXIT_OK);
+		default:
+			fputs(usage, stderr);
+			return GT_EXIT_PERM;
+		}
+	}
+	if (!o->home)
+		return usage_error("%s", "--data-home is required (or GT_DATA_HOME)");
+	return 0;
+}
+
+static int open_db(const struct opts *o, struct gt_db **db, bool background, struct gt_err *err)
+{
+	struct gt_engine_opts eo = {0};
+	eo.data_home = o->home;
+	eo.wal.sync = (uint8_t)o->wal_sync;
+	eo.background = background;
+	eo.auto_compact = background;
+	eo.log = gt_cli_log;
+	return gt_db_open(db, &eo, err);
+}
+
+static int cmd_write(const struct opts *o)
+{
+	struct gt_err err = {0};
+	struct gt_db *db;
+	struct gt_ingest in;
+	char *buf;
+	size_t cap = (size_t)o->batch_bytes, len = 0;
+	uint64_t line = 1, total = 0;
+	int rc = 0, ex = GT_EXIT_OK;
+	bool eof = false;
+
+	if ((rc = open_db(o, &db, true, &err)))
+		return fail(rc, &err);
+	buf = malloc(cap + 1);
+	if (!buf) {
+		gt_db_close(db, 0);
+		gt_cli_errorf("out of memory");
+		return GT_EXIT_TEMP;
+	}
+	gt_ingest_init(&in, db);
+	while (!eof || len) {
+		size_t cut;
+		uint64_t rows = 0, nl = 0;
+		while (!eof && len < cap) {
+			ssize_t n = read(0, buf + len, cap - len);
+			if (n < 0) {
+				gt_cli_errorf("cannot read standard input: %s", strerror(errno));
+				ex = GT_EXIT_TEMP;
+				goto out;
+			}
+			if (n == 0)
+				eof = true;
+			len += (size_t)n;
+		}
+		/* a batch ends after the last whole line */
+		cut = len;
+		if (!eof) {
+			char *p = memrchr(buf, '\n', len);
+			if (!p) {
+				gt_cli_errorf("line %" PRIu64 ": longer than --batch-bytes (%zu bytes)", line, cap);
+				ex = GT_EXIT_PERM;
+				goto out;
+			}
+			cut = (size_t)(p - buf) + 1;
+		}
+		for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + cut - p))); p++)
+			nl++;
+		rc = gt_ingest_lp(&in, o->db, buf, cut, o->precision, line, &rows, &err);
+		if (rc) {
+			gt_cli_errorf("%s", err.msg);
+			ex = gt_exit_code(rc);
+			goto out;
+		}
+		total += rows;
+		line += nl;
+		memmove(buf, buf + cut, len - cut);
+		len -= cut;
+	}
+out:
+	gt_ingest_release(&in);
+	free(buf);
+	gt_db_close(db, 0);
+	printf("%" PRIu64 "\n", total);
+	if (ex != GT_EXIT_OK)
+		gt_cli_errorf("%" PRIu64 " rows were acknowledged before the error", total);
+	return ex;
+}
+
+static const void *scan_key(void *ctx, uint32_t sid, size_t *len)
+{
+	return gt_table_scan_key(ctx, sid, len);
+}
+
+/* Build tag predicates from --where TAG=VALUE. */
+static int make_preds(const struct opts *o, const struct gt_schema *s, struct gt_tag_pred *preds,
+		      const char **vals, struct gt_err *err)
+{
+	for (int i = 0; i < o->nwhere; i++) {
+		char *eq = strchr(o->where[i], '=');
+		uint32_t tag = 0;
+		bool found = false;
+		*eq = '\0';
+		for (uint32_t c = 0; c < s->ncols; c++) {
+			if (s->cols[c].sem != GT_TAG)
+				continue;
+			if (!strcmp(s->cols[c].name, o->where[i])) {
+				found = true;
+				break;
+			}
+			tag++;
+		}
+		if (!found)
+			return gt_errf(err, GT_EINVAL, "--where: '%s' is not a tag of table '%s'", o->where[i], o->table);
+		vals[i] = eq + 1;
+		preds[i].tag = tag;
+		preds[i].op = GT_PRED_EQ;
+		preds[i].nvals = 1;
+		preds[i].vals = &vals[i];
+	}
+	return 0;
+}
+
+static int cmd_scan(const struct opts *o)
+{
+	struct gt_err err = {0};
+	struct gt_db *db;
+	struct gt_table_info t;
+	struct gt_scan_req req = {0};
+	struct gt_tag_pred preds[64];
+	const char *vals[64];
+	uint32_t ids[GT_MAX_COLUMNS];
+	struct gt_table_scan *ts = NULL;
+	struct gt_rowfmt rf;
+	const struct gt_batch *b;
+	struct gt_schema shown = {0};
+	int rc;
+
+	if (!o->table)
+		return usage_error("%s", "scan needs --table");
+	if (o->nwhere > 64)
+		return usage_error("%s", "at most 64 --where");
+	if ((rc = open_db(o, &db, false, &err)))
+		return fail(rc, &err);
+	if ((rc = gt_db_table(db, o->db, o->table, &t, &err))) {
+		gt_db_close(db, 0);
+		return fail(rc, &err);
+	}
+	req.start = o->start;
+	req.end = o->end;
+	if ((rc = make_preds(o, &t.schema, preds, vals, &err)))
+		goto out;
+	req.preds = preds;
+	req.npreds = (uint32_t)o->nwhere;
+	if ((rc = gt_schema_copy(&shown, &t.schema)))
+		goto out;
+	if (o->fields) {
+		char *list = gt_strdup(o->fields), *save = NULL;
+		for (char *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+			int c = gt_schema_find(&t.schema, f);
+			if (c < 0 || t.schema.cols[c].sem != GT_FIELD) {
+				rc = gt_errf(&err, GT_EINVAL, "--fields: '%s' is not a field of table '%s'", f, o->table);
+				break;
+			}
+			ids[req.nfields++] = t.schema.cols[c].id;
+		}
+		free(list);
+		if (rc)
+			goto out;
+		req.field_ids = ids;
+		/* show only the fields asked for */
+		for (uint32_t c = 0; c < shown.ncols;) {
+			bool keep = shown.cols[c].sem != GT_FIELD;
+			for (uint32_t k = 0; k < req.nfields && !keep; k++)
+				keep = shown.cols[c].id == ids[k];
+			if (keep)
+				c++;
+			else
+				gt_schema_drop(&shown, shown.cols[c].name, NULL);
+		}
+	}
+	if ((rc = gt_db_scan(db, &t, &req, &ts, &err)))
+		goto out;
+	gt_rowfmt_init(&rf, gt_rowfmt_parse(o->format), &shown, o->table, stdout);
+	while ((rc = gt_table_scan_next(ts, &b, &err)) == 1) {
+		if ((rc = gt_rowfmt_batch(&rf, b, scan_key, ts))) {
+			gt_errf(&err, rc, "cannot write the output: %s", strerror(errno));
+			break;
+		}
+	}
+	if (rc == 0 && gt_rowfmt_parse(o->format) == GT_FMT_CSV && !rf.header_done)
+		gt_rowfmt_batch(&rf, &(struct gt_batch){0}, scan_key, ts);
+	gt_rowfmt_release(&rf);
+out:
+	gt_table_scan_free(ts);
+	gt_schema_release(&shown);
+	gt_table_info_release(&t);
+	gt_db_close(db, 0);
+	if (fflush(stdout) && !rc)
+		rc = gt_errf(&err, GT_EIO, "cannot write the output: %s", strerror(errno));
+	return rc ? fail(rc, &err) : GT_EXIT_OK;
+}
+
+static int flush_table(struct gt_db *db, const char *dbname, const char *name, struct gt_err *err)
+{
+	struct gt_table_info t;
+	int rc = gt_db_table(db, dbname, name, &t, err);
+	for (uint32_t i = 0; !rc && i < t.nregions; i++) {
+		struct gt_region_stats st;
+		uint64_t id = gt_table_region(&t, i);
+		if (!(rc = db->rc.ops->flush(db->rc.self, id, err)) &&
+		    !(rc = db->rc.ops->stats(db->rc.self, id, &st, err)))
+			printf("%s.%s region %" PRIu64 ": flushed to sequence %" PRIu64 ", %" PRIu64 " files, %" PRIu64 " bytes\n",
+			       dbname, name, id, st.flushed_seq, st.files, st.file_bytes);
+	}
+	if (!rc)
+		gt_table_info_release(&t);
+	return rc;
+}
+
+static int cmd_flush(const struct opts *o)
+{
+	struct gt_err err = {0};
+	struct gt_db *db;
+	char **names = NULL;
+	int rc;
+
+	if ((rc = open_db(o, &db, false, &err)))
+		return fail(rc, &err);
+	if (o->table)
+		rc = flush_table(db, o->db, o->table, &err);
+	else if (!(rc = gt_catalog_list_tables(db->catalog, o->db, &names, &err)))
+		for (char **n = names; *n && !rc; n++)
+			rc = flush_table(db, o->db, *n, &err);
+	gt_strv_free(names);
+	gt_db_close(db, 0);
+	return rc ? fail(rc, &err) : GT_EXIT_OK;
+}
+
+static int cmd_tables(const struct opts *o)
+{
+	struct gt_err err = {0};
+	struct gt_catalog *c;
+	char path[4096], **names = NULL;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/catalog.json", o->home);
+	if ((rc = gt_catalog_open(&c, path, &err)))
+		return fail(rc, &err);
+	if (!(rc = gt_catalog_list_tables(c, o->db, &names, &err))) {
+		for (char **n = names; *n; n++) {
+			struct gt_table_info t;
+			if (gt_catalog_get_table(c, o->db, *n, &t, &err))
+				continue;
+			printf("%s\t%u\t%u\t%u columns\n", t.name, t.id, t.nregions, t.schema.ncols);
+			gt_table_info_release(&t);
+		}
+	}
+	gt_strv_free(names);
+	gt_catalog_close(c);
+	return rc ? fail(rc, &err) : GT_EXIT_OK;
+}
+
+/* The table's region dirs, read from the catalog without locking. */
+static int table_regions(const struct opts *o, struct gt_table_info *t, struct gt_err *err)
+{
+	struct gt_catalog *c;
+	char path[4096];
+	int rc;
+
+	if (!o->table)
+		return gt_errf(err, GT_EINVAL, "--table is required");
+	snprintf(path, sizeof(path), "%s/catalog.json", o->home);
+	if ((rc = gt_catalog_open(&c, path, err)))
+		return rc;
+	rc = gt_catalog_get_table(c, o->db, o->table, t, err);
+	gt_catalog_close(c);
+	return rc;
+}
+
+static int dump_record(void *ctx, uint64_t seq, uint32_t count, const void *p, size_t len)
+{
+	struct gt_batch b;
+	struct gt_err err = {0};
+	int rc;
+
+	gt_batch_init(&b);
+	rc = gt_batch_decode(&b, p, len, &err);
+	printf("seq=%" PRIu64 " rows=%u bytes=%zu", seq, count, len);
+	if (rc) {
+		printf(" payload=damaged (%s)\n", err.msg);
+	} else {
+		printf(" columns=");
+		for (uint32_t c = 0; c < b.ncols; c++)
+			printf("%s%u:%s", c ? "," : "", b.col_ids[c], gt_type_name(b.cols[c].type, GT_UNIT_NS));
+		printf("%s\n", b.op ? " ops" : "");
+	}
+	gt_batch_release(&b);
+	(void)ctx;
+	return 0;
+}
+
+static int dump_file(const char *path)
+{
+	struct gt_buf b = {0};
+	struct gt_err err = {0};
+	int rc = gt_read_file(path, (size_t)1 << 32, &b, &err);
+	if (rc)
+		return fail(rc, &err);
+	printf("# %s\n", path);
+	rc = gt_wal_read_segment(b.p, b.len, dump_record, NULL, &err);
+	gt_buf_release(&b);
+	if (rc) {
+		gt_cli_errorf("%s: %s", path, err.msg);
+		return GT_EXIT_NO;
+	}
+	return GT_EXIT_OK;
+}
+
+static int cmd_wal(int argc, char **argv)
+{
+	struct opts o;
+	struct gt_err err = {0};
+	struct gt_table_info t;
+	int rc, ex = GT_EXIT_OK;
+
+	if (argc < 2 || strcmp(argv[1], "dump"))
+		return usage_error("%s", "wal: the subcommand is 'dump'");
+	if (argc > 2 && argv[2][0] != '-') {
+		for (int i = 2; i < argc; i++) {
+			int e = dump_file(argv[i]);
+			if (e > ex)
+				ex = e;
+		}
+		return ex;
+	}
+	if ((rc = parse_opts(argc - 1, argv + 1, &o)))
+		return rc;
+	if ((rc = table_regions(&o, &t, &err)))
+		return fail(rc, &err);
+	for (uint32_t i = 0; i < t.nregions; i++) {
+		char dir[4096];
+		struct dirent **names;
+		int n;
+		snprintf(dir, sizeof(dir), "%s/wal/%" PRIu64, o.home, gt_table_region(&t, i));
+		n = scandir(dir, &names, NULL, alphasort);
+		for (int k = 0; k < n; k++) {
+			char path[8192];
+			if (strstr(names[k]->d_name, ".wal")) {
+				snprintf(path, sizeof(path), "%s/%s", dir, names[k]->d_name);
+				int e = dump_file(path);
+				if (e > ex)
+					ex = e;
+			}
+			free(names[k]);
+		}
+		if (n >= 0)
+			free(names);
+	}
+	gt_table_info_release(&t);
+	return ex;
+}
+
+static int cmd_manifest(int argc, char **argv)
+{
+	struct opts o;
+	struct gt_err err = {0};
+	struct gt_table_info t;
+	bool edit;
+	int rc;
+
+	if (argc < 2 || (strcmp(argv[1], "show") && strcmp(argv[1], "edit")))
+		return usage_error("%s", "manifest: the subcommands are 'show' and 'edit'");
+	edit = !strcmp(argv[1], "edit");
+	if ((rc = parse_opts(argc - 1, argv + 1, &o)))
+		return rc;
+	if (edit && !o.force)
+		return usage_error("%s", "manifest edit changes what the region believes it holds; add --force to do it");
+	if (edit && !o.remove_file && !o.has_flushed_seq)
+		return usage_error("%s", "manifest edit needs --remove-file ID or --flushed-seq N");
+	if ((rc = table_regions(&o, &t, &err)))
+		return fail(rc, &err);
+	struct gt_engine *eng = NULL;
+	struct gt_objstore *os = NULL;
+	if (edit) {
+		/* take the data directory lock: no writer may run meanwhile */
+		struct gt_engine_opts eo = {0};
+		eo.data_home = o.home;
+		eo.log = gt_cli_log;
+		if ((rc = gt_engine_open(&eng, &eo, &err)))
+			goto out;
+		os = gt_engine_store(eng);
+	} else if ((rc = gt_objstore_open_local(&os, o.home, &err))) {
+		goto out;
+	}
+	for (uint32_t i = 0; i < t.nregions && !rc; i++) {
+		char dir[1024];
+		struct gt_manifest *m;
+		gt_region_dir(dir, sizeof(dir), t.db, gt_table_region(&t, i));
+		if ((rc = gt_manifest_open(&m, os, dir, &err)))
+			break;
+		if (edit) {
+			struct gt_manifest_edit e = {0};
+			const char *rm[1] = {o.remove_file};
+			if (o.remove_file) {
+				e.remove = rm;
+				e.nremove = 1;
+			}
+			e.flushed_seq = o.flushed_seq;
+			rc = gt_manifest_commit(m, &e, &err);
+		}
+		if (!rc) {
+			json_t *j = gt_region_state_to_json(gt_manifest_state(m));
+			char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+			printf("%s\n", s ? s : "null");
+			free(s);
+			json_decref(j);
+		}
+		gt_manifest_close(m);
+	}
+out:
+	if (eng)
+		gt_engine_close(eng, 0);
+	else if (os)
+		gt_objstore_close(os);
+	gt_table_info_release(&t);
+	return rc ? fail(rc, &err) : GT_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc;
+
+	gt_cli_init(argv[0]);
+	if (argc < 2)
+		return usage_error("%s", "a subcommand is required");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage, stdout);
+		return GT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "wal"))
+		return cmd_wal(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "manifest"))
+		return cmd_manifest(argc - 1, argv + 1);
+	if ((rc = parse_opts(argc - 1, argv + 1, &o)))
+		return rc;
+	if (optind + 1 < argc)
+		return usage_error("unexpected argument '%s'", argv[optind + 1]);
+	if (!strcmp(argv[1], "write"))
+		return cmd_write(&o);
+	if (!strcmp(argv[1], "scan"))
+		return cmd_scan(&o);
+	if (!strcmp(argv[1], "flush"))
+		return cmd_flush(&o);
+	if (!strcmp(argv[1], "tables"))
+		return cmd_tables(&o);
+	return usage_error("unknown subcommand '%s'", argv[1]);
 }

@@ -1,0 +1,63 @@
+/*
+ * catalog.h - databases and tables: names, table ids, schemas and the
+ * regions of each table.  The standalone catalog keeps its state in one
+ * JSON document (DATA_HOME/catalog.json) written durably on every change
+ * (write, fsync, rename, fsync dir); gt-meta serves the same operations
+ * to a cluster (a later transport behind the meta client seam).
+ *
+ *   {"version":1,"next_table_id":1025,
+ *    "databases":{"public":{"tables":{"cpu":{"id":1024,"regions":1,
+ *                                             "created_ms":...,"schema":{...}}}}}}
+ *
+ * Table ids start at 1024 as in GreptimeDB; region numbers are 0..n-1.
+ * Thread-safe (one mutex).  Getters return copies the caller releases.
+ */
+#ifndef GT_CATALOG_H
+#define GT_CATALOG_H
+
+#include <stdbool.h>
+#include "schema.h"
+
+#define GT_DEFAULT_DB "public"
+#define GT_FIRST_TABLE_ID 1024
+
+struct gt_table_info {
+	char *db;
+	char *name;
+	uint32_t id;
+	uint32_t nregions;
+	int64_t created_ms;
+	struct gt_schema schema;
+};
+
+struct gt_catalog;
+
+int gt_catalog_open(struct gt_catalog **out, const char *path, struct gt_err *err);
+void gt_catalog_close(struct gt_catalog *c);
+
+int gt_catalog_create_db(struct gt_catalog *c, const char *db, bool if_not_exists, struct gt_err *err);
+int gt_catalog_drop_db(struct gt_catalog *c, const char *db, bool if_exists, struct gt_err *err);
+bool gt_catalog_has_db(struct gt_catalog *c, const char *db);
+/* Sorted names; *names is a NULL-terminated array the caller frees with gt_strv_free. */
+int gt_catalog_list_dbs(struct gt_catalog *c, char ***names);
+int gt_catalog_list_tables(struct gt_catalog *c, const char *db, char ***names, struct gt_err *err);
+void gt_strv_free(char **v);
+
+/* Create a table; out (may be NULL) gets the new table.  GT_EEXIST if it exists. */
+int gt_catalog_create_table(struct gt_catalog *c, const char *db, const char *name,
+			    const struct gt_schema *schema, uint32_t nregions,
+			    struct gt_table_info *out, struct gt_err *err);
+int gt_catalog_get_table(struct gt_catalog *c, const char *db, const char *name,
+			 struct gt_table_info *out, struct gt_err *err);
+/* Replace the schema if the stored version is old_version (compare and swap):
+ * GT_EAGAIN if someone changed it meanwhile. */
+int gt_catalog_alter_table(struct gt_catalog *c, const char *db, const char *name,
+			   uint32_t old_version, const struct gt_schema *schema, struct gt_err *err);
+int gt_catalog_drop_table(struct gt_catalog *c, const char *db, const char *name,
+			  struct gt_table_info *out, struct gt_err *err);
+void gt_table_info_release(struct gt_table_info *t);
+
+/* Check a database, table or column name: 1..255 bytes, no NUL or '/'. */
+int gt_check_name(const char *what, const char *name, struct gt_err *err);
+
+#endif

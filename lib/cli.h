@@ -1,0 +1,24 @@
+/*
+ * cli.h - what the thin mains share: the program name in messages,
+ * a log callback for the library, number parsing with range checks.
+ * Messages follow STYLE.md: "gt-data: cannot open 'x': reason".
+ */
+#ifndef GT_CLI_H
+#define GT_CLI_H
+
+#include "gt.h"
+
+extern const char *gt_prog;
+
+void gt_cli_init(const char *argv0);
+/* Print "prog: message" to stderr. */
+void gt_cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Library log callback: "prog: message" on stderr. */
+void gt_cli_log(void *ctx, const char *msg);
+/* Parse a whole decimal integer; 0 or GT_EINVAL. */
+int gt_parse_i64(const char *s, int64_t *out);
+int gt_parse_u64(const char *s, uint64_t *out);
+/* Parse a size with an optional K/M/G suffix (powers of 1024). */
+int gt_parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * db.h - one data directory opened as a database: the catalog, the
+ * engine, and the region client over it.  What the offline tools
+ * (gt-data, gt-compact) and the standalone server build on.
+ *
+ * Tables are looked up in the catalog and their regions opened through
+ * the region client on first use.  Thread-safe.
+ */
+#ifndef GT_DB_H
+#define GT_DB_H
+
+#include <pthread.h>
+#include "catalog.h"
+#include "engine.h"
+#include "region_client.h"
+
+struct gt_db {
+	struct gt_engine *engine;
+	struct gt_catalog *catalog;
+	struct gt_region_client rc;
+	pthread_mutex_t mu;
+};
+
+int gt_db_open(struct gt_db **out, const struct gt_engine_opts *o, struct gt_err *err);
+void gt_db_close(struct gt_db *db, int flush);
+
+/* Look a table up and make sure its regions are open. */
+int gt_db_table(struct gt_db *db, const char *dbname, const char *table, struct gt_table_info *out,
+		struct gt_err *err);
+/* Create a table and its regions.  GT_EEXIST if it exists. */
+int gt_db_create_table(struct gt_db *db, const char *dbname, const char *table,
+		       const struct gt_schema *schema, uint32_t nregions, struct gt_table_info *out,
+		       struct gt_err *err);
+/* Change a table's schema (catalog compare-and-swap, then every region). */
+int gt_db_alter_table(struct gt_db *db, const struct gt_table_info *t, const struct gt_schema *schema,
+		      struct gt_err *err);
+int gt_db_drop_table(struct gt_db *db, const char *dbname, const char *table, struct gt_err *err);
+
+/* Route a batch to the table's region(s). */
+int gt_db_write(struct gt_db *db, const struct gt_table_info *t, const struct gt_batch *b,
+		struct gt_err *err);
+
+/*
+ * A scan over every region of a table, one after the other.  Batches are
+ * as the region client gives them; sids are per region, so the key of a
+ * row must be read before the next call.
+ */
+struct gt_table_scan;
+int gt_db_scan(struct gt_db *db, const struct gt_table_info *t, const struct gt_scan_req *req,
+	       struct gt_table_scan **out, struct gt_err *err);
+int gt_table_scan_next(struct gt_table_scan *s, const struct gt_batch **b, struct gt_err *err);
+const void *gt_table_scan_key(struct gt_table_scan *s, uint32_t sid, size_t *len);
+void gt_table_scan_free(struct gt_table_scan *s);
+
+/* The region id of region number i of a table. */
+static inline uint64_t gt_table_region(const struct gt_table_info *t, uint32_t i)
+{
+	return GT_REGION_ID(t->id, i);
+}
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * ingest.c - line protocol -> per-table columnar batches -> tables.
+ *
+ * Pass 1 (parse): each point lands in the builder of its measurement:
+ * one vec per column name seen, padded with nulls where a line lacks the
+ * column.  Pass 2 (check): each builder is matched against its table
+ * (created or widened as needed).  Pass 3 (write): each builder becomes
+ * a batch keyed by column id and goes to the table's regions.
+ */
+#include "ingest.h"
+#include "lp.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+struct bcol {
+	char *name;
+	uint8_t sem;           /* GT_TAG or GT_FIELD */
+	uint8_t type;
+	uint64_t first_line;   /* where its type was set, for messages */
+	struct gt_vec v;
+	uint32_t col_id;       /* pass 2 */
+};
+
+struct gt_ingest_table {
+	char *name;
+	uint32_t nrows;
+	struct gt_vec ts;
+	struct bcol *cols;
+	uint32_t ncols, cap;
+	uint32_t *hint;        /* column index of the k-th tag/field of the last line */
+	uint32_t nhint;
+};
+
+struct pctx {
+	struct gt_ingest *in;
+	struct gt_err *err;
+	int64_t ts_mul_check;
+};
+
+void gt_ingest_init(struct gt_ingest *in, struct gt_db *db)
+{
+	memset(in, 0, sizeof(*in));
+	in->db = db;
+}
+
+static void table_reset(struct gt_ingest_table *t)
+{
+	t->nrows = 0;
+	gt_vec_reset(&t->ts);
+	for (uint32_t i = 0; i < t->ncols; i++) {
+		free(t->cols[i].name);
+		gt_vec_release(&t->cols[i].v);
+	}
+	t->ncols = 0;
+	t->nhint = 0;
+}
+
+void gt_ingest_release(struct gt_ingest *in)
+{
+	for (uint32_t i = 0; i < in->ntables; i++) {
+		struct gt_ingest_table *t = &in->tables[i];
+		table_reset(t);
+		gt_vec_release(&t->ts);
+		free(t->cols);
+		free(t->hint);
+		free(t->name);
+	}
+	free(in->tables);
+	memset(in, 0, sizeof(*in));
+}
+
+static struct gt_ingest_table *table_for(struct gt_ingest *in, const struct gt_lp_str *m)
+{
+	for (uint32_t i = 0; i < in->ntables; i++) {
+		struct gt_ingest_table *t = &in->tables[i];
+		if (strlen(t->name) == m->n && !memcmp(t->name, m->p, m->n))
+			return t;
+	}
+	if (in->ntables == in->cap) {
+		uint32_t cap = in->cap ? in->cap * 2 : 4;
+		struct gt_ingest_table *nt = gt_reallocarray(in->tables, cap, sizeof(*nt));
+		if (!nt)
+			return NULL;
+		in->tables = nt;
+		in->cap = cap;
+	}
+	struct gt_ingest_table *t = &in->tables[in->ntables];
+	memset(t, 0, sizeof(*t));
+	if (!(t->name = gt_strndup(m->p, m->n)))
+		return NULL;
+	gt_vec_init(&t->ts, GT_TS);
+	in->ntables++;
+	return t;
+}
+
+/* Find or add the column for a name; k is the position in the line, for the hint. */
+static int column_for(struct gt_ingest_table *t, uint32_t k, const struct gt_lp_str *name, uint8_t sem,
+		      uint8_t type, uint64_t line, struct gt_err *err)
+{
+	uint32_t i;
+	struct bcol *c;
+
+	if (k < t->nhint && t->hint[k] < t->ncols) {
+		c = &t->cols[t->hint[k]];
+		if (strlen(c->name) == name->n && !memcmp(c->name, name->p, name->n)) {
+			i = t->hint[k];
+			goto found;
+		}
+	}
+	for (i = 0; i < t->ncols; i++)
+		if (strlen(t->cols[i].name) == name->n && !memcmp(t->cols[i].name, name->p, name->n))
+			goto found;
+	if (t->ncols >= GT_MAX_COLUMNS)
+		return gt_errf(err, GT_ETOOBIG, "line %" PRIu64 ": table '%s' would have more than %d columns",
+			       line, t->name, GT_MAX_COLUMNS);
+	if (t->ncols == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 16;
+		struct bcol *nc = gt_reallocarray(t->cols, cap, sizeof(*nc));
+		if (!nc)
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		t->cols = nc;
+		t->cap = cap;
+	}
+	c = &t->cols[t->ncols];
+	memset(c, 0, sizeof(*c));
+	if (!(c->name = gt_strndup(name->p, name->n)))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	c->sem = sem;
+	c->type = type;
+	c->first_line = line;
+	gt_vec_init(&c->v, (enum gt_type)type);
+	if (gt_vec_pad_nulls(&c->v, t->nrows))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	i = t->ncols++;
+found:
+	c = &t->cols[i];
+	if (c->sem != sem)
+		return gt_errf(err, GT_EINVAL, "line %" PRIu64 ": '%s' is a %s here but a %s on line %" PRIu64,
+			       line, c->name, sem == GT_TAG ? "tag" : "field", c->sem == GT_TAG ? "tag" : "field",
+			       c->first_line);
+	if (c->type != type)
+		return gt_errf(err, GT_EINVAL, "line %" PRIu64 ": field '%s' is %s here but %s on line %" PRIu64,
+			       line, c->name, gt_type_name(type, GT_UNIT_NS), gt_type_name(c->type, GT_UNIT_NS),
+			       c->first_line);
+	if (c->v.len != t->nrows)
+		return gt_errf(err, GT_EINVAL, "line %" PRIu64 ": '%s' appears twice", line, c->name);
+	if (k >= t->nhint) {
+		uint32_t *h = gt_reallocarray(t->hint, k + 1, sizeof(*h));
+		if (!h)
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		t->hint = h;
+		while (t->nhint <= k)
+			t->hint[t->nhint++] = UINT32_MAX;
+	}
+	t->hint[k] = i;
+	return (int)i;
+}
+
+static int on_point(void *ctx, const struct gt_lp_point *pt)
+{
+	struct pctx *p = ctx;
+	struct gt_ingest_table *t = table_for(p->in, &pt->measurement);
+	int rc, i;
+
+	if (!t)
+		return gt_errf(p->err, GT_ENOMEM, "out of memory");
+	for (uint32_t k = 0; k < pt->ntags; k++) {
+		if ((i = column_for(t, k, &pt->tags[k].key, GT_TAG, GT_STRING, pt->lineno, p->err)) < 0)
+			return i;
+		if ((rc = gt_vec_push_str(&t->cols[i].v, pt->tags[k].val.p, pt->tags[k].val.n)))
+			return gt_errf(p->err, rc, "line %" PRIu64 ": out of memory", pt->lineno);
+	}
+	for (uint32_t k = 0; k < pt->nfields; k++) {
+		const struct gt_lp_field *f = &pt->fields[k];
+		struct gt_vec *v;
+		if ((i = column_for(t, pt->ntags + k, &f->key, GT_FIELD, f->type, pt->lineno, p->err)) < 0)
+			return i;
+		v = &t->cols[i].v;
+		switch (f->type) {
+		case GT_F64: rc = gt_vec_push_f64(v, f->v.f64); break;
+		case GT_I64: rc = gt_vec_push_i64(v, f->v.i64); break;
+		case GT_U64: rc = gt_vec_push_u64(v, f->v.u64); break;
+		case GT_BOOL: rc = gt_vec_push_bool(v, f->v.b); break;
+		default: rc = gt_vec_push_str(v, f->s.p, f->s.n); break;
+		}
+		if (rc)
+			return gt_errf(p->err, rc, "line %" PRIu64 ": out of memory", pt->lineno);
+	}
+	if ((rc = gt_vec_push_i64(&t->ts, pt->ts_ns)))
+		return gt_errf(p->err, rc, "line %" PRIu64 ": out of memory", pt->lineno);
+	t->nrows++;
+	/* columns this line lacks */
+	if (t->ncols != pt->ntags + pt->nfields)
+		for (uint32_t c = 0; c < t->ncols; c++)
+			if (t->cols[c].v.len < t->nrows && (rc = gt_vec_push_null(&t->cols[c].v)))
+				return gt_errf(p->err, rc, "out of memory");
+	return 0;
+}
+
+/* Make the table fit the builder: create it, or add missing columns. */
+static int prepare(struct gt_ingest *in, const char *dbname, struct gt_ingest_table *b,
+		   struct gt_table_info *t, struct gt_err *err)
+{
+	struct gt_schema s;
+	bool changed = false;
+	int rc, i;
+
+	for (int attempt = 0; attempt < 5; attempt++) {
+		rc = gt_db_table(in->db, dbname, b->name, t, err);
+		if (rc == GT_ENOTFOUND && gt_catalog_has_db(in->db->catalog, dbname)) {
+			memset(&s, 0, sizeof(s));
+			s.opts.merge_mode = GT_MERGE_LAST_NON_NULL;
+			for (uint32_t c = 0; c < b->ncols && !rc; c++)
+				if (b->cols[c].sem == GT_TAG)
+					rc = gt_schema_add(&s, b->cols[c].name, GT_STRING, GT_TAG, GT_UNIT_NS, err) < 0;
+			for (uint32_t c = 0; c < b->ncols && !rc; c++)
+				if (b->cols[c].sem == GT_FIELD)
+					rc = gt_schema_add(&s, b->cols[c].name, b->cols[c].type, GT_FIELD, GT_UNIT_NS, err) < 0;
+			rc = rc ? GT_EINVAL : 0;
+			if (!rc && gt_schema_find(&s, GT_TS_COLUMN) >= 0)
+				rc = gt_errf(err, GT_EINVAL, "column name '%s' is reserved for the time index", GT_TS_COLUMN);
+			if (!rc && (rc = gt_schema_add(&s, GT_TS_COLUMN, GT_TS, GT_TIME, GT_UNIT_NS, err)) >= 0)
+				rc = gt_db_create_table(in->db, dbname, b->name, &s, 1, t, err);
+			gt_schema_release(&s);
+			if (rc == GT_EEXIST)
+				continue;   /* created meanwhile by another writer */
+			if (rc)
+				return rc;
+		} else if (rc) {
+			return rc;
+		}
+		/* check and widen */
+		if ((rc = gt_schema_copy(&s, &t->schema))) {
+			gt_table_info_release(t);
+			return gt_errf(err, rc, "out of memory");
+		}
+		changed = false;
+		for (uint32_t c = 0; c < b->ncols && !rc; c++) {
+			struct bcol *bc = &b->cols[c];
+			i = gt_schema_find(&s, bc->name);
+			if (i < 0) {
+				i = gt_schema_add(&s, bc->name, bc->type, bc->sem, GT_UNIT_NS, err);
+				if (i < 0)
+					rc = i;
+				changed = true;
+			} else if (s.cols[i].sem != bc->sem) {
+				rc = gt_errf(err, GT_EINVAL, "line %" PRIu64 ": '%s' is a %s in table '%s', the line has it as a %s",
+					     bc->first_line, bc->name,
+					     s.cols[i].sem == GT_TAG ? "tag" : s.cols[i].sem == GT_TIME ? "time index" : "field", b->name,
+					     bc->sem == GT_TAG ? "tag" : "field");
+			} else if (s.cols[i].type != bc->type) {
+				rc = gt_errf(err, GT_EINVAL, "line %" PRIu64 ": column '%s' of table '%s' is %s, the line has %s",
+					     bc->first_line, bc->name, b->name,
+					     gt_type_name(s.cols[i].type, s.cols[i].unit), gt_type_name(bc->type, GT_UNIT_NS));
+			}
+			if (!rc)
+				bc->col_id = s.cols[i].id;
+		}
+		if (!rc && changed) {
+			rc = gt_db_alter_table(in->db, t, &s, err);
+			gt_schema_release(&s);
+			gt_table_info_release(t);
+			if (rc == GT_EAGAIN)
+				continue;
+			if (rc)
+				return rc;
+			continue;   /* read it back with the new schema */
+		}
+		gt_schema_release(&s);
+		if (rc)
+			gt_table_info_release(t);
+		return rc;
+	}
+	return gt_errf(err, GT_EAGAIN, "table '%s' keeps changing under this write; try again", b->name);
+}
+
+static int write_table(struct gt_ingest *in, struct gt_ingest_table *b, const struct gt_table_info *t,
+		       struct gt_err *err)
+{
+	struct gt_batch batch;
+	int ti = gt_schema_time_index(&t->schema);
+	uint8_t unit = t->schema.cols[ti].unit;
+	int rc = 0;
+
+	/* The batch borrows the builder's vecs (moved in, moved back). */
+	gt_batch_init(&batch);
+	batch.nrows = b->nrows;
+	batch.ncols = b->ncols + 1;
+	batch.cols = gt_calloc(batch.ncols, sizeof(*batch.cols));
+	batch.col_ids = gt_calloc(batch.ncols, sizeof(*batch.col_ids));
+	if (!batch.cols || !batch.col_ids) {
+		free(batch.cols);
+		free(batch.col_ids);
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	}
+	for (uint32_t c = 0; c < b->ncols; c++) {
+		batch.cols[c] = b->cols[c].v;
+		batch.col_ids[c] = b->cols[c].col_id;
+	}
+	if (unit != GT_UNIT_NS)
+		for (uint32_t r = 0; r < b->nrows; r++)
+			b->ts.v.i64[r] = gt_unit_convert(b->ts.v.i64[r], GT_UNIT_NS, (enum gt_unit)unit);
+	batch.cols[b->ncols] = b->ts;
+	batch.col_ids[b->ncols] = t->schema.cols[ti].id;
+	rc = gt_db_write(in->db, t, &batch, err);
+	free(batch.cols);
+	free(batch.col_ids);
+	return rc;
+}
+
+int gt_ingest_lp(struct gt_ingest *in, const char *dbname, char *buf, size_t len, int precision,
+		 uint64_t first_lineno, uint64_t *rows, struct gt_err *err)
+{
+	struct pctx p = {in, err, 0};
+	struct gt_table_info *infos = NULL;
+	uint32_t nprep = 0;
+	long n;
+	int rc = 0;
+
+	*rows = 0;
+	for (uint32_t i = 0; i < in->ntables; i++)
+		table_reset(&in->tables[i]);
+	n = gt_lp_parse(buf, len, (enum gt_unit)precision, gt_now_ns(), first_lineno, on_point, &p, err);
+	if (n < 0) {
+		rc = (int)n;
+		goto out;
+	}
+	if (!gt_catalog_has_db(in->db->catalog, dbname)) {
+		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", dbname);
+		goto out;
+	}
+	infos = gt_calloc(in->ntables + 1, sizeof(*infos));
+	if (!infos) {
+		rc = gt_errf(err, GT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t i = 0; i < in->ntables && !rc; i++) {
+		if (!in->tables[i].nrows)
+			continue;
+		if ((rc = prepare(in, dbname, &in->tables[i], &infos[i], err)))
+			break;
+		nprep = i + 1;
+	}
+	for (uint32_t i = 0; i < in->ntables && !rc; i++) {
+		if (!in->tables[i].nrows)
+			continue;
+		if (!(rc = write_table(in, &in->tables[i], &infos[i], err)))
+			*rows += in->tables[i].nrows;
+	}
+out:
+	for (uint32_t i = 0; i < nprep; i++)
+		gt_table_info_release(&infos[i]);
+	free(infos);
+	/* keep builders with no rows from piling up across calls */
+	if (in->ntables > 64) {
+		struct gt_db *db = in->db;
+		gt_ingest_release(in);
+		gt_ingest_init(in, db);
+	}
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * ingest.h - InfluxDB line protocol into tables, as GreptimeDB does it:
+ * a measurement is a table, created on first write with its tags as the
+ * primary key (strings), its fields as field columns and the timestamp
+ * as the time index `greptime_timestamp` (nanoseconds), merge mode
+ * last_non_null; a new tag or field adds a column.
+ *
+ * A call is one batch, all or nothing: every line is parsed and every
+ * column checked against the tables (types, tag/field clashes) before
+ * anything is written.  Errors name the line and the reason.
+ *
+ * Calling sequence: gt_ingest_init, gt_ingest_lp*, gt_ingest_release.
+ * One gt_ingest per thread (it keeps reusable buffers).
+ */
+#ifndef GT_INGEST_H
+#define GT_INGEST_H
+
+#include "db.h"
+
+#define GT_TS_COLUMN "greptime_timestamp"
+
+struct gt_ingest_table;
+
+struct gt_ingest {
+	struct gt_db *db;
+	struct gt_ingest_table *tables;
+	uint32_t ntables, cap;
+};
+
+void gt_ingest_init(struct gt_ingest *in, struct gt_db *db);
+void gt_ingest_release(struct gt_ingest *in);
+
+/*
+ * Parse buf[0..len) (modified in place) and write it to database dbname.
+ * precision: a gt_unit or GT_LP_PREC_*.  first_lineno numbers the first
+ * line in messages.  *rows gets the count of rows written.
+ */
+int gt_ingest_lp(struct gt_ingest *in, const char *dbname, char *buf, size_t len, int precision,
+		 uint64_t first_lineno, uint64_t *rows, struct gt_err *err);
+
+#endif

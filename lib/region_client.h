@@ -1,0 +1,50 @@
+/*
+ * region_client.h - the region client seam of DESIGN.md section 1: how
+ * everything above the storage engine (ingest, the SQL and PromQL
+ * planners, the router) talks to regions.  Today one implementation
+ * exists, in-process over the engine (region_client_local.c); the
+ * distributed mode adds a transport behind the same operations, so
+ * callers do not change.
+ *
+ * A scan returns a stream of batches: cols = time index, then the fields
+ * asked for; sid = series ordinals resolved to keys by stream->key().
+ */
+#ifndef GT_REGION_CLIENT_H
+#define GT_REGION_CLIENT_H
+
+#include "region.h"
+
+struct gt_region_stream {
+	void *self;
+	int (*next)(void *self, const struct gt_batch **b, struct gt_err *err);
+	const void *(*key)(void *self, uint32_t sid, size_t *len);
+	void (*free)(void *self);
+};
+
+struct gt_region_client_ops {
+	int (*create)(void *self, uint64_t region_id, const char *region_dir, const struct gt_schema *schema,
+		      struct gt_err *err);
+	int (*open)(void *self, uint64_t region_id, const char *region_dir, struct gt_err *err);
+	int (*close)(void *self, uint64_t region_id, struct gt_err *err);
+	int (*drop)(void *self, uint64_t region_id, struct gt_err *err);
+	int (*write)(void *self, uint64_t region_id, const struct gt_batch *b, struct gt_err *err);
+	int (*scan)(void *self, uint64_t region_id, const struct gt_scan_req *req,
+		    struct gt_region_stream *out, struct gt_err *err);
+	int (*flush)(void *self, uint64_t region_id, struct gt_err *err);
+	int (*compact)(void *self, uint64_t region_id, const struct gt_compact_opts *o,
+		       struct gt_compact_report *rep, struct gt_err *err);
+	int (*alter)(void *self, uint64_t region_id, const struct gt_schema *schema, struct gt_err *err);
+	int (*truncate)(void *self, uint64_t region_id, struct gt_err *err);
+	int (*stats)(void *self, uint64_t region_id, struct gt_region_stats *out, struct gt_err *err);
+};
+
+struct gt_region_client {
+	const struct gt_region_client_ops *ops;
+	void *self;
+};
+
+struct gt_engine;
+/* The in-process client over an engine (borrowed). */
+void gt_region_client_local(struct gt_region_client *c, struct gt_engine *e);
+
+#endif

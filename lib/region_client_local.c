@@ -1,0 +1,117 @@
+/* region_client_local.c - the region client seam, in process. */
+#include "region_client.h"
+#include "engine.h"
+
+#include <inttypes.h>
+
+static struct gt_region *get(void *self, uint64_t id, struct gt_err *err)
+{
+	struct gt_region *r = gt_engine_region(self, id);
+	if (!r)
+		gt_errf(err, GT_ENOTFOUND, "region %" PRIu64 " is not open", id);
+	return r;
+}
+
+static int l_create(void *self, uint64_t id, const char *dir, const struct gt_schema *s, struct gt_err *err)
+{
+	return gt_engine_create_region(self, id, dir, s, err);
+}
+
+static int l_open(void *self, uint64_t id, const char *dir, struct gt_err *err)
+{
+	return gt_engine_open_region(self, id, dir, err);
+}
+
+static int l_close(void *self, uint64_t id, struct gt_err *err)
+{
+	return gt_engine_close_region(self, id, err);
+}
+
+static int l_drop(void *self, uint64_t id, struct gt_err *err)
+{
+	return gt_engine_drop_region(self, id, err);
+}
+
+static int l_write(void *self, uint64_t id, const struct gt_batch *b, struct gt_err *err)
+{
+	struct gt_region *r = get(self, id, err);
+	return r ? gt_region_write(r, b, NULL, err) : GT_ENOTFOUND;
+}
+
+static int s_next(void *self, const struct gt_batch **b, struct gt_err *err)
+{
+	return gt_scan_next(self, b, err);
+}
+
+static const void *s_key(void *self, uint32_t sid, size_t *len)
+{
+	return gt_scan_key(self, sid, len);
+}
+
+static void s_free(void *self)
+{
+	gt_scan_free(self);
+}
+
+static int l_scan(void *self, uint64_t id, const struct gt_scan_req *req, struct gt_region_stream *out,
+		  struct gt_err *err)
+{
+	struct gt_region *r = get(self, id, err);
+	struct gt_scan *s;
+	int rc;
+	if (!r)
+		return GT_ENOTFOUND;
+	if ((rc = gt_region_scan(r, req, &s, err)))
+		return rc;
+	out->self = s;
+	out->next = s_next;
+	out->key = s_key;
+	out->free = s_free;
+	return 0;
+}
+
+static int l_flush(void *self, uint64_t id, struct gt_err *err)
+{
+	struct gt_region *r = get(self, id, err);
+	return r ? gt_region_flush(r, err) : GT_ENOTFOUND;
+}
+
+static int l_compact(void *self, uint64_t id, const struct gt_compact_opts *o, struct gt_compact_report *rep,
+		     struct gt_err *err)
+{
+	struct gt_region *r = get(self, id, err);
+	return r ? gt_region_compact(r, o, rep, err) : GT_ENOTFOUND;
+}
+
+static int l_alter(void *self, uint64_t id, const struct gt_schema *s, struct gt_err *err)
+{
+	struct gt_region *r = get(self, id, err);
+	return r ? gt_region_alter(r, s, err) : GT_ENOTFOUND;
+}
+
+static int l_truncate(void *self, uint64_t id, struct gt_err *err)
+{
+	struct gt_region *r = get(self, id, err);
+	return r ? gt_region_truncate(r, err) : GT_ENOTFOUND;
+}
+
+static int l_stats(void *self, uint64_t id, struct gt_region_stats *out, struct gt_err *err)
+{
+	struct gt_region *r = get(self, id, err);
+	if (!r)
+		return GT_ENOTFOUND;
+	gt_region_stats(r, out);
+	return 0;
+}
+
+static const struct gt_region_client_ops local_ops = {
+	.create = l_create, .open = l_open, .close = l_close, .drop = l_drop,
+	.write = l_write, .scan = l_scan, .flush = l_flush, .compact = l_compact,
+	.alter = l_alter, .truncate = l_truncate, .stats = l_stats,
+};
+
+void gt_region_client_local(struct gt_region_client *c, struct gt_engine *e)
+{
+	c->ops = &local_ops;
+	c->self = e;
+}
