@@ -45,9 +45,13 @@
 #define GT_SST_SUFFIX ".sst"
 #define GT_SST_DEFAULT_BLOCK_ROWS 8192
 
+/* The most rows a block may hold (writer option ceiling, reader check). */
+#define GT_SST_MAX_BLOCK_ROWS (1u << 20)
+
 struct gt_sst_writer_opts {
-	uint32_t block_rows;   /* 0 = GT_SST_DEFAULT_BLOCK_ROWS */
+	uint32_t block_rows;   /* 0 = GT_SST_DEFAULT_BLOCK_ROWS; at most GT_SST_MAX_BLOCK_ROWS */
 	int zstd_level;        /* 0 = 3 */
+	const char *table;     /* table name stored with the schema; NULL = none (copied) */
 };
 
 struct gt_sst_meta {
@@ -78,11 +82,29 @@ struct gt_sst_block_info {
 	struct gt_sst_colstat *colstats; /* one per field column, in schema order */
 };
 
-/* Per-column storage figures for `gt-sst stat`. */
+/* Per-column storage figures for `gt-sst stat`.  Besides the schema's
+ * time and field columns, the per-row metadata appear as pseudo columns
+ * with these ids. */
+#define GT_SST_COL_SID 0xfffffffdu   /* series ordinals */
+#define GT_SST_COL_SEQ 0xfffffffeu   /* sequences */
+#define GT_SST_COL_OP 0xffffffffu    /* ops */
+
 struct gt_sst_colinfo {
 	uint32_t col_id;
-	const char *encoding;      /* e.g. "delta-of-delta", "decimal-planes", "raw-f64", "dict" */
+	const char *encoding;      /* the encoding holding most of its bytes, e.g.
+				      "delta-of-delta", "decimal-planes", "raw-f64" */
 	uint64_t bytes;            /* compressed bytes over all blocks */
+};
+
+/* Where the parts of a file lie (documented addition for `gt-sst stat`). */
+struct gt_sst_layout {
+	uint64_t blocks_off, blocks_len;  /* the data blocks, back to back */
+	uint64_t schema_off, schema_len;
+	uint64_t keys_off, keys_len;
+	uint64_t index_off, index_len;
+	uint64_t footer_off, footer_len;
+	uint32_t block_rows;              /* the writer's block_rows */
+	uint32_t version;                 /* format version (1) */
 };
 
 struct gt_sst_writer;
@@ -97,14 +119,26 @@ int gt_sst_writer_finish(struct gt_sst_writer *w, struct gt_sst_meta *meta, stru
 void gt_sst_writer_free(struct gt_sst_writer *w);
 
 int gt_sst_open(struct gt_sst **out, const char *path, struct gt_err *err);
+/*
+ * Open a file image held in memory (p, n stay owned by the caller and
+ * must outlive the reader); name is used in error messages.  Used by the
+ * fuzzer and by callers that already hold the bytes.
+ */
+int gt_sst_open_mem(struct gt_sst **out, const void *p, size_t n, const char *name,
+		    struct gt_err *err);
 void gt_sst_close(struct gt_sst *s);
 const struct gt_sst_meta *gt_sst_meta(const struct gt_sst *s);
 const void *gt_sst_key(const struct gt_sst *s, uint32_t sid, size_t *len);
 const struct gt_sst_block_info *gt_sst_block(const struct gt_sst *s, uint32_t i);
 /* First series ordinal whose key is >= key (binary search), or nseries. */
 uint32_t gt_sst_seek_key(const struct gt_sst *s, const void *key, size_t keylen);
-/* Per-column encodings and sizes; returns the count, *out owned by s. */
+/* Per-column encodings and sizes; returns the count, *out owned by s.
+ * Order: GT_SST_COL_SID, the time column, GT_SST_COL_SEQ, GT_SST_COL_OP,
+ * then the field columns in schema order. */
 uint32_t gt_sst_colinfo(const struct gt_sst *s, const struct gt_sst_colinfo **out);
+/* The table name stored by the writer, or NULL. */
+const char *gt_sst_table(const struct gt_sst *s);
+void gt_sst_layout(const struct gt_sst *s, struct gt_sst_layout *out);
 
 /*
  * Decode block i into out (gt_batch_release'd or fresh; it is reset).
@@ -115,6 +149,16 @@ uint32_t gt_sst_colinfo(const struct gt_sst *s, const struct gt_sst_colinfo **ou
  */
 int gt_sst_read_block(struct gt_sst *s, uint32_t i, const uint32_t *col_ids, uint32_t ncols,
 		      struct gt_batch *out, struct gt_err *err);
+/*
+ * A col_id that is no field column of the file gives GT_ENOTFOUND (the
+ * caller maps a newer schema's columns onto the file's: a column added
+ * after the file was written reads as null at the caller's side).
+ * Damage gives GT_ECORRUPT naming the block's file offset.
+ */
+
+/* Check every block of an open reader: checksums, decoding, order of
+ * rows, and the index statistics against the decoded values. */
+int gt_sst_check(struct gt_sst *s, struct gt_err *err);
 
 /* Check every checksum and every block of a file.  0 = clean, GT_ECORRUPT
  * with err naming the file offset of the first damage. */
