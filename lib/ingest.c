@@ -209,6 +209,7 @@ static int prepare(struct gt_ingest *in, const char *dbname, struct gt_ingest_ta
 	for (int attempt = 0; attempt < 5; attempt++) {
 		rc = gt_db_table(in->db, dbname, b->name, t, err);
 		if (rc == GT_ENOTFOUND && gt_catalog_has_db(in->db->catalog, dbname)) {
+			rc = 0;
 			memset(&s, 0, sizeof(s));
 			s.opts.merge_mode = GT_MERGE_LAST_NON_NULL;
 			for (uint32_t c = 0; c < b->ncols && !rc; c++)

@@ -363,6 +363,7 @@ int gt_region_open(struct gt_region **out, const struct gt_region_env *env, uint
 			goto fail_nomem;
 		}
 	}
+	oc.r = r;
 	e = gt_objstore_list(env->store, region_dir, orphan_visit, &oc, err);
 	for (uint32_t i = 0; i < oc.n; i++) {
 		if (!e) {
@@ -391,9 +392,6 @@ int gt_region_open(struct gt_region **out, const struct gt_region_env *env, uint
 	gt_batch_release(&rc.b);
 	if (e)
 		goto fail;
-	if (rc.records)
-		logf_(r, "region %" PRIu64 ": replayed %" PRIu64 " WAL records (%" PRIu64 " rows) after sequence %" PRIu64,
-		      region_id, rc.records, rc.rows, gt_manifest_state(r->manifest)->flushed_seq);
 	*out = r;
 	return 0;
 fail_nomem:
@@ -751,7 +749,7 @@ int gt_region_flush_frozen(struct gt_region *r, struct gt_err *err)
 		if (!rc) {
 			memmove(r->frozen, r->frozen + 1, (r->nfrozen - 1) * sizeof(*r->frozen));
 			r->nfrozen--;
-			rmem_unref(fm);
+			fm->refs--;   /* the list's reference; ours goes below */
 			r->flush_error = 0;
 		} else {
 			r->flush_error = rc;

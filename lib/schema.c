@@ -219,13 +219,15 @@ int gt_schema_from_json(struct gt_schema *s, const json_t *j, struct gt_err *err
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	for (size_t i = 0; i < json_array_size(cols); i++) {
 		const char *name, *type, *sem, *unit, *dflt = NULL;
+		json_t *jd = NULL;
 		json_int_t id;
 		int nullable = 1, t, m, u;
 		struct gt_coldef *c = &s->cols[i];
 
-		if (json_unpack_ex(json_array_get(cols, i), &je, 0, "{s:s,s:I,s:s,s:s,s:s,s?b,s?s}",
+		if (json_unpack_ex(json_array_get(cols, i), &je, 0, "{s:s,s:I,s:s,s:s,s:s,s?b,s?o}",
 				   "name", &name, "id", &id, "type", &type, "sem", &sem,
-				   "unit", &unit, "nullable", &nullable, "default", &dflt) ||
+				   "unit", &unit, "nullable", &nullable, "default", &jd) ||
+		    (jd && !json_is_null(jd) && !(dflt = json_string_value(jd))) ||
 		    (t = lookup(type_names, GT_ARRAY_LEN(type_names), type)) < 0 ||
 		    (m = lookup(sem_names, GT_ARRAY_LEN(sem_names), sem)) < 0 ||
 		    (u = unit_from_name(unit)) < 0 || id < 0 || id >= next ||
