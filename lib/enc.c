@@ -151,7 +151,8 @@ static int scratch_u(struct gt_enc *e, size_t n)
  * state in [2^23, 2^31), frequencies scaled to 2^12.
  *
  * Payload: uvarint nsym | nsym x { u8 symbol (ascending) | uvarint
- * freq (1 .. 4096) } (freqs sum to 4096) | le32 final state | bytes.
+ * freq (1 .. 4096) } (freqs sum to 4096) | le32 final state of the even
+ * bytes | le32 final state of the odd bytes | renormalisation bytes.
  */
 #define RANS_BITS 12
 #define RANS_SCALE (1u << RANS_BITS)
@@ -190,11 +191,15 @@ static void rans_norm(const uint64_t *cnt, size_t n, uint32_t *freq)
 	}
 }
 
-/* Append the rANS payload of p[0..n) to out; n >= 1. */
+/*
+ * Append the rANS payload of p[0..n) to out; n >= 1.  Two states take
+ * the even and the odd bytes, so that the decoder runs two independent
+ * dependency chains; both renormalise through the one byte string.
+ */
 static int rans_encode(struct gt_enc *e, struct gt_buf *out, const uint8_t *p, size_t n)
 {
 	uint64_t cnt[256] = {0};
-	uint32_t freq[256], cum[256], c = 0, x = RANS_L;
+	uint32_t freq[256], cum[256], c = 0, x[2] = {RANS_L, RANS_L};
 	uint8_t *buf, *q;
 	int rc;
 
@@ -219,28 +224,50 @@ static int rans_encode(struct gt_enc *e, struct gt_buf *out, const uint8_t *p, s
 	buf = (uint8_t *)e->z.p;
 	q = buf + e->z.cap - 1;
 	for (size_t i = n; i-- > 0;) {
-		uint32_t f = freq[p[i]];
+		uint32_t f = freq[p[i]], *xs = &x[i & 1];
 		uint32_t xmax = ((RANS_L >> RANS_BITS) << 8) * f;
-		while (x >= xmax) {
+		while (*xs >= xmax) {
 			if (q == buf)
 				return GT_ETOOBIG;   /* incompressible: the caller keeps another codec */
-			*--q = (uint8_t)x;
-			x >>= 8;
+			*--q = (uint8_t)*xs;
+			*xs >>= 8;
 		}
-		x = ((x / f) << RANS_BITS) + (x % f) + cum[p[i]];
+		*xs = ((*xs / f) << RANS_BITS) + (*xs % f) + cum[p[i]];
 	}
-	if ((rc = gt_buf_le32(out, x)))
+	if ((rc = gt_buf_le32(out, x[0])) || (rc = gt_buf_le32(out, x[1])))
 		return rc;
 	return gt_buf_add(out, q, (size_t)(buf + e->z.cap - 1 - q));
 }
 
+/* Per slot of the 2^12 range: the symbol, its frequency and the slot's
+ * distance from the symbol's first slot, in one load. */
+struct rans_slot {
+	uint16_t freq, bias;
+	uint8_t sym;
+};
+
+/* One decoding step of state x.  A step reads at most two bytes (the
+ * state falls no lower than 2^11), so the caller checks room once. */
+#define RANS_STEP(x, out)                                                     \
+	do {                                                                  \
+		const struct rans_slot *t_ = &tab[(x) & (RANS_SCALE - 1)];    \
+		(out) = t_->sym;                                              \
+		(x) = t_->freq * ((x) >> RANS_BITS) + t_->bias;               \
+		if ((x) < RANS_L) {                                           \
+			(x) = ((x) << 8) | *p++;                              \
+			if ((x) < RANS_L)                                     \
+				(x) = ((x) << 8) | *p++;                      \
+		}                                                             \
+	} while (0)
+
 /* Decode exactly n bytes of a rANS payload [p, end) into dst. */
 static int rans_decode(const uint8_t *p, const uint8_t *end, uint8_t *dst, size_t n)
 {
-	uint32_t freq[256] = {0}, cum[256], sum = 0, x;
-	uint8_t sym[RANS_SCALE];
+	struct rans_slot tab[RANS_SCALE];
+	uint32_t sum = 0, x0, x1;
 	uint64_t nsym, f;
 	int last = -1;
+	size_t i = 0;
 
 	if (uv(&p, end, &nsym) || nsym == 0 || nsym > 256)
 		return GT_ECORRUPT;
@@ -250,31 +277,42 @@ static int rans_decode(const uint8_t *p, const uint8_t *end, uint8_t *dst, size_
 		last = *p++;
 		if (uv(&p, end, &f) || f == 0 || f > RANS_SCALE - sum)
 			return GT_ECORRUPT;
-		freq[last] = (uint32_t)f;
+		for (uint32_t j = 0; j < f; j++) {
+			tab[sum + j].sym = (uint8_t)last;
+			tab[sum + j].freq = (uint16_t)(f == RANS_SCALE ? 0 : f);
+			tab[sum + j].bias = (uint16_t)j;
+		}
 		sum += (uint32_t)f;
 	}
-	if (sum != RANS_SCALE || end - p < 4)
+	if (sum != RANS_SCALE || end - p < 8)
 		return GT_ECORRUPT;
-	for (uint32_t s = 0, c = 0; s < 256; s++) {
-		cum[s] = c;
-		memset(sym + c, (int)s, freq[s]);
-		c += freq[s];
+	if (nsym == 1) {
+		/* one symbol: the states never move and no bytes follow */
+		memset(dst, tab[0].sym, n);
+		return gt_get_le32(p) == RANS_L && gt_get_le32(p + 4) == RANS_L && end - p == 8 ? 0 : GT_ECORRUPT;
 	}
-	x = gt_get_le32(p);
-	p += 4;
-	if (x < RANS_L || x >= RANS_L << 8)
+	x0 = gt_get_le32(p);
+	x1 = gt_get_le32(p + 4);
+	p += 8;
+	if (x0 < RANS_L || x0 >= RANS_L << 8 || x1 < RANS_L || x1 >= RANS_L << 8)
 		return GT_ECORRUPT;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t slot = x & (RANS_SCALE - 1), s = sym[slot];
-		dst[i] = (uint8_t)s;
-		x = freq[s] * (x >> RANS_BITS) + slot - cum[s];
-		while (x < RANS_L) {
-			if (GT_UNLIKELY(p >= end))
+	for (; i + 1 < n && end - p >= 4; i += 2) {
+		RANS_STEP(x0, dst[i]);
+		RANS_STEP(x1, dst[i + 1]);
+	}
+	/* near the end of the bytes: one at a time, every read checked */
+	for (; i < n; i++) {
+		uint32_t *x = i & 1 ? &x1 : &x0;
+		const struct rans_slot *t = &tab[*x & (RANS_SCALE - 1)];
+		dst[i] = t->sym;
+		*x = t->freq * (*x >> RANS_BITS) + t->bias;
+		while (*x < RANS_L) {
+			if (p >= end)
 				return GT_ECORRUPT;
-			x = (x << 8) | *p++;
+			*x = (*x << 8) | *p++;
 		}
 	}
-	return x == RANS_L && p == end ? 0 : GT_ECORRUPT;
+	return x0 == RANS_L && x1 == RANS_L && p == end ? 0 : GT_ECORRUPT;
 }
 
 /* Codec byte then uvarint raw length, [uvarint stored length], bytes. */
@@ -734,7 +772,12 @@ int gt_enc_f64(struct gt_enc *e, struct gt_buf *out, const double *v, uint32_t n
 {
 	size_t start = out->len;
 	uint32_t nexc = 0;
-	int rc = enc_dec(e, out, v, n, &nexc);
+	int rc;
+
+	*id = GT_ENC_DEC;
+	if (!n)
+		return 0;   /* no values: no bytes, as the decoder expects */
+	rc = enc_dec(e, out, v, n, &nexc);
 
 	if (rc && rc != GT_EUNSUPP)
 		return rc;

@@ -452,11 +452,12 @@ static int flush_block(struct gt_sst_writer *w)
 	struct gt_buf hdr = {0};
 	struct fstat *st = NULL;
 	uint32_t n = w->n, k;
-	int64_t lo = w->ts[0], hi = w->ts[0];
+	int64_t lo, hi;
 	int rc;
 
 	if (!n)
 		return 0;
+	lo = hi = w->ts[0];
 	gt_buf_reset(&w->blk);
 	if (!(st = gt_calloc(w->nfields ? w->nfields : 1, sizeof(*st))))
 		return GT_ENOMEM;
