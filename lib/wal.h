@@ -9,25 +9,45 @@
  *
  *   u32 len | u32 crc32c(seq..payload) | u64 seq | u32 count | payload[len]
  *
- * little-endian.  A segment starts with a 16-byte header
- * ("GTWAL\0\0\1" magic+version, u64 first seq).  Segments roll at
- * segment_bytes.
+ * little-endian; the CRC-32C covers the 12 bytes of seq and count and
+ * then the payload (not len: a damaged len shows as a length over the
+ * limit, a truncated record or a crc mismatch).  A segment starts with a
+ * 16-byte header: 6 bytes of magic "GTWAL\0", u16 version (1, so the
+ * bytes are 01 00), u64 first seq (equal to the number in the name).
+ * Segments roll between groups once the active one holds segment_bytes
+ * or more, so a record never spans segments and a segment may pass
+ * segment_bytes by up to one group.
  *
  * Group commit: gt_wal_append() may be called from many threads at once.
  * Appenders queue their records; one of them (the leader) writes every
- * queued record with one write() and, under GT_WAL_SYNC_ALWAYS, one
- * fdatasync(), then wakes the others.  When append returns 0 the record
+ * queued record (up to 16 MiB a group, or one bigger record) with one
+ * write() and, under GT_WAL_SYNC_ALWAYS, one fdatasync(), then wakes the
+ * others.  When append returns 0 the record
  * is durable under the sync policy (ALWAYS: on disk; INTERVAL: written
  * to the kernel, synced by a background thread every interval_ms).
  *
+ * A write or sync error fails every appender of its group with GT_EIO,
+ * and the WAL then refuses every later append with GT_EIO (after a
+ * failed fsync the state of the file is unknown): close it and open it
+ * again, which recovers.
+ *
  * Recovery: gt_wal_open() scans the segments, checks every record, and
  * cuts a torn or damaged tail at the last whole record (truncating the
- * file); it reports how many bytes were dropped in *dropped so the
- * caller can warn.  A damaged record followed by valid ones is also cut
- * there (the log cannot be trusted past a hole).
+ * file); it reports how many bytes were dropped in info->dropped_bytes
+ * so the caller can warn.  A damaged record followed by valid ones is
+ * also cut there, and every later segment is deleted and counted as
+ * dropped (the log cannot be trusted past a hole).  A segment with a bad
+ * header is damaged at offset 0 and is deleted; an empty (zero-byte)
+ * segment file, left by a crash while rolling, is deleted and drops
+ * nothing.  New appends go to the end of the last segment.
  *
- * Thread safety: append is thread-safe; replay, obsolete and close must
- * not run concurrently with each other.  The caller owns the struct.
+ * The open WAL holds an flock(2) on its directory: a second open of the
+ * same directory, from this process or another, fails with GT_ELOCKED.
+ *
+ * Thread safety: append is thread-safe and may run alongside obsolete;
+ * replay, obsolete and close must not run concurrently with each other,
+ * and appends must not run during replay or close.  The caller owns the
+ * struct.
  */
 #ifndef GT_WAL_H
 #define GT_WAL_H
@@ -54,12 +74,17 @@ struct gt_wal_open_info {
 	uint64_t next_seq;         /* the sequence the next append gets */
 	uint64_t dropped_bytes;    /* bytes cut from a torn or damaged tail */
 	uint64_t records;          /* whole records found */
+	char damage[256];          /* why the log was cut, e.g. "00000000000000000003.wal:
+				    * offset 186: crc mismatch"; "" when it was not */
 };
 
 /*
  * Open (creating if needed) the WAL in dir.  min_next_seq is a floor for
  * the next sequence (the manifest's flushed sequence + 1), for when every
- * segment has been deleted.
+ * segment has been deleted: next_seq = max(min_next_seq, the end (seq +
+ * count) of the last record, the first seq of the last segment).  The
+ * directory itself is created (one level, fsyncing its parent) when
+ * missing.  info may be NULL.
  */
 int gt_wal_open(struct gt_wal **out, const char *dir, const struct gt_wal_opts *opts,
 		uint64_t min_next_seq, struct gt_wal_open_info *info, struct gt_err *err);
@@ -78,15 +103,26 @@ int gt_wal_replay(struct gt_wal *w, uint64_t from_seq, gt_wal_fn fn, void *ctx, 
  * segments that hold only such records (never the active one). */
 int gt_wal_obsolete(struct gt_wal *w, uint64_t seq, struct gt_err *err);
 
-/* Bytes appended since open (for metrics). */
+/* Bytes appended since open (record frames and payloads, for metrics). */
 uint64_t gt_wal_bytes(const struct gt_wal *w);
+
+/* fdatasync() calls made on segment files since open: one per group
+ * under GT_WAL_SYNC_ALWAYS, one per dirty interval under
+ * GT_WAL_SYNC_INTERVAL (for metrics, and to show group commit at work:
+ * syncs / records < 1 under concurrent appends). */
+uint64_t gt_wal_syncs(const struct gt_wal *w);
 
 /* Flush and sync outstanding writes, stop the sync thread, close files, free. */
 void gt_wal_close(struct gt_wal *w);
 
 /* Read a single segment file and call fn per record, for `gt-data wal dump`
  * and the fuzzer.  Stops at the first bad record, reporting its offset in err
- * and returning GT_ECORRUPT (after calling fn for every good record). */
+ * and returning GT_ECORRUPT (after calling fn for every good record); the
+ * message reads "offset N: reason" (e.g. "offset 1234: crc mismatch").
+ * A header of another format version gives GT_EUNSUPP instead: it is
+ * not damage, and gt_wal_open() fails with it rather than cut the log.
+ * The same parser checks segments in gt_wal_open() and gt_wal_replay().
+ * A non-zero return from fn stops the walk and is returned. */
 int gt_wal_read_segment(const void *buf, size_t len, gt_wal_fn fn, void *ctx, struct gt_err *err);
 
 #endif

@@ -1,0 +1,1119 @@
+/*
+ * wal.c - the write-ahead log: segment files, group commit, recovery.
+ *
+ * On-disk format (man/man5/gt-wal.5 is the full specification; every
+ * integer little-endian):
+ *
+ *   segment file <first seq as 20 decimal digits>.wal
+ *
+ *   offset  size  field
+ *   0       6     magic "GTWAL\0"           47 54 57 41 4c 00
+ *   6       2     version, u16 = 1          01 00
+ *   8       8     first seq, u64            equal to the number in the name
+ *   16      ...   records, back to back, no padding, no trailer
+ *
+ *   record (frame of 20 bytes, then the payload)
+ *
+ *   offset  size  field
+ *   0       4     len, u32                  payload bytes, <= GT_WAL_MAX_RECORD
+ *   4       4     crc, u32                  CRC-32C of bytes 8 .. 20 + len
+ *   8       8     seq, u64                  first sequence of the record
+ *   16      4     count, u32                >= 1: covers [seq, seq + count)
+ *   20      len   payload                   opaque (a gt_batch_encode image)
+ *
+ * Rules a reader checks, in this order, at each record: 20 bytes left
+ * for the frame; len within the ceiling; len bytes left; crc; count >= 1;
+ * seq at or above the end (seq + count) of the record before (the header's
+ * first seq for the first record); seq + count does not overflow.  The
+ * first failing rule ends the good part of the segment.
+ *
+ * Group commit:
+ *
+ *   appender:  lock; seq = next_seq; next_seq += count; enqueue;
+ *              while not done: no leader ? lead : wait(done_cv);  unlock
+ *   leader:    take queued requests (FIFO = seq order, up to a group
+ *              ceiling); unlock; roll if the active segment is full;
+ *              build one buffer; pwrite it whole; fdatasync (ALWAYS);
+ *              lock; publish sizes; mark the group done with one result;
+ *              broadcast(done_cv)
+ *
+ * Everything the leader touches while unlocked (fd, act_*, wbuf) is
+ * owned by whoever holds `leading`.  The interval syncer reads fd under
+ * sync_mu, and a roll swaps fd under sync_mu, so the syncer never syncs
+ * a closed descriptor.  Lock order: sync_mu is never taken with mu held.
+ */
+#include "wal.h"
+#include "buf.h"
+#include "codec.h"
+#include "crc32c.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WAL_MAGIC "GTWAL"             /* 6 bytes with its NUL */
+#define WAL_MAGIC_LEN 6
+#define WAL_VERSION 1
+#define WAL_HDR 16
+#define WAL_FRAME 20
+#define WAL_DIGITS 20
+#define WAL_NAME_MAX 32
+#define WAL_CHUNK ((size_t)1 << 20)   /* read-ahead of the file reader */
+#define WAL_GROUP_BYTES ((size_t)16 << 20)
+#define WAL_DEF_SEGMENT ((uint64_t)64 << 20)
+#define WAL_DEF_INTERVAL 1000u
+/* Ceiling of the leader's buffer: a full group, or one record alone. */
+#define WAL_WBUF_MAX (WAL_GROUP_BYTES + WAL_FRAME + (size_t)GT_WAL_MAX_RECORD)
+/* Ceiling of the reader's window: one read-ahead, or one record alone. */
+#define WAL_WIN_MAX (WAL_CHUNK + WAL_FRAME + (size_t)GT_WAL_MAX_RECORD)
+
+/* What the WAL knows of one segment file. */
+struct wal_seg {
+	uint64_t first;      /* header first seq, the number in the name */
+	uint64_t end;        /* seq + count of the last record; first while empty */
+	uint64_t size;       /* bytes of the header and the whole records */
+	uint64_t records;
+};
+
+/* One queued append, on its appender's stack until done. */
+struct wal_req {
+	struct wal_req *next;
+	const void *payload;
+	size_t len;
+	uint64_t seq;
+	uint32_t count;
+	int done;
+	int rc;
+	struct gt_err *err;  /* the appender's, filled by the leader on failure */
+};
+
+struct gt_wal {
+	struct gt_wal_opts opts;
+	char *dir;
+	int dirfd;           /* holds the flock */
+
+	pthread_mutex_t mu;  /* guards the fields down to `leader-owned` */
+	pthread_cond_t done_cv;
+	struct wal_req *head, *tail;
+	int leading;
+	int broken;          /* an I/O error happened: refuse appends */
+	int closing;
+	int stop;            /* tells the syncer to exit */
+	struct gt_err fail;  /* why broken */
+	uint64_t next_seq;
+	struct wal_seg *segs;  /* oldest first; the last is the active one */
+	size_t nsegs, segs_cap;
+
+	/* leader-owned (whoever set `leading`, or open/close) */
+	int fd;              /* active segment, -1 until one exists; set under sync_mu */
+	uint64_t act_size;
+	uint64_t act_end;
+	uint64_t act_records;
+	struct gt_buf wbuf;
+
+	pthread_mutex_t sync_mu;
+	pthread_cond_t sync_cv;  /* with mu: wakes the syncer early to stop */
+	pthread_t syncer;
+	int has_syncer;
+	int dirty;           /* atomic: written since the last interval sync */
+	uint64_t bytes;      /* atomic */
+	uint64_t syncs;      /* atomic */
+};
+
+/* ---------------------------------------------------------------- */
+/* Small helpers */
+
+static void wal_name(char *out, uint64_t first)
+{
+	snprintf(out, WAL_NAME_MAX, "%0*" PRIu64 ".wal", WAL_DIGITS, first);
+}
+
+/* The first seq a segment file name states; 0 when the name is not
+ * exactly 20 digits and ".wal" or does not fit in 64 bits. */
+static int wal_parse_name(const char *name, uint64_t *first)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < WAL_DIGITS; i++) {
+		unsigned d = (unsigned)name[i] - '0';
+		if (d > 9)
+			return 0;
+		if (v > (UINT64_MAX - d) / 10)
+			return 0;
+		v = v * 10 + d;
+	}
+	if (strcmp(name + WAL_DIGITS, ".wal") != 0)
+		return 0;
+	*first = v;
+	return 1;
+}
+
+static int wal_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t k = pwrite(fd, c, n, (off_t)off);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (k == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		c += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}
+
+static int wal_pread_all(int fd, void *p, size_t n, uint64_t off)
+{
+	char *c = p;
+
+	while (n) {
+		ssize_t k = pread(fd, c, n, (off_t)off);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (k == 0) {
+			errno = ENODATA;   /* the file shrank under us */
+			return -1;
+		}
+		c += k;
+		n -= (size_t)k;
+		off += (uint64_t)k;
+	}
+	return 0;
+}
+
+static int wal_fsync_dir(struct gt_wal *w, struct gt_err *err)
+{
+	if (fsync(w->dirfd) != 0)
+		return gt_errf(err, GT_EIO, "cannot sync directory '%s': %s", w->dir, strerror(errno));
+	return 0;
+}
+
+/* Room for one more segment entry, so that adding one cannot fail later. */
+static int wal_segs_reserve(struct gt_wal *w)
+{
+	struct wal_seg *s;
+	size_t cap;
+
+	if (w->nsegs < w->segs_cap)
+		return 0;
+	cap = w->segs_cap ? w->segs_cap * 2 : 8;
+	s = gt_reallocarray(w->segs, cap, sizeof(*s));
+	if (!s)
+		return GT_ENOMEM;
+	w->segs = s;
+	w->segs_cap = cap;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- */
+/* The segment parser: one piece of code for read_segment, open, replay */
+
+/* Where the parser reads from: a whole image in memory, or a file
+ * through a window of read-ahead. */
+struct wal_src {
+	const uint8_t *mem;  /* the image; NULL: read fd */
+	int fd;
+	uint64_t size;       /* bytes to parse, from offset 0 */
+	struct gt_buf win;
+	uint64_t win_off;
+};
+
+/* Point *p at bytes [off, off + n) of the source; off + n <= size. */
+static int src_get(struct wal_src *s, uint64_t off, size_t n, const uint8_t **p,
+		   struct gt_err *err)
+{
+	size_t want;
+	int rc;
+
+	if (s->mem) {
+		*p = s->mem + off;
+		return 0;
+	}
+	if (s->win.p && off >= s->win_off && off - s->win_off <= s->win.len &&
+	    n <= s->win.len - (off - s->win_off)) {
+		*p = (const uint8_t *)s->win.p + (off - s->win_off);
+		return 0;
+	}
+	want = GT_MAX(n, WAL_CHUNK);
+	if (want > s->size - off)
+		want = (size_t)(s->size - off);
+	gt_buf_reset(&s->win);
+	s->win.max = WAL_WIN_MAX;
+	rc = gt_buf_grow(&s->win, want);
+	if (rc)
+		return gt_errf(err, rc, "cannot read %zu bytes: %s", want, gt_strerror(rc));
+	if (wal_pread_all(s->fd, s->win.p, want, off) != 0)
+		return gt_errf(err, GT_EIO, "cannot read at offset %" PRIu64 ": %s",
+			       off, strerror(errno));
+	s->win.len = want;
+	s->win_off = off;
+	*p = (const uint8_t *)s->win.p;
+	return 0;
+}
+
+/* One walk over a segment: what to check and call, and what was found. */
+struct wal_walk {
+	/* in */
+	int check_name;      /* the header's first seq must equal name_seq */
+	uint64_t name_seq;
+	uint64_t min_first;  /* the header's first seq may not be below this */
+	uint64_t from_seq;   /* fn gets records whose last seq >= from_seq */
+	gt_wal_fn fn;
+	void *ctx;
+	/* out */
+	uint64_t first_seq;
+	uint64_t end_seq;    /* seq + count of the last good record; first_seq if none */
+	uint64_t records;
+	uint64_t good;       /* bytes of the header and the whole good records */
+	int by_fn;           /* the walk stopped because fn returned non-zero */
+};
+
+static int wal_bad(struct gt_err *err, uint64_t off, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int wal_bad(struct gt_err *err, uint64_t off, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return gt_errf(err, GT_ECORRUPT, "offset %" PRIu64 ": %s", off, why);
+}
+
+static int wal_check_header(const uint8_t *p, struct wal_walk *wk, struct gt_err *err)
+{
+	uint16_t version = gt_get_le16(p + WAL_MAGIC_LEN);
+	uint64_t first = gt_get_le64(p + 8);
+
+	if (memcmp(p, WAL_MAGIC, WAL_MAGIC_LEN) != 0)
+		return wal_bad(err, 0, "bad magic (not a gt WAL segment)");
+	/* Not damage: a newer gt wrote it, and cutting would lose its log. */
+	if (version != WAL_VERSION)
+		return gt_errf(err, GT_EUNSUPP, "offset %d: unsupported version %u",
+			       WAL_MAGIC_LEN, (unsigned)version);
+	if (wk->check_name && first != wk->name_seq)
+		return wal_bad(err, 8, "first seq %" PRIu64 " does not match the file name",
+			       first);
+	if (first < wk->min_first)
+		return wal_bad(err, 8, "first seq %" PRIu64 " below the end %" PRIu64
+			       " of the previous segment", first, wk->min_first);
+	wk->first_seq = first;
+	return 0;
+}
+
+/*
+ * Check the record whose 20 + len bytes are at p (len already checked
+ * against the ceiling and the bytes left); fill *seq and *count.
+ */
+static int wal_check_record(const uint8_t *p, uint64_t off, uint64_t end_seq,
+			    uint64_t *seq, uint32_t *count, struct gt_err *err)
+{
+	uint32_t len = gt_get_le32(p);
+	uint32_t crc = gt_crc32c(gt_crc32c(0, p + 8, 12), p + WAL_FRAME, len);
+
+	if (crc != gt_get_le32(p + 4))
+		return wal_bad(err, off, "crc mismatch");
+	*seq = gt_get_le64(p + 8);
+	*count = gt_get_le32(p + 16);
+	if (*count == 0)
+		return wal_bad(err, off, "count 0");
+	if (*seq < end_seq)
+		return wal_bad(err, off, "sequence %" PRIu64 " goes backwards (expected >= %" PRIu64 ")",
+			       *seq, end_seq);
+	if (*seq > UINT64_MAX - *count)
+		return wal_bad(err, off, "sequence %" PRIu64 " + count %" PRIu32 " overflows",
+			       *seq, *count);
+	return 0;
+}
+
+/*
+ * Walk a segment: check the header and every record, calling wk->fn
+ * for each good one.  Returns 0 when the whole source is good,
+ * GT_ECORRUPT at the first bad record (wk->good is its offset, err says
+ * "offset N: reason"), GT_EUNSUPP for a header of another version,
+ * GT_EIO or GT_ENOMEM when it could not read, or fn's non-zero result.
+ */
+static int wal_walk(struct wal_src *s, struct wal_walk *wk, struct gt_err *err)
+{
+	const uint8_t *p;
+	uint64_t off = WAL_HDR;
+	int rc;
+
+	wk->records = 0;
+	wk->good = 0;
+	wk->by_fn = 0;
+	if (s->size < WAL_HDR)
+		return wal_bad(err, 0, "truncated header (%" PRIu64 " of %d bytes)",
+			       s->size, WAL_HDR);
+	if ((rc = src_get(s, 0, WAL_HDR, &p, err)) != 0)
+		return rc;
+	if ((rc = wal_check_header(p, wk, err)) != 0)
+		return rc;
+	wk->end_seq = wk->first_seq;
+	wk->good = WAL_HDR;
+	while (off < s->size) {
+		uint64_t left = s->size - off, seq = 0;
+		uint32_t len, count = 0;
+
+		if (left < WAL_FRAME)
+			return wal_bad(err, off, "truncated record (%" PRIu64 " bytes left, the frame is %d)",
+				       left, WAL_FRAME);
+		if ((rc = src_get(s, off, WAL_FRAME, &p, err)) != 0)
+			return rc;
+		len = gt_get_le32(p);
+		if (len > GT_WAL_MAX_RECORD)
+			return wal_bad(err, off, "length %" PRIu32 " over limit %u", len,
+				       GT_WAL_MAX_RECORD);
+		if (left - WAL_FRAME < len)
+			return wal_bad(err, off, "truncated record (length %" PRIu32 ", %" PRIu64 " bytes left)",
+				       len, left - WAL_FRAME);
+		if ((rc = src_get(s, off, WAL_FRAME + (size_t)len, &p, err)) != 0)
+			return rc;
+		if ((rc = wal_check_record(p, off, wk->end_seq, &seq, &count, err)) != 0)
+			return rc;
+		if (wk->fn && seq + count - 1 >= wk->from_seq) {
+			rc = wk->fn(wk->ctx, seq, count, p + WAL_FRAME, len);
+			if (rc) {
+				wk->by_fn = 1;
+				return rc;
+			}
+		}
+		wk->end_seq = seq + count;
+		wk->records++;
+		off += WAL_FRAME + (uint64_t)len;
+		wk->good = off;
+	}
+	return 0;
+}
+
+int gt_wal_read_segment(const void *buf, size_t len, gt_wal_fn fn, void *ctx, struct gt_err *err)
+{
+	struct wal_src src = { .mem = buf, .fd = -1, .size = len };
+	struct wal_walk wk = { .fn = fn, .ctx = ctx };
+
+	if (!buf && len)
+		return gt_errf(err, GT_EINVAL, "wal segment: no buffer");
+	if (!buf)
+		src.mem = (const uint8_t *)"";
+	return wal_walk(&src, &wk, err);
+}
+
+/* Walk the segment file open on fd, of `size` bytes. */
+static int wal_walk_file(int fd, uint64_t size, struct wal_walk *wk, struct gt_err *err)
+{
+	struct wal_src src = { .fd = fd, .size = size };
+	int rc;
+
+	gt_buf_init(&src.win, WAL_WIN_MAX);
+	rc = wal_walk(&src, wk, err);
+	gt_buf_release(&src.win);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Open and recovery */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The first seqs of the segment files in the directory, sorted. */
+static int wal_list(struct gt_wal *w, uint64_t **out, size_t *n, struct gt_err *err)
+{
+	uint64_t *v = NULL, *nv;
+	size_t k = 0, cap = 0;
+	int fd, rc = 0;
+	DIR *d;
+	struct dirent *e;
+
+	*out = NULL;
+	*n = 0;
+	fd = openat(w->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		rc = gt_errf(err, GT_EIO, "cannot list '%s': %s", w->dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	errno = 0;
+	while ((e = readdir(d))) {
+		uint64_t first;
+		if (!wal_parse_name(e->d_name, &first))
+			continue;
+		if (k == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = gt_reallocarray(v, cap, sizeof(*v));
+			if (!nv) {
+				rc = gt_errf(err, GT_ENOMEM, "out of memory listing '%s'", w->dir);
+				goto out;
+			}
+			v = nv;
+		}
+		v[k++] = first;
+		errno = 0;
+	}
+	if (errno)
+		rc = gt_errf(err, GT_EIO, "cannot list '%s': %s", w->dir, strerror(errno));
+out:
+	closedir(d);
+	if (rc) {
+		free(v);
+		return rc;
+	}
+	if (k)
+		qsort(v, k, sizeof(*v), cmp_u64);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static int wal_unlink(struct gt_wal *w, uint64_t first, uint64_t *size, struct gt_err *err)
+{
+	char name[WAL_NAME_MAX];
+	struct stat st;
+
+	wal_name(name, first);
+	if (size)
+		*size = fstatat(w->dirfd, name, &st, 0) == 0 ? (uint64_t)st.st_size : 0;
+	if (unlinkat(w->dirfd, name, 0) != 0 && errno != ENOENT)
+		return gt_errf(err, GT_EIO, "cannot delete '%s/%s': %s", w->dir, name,
+			       strerror(errno));
+	return 0;
+}
+
+/*
+ * Read every segment in order, keep the good ones in w->segs, and cut
+ * the log at the first damage: delete the later segments (newest
+ * first, so that a crash while cutting leaves the damage in place for
+ * the next recovery to find), sync the directory, then truncate the
+ * damaged segment at its last whole record (or delete it when its
+ * header is bad) and sync it.
+ */
+static int wal_recover(struct gt_wal *w, uint64_t *dropped, uint64_t *records,
+		       char *damage, size_t damage_len, struct gt_err *err)
+{
+	uint64_t *firsts = NULL, prev_end = 0, cut_size = 0, cut_good = 0;
+	size_t n = 0, i, cut = SIZE_MAX;
+	int rc, cut_fd = -1, dir_dirty = 0;
+	char name[WAL_NAME_MAX];
+
+	*dropped = 0;
+	*records = 0;
+	if ((rc = wal_list(w, &firsts, &n, err)) != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct wal_walk wk = { .check_name = 1, .name_seq = firsts[i], .min_first = prev_end };
+		struct gt_err why = {0};
+		struct stat st;
+		int fd;
+
+		wal_name(name, firsts[i]);
+		fd = openat(w->dirfd, name, O_RDWR | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) != 0) {
+			rc = gt_errf(err, GT_EIO, "cannot open '%s/%s': %s", w->dir, name,
+				     strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		if (st.st_size == 0) {
+			/* A crash between creating a segment and writing its header. */
+			close(fd);
+			if ((rc = wal_unlink(w, firsts[i], NULL, err)) != 0)
+				goto out;
+			dir_dirty = 1;
+			continue;
+		}
+		rc = wal_walk_file(fd, (uint64_t)st.st_size, &wk, &why);
+		if (rc == GT_ECORRUPT) {
+			snprintf(damage, damage_len, "%s: %.200s", name, why.msg);
+			cut = i;
+			cut_fd = fd;
+			cut_size = (uint64_t)st.st_size;
+			cut_good = wk.good;
+			rc = 0;
+			if (wk.good < WAL_HDR)
+				break;
+		} else {
+			close(fd);
+			if (rc) {
+				*err = why;
+				gt_err_prefix(err, "wal segment '%s/%s'", w->dir, name);
+				goto out;
+			}
+		}
+		if ((rc = wal_segs_reserve(w)) != 0) {
+			rc = gt_errf(err, rc, "out of memory opening '%s'", w->dir);
+			goto out;
+		}
+		w->segs[w->nsegs++] = (struct wal_seg){
+			.first = wk.first_seq, .end = wk.end_seq, .size = wk.good, .records = wk.records,
+		};
+		*records += wk.records;
+		prev_end = wk.end_seq;
+		if (cut != SIZE_MAX)
+			break;
+	}
+	if (cut == SIZE_MAX)
+		goto out;
+	for (i = n; i-- > cut + 1;) {
+		uint64_t size;
+		if ((rc = wal_unlink(w, firsts[i], &size, err)) != 0)
+			goto out;
+		*dropped += size;
+		dir_dirty = 1;
+	}
+	if (dir_dirty && (rc = wal_fsync_dir(w, err)) != 0)
+		goto out;
+	dir_dirty = 0;
+	wal_name(name, firsts[cut]);
+	*dropped += cut_size - cut_good;
+	if (cut_good < WAL_HDR) {
+		if ((rc = wal_unlink(w, firsts[cut], NULL, err)) != 0)
+			goto out;
+		dir_dirty = 1;
+	} else if (ftruncate(cut_fd, (off_t)cut_good) != 0 || fsync(cut_fd) != 0) {
+		rc = gt_errf(err, GT_EIO, "cannot truncate '%s/%s' at %" PRIu64 ": %s", w->dir,
+			     name, cut_good, strerror(errno));
+		goto out;
+	}
+out:
+	if (!rc && dir_dirty)
+		rc = wal_fsync_dir(w, err);
+	if (cut_fd >= 0)
+		close(cut_fd);
+	free(firsts);
+	return rc;
+}
+
+/* Sync the directory that holds dir, after creating dir. */
+static int wal_fsync_parent(const char *dir, struct gt_err *err)
+{
+	char *p = gt_strdup(dir), *slash;
+	const char *parent;
+	size_t n;
+	int fd, rc = 0;
+
+	if (!p)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	slash = strrchr(p, '/');
+	if (!slash) {
+		parent = ".";
+	} else if (slash == p) {
+		parent = "/";
+	} else {
+		*slash = '\0';
+		parent = p;
+	}
+	fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0)
+		rc = gt_errf(err, GT_EIO, "cannot sync '%s': %s", parent, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(p);
+	return rc;
+}
+
+/* Create the directory when missing (syncing its parent), open and lock it. */
+static int wal_open_dir(struct gt_wal *w, struct gt_err *err)
+{
+	int rc;
+
+	if (mkdir(w->dir, 0755) == 0) {
+		if ((rc = wal_fsync_parent(w->dir, err)) != 0)
+			return rc;
+	} else if (errno != EEXIST) {
+		return gt_errf(err, GT_EIO, "cannot create '%s': %s", w->dir, strerror(errno));
+	}
+	w->dirfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->dirfd < 0)
+		return gt_errf(err, GT_EIO, "cannot open '%s': %s", w->dir, strerror(errno));
+	if (flock(w->dirfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK)
+			return gt_errf(err, GT_ELOCKED, "wal '%s' is open elsewhere", w->dir);
+		return gt_errf(err, GT_EIO, "cannot lock '%s': %s", w->dir, strerror(errno));
+	}
+	return 0;
+}
+
+static void *wal_syncer(void *arg);
+
+static void wal_free(struct gt_wal *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+	pthread_mutex_destroy(&w->mu);
+	pthread_mutex_destroy(&w->sync_mu);
+	pthread_cond_destroy(&w->done_cv);
+	pthread_cond_destroy(&w->sync_cv);
+	gt_buf_release(&w->wbuf);
+	free(w->segs);
+	free(w->dir);
+	free(w);
+}
+
+int gt_wal_open(struct gt_wal **out, const char *dir, const struct gt_wal_opts *opts,
+		uint64_t min_next_seq, struct gt_wal_open_info *info, struct gt_err *err)
+{
+	struct gt_wal *w;
+	pthread_condattr_t ca;
+	uint64_t dropped = 0, records = 0;
+	char damage[sizeof(info->damage)] = "";
+	int rc;
+
+	*out = NULL;
+	if (opts && opts->sync > GT_WAL_SYNC_NONE)
+		return gt_errf(err, GT_EINVAL, "wal '%s': unknown sync policy %u", dir,
+			       (unsigned)opts->sync);
+	w = gt_calloc(1, sizeof(*w));
+	if (!w)
+		return gt_errf(err, GT_ENOMEM, "out of memory opening wal '%s'", dir);
+	w->fd = -1;
+	w->dirfd = -1;
+	if (opts)
+		w->opts = *opts;
+	if (!w->opts.interval_ms)
+		w->opts.interval_ms = WAL_DEF_INTERVAL;
+	if (!w->opts.segment_bytes)
+		w->opts.segment_bytes = WAL_DEF_SEGMENT;
+	gt_buf_init(&w->wbuf, WAL_WBUF_MAX);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_mutex_init(&w->sync_mu, NULL);
+	pthread_cond_init(&w->done_cv, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->sync_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	w->dir = gt_strdup(dir);
+	if (!w->dir) {
+		rc = gt_errf(err, GT_ENOMEM, "out of memory opening wal '%s'", dir);
+		goto fail;
+	}
+	if ((rc = wal_open_dir(w, err)) != 0)
+		goto fail;
+	if ((rc = wal_recover(w, &dropped, &records, damage, sizeof(damage), err)) != 0)
+		goto fail;
+	w->next_seq = min_next_seq;
+	if (w->nsegs) {
+		struct wal_seg *s = &w->segs[w->nsegs - 1];
+		char name[WAL_NAME_MAX];
+
+		w->next_seq = GT_MAX(w->next_seq, s->end);
+		wal_name(name, s->first);
+		w->fd = openat(w->dirfd, name, O_RDWR | O_CLOEXEC);
+		if (w->fd < 0) {
+			rc = gt_errf(err, GT_EIO, "cannot open '%s/%s': %s", dir, name,
+				     strerror(errno));
+			goto fail;
+		}
+		w->act_size = s->size;
+		w->act_end = s->end;
+		w->act_records = s->records;
+	}
+	if (w->opts.sync == GT_WAL_SYNC_INTERVAL) {
+		if (pthread_create(&w->syncer, NULL, wal_syncer, w) != 0) {
+			rc = gt_errf(err, GT_ENOMEM, "wal '%s': cannot start the sync thread", dir);
+			goto fail;
+		}
+		w->has_syncer = 1;
+	}
+	if (info) {
+		info->next_seq = w->next_seq;
+		info->dropped_bytes = dropped;
+		info->records = records;
+		memcpy(info->damage, damage, sizeof(info->damage));
+	}
+	*out = w;
+	return 0;
+fail:
+	wal_free(w);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Group commit */
+
+/* Record an I/O failure (mu held): from now on appends get GT_EIO. */
+static void wal_break(struct gt_wal *w, const struct gt_err *why)
+{
+	if (w->broken)
+		return;
+	w->broken = 1;
+	w->fail = *why;
+	w->fail.code = GT_EIO;
+}
+
+/* Sync the active segment if anything was written since the last time
+ * (GT_WAL_SYNC_INTERVAL: the syncer, a roll and close). */
+static int wal_sync_dirty(struct gt_wal *w, struct gt_err *err)
+{
+	int rc = 0, e = 0;
+
+	if (!__atomic_exchange_n(&w->dirty, 0, __ATOMIC_SEQ_CST))
+		return 0;
+	pthread_mutex_lock(&w->sync_mu);
+	if (w->fd >= 0) {
+		rc = fdatasync(w->fd);
+		e = errno;
+		if (rc == 0)
+			__atomic_add_fetch(&w->syncs, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&w->sync_mu);
+	if (rc != 0)
+		return gt_errf(err, GT_EIO, "cannot sync wal '%s': %s", w->dir, strerror(e));
+	return 0;
+}
+
+static void *wal_syncer(void *arg)
+{
+	struct gt_wal *w = arg;
+	struct timespec dl;
+
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl.tv_sec += w->opts.interval_ms / 1000;
+		dl.tv_nsec += (long)(w->opts.interval_ms % 1000) * 1000000L;
+		if (dl.tv_nsec >= 1000000000L) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000L;
+		}
+		while (!w->stop && pthread_cond_timedwait(&w->sync_cv, &w->mu, &dl) != ETIMEDOUT)
+			;
+		if (w->stop)
+			break;
+		pthread_mutex_unlock(&w->mu);
+		struct gt_err why = {0};
+		int rc = wal_sync_dirty(w, &why);
+		pthread_mutex_lock(&w->mu);
+		if (rc)
+			wal_break(w, &why);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/*
+ * Start a new segment for records from `first` on (leader only): create
+ * it, write its header, sync the directory, then swap it in, syncing the
+ * old one first under GT_WAL_SYNC_INTERVAL (the syncer syncs only the
+ * active descriptor).
+ */
+static int wal_roll(struct gt_wal *w, uint64_t first, struct gt_err *err)
+{
+	char name[WAL_NAME_MAX];
+	uint8_t hdr[WAL_HDR];
+	int fd, old, rc = 0;
+
+	pthread_mutex_lock(&w->mu);
+	rc = wal_segs_reserve(w);
+	pthread_mutex_unlock(&w->mu);
+	if (rc)
+		return gt_errf(err, rc, "out of memory rolling wal '%s'", w->dir);
+	wal_name(name, first);
+	fd = openat(w->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return gt_errf(err, GT_EIO, "cannot create '%s/%s': %s", w->dir, name,
+			       strerror(errno));
+	memcpy(hdr, WAL_MAGIC, WAL_MAGIC_LEN);
+	gt_put_le16(hdr + WAL_MAGIC_LEN, WAL_VERSION);
+	gt_put_le64(hdr + 8, first);
+	if (wal_pwrite_all(fd, hdr, WAL_HDR, 0) != 0) {
+		rc = gt_errf(err, GT_EIO, "cannot write '%s/%s': %s", w->dir, name, strerror(errno));
+		close(fd);
+		unlinkat(w->dirfd, name, 0);
+		return rc;
+	}
+	if (w->opts.sync != GT_WAL_SYNC_NONE && (rc = wal_fsync_dir(w, err)) != 0) {
+		close(fd);
+		return rc;
+	}
+	if (w->opts.sync == GT_WAL_SYNC_INTERVAL)
+		rc = wal_sync_dirty(w, err);
+	pthread_mutex_lock(&w->sync_mu);
+	old = w->fd;
+	w->fd = fd;
+	pthread_mutex_unlock(&w->sync_mu);
+	if (old >= 0)
+		close(old);
+	w->act_size = WAL_HDR;
+	w->act_end = first;
+	w->act_records = 0;
+	pthread_mutex_lock(&w->mu);
+	w->segs[w->nsegs++] = (struct wal_seg){ .first = first, .end = first, .size = WAL_HDR };
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/* Write one group (leader, mu not held). */
+static int wal_write_group(struct gt_wal *w, struct wal_req *batch, struct gt_err *err)
+{
+	struct wal_req *r, *last = batch;
+	int rc;
+
+	if (w->fd < 0 || (w->act_records && w->act_size >= w->opts.segment_bytes)) {
+		if ((rc = wal_roll(w, batch->seq, err)) != 0)
+			return rc;
+	}
+	gt_buf_reset(&w->wbuf);
+	for (r = batch; r; r = r->next) {
+		uint8_t *f;
+		if ((rc = gt_buf_grow(&w->wbuf, WAL_FRAME + r->len)) != 0)
+			return gt_errf(err, rc, "wal '%s': cannot build a group: %s", w->dir,
+				       gt_strerror(rc));
+		f = (uint8_t *)w->wbuf.p + w->wbuf.len;
+		gt_put_le32(f, (uint32_t)r->len);
+		gt_put_le64(f + 8, r->seq);
+		gt_put_le32(f + 16, r->count);
+		if (r->len)
+			memcpy(f + WAL_FRAME, r->payload, r->len);
+		gt_put_le32(f + 4, gt_crc32c(gt_crc32c(0, f + 8, 12), f + WAL_FRAME, r->len));
+		w->wbuf.len += WAL_FRAME + r->len;
+		last = r;
+	}
+	if (wal_pwrite_all(w->fd, w->wbuf.p, w->wbuf.len, w->act_size) != 0)
+		return gt_errf(err, GT_EIO, "cannot write wal '%s': %s", w->dir, strerror(errno));
+	if (w->opts.sync == GT_WAL_SYNC_ALWAYS) {
+		if (fdatasync(w->fd) != 0)
+			return gt_errf(err, GT_EIO, "cannot sync wal '%s': %s", w->dir, strerror(errno));
+		__atomic_add_fetch(&w->syncs, 1, __ATOMIC_RELAXED);
+	} else if (w->opts.sync == GT_WAL_SYNC_INTERVAL) {
+		__atomic_store_n(&w->dirty, 1, __ATOMIC_SEQ_CST);
+	}
+	w->act_size += w->wbuf.len;
+	w->act_end = last->seq + last->count;
+	__atomic_add_fetch(&w->bytes, w->wbuf.len, __ATOMIC_RELAXED);
+	/* Do not keep a buffer sized for one huge group for the WAL's life. */
+	if (w->wbuf.cap > 2 * WAL_GROUP_BYTES)
+		gt_buf_release(&w->wbuf);
+	return 0;
+}
+
+/*
+ * Lead one group (mu held, queue not empty): take queued requests up to
+ * the group ceiling, write them with mu released, publish and wake.
+ */
+static void wal_lead(struct gt_wal *w)
+{
+	struct wal_req *batch = w->head, *last = batch, *r;
+	struct gt_err why = {0};
+	size_t total, n = 1;
+	int rc;
+
+	if (!batch)
+		return;
+	total = WAL_FRAME + batch->len;
+	while (last->next && total + WAL_FRAME + last->next->len <= WAL_GROUP_BYTES) {
+		last = last->next;
+		total += WAL_FRAME + last->len;
+		n++;
+	}
+	w->head = last->next;
+	if (!w->head)
+		w->tail = NULL;
+	last->next = NULL;
+	w->leading = 1;
+	if (w->broken) {
+		rc = GT_EIO;
+	} else {
+		pthread_mutex_unlock(&w->mu);
+		rc = wal_write_group(w, batch, &why);
+		pthread_mutex_lock(&w->mu);
+	}
+	if (rc == GT_EIO)
+		wal_break(w, &why);
+	if (rc == 0 && w->nsegs) {
+		struct wal_seg *s = &w->segs[w->nsegs - 1];
+		s->size = w->act_size;
+		s->end = w->act_end;
+		s->records += n;
+		w->act_records = s->records;
+	}
+	for (r = batch; r; r = r->next) {
+		r->rc = rc;
+		if (rc && r->err)
+			*r->err = rc == GT_EIO ? w->fail : why;
+		r->done = 1;
+	}
+	w->leading = 0;
+	pthread_cond_broadcast(&w->done_cv);
+}
+
+int gt_wal_append(struct gt_wal *w, uint32_t count, const void *payload, size_t len,
+		  uint64_t *seq, struct gt_err *err)
+{
+	struct wal_req r = { .payload = payload, .len = len, .count = count, .err = err };
+	int rc = 0;
+
+	if (count == 0)
+		return gt_errf(err, GT_EINVAL, "wal append: count 0");
+	if (len > GT_WAL_MAX_RECORD)
+		return gt_errf(err, GT_ETOOBIG, "wal append: %zu bytes over the record limit %u",
+			       len, GT_WAL_MAX_RECORD);
+	if (len && !payload)
+		return gt_errf(err, GT_EINVAL, "wal append: no payload");
+	pthread_mutex_lock(&w->mu);
+	if (w->broken) {
+		if (err)
+			*err = w->fail;
+		rc = GT_EIO;
+	} else if (w->closing) {
+		rc = gt_errf(err, GT_ECLOSED, "wal '%s' is closing", w->dir);
+	} else if (count > UINT64_MAX - w->next_seq) {
+		rc = gt_errf(err, GT_ETOOBIG, "wal '%s': sequences exhausted", w->dir);
+	}
+	if (rc) {
+		pthread_mutex_unlock(&w->mu);
+		return rc;
+	}
+	r.seq = w->next_seq;
+	w->next_seq += count;
+	if (w->tail)
+		w->tail->next = &r;
+	else
+		w->head = &r;
+	w->tail = &r;
+	while (!r.done) {
+		if (!w->leading)
+			wal_lead(w);
+		else
+			pthread_cond_wait(&w->done_cv, &w->mu);
+	}
+	rc = r.rc;
+	pthread_mutex_unlock(&w->mu);
+	if (rc == 0 && seq)
+		*seq = r.seq;
+	return rc;
+}
+
+/* ---------------------------------------------------------------- */
+/* Replay, obsolete, close */
+
+int gt_wal_replay(struct gt_wal *w, uint64_t from_seq, gt_wal_fn fn, void *ctx, struct gt_err *err)
+{
+	struct wal_seg *segs;
+	size_t n, i;
+	int rc = 0;
+
+	pthread_mutex_lock(&w->mu);
+	n = w->nsegs;
+	segs = gt_reallocarray(NULL, n ? n : 1, sizeof(*segs));
+	if (segs && n)
+		memcpy(segs, w->segs, n * sizeof(*segs));
+	pthread_mutex_unlock(&w->mu);
+	if (!segs)
+		return gt_errf(err, GT_ENOMEM, "out of memory replaying wal '%s'", w->dir);
+	for (i = 0; i < n && rc == 0; i++) {
+		struct wal_walk wk = {
+			.check_name = 1, .name_seq = segs[i].first, .from_seq = from_seq,
+			.fn = fn, .ctx = ctx,
+		};
+		char name[WAL_NAME_MAX];
+		int fd;
+
+		if (!segs[i].records || segs[i].end - 1 < from_seq)
+			continue;
+		wal_name(name, segs[i].first);
+		fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			rc = gt_errf(err, GT_EIO, "cannot open '%s/%s': %s", w->dir, name,
+				     strerror(errno));
+			break;
+		}
+		rc = wal_walk_file(fd, segs[i].size, &wk, err);
+		close(fd);
+		if (rc && !wk.by_fn)
+			gt_err_prefix(err, "wal segment '%s/%s'", w->dir, name);
+	}
+	free(segs);
+	return rc;
+}
+
+int gt_wal_obsolete(struct gt_wal *w, uint64_t seq, struct gt_err *err)
+{
+	uint64_t *firsts;
+	size_t k = 0, done = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&w->mu);
+	/* Sequences increase across segments, so the deletable ones are a prefix. */
+	while (k + 1 < w->nsegs && (!w->segs[k].records || w->segs[k].end - 1 <= seq))
+		k++;
+	firsts = k ? gt_reallocarray(NULL, k, sizeof(*firsts)) : NULL;
+	for (size_t i = 0; firsts && i < k; i++)
+		firsts[i] = w->segs[i].first;
+	pthread_mutex_unlock(&w->mu);
+	if (!k)
+		return 0;
+	if (!firsts)
+		return gt_errf(err, GT_ENOMEM, "out of memory in wal '%s'", w->dir);
+	/* Oldest first: a crash part way leaves a log without a hole. */
+	while (done < k && (rc = wal_unlink(w, firsts[done], NULL, err)) == 0)
+		done++;
+	free(firsts);
+	if (done) {
+		pthread_mutex_lock(&w->mu);
+		memmove(w->segs, w->segs + done, (w->nsegs - done) * sizeof(*w->segs));
+		w->nsegs -= done;
+		pthread_mutex_unlock(&w->mu);
+		int src = wal_fsync_dir(w, rc ? NULL : err);
+		if (!rc)
+			rc = src;
+	}
+	return rc;
+}
+
+uint64_t gt_wal_bytes(const struct gt_wal *w)
+{
+	return __atomic_load_n(&w->bytes, __ATOMIC_RELAXED);
+}
+
+uint64_t gt_wal_syncs(const struct gt_wal *w)
+{
+	return __atomic_load_n(&w->syncs, __ATOMIC_RELAXED);
+}
+
+void gt_wal_close(struct gt_wal *w)
+{
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->closing = 1;
+	while (w->leading || w->head)
+		pthread_cond_wait(&w->done_cv, &w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->sync_cv);
+	pthread_mutex_unlock(&w->mu);
+	if (w->has_syncer)
+		pthread_join(w->syncer, NULL);
+	if (w->opts.sync == GT_WAL_SYNC_INTERVAL)
+		wal_sync_dirty(w, NULL);
+	wal_free(w);
+}
