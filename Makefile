@@ -24,7 +24,8 @@ OPT ?= -O1 -g -fno-omit-frame-pointer -fsanitize=$(SANITIZE) -fno-sanitize-recov
 endif
 
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
-	-Wno-unused-parameter -Wmissing-prototypes -Wno-format-truncation
+	-Wno-unused-parameter -Wmissing-prototypes \
+	$(shell $(CC) -Werror -Wno-format-truncation -x c -c /dev/null -o /dev/null 2>/dev/null && echo -Wno-format-truncation)
 CPPFLAGS += -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
 CFLAGS += $(OPT) $(WARN) -pthread
 LDFLAGS += $(if $(SANITIZE),-fsanitize=$(SANITIZE))

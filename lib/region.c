@@ -237,7 +237,8 @@ static int open_wal(struct gt_region *r, uint64_t flushed_seq, struct gt_err *er
 		return rc;
 	if (info.dropped_bytes)
 		logf_(r, "region %" PRIu64 ": WAL had a torn or damaged tail: dropped %" PRIu64
-		      " bytes after %" PRIu64 " whole records", r->id, info.dropped_bytes, info.records);
+		      " bytes after %" PRIu64 " whole records (%s)", r->id, info.dropped_bytes, info.records,
+		      info.damage[0] ? info.damage : "no detail");
 	r->last_seq = info.next_seq - 1;
 	return 0;
 }
@@ -386,7 +387,12 @@ int gt_region_open(struct gt_region **out, const struct gt_region_env *env, uint
 	/* the region is not the engine's yet: no background work during replay */
 	r->env.want_flush = NULL;
 	r->env.want_compact = NULL;
+	/* a freeze during replay must record only what was replayed so far */
+	uint64_t wal_last = r->last_seq;
+	r->last_seq = st->flushed_seq;
 	e = gt_wal_replay(r->wal, st->flushed_seq + 1, replay_one, &rc, err);
+	if (wal_last > r->last_seq)
+		r->last_seq = wal_last;
 	r->env.want_flush = env->want_flush;
 	r->env.want_compact = env->want_compact;
 	gt_batch_release(&rc.b);
