@@ -75,6 +75,7 @@ enum { SRC_RUN, SRC_SST };
 
 struct src {
 	int kind;
+	int64_t order;             /* gather order: files by first timestamp, runs last */
 	const void *key;
 	size_t keylen;
 	bool done;
@@ -165,6 +166,7 @@ int gt_merge_add_run(struct gt_merge *m, const struct gt_run *run, struct gt_err
 	if (!s)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	s->kind = SRC_RUN;
+	s->order = INT64_MAX;
 	s->run = run;
 	run_peek(s);
 	return 0;
@@ -235,6 +237,7 @@ int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, struct gt_err *err)
 {
 	const struct gt_sst_meta *meta = gt_sst_meta(sst);
 	struct src *s;
+	int rc;
 
 	if (meta->rows == 0 || meta->max_ts < m->spec.start || meta->min_ts >= m->spec.end)
 		return 0;
@@ -267,7 +270,19 @@ int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, struct gt_err *err)
 	s->match_prefix = gt_calloc((size_t)meta->nseries + 1, sizeof(uint32_t));
 	if (!s->match_prefix)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
-	return sst_prune(m, s, err);
+	s->order = meta->min_ts;
+	if ((rc = sst_prune(m, s, err)))
+		return rc;
+	/* Keep sources in gather order, so that files that do not overlap in
+	 * time gather already sorted and need no sort in combine(). */
+	struct src tmp = *s;
+	uint32_t i = m->nsrcs - 1;
+	while (i > 0 && m->srcs[i - 1].order > tmp.order) {
+		m->srcs[i] = m->srcs[i - 1];
+		i--;
+	}
+	m->srcs[i] = tmp;
+	return 0;
 }
 
 static int append_rows(struct gt_batch *dst, const struct gt_batch *src, uint32_t from, uint32_t n,

@@ -124,6 +124,7 @@ struct gt_wal {
 	int dirty;           /* atomic: written since the last interval sync */
 	uint64_t bytes;      /* atomic */
 	uint64_t syncs;      /* atomic */
+	int roll_wanted;     /* atomic: every record of the active segment is obsolete */
 };
 
 /* ---------------------------------------------------------------- */
@@ -878,7 +879,9 @@ static int wal_write_group(struct gt_wal *w, struct wal_req *batch, struct gt_er
 	struct wal_req *r, *last = batch;
 	int rc;
 
-	if (w->fd < 0 || (w->act_records && w->act_size >= w->opts.segment_bytes)) {
+	if (w->fd < 0 || (w->act_records && (w->act_size >= w->opts.segment_bytes ||
+					     __atomic_load_n(&w->roll_wanted, __ATOMIC_ACQUIRE)))) {
+		__atomic_store_n(&w->roll_wanted, 0, __ATOMIC_RELEASE);
 		if ((rc = wal_roll(w, batch->seq, err)) != 0)
 			return rc;
 	}
@@ -1066,6 +1069,10 @@ int gt_wal_obsolete(struct gt_wal *w, uint64_t seq, struct gt_err *err)
 	/* Sequences increase across segments, so the deletable ones are a prefix. */
 	while (k + 1 < w->nsegs && (!w->segs[k].records || w->segs[k].end - 1 <= seq))
 		k++;
+	/* The active segment holds only obsolete records: the next group starts
+	 * a new one, so that the next call can delete this one whole. */
+	if (k + 1 == w->nsegs && w->segs[k].records && w->segs[k].end - 1 <= seq)
+		__atomic_store_n(&w->roll_wanted, 1, __ATOMIC_RELEASE);
 	firsts = k ? gt_reallocarray(NULL, k, sizeof(*firsts)) : NULL;
 	for (size_t i = 0; firsts && i < k; i++)
 		firsts[i] = w->segs[i].first;
