@@ -77,7 +77,7 @@ static const char *const tsbs_fields[] = {
 
 int main(int argc, char **argv)
 {
-	uint32_t nser = 0, rows = 0;
+	uint32_t nser = UINT32_MAX, rows = UINT32_MAX;
 	int nulls = 0, deletes = 0, tsbs = 0, stats = 0, rc;
 	struct gt_sst_writer_opts o = {0};
 	const char *path = NULL;
@@ -123,9 +123,9 @@ int main(int argc, char **argv)
 	}
 	if (!path)
 		return usage();
-	if (!nser)
+	if (nser == UINT32_MAX)
 		nser = tsbs ? 100 : 3;
-	if (!rows)
+	if (rows == UINT32_MAX)
 		rows = tsbs ? 8640 : 4;
 
 	/* schema */
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	}
 
 	/* series keys, sorted */
-	if (!(ser = gt_calloc(nser, sizeof(*ser))))
+	if (!(ser = gt_calloc(nser ? nser : 1, sizeof(*ser))))
 		return GT_EXIT_TEMP;
 	for (uint32_t s = 0; s < nser; s++) {
 		char vals[10][64];
