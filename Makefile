@@ -1,8 +1,10 @@
 # gt - plain GNU Makefile.
 #
 #   make                    build programs into build/bin
+#   make run                install what the build needs, build, run the demo (scripts/gt-demo)
 #   make SANITIZE=address,undefined   build into build-san/ with sanitizers
-#   make check              every suite (also under ASan+UBSan); last line "N passed, N failed"
+#   make check              install what the tests need, then every suite (also under
+#                           ASan+UBSan); last line "N passed, N failed"
 #   make fuzz               libFuzzer binaries (clang) into build-fuzz/
 #   make install PREFIX=/usr/local
 #
@@ -72,9 +74,21 @@ fuzz:
 		clang $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o $(FUZZ_O)/fuzz/$$n $$f \
 		$(FUZZ_O)/libgt.a $(LDLIBS) || exit 1; done
 
-check: all
+# check and run install their Debian packages first, then build in a
+# new make (so that pkg-config's answers are read after the install).
+check:
+	scripts/install-deps
+	$(MAKE) all
 	$(MAKE) SANITIZE=address,undefined all
 	sh tests/check.sh $(O) build-san
+
+run:
+	scripts/install-deps
+	$(MAKE) all
+	scripts/gt-demo
+
+bench: all
+	scripts/gt-bench
 
 sqlness: all
 	sh tests/sqlness.sh $(O)
@@ -90,5 +104,5 @@ install: $(PROGS)
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all check fuzz install clean sqlness
+.PHONY: all check run bench fuzz install clean sqlness
 .SECONDARY:

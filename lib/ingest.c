@@ -15,6 +15,7 @@
 
 struct bcol {
 	char *name;
+	uint32_t namelen;
 	uint8_t sem;           /* GT_TAG or GT_FIELD */
 	uint8_t type;
 	uint64_t first_line;   /* where its type was set, for messages */
@@ -103,13 +104,13 @@ static int column_for(struct gt_ingest_table *t, uint32_t k, const struct gt_lp_
 
 	if (k < t->nhint && t->hint[k] < t->ncols) {
 		c = &t->cols[t->hint[k]];
-		if (strlen(c->name) == name->n && !memcmp(c->name, name->p, name->n)) {
+		if (c->namelen == name->n && !memcmp(c->name, name->p, name->n)) {
 			i = t->hint[k];
 			goto found;
 		}
 	}
 	for (i = 0; i < t->ncols; i++)
-		if (strlen(t->cols[i].name) == name->n && !memcmp(t->cols[i].name, name->p, name->n))
+		if (t->cols[i].namelen == name->n && !memcmp(t->cols[i].name, name->p, name->n))
 			goto found;
 	if (t->ncols >= GT_MAX_COLUMNS)
 		return gt_errf(err, GT_ETOOBIG, "line %" PRIu64 ": table '%s' would have more than %d columns",
@@ -126,6 +127,7 @@ static int column_for(struct gt_ingest_table *t, uint32_t k, const struct gt_lp_
 	memset(c, 0, sizeof(*c));
 	if (!(c->name = gt_strndup(name->p, name->n)))
 		return gt_errf(err, GT_ENOMEM, "out of memory");
+	c->namelen = name->n;
 	c->sem = sem;
 	c->type = type;
 	c->first_line = line;

@@ -262,6 +262,12 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 				rc = gt_vec_push_null(dst);
 			} else {
 				const struct gt_vec *src = &b->cols[field_idx[f]];
+				/* the common case, a number with no nulls anywhere: one store
+				 * (series_reserve keeps every field's capacity at the series') */
+				if (!src->valid && !dst->valid && src->type != GT_STRING && src->type != GT_BOOL) {
+					dst->v.u64[dst->len++] = src->v.u64[i];
+					continue;
+				}
 				if (src->type == GT_STRING && !gt_vec_is_null(src, i))
 					m->bytes += src->off[i + 1] - src->off[i];
 				rc = gt_vec_push_from(dst, src, i);
@@ -382,6 +388,34 @@ int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, 
 		}
 		if ((rc = gt_batch_reserve_meta(&r->rows, r->rows.nrows + s->n, true, true, false)))
 			goto nomem;
+		if (s->sorted) {
+			/* a sorted series: the rows wanted are one range, copied whole */
+			uint32_t a = 0, e = s->n;
+			while (a < e && s->ts[a] < spec->start)
+				a++;
+			while (e > a && s->ts[e - 1] >= spec->end)
+				e--;
+			cnt = e - a;
+			if (!cnt)
+				continue;
+			struct gt_vec tsv = {0};
+			tsv.type = GT_TS;
+			tsv.len = tsv.cap = s->n;
+			tsv.v.i64 = s->ts;
+			if ((rc = gt_vec_append(&r->rows.cols[0], &tsv, a, cnt)))
+				goto nomem;
+			for (uint32_t f = 0; f < spec->nfields; f++) {
+				struct gt_vec *dst = &r->rows.cols[1 + f];
+				rc = fmap[f] < 0 ? gt_vec_pad_nulls(dst, r->rows.nrows + cnt)
+						 : gt_vec_append(dst, &s->f[fmap[f]], a, cnt);
+				if (rc)
+					goto nomem;
+			}
+			memcpy(r->rows.seq + r->rows.nrows, s->seq + a, cnt * sizeof(uint64_t));
+			memcpy(r->rows.op + r->rows.nrows, s->op + a, cnt);
+			r->rows.nrows += cnt;
+			goto add_series;
+		}
 		for (uint32_t j = 0; j < s->n; j++) {
 			uint32_t i = s->sorted ? j : perm[j];
 			int64_t ts = s->ts[i];
@@ -402,6 +436,7 @@ int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, 
 		}
 		if (!cnt)
 			continue;
+add_series:
 		if (r->nseries == r->cap) {
 			uint32_t cap = r->cap ? r->cap * 2 : 64;
 			struct gt_run_series *ns = gt_reallocarray(r->series, cap, sizeof(*ns));
