@@ -8,6 +8,19 @@
  * returns the entry that won a race).  When the total size passes the
  * budget, least recently used entries without outstanding references are
  * evicted.  Thread-safe (one mutex; the critical sections are short).
+ *
+ * Invariants: every entry in the cache is in the hash table and on the
+ * LRU list (most recently used first) and counts in stats.bytes; an entry
+ * in use (refs > 0) is never evicted, so the total may pass the budget
+ * while entries are held, and it is brought back under the budget by the
+ * put or release that allows it.  An entry that left the cache (evicted
+ * while unreferenced, or forgotten) is freed by whoever drops its last
+ * reference: the cache itself or the last gt_cache_release().  Value free
+ * functions run outside the mutex, so they may call into the cache.
+ *
+ * Who frees what: the cache owns values from gt_cache_put on (even when
+ * put fails or loses a race).  Every reference from get or put must be
+ * given back with gt_cache_release before gt_cache_free.
  */
 #ifndef GT_CACHE_H
 #define GT_CACHE_H
@@ -30,9 +43,14 @@ struct gt_cache_entry *gt_cache_put(struct gt_cache *c, uint64_t a, uint64_t b, 
 				    size_t bytes, gt_cache_free_fn fn);
 void *gt_cache_value(struct gt_cache_entry *e);
 void gt_cache_release(struct gt_cache *c, struct gt_cache_entry *e);
-/* Drop every unreferenced entry with key a (a file that was deleted). */
+/* Drop every entry with key a (a file that was deleted): unreferenced
+ * ones are freed now, referenced ones leave the cache at once (later gets
+ * miss) and are freed by their last gt_cache_release. */
 void gt_cache_forget(struct gt_cache *c, uint64_t a);
 
+/* hits and misses count gets; bytes and entries are what the cache holds
+ * now (not forgotten entries still referenced); evictions count entries
+ * dropped for the budget (not forget). */
 struct gt_cache_stats {
 	uint64_t hits, misses, bytes, entries, evictions;
 };
