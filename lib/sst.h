@@ -29,9 +29,22 @@
  * identified by schema column id (a field column of the schema that the
  * batch lacks is stored as all-null; batch columns the schema lacks are
  * ignored), batch->seq (required) and batch->op (NULL = all puts).
+ * Rows with equal (key, timestamp, sequence) are accepted and kept in
+ * the order given.  A call that breaks the order, lacks seq or the time
+ * column, has a null timestamp, an op other than put/delete or a
+ * column of the wrong type fails with GT_EINVAL and changes nothing:
+ * the writer stays usable.  After an I/O or memory failure every later
+ * call fails.  A finished file without rows is valid (no blocks, zero
+ * time and sequence ranges).
  *
- * Reader: gt_sst_open() reads and checks footer and index (pread, no
- * mmap, so that a file truncated under it gives an error, not SIGBUS).
+ * Memory: the writer holds one block of rows, the key table (each key
+ * once) and the index; the reader holds the key table and the index,
+ * plus one block buffer per concurrent read_block call (pooled).
+ *
+ * Reader: gt_sst_open() reads and checks footer, schema, key table and
+ * index (pread, no mmap, so that a file truncated under it gives an
+ * error, not SIGBUS); damage is GT_ECORRUPT with a message of the form
+ * "FILE: damaged at offset N: reason".
  * gt_sst_read_block() decodes one block, checking its crc and every
  * length against the index.  A reader is safe for concurrent
  * read_block calls from several threads.
