@@ -40,7 +40,7 @@ struct opts {
 	bool progress;
 	int64_t start, end;
 	bool force, has_flushed_seq;
-	char **where;
+	char *where[64];
 	int nwhere;
 };
 
@@ -129,16 +129,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (gt_parse_i64(optarg, &o->end))
 				return usage_error("--end '%s' is not an integer timestamp", optarg);
 			break;
-		case O_WHERE: {
-			char **w = realloc(o->where, (size_t)(o->nwhere + 1) * sizeof(*w));
-			if (!w)
-				return GT_EXIT_TEMP;
-			o->where = w;
+		case O_WHERE:
 			if (!strchr(optarg, '='))
 				return usage_error("--where '%s' must be TAG=VALUE", optarg);
+			if (o->nwhere == (int)GT_ARRAY_LEN(o->where))
+				return usage_error("%s", "at most 64 --where");
 			o->where[o->nwhere++] = optarg;
 			break;
-		}
 		case O_FIELDS: o->fields = optarg; break;
 		case O_MEMTABLE:
 			if (gt_parse_size(optarg, &o->memtable_bytes) || o->memtable_bytes < 4096)
@@ -308,8 +305,6 @@ static int cmd_scan(const struct opts *o)
 
 	if (!o->table)
 		return usage_error("%s", "scan needs --table");
-	if (o->nwhere > 64)
-		return usage_error("%s", "at most 64 --where");
 	if ((rc = open_db(o, &db, false, &err)))
 		return fail(rc, &err);
 	if ((rc = gt_db_table(db, o->db, o->table, &t, &err))) {

@@ -230,6 +230,8 @@ void gt_batch_release(struct gt_batch *b)
 	free(b->seq);
 	free(b->op);
 	free(b->sid);
+	free(b->keyoff);
+	gt_buf_release(&b->keys);
 	gt_batch_init(b);
 }
 
@@ -238,6 +240,30 @@ void gt_batch_reset(struct gt_batch *b)
 	for (uint32_t i = 0; i < b->ncols; i++)
 		gt_vec_reset(&b->cols[i]);
 	b->nrows = 0;
+	b->nkeys = 0;
+	gt_buf_reset(&b->keys);
+}
+
+int gt_batch_add_key(struct gt_batch *b, const void *key, size_t len)
+{
+	int rc;
+	if (b->nkeys + 1 >= b->keycap) {
+		uint32_t cap = b->keycap ? b->keycap * 2 : 64;
+		uint32_t *ko = gt_reallocarray(b->keyoff, cap, sizeof(*ko));
+		if (!ko)
+			return GT_ENOMEM;
+		b->keyoff = ko;
+		b->keycap = cap;
+	}
+	if (b->keys.len + len > UINT32_MAX)
+		return GT_ETOOBIG;
+	if (!b->nkeys)
+		b->keyoff[0] = (uint32_t)b->keys.len;
+	if ((rc = gt_buf_add(&b->keys, key, len)))
+		return rc;
+	b->has_keys = true;
+	b->keyoff[++b->nkeys] = (uint32_t)b->keys.len;
+	return (int)(b->nkeys - 1);
 }
 
 int gt_batch_add_col(struct gt_batch *b, uint32_t col_id, enum gt_type type)
@@ -309,11 +335,24 @@ int gt_batch_encode(const struct gt_batch *b, struct gt_buf *out)
 	rc |= gt_buf_addch(out, 1);
 	rc |= gt_buf_uvarint(out, n);
 	rc |= gt_buf_uvarint(out, b->ncols);
-	rc |= gt_buf_addch(out, b->op ? 1 : 0);
+	rc |= gt_buf_addch(out, (b->op ? 1 : 0) | (b->has_keys ? 2 : 0));
 	if (rc)
 		return GT_ENOMEM;
 	if (b->op && (rc = gt_buf_add(out, b->op, n)))
 		return rc;
+	if (b->has_keys) {
+		rc |= gt_buf_uvarint(out, b->nkeys);
+		for (uint32_t k = 0; k < b->nkeys; k++) {
+			size_t len;
+			const void *key = gt_batch_key(b, k, &len);
+			rc |= gt_buf_bytes(out, key, len);
+		}
+		if ((rc |= gt_buf_grow(out, (size_t)n * 5)))
+			return GT_ENOMEM;
+		for (uint32_t i = 0; i < n; i++)
+			out->len += gt_put_uvarint((uint8_t *)out->p + out->len, b->sid[i]);
+		out->p[out->len] = 0;
+	}
 	for (uint32_t c = 0; c < b->ncols; c++) {
 		const struct gt_vec *v = &b->cols[c];
 		rc |= gt_buf_uvarint(out, b->col_ids[c]);
@@ -366,20 +405,43 @@ int gt_batch_decode(struct gt_batch *b, const void *p, size_t len, struct gt_err
 	n = gt_rd_uvarint(&r);
 	ncols = gt_rd_uvarint(&r);
 	flags = gt_rd_u8(&r);
-	if (r.bad || n > GT_BATCH_MAX_ROWS || ncols > GT_MAX_COLUMNS || flags > 1)
+	if (r.bad || n > GT_BATCH_MAX_ROWS || ncols > GT_MAX_COLUMNS || flags > 3)
 		return gt_errf(err, GT_ECORRUPT, "batch: bad header");
 	if (n > gt_rd_left(&r))  /* every row costs at least one byte per column */
 		if (ncols || flags)
 			return gt_errf(err, GT_ECORRUPT, "batch: %llu rows in %zu bytes",
 				       (unsigned long long)n, gt_rd_left(&r));
 	b->nrows = (uint32_t)n;
-	if (flags) {
+	if (flags & 1) {
 		const void *ops = gt_rd_take(&r, n);
 		if (!ops)
 			return gt_errf(err, GT_ECORRUPT, "batch: truncated ops");
 		if ((rc = gt_batch_reserve_meta(b, (uint32_t)n, false, true, false)))
 			return gt_errf(err, rc, "batch: out of memory");
 		memcpy(b->op, ops, n);
+	}
+	if (flags & 2) {
+		uint64_t nkeys = gt_rd_uvarint(&r);
+		if (r.bad || nkeys > n || nkeys > gt_rd_left(&r))
+			return gt_errf(err, GT_ECORRUPT, "batch: bad key count");
+		for (uint64_t k = 0; k < nkeys; k++) {
+			size_t klen;
+			const void *key = gt_rd_bytes(&r, 1u << 20, &klen);
+			if (!key)
+				return gt_errf(err, GT_ECORRUPT, "batch: truncated key %llu", (unsigned long long)k);
+			if ((rc = gt_batch_add_key(b, key, klen)) < 0)
+				return gt_errf(err, rc, "batch: out of memory");
+		}
+		b->has_keys = true;
+		if ((rc = gt_batch_reserve_meta(b, (uint32_t)n, false, false, true)))
+			return gt_errf(err, rc, "batch: out of memory");
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t sid = gt_rd_uvarint(&r);
+			if (r.bad || sid >= nkeys)
+				return gt_errf(err, GT_ECORRUPT, "batch: row %llu names series %llu of %llu",
+					       (unsigned long long)i, (unsigned long long)sid, (unsigned long long)nkeys);
+			b->sid[i] = (uint32_t)sid;
+		}
 	}
 	for (uint64_t c = 0; c < ncols; c++) {
 		uint64_t id = gt_rd_uvarint(&r);

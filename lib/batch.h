@@ -78,7 +78,26 @@ struct gt_batch {
 	uint8_t *op;          /* NULL (all GT_OP_PUT) or nrows ops */
 	uint32_t *sid;        /* NULL or nrows series ordinals */
 	uint32_t meta_cap;    /* rows allocated in seq/op/sid */
+	/*
+	 * Optional series key table (writes from line protocol): when
+	 * has_keys, row i belongs to series key sid[i] (key.h encoding, in
+	 * the table's primary-key order) and the batch carries no tag
+	 * columns.  Each distinct tag set is encoded once per batch instead
+	 * of once per row.
+	 */
+	bool has_keys;
+	uint32_t nkeys, keycap;
+	uint32_t *keyoff;     /* nkeys + 1 offsets into keys */
+	struct gt_buf keys;
 };
+
+/* Append a series key to the batch's key table; returns its index or a GT_E* code. */
+int gt_batch_add_key(struct gt_batch *b, const void *key, size_t len);
+static inline const void *gt_batch_key(const struct gt_batch *b, uint32_t k, size_t *len)
+{
+	*len = b->keyoff[k + 1] - b->keyoff[k];
+	return b->keys.p + b->keyoff[k];
+}
 
 void gt_batch_init(struct gt_batch *b);
 void gt_batch_release(struct gt_batch *b);
@@ -94,8 +113,9 @@ int gt_batch_reserve_meta(struct gt_batch *b, uint32_t rows, bool seq, bool op, 
 /*
  * Binary form of a batch, used as the WAL payload and on the region RPC.
  * Little-endian; see man/man5/gt-wal.5 "PAYLOAD":
- *   u8 version(1) | uvarint nrows | uvarint ncols | u8 flags(1=op present)
+ *   u8 version(1) | uvarint nrows | uvarint ncols | u8 flags(1=op present, 2=keys)
  *   [op: nrows bytes]
+ *   [keys: uvarint nkeys | nkeys x (uvarint len | bytes) | nrows x uvarint sid]
  *   per column: uvarint col_id | u8 type | u8 has_nulls [bitmap (nrows+7)/8]
  *               values: 8*nrows LE (numbers), nrows bytes (bool),
  *               strings: uvarint total | total bytes | nrows uvarint lengths

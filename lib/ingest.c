@@ -8,7 +8,10 @@
  * a batch keyed by column id and goes to the table's regions.
  */
 #include "ingest.h"
+#include "key.h"
 #include "lp.h"
+
+#include <xxhash.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,10 +26,34 @@ struct bcol {
 	uint32_t col_id;       /* pass 2 */
 };
 
+/*
+ * A slot is one distinct tag set of the batch: lines of the same series
+ * share it, so tag values are stored and encoded once per series, not
+ * once per row.
+ */
+struct slot {
+	uint64_t hash;
+	uint32_t tag0, ntags;  /* its tags: stags[tag0 .. tag0 + ntags) */
+};
+
+struct stag {
+	uint32_t col;          /* builder column */
+	uint32_t off, len;     /* value in sarena */
+};
+
 struct gt_ingest_table {
 	char *name;
 	uint32_t nrows;
 	struct gt_vec ts;
+	struct slot *slots;
+	uint32_t nslots, slot_cap;
+	uint32_t *stab;        /* open addressing: slot index + 1 */
+	uint32_t stab_cap;
+	struct stag *stags;
+	uint32_t nstags, stag_cap;
+	struct gt_buf sarena;
+	uint32_t *row_slot;
+	uint32_t row_cap;
 	struct bcol *cols;
 	uint32_t ncols, cap;
 	uint32_t *hint;        /* column index of the k-th tag/field of the last line */
@@ -49,6 +76,11 @@ static void table_reset(struct gt_ingest_table *t)
 {
 	t->nrows = 0;
 	gt_vec_reset(&t->ts);
+	t->nslots = 0;
+	t->nstags = 0;
+	gt_buf_reset(&t->sarena);
+	if (t->stab)
+		memset(t->stab, 0, t->stab_cap * sizeof(*t->stab));
 	for (uint32_t i = 0; i < t->ncols; i++) {
 		free(t->cols[i].name);
 		gt_vec_release(&t->cols[i].v);
@@ -63,6 +95,11 @@ void gt_ingest_release(struct gt_ingest *in)
 		struct gt_ingest_table *t = &in->tables[i];
 		table_reset(t);
 		gt_vec_release(&t->ts);
+		free(t->slots);
+		free(t->stab);
+		free(t->stags);
+		free(t->row_slot);
+		gt_buf_release(&t->sarena);
 		free(t->cols);
 		free(t->hint);
 		free(t->name);
@@ -132,7 +169,7 @@ static int column_for(struct gt_ingest_table *t, uint32_t k, const struct gt_lp_
 	c->type = type;
 	c->first_line = line;
 	gt_vec_init(&c->v, (enum gt_type)type);
-	if (gt_vec_pad_nulls(&c->v, t->nrows))
+	if (sem == GT_FIELD && gt_vec_pad_nulls(&c->v, t->nrows))
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	i = t->ncols++;
 found:
@@ -145,7 +182,7 @@ found:
 		return gt_errf(err, GT_EINVAL, "line %" PRIu64 ": field '%s' is %s here but %s on line %" PRIu64,
 			       line, c->name, gt_type_name(type, GT_UNIT_NS), gt_type_name(c->type, GT_UNIT_NS),
 			       c->first_line);
-	if (c->v.len != t->nrows)
+	if (sem == GT_FIELD && c->v.len != t->nrows)
 		return gt_errf(err, GT_EINVAL, "line %" PRIu64 ": '%s' appears twice", line, c->name);
 	if (k >= t->nhint) {
 		uint32_t *h = gt_reallocarray(t->hint, k + 1, sizeof(*h));
@@ -159,6 +196,101 @@ found:
 	return (int)i;
 }
 
+static bool slot_equal(const struct gt_ingest_table *t, const struct slot *sl, const struct gt_lp_point *pt)
+{
+	if (sl->ntags != pt->ntags)
+		return false;
+	for (uint32_t k = 0; k < pt->ntags; k++) {
+		const struct stag *st = &t->stags[sl->tag0 + k];
+		const struct bcol *c = &t->cols[st->col];
+		if (c->namelen != pt->tags[k].key.n || memcmp(c->name, pt->tags[k].key.p, c->namelen) ||
+		    st->len != pt->tags[k].val.n || memcmp(t->sarena.p + st->off, pt->tags[k].val.p, st->len))
+			return false;
+	}
+	return true;
+}
+
+static int stab_grow(struct gt_ingest_table *t)
+{
+	uint32_t cap = t->stab_cap ? t->stab_cap * 2 : 256;
+	uint32_t *tab = gt_calloc(cap, sizeof(*tab));
+	if (!tab)
+		return GT_ENOMEM;
+	for (uint32_t i = 0; i < t->nslots; i++) {
+		uint32_t j = (uint32_t)t->slots[i].hash & (cap - 1);
+		while (tab[j])
+			j = (j + 1) & (cap - 1);
+		tab[j] = i + 1;
+	}
+	free(t->stab);
+	t->stab = tab;
+	t->stab_cap = cap;
+	return 0;
+}
+
+/* The slot of a point's tag set, made on first sight. */
+static int slot_for(struct gt_ingest_table *t, const struct gt_lp_point *pt, struct gt_err *err)
+{
+	uint64_t h = 0;
+	uint32_t j;
+	struct slot *sl;
+
+	if (pt->ntags) {
+		/* tags lie in order in the (unescaped in place) line: hash them in one go */
+		const char *a = pt->tags[0].key.p;
+		const char *e = pt->tags[pt->ntags - 1].val.p + pt->tags[pt->ntags - 1].val.n;
+		h = XXH3_64bits(a, (size_t)(e - a));
+	}
+	if ((t->nslots + 1) * 2 > t->stab_cap && stab_grow(t))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	for (j = (uint32_t)h & (t->stab_cap - 1); t->stab[j]; j = (j + 1) & (t->stab_cap - 1)) {
+		sl = &t->slots[t->stab[j] - 1];
+		if (sl->hash == h && slot_equal(t, sl, pt))
+			return (int)(t->stab[j] - 1);
+	}
+	/* a new tag set */
+	if (t->nslots == t->slot_cap) {
+		uint32_t cap = t->slot_cap ? t->slot_cap * 2 : 64;
+		struct slot *ns = gt_reallocarray(t->slots, cap, sizeof(*ns));
+		if (!ns)
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		t->slots = ns;
+		t->slot_cap = cap;
+	}
+	if (t->nstags + pt->ntags > t->stag_cap) {
+		uint32_t cap = t->stag_cap ? t->stag_cap * 2 : 256;
+		while (cap < t->nstags + pt->ntags)
+			cap *= 2;
+		struct stag *nt = gt_reallocarray(t->stags, cap, sizeof(*nt));
+		if (!nt)
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		t->stags = nt;
+		t->stag_cap = cap;
+	}
+	for (uint32_t k = 0; k < pt->ntags; k++) {
+		int c = column_for(t, k, &pt->tags[k].key, GT_TAG, GT_STRING, pt->lineno, err);
+		if (c < 0)
+			return c;
+		for (uint32_t q = 0; q < k; q++)
+			if (t->stags[t->nstags + q].col == (uint32_t)c)
+				return gt_errf(err, GT_EINVAL, "line %" PRIu64 ": tag '%s' appears twice", pt->lineno,
+					       t->cols[c].name);
+		struct stag *st = &t->stags[t->nstags + k];
+		st->col = (uint32_t)c;
+		st->off = (uint32_t)t->sarena.len;
+		st->len = pt->tags[k].val.n;
+		if (gt_buf_add(&t->sarena, pt->tags[k].val.p, pt->tags[k].val.n))
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+	}
+	sl = &t->slots[t->nslots];
+	sl->hash = h;
+	sl->tag0 = t->nstags;
+	sl->ntags = pt->ntags;
+	t->nstags += pt->ntags;
+	t->stab[j] = ++t->nslots;
+	return (int)(t->nslots - 1);
+}
+
 static int on_point(void *ctx, const struct gt_lp_point *pt)
 {
 	struct pctx *p = ctx;
@@ -167,12 +299,17 @@ static int on_point(void *ctx, const struct gt_lp_point *pt)
 
 	if (!t)
 		return gt_errf(p->err, GT_ENOMEM, "out of memory");
-	for (uint32_t k = 0; k < pt->ntags; k++) {
-		if ((i = column_for(t, k, &pt->tags[k].key, GT_TAG, GT_STRING, pt->lineno, p->err)) < 0)
-			return i;
-		if ((rc = gt_vec_push_str(&t->cols[i].v, pt->tags[k].val.p, pt->tags[k].val.n)))
-			return gt_errf(p->err, rc, "line %" PRIu64 ": out of memory", pt->lineno);
+	if ((i = slot_for(t, pt, p->err)) < 0)
+		return i;
+	if (t->nrows == t->row_cap) {
+		uint32_t cap = t->row_cap ? t->row_cap * 2 : 1024;
+		uint32_t *rs = gt_reallocarray(t->row_slot, cap, sizeof(*rs));
+		if (!rs)
+			return gt_errf(p->err, GT_ENOMEM, "out of memory");
+		t->row_slot = rs;
+		t->row_cap = cap;
 	}
+	t->row_slot[t->nrows] = (uint32_t)i;
 	for (uint32_t k = 0; k < pt->nfields; k++) {
 		const struct gt_lp_field *f = &pt->fields[k];
 		struct gt_vec *v;
@@ -195,7 +332,8 @@ static int on_point(void *ctx, const struct gt_lp_point *pt)
 	/* columns this line lacks */
 	if (t->ncols != pt->ntags + pt->nfields)
 		for (uint32_t c = 0; c < t->ncols; c++)
-			if (t->cols[c].v.len < t->nrows && (rc = gt_vec_push_null(&t->cols[c].v)))
+			if (t->cols[c].sem == GT_FIELD && t->cols[c].v.len < t->nrows &&
+			    (rc = gt_vec_push_null(&t->cols[c].v)))
 				return gt_errf(p->err, rc, "out of memory");
 	return 0;
 }
@@ -286,29 +424,78 @@ static int write_table(struct gt_ingest *in, struct gt_ingest_table *b, const st
 	uint8_t unit = t->schema.cols[ti].unit;
 	int rc = 0;
 
-	/* The batch borrows the builder's vecs (moved in, moved back). */
+	struct gt_key_part parts[256];
+	uint32_t pk[GT_MAX_COLUMNS];   /* builder column -> primary-key position */
+	uint32_t ntags = 0, nf = 0;
+	struct gt_buf key = {0};
+
+	/* The batch borrows the builder's field vecs and row slots (given back below). */
 	gt_batch_init(&batch);
 	batch.nrows = b->nrows;
-	batch.ncols = b->ncols + 1;
-	batch.cols = gt_calloc(batch.ncols, sizeof(*batch.cols));
-	batch.col_ids = gt_calloc(batch.ncols, sizeof(*batch.col_ids));
+	batch.cols = gt_calloc(b->ncols + 1, sizeof(*batch.cols));
+	batch.col_ids = gt_calloc(b->ncols + 1, sizeof(*batch.col_ids));
 	if (!batch.cols || !batch.col_ids) {
-		free(batch.cols);
-		free(batch.col_ids);
-		return gt_errf(err, GT_ENOMEM, "out of memory");
+		rc = gt_errf(err, GT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (uint32_t c = 0; c < t->schema.ncols; c++)
+		if (t->schema.cols[c].sem == GT_TAG)
+			ntags++;
+	if (ntags > 256) {
+		rc = gt_errf(err, GT_ETOOBIG, "table '%s' has more than 256 tags", t->name);
+		goto out;
 	}
 	for (uint32_t c = 0; c < b->ncols; c++) {
-		batch.cols[c] = b->cols[c].v;
-		batch.col_ids[c] = b->cols[c].col_id;
+		if (b->cols[c].sem == GT_TAG) {
+			uint32_t pos = 0;
+			for (uint32_t k = 0; k < t->schema.ncols; k++) {
+				if (t->schema.cols[k].id == b->cols[c].col_id)
+					break;
+				pos += t->schema.cols[k].sem == GT_TAG;
+			}
+			pk[c] = pos;
+			continue;
+		}
+		batch.cols[nf] = b->cols[c].v;
+		batch.col_ids[nf++] = b->cols[c].col_id;
 	}
 	if (unit != GT_UNIT_NS)
 		for (uint32_t r = 0; r < b->nrows; r++)
 			b->ts.v.i64[r] = gt_unit_convert(b->ts.v.i64[r], GT_UNIT_NS, (enum gt_unit)unit);
-	batch.cols[b->ncols] = b->ts;
-	batch.col_ids[b->ncols] = t->schema.cols[ti].id;
-	rc = gt_db_write(in->db, t, &batch, err);
+	batch.cols[nf] = b->ts;
+	batch.col_ids[nf++] = t->schema.cols[ti].id;
+	batch.ncols = nf;
+	/* one encoded key per tag set, in the table's primary-key order */
+	for (uint32_t sidx = 0; sidx < b->nslots && !rc; sidx++) {
+		const struct slot *sl = &b->slots[sidx];
+		for (uint32_t k = 0; k < ntags; k++) {
+			parts[k].p = NULL;
+			parts[k].n = 0;
+		}
+		for (uint32_t k = 0; k < sl->ntags; k++) {
+			const struct stag *st = &b->stags[sl->tag0 + k];
+			parts[pk[st->col]].p = b->sarena.p + st->off;
+			parts[pk[st->col]].n = st->len;
+		}
+		gt_buf_reset(&key);
+		if ((rc = gt_key_encode(&key, parts, ntags)))
+			rc = gt_errf(err, rc, "series key of table '%s' too long", t->name);
+		else if ((rc = gt_batch_add_key(&batch, key.p ? key.p : "", key.len)) >= 0)
+			rc = 0;
+		else
+			rc = gt_errf(err, rc, "out of memory");
+	}
+	batch.has_keys = true;
+	batch.sid = b->row_slot;
+	if (!rc)
+		rc = gt_db_write(in->db, t, &batch, err);
+	batch.sid = NULL;
+out:
+	gt_buf_release(&key);
 	free(batch.cols);
 	free(batch.col_ids);
+	free(batch.keyoff);
+	gt_buf_release(&batch.keys);
 	return rc;
 }
 

@@ -224,6 +224,17 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 		tag_idx[t] = gt_batch_find(b, m->tag_ids[t]);
 	for (uint32_t f = 0; f < m->nfields; f++)
 		field_idx[f] = gt_batch_find(b, m->field_ids[f]);
+	/* a batch with a key table: look each distinct key up once */
+	int64_t *kmap = NULL;
+	if (b->has_keys) {
+		kmap = gt_malloc((b->nkeys ? b->nkeys : 1) * sizeof(*kmap));
+		if (!kmap) {
+			free(field_idx);
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		}
+		for (uint32_t k = 0; k < b->nkeys; k++)
+			kmap[k] = -1;
+	}
 
 	pthread_mutex_lock(&m->mu);
 	for (uint32_t i = 0; i < b->nrows; i++) {
@@ -231,6 +242,22 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 		struct series *s;
 		int64_t ts = b->cols[ts_idx].v.i64[i];
 
+		if (kmap) {
+			uint32_t k = b->sid[i];
+			si = kmap[k];
+			if (si < 0) {
+				size_t klen;
+				const char *key = gt_batch_key(b, k, &klen);
+				si = series_get(m, key, klen);
+				if (si < 0) {
+					rc = (int)si;
+					gt_errf(err, rc, "out of memory");
+					break;
+				}
+				kmap[k] = si;
+			}
+			goto have_series;
+		}
 		for (uint32_t t = 0; t < m->ntags; t++) {
 			const struct gt_vec *v = tag_idx[t] >= 0 ? &b->cols[tag_idx[t]] : NULL;
 			if (!v || gt_vec_is_null(v, i)) {
@@ -251,6 +278,7 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 			gt_errf(err, rc, "out of memory");
 			break;
 		}
+have_series:
 		s = &m->series[si];
 		if (s->n == s->cap && (rc = series_reserve(m, s))) {
 			gt_errf(err, rc, "out of memory");
@@ -305,6 +333,7 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 	}
 	pthread_mutex_unlock(&m->mu);
 	free(field_idx);
+	free(kmap);
 	return rc;
 }
 
@@ -485,4 +514,103 @@ size_t gt_memtable_bytes(struct gt_memtable *m)
 	b = m->bytes + m->keys.cap;
 	pthread_mutex_unlock(&m->mu);
 	return b;
+}
+
+struct gt_memtable_iter {
+	struct gt_memtable *m;
+	uint32_t *order;
+	uint32_t next;
+	int *fmap;
+	struct gt_batch view;
+	struct gt_vec *nulls;      /* per field the memtable lacks: an all-null column */
+	uint32_t nfields;
+};
+
+int gt_memtable_iter_new(struct gt_memtable *m, const struct gt_read_spec *spec,
+			 struct gt_memtable_iter **out)
+{
+	struct gt_memtable_iter *it = gt_calloc(1, sizeof(*it));
+	if (!it)
+		return GT_ENOMEM;
+	it->m = m;
+	it->order = gt_calloc(m->nseries + 1, sizeof(*it->order));
+	it->fmap = gt_calloc(spec->nfields + 1, sizeof(*it->fmap));
+	it->view.cols = gt_calloc(spec->nfields + 1, sizeof(*it->view.cols));
+	it->view.col_ids = gt_calloc(spec->nfields + 1, sizeof(*it->view.col_ids));
+	if (!it->order || !it->fmap || !it->view.cols || !it->view.col_ids) {
+		gt_memtable_iter_free(it);
+		return GT_ENOMEM;
+	}
+	it->view.ncols = spec->nfields + 1;
+	it->view.col_ids[0] = spec->ts_id;
+	it->nfields = spec->nfields;
+	it->nulls = gt_calloc(spec->nfields + 1, sizeof(*it->nulls));
+	if (!it->nulls) {
+		gt_memtable_iter_free(it);
+		return GT_ENOMEM;
+	}
+	for (uint32_t i = 0; i < spec->nfields; i++)
+		gt_vec_init(&it->nulls[i], (enum gt_type)spec->field_types[i]);
+	for (uint32_t i = 0; i < spec->nfields; i++) {
+		it->fmap[i] = -1;
+		it->view.col_ids[1 + i] = spec->field_ids[i];
+		for (uint32_t f = 0; f < m->nfields; f++)
+			if (m->field_ids[f] == spec->field_ids[i])
+				it->fmap[i] = (int)f;
+	}
+	for (uint32_t i = 0; i < m->nseries; i++)
+		it->order[i] = i;
+	qsort_r(it->order, m->nseries, sizeof(*it->order), cmp_series, m);
+	*out = it;
+	return 0;
+}
+
+int gt_memtable_iter_next(struct gt_memtable_iter *it, const void **key, size_t *keylen,
+			  const struct gt_batch **view, bool *sorted)
+{
+	struct gt_memtable *m = it->m;
+	struct gt_batch *v = &it->view;
+	struct series *s;
+	int rc;
+
+	do {
+		if (it->next >= m->nseries)
+			return 0;
+		s = &m->series[it->order[it->next++]];
+	} while (!s->n);
+	v->nrows = s->n;
+	v->cols[0] = (struct gt_vec){ .type = GT_TS, .len = s->n, .cap = s->n, .v.i64 = s->ts };
+	for (uint32_t i = 0; i + 1 < v->ncols; i++) {
+		if (it->fmap[i] >= 0) {
+			v->cols[1 + i] = s->f[it->fmap[i]];
+			v->cols[1 + i].str.max = 0;
+			continue;
+		}
+		/* a field this memtable never saw: all null */
+		if ((rc = gt_vec_pad_nulls(&it->nulls[i], s->n)))
+			return rc;
+		v->cols[1 + i] = it->nulls[i];
+		v->cols[1 + i].len = s->n;
+	}
+	v->seq = s->seq;
+	v->op = s->op;
+	*key = m->keys.p + s->keyoff;
+	*keylen = s->keylen;
+	*view = v;
+	*sorted = s->sorted;
+	return 1;
+}
+
+void gt_memtable_iter_free(struct gt_memtable_iter *it)
+{
+	if (!it)
+		return;
+	free(it->order);
+	free(it->fmap);
+	free(it->view.cols);
+	free(it->view.col_ids);
+	for (uint32_t i = 0; it->nulls && i < it->nfields; i++)
+		gt_vec_release(&it->nulls[i]);
+	free(it->nulls);
+	free(it);
 }

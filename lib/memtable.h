@@ -38,6 +38,21 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, struct gt_run *r,
 			struct gt_err *err);
 
+/*
+ * Zero-copy reading of a frozen memtable (no insert may run any more):
+ * series in key order, each as a borrowed view batch (cols: time index,
+ * then the fields of spec, in order; seq and op), rows in arrival order
+ * (sorted by time when the series arrived in order; *sorted says).  The
+ * view is valid until the next call; never release it.  spec's time
+ * range and predicates are ignored: a flush reads everything.
+ */
+struct gt_memtable_iter;
+int gt_memtable_iter_new(struct gt_memtable *m, const struct gt_read_spec *spec,
+			 struct gt_memtable_iter **out);
+int gt_memtable_iter_next(struct gt_memtable_iter *it, const void **key, size_t *keylen,
+			  const struct gt_batch **view, bool *sorted);
+void gt_memtable_iter_free(struct gt_memtable_iter *it);
+
 struct gt_memtable_stats {
 	size_t bytes;          /* memory held, approximately */
 	uint64_t rows;

@@ -4,6 +4,7 @@
  */
 #include "merge.h"
 #include "key.h"
+#include "memtable.h"
 #include "sst.h"
 
 #include <stdlib.h>
@@ -71,7 +72,7 @@ int gt_run_setup(struct gt_run *r, const struct gt_read_spec *spec)
 	return setup_cols(&r->rows, spec);
 }
 
-enum { SRC_RUN, SRC_SST };
+enum { SRC_RUN, SRC_SST, SRC_MEM };
 
 struct src {
 	int kind;
@@ -92,6 +93,10 @@ struct src {
 	uint32_t pos, cur_sid;
 	uint32_t *want, nwant;     /* field ids present in the file, spec order */
 	int *colmap;               /* spec field -> blk column, or -1 */
+	/* frozen memtable */
+	struct gt_memtable_iter *mit;
+	const struct gt_batch *mview;
+	bool msorted, madvance;
 };
 
 struct gt_merge {
@@ -169,6 +174,36 @@ int gt_merge_add_run(struct gt_merge *m, const struct gt_run *run, struct gt_err
 	s->order = INT64_MAX;
 	s->run = run;
 	run_peek(s);
+	return 0;
+}
+
+static int mem_peek(struct gt_merge *m, struct src *s)
+{
+	int rc;
+	do
+		rc = gt_memtable_iter_next(s->mit, &s->key, &s->keylen, &s->mview, &s->msorted);
+	while (rc == 1 && m->spec.npreds && !gt_preds_match(m->spec.preds, m->spec.npreds, s->key, s->keylen));
+	s->madvance = false;
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		s->done = true;
+	return 0;
+}
+
+int gt_merge_add_memtable(struct gt_merge *m, struct gt_memtable *mt, struct gt_err *err)
+{
+	struct src *s = new_src(m);
+	int rc;
+	if (!s)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	s->kind = SRC_MEM;
+	s->order = INT64_MAX;
+	if ((rc = gt_memtable_iter_new(mt, &m->spec, &s->mit)) || (rc = mem_peek(m, s))) {
+		gt_memtable_iter_free(s->mit);
+		m->nsrcs--;
+		return gt_errf(err, rc, "out of memory");
+	}
 	return 0;
 }
 
@@ -316,6 +351,28 @@ static int append_rows(struct gt_batch *dst, const struct gt_batch *src, uint32_
 static int take(struct gt_merge *m, struct src *s, struct gt_err *err)
 {
 	int rc;
+	if (s->kind == SRC_MEM) {
+		const struct gt_batch *v = s->mview;
+		const int64_t *ts = v->cols[0].v.i64;
+		uint32_t n = v->nrows;
+		if (s->msorted) {
+			uint32_t a = 0, e = n;
+			while (a < e && ts[a] < m->start)
+				a++;
+			while (e > a && ts[e - 1] >= m->spec.end)
+				e--;
+			rc = e > a ? append_rows(&m->g, v, a, e - a, NULL, m->spec.nfields, m) : 0;
+		} else {
+			rc = 0;
+			for (uint32_t i = 0; i < n && !rc; i++)
+				if (ts[i] >= m->start && ts[i] < m->spec.end)
+					rc = append_rows(&m->g, v, i, 1, NULL, m->spec.nfields, m);
+		}
+		if (rc)
+			return gt_errf(err, rc, "merge: out of memory");
+		s->madvance = true;
+		return 0;
+	}
 	if (s->kind == SRC_RUN) {
 		const struct gt_run_series *rs = &s->run->series[s->si++];
 		rc = append_rows(&m->g, &s->run->rows, rs->off, rs->n, NULL, m->spec.nfields, m);
@@ -466,17 +523,46 @@ int gt_merge_next(struct gt_merge *m, const void **key, size_t *keylen, const st
 {
 	for (;;) {
 		struct src *min = NULL;
+		uint32_t nmin = 0;
 		int rc;
 
 		for (uint32_t i = 0; i < m->nsrcs; i++) {
 			struct src *s = &m->srcs[i];
+			if (s->kind == SRC_MEM && s->madvance && !s->done && (rc = mem_peek(m, s)))
+				return gt_errf(err, rc, "merge: out of memory");
+		}
+		for (uint32_t i = 0; i < m->nsrcs; i++) {
+			struct src *s = &m->srcs[i];
 			if (s->done)
 				continue;
-			if (!min || keycmp(s->key, s->keylen, min->key, min->keylen) < 0)
+			int c = min ? keycmp(s->key, s->keylen, min->key, min->keylen) : -1;
+			if (c < 0) {
 				min = s;
+				nmin = 1;
+			} else if (c == 0) {
+				nmin++;
+			}
 		}
 		if (!min)
 			return 0;
+		if (nmin == 1 && min->kind == SRC_MEM && min->msorted) {
+			/* one source, in place: hand out the memtable's own arrays when
+			 * nothing needs combining or cutting */
+			const struct gt_batch *v = min->mview;
+			const int64_t *ts = v->cols[0].v.i64;
+			bool plain = v->nrows && ts[0] >= m->start && ts[v->nrows - 1] < m->spec.end;
+			for (uint32_t i = 1; i < v->nrows && plain; i++)
+				plain = ts[i] > ts[i - 1];
+			for (uint32_t i = 0; i < v->nrows && plain && !m->o.keep_deletes; i++)
+				plain = v->op[i] == GT_OP_PUT;
+			if (plain) {
+				*key = min->key;
+				*keylen = min->keylen;
+				*rows = v;
+				min->madvance = true;
+				return 1;
+			}
+		}
 		gt_buf_reset(&m->key);
 		if ((rc = gt_buf_add(&m->key, min->key, min->keylen)))
 			return gt_errf(err, rc, "merge: out of memory");
@@ -511,6 +597,7 @@ void gt_merge_free(struct gt_merge *m)
 		free(s->blocks);
 		free(s->want);
 		free(s->colmap);
+		gt_memtable_iter_free(s->mit);
 	}
 	free(m->srcs);
 	gt_batch_release(&m->g);

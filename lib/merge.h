@@ -97,6 +97,9 @@ int gt_merge_new(struct gt_merge **out, const struct gt_read_spec *spec, const s
 /* Add sources.  A run is borrowed (must outlive the merge); an SST reader
  * is borrowed too. */
 int gt_merge_add_run(struct gt_merge *m, const struct gt_run *run, struct gt_err *err);
+/* A frozen memtable, read in place (no copy); borrowed. */
+struct gt_memtable;
+int gt_merge_add_memtable(struct gt_merge *m, struct gt_memtable *mt, struct gt_err *err);
 int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, struct gt_err *err);
 /*
  * Next series: 1 and key/rows set (rows owned by the merge, valid until

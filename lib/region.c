@@ -459,6 +459,16 @@ static int check_batch(const struct gt_schema *s, const struct gt_batch *b, stru
 	}
 	if (!has_ts)
 		return gt_errf(err, GT_EINVAL, "the write has no time index column");
+	if (b->has_keys) {
+		if (!b->sid)
+			return gt_errf(err, GT_EINVAL, "the write has a key table but no series per row");
+		for (uint32_t c = 0; c < b->ncols; c++)
+			if (s->cols[gt_schema_find_id(s, b->col_ids[c])].sem == GT_TAG)
+				return gt_errf(err, GT_EINVAL, "a write with a key table carries no tag columns");
+		for (uint32_t i = 0; i < b->nrows; i++)
+			if (b->sid[i] >= b->nkeys)
+				return gt_errf(err, GT_EINVAL, "row %u names series %u of %u", i + 1, b->sid[i], b->nkeys);
+	}
 	return 0;
 }
 
@@ -676,7 +686,6 @@ static int flush_one(struct gt_region *r, struct rmem *fm, struct gt_err *err)
 	uint8_t types[GT_MAX_COLUMNS];
 	struct gt_read_spec spec = {0};
 	struct gt_merge_opts mo = {0};
-	struct gt_run run;
 	struct gt_merge *m = NULL;
 	struct rfile *f = NULL;
 	struct gt_manifest_edit e = {0};
@@ -688,7 +697,6 @@ static int flush_one(struct gt_region *r, struct rmem *fm, struct gt_err *err)
 	pthread_mutex_unlock(&r->mu);
 	if (rc)
 		return gt_errf(err, rc, "out of memory");
-	gt_run_init(&run);
 	ts = gt_schema_time_index(&schema);
 	spec.start = INT64_MIN;
 	spec.end = INT64_MAX;
@@ -700,9 +708,8 @@ static int flush_one(struct gt_region *r, struct rmem *fm, struct gt_err *err)
 	mo.append_mode = schema.opts.append_mode;
 	mo.keep_deletes = true;
 	mo.ttl_floor = INT64_MIN;
-	if ((rc = gt_run_setup(&run, &spec)) || (rc = gt_memtable_collect(fm->mt, &spec, &run, err)))
-		goto out;
-	if ((rc = gt_merge_new(&m, &spec, &mo)) || (rc = gt_merge_add_run(m, &run, err)))
+	/* a frozen memtable takes no more inserts: the merge reads it in place */
+	if ((rc = gt_merge_new(&m, &spec, &mo)) || (rc = gt_merge_add_memtable(m, fm->mt, err)))
 		goto out;
 	if ((rc = write_sst(r, m, &schema, &r->env.sst, 0, &f, err)))
 		goto out;
@@ -730,7 +737,6 @@ static int flush_one(struct gt_region *r, struct rmem *fm, struct gt_err *err)
 	rc = 0;
 out:
 	gt_merge_free(m);
-	gt_run_release(&run);
 	gt_schema_release(&schema);
 	return rc;
 }
@@ -1087,6 +1093,8 @@ int gt_region_compact(struct gt_region *r, const struct gt_compact_opts *o,
 
 struct gt_scan {
 	struct gt_region *r;
+	struct rmem **mems;        /* held until the scan ends: frozen ones are read in place */
+	uint32_t nmems;
 	struct gt_schema schema;
 	struct gt_run *runs;
 	uint32_t nruns;
@@ -1189,14 +1197,15 @@ int gt_region_scan(struct gt_region *r, const struct gt_scan_req *req, struct gt
 		rc = gt_errf(err, rc, "out of memory");
 		goto out;
 	}
-	for (uint32_t i = 0; i < nmems && !rc; i++) {
-		gt_run_init(&s->runs[i]);
-		s->nruns++;
-		if ((rc = gt_run_setup(&s->runs[i], &spec)) ||
-		    (rc = gt_memtable_collect(mems[i]->mt, &spec, &s->runs[i], err)) ||
-		    (rc = gt_merge_add_run(s->m, &s->runs[i], err)))
-			break;
-	}
+	/* the mutable memtable (mems[0]) is copied out; frozen ones are read in place */
+	gt_run_init(&s->runs[0]);
+	s->nruns = 1;
+	if ((rc = gt_run_setup(&s->runs[0], &spec)) ||
+	    (rc = gt_memtable_collect(mems[0]->mt, &spec, &s->runs[0], err)) ||
+	    (rc = gt_merge_add_run(s->m, &s->runs[0], err)))
+		goto out;
+	for (uint32_t i = 1; i < nmems && !rc; i++)
+		rc = gt_merge_add_memtable(s->m, mems[i]->mt, err);
 	for (uint32_t i = 0; i < s->nfiles && !rc; i++)
 		rc = gt_merge_add_sst(s->m, s->files[i]->sst, err);
 	if (!rc) {
@@ -1206,13 +1215,8 @@ int gt_region_scan(struct gt_region *r, const struct gt_scan_req *req, struct gt
 		rc = rc < 0 ? gt_errf(err, rc, "out of memory") : 0;
 	}
 out:
-	if (mems) {
-		pthread_mutex_lock(&r->mu);
-		for (uint32_t i = 0; i < nmems; i++)
-			rmem_unref(mems[i]);
-		pthread_mutex_unlock(&r->mu);
-		free(mems);
-	}
+	s->mems = mems;
+	s->nmems = nmems;
 	if (rc) {
 		gt_scan_free(s);
 		return rc;
@@ -1306,6 +1310,13 @@ void gt_scan_free(struct gt_scan *s)
 	for (uint32_t i = 0; i < s->nruns; i++)
 		gt_run_release(&s->runs[i]);
 	free(s->runs);
+	if (s->mems) {
+		pthread_mutex_lock(&s->r->mu);
+		for (uint32_t i = 0; i < s->nmems; i++)
+			rmem_unref(s->mems[i]);
+		pthread_mutex_unlock(&s->r->mu);
+		free(s->mems);
+	}
 	if (s->files) {
 		pthread_mutex_lock(&s->r->mu);
 		for (uint32_t i = 0; i < s->nfiles; i++)
