@@ -2,8 +2,8 @@
  * enc.c - column encodings for time series.  The byte layout of every
  * encoding is specified in man/man5/gt-sst.5 "ENCODINGS"; in short:
  *
- *   stream   := u8 codec (0 raw, 1 zstd) | uvarint rawlen |
- *               [codec 1: uvarint storedlen] | bytes
+ *   stream   := u8 codec (0 raw, 1 zstd, 2 rANS) | uvarint rawlen |
+ *               [codec 1, 2: uvarint storedlen] | bytes
  *   RUNS     := stream of uvarint (value, count) pairs, count >= 1
  *   DOD      := stream of zigzag uvarints: v0, v1-v0, then
  *               (v[i]-v[i-1]) - (v[i-1]-v[i-2]); arithmetic mod 2^64
@@ -19,9 +19,10 @@
  *   STR      := stream of n uvarint lengths | stream of the bytes
  *
  * Why byte planes: the zigzag deltas of two-decimal mantissas of a
- * random walk mostly fit 16 bits; zstd's order-0 entropy stage codes
- * the near-uniform low bytes and the highly skewed high bytes well only
- * when they are kept apart (measured in gt-sst.5 ALTERNATIVES).
+ * random walk mostly fit 16 bits; kept apart, the near-uniform low
+ * bytes go raw and the highly skewed high bytes go to rANS, which codes
+ * them near their entropy where zstd's Huffman stage spends at least a
+ * bit a byte (measured in gt-sst.5 ALTERNATIVES CONSIDERED).
  */
 #include "enc.h"
 

@@ -2,7 +2,7 @@
  * sst.c - SST files, format v1.  The authoritative description is
  * man/man5/gt-sst.5; this is the same layout in brief.  Every integer is
  * little-endian (le32/le64) or a LEB128 uvarint; "svarint" is a zigzag
- * uvarint; a "stream" is enc.h's raw-or-zstd byte string.
+ * uvarint; a "stream" is enc.h's byte string, raw, zstd or rANS.
  *
  *   offset 0      header, 16 bytes
  *                   8  magic "GTSST\r\n\x1a"
