@@ -64,6 +64,7 @@ static int round_(const struct opts *o, struct gt_err *err)
 	int rc;
 
 	eo.data_home = o->home;
+	eo.must_exist = true;
 	eo.lock_wait_ms = (int)(o->wait_s * 1000);
 	eo.log = gt_cli_log;
 	if ((rc = gt_db_open(&db, &eo, err)))

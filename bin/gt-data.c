@@ -169,10 +169,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* Only write creates a data directory; the other subcommands need one. */
 static int open_db(const struct opts *o, struct gt_db **db, bool background, struct gt_err *err)
 {
 	struct gt_engine_opts eo = {0};
 	eo.data_home = o->home;
+	eo.must_exist = !background;
 	eo.wal.sync = (uint8_t)o->wal_sync;
 	eo.background = background;
 	eo.memtable_bytes = (size_t)o->memtable_bytes;
@@ -327,6 +329,10 @@ static int cmd_scan(const struct opts *o)
 				rc = gt_errf(&err, GT_EINVAL, "--fields: '%s' is not a field of table '%s'", f, o->table);
 				break;
 			}
+			if (req.nfields == GT_MAX_COLUMNS) {
+				rc = gt_errf(&err, GT_EINVAL, "--fields: more than %d names", GT_MAX_COLUMNS);
+				break;
+			}
 			ids[req.nfields++] = t.schema.cols[c].id;
 		}
 		free(list);
@@ -421,7 +427,7 @@ static int cmd_tables(const struct opts *o)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/catalog.json", o->home);
-	if ((rc = gt_catalog_open(&c, path, &err)))
+	if ((rc = gt_catalog_open(&c, path, false, &err)))
 		return fail(rc, &err);
 	if (!(rc = gt_catalog_list_tables(c, o->db, &names, &err))) {
 		for (char **n = names; *n; n++) {
@@ -447,7 +453,7 @@ static int table_regions(const struct opts *o, struct gt_table_info *t, struct g
 	if (!o->table)
 		return gt_errf(err, GT_EINVAL, "--table is required");
 	snprintf(path, sizeof(path), "%s/catalog.json", o->home);
-	if ((rc = gt_catalog_open(&c, path, err)))
+	if ((rc = gt_catalog_open(&c, path, false, err)))
 		return rc;
 	rc = gt_catalog_get_table(c, o->db, o->table, t, err);
 	gt_catalog_close(c);
@@ -500,6 +506,10 @@ static int cmd_wal(int argc, char **argv)
 	struct gt_table_info t;
 	int rc, ex = GT_EXIT_OK;
 
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage, stdout);
+		return GT_EXIT_OK;
+	}
 	if (argc < 2 || strcmp(argv[1], "dump"))
 		return usage_error("%s", "wal: the subcommand is 'dump'");
 	if (argc > 2 && argv[2][0] != '-') {
@@ -545,6 +555,10 @@ static int cmd_manifest(int argc, char **argv)
 	bool edit;
 	int rc;
 
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		fputs(usage, stdout);
+		return GT_EXIT_OK;
+	}
 	if (argc < 2 || (strcmp(argv[1], "show") && strcmp(argv[1], "edit")))
 		return usage_error("%s", "manifest: the subcommands are 'show' and 'edit'");
 	edit = !strcmp(argv[1], "edit");

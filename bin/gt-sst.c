@@ -6,12 +6,19 @@
  */
 #include "gt.h"
 #include "batch.h"
+#include "db.h"
+#include "ingest.h"
 #include "key.h"
+#include "lp.h"
+#include "rowfmt.h"
 #include "schema.h"
 #include "sst.h"
 
 #include <errno.h>
 #include <math.h>
+#include <unistd.h>
+
+
 
 /* The synopsis, shared by --help and the man page's SYNOPSIS (a test
  * compares them). */
@@ -19,6 +26,7 @@ static const char synopsis[] =
 	"usage: gt-sst stat FILE\n"
 	"       gt-sst dump [--format csv|lp|jsonl] [--table NAME] [--meta] FILE\n"
 	"       gt-sst verify FILE...\n"
+	"       gt-sst write -o FILE [--precision ns|us|ms|s]\n"
 	"       gt-sst --help\n";
 
 static int usage_error(const char *msg)
@@ -122,132 +130,24 @@ static int cmd_stat(int argc, char **argv)
 
 /* ---- dump ----------------------------------------------------------- */
 
-enum fmt { F_CSV, F_LP, F_JSONL };
-
-/* Shortest text that reads back as the same double. */
-static void put_f64(FILE *f, double v, enum fmt fmt)
+static const void *file_key(void *ctx, uint32_t sid, size_t *len)
 {
-	char b[40];
-	if (isnan(v)) {
-		fputs(fmt == F_JSONL ? "\"NaN\"" : "NaN", f);
-		return;
-	}
-	if (isinf(v)) {
-		fputs(fmt == F_JSONL ? (v > 0 ? "\"Infinity\"" : "\"-Infinity\"") : (v > 0 ? "+Inf" : "-Inf"), f);
-		return;
-	}
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(b, sizeof(b), "%.*g", prec, v);
-		if (strtod(b, NULL) == v)
-			break;
-	}
-	fputs(b, f);
-}
-
-static void put_csv_str(FILE *f, const char *p, size_t n)
-{
-	int quote = 0;
-	for (size_t i = 0; i < n; i++)
-		if (p[i] == ',' || p[i] == '"' || p[i] == '\n' || p[i] == '\r')
-			quote = 1;
-	if (!quote) {
-		fwrite(p, 1, n, f);
-		return;
-	}
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '"')
-			fputc('"', f);
-		fputc(p[i], f);
-	}
-	fputc('"', f);
-}
-
-static void put_json_str(FILE *f, const char *p, size_t n)
-{
-	fputc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-/* Line protocol escapes: `special` lists what takes a backslash. */
-static void put_lp(FILE *f, const char *p, size_t n, const char *special)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '\n') {
-			fputs("\\n", f);
-			continue;
-		}
-		if (strchr(special, p[i]) && p[i])
-			fputc('\\', f);
-		fputc(p[i], f);
-	}
-}
-
-static void put_value(FILE *f, const struct gt_vec *v, uint32_t r, enum fmt fmt)
-{
-	uint32_t n;
-	const char *p;
-	switch (v->type) {
-	case GT_F64:
-		put_f64(f, v->v.f64[r], fmt);
-		break;
-	case GT_I64:
-	case GT_TS:
-		fprintf(f, "%lld%s", (long long)v->v.i64[r], fmt == F_LP && v->type == GT_I64 ? "i" : "");
-		break;
-	case GT_U64:
-		fprintf(f, "%llu%s", (unsigned long long)v->v.u64[r], fmt == F_LP ? "u" : "");
-		break;
-	case GT_BOOL:
-		fputs(v->v.b[r] ? "true" : "false", f);
-		break;
-	case GT_STRING:
-		p = gt_vec_str(v, r, &n);
-		if (fmt == F_CSV)
-			put_csv_str(f, p, n);
-		else if (fmt == F_JSONL)
-			put_json_str(f, p, n);
-		else {
-			fputc('"', f);
-			put_lp(f, p, n, "\"\\");
-			fputc('"', f);
-		}
-		break;
-	}
+	return gt_sst_key(ctx, sid, len);
 }
 
 static int cmd_dump(int argc, char **argv)
 {
-	enum fmt fmt = F_CSV;
+	int fmt = GT_FMT_CSV, meta = 0, rc = 0;
 	const char *table = NULL, *path = NULL;
-	int meta = 0, rc = 0;
 	struct gt_sst *s;
 	struct gt_err err = {0};
 	struct gt_batch b;
-	struct gt_buf scratch = {0};
-	struct gt_key_part *parts = NULL;
-	uint32_t *tagcols = NULL, ntags = 0, cursid = UINT32_MAX;
+	struct gt_rowfmt rf;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--format") && i + 1 < argc) {
-			const char *v = argv[++i];
-			if (!strcmp(v, "csv"))
-				fmt = F_CSV;
-			else if (!strcmp(v, "lp"))
-				fmt = F_LP;
-			else if (!strcmp(v, "jsonl"))
-				fmt = F_JSONL;
-			else
+			if ((fmt = gt_rowfmt_parse(argv[++i])) < 0)
 				return usage_error("--format takes csv, lp or jsonl");
 		} else if (!strcmp(a, "--table") && i + 1 < argc) {
 			table = argv[++i];
@@ -265,137 +165,142 @@ static int cmd_dump(int argc, char **argv)
 		return usage_error("dump takes one FILE");
 	if (open_or_die(&s, path))
 		return GT_EXIT_PERM;
-	const struct gt_sst_meta *m = gt_sst_meta(s);
-	const struct gt_schema *sc = &m->schema;
 	if (!table)
 		table = gt_sst_table(s) ? gt_sst_table(s) : "t";
-	ntags = gt_schema_ntags(sc);
-	tagcols = gt_calloc(ntags + 1, sizeof(*tagcols));
-	parts = gt_calloc(ntags + 1, sizeof(*parts));
-	if (!tagcols || !parts) {
-		fprintf(stderr, "gt-sst: out of memory\n");
-		return GT_EXIT_TEMP;
-	}
-	for (uint32_t i = 0, k = 0; i < sc->ncols; i++)
-		if (sc->cols[i].sem == GT_TAG)
-			tagcols[k++] = i;
-	/* batch column of each schema column: time is 0, fields follow in schema order */
-	int *bcol = gt_calloc(sc->ncols + 1, sizeof(*bcol));
-	int *tagno = gt_calloc(sc->ncols + 1, sizeof(*tagno));
-	if (!bcol || !tagno) {
-		fprintf(stderr, "gt-sst: out of memory\n");
-		return GT_EXIT_TEMP;
-	}
-	for (uint32_t i = 0, f = 0, t = 0; i < sc->ncols; i++) {
-		tagno[i] = sc->cols[i].sem == GT_TAG ? (int)t++ : -1;
-		bcol[i] = sc->cols[i].sem == GT_TIME ? 0 : sc->cols[i].sem == GT_FIELD ? (int)++f : -1;
-	}
-	if (fmt == F_CSV) {
-		for (uint32_t i = 0; i < sc->ncols; i++) {
-			if (i)
-				fputc(',', stdout);
-			put_csv_str(stdout, sc->cols[i].name, strlen(sc->cols[i].name));
-		}
-		if (meta)
-			fputs(",__seq,__op", stdout);
-		fputc('\n', stdout);
-	}
+	gt_rowfmt_init(&rf, fmt, &gt_sst_meta(s)->schema, table, stdout);
+	rf.meta = meta;
 	gt_batch_init(&b);
-	int ti = gt_schema_time_index(sc);
-	for (uint32_t bi = 0; bi < m->nblocks && !rc; bi++) {
-		if ((rc = gt_sst_read_block(s, bi, NULL, 0, &b, &err))) {
+	for (uint32_t bi = 0; bi < gt_sst_meta(s)->nblocks && !rc; bi++) {
+		if ((rc = gt_sst_read_block(s, bi, NULL, 0, &b, &err)))
 			fprintf(stderr, "gt-sst: %s\n", err.msg);
-			break;
-		}
-		for (uint32_t r = 0; r < b.nrows; r++) {
-			if (b.sid[r] != cursid) {
-				size_t klen;
-				const void *key = gt_sst_key(s, b.sid[r], &klen);
-				int n = gt_key_decode(key, klen, parts, ntags, &scratch);
-				if (n < 0) {
-					fprintf(stderr, "gt-sst: %s: series key %u does not decode\n", path, b.sid[r]);
-					rc = GT_ECORRUPT;
-					break;
-				}
-				cursid = b.sid[r];
-			}
-			if (b.op[r] == GT_OP_DELETE && (!meta || fmt == F_LP))
-				continue;
-			if (fmt == F_LP) {
-				int nf = 0;
-				for (uint32_t i = 0; i < sc->ncols; i++)
-					if (bcol[i] > 0 && !gt_vec_is_null(&b.cols[bcol[i]], r))
-						nf++;
-				if (!nf)
-					continue;  /* line protocol needs a field */
-				put_lp(stdout, table, strlen(table), ", ");
-				for (uint32_t t = 0; t < ntags; t++) {
-					if (!parts[t].p || !parts[t].n)
-						continue;
-					const char *name = sc->cols[tagcols[t]].name;
-					fputc(',', stdout);
-					put_lp(stdout, name, strlen(name), ",= ");
-					fputc('=', stdout);
-					put_lp(stdout, parts[t].p, parts[t].n, ",= ");
-				}
-				nf = 0;
-				for (uint32_t i = 0; i < sc->ncols; i++) {
-					if (bcol[i] <= 0 || gt_vec_is_null(&b.cols[bcol[i]], r))
-						continue;
-					fputc(nf++ ? ',' : ' ', stdout);
-					put_lp(stdout, sc->cols[i].name, strlen(sc->cols[i].name), ",= ");
-					fputc('=', stdout);
-					put_value(stdout, &b.cols[bcol[i]], r, F_LP);
-				}
-				printf(" %lld\n", (long long)gt_unit_convert(b.cols[0].v.i64[r],
-					(enum gt_unit)sc->cols[ti].unit, GT_UNIT_NS));
-				continue;
-			}
-			if (fmt == F_JSONL)
-				fputc('{', stdout);
-			for (uint32_t i = 0; i < sc->ncols; i++) {
-				const char *name = sc->cols[i].name;
-				if (fmt == F_CSV && i)
-					fputc(',', stdout);
-				if (fmt == F_JSONL) {
-					if (i)
-						fputc(',', stdout);
-					put_json_str(stdout, name, strlen(name));
-					fputc(':', stdout);
-				}
-				if (tagno[i] >= 0) {
-					const struct gt_key_part *kp = &parts[tagno[i]];
-					if (kp->p)
-						fmt == F_CSV ? put_csv_str(stdout, kp->p, kp->n) : put_json_str(stdout, kp->p, kp->n);
-					else if (fmt == F_JSONL)
-						fputs("null", stdout);
-				} else if (gt_vec_is_null(&b.cols[bcol[i]], r)) {
-					if (fmt == F_JSONL)
-						fputs("null", stdout);
-				} else {
-					put_value(stdout, &b.cols[bcol[i]], r, fmt);
-				}
-			}
-			if (meta && fmt == F_CSV)
-				printf(",%llu,%s", (unsigned long long)b.seq[r], b.op[r] ? "delete" : "put");
-			if (meta && fmt == F_JSONL)
-				printf(",\"__seq\":%llu,\"__op\":\"%s\"", (unsigned long long)b.seq[r],
-				       b.op[r] ? "delete" : "put");
-			fputs(fmt == F_JSONL ? "}\n" : "\n", stdout);
-		}
+		else if ((rc = gt_rowfmt_batch(&rf, &b, file_key, s)) == GT_ECORRUPT)
+			fprintf(stderr, "gt-sst: %s: a series key does not decode\n", path);
 	}
+	if (!rc && fmt == GT_FMT_CSV && !rf.header_done) {
+		struct gt_batch none = {0};
+		rc = gt_rowfmt_batch(&rf, &none, file_key, s);
+	}
+	gt_rowfmt_release(&rf);
 	gt_batch_release(&b);
-	gt_buf_release(&scratch);
-	free(parts);
-	free(tagcols);
-	free(bcol);
-	free(tagno);
 	gt_sst_close(s);
-	if (fflush(stdout)) {
+	if (fflush(stdout) || rc == GT_EIO) {
 		fprintf(stderr, "gt-sst: cannot write: %s\n", strerror(errno));
 		return GT_EXIT_TEMP;
 	}
 	return rc ? gt_exit_code(rc) : GT_EXIT_OK;
+}
+
+/* ---- write ----------------------------------------------------------- */
+
+/*
+ * Line protocol on stdin -> one SST.  The rows go through the engine
+ * itself, in a scratch data directory next to the output: the same
+ * ingest, dedup and writer as a flush, so the file is exactly what gt
+ * would have written.  One measurement per file.
+ */
+static int cmd_write(int argc, char **argv)
+{
+	const char *out = NULL;
+	int precision = GT_UNIT_NS, rc;
+	struct gt_err err = {0};
+	struct gt_engine_opts eo = {0};
+	struct gt_db *db = NULL;
+	struct gt_ingest in;
+	struct gt_buf text = {0};
+	char home[4096], **tables = NULL;
+	uint64_t rows = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			out = argv[++i];
+		else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
+			if ((precision = gt_lp_precision(argv[++i])) < 0)
+				return usage_error("unknown --precision");
+		} else
+			return usage_error("write: unknown argument");
+	}
+	if (!out)
+		return usage_error("write needs -o FILE");
+	char *slash = strrchr(out, '/');
+	snprintf(home, sizeof(home), "%.*s.gt-sst-write.XXXXXX", slash ? (int)(slash - out + 1) : 0, out);
+	if (!mkdtemp(home)) {
+		fprintf(stderr, "gt-sst: cannot make a scratch directory next to '%s': %s\n", out, strerror(errno));
+		return GT_EXIT_TEMP;
+	}
+	for (;;) {
+		if ((rc = gt_buf_grow(&text, 1 << 20))) {
+			gt_errf(&err, rc, "standard input is too large");
+			goto out;
+		}
+		ssize_t n = read(0, text.p + text.len, text.cap - text.len - 1);
+		if (n < 0) {
+			rc = gt_errf(&err, GT_EIO, "cannot read standard input: %s", strerror(errno));
+			goto out;
+		}
+		if (!n)
+			break;
+		text.len += (size_t)n;
+	}
+	eo.data_home = home;
+	eo.memtable_bytes = SIZE_MAX / 2;   /* one flush: one file */
+	eo.wal.sync = GT_WAL_SYNC_NONE;     /* the output file is synced; the scratch WAL is thrown away */
+	if ((rc = gt_db_open(&db, &eo, &err)))
+		goto out;
+	gt_ingest_init(&in, db);
+	rc = gt_ingest_lp(&in, GT_DEFAULT_DB, text.p ? text.p : "", text.len, precision, 1, &rows, &err);
+	gt_ingest_release(&in);
+	if (rc)
+		goto out;
+	if ((rc = gt_catalog_list_tables(db->catalog, GT_DEFAULT_DB, &tables, &err)))
+		goto out;
+	if (!tables[0] || tables[1]) {
+		rc = gt_errf(&err, GT_EINVAL, "write takes exactly one measurement, the input has %s",
+			     tables[0] ? "several" : "none");
+		goto out;
+	}
+	struct gt_table_info t;
+	if ((rc = gt_db_table(db, GT_DEFAULT_DB, tables[0], &t, &err)))
+		goto out;
+	struct gt_region *r = gt_engine_region(db->engine, gt_table_region(&t, 0));
+	if (!(rc = gt_region_flush(r, &err))) {
+		/* the one file the flush made */
+		char dir[1024], key[1200];
+		const struct gt_region_state *st;
+		gt_region_dir(dir, sizeof(dir), t.db, gt_table_region(&t, 0));
+		struct gt_manifest *m;
+		if (!(rc = gt_manifest_open(&m, gt_engine_store(db->engine), dir, &err))) {
+			st = gt_manifest_state(m);
+			if (st->nfiles != 1) {
+				rc = gt_errf(&err, GT_EINVAL, "the input made %u files", st->nfiles);
+			} else {
+				snprintf(key, sizeof(key), "%s/%s" GT_SST_SUFFIX, dir, st->files[0].id);
+				char *src = gt_objstore_local_path(gt_engine_store(db->engine), key);
+				if (!src || rename(src, out))
+					rc = gt_errf(&err, GT_EIO, "cannot move the file to '%s': %s", out, strerror(errno));
+				else if (slash) {
+					char d[4096];
+					snprintf(d, sizeof(d), "%.*s", (int)(slash - out) + (slash == out), out);
+					rc = gt_fsync_dir(d, &err);
+				} else {
+					rc = gt_fsync_dir(".", &err);
+				}
+				free(src);
+			}
+			gt_manifest_close(m);
+		}
+	}
+	gt_table_info_release(&t);
+out:
+	gt_strv_free(tables);
+	gt_buf_release(&text);
+	gt_db_close(db, 0);
+	gt_rm_tree(home);
+	if (rc) {
+		fprintf(stderr, "gt-sst: %s\n", err.msg);
+		return gt_exit_code(rc);
+	}
+	printf("%llu\n", (unsigned long long)rows);
+	return GT_EXIT_OK;
 }
 
 /* ---- verify --------------------------------------------------------- */
@@ -430,6 +335,7 @@ static const struct cmd {
 	{"stat", cmd_stat},
 	{"dump", cmd_dump},
 	{"verify", cmd_verify},
+	{"write", cmd_write},
 };
 
 int main(int argc, char **argv)

@@ -33,7 +33,7 @@ static int save(struct gt_catalog *c, struct gt_err *err)
 	return rc;
 }
 
-int gt_catalog_open(struct gt_catalog **out, const char *path, struct gt_err *err)
+int gt_catalog_open(struct gt_catalog **out, const char *path, bool create, struct gt_err *err)
 {
 	struct gt_catalog *c = gt_calloc(1, sizeof(*c));
 	struct gt_buf b = {0};
@@ -46,7 +46,9 @@ int gt_catalog_open(struct gt_catalog **out, const char *path, struct gt_err *er
 	}
 	pthread_mutex_init(&c->mu, NULL);
 	rc = gt_read_file(path, 256u << 20, &b, err);
-	if (rc == GT_ENOTFOUND) {
+	if (rc == GT_ENOTFOUND && !create) {
+		rc = gt_errf(err, GT_ENOTFOUND, "no catalog at '%s': not a gt data directory", path);
+	} else if (rc == GT_ENOTFOUND) {
 		c->doc = json_pack("{s:i,s:i,s:{s:{s:{}}}}", "version", 1, "next_table_id", GT_FIRST_TABLE_ID,
 				   "databases", GT_DEFAULT_DB, "tables");
 		rc = c->doc ? save(c, err) : gt_errf(err, GT_ENOMEM, "out of memory");

@@ -32,7 +32,8 @@ struct gt_table_info {
 
 struct gt_catalog;
 
-int gt_catalog_open(struct gt_catalog **out, const char *path, struct gt_err *err);
+/* Open (creating it when create is set, else GT_ENOTFOUND) the catalog at path. */
+int gt_catalog_open(struct gt_catalog **out, const char *path, bool create, struct gt_err *err);
 void gt_catalog_close(struct gt_catalog *c);
 
 int gt_catalog_create_db(struct gt_catalog *c, const char *db, bool if_not_exists, struct gt_err *err);

@@ -16,7 +16,7 @@ int gt_db_open(struct gt_db **out, const struct gt_engine_opts *o, struct gt_err
 	if ((rc = gt_engine_open(&db->engine, o, err)))
 		goto fail;
 	snprintf(path, sizeof(path), "%s/catalog.json", o->data_home);
-	if ((rc = gt_catalog_open(&db->catalog, path, err)))
+	if ((rc = gt_catalog_open(&db->catalog, path, !o->must_exist, err)))
 		goto fail;
 	gt_region_client_local(&db->rc, db->engine);
 	*out = db;

@@ -245,6 +245,13 @@ int gt_engine_open(struct gt_engine **out, const struct gt_engine_opts *o, struc
 		rc = gt_errf(err, GT_ENOMEM, "out of memory");
 		goto fail;
 	}
+	if (o->must_exist) {
+		snprintf(path, sizeof(path), "%s/catalog.json", e->home);
+		if (access(path, F_OK)) {
+			rc = gt_errf(err, GT_ENOTFOUND, "'%s' is not a gt data directory (no catalog.json)", e->home);
+			goto fail;
+		}
+	}
 	if ((rc = gt_mkdir_p(e->home, err)) || (rc = take_lock(e, err)))
 		goto fail;
 	snprintf(e->wal_root, sizeof(e->wal_root), "%s/wal", e->home);
@@ -393,23 +400,6 @@ int gt_engine_close_region(struct gt_engine *e, uint64_t region_id, struct gt_er
 	return 0;
 }
 
-static int rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char sub[8192];
-	if (!d)
-		return unlink(path) && errno != ENOENT ? -1 : 0;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		rm_rf(sub);
-	}
-	closedir(d);
-	return rmdir(path);
-}
-
 struct drop_ctx {
 	char **keys;
 	uint32_t n;
@@ -438,7 +428,10 @@ int gt_engine_drop_region(struct gt_engine *e, uint64_t region_id, struct gt_err
 
 	if (!r)
 		return gt_errf(err, GT_ENOTFOUND, "region %" PRIu64 " is not open", region_id);
-	prefix = gt_strdup(gt_region_dir_key(r));
+	size_t plen = strlen(gt_region_dir_key(r)) + 2;
+	prefix = gt_malloc(plen);
+	if (prefix)
+		snprintf(prefix, plen, "%s/", gt_region_dir_key(r));
 	gt_region_close(r, 0);
 	if (!prefix)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
@@ -455,7 +448,7 @@ int gt_engine_drop_region(struct gt_engine *e, uint64_t region_id, struct gt_err
 	free(d.keys);
 	free(prefix);
 	snprintf(path, sizeof(path), "%s/%" PRIu64, e->wal_root, region_id);
-	rm_rf(path);
+	gt_rm_tree(path);
 	return rc == GT_ENOTFOUND ? 0 : rc;
 }
 

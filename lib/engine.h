@@ -31,6 +31,7 @@ struct gt_engine_opts {
 	bool background;               /* flush and compaction threads */
 	bool auto_compact;             /* compact after flushes (needs background) */
 	int lock_wait_ms;              /* wait this long for the data-directory lock; 0 = fail at once */
+	bool must_exist;               /* GT_ENOTFOUND unless DATA_HOME/catalog.json exists (readers) */
 	gt_log_fn log;
 	void *log_ctx;
 };

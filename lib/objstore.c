@@ -16,6 +16,8 @@
  */
 #include "objstore.h"
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -340,5 +342,37 @@ int gt_read_file(const char *path, size_t max, struct gt_buf *out, struct gt_err
 		if (out->p)
 			out->p[start] = '\0';
 	}
+	return rc;
+}
+
+int gt_rm_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return unlink(path) && errno != ENOENT ? GT_EIO : 0;
+	}
+	while ((e = readdir(d))) {
+		size_t n;
+		char *sub;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		n = strlen(path) + strlen(e->d_name) + 2;
+		if (!(sub = gt_malloc(n))) {
+			rc = GT_ENOMEM;
+			continue;
+		}
+		snprintf(sub, n, "%s/%s", path, e->d_name);
+		if (gt_rm_tree(sub))
+			rc = GT_EIO;
+		free(sub);
+	}
+	closedir(d);
+	if (rmdir(path) && errno != ENOENT)
+		rc = GT_EIO;
 	return rc;
 }

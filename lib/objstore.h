@@ -93,6 +93,8 @@ int gt_fsync_dir(const char *dir, struct gt_err *err);
 /* mkdir -p, mode 0755; every directory it creates is made durable by an
  * fsync of its parent.  Safe against concurrent callers. */
 int gt_mkdir_p(const char *path, struct gt_err *err);
+/* Remove a local file or directory tree (rm -rf); 0, GT_EIO or GT_ENOMEM. */
+int gt_rm_tree(const char *path);
 /* Read a whole local file, appending to out; a file over max bytes
  * (0 = out's ceiling) fails with GT_ETOOBIG.  GT_ENOTFOUND if absent. */
 int gt_read_file(const char *path, size_t max, struct gt_buf *out, struct gt_err *err);

@@ -365,7 +365,9 @@ int gt_region_open(struct gt_region **out, const struct gt_region_env *env, uint
 		}
 	}
 	oc.r = r;
-	e = gt_objstore_list(env->store, region_dir, orphan_visit, &oc, err);
+	char prefix[4096];
+	snprintf(prefix, sizeof(prefix), "%s/", region_dir);
+	e = gt_objstore_list(env->store, prefix, orphan_visit, &oc, err);
 	for (uint32_t i = 0; i < oc.n; i++) {
 		if (!e) {
 			logf_(r, "region %" PRIu64 ": deleting '%s', which the manifest does not name", region_id,

@@ -25,8 +25,16 @@ int gt_fmt_f64(char *buf, size_t n, double v)
 		return snprintf(buf, n, v > 0 ? "+Inf" : "-Inf");
 	for (int prec = 1; prec <= 17; prec++) {
 		int k = snprintf(buf, n, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return k;
+		if (strtod(buf, NULL) != v)
+			continue;
+		/* %g writes 80 as 8e+01: between 1e-5 and 1e16 use plain decimals */
+		double a = fabs(v);
+		if (strchr(buf, 'e') && a >= 1e-5 && a < 1e16) {
+			int e10 = (int)floor(log10(a));
+			int dec = prec - 1 - e10;
+			k = snprintf(buf, n, "%.*f", dec > 0 ? dec : 0, v);
+		}
+		return k;
 	}
 	return snprintf(buf, n, "%.17g", v);
 }
@@ -118,6 +126,8 @@ static int header(struct gt_rowfmt *f)
 			gt_buf_addch(b, ',');
 		csv_str(b, f->schema->cols[c].name, strlen(f->schema->cols[c].name));
 	}
+	if (f->meta)
+		gt_buf_addstr(b, ",__seq,__op");
 	gt_buf_addch(b, '\n');
 	return fwrite(b->p, 1, b->len, f->out) == b->len ? 0 : GT_EIO;
 }
@@ -142,6 +152,9 @@ int gt_rowfmt_batch(struct gt_rowfmt *f, const struct gt_batch *b, gt_key_fn key
 		bool first = true, any_field = false;
 		int64_t ts = 0;
 
+		bool del = b->op && b->op[r] == GT_OP_DELETE;
+		if (del && (!f->meta || f->kind == GT_FMT_LP))
+			continue;
 		if (b->sid && b->sid[r] != last_sid) {
 			size_t klen;
 			const void *k = key(ctx, b->sid[r], &klen);
@@ -222,6 +235,11 @@ int gt_rowfmt_batch(struct gt_rowfmt *f, const struct gt_batch *b, gt_key_fn key
 				continue;
 			gt_buf_addf(o, " %" PRId64, ts);
 		}
+		if (f->meta && f->kind == GT_FMT_CSV)
+			gt_buf_addf(o, ",%" PRIu64 ",%s", b->seq ? b->seq[r] : 0, del ? "delete" : "put");
+		if (f->meta && f->kind == GT_FMT_JSONL)
+			gt_buf_addf(o, ",\"__seq\":%" PRIu64 ",\"__op\":\"%s\"", b->seq ? b->seq[r] : 0,
+				    del ? "delete" : "put");
 		if (f->kind == GT_FMT_JSONL)
 			gt_buf_addch(o, '}');
 		if (gt_buf_addch(o, '\n'))

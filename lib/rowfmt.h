@@ -3,13 +3,16 @@
  * line), JSON lines, or InfluxDB line protocol.  Used by `gt-data scan`
  * and `gt-sst dump`.
  *
- * Columns come out in schema order: tags (decoded from the series key of
- * each row), the time index, fields.  Numbers print in the shortest form
+ * Columns come out in schema order (tags decoded from each row's series
+ * key; for line protocol tables: tags, fields, then the time index).  Numbers print in the shortest form
  * that reads back to the same value; NaN and infinities print as NaN,
  * +Inf and -Inf (as strings in JSON).  Nulls are empty in CSV, null in
  * JSON, and left out in line protocol (a row whose fields are all null
  * has no line-protocol form and is skipped).  Line protocol timestamps
  * are nanoseconds, so the output feeds `gt-data write` unchanged.
+ * Rows whose op is a deletion are left out unless meta is set, which
+ * also adds each row's sequence and op ("put" or "delete") as the columns
+ * __seq and __op (CSV and JSON lines only).
  */
 #ifndef GT_ROWFMT_H
 #define GT_ROWFMT_H
@@ -30,6 +33,7 @@ struct gt_rowfmt {
 	const struct gt_schema *schema;
 	const char *table;
 	FILE *out;
+	bool meta;             /* add __seq and __op (csv, jsonl) and keep deletions */
 	bool header_done;
 	struct gt_buf line, scratch;
 	struct gt_key_part parts[256];
@@ -41,7 +45,7 @@ void gt_rowfmt_release(struct gt_rowfmt *f);
  * Schema fields the batch lacks print as null. */
 int gt_rowfmt_batch(struct gt_rowfmt *f, const struct gt_batch *b, gt_key_fn key, void *ctx);
 
-/* Shortest text that strtod reads back as v ("1", "0.1", "1e+300"). */
+/* Shortest text that strtod reads back as v ("1", "80", "0.1", "1e+300"). */
 int gt_fmt_f64(char *buf, size_t n, double v);
 
 #endif

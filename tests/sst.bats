@@ -162,3 +162,27 @@ flip_byte() {
 	assert_output --partial 'damaged at offset'
 	run -100 gt-sst dump "$T/a.sst"
 }
+
+@test "write turns line protocol into one verified SST, combining equal rows as a flush does" {
+	run -0 --separate-stderr gt-sst write -o "$T/w.sst" <<-'EOF2'
+	cpu,host=b u=2 20
+	cpu,host=a u=1,v=80 10
+	cpu,host=a u=3 10
+	EOF2
+	assert_output "3"
+	run -0 gt-sst verify "$T/w.sst"
+	run -0 gt-sst dump "$T/w.sst"
+	assert_output "$(printf '%s\n' 'host,u,v,greptime_timestamp' 'a,3,80,10' 'b,2,,20')"
+	[ -z "$(ls -A "$T" | grep gt-sst-write)" ]
+}
+
+@test "write refuses a bad line, and more than one measurement, writing nothing" {
+	run -100 gt-sst write -o "$T/w.sst" <<< 'cpu,host=a u=1x 10'
+	assert_output --partial "line 1, column"
+	[ ! -e "$T/w.sst" ]
+	run -100 gt-sst write -o "$T/w.sst" <<< $'cpu u=1 10\nmem u=2 10'
+	assert_output --partial "exactly one measurement"
+	[ ! -e "$T/w.sst" ]
+	run -100 gt-sst write < /dev/null
+	assert_output --partial "write needs -o FILE"
+}
