@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -95,7 +96,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->start = INT64_MIN;
 	o->end = INT64_MAX;
 	o->home = getenv("GT_DATA_HOME");
-	o->batch_bytes = 4u << 20;
+	o->batch_bytes = 2u << 20;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -183,77 +184,159 @@ static int open_db(const struct opts *o, struct gt_db **db, bool background, str
 	return gt_db_open(db, &eo, err);
 }
 
-static int cmd_write(const struct opts *o)
-{
-	struct gt_err err = {0};
+/*
+ * write: two workers, each with its own buffer and builders.  Reading
+ * the input and numbering its lines is serial (under the mutex); parsing
+ * runs in parallel; writing runs one batch at a time in input order (a
+ * ticket per batch), so a later line always wins over an earlier one and
+ * --progress counts are exact.  A worker parses its batch while the other
+ * waits for its WAL fsync.
+ */
+struct wshared {
+	const struct opts *o;
 	struct gt_db *db;
-	struct gt_ingest in;
-	char *buf;
-	size_t cap = (size_t)o->batch_bytes, len = 0;
-	uint64_t line = 1, total = 0;
-	int rc = 0, ex = GT_EXIT_OK;
-	bool eof = false;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *carry;               /* bytes after the last newline of the previous read */
+	size_t carry_len;
+	bool eof, failed;
+	uint64_t next_ticket, turn, line, total;
+	int ex;
+};
 
-	if ((rc = open_db(o, &db, true, &err)))
-		return fail(rc, &err);
-	buf = malloc(cap + 1);
-	if (!buf) {
-		gt_db_close(db, 0);
-		gt_cli_errorf("out of memory");
-		return GT_EXIT_TEMP;
-	}
-	gt_ingest_init(&in, db);
-	while (!eof || len) {
-		size_t cut;
-		uint64_t rows = 0, nl = 0;
-		while (!eof && len < cap) {
+static void *write_worker(void *arg)
+{
+	struct wshared *w = arg;
+	size_t cap = (size_t)w->o->batch_bytes;
+	char *buf = malloc(cap);
+	struct gt_ingest in;
+	struct gt_err err = {0};
+
+	gt_ingest_init(&in, w->db);
+	for (;;) {
+		size_t len = 0, cut;
+		uint64_t ticket, first_line, nl = 0, rows = 0;
+		int rc = 0;
+
+		pthread_mutex_lock(&w->mu);
+		if (!buf && !w->failed) {
+			w->failed = true;
+			w->ex = GT_EXIT_TEMP;
+			gt_cli_errorf("out of memory");
+		}
+		if (w->failed || (w->eof && !w->carry_len)) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		memcpy(buf, w->carry, w->carry_len);
+		len = w->carry_len;
+		w->carry_len = 0;
+		while (!w->eof && len < cap) {
 			ssize_t n = read(0, buf + len, cap - len);
+			if (n < 0 && errno == EINTR)
+				continue;
 			if (n < 0) {
 				gt_cli_errorf("cannot read standard input: %s", strerror(errno));
-				ex = GT_EXIT_TEMP;
-				goto out;
+				w->ex = GT_EXIT_TEMP;
+				w->failed = true;
+				break;
 			}
 			if (n == 0)
-				eof = true;
+				w->eof = true;
 			len += (size_t)n;
 		}
 		/* a batch ends after the last whole line */
 		cut = len;
-		if (!eof) {
+		if (!w->failed && !w->eof) {
 			char *p = memrchr(buf, '\n', len);
 			if (!p) {
-				gt_cli_errorf("line %" PRIu64 ": longer than --batch-bytes (%zu bytes)", line, cap);
-				ex = GT_EXIT_PERM;
-				goto out;
+				gt_cli_errorf("line %" PRIu64 ": longer than --batch-bytes (%zu bytes)", w->line, cap);
+				w->ex = GT_EXIT_PERM;
+				w->failed = true;
+			} else {
+				cut = (size_t)(p - buf) + 1;
 			}
-			cut = (size_t)(p - buf) + 1;
 		}
+		if (w->failed) {
+			pthread_mutex_unlock(&w->mu);
+			break;
+		}
+		memcpy(w->carry, buf + cut, len - cut);
+		w->carry_len = len - cut;
 		for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + cut - p))); p++)
 			nl++;
-		rc = gt_ingest_lp(&in, o->db, buf, cut, o->precision, line, &rows, &err);
-		if (rc) {
+		ticket = w->next_ticket++;
+		first_line = w->line;
+		w->line += nl;
+		pthread_mutex_unlock(&w->mu);
+
+		rc = gt_ingest_parse(&in, buf, cut, w->o->precision, first_line, &err);
+
+		pthread_mutex_lock(&w->mu);
+		while (w->turn != ticket)
+			pthread_cond_wait(&w->cv, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+		/* our turn: batches before this one are written */
+		if (!rc && !w->failed)
+			rc = gt_ingest_commit(&in, w->o->db, &rows, &err);
+		pthread_mutex_lock(&w->mu);
+		if (rc && !w->failed) {
 			gt_cli_errorf("%s", err.msg);
-			ex = gt_exit_code(rc);
-			goto out;
+			w->ex = gt_exit_code(rc);
+			w->failed = true;
 		}
-		total += rows;
-		line += nl;
-		if (o->progress) {
-			/* every row up to here is durable: tests and pipelines can resume from it */
-			printf("acknowledged %" PRIu64 " rows, %" PRIu64 " lines\n", total, line - 1);
-			fflush(stdout);
+		if (!rc && !w->failed) {
+			w->total += rows;
+			if (w->o->progress) {
+				/* every row up to here is durable: pipelines can resume from it */
+				printf("acknowledged %" PRIu64 " rows, %" PRIu64 " lines\n", w->total,
+				       first_line + nl - 1);
+				fflush(stdout);
+			}
 		}
-		memmove(buf, buf + cut, len - cut);
-		len -= cut;
+		w->turn++;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
 	}
-out:
 	gt_ingest_release(&in);
 	free(buf);
-	gt_db_close(db, 0);
-	printf("%" PRIu64 "\n", total);
-	if (ex != GT_EXIT_OK)
-		gt_cli_errorf("%" PRIu64 " rows were acknowledged before the error", total);
-	return ex;
+	return NULL;
+}
+
+static int cmd_write(const struct opts *o)
+{
+	struct gt_err err = {0};
+	struct wshared w = {0};
+	pthread_t th[2];
+	int n = 0, rc;
+
+	w.o = o;
+	w.line = 1;
+	pthread_mutex_init(&w.mu, NULL);
+	pthread_cond_init(&w.cv, NULL);
+	if (!(w.carry = malloc((size_t)o->batch_bytes))) {
+		gt_cli_errorf("out of memory");
+		return GT_EXIT_TEMP;
+	}
+	if ((rc = open_db(o, &w.db, true, &err))) {
+		free(w.carry);
+		return fail(rc, &err);
+	}
+	for (int i = 0; i < 2; i++)
+		if (!pthread_create(&th[n], NULL, write_worker, &w))
+			n++;
+	if (!n)
+		write_worker(&w);
+	for (int i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	gt_db_close(w.db, 0);
+	free(w.carry);
+	printf("%" PRIu64 "\n", w.total);
+	if (w.ex != GT_EXIT_OK)
+		gt_cli_errorf("%" PRIu64 " rows were acknowledged before the error", w.total);
+	pthread_mutex_destroy(&w.mu);
+	pthread_cond_destroy(&w.cv);
+	return w.ex;
 }
 
 static const void *scan_key(void *ctx, uint32_t sid, size_t *len)

@@ -123,6 +123,7 @@ static void *worker(void *arg)
 	bool compact = ((struct worker_arg *)arg)->compact;
 
 	free(arg);
+	pthread_setname_np(pthread_self(), compact ? "gt-compact" : "gt-flush");
 	pthread_mutex_lock(&e->mu);
 	for (;;) {
 		while (!q->n && !e->stopping)
@@ -273,7 +274,8 @@ int gt_engine_open(struct gt_engine **out, const struct gt_engine_opts *o, struc
 	e->env.tmp_dir = e->tmp_dir;
 	e->env.wal = o->wal;
 	e->env.memtable_bytes = o->memtable_bytes;
-	e->env.sst_compact.zstd_level = 9;
+	/* rANS does the entropy coding: a higher zstd level buys 0.02% (gt-sst(5)) */
+	e->env.sst_compact.zstd_level = 3;
 	e->env.log = o->log;
 	e->env.log_ctx = o->log_ctx;
 	if (o->background) {

@@ -499,23 +499,31 @@ out:
 	return rc;
 }
 
-int gt_ingest_lp(struct gt_ingest *in, const char *dbname, char *buf, size_t len, int precision,
-		 uint64_t first_lineno, uint64_t *rows, struct gt_err *err)
+int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, uint64_t first_lineno,
+		    struct gt_err *err)
 {
 	struct pctx p = {in, err, 0};
-	struct gt_table_info *infos = NULL;
-	uint32_t nprep = 0;
 	long n;
-	int rc = 0;
 
-	*rows = 0;
+	/* keep builders of measurements gone quiet from piling up across calls */
+	if (in->ntables > 64) {
+		struct gt_db *db = in->db;
+		gt_ingest_release(in);
+		gt_ingest_init(in, db);
+	}
 	for (uint32_t i = 0; i < in->ntables; i++)
 		table_reset(&in->tables[i]);
 	n = gt_lp_parse(buf, len, (enum gt_unit)precision, gt_now_ns(), first_lineno, on_point, &p, err);
-	if (n < 0) {
-		rc = (int)n;
-		goto out;
-	}
+	return n < 0 ? (int)n : 0;
+}
+
+int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, struct gt_err *err)
+{
+	struct gt_table_info *infos = NULL;
+	uint32_t nprep = 0;
+	int rc = 0;
+
+	*rows = 0;
 	if (!gt_catalog_has_db(in->db->catalog, dbname)) {
 		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", dbname);
 		goto out;
@@ -542,11 +550,13 @@ out:
 	for (uint32_t i = 0; i < nprep; i++)
 		gt_table_info_release(&infos[i]);
 	free(infos);
-	/* keep builders with no rows from piling up across calls */
-	if (in->ntables > 64) {
-		struct gt_db *db = in->db;
-		gt_ingest_release(in);
-		gt_ingest_init(in, db);
-	}
 	return rc;
+}
+
+int gt_ingest_lp(struct gt_ingest *in, const char *dbname, char *buf, size_t len, int precision,
+		 uint64_t first_lineno, uint64_t *rows, struct gt_err *err)
+{
+	int rc = gt_ingest_parse(in, buf, len, precision, first_lineno, err);
+	*rows = 0;
+	return rc ? rc : gt_ingest_commit(in, dbname, rows, err);
 }

@@ -38,4 +38,16 @@ void gt_ingest_release(struct gt_ingest *in);
 int gt_ingest_lp(struct gt_ingest *in, const char *dbname, char *buf, size_t len, int precision,
 		 uint64_t first_lineno, uint64_t *rows, struct gt_err *err);
 
+/*
+ * The two halves of gt_ingest_lp, for pipelines that parse one batch
+ * while the previous one is written: parse touches only the gt_ingest
+ * (any thread, in parallel with others); commit checks the tables and
+ * writes.  Writes land in the order commits are called, so callers that
+ * need input order call commit in that order.  The parsed rows are
+ * copied out of buf, which may be reused once parse returns.
+ */
+int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, uint64_t first_lineno,
+		    struct gt_err *err);
+int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, struct gt_err *err);
+
 #endif
