@@ -3,6 +3,7 @@
  * merge that combines them series by series (see merge.h).
  */
 #include "merge.h"
+#include "cache.h"
 #include "key.h"
 #include "memtable.h"
 #include "sst.h"
@@ -88,7 +89,9 @@ struct src {
 	uint8_t *match;            /* per sid: passes the predicates; NULL = all */
 	uint32_t *match_prefix;    /* count of matching sids before i */
 	uint32_t *blocks, nblocks, bi;
-	struct gt_batch blk;
+	struct gt_batch blk;       /* decoded here when there is no cache */
+	struct gt_cache_entry *ent; /* the current block when it came from the cache */
+	uint64_t cache_id, proj;   /* cache key: file, projection */
 	bool loaded;
 	uint32_t pos, cur_sid;
 	uint32_t *want, nwant;     /* field ids present in the file, spec order */
@@ -207,26 +210,77 @@ int gt_merge_add_memtable(struct gt_merge *m, struct gt_memtable *mt, struct gt_
 	return 0;
 }
 
+/* The current block of an SST source (sources move in the array: no
+ * pointer into a source is kept). */
+static inline const struct gt_batch *cur(struct src *s)
+{
+	return s->ent ? gt_cache_value(s->ent) : &s->blk;
+}
+
+static void free_cached(void *v)
+{
+	gt_batch_release(v);
+	free(v);
+}
+
+/*
+ * Make block i of s's file the current block: from the block cache when
+ * the merge has one and the file may be cached (decoded blocks are keyed
+ * by file, block and projection), else decoded into s->blk.
+ */
+static int load_block(struct gt_merge *m, struct src *s, uint32_t i, struct gt_err *err)
+{
+	struct gt_cache *c = m->o.cache;
+	uint64_t key = s->proj ^ ((uint64_t)i * 0x9e3779b97f4a7c15ull);
+	struct gt_batch *b;
+	int rc;
+
+	if (s->ent) {
+		gt_cache_release(c, s->ent);
+		s->ent = NULL;
+	}
+	if (!c || !s->cache_id) {
+		if ((rc = gt_sst_read_block(s->sst, i, s->want, s->nwant, &s->blk, err)))
+			return rc;
+		return 0;
+	}
+	if ((s->ent = gt_cache_get(c, s->cache_id, key)))
+		return 0;
+	if (!(b = gt_malloc(sizeof(*b))))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	gt_batch_init(b);
+	if ((rc = gt_sst_read_block(s->sst, i, s->want, s->nwant, b, err))) {
+		free_cached(b);
+		return rc;
+	}
+	size_t bytes = sizeof(*b) + (size_t)b->nrows * (8 + 1 + 4);
+	for (uint32_t k = 0; k < b->ncols; k++)
+		bytes += (size_t)b->cols[k].len * (b->cols[k].type == GT_BOOL ? 1 : 8) + b->cols[k].str.len;
+	if (!(s->ent = gt_cache_put(c, s->cache_id, key, b, bytes, free_cached)))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	return 0;
+}
+
 /* Position an SST source on the next row of a matching series. */
 static int sst_peek(struct gt_merge *m, struct src *s, struct gt_err *err)
 {
 	for (;;) {
-		if (!s->loaded || s->pos >= s->blk.nrows) {
+		if (!s->loaded || s->pos >= cur(s)->nrows) {
 			int rc;
 			if (s->bi >= s->nblocks) {
 				s->done = true;
 				return 0;
 			}
-			rc = gt_sst_read_block(s->sst, s->blocks[s->bi++], s->want, s->nwant, &s->blk, err);
+			rc = load_block(m, s, s->blocks[s->bi++], err);
 			if (rc)
 				return rc;
 			s->loaded = true;
 			s->pos = 0;
 			continue;
 		}
-		uint32_t sid = s->blk.sid[s->pos];
+		uint32_t sid = cur(s)->sid[s->pos];
 		if (s->match && !s->match[sid]) {
-			while (s->pos < s->blk.nrows && s->blk.sid[s->pos] == sid)
+			while (s->pos < cur(s)->nrows && cur(s)->sid[s->pos] == sid)
 				s->pos++;
 			continue;
 		}
@@ -268,7 +322,7 @@ static int sst_prune(struct gt_merge *m, struct src *s, struct gt_err *err)
 	return sst_peek(m, s, err);
 }
 
-int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, struct gt_err *err)
+int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, uint64_t cache_id, struct gt_err *err)
 {
 	const struct gt_sst_meta *meta = gt_sst_meta(sst);
 	struct src *s;
@@ -281,6 +335,7 @@ int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, struct gt_err *err)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	s->kind = SRC_SST;
 	s->sst = sst;
+	s->cache_id = cache_id;
 	s->want = gt_calloc(m->spec.nfields + 1, sizeof(uint32_t));
 	s->colmap = gt_calloc(m->spec.nfields + 1, sizeof(int));
 	s->blocks = gt_calloc(meta->nblocks + 1, sizeof(uint32_t));
@@ -297,6 +352,9 @@ int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, struct gt_err *err)
 		s->colmap[f] = (int)(1 + s->nwant);
 		s->want[s->nwant++] = m->spec.field_ids[f];
 	}
+	s->proj = 0xcbf29ce484222325ull;
+	for (uint32_t k = 0; k < s->nwant; k++)
+		s->proj = (s->proj ^ s->want[k]) * 0x100000001b3ull;
 	if (m->spec.npreds) {
 		s->match = gt_calloc(meta->nseries + 1, 1);
 		if (!s->match)
@@ -384,19 +442,19 @@ static int take(struct gt_merge *m, struct src *s, struct gt_err *err)
 	uint32_t sid = s->cur_sid;
 	for (;;) {
 		uint32_t from = s->pos, n;
-		while (s->pos < s->blk.nrows && s->blk.sid[s->pos] == sid)
+		while (s->pos < cur(s)->nrows && cur(s)->sid[s->pos] == sid)
 			s->pos++;
 		n = s->pos - from;
 		/* time filter inside the block */
 		uint32_t a = from, e = from + n;
-		const int64_t *ts = s->blk.cols[0].v.i64;
+		const int64_t *ts = cur(s)->cols[0].v.i64;
 		while (a < e && ts[a] < m->start)
 			a++;
 		while (e > a && ts[e - 1] >= m->spec.end)
 			e--;
-		if (e > a && (rc = append_rows(&m->g, &s->blk, a, e - a, s->colmap, m->spec.nfields, m)))
+		if (e > a && (rc = append_rows(&m->g, cur(s), a, e - a, s->colmap, m->spec.nfields, m)))
 			return gt_errf(err, rc, "merge: out of memory");
-		if (s->pos < s->blk.nrows)
+		if (s->pos < cur(s)->nrows)
 			break;
 		/* the series may go on in the next block */
 		if (s->bi >= s->nblocks) {
@@ -406,7 +464,7 @@ static int take(struct gt_merge *m, struct src *s, struct gt_err *err)
 		const struct gt_sst_block_info *bi = gt_sst_block(s->sst, s->blocks[s->bi]);
 		if (bi->sid_first != sid)
 			break;
-		if ((rc = gt_sst_read_block(s->sst, s->blocks[s->bi++], s->want, s->nwant, &s->blk, err)))
+		if ((rc = load_block(m, s, s->blocks[s->bi++], err)))
 			return rc;
 		s->pos = 0;
 	}
@@ -592,6 +650,8 @@ void gt_merge_free(struct gt_merge *m)
 	for (uint32_t i = 0; i < m->nsrcs; i++) {
 		struct src *s = &m->srcs[i];
 		gt_batch_release(&s->blk);
+		if (s->ent)
+			gt_cache_release(m->o.cache, s->ent);
 		free(s->match);
 		free(s->match_prefix);
 		free(s->blocks);

@@ -90,6 +90,7 @@ struct gt_merge_opts {
 	bool append_mode;
 	bool keep_deletes;           /* flush and compaction */
 	int64_t ttl_floor;           /* drop rows with ts < this; INT64_MIN = none */
+	struct gt_cache *cache;      /* decoded blocks, shared; NULL = none */
 };
 
 /* spec->preds (and the strings they point to) must outlive the merge. */
@@ -100,7 +101,9 @@ int gt_merge_add_run(struct gt_merge *m, const struct gt_run *run, struct gt_err
 /* A frozen memtable, read in place (no copy); borrowed. */
 struct gt_memtable;
 int gt_merge_add_memtable(struct gt_merge *m, struct gt_memtable *mt, struct gt_err *err);
-int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, struct gt_err *err);
+/* An SST file; cache_id names the file in the merge's block cache (0 = do
+ * not cache its blocks, e.g. for compaction). */
+int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, uint64_t cache_id, struct gt_err *err);
 /*
  * Next series: 1 and key/rows set (rows owned by the merge, valid until
  * the next call; cols = ts then fields per spec, seq and op filled), 0 at

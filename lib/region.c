@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 struct rmem {
 	struct gt_memtable *mt;
@@ -24,6 +25,7 @@ struct rmem {
 
 struct rfile {
 	struct gt_file_meta meta;
+	uint64_t cache_id;         /* its blocks' key in the block cache */
 	struct gt_sst *sst;
 	char *key;
 	int refs;
@@ -98,6 +100,8 @@ static void rfile_unref(struct gt_region *r, struct rfile *f)
 		return;
 	if (f->sst)
 		gt_sst_close(f->sst);
+	if (r->env.cache)
+		gt_cache_forget(r->env.cache, f->cache_id);
 	if (f->obsolete) {
 		struct gt_err e = {0};
 		if (gt_objstore_delete(r->env.store, f->key, &e))
@@ -127,6 +131,7 @@ static int rfile_open(struct gt_region *r, const struct gt_file_meta *meta, stru
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	f->meta = *meta;
 	f->refs = 1;
+	f->cache_id = XXH3_64bits(meta->id, strlen(meta->id)) | 1;
 	f->key = file_key(r->dir, meta->id);
 	if (!f->key) {
 		free(f);
@@ -926,7 +931,7 @@ static int compact_files(struct gt_region *r, const struct gt_schema *schema, st
 	if ((rc = gt_merge_new(&m, &spec, &mo)))
 		return gt_errf(err, rc, "out of memory");
 	for (uint32_t i = 0; i < nin && !rc; i++)
-		rc = gt_merge_add_sst(m, in[i]->sst, err);
+		rc = gt_merge_add_sst(m, in[i]->sst, 0, err);   /* compaction reads each block once */
 	if (!rc)
 		rc = write_sst(r, m, schema, &r->env.sst_compact, 1, &f, err);
 	gt_merge_free(m);
@@ -1190,6 +1195,7 @@ int gt_region_scan(struct gt_region *r, const struct gt_scan_req *req, struct gt
 	mo.append_mode = s->schema.opts.append_mode;
 	mo.keep_deletes = false;
 	mo.ttl_floor = INT64_MIN;
+	mo.cache = r->env.cache;
 	if (s->schema.opts.ttl_ms > 0) {
 		uint8_t unit = s->schema.cols[ts].unit;
 		mo.ttl_floor = gt_unit_convert(gt_now_ns() / 1000000 - s->schema.opts.ttl_ms, GT_UNIT_MS,
@@ -1209,7 +1215,7 @@ int gt_region_scan(struct gt_region *r, const struct gt_scan_req *req, struct gt
 	for (uint32_t i = 1; i < nmems && !rc; i++)
 		rc = gt_merge_add_memtable(s->m, mems[i]->mt, err);
 	for (uint32_t i = 0; i < s->nfiles && !rc; i++)
-		rc = gt_merge_add_sst(s->m, s->files[i]->sst, err);
+		rc = gt_merge_add_sst(s->m, s->files[i]->sst, s->files[i]->cache_id, err);
 	if (!rc) {
 		rc = gt_batch_add_col(&s->out, spec.ts_id, GT_TS);
 		for (uint32_t i = 0; i < spec.nfields && rc >= 0; i++)

@@ -55,7 +55,7 @@ struct gt_region_env {
 	const char *tmp_dir;             /* local dir for SSTs being written */
 	struct gt_wal_opts wal;
 	size_t memtable_bytes;           /* 0 = 32 MiB */
-	uint32_t max_frozen;             /* 0 = 2 */
+	uint32_t max_frozen;             /* 0 = 1 */
 	struct gt_sst_writer_opts sst;
 	struct gt_sst_writer_opts sst_compact;
 	gt_log_fn log;
