@@ -604,6 +604,22 @@ static uint32_t schema_fields(const struct gt_schema *s, uint32_t *ids, uint8_t 
 	return n;
 }
 
+/* What a flush or a compaction reads: every row and field, tombstones kept. */
+static void rewrite_spec(const struct gt_schema *schema, uint32_t *ids, uint8_t *types, int64_t ttl_floor,
+			 struct gt_read_spec *spec, struct gt_merge_opts *mo)
+{
+	spec->start = INT64_MIN;
+	spec->end = INT64_MAX;
+	spec->ts_id = schema->cols[gt_schema_time_index(schema)].id;
+	spec->nfields = schema_fields(schema, ids, types);
+	spec->field_ids = ids;
+	spec->field_types = types;
+	mo->merge_mode = schema->opts.merge_mode;
+	mo->append_mode = schema->opts.append_mode;
+	mo->keep_deletes = true;
+	mo->ttl_floor = ttl_floor;
+}
+
 static int tmp_path(struct gt_region *r, char *out, size_t n, char id[GT_FILE_ID_LEN + 1])
 {
 	gt_file_id_new(id);
@@ -696,7 +712,7 @@ static int flush_one(struct gt_region *r, struct rmem *fm, struct gt_err *err)
 	struct gt_merge *m = NULL;
 	struct rfile *f = NULL;
 	struct gt_manifest_edit e = {0};
-	int ts, rc;
+	int rc;
 
 	/* the memtable's own schema: a later alter does not change what it holds */
 	pthread_mutex_lock(&r->mu);
@@ -704,17 +720,7 @@ static int flush_one(struct gt_region *r, struct rmem *fm, struct gt_err *err)
 	pthread_mutex_unlock(&r->mu);
 	if (rc)
 		return gt_errf(err, rc, "out of memory");
-	ts = gt_schema_time_index(&schema);
-	spec.start = INT64_MIN;
-	spec.end = INT64_MAX;
-	spec.ts_id = schema.cols[ts].id;
-	spec.nfields = schema_fields(&schema, ids, types);
-	spec.field_ids = ids;
-	spec.field_types = types;
-	mo.merge_mode = schema.opts.merge_mode;
-	mo.append_mode = schema.opts.append_mode;
-	mo.keep_deletes = true;
-	mo.ttl_floor = INT64_MIN;
+	rewrite_spec(&schema, ids, types, INT64_MIN, &spec, &mo);
 	/* a frozen memtable takes no more inserts: the merge reads it in place */
 	if ((rc = gt_merge_new(&m, &spec, &mo)) || (rc = gt_merge_add_memtable(m, fm->mt, err)))
 		goto out;
@@ -916,18 +922,9 @@ static int compact_files(struct gt_region *r, const struct gt_schema *schema, st
 	struct rfile *f = NULL;
 	struct gt_manifest_edit e = {0};
 	const char **rm = NULL;
-	int ts = gt_schema_time_index(schema), rc;
+	int rc;
 
-	spec.start = INT64_MIN;
-	spec.end = INT64_MAX;
-	spec.ts_id = schema->cols[ts].id;
-	spec.nfields = schema_fields(schema, ids, types);
-	spec.field_ids = ids;
-	spec.field_types = types;
-	mo.merge_mode = schema->opts.merge_mode;
-	mo.append_mode = schema->opts.append_mode;
-	mo.keep_deletes = true;
-	mo.ttl_floor = ttl_floor;
+	rewrite_spec(schema, ids, types, ttl_floor, &spec, &mo);
 	if ((rc = gt_merge_new(&m, &spec, &mo)))
 		return gt_errf(err, rc, "out of memory");
 	for (uint32_t i = 0; i < nin && !rc; i++)
