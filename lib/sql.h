@@ -1,0 +1,106 @@
+/*
+ * sql.h - GreptimeDB's SQL dialect over a database (db.h): the one entry
+ * point every protocol (HTTP /v1/sql, MySQL, PostgreSQL, the sqlness
+ * runner) calls.
+ *
+ * A session carries what a connection remembers: the current database
+ * and the clock.  gt_sql_exec() runs every statement of a text (separated
+ * by ';'), one after the other, and returns one output per statement:
+ * either an affected-row count (DDL, DML) or records (a schema and
+ * columnar rows).  On the first failing statement it stops and returns
+ * the error; the outputs of the statements before it are kept in res
+ * (protocols decide whether to show them).
+ *
+ * Errors carry GreptimeDB's status code (what its HTTP API returns as
+ * "code" and its sqlness results print as "Error: 4001(TableNotFound),
+ * ...") and, for syntax errors, the line and column of the offending
+ * token.
+ *
+ * Thread safety: one session per thread at a time; many sessions may
+ * run against the same db at once.
+ */
+#ifndef GT_SQL_H
+#define GT_SQL_H
+
+#include "batch.h"
+#include "db.h"
+
+/* GreptimeDB's status codes (common/error status_code.rs). */
+enum gt_status {
+	GT_STATUS_SUCCESS = 0,
+	GT_STATUS_UNKNOWN = 1000,
+	GT_STATUS_UNSUPPORTED = 1001,
+	GT_STATUS_UNEXPECTED = 1002,
+	GT_STATUS_INTERNAL = 1003,
+	GT_STATUS_INVALID_ARGUMENTS = 1004,
+	GT_STATUS_CANCELLED = 1005,
+	GT_STATUS_INVALID_SYNTAX = 2000,
+	GT_STATUS_PLAN_QUERY = 3000,
+	GT_STATUS_ENGINE_EXECUTE_QUERY = 3001,
+	GT_STATUS_TABLE_ALREADY_EXISTS = 4000,
+	GT_STATUS_TABLE_NOT_FOUND = 4001,
+	GT_STATUS_TABLE_COLUMN_NOT_FOUND = 4002,
+	GT_STATUS_TABLE_COLUMN_EXISTS = 4003,
+	GT_STATUS_DATABASE_NOT_FOUND = 4004,
+	GT_STATUS_DATABASE_ALREADY_EXISTS = 4010,
+	GT_STATUS_STORAGE_UNAVAILABLE = 5000,
+	GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED = 6000,
+	GT_STATUS_RATE_LIMITED = 6001,
+	GT_STATUS_USER_NOT_FOUND = 7000,
+	GT_STATUS_UNSUPPORTED_PASSWORD_TYPE = 7001,
+	GT_STATUS_USER_PASSWORD_MISMATCH = 7002,
+	GT_STATUS_AUTH_HEADER_NOT_FOUND = 7003,
+	GT_STATUS_INVALID_AUTH_HEADER = 7004,
+	GT_STATUS_ACCESS_DENIED = 7005,
+	GT_STATUS_PERMISSION_DENIED = 7006,
+};
+
+/* "TableNotFound" ... as GreptimeDB names a status. */
+const char *gt_status_name(int status);
+/* The HTTP status a GreptimeDB status maps to (400 for user errors, 500 ...). */
+int gt_status_http(int status);
+
+struct gt_sql_session {
+	struct gt_db *db;
+	char dbname[GT_NAME_MAX + 1];  /* current database; "public" by default */
+	int64_t now_ns;                /* now() for the statement; 0 = read the clock */
+};
+
+enum gt_sql_kind {
+	GT_SQL_AFFECTED = 1,
+	GT_SQL_RECORDS = 2,
+};
+
+struct gt_sql_column {
+	char *name;
+	uint8_t type;                  /* enum gt_type */
+	uint8_t unit;                  /* enum gt_unit for GT_TS */
+};
+
+struct gt_sql_output {
+	uint8_t kind;                  /* enum gt_sql_kind */
+	uint64_t affected;             /* GT_SQL_AFFECTED */
+	uint32_t ncols;                /* GT_SQL_RECORDS: */
+	struct gt_sql_column *cols;
+	struct gt_batch rows;          /* one vec per column, in order, of cols[i].type */
+};
+
+struct gt_sql_result {
+	struct gt_sql_output *outs;
+	uint32_t n;
+};
+
+struct gt_sql_error {
+	int status;                    /* enum gt_status */
+	uint32_t line, col;            /* 1-based position for syntax errors, else 0 */
+	char msg[1024];
+};
+
+void gt_sql_session_init(struct gt_sql_session *s, struct gt_db *db, const char *dbname);
+
+/* Run every statement of sql[0..len).  0, or a negative GT_E* code with e filled. */
+int gt_sql_exec(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
+		struct gt_sql_error *e);
+void gt_sql_result_release(struct gt_sql_result *res);
+
+#endif
