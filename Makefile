@@ -15,7 +15,7 @@
 CC ?= cc
 PREFIX ?= /usr/local
 SANITIZE ?=
-PKGS := libzstd jansson libxxhash
+PKGS := libzstd jansson libxxhash libmicrohttpd zlib libcurl
 
 ifeq ($(SANITIZE),)
 O ?= build
