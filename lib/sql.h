@@ -103,4 +103,16 @@ int gt_sql_exec(struct gt_sql_session *s, const char *sql, size_t len, struct gt
 		struct gt_sql_error *e);
 void gt_sql_result_release(struct gt_sql_result *res);
 
+/*
+ * Render one output as GreptimeDB's sqlness results show it:
+ * "Affected Rows: N", or an ASCII table (+---+ borders, | a | b | rows,
+ * left-aligned cells padded to the widest value, "++"/"++" when there are
+ * no columns), timestamps like 2022-11-03T03:39:57.450, floats in the
+ * shortest form that round-trips with a ".0" on whole numbers.
+ * Appends to out, without a trailing newline.
+ */
+int gt_sql_render(const struct gt_sql_output *o, struct gt_buf *out);
+/* The same for an error: "Error: 4001(TableNotFound), message". */
+int gt_sql_render_error(const struct gt_sql_error *e, struct gt_buf *out);
+
 #endif
