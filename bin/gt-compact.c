@@ -71,7 +71,7 @@ static int round_(const struct opts *o, struct gt_err *err)
 		return rc;
 	if (o->table)
 		rc = compact_table(db, o, o->table, err);
-	else if (!(rc = gt_catalog_list_tables(db->catalog, o->db, &names, err)))
+	else if (!(rc = db->mc.ops->list_tables(db->mc.self, o->db, &names, err)))
 		for (char **n = names; *n && !rc && !stop; n++)
 			rc = compact_table(db, o, *n, err);
 	gt_strv_free(names);

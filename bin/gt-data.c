@@ -494,7 +494,7 @@ static int cmd_flush(const struct opts *o)
 		return fail(rc, &err);
 	if (o->table)
 		rc = flush_table(db, o->db, o->table, &err);
-	else if (!(rc = gt_catalog_list_tables(db->catalog, o->db, &names, &err)))
+	else if (!(rc = db->mc.ops->list_tables(db->mc.self, o->db, &names, &err)))
 		for (char **n = names; *n && !rc; n++)
 			rc = flush_table(db, o->db, *n, &err);
 	gt_strv_free(names);

@@ -251,7 +251,7 @@ static int cmd_write(int argc, char **argv)
 	gt_ingest_release(&in);
 	if (rc)
 		goto out;
-	if ((rc = gt_catalog_list_tables(db->catalog, GT_DEFAULT_DB, &tables, &err)))
+	if ((rc = db->mc.ops->list_tables(db->mc.self, GT_DEFAULT_DB, &tables, &err)))
 		goto out;
 	if (!tables[0] || tables[1]) {
 		rc = gt_errf(&err, GT_EINVAL, "write takes exactly one measurement, the input has %s",

@@ -19,6 +19,7 @@ int gt_db_open(struct gt_db **out, const struct gt_engine_opts *o, struct gt_err
 	if ((rc = gt_catalog_open(&db->catalog, path, !o->must_exist, err)))
 		goto fail;
 	gt_region_client_local(&db->rc, db->engine);
+	gt_meta_client_local(&db->mc, db->catalog);
 	*out = db;
 	return 0;
 fail:
@@ -55,7 +56,7 @@ static int open_regions(struct gt_db *db, const struct gt_table_info *t, struct 
 int gt_db_table(struct gt_db *db, const char *dbname, const char *table, struct gt_table_info *out,
 		struct gt_err *err)
 {
-	int rc = gt_catalog_get_table(db->catalog, dbname, table, out, err);
+	int rc = db->mc.ops->get_table(db->mc.self, dbname, table, out, err);
 	if (rc)
 		return rc;
 	if ((rc = open_regions(db, out, err)))
@@ -73,7 +74,7 @@ int gt_db_create_table(struct gt_db *db, const char *dbname, const char *table,
 
 	memset(&t, 0, sizeof(t));
 	pthread_mutex_lock(&db->mu);
-	rc = gt_catalog_create_table(db->catalog, dbname, table, schema, nregions, &t, err);
+	rc = db->mc.ops->create_table(db->mc.self, dbname, table, schema, nregions, &t, err);
 	for (uint32_t i = 0; !rc && i < t.nregions; i++) {
 		uint64_t id = gt_table_region(&t, i);
 		if ((rc = gt_region_dir(dir, sizeof(dir), t.db, id)))
@@ -84,7 +85,7 @@ int gt_db_create_table(struct gt_db *db, const char *dbname, const char *table,
 			/* undo: a table without its regions must not stay in the catalog */
 			for (uint32_t j = 0; j < i; j++)
 				db->rc.ops->drop(db->rc.self, gt_table_region(&t, j), NULL);
-			gt_catalog_drop_table(db->catalog, dbname, table, NULL, NULL);
+			db->mc.ops->drop_table(db->mc.self, dbname, table, NULL, NULL);
 		}
 	}
 	pthread_mutex_unlock(&db->mu);
@@ -104,7 +105,7 @@ int gt_db_alter_table(struct gt_db *db, const struct gt_table_info *t, const str
 {
 	int rc;
 	pthread_mutex_lock(&db->mu);
-	rc = gt_catalog_alter_table(db->catalog, t->db, t->name, t->schema.version, schema, err);
+	rc = db->mc.ops->alter_table(db->mc.self, t->db, t->name, t->schema.version, schema, err);
 	for (uint32_t i = 0; !rc && i < t->nregions; i++)
 		rc = db->rc.ops->alter(db->rc.self, gt_table_region(t, i), schema, err);
 	pthread_mutex_unlock(&db->mu);
@@ -119,7 +120,7 @@ int gt_db_drop_table(struct gt_db *db, const char *dbname, const char *table, st
 	if ((rc = gt_db_table(db, dbname, table, &t, err)))
 		return rc;
 	pthread_mutex_lock(&db->mu);
-	rc = gt_catalog_drop_table(db->catalog, dbname, table, NULL, err);
+	rc = db->mc.ops->drop_table(db->mc.self, dbname, table, NULL, err);
 	for (uint32_t i = 0; !rc && i < t.nregions; i++)
 		rc = db->rc.ops->drop(db->rc.self, gt_table_region(&t, i), err);
 	pthread_mutex_unlock(&db->mu);

@@ -1,6 +1,7 @@
 /*
- * db.h - one data directory opened as a database: the catalog, the
- * engine, and the region client over it.  What the offline tools
+ * db.h - one data directory opened as a database: the catalog and the
+ * engine, and the two seams over them (meta client, region client).
+ * Table operations here go through the seams only.  What the offline tools
  * (gt-data, gt-compact) and the standalone server build on.
  *
  * Tables are looked up in the catalog and their regions opened through
@@ -12,12 +13,14 @@
 #include <pthread.h>
 #include "catalog.h"
 #include "engine.h"
+#include "meta_client.h"
 #include "region_client.h"
 
 struct gt_db {
 	struct gt_engine *engine;
-	struct gt_catalog *catalog;
-	struct gt_region_client rc;
+	struct gt_catalog *catalog;    /* owned; reach it through mc */
+	struct gt_meta_client mc;      /* the meta client seam */
+	struct gt_region_client rc;    /* the region client seam */
 	pthread_mutex_t mu;
 };
 

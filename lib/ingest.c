@@ -348,7 +348,7 @@ static int prepare(struct gt_ingest *in, const char *dbname, struct gt_ingest_ta
 
 	for (int attempt = 0; attempt < 5; attempt++) {
 		rc = gt_db_table(in->db, dbname, b->name, t, err);
-		if (rc == GT_ENOTFOUND && gt_catalog_has_db(in->db->catalog, dbname)) {
+		if (rc == GT_ENOTFOUND && in->db->mc.ops->has_db(in->db->mc.self, dbname)) {
 			rc = 0;
 			memset(&s, 0, sizeof(s));
 			s.opts.merge_mode = GT_MERGE_LAST_NON_NULL;
@@ -524,7 +524,7 @@ int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, s
 	int rc = 0;
 
 	*rows = 0;
-	if (!gt_catalog_has_db(in->db->catalog, dbname)) {
+	if (!in->db->mc.ops->has_db(in->db->mc.self, dbname)) {
 		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", dbname);
 		goto out;
 	}
