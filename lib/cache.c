@@ -274,3 +274,8 @@ void gt_cache_stats(struct gt_cache *c, struct gt_cache_stats *out)
 	*out = c->st;
 	pthread_mutex_unlock(&c->mu);
 }
+
+size_t gt_cache_budget(const struct gt_cache *c)
+{
+	return c->budget;
+}

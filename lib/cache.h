@@ -51,6 +51,9 @@ void gt_cache_forget(struct gt_cache *c, uint64_t a);
 /* hits and misses count gets; bytes and entries are what the cache holds
  * now (not forgotten entries still referenced); evictions count entries
  * dropped for the budget (not forget). */
+/* The byte budget the cache was made with. */
+size_t gt_cache_budget(const struct gt_cache *c);
+
 struct gt_cache_stats {
 	uint64_t hits, misses, bytes, entries, evictions;
 };

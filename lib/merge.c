@@ -366,6 +366,16 @@ int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, uint64_t cache_id, 
 	s->order = meta->min_ts;
 	if ((rc = sst_prune(m, s, err)))
 		return rc;
+	/* Scan resistance: a read that would fill a good part of the cache
+	 * (a full scan) decodes into its own buffer and leaves the cache to
+	 * the small, repeated reads it helps. */
+	if (m->o.cache && s->cache_id) {
+		uint64_t rows = 0;
+		for (uint32_t k = 0; k < s->nblocks; k++)
+			rows += gt_sst_block(sst, s->blocks[k])->rows;
+		if (rows * (s->nwant + 2) * 8 > gt_cache_budget(m->o.cache) / 4)
+			s->cache_id = 0;
+	}
 	/* Keep sources in gather order, so that files that do not overlap in
 	 * time gather already sorted and need no sort in combine(). */
 	struct src tmp = *s;
