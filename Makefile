@@ -15,7 +15,7 @@
 CC ?= cc
 PREFIX ?= /usr/local
 SANITIZE ?=
-PKGS := libzstd jansson libxxhash libmicrohttpd zlib libcurl
+PKGS := libzstd jansson libxxhash libmicrohttpd zlib libcurl libpcre2-8
 
 ifeq ($(SANITIZE),)
 O ?= build
