@@ -1,5 +1,11 @@
-/* sql.c - placeholder until the SQL engine lands: every statement is unsupported. */
+/*
+ * sql.c - the SQL engine's entry point: status names, sessions, and
+ * gt_sql_exec(), which parses a text (sql-parse.c) and runs its
+ * statements one after the other (sql-exec.c).  See sql-ast.h for the
+ * family's layout.
+ */
 #include "sql.h"
+#include "sql-ast.h"
 
 #include <stdio.h>
 
@@ -83,14 +89,20 @@ void gt_sql_session_init(struct gt_sql_session *s, struct gt_db *db, const char 
 int gt_sql_exec(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
 		struct gt_sql_error *e)
 {
-	(void)s;
-	(void)sql;
-	(void)len;
+	struct sql_parse p;
+	int rc;
+
 	memset(res, 0, sizeof(*res));
-	e->status = GT_STATUS_UNSUPPORTED;
-	e->line = e->col = 0;
-	snprintf(e->msg, sizeof(e->msg), "SQL is not available yet");
-	return GT_EUNSUPP;
+	memset(e, 0, sizeof(*e));
+	rc = sql_parse(&p, sql, len, e);
+	if (rc < 0) {
+		sql_parse_free(&p);
+		return rc;
+	}
+	for (uint32_t i = 0; i < p.n && rc == 0; i++)
+		rc = sql_exec_stmt(s, p.stmts[i], res, e);
+	sql_parse_free(&p);
+	return rc;
 }
 
 void gt_sql_result_release(struct gt_sql_result *res)

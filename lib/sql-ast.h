@@ -1,0 +1,195 @@
+/*
+ * sql-ast.h - the SQL engine's family-private parts: tokens, the AST the
+ * parser builds, and the calls between sql-lex.c, sql-parse.c,
+ * sql-exec.c and sql-render.c.
+ *
+ * Ownership: every node, string and array of one parse lives in the
+ * parse's arena (struct sql_arena) and is freed with it in one call;
+ * nodes are never freed one by one.  The executor may annotate
+ * expression nodes (slot) while it runs a statement.
+ *
+ * Ceilings: statement text GT_SQL_MAX_TEXT, identifiers GT_NAME_MAX
+ * bytes, string literals GT_SQL_MAX_STR, list lengths (IN lists,
+ * columns, select items) GT_SQL_MAX_LIST, VALUES rows GT_SQL_MAX_ROWS,
+ * expression nesting GT_SQL_MAX_DEPTH, statements per text
+ * GT_SQL_MAX_STMTS.  Going past one is a syntax error, never a crash.
+ */
+#ifndef GT_SQL_AST_H
+#define GT_SQL_AST_H
+
+#include <stdbool.h>
+#include "sql.h"
+
+#define GT_SQL_MAX_TEXT (16u << 20)
+#define GT_SQL_MAX_STR (1u << 20)
+#define GT_SQL_MAX_LIST 4096
+#define GT_SQL_MAX_ROWS 100000
+#define GT_SQL_MAX_DEPTH 128
+#define GT_SQL_MAX_STMTS 1024
+
+/* Token kinds. */
+enum sql_tok {
+	T_EOF = 0,
+	T_IDENT,     /* bare identifier or keyword (s holds the text) */
+	T_QIDENT,    /* "quoted" or `quoted` identifier */
+	T_STR,       /* 'string' */
+	T_DQSTR,     /* "string": an identifier unless used as a VALUES literal */
+	T_INT,
+	T_FLOAT,
+	T_OP,        /* punctuation and operators: s holds the text */
+};
+
+struct sql_token {
+	uint8_t kind;
+	uint32_t line, col;
+	const char *s;        /* text (unescaped for strings and quoted identifiers) */
+	size_t n;
+	size_t off;           /* byte offset of the token in the input */
+};
+
+/* A bump allocator: blocks chained, freed at once. */
+struct sql_arena {
+	struct sql_arena_block *head;
+	size_t used;          /* bytes handed out (ceiling GT_SQL_MAX_TEXT * 8) */
+};
+void *sql_alloc(struct sql_arena *a, size_t n);
+char *sql_strndup(struct sql_arena *a, const char *s, size_t n);
+void sql_arena_free(struct sql_arena *a);
+
+/* Expression nodes. */
+enum sql_ekind {
+	E_NULL = 1, E_INT, E_FLOAT, E_STR, E_BOOL,
+	E_COL,        /* s = name, q = qualifier or NULL */
+	E_STAR,       /* * (only in count(*) and select lists) */
+	E_NEG, E_NOT,
+	E_BIN,        /* op = enum sql_binop, a op b */
+	E_FUNC,       /* s = lowercase name, args; distinct; ord (ORDER BY inside) */
+	E_CAST,       /* a AS type/unit */
+	E_IN,         /* a [NOT] IN (args) */
+	E_BETWEEN,    /* a [NOT] BETWEEN b AND c */
+	E_LIKE,       /* a [NOT] LIKE b */
+	E_ISNULL,     /* a IS [NOT] NULL */
+	E_INTERVAL,   /* i = nanoseconds, months in i2 */
+	E_CASE,       /* args: when, then, when, then ...; a = else or NULL */
+};
+
+enum sql_binop {
+	B_ADD = 1, B_SUB, B_MUL, B_DIV, B_MOD,
+	B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE,
+	B_AND, B_OR, B_CONCAT,
+};
+
+struct sql_expr {
+	uint8_t kind;
+	uint8_t op;            /* enum sql_binop */
+	bool neg;              /* NOT IN, NOT BETWEEN, NOT LIKE, IS NOT NULL */
+	bool distinct;         /* count(DISTINCT x) */
+	bool ord_desc;
+	uint8_t cast_type, cast_unit;
+	uint32_t line, col;
+	int64_t i, i2;
+	double f;
+	char *s, *q;
+	struct sql_expr *a, *b, *c;
+	struct sql_expr *ord;  /* first_value(x ORDER BY ts) */
+	struct sql_expr **args;
+	uint32_t nargs;
+	int slot;              /* executor: >= 0 reads column slot of the group frame */
+};
+
+struct sql_select_item {
+	struct sql_expr *e;
+	char *alias;
+};
+
+struct sql_order {
+	struct sql_expr *e;
+	bool desc;
+	int nulls_first;       /* -1 default, 0 last, 1 first */
+};
+
+struct sql_select {
+	struct sql_select_item *items;
+	uint32_t nitems;
+	char *from_db, *from;  /* NULL = no FROM */
+	struct sql_expr *where, *having;
+	struct sql_expr **group;
+	uint32_t ngroup;
+	struct sql_order *order;
+	uint32_t norder;
+	int64_t limit, offset; /* -1 = none */
+};
+
+struct sql_coldef {
+	char *name;
+	uint8_t type, unit;
+	bool not_null, null_given, time_index, primary;
+	char *dflt;            /* DEFAULT expression text */
+	struct sql_expr *dflt_e;
+};
+
+enum sql_skind {
+	S_CREATE_DB = 1, S_DROP_DB, S_SHOW_DBS, S_USE,
+	S_CREATE_TABLE, S_DROP_TABLE, S_SHOW_TABLES, S_SHOW_CREATE, S_DESCRIBE,
+	S_ALTER_ADD, S_ALTER_DROP, S_TRUNCATE,
+	S_INSERT, S_DELETE, S_SELECT,
+};
+
+struct sql_stmt {
+	uint8_t kind;
+	bool if_exists;        /* IF [NOT] EXISTS */
+	bool full;
+	uint32_t line, col;
+	char *db;              /* database part of a qualified name, or NULL */
+	char *name;            /* database or table */
+	char *like;            /* SHOW TABLES LIKE */
+	/* CREATE TABLE / ALTER ADD */
+	struct sql_coldef *cols;
+	uint32_t ncols;
+	char *ts_col;          /* TIME INDEX(ts) constraint */
+	uint32_t nts;          /* time index constraints seen */
+	char **pk;
+	uint32_t npk;
+	int64_t ttl_ms;
+	bool append_mode;
+	char *dropcol;         /* ALTER DROP COLUMN */
+	/* INSERT */
+	char **icols;
+	uint32_t nicols;
+	struct sql_expr ***rows;  /* nrows x nicols_row values */
+	uint32_t *rowlen;
+	uint32_t nrows;
+	/* DELETE / SELECT */
+	struct sql_expr *where;
+	struct sql_select *sel;
+};
+
+struct sql_parse {
+	struct sql_arena arena;
+	struct sql_stmt **stmts;
+	uint32_t n;
+};
+
+/* Lexer: all tokens of text into *toks (arena), ending with T_EOF. */
+int sql_lex(struct sql_arena *a, const char *text, size_t len, struct sql_token **toks,
+	    uint32_t *ntoks, struct gt_sql_error *e);
+/* Parse every statement of text.  On error e is filled (status, line, col). */
+int sql_parse(struct sql_parse *p, const char *text, size_t len, struct gt_sql_error *e);
+void sql_parse_free(struct sql_parse *p);
+
+/* Fill e and return GT_EINVAL (or code for non-syntax errors). */
+int sql_err(struct gt_sql_error *e, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Execute one statement, appending its output to res. */
+int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+		  struct gt_sql_error *e);
+
+/* Parse a time literal ('2023-01-01 00:00:00[.fff][+00:00|Z]') into ns. */
+int sql_parse_time(const char *s, size_t n, int64_t *ns);
+/* Format a timestamp as GreptimeDB prints it (2022-11-03T03:39:57.450). */
+void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit);
+/* Format a float as GreptimeDB prints it (1.0, 47.26666666666667). */
+void sql_fmt_f64(char *buf, size_t n, double v);
+
+#endif

@@ -1,0 +1,1740 @@
+/*
+ * sql-exec.c - runs parsed statements against a database (db.h).
+ *
+ * DDL maps onto the catalog and the region client.  INSERT builds one
+ * columnar batch keyed by schema column ids and writes it with
+ * gt_db_write.  SELECT:
+ *   1. time-range and tag (= / IN) conjuncts of WHERE are pushed into
+ *      the scan request (pruning only: WHERE is still evaluated whole);
+ *   2. each scan batch becomes an input frame (one vec per schema
+ *      column, tags decoded from series keys), WHERE is evaluated over
+ *      it vectorized and the passing rows are appended to the result
+ *      frame (ceiling SQL_MAX_ROWS rows);
+ *   3. with GROUP BY or aggregates: group keys are hashed into group
+ *      ids, each aggregate is accumulated per group from its argument
+ *      vector, and a group frame (keys, aggregates) replaces the input
+ *      frame; expressions over it read annotated slots;
+ *   4. HAVING filters groups, ORDER BY sorts a row permutation (stable
+ *      merge sort, nulls last ascending / first descending), LIMIT and
+ *      OFFSET cut it, and the projection is gathered in that order.
+ */
+#include "sql-expr.h"
+
+#include <math.h>
+#include <strings.h>
+
+#define SQL_MAX_ROWS (32u << 20)
+
+struct qerr {
+	struct gt_err err;
+};
+
+static int nomem(struct gt_sql_error *e)
+{
+	return sql_err(e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "out of memory");
+}
+
+static int engine_err(struct gt_sql_error *e, int rc, const struct gt_err *err)
+{
+	int st = rc == GT_ENOMEM ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED :
+		 rc == GT_EINVAL || rc == GT_ETOOBIG ? GT_STATUS_INVALID_ARGUMENTS :
+		 rc == GT_EUNSUPP ? GT_STATUS_UNSUPPORTED : GT_STATUS_STORAGE_UNAVAILABLE;
+	return sql_err(e, st, "%s", err->msg[0] ? err->msg : gt_strerror(rc));
+}
+
+static const char *dbof(struct gt_sql_session *s, const char *db)
+{
+	return db ? db : s->dbname;
+}
+
+static struct gt_sql_output *new_out(struct gt_sql_result *res)
+{
+	struct gt_sql_output *o = gt_reallocarray(res->outs, res->n + 1, sizeof(*o));
+	if (!o)
+		return NULL;
+	res->outs = o;
+	o = &res->outs[res->n++];
+	memset(o, 0, sizeof(*o));
+	gt_batch_init(&o->rows);
+	return o;
+}
+
+static int affected(struct gt_sql_result *res, uint64_t n, struct gt_sql_error *e)
+{
+	struct gt_sql_output *o = new_out(res);
+	if (!o)
+		return nomem(e);
+	o->kind = GT_SQL_AFFECTED;
+	o->affected = n;
+	return 0;
+}
+
+/* A records output with string columns, filled row by row by the caller. */
+static struct gt_sql_output *str_table(struct gt_sql_result *res, const char *const *names, uint32_t n)
+{
+	struct gt_sql_output *o = new_out(res);
+	if (!o)
+		return NULL;
+	o->kind = GT_SQL_RECORDS;
+	o->cols = gt_calloc(n, sizeof(*o->cols));
+	if (!o->cols)
+		return NULL;
+	o->ncols = n;
+	for (uint32_t i = 0; i < n; i++) {
+		o->cols[i].name = gt_strdup(names[i]);
+		o->cols[i].type = GT_STRING;
+		if (!o->cols[i].name || gt_batch_add_col(&o->rows, i, GT_STRING) < 0)
+			return NULL;
+	}
+	return o;
+}
+
+static int table_not_found(struct gt_sql_error *e, const char *db, const char *t)
+{
+	return sql_err(e, GT_STATUS_TABLE_NOT_FOUND, "Table not found: greptime.%s.%s", db, t);
+}
+
+static int get_table(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
+		     struct gt_sql_error *e)
+{
+	struct gt_err err = {0};
+	memset(ti, 0, sizeof(*ti));
+	int rc = gt_db_table(s->db, dbof(s, db), name, ti, &err);
+	if (rc == GT_ENOTFOUND)
+		return table_not_found(e, dbof(s, db), name);
+	if (rc < 0)
+		return engine_err(e, rc, &err);
+	return 0;
+}
+
+static bool like_simple(const char *s, const char *p)
+{
+	if (!*p)
+		return !*s;
+	if (*p == '%') {
+		for (;; s++) {
+			if (like_simple(s, p + 1))
+				return true;
+			if (!*s)
+				return false;
+		}
+	}
+	if (!*s)
+		return false;
+	return (*p == '_' || *p == *s) && like_simple(s + 1, p + 1);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int show_dbs(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	char **names = NULL;
+	const char *const hdr[] = {"Database", "Options"};
+	int rc = gt_catalog_list_dbs(s->db->catalog, &names);
+	if (rc < 0)
+		return nomem(e);
+	size_t n = 0;
+	while (names[n])
+		n++;
+	const char **all = gt_calloc(n + 2, sizeof(*all));
+	if (!all) {
+		gt_strv_free(names);
+		return nomem(e);
+	}
+	size_t m = 0;
+	bool has_is = false, has_pr = false;
+	for (size_t i = 0; i < n; i++) {
+		all[m++] = names[i];
+		has_is |= !strcmp(names[i], "information_schema");
+		has_pr |= !strcmp(names[i], "greptime_private");
+	}
+	if (!has_is)
+		all[m++] = "information_schema";
+	if (!has_pr)
+		all[m++] = "greptime_private";
+	qsort(all, m, sizeof(*all), cmp_str);
+	struct gt_sql_output *o = str_table(res, hdr, st->full ? 2 : 1);
+	rc = o ? 0 : nomem(e);
+	for (size_t i = 0; i < m && rc == 0; i++) {
+		if (st->like && !like_simple(all[i], st->like))
+			continue;
+		if (gt_vec_push_str(&o->rows.cols[0], all[i], strlen(all[i])) < 0 ||
+		    (st->full && gt_vec_push_str(&o->rows.cols[1], "", 0) < 0))
+			rc = nomem(e);
+		o->rows.nrows++;
+	}
+	free(all);
+	gt_strv_free(names);
+	return rc;
+}
+
+static int show_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	char **names = NULL;
+	struct gt_err err = {0};
+	const char *db = dbof(s, st->db);
+	char h0[GT_NAME_MAX + 16];
+	snprintf(h0, sizeof(h0), "Tables_in_%s", db);
+	const char *const hdr[] = {h0, "Table_type"};
+	int rc = gt_catalog_list_tables(s->db->catalog, db, &names, &err);
+	if (rc == GT_ENOTFOUND)
+		return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: greptime.%s", db);
+	if (rc < 0)
+		return engine_err(e, rc, &err);
+	struct gt_sql_output *o = str_table(res, hdr, st->full ? 2 : 1);
+	rc = o ? 0 : nomem(e);
+	for (size_t i = 0; names[i] && rc == 0; i++) {
+		if (st->like && !like_simple(names[i], st->like))
+			continue;
+		if (gt_vec_push_str(&o->rows.cols[0], names[i], strlen(names[i])) < 0 ||
+		    (st->full && gt_vec_push_str(&o->rows.cols[1], "BASE TABLE", 10) < 0))
+			rc = nomem(e);
+		o->rows.nrows++;
+	}
+	gt_strv_free(names);
+	return rc;
+}
+
+static const char *sql_type_name(const struct gt_coldef *c, char *buf, size_t n)
+{
+	switch (c->type) {
+	case GT_STRING: return "STRING";
+	case GT_F64: return "DOUBLE";
+	case GT_I64: return "BIGINT";
+	case GT_U64: return "BIGINT UNSIGNED";
+	case GT_BOOL: return "BOOLEAN";
+	default:
+		snprintf(buf, n, "TIMESTAMP(%d)", c->unit);
+		return buf;
+	}
+}
+
+static int describe(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	struct gt_table_info ti;
+	const char *const hdr[] = {"Column", "Type", "Key", "Null", "Default", "Semantic Type"};
+	int rc = get_table(s, st->db, st->name, &ti, e);
+	if (rc < 0)
+		return rc;
+	struct gt_sql_output *o = str_table(res, hdr, 6);
+	rc = o ? 0 : nomem(e);
+	for (uint32_t i = 0; i < ti.schema.ncols && rc == 0; i++) {
+		const struct gt_coldef *c = &ti.schema.cols[i];
+		const char *v[6] = {
+			c->name, gt_type_name(c->type, c->unit), c->sem == GT_FIELD ? "" : "PRI",
+			c->nullable ? "YES" : "NO", c->dflt ? c->dflt : "",
+			c->sem == GT_TAG ? "TAG" : c->sem == GT_TIME ? "TIMESTAMP" : "FIELD",
+		};
+		for (int k = 0; k < 6 && rc == 0; k++)
+			if (gt_vec_push_str(&o->rows.cols[k], v[k], strlen(v[k])) < 0)
+				rc = nomem(e);
+		o->rows.nrows++;
+	}
+	gt_table_info_release(&ti);
+	return rc;
+}
+
+static int show_create(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	struct gt_table_info ti;
+	struct gt_buf b;
+	char tb[32];
+	const char *const hdr[] = {"Table", "Create Table"};
+	int rc = get_table(s, st->db, st->name, &ti, e);
+	if (rc < 0)
+		return rc;
+	gt_buf_init(&b, 1 << 20);
+	gt_buf_addf(&b, "CREATE TABLE IF NOT EXISTS \"%s\" (\n", ti.name);
+	int ts = gt_schema_time_index(&ti.schema);
+	uint32_t ntags = gt_schema_ntags(&ti.schema);
+	for (uint32_t i = 0; i < ti.schema.ncols; i++) {
+		const struct gt_coldef *c = &ti.schema.cols[i];
+		gt_buf_addf(&b, "  \"%s\" %s %s", c->name, sql_type_name(c, tb, sizeof(tb)), c->nullable ? "NULL" : "NOT NULL");
+		if (c->dflt)
+			gt_buf_addf(&b, " DEFAULT %s", c->dflt);
+		gt_buf_addstr(&b, ",\n");
+	}
+	if (ts >= 0)
+		gt_buf_addf(&b, "  TIME INDEX (\"%s\")%s\n", ti.schema.cols[ts].name, ntags ? "," : "");
+	if (ntags) {
+		gt_buf_addstr(&b, "  PRIMARY KEY (");
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < ti.schema.ncols; i++)
+			if (ti.schema.cols[i].sem == GT_TAG)
+				gt_buf_addf(&b, "%s\"%s\"", k++ ? ", " : "", ti.schema.cols[i].name);
+		gt_buf_addstr(&b, ")\n");
+	}
+	gt_buf_addstr(&b, ")\n\nENGINE=mito\n");
+	if (ti.schema.opts.ttl_ms || ti.schema.opts.append_mode) {
+		gt_buf_addstr(&b, "WITH(\n");
+		if (ti.schema.opts.append_mode)
+			gt_buf_addf(&b, "  append_mode = 'true'%s\n", ti.schema.opts.ttl_ms ? "," : "");
+		if (ti.schema.opts.ttl_ms) {
+			int64_t v = ti.schema.opts.ttl_ms;
+			static const struct { int64_t ms; const char *u; } us[] = {
+				{86400000, "day"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
+			gt_buf_addstr(&b, "  ttl = '");
+			bool first = true;
+			for (size_t k = 0; k < GT_ARRAY_LEN(us); k++) {
+				if (v >= us[k].ms) {
+					int64_t q = v / us[k].ms;
+					v %= us[k].ms;
+					if (k == 0)
+						gt_buf_addf(&b, "%s%lld%s", first ? "" : " ", (long long)q, q == 1 ? "day" : "days");
+					else
+						gt_buf_addf(&b, "%s%lld%s", first ? "" : " ", (long long)q, us[k].u);
+					first = false;
+				}
+			}
+			gt_buf_addstr(&b, "'\n");
+		}
+		gt_buf_addstr(&b, ")");
+	}
+	struct gt_sql_output *o = str_table(res, hdr, 2);
+	rc = o ? 0 : nomem(e);
+	if (rc == 0 && (gt_vec_push_str(&o->rows.cols[0], ti.name, strlen(ti.name)) < 0 ||
+			gt_vec_push_str(&o->rows.cols[1], b.p ? b.p : "", b.len) < 0))
+		rc = nomem(e);
+	if (rc == 0)
+		o->rows.nrows = 1;
+	gt_buf_release(&b);
+	gt_table_info_release(&ti);
+	return rc;
+}
+
+static int add_coldef(struct gt_schema *sc, const struct sql_coldef *d, uint8_t sem, struct gt_sql_error *e)
+{
+	struct gt_err err = {0};
+	if (gt_schema_find(sc, d->name) >= 0)
+		return sql_err(e, GT_STATUS_TABLE_COLUMN_EXISTS, "Column %s already exists in table", d->name);
+	int k = gt_schema_add(sc, d->name, d->type, sem, d->type == GT_TS ? d->unit : GT_UNIT_MS, &err);
+	if (k < 0)
+		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "%s", err.msg);
+	sc->cols[k].nullable = sem != GT_TIME && !d->not_null;
+	if (d->dflt_e && d->dflt_e->kind == E_FUNC && !strcmp(d->dflt_e->s, "now")) {
+		if (!(sc->cols[k].dflt = gt_strdup("current_timestamp()")))
+			return nomem(e);
+	} else if (d->dflt && !(sc->cols[k].dflt = gt_strdup(d->dflt)))
+		return nomem(e);
+	return 0;
+}
+
+static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+			struct gt_sql_error *e)
+{
+	struct gt_schema sc;
+	struct gt_err err = {0};
+	const char *db = dbof(s, st->db);
+	const char *ts = st->ts_col;
+	uint32_t npk_inline = 0;
+	int rc = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	if (gt_check_name("table", st->name, &err) < 0 || strchr(st->name, '.') || strchr(st->name, '~'))
+		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid table name: %s", st->name);
+	if (!gt_catalog_has_db(s->db->catalog, db))
+		return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", db);
+	for (uint32_t i = 0; i < st->ncols; i++) {
+		const struct sql_coldef *d = &st->cols[i];
+		if (d->time_index) {
+			ts = d->name;
+			if (d->type != GT_TS)
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+					       "Invalid column option, column name: %s, error: time index column data type should be timestamp", d->name);
+			if (d->null_given && !d->not_null)
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+					       "Invalid column option, column name: %s, error: time index column can't be null", d->name);
+		}
+		if (d->primary)
+			npk_inline++;
+		for (uint32_t j = 0; j < i; j++)
+			if (!strcmp(st->cols[j].name, d->name))
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid SQL, error: column name `%s` is duplicated at index %u and %u",
+					       d->name, j, i);
+	}
+	if (npk_inline && st->npk)
+		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+			       "Illegal primary keys definition: found definitions of primary keys in multiple places");
+	if (npk_inline > 1)
+		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+			       "Illegal primary keys definition: not allowed to inline multiple primary keys in columns options");
+	bool found_ts = false;
+	for (uint32_t i = 0; i < st->ncols && rc == 0; i++) {
+		const struct sql_coldef *d = &st->cols[i];
+		bool is_ts = ts && !strcmp(d->name, ts);
+		bool pk = d->primary;
+		for (uint32_t k = 0; k < st->npk; k++)
+			pk |= !strcmp(st->pk[k], d->name);
+		if (is_ts) {
+			found_ts = true;
+			if (d->type != GT_TS)
+				rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+					     "Invalid column option, column name: %s, error: time index column data type should be timestamp", d->name);
+			else
+				rc = add_coldef(&sc, d, GT_TIME, e);
+		} else if (pk) {
+			if (d->type != GT_STRING)
+				rc = sql_err(e, GT_STATUS_UNSUPPORTED,
+					     "Primary key column %s must be a string column (other key types are not supported yet)", d->name);
+			else
+				rc = add_coldef(&sc, d, GT_TAG, e);
+		} else {
+			rc = add_coldef(&sc, d, GT_FIELD, e);
+		}
+	}
+	if (rc == 0 && !found_ts)
+		rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid time index: column %s not found", ts ? ts : "");
+	for (uint32_t k = 0; k < st->npk && rc == 0; k++)
+		if (gt_schema_find(&sc, st->pk[k]) < 0)
+			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Primary key column %s not found", st->pk[k]);
+	if (rc == 0) {
+		sc.opts.ttl_ms = st->ttl_ms;
+		sc.opts.append_mode = st->append_mode;
+		sc.opts.merge_mode = GT_MERGE_LAST_ROW;
+		rc = gt_db_create_table(s->db, db, st->name, &sc, 1, NULL, &err);
+		if (rc == GT_EEXIST) {
+			rc = st->if_exists ? 0 :
+			     sql_err(e, GT_STATUS_TABLE_ALREADY_EXISTS, "Table already exists: `greptime.%s.%s`", db, st->name);
+		} else if (rc == GT_ENOTFOUND) {
+			rc = sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", db);
+		} else if (rc < 0) {
+			rc = engine_err(e, rc, &err);
+		}
+	}
+	gt_schema_release(&sc);
+	return rc < 0 ? rc : affected(res, 0, e);
+}
+
+static int alter(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	struct gt_table_info ti;
+	struct gt_schema sc;
+	struct gt_err err = {0};
+	int rc = get_table(s, st->db, st->name, &ti, e);
+	if (rc < 0)
+		return rc;
+	if (gt_schema_copy(&sc, &ti.schema) < 0) {
+		gt_table_info_release(&ti);
+		return nomem(e);
+	}
+	if (st->kind == S_ALTER_ADD) {
+		const struct sql_coldef *d = &st->cols[0];
+		if (gt_schema_find(&sc, d->name) >= 0 && st->if_exists) {
+			goto done;
+		}
+		if (d->primary && d->type != GT_STRING)
+			rc = sql_err(e, GT_STATUS_UNSUPPORTED, "Primary key column %s must be a string column", d->name);
+		else if (d->time_index)
+			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Cannot add a time index column");
+		else if (d->not_null && !d->dflt)
+			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "No valid default value can be built automatically, column: %s", d->name);
+		else
+			rc = add_coldef(&sc, d, d->primary ? GT_TAG : GT_FIELD, e);
+	} else {
+		int k = gt_schema_find(&sc, st->dropcol);
+		if (k < 0)
+			rc = sql_err(e, GT_STATUS_TABLE_COLUMN_NOT_FOUND, "Column %s not exists in table %s", st->dropcol, st->name);
+		else if (sc.cols[k].sem != GT_FIELD)
+			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Not allowed to remove index column %s from table %s",
+				     st->dropcol, st->name);
+		else if (gt_schema_drop(&sc, st->dropcol, &err) < 0)
+			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "%s", err.msg);
+	}
+	if (rc == 0 && (rc = gt_db_alter_table(s->db, &ti, &sc, &err)) < 0)
+		rc = engine_err(e, rc, &err);
+done:
+	gt_schema_release(&sc);
+	gt_table_info_release(&ti);
+	return rc < 0 ? rc : affected(res, 0, e);
+}
+
+/* ---- INSERT ---- */
+
+static int eval_const(struct gt_sql_session *s, struct sql_expr *x, struct sql_xv *o, struct gt_sql_error *e)
+{
+	struct sql_ctx c = {.e = e, .nrows = 1, .now_ns = s->now_ns ? s->now_ns : gt_now_ns()};
+	return sql_eval(&c, x, o);
+}
+
+/* Evaluate a column's DEFAULT text. */
+static int eval_default(struct gt_sql_session *s, const char *text, struct sql_xv *o, struct gt_sql_error *e)
+{
+	struct sql_parse p;
+	struct gt_buf q = {0};
+	gt_buf_addstr(&q, "SELECT ");
+	gt_buf_addstr(&q, text);
+	int rc = sql_parse(&p, q.p, q.len, e);
+	if (rc == 0 && (p.n != 1 || p.stmts[0]->kind != S_SELECT || p.stmts[0]->sel->nitems != 1))
+		rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid default value: %s", text);
+	if (rc == 0)
+		rc = eval_const(s, p.stmts[0]->sel->items[0].e, o, e);
+	sql_parse_free(&p);
+	gt_buf_release(&q);
+	return rc;
+}
+
+static const char *dt_name(uint8_t t)
+{
+	switch (t) {
+	case GT_STRING: return "String(StringType { size_type: Utf8 })";
+	case GT_F64: return "Float64(Float64Type)";
+	case GT_I64: return "Int64(Int64Type)";
+	case GT_U64: return "UInt64(UInt64Type)";
+	case GT_BOOL: return "Boolean(BooleanType)";
+	default: return "Timestamp";
+	}
+}
+
+/* Append value v (scalar) to column vec out of coldef c. */
+static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec *out, struct gt_sql_error *e)
+{
+	int r;
+	if (SQL_NULL(v, 0)) {
+		if (!c->nullable)
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid request for region, reason: column %s is not null", c->name);
+		return gt_vec_push_null(out) < 0 ? nomem(e) : 0;
+	}
+	uint8_t vt = v->v.type;
+	switch (c->type) {
+	case GT_STRING:
+		if (vt != GT_STRING)
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
+				       dt_name(c->type), dt_name(vt));
+		{
+			uint32_t n;
+			const char *p = gt_vec_str(&v->v, 0, &n);
+			r = gt_vec_push_str(out, p, n);
+		}
+		break;
+	case GT_TS:
+		if (vt == GT_STRING) {
+			uint32_t n;
+			int64_t ns;
+			const char *p = gt_vec_str(&v->v, 0, &n);
+			if (sql_parse_time(p, n, &ns) < 0)
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Failed to parse string to timestamp: %.*s",
+					       (int)GT_MIN(n, 200), p);
+			r = gt_vec_push_i64(out, gt_unit_convert(ns, GT_UNIT_NS, c->unit));
+		} else if (vt == GT_TS) {
+			r = gt_vec_push_i64(out, gt_unit_convert(v->v.v.i64[0], v->unit, c->unit));
+		} else if (vt == GT_I64 || vt == GT_U64) {
+			r = gt_vec_push_i64(out, sql_xv_i64(v, 0));
+		} else {
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect Timestamp, got %s", dt_name(vt));
+		}
+		break;
+	case GT_BOOL:
+		if (vt == GT_STRING || vt == GT_TS)
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
+				       dt_name(c->type), dt_name(vt));
+		r = gt_vec_push_bool(out, sql_xv_f64(v, 0) != 0);
+		break;
+	default:
+		if (vt == GT_STRING) {
+			uint32_t n;
+			const char *p = gt_vec_str(&v->v, 0, &n);
+			char buf[128], *ep;
+			snprintf(buf, sizeof(buf), "%.*s", (int)GT_MIN(n, 127), p);
+			double d = strtod(buf, &ep);
+			if (ep == buf || *ep)
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
+					       dt_name(c->type), dt_name(vt));
+			r = c->type == GT_F64 ? gt_vec_push_f64(out, d) : c->type == GT_U64 ? gt_vec_push_u64(out, (uint64_t)d) :
+			    gt_vec_push_i64(out, (int64_t)d);
+		} else if (c->type == GT_F64) {
+			r = gt_vec_push_f64(out, sql_xv_f64(v, 0));
+		} else if (c->type == GT_U64) {
+			if (vt == GT_F64 || (vt == GT_I64 && v->v.v.i64[0] < 0))
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
+					       dt_name(c->type), dt_name(vt));
+			r = gt_vec_push_u64(out, (uint64_t)sql_xv_i64(v, 0));
+		} else {
+			if (vt == GT_F64)
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
+					       dt_name(c->type), dt_name(vt));
+			r = gt_vec_push_i64(out, sql_xv_i64(v, 0));
+		}
+	}
+	return r < 0 ? nomem(e) : 0;
+}
+
+static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	struct gt_table_info ti;
+	struct gt_batch b;
+	struct gt_err err = {0};
+	int *map = NULL;   /* schema column -> value position, -1 = default */
+	int rc = get_table(s, st->db, st->name, &ti, e);
+	if (rc < 0)
+		return rc;
+	gt_batch_init(&b);
+	const struct gt_schema *sc = &ti.schema;
+	uint32_t nvals = st->nicols ? st->nicols : sc->ncols;
+	map = gt_calloc(sc->ncols + 1, sizeof(int));
+	if (!map) {
+		rc = nomem(e);
+		goto out;
+	}
+	for (uint32_t k = 0; k < sc->ncols; k++)
+		map[k] = st->nicols ? -1 : (int)k;
+	for (uint32_t j = 0; j < st->nicols; j++) {
+		int k = gt_schema_find(sc, st->icols[j]);
+		if (k < 0) {
+			rc = sql_err(e, GT_STATUS_TABLE_COLUMN_NOT_FOUND, "Column %s not found in table %s", st->icols[j], st->name);
+			goto out;
+		}
+		if (map[k] >= 0) {
+			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid SQL, error: column name `%s` is duplicated at index %d and %u",
+				     st->icols[j], map[k], j);
+			goto out;
+		}
+		map[k] = (int)j;
+	}
+	for (uint32_t r = 0; r < st->nrows; r++)
+		if (st->rowlen[r] != nvals) {
+			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid SQL, error: column count mismatch, columns: %u, values: %u",
+				     nvals, st->rowlen[r]);
+			goto out;
+		}
+	for (uint32_t k = 0; k < sc->ncols; k++)
+		if (gt_batch_add_col(&b, sc->cols[k].id, sc->cols[k].type) < 0) {
+			rc = nomem(e);
+			goto out;
+		}
+	for (uint32_t r = 0; r < st->nrows && rc == 0; r++) {
+		for (uint32_t k = 0; k < sc->ncols && rc == 0; k++) {
+			const struct gt_coldef *c = &sc->cols[k];
+			struct sql_xv v;
+			struct sql_expr *x = map[k] >= 0 ? st->rows[r][map[k]] : NULL;
+			if (x && x->kind == E_FUNC && !strcmp(x->s, "__default"))
+				x = NULL;
+			if (x) {
+				rc = eval_const(s, x, &v, e);
+			} else if (c->dflt) {
+				rc = eval_default(s, c->dflt, &v, e);
+			} else if (c->nullable) {
+				rc = gt_vec_push_null(&b.cols[k]) < 0 ? nomem(e) : 0;
+				continue;
+			} else {
+				rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "No valid default value can be built automatically, column: %s",
+					     c->name);
+				break;
+			}
+			if (rc == 0)
+				rc = push_value(c, &v, &b.cols[k], e);
+			sql_xv_release(&v);
+		}
+		b.nrows++;
+	}
+	if (rc == 0 && st->nrows && (rc = gt_db_write(s->db, &ti, &b, &err)) < 0)
+		rc = engine_err(e, rc, &err);
+	if (rc == 0)
+		rc = affected(res, st->nrows, e);
+out:
+	free(map);
+	gt_batch_release(&b);
+	gt_table_info_release(&ti);
+	return rc;
+}
+
+/* ---- SELECT ---- */
+
+struct frame {
+	uint32_t ncols, nrows;
+	struct gt_vec *cols;
+};
+
+static void frame_release(struct frame *f)
+{
+	for (uint32_t k = 0; k < f->ncols; k++)
+		gt_vec_release(&f->cols[k]);
+	free(f->cols);
+	memset(f, 0, sizeof(*f));
+}
+
+static int frame_init(struct frame *f, const struct gt_schema *sc)
+{
+	f->nrows = 0;
+	f->ncols = sc->ncols;
+	f->cols = gt_calloc(sc->ncols ? sc->ncols : 1, sizeof(*f->cols));
+	if (!f->cols)
+		return GT_ENOMEM;
+	for (uint32_t k = 0; k < sc->ncols; k++)
+		gt_vec_init(&f->cols[k], sc->cols[k].type);
+	return 0;
+}
+
+static bool is_col(const struct sql_expr *x, const struct gt_schema *sc, int *k)
+{
+	if (x->kind != E_COL)
+		return false;
+	*k = gt_schema_find(sc, x->s);
+	return *k >= 0;
+}
+
+static bool lit_time(const struct sql_expr *x, const struct gt_coldef *c, int64_t *v)
+{
+	int64_t ns;
+	if (x->kind == E_INT) {
+		*v = x->i;
+		return true;
+	}
+	if (x->kind == E_STR && sql_parse_time(x->s, strlen(x->s), &ns) == 0) {
+		*v = gt_unit_convert(ns, GT_UNIT_NS, c->unit);
+		return true;
+	}
+	return false;
+}
+
+struct pushdown {
+	int64_t start, end;
+	struct gt_tag_pred preds[32];
+	uint32_t npreds;
+	const char *vals[32][64];
+};
+
+/* Walk the AND tree of WHERE and narrow the scan by what is safe to prune. */
+static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struct gt_schema *sc, int depth)
+{
+	int k;
+	int64_t v;
+	if (!x || depth > GT_SQL_MAX_DEPTH)
+		return;
+	if (x->kind == E_BIN && x->op == B_AND) {
+		push_conj(pd, x->a, sc, depth + 1);
+		push_conj(pd, x->b, sc, depth + 1);
+		return;
+	}
+	if (x->kind == E_BIN && x->op >= B_EQ && x->op <= B_GE && is_col(x->a, sc, &k)) {
+		const struct gt_coldef *c = &sc->cols[k];
+		if (c->sem == GT_TIME && lit_time(x->b, c, &v)) {
+			switch (x->op) {
+			case B_EQ:
+				pd->start = GT_MAX(pd->start, v);
+				if (v < INT64_MAX)
+					pd->end = GT_MIN(pd->end, v + 1);
+				break;
+			case B_GT:
+				if (v < INT64_MAX)
+					pd->start = GT_MAX(pd->start, v + 1);
+				break;
+			case B_GE:
+				pd->start = GT_MAX(pd->start, v);
+				break;
+			case B_LT:
+				pd->end = GT_MIN(pd->end, v);
+				break;
+			case B_LE:
+				if (v < INT64_MAX)
+					pd->end = GT_MIN(pd->end, v + 1);
+				break;
+			}
+		} else if (c->sem == GT_TAG && x->op == B_EQ && x->b->kind == E_STR && pd->npreds < 32) {
+			uint32_t tag = 0;
+			for (int j = 0; j < k; j++)
+				tag += sc->cols[j].sem == GT_TAG;
+			struct gt_tag_pred *p = &pd->preds[pd->npreds];
+			pd->vals[pd->npreds][0] = x->b->s;
+			p->tag = tag;
+			p->op = GT_PRED_EQ;
+			p->nvals = 1;
+			p->vals = pd->vals[pd->npreds++];
+		}
+	} else if (x->kind == E_IN && !x->neg && is_col(x->a, sc, &k) && sc->cols[k].sem == GT_TAG &&
+		   x->nargs <= 64 && pd->npreds < 32) {
+		for (uint32_t j = 0; j < x->nargs; j++)
+			if (x->args[j]->kind != E_STR)
+				return;
+		uint32_t tag = 0;
+		for (int j = 0; j < k; j++)
+			tag += sc->cols[j].sem == GT_TAG;
+		struct gt_tag_pred *p = &pd->preds[pd->npreds];
+		for (uint32_t j = 0; j < x->nargs; j++)
+			pd->vals[pd->npreds][j] = x->args[j]->s;
+		p->tag = tag;
+		p->op = GT_PRED_IN;
+		p->nvals = x->nargs;
+		p->vals = pd->vals[pd->npreds++];
+	} else if (x->kind == E_BETWEEN && !x->neg && is_col(x->a, sc, &k) && sc->cols[k].sem == GT_TIME) {
+		if (lit_time(x->b, &sc->cols[k], &v))
+			pd->start = GT_MAX(pd->start, v);
+		if (lit_time(x->c, &sc->cols[k], &v) && v < INT64_MAX)
+			pd->end = GT_MIN(pd->end, v + 1);
+	}
+}
+
+/* Read the table through the scan, filter by WHERE, collect into f. */
+static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct sql_expr *where, struct frame *f,
+		      int64_t now_ns, struct gt_sql_error *e)
+{
+	const struct gt_schema *sc = &ti->schema;
+	struct pushdown pd;
+	struct gt_scan_req req;
+	struct gt_table_scan *scan = NULL;
+	struct gt_err err = {0};
+	struct frame tmp = {0};
+	struct gt_buf scratch = {0};
+	struct gt_key_part parts[256];
+	uint32_t ntags = gt_schema_ntags(sc);
+	int rc;
+
+	memset(&pd, 0, sizeof(pd));
+	pd.start = INT64_MIN;
+	pd.end = INT64_MAX;
+	push_conj(&pd, where, sc, 0);
+	if (frame_init(f, sc) < 0 || frame_init(&tmp, sc) < 0) {
+		rc = nomem(e);
+		goto out;
+	}
+	if (pd.start >= pd.end) {
+		rc = 0;
+		goto out;
+	}
+	if (ntags > 256) {
+		rc = sql_err(e, GT_STATUS_UNSUPPORTED, "more than 256 tag columns");
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.start = pd.start;
+	req.end = pd.end;
+	req.preds = pd.preds;
+	req.npreds = pd.npreds;
+	if ((rc = gt_db_scan(s->db, ti, &req, &scan, &err)) < 0) {
+		rc = engine_err(e, rc, &err);
+		goto out;
+	}
+	for (;;) {
+		const struct gt_batch *b;
+		rc = gt_table_scan_next(scan, &b, &err);
+		if (rc < 0) {
+			rc = engine_err(e, rc, &err);
+			goto out;
+		}
+		if (rc == 0)
+			break;
+		rc = 0;
+		if (!b->nrows)
+			continue;
+		if (f->nrows + (uint64_t)b->nrows > SQL_MAX_ROWS) {
+			rc = sql_err(e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "query reads more than %u rows", SQL_MAX_ROWS);
+			goto out;
+		}
+		for (uint32_t k = 0; k < sc->ncols; k++)
+			gt_vec_reset(&tmp.cols[k]);
+		uint32_t last_sid = UINT32_MAX;
+		int np = 0;
+		for (uint32_t k = 0, tag = 0; k < sc->ncols; k++) {
+			const struct gt_coldef *c = &sc->cols[k];
+			if (c->sem != GT_TAG) {
+				int bi = gt_batch_find(b, c->id);
+				if (bi >= 0)
+					rc = gt_vec_append(&tmp.cols[k], &b->cols[bi], 0, b->nrows);
+				else
+					rc = gt_vec_pad_nulls(&tmp.cols[k], b->nrows);
+				if (rc < 0) {
+					rc = nomem(e);
+					goto out;
+				}
+				continue;
+			}
+			(void)tag;
+		}
+		if (ntags) {
+			for (uint32_t i = 0; i < b->nrows; i++) {
+				uint32_t sid = b->sid ? b->sid[i] : 0;
+				if (sid != last_sid) {
+					size_t klen;
+					const void *key = gt_table_scan_key(scan, sid, &klen);
+					np = key ? gt_key_decode(key, klen, parts, ntags, &scratch) : 0;
+					if (np < 0) {
+						rc = sql_err(e, GT_STATUS_STORAGE_UNAVAILABLE, "corrupt series key");
+						goto out;
+					}
+					last_sid = sid;
+				}
+				for (uint32_t k = 0, tag = 0; k < sc->ncols; k++) {
+					if (sc->cols[k].sem != GT_TAG)
+						continue;
+					struct gt_key_part *p = &parts[tag++];
+					rc = p->p ? gt_vec_push_str(&tmp.cols[k], p->p, p->n) : gt_vec_push_null(&tmp.cols[k]);
+					if (rc < 0) {
+						rc = nomem(e);
+						goto out;
+					}
+				}
+			}
+		}
+		tmp.nrows = b->nrows;
+		if (where) {
+			struct sql_ctx c = {.e = e, .schema = sc, .table = ti->name, .cols = tmp.cols, .nrows = tmp.nrows,
+					    .now_ns = now_ns};
+			struct sql_xv m;
+			if ((rc = sql_eval(&c, where, &m)) < 0)
+				goto out;
+			for (uint32_t i = 0; i < tmp.nrows && rc == 0; i++) {
+				if (SQL_NULL(&m, i))
+					continue;
+				bool t = m.v.type == GT_BOOL ? m.v.v.b[SQL_IX(&m, i)] : sql_xv_f64(&m, i) != 0;
+				if (!t)
+					continue;
+				for (uint32_t k = 0; k < sc->ncols && rc == 0; k++)
+					if (gt_vec_push_from(&f->cols[k], &tmp.cols[k], i) < 0)
+						rc = nomem(e);
+				f->nrows++;
+			}
+			sql_xv_release(&m);
+			if (rc < 0)
+				goto out;
+		} else {
+			for (uint32_t k = 0; k < sc->ncols; k++)
+				if (gt_vec_append(&f->cols[k], &tmp.cols[k], 0, tmp.nrows) < 0) {
+					rc = nomem(e);
+					goto out;
+				}
+			f->nrows += tmp.nrows;
+		}
+	}
+	rc = 0;
+out:
+	if (scan)
+		gt_table_scan_free(scan);
+	frame_release(&tmp);
+	gt_buf_release(&scratch);
+	return rc;
+}
+
+/* Compare rows i and j of one xv (both non-null). */
+static int xv_cmp2(const struct sql_xv *x, uint32_t i, uint32_t j)
+{
+	const struct gt_vec *v = &x->v;
+	i = SQL_IX(x, i);
+	j = SQL_IX(x, j);
+	switch (v->type) {
+	case GT_STRING: {
+		uint32_t la, lb;
+		const char *a = gt_vec_str(v, i, &la), *b = gt_vec_str(v, j, &lb);
+		int r = memcmp(a, b, GT_MIN(la, lb));
+		return r ? (r > 0 ? 1 : -1) : (la > lb) - (la < lb);
+	}
+	case GT_F64: {
+		double a = v->v.f64[i], b = v->v.f64[j];
+		if (a != a || b != b)
+			return (a != a) - (b != b);
+		return (a > b) - (a < b);
+	}
+	case GT_U64:
+		return (v->v.u64[i] > v->v.u64[j]) - (v->v.u64[i] < v->v.u64[j]);
+	case GT_BOOL:
+		return (v->v.b[i] > v->v.b[j]) - (v->v.b[i] < v->v.b[j]);
+	default:
+		return (v->v.i64[i] > v->v.i64[j]) - (v->v.i64[i] < v->v.i64[j]);
+	}
+}
+
+/* Hash table of byte keys -> dense ids. */
+struct keymap {
+	struct gt_buf keys;
+	uint32_t *off, *len, *slots;
+	uint32_t n, cap, nslots;
+};
+
+static uint64_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static void keymap_free(struct keymap *m)
+{
+	gt_buf_release(&m->keys);
+	free(m->off);
+	free(m->len);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Id of key (new ids are n-1 after the call); *isnew says whether it was added. */
+static int keymap_get(struct keymap *m, const void *k, size_t kl, bool *isnew)
+{
+	if (m->n * 2 + 2 >= m->nslots) {
+		uint32_t ns = m->nslots ? m->nslots * 2 : 64;
+		uint32_t *sl = gt_malloc((size_t)ns * sizeof(*sl));
+		if (!sl)
+			return GT_ENOMEM;
+		memset(sl, 0xff, (size_t)ns * sizeof(*sl));
+		for (uint32_t id = 0; id < m->n; id++) {
+			uint64_t h = hash_bytes(m->keys.p + m->off[id], m->len[id]) & (ns - 1);
+			while (sl[h] != UINT32_MAX)
+				h = (h + 1) & (ns - 1);
+			sl[h] = id;
+		}
+		free(m->slots);
+		m->slots = sl;
+		m->nslots = ns;
+	}
+	uint64_t h = hash_bytes(k, kl) & (m->nslots - 1);
+	while (m->slots[h] != UINT32_MAX) {
+		uint32_t id = m->slots[h];
+		if (m->len[id] == kl && !memcmp(m->keys.p + m->off[id], k, kl)) {
+			*isnew = false;
+			return (int)id;
+		}
+		h = (h + 1) & (m->nslots - 1);
+	}
+	if (m->n == m->cap) {
+		uint32_t nc = m->cap ? m->cap * 2 : 64;
+		uint32_t *o = gt_reallocarray(m->off, nc, sizeof(*o));
+		if (!o)
+			return GT_ENOMEM;
+		m->off = o;
+		uint32_t *l = gt_reallocarray(m->len, nc, sizeof(*l));
+		if (!l)
+			return GT_ENOMEM;
+		m->len = l;
+		m->cap = nc;
+	}
+	if (m->keys.len + kl > UINT32_MAX || gt_buf_add(&m->keys, k, kl) < 0)
+		return GT_ENOMEM;
+	m->off[m->n] = (uint32_t)(m->keys.len - kl);
+	m->len[m->n] = (uint32_t)kl;
+	m->slots[h] = m->n;
+	*isnew = true;
+	return (int)m->n++;
+}
+
+static int key_add(struct gt_buf *k, const struct sql_xv *x, uint32_t i)
+{
+	if (SQL_NULL(x, i))
+		return gt_buf_addch(k, 0);
+	gt_buf_addch(k, 1);
+	uint32_t r = SQL_IX(x, i);
+	switch (x->v.type) {
+	case GT_STRING: {
+		uint32_t n;
+		const char *s = gt_vec_str(&x->v, r, &n);
+		gt_buf_add(k, &n, sizeof(n));
+		return gt_buf_add(k, s, n);
+	}
+	case GT_BOOL:
+		return gt_buf_addch(k, x->v.v.b[r]);
+	default:
+		return gt_buf_add(k, &x->v.v.i64[r], 8);
+	}
+}
+
+struct aggst {
+	double sum, mean, m2;
+	int64_t isum;
+	uint64_t cnt;
+	uint32_t best;      /* row index for min/max/first/last */
+	bool has;
+	bool overflow;
+};
+
+static bool name_eq(const struct sql_expr *a, const struct sql_expr *b, const char *table)
+{
+	struct gt_buf x = {0}, y = {0};
+	sql_expr_name_q(&x, a, table);
+	sql_expr_name_q(&y, b, table);
+	bool eq = x.len == y.len && (!x.len || !memcmp(x.p, y.p, x.len));
+	gt_buf_release(&x);
+	gt_buf_release(&y);
+	return eq;
+}
+
+struct aggplan {
+	struct sql_expr **aggs;
+	uint32_t naggs, cap;
+	struct sql_expr **group;
+	uint32_t ngroup;
+	const char *table;
+};
+
+static int collect_aggs(struct aggplan *ap, struct sql_expr *x, int depth)
+{
+	if (!x || depth > GT_SQL_MAX_DEPTH * 2)
+		return 0;
+	if (sql_is_agg(x)) {
+		for (uint32_t k = 0; k < ap->naggs; k++)
+			if (name_eq(ap->aggs[k], x, ap->table)) {
+				x->slot = (int)(ap->ngroup + k);
+				return 0;
+			}
+		if (ap->naggs == ap->cap) {
+			uint32_t nc = ap->cap ? ap->cap * 2 : 8;
+			struct sql_expr **v = gt_reallocarray(ap->aggs, nc, sizeof(*v));
+			if (!v)
+				return GT_ENOMEM;
+			ap->aggs = v;
+			ap->cap = nc;
+		}
+		x->slot = (int)(ap->ngroup + ap->naggs);
+		ap->aggs[ap->naggs++] = x;
+		return 0;
+	}
+	for (uint32_t k = 0; k < ap->ngroup; k++)
+		if (name_eq(ap->group[k], x, ap->table)) {
+			x->slot = (int)k;
+			return 0;
+		}
+	int rc = 0;
+	if (rc == 0)
+		rc = collect_aggs(ap, x->a, depth + 1);
+	if (rc == 0)
+		rc = collect_aggs(ap, x->b, depth + 1);
+	if (rc == 0)
+		rc = collect_aggs(ap, x->c, depth + 1);
+	for (uint32_t k = 0; k < x->nargs && rc == 0; k++)
+		rc = collect_aggs(ap, x->args[k], depth + 1);
+	return rc;
+}
+
+static bool has_agg(const struct sql_expr *x, int depth)
+{
+	if (!x || depth > GT_SQL_MAX_DEPTH * 2)
+		return false;
+	if (sql_is_agg(x))
+		return true;
+	if (has_agg(x->a, depth + 1) || has_agg(x->b, depth + 1) || has_agg(x->c, depth + 1))
+		return true;
+	for (uint32_t k = 0; k < x->nargs; k++)
+		if (has_agg(x->args[k], depth + 1))
+			return true;
+	return false;
+}
+
+/* Compute one aggregate over the frame into slot out (ngroups rows). */
+static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, uint32_t ngroups, struct sql_xv *out)
+{
+	struct sql_xv arg, ord;
+	struct aggst *st = NULL;
+	struct keymap dm = {0};
+	struct gt_buf kb = {0};
+	int rc = 0;
+	bool star = a->nargs == 0 || a->args[0]->kind == E_STAR;
+	const char *f = a->s;
+	memset(&arg, 0, sizeof(arg));
+	memset(&ord, 0, sizeof(ord));
+	memset(out, 0, sizeof(*out));
+	if (!star && (rc = sql_eval(c, a->args[0], &arg)) < 0)
+		return rc;
+	if (star && strcmp(f, "count")) {
+		rc = sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: %s(*) is not supported", f);
+		goto out;
+	}
+	if (a->ord && (rc = sql_eval(c, a->ord, &ord)) < 0)
+		goto out;
+	st = gt_calloc(ngroups ? ngroups : 1, sizeof(*st));
+	if (!st) {
+		rc = nomem(c->e);
+		goto out;
+	}
+	bool isnum = !star && (arg.v.type == GT_F64 || arg.v.type == GT_I64 || arg.v.type == GT_U64 || arg.v.type == GT_BOOL);
+	bool isfirst = !strcmp(f, "first_value"), islast = !strcmp(f, "last_value");
+	bool ismin = !strcmp(f, "min"), ismax = !strcmp(f, "max");
+	if (!star && !isnum && !ismin && !ismax && !isfirst && !islast && strcmp(f, "count")) {
+		rc = sql_err(c->e, GT_STATUS_PLAN_QUERY,
+			     "Failed to plan SQL: Error during planning: No function matches the given name and argument types '%s(%s)'.",
+			     f, arg.v.type == GT_STRING ? "Utf8" : "Timestamp");
+		goto out;
+	}
+	for (uint32_t i = 0; i < c->nrows; i++) {
+		struct aggst *g = &st[gid[i]];
+		if (isfirst || islast) {
+			if (a->ord) {
+				if (!g->has) {
+					g->has = true;
+					g->best = i;
+				} else {
+					int r;
+					bool bn = SQL_NULL(&ord, g->best), in = SQL_NULL(&ord, i);
+					r = bn && in ? 0 : bn ? 1 : in ? -1 : xv_cmp2(&ord, i, g->best);
+					if (a->ord_desc)
+						r = -r;
+					if (isfirst ? r < 0 : r >= 0)
+						g->best = i;
+				}
+			} else {
+				if (!g->has || islast)
+					g->best = i;
+				g->has = true;
+			}
+			continue;
+		}
+		if (!star && SQL_NULL(&arg, i))
+			continue;
+		if (a->distinct && !star) {
+			bool isnew;
+			gt_buf_reset(&kb);
+			gt_buf_add(&kb, &gid[i], sizeof(gid[i]));
+			key_add(&kb, &arg, i);
+			int id = keymap_get(&dm, kb.p, kb.len, &isnew);
+			if (id < 0) {
+				rc = nomem(c->e);
+				goto out;
+			}
+			if (!isnew)
+				continue;
+		}
+		if (ismin || ismax) {
+			if (!g->has || (ismin ? xv_cmp2(&arg, i, g->best) < 0 : xv_cmp2(&arg, i, g->best) > 0))
+				g->best = i;
+			g->has = true;
+			continue;
+		}
+		g->has = true;
+		g->cnt++;
+		if (!isnum)
+			continue;
+		if (arg.v.type == GT_I64 || arg.v.type == GT_BOOL) {
+			int64_t v = sql_xv_i64(&arg, i);
+			if (__builtin_add_overflow(g->isum, v, &g->isum))
+				g->overflow = true;
+		} else if (arg.v.type == GT_U64) {
+			g->isum = (int64_t)((uint64_t)g->isum + arg.v.v.u64[SQL_IX(&arg, i)]);
+		}
+		double d = sql_xv_f64(&arg, i);
+		g->sum += d;
+		double delta = d - g->mean;
+		g->mean += delta / (double)g->cnt;
+		g->m2 += delta * (d - g->mean);
+	}
+	/* Output. */
+	if (!strcmp(f, "count")) {
+		gt_vec_init(&out->v, GT_I64);
+		for (uint32_t g = 0; g < ngroups && rc == 0; g++)
+			if (gt_vec_push_i64(&out->v, (int64_t)st[g].cnt) < 0)
+				rc = nomem(c->e);
+	} else if (ismin || ismax || isfirst || islast) {
+		gt_vec_init(&out->v, arg.v.type);
+		out->unit = arg.unit;
+		for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
+			int r = !st[g].has || SQL_NULL(&arg, st[g].best) ? gt_vec_push_null(&out->v) :
+				gt_vec_push_from(&out->v, &arg.v, SQL_IX(&arg, st[g].best));
+			if (r < 0)
+				rc = nomem(c->e);
+		}
+	} else if (!strcmp(f, "sum") && arg.v.type != GT_F64) {
+		gt_vec_init(&out->v, arg.v.type == GT_U64 ? GT_U64 : GT_I64);
+		for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
+			if (st[g].overflow) {
+				rc = sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY, "Arrow error: Arithmetic overflow");
+				break;
+			}
+			int r = !st[g].has ? gt_vec_push_null(&out->v) : gt_vec_push_i64(&out->v, st[g].isum);
+			if (r < 0)
+				rc = nomem(c->e);
+		}
+	} else {
+		gt_vec_init(&out->v, GT_F64);
+		for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
+			struct aggst *s = &st[g];
+			double v;
+			bool null = !s->has;
+			if (!strcmp(f, "sum"))
+				v = s->sum;
+			else if (!strcmp(f, "avg") || !strcmp(f, "mean"))
+				v = s->sum / (double)s->cnt;
+			else if (!strcmp(f, "stddev_pop") || !strcmp(f, "var_pop")) {
+				v = s->m2 / (double)s->cnt;
+				if (f[0] == 's')
+					v = sqrt(v);
+			} else {
+				null |= s->cnt < 2;
+				v = s->cnt >= 2 ? s->m2 / (double)(s->cnt - 1) : 0;
+				if (f[0] == 's')
+					v = sqrt(v);
+			}
+			int r = null ? gt_vec_push_null(&out->v) : gt_vec_push_f64(&out->v, v);
+			if (r < 0)
+				rc = nomem(c->e);
+		}
+	}
+out:
+	free(st);
+	keymap_free(&dm);
+	gt_buf_release(&kb);
+	sql_xv_release(&arg);
+	sql_xv_release(&ord);
+	if (rc < 0)
+		sql_xv_release(out);
+	return rc;
+}
+
+struct sortctx {
+	struct sql_xv *keys;
+	struct sql_order *ord;
+	uint32_t n;
+};
+
+static int row_cmp(const struct sortctx *sc, uint32_t a, uint32_t b)
+{
+	for (uint32_t k = 0; k < sc->n; k++) {
+		const struct sql_xv *x = &sc->keys[k];
+		bool na = SQL_NULL(x, a), nb = SQL_NULL(x, b);
+		bool nf = sc->ord[k].nulls_first < 0 ? sc->ord[k].desc : sc->ord[k].nulls_first;
+		int r;
+		if (na || nb) {
+			if (na && nb)
+				continue;
+			r = na ? (nf ? -1 : 1) : (nf ? 1 : -1);
+			return r;
+		}
+		r = xv_cmp2(x, a, b);
+		if (r)
+			return sc->ord[k].desc ? -r : r;
+	}
+	return 0;
+}
+
+static void merge_sort(const struct sortctx *sc, uint32_t *v, uint32_t *tmp, uint32_t n)
+{
+	if (n < 2)
+		return;
+	uint32_t h = n / 2;
+	merge_sort(sc, v, tmp, h);
+	merge_sort(sc, v + h, tmp, n - h);
+	uint32_t i = 0, j = h, k = 0;
+	while (i < h && j < n)
+		tmp[k++] = row_cmp(sc, v[j], v[i]) < 0 ? v[j++] : v[i++];
+	while (i < h)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, (size_t)n * sizeof(*v));
+}
+
+static struct sql_expr *resolve_alias(struct sql_select *q, struct sql_expr *x, const struct gt_schema *sc)
+{
+	if (x->kind == E_INT && x->i >= 1 && (uint64_t)x->i <= q->nitems && q->items[x->i - 1].e->kind != E_STAR)
+		return q->items[x->i - 1].e;
+	if (x->kind == E_COL && !x->q) {
+		for (uint32_t k = 0; k < q->nitems; k++)
+			if (q->items[k].alias && !strcmp(q->items[k].alias, x->s) &&
+			    (!sc || gt_schema_find(sc, x->s) < 0 || q->items[k].e->kind != E_COL))
+				return q->items[k].e;
+	}
+	return x;
+}
+
+static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+		       struct gt_sql_error *e)
+{
+	struct sql_select *q = st->sel;
+	struct gt_table_info ti;
+	struct frame f = {0};
+	struct aggplan ap = {0};
+	struct sql_xv *slots = NULL, *proj = NULL, *keys = NULL;
+	uint32_t nslots = 0, nproj = 0, *perm = NULL, *tmp = NULL, *gid = NULL, *first = NULL;
+	struct gt_schema empty;
+	const struct gt_schema *sc = &empty;
+	const char *table = NULL;
+	int64_t now_ns = s->now_ns ? s->now_ns : gt_now_ns();
+	int rc = 0;
+	bool have_table = false;
+
+	memset(&empty, 0, sizeof(empty));
+	memset(&ti, 0, sizeof(ti));
+	if (q->from) {
+		if (q->from_db && !strcmp(q->from_db, "information_schema"))
+			return sql_err(e, GT_STATUS_UNSUPPORTED, "information_schema is not supported yet");
+		if ((rc = get_table(s, q->from_db, q->from, &ti, e)) < 0)
+			return rc;
+		have_table = true;
+		sc = &ti.schema;
+		table = ti.name;
+		if ((rc = scan_table(s, &ti, q->where, &f, now_ns, e)) < 0)
+			goto out;
+	} else {
+		f.nrows = 1;
+		if (q->where) {
+			struct sql_ctx c0 = {.e = e, .nrows = 1, .now_ns = now_ns};
+			struct sql_xv m;
+			if ((rc = sql_eval(&c0, q->where, &m)) < 0)
+				goto out;
+			if (SQL_NULL(&m, 0) || sql_xv_f64(&m, 0) == 0)
+				f.nrows = 0;
+			sql_xv_release(&m);
+		}
+	}
+	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = f.cols, .nrows = f.nrows, .now_ns = now_ns};
+
+	/* Aggregation. */
+	bool agg = q->ngroup > 0 || has_agg(q->having, 0);
+	for (uint32_t k = 0; k < q->nitems; k++)
+		agg |= has_agg(q->items[k].e, 0);
+	for (uint32_t k = 0; k < q->norder; k++)
+		agg |= has_agg(q->order[k].e, 0);
+	if (agg) {
+		struct keymap gm = {0};
+		struct gt_buf kb = {0};
+		struct sql_xv *gx = NULL;
+		uint32_t ngroups = 0;
+		ap.table = table;
+		ap.ngroup = q->ngroup;
+		ap.group = gt_calloc(q->ngroup + 1, sizeof(*ap.group));
+		gx = gt_calloc(q->ngroup + 1, sizeof(*gx));
+		gid = gt_calloc(f.nrows + 1, sizeof(*gid));
+		first = gt_calloc(f.nrows + 1, sizeof(*first));
+		if (!ap.group || !gx || !gid || !first) {
+			free(gx);
+			rc = nomem(e);
+			goto out;
+		}
+		for (uint32_t k = 0; k < q->ngroup; k++)
+			ap.group[k] = resolve_alias(q, q->group[k], sc);
+		for (uint32_t k = 0; k < q->ngroup && rc == 0; k++)
+			rc = sql_eval(&c, ap.group[k], &gx[k]);
+		if (rc == 0) {
+			if (q->ngroup == 0) {
+				ngroups = 1;
+			} else {
+				for (uint32_t i = 0; i < f.nrows && rc == 0; i++) {
+					bool isnew;
+					gt_buf_reset(&kb);
+					for (uint32_t k = 0; k < q->ngroup; k++)
+						key_add(&kb, &gx[k], i);
+					int id = keymap_get(&gm, kb.p ? kb.p : "", kb.len, &isnew);
+					if (id < 0) {
+						rc = nomem(e);
+						break;
+					}
+					gid[i] = (uint32_t)id;
+					if (isnew)
+						first[id] = i;
+				}
+				ngroups = gm.n;
+			}
+		}
+		keymap_free(&gm);
+		gt_buf_release(&kb);
+		/* Annotate the post-aggregation expressions. */
+		for (uint32_t k = 0; k < q->nitems && rc == 0; k++)
+			if (q->items[k].e->kind == E_STAR)
+				rc = sql_err(e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: * is not allowed with GROUP BY");
+			else if (collect_aggs(&ap, q->items[k].e, 0) < 0)
+				rc = nomem(e);
+		if (rc == 0 && q->having && collect_aggs(&ap, q->having, 0) < 0)
+			rc = nomem(e);
+		for (uint32_t k = 0; k < q->norder && rc == 0; k++)
+			if (collect_aggs(&ap, resolve_alias(q, q->order[k].e, sc), 0) < 0)
+				rc = nomem(e);
+		nslots = q->ngroup + ap.naggs;
+		slots = gt_calloc(nslots + 1, sizeof(*slots));
+		if (!slots && rc == 0)
+			rc = nomem(e);
+		for (uint32_t k = 0; k < q->ngroup && rc == 0; k++) {
+			gt_vec_init(&slots[k].v, gx[k].v.type);
+			slots[k].unit = gx[k].unit;
+			for (uint32_t g = 0; g < ngroups && rc == 0; g++)
+				if (gt_vec_push_from(&slots[k].v, &gx[k].v, SQL_IX(&gx[k], first[g])) < 0)
+					rc = nomem(e);
+		}
+		for (uint32_t k = 0; k < ap.naggs && rc == 0; k++)
+			rc = run_agg(&c, ap.aggs[k], gid, ngroups, &slots[q->ngroup + k]);
+		for (uint32_t k = 0; k < q->ngroup; k++)
+			sql_xv_release(&gx[k]);
+		free(gx);
+		if (rc < 0)
+			goto out;
+		c.slots = slots;
+		c.nrows = ngroups;
+		if (q->having) {
+			struct sql_xv m;
+			if ((rc = sql_eval(&c, q->having, &m)) < 0)
+				goto out;
+			struct sql_xv *ns = gt_calloc(nslots + 1, sizeof(*ns));
+			uint32_t kept = 0;
+			if (!ns) {
+				sql_xv_release(&m);
+				rc = nomem(e);
+				goto out;
+			}
+			for (uint32_t k = 0; k < nslots; k++) {
+				gt_vec_init(&ns[k].v, slots[k].v.type);
+				ns[k].unit = slots[k].unit;
+			}
+			for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
+				if (SQL_NULL(&m, g) || sql_xv_f64(&m, g) == 0)
+					continue;
+				for (uint32_t k = 0; k < nslots && rc == 0; k++)
+					if (gt_vec_push_from(&ns[k].v, &slots[k].v, g) < 0)
+						rc = nomem(e);
+				kept++;
+			}
+			sql_xv_release(&m);
+			for (uint32_t k = 0; k < nslots; k++)
+				sql_xv_release(&slots[k]);
+			free(slots);
+			slots = ns;
+			c.slots = slots;
+			c.nrows = kept;
+			if (rc < 0)
+				goto out;
+		}
+	} else if (q->having) {
+		rc = sql_err(e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: HAVING requires GROUP BY or an aggregate");
+		goto out;
+	}
+
+	/* Projection. */
+	uint32_t cap = 0;
+	for (uint32_t k = 0; k < q->nitems; k++)
+		cap += q->items[k].e->kind == E_STAR ? sc->ncols : 1;
+	if (cap == 0 && !have_table) {
+		rc = sql_err(e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: Error during planning: SELECT * with no tables specified is not valid");
+		goto out;
+	}
+	proj = gt_calloc(cap + 1, sizeof(*proj));
+	char **names = gt_calloc(cap + 1, sizeof(*names));
+	if (!proj || !names) {
+		free(names);
+		rc = nomem(e);
+		goto out;
+	}
+	for (uint32_t k = 0; k < q->nitems && rc == 0; k++) {
+		struct sql_expr *x = q->items[k].e;
+		if (x->kind == E_STAR) {
+			for (uint32_t j = 0; j < sc->ncols && rc == 0; j++) {
+				struct sql_xv *p = &proj[nproj];
+				gt_vec_init(&p->v, sc->cols[j].type);
+				p->unit = sc->cols[j].unit;
+				names[nproj++] = gt_strdup(sc->cols[j].name);
+				if (gt_vec_append(&p->v, &f.cols[j], 0, f.nrows) < 0)
+					rc = nomem(e);
+			}
+			continue;
+		}
+		struct gt_buf nb = {0};
+		if (q->items[k].alias)
+			gt_buf_addstr(&nb, q->items[k].alias);
+		else
+			sql_expr_name(&nb, x, table);
+		names[nproj] = gt_buf_detach(&nb, NULL);
+		rc = sql_eval(&c, x, &proj[nproj]);
+		nproj++;
+	}
+	/* Order. */
+	uint32_t n = c.nrows;
+	perm = gt_calloc(n + 1, sizeof(*perm));
+	tmp = gt_calloc(n + 1, sizeof(*tmp));
+	if (rc == 0 && (!perm || !tmp))
+		rc = nomem(e);
+	for (uint32_t i = 0; i < n && rc == 0; i++)
+		perm[i] = i;
+	if (rc == 0 && q->norder) {
+		keys = gt_calloc(q->norder, sizeof(*keys));
+		if (!keys)
+			rc = nomem(e);
+		for (uint32_t k = 0; k < q->norder && rc == 0; k++) {
+			struct sql_expr *x = q->order[k].e;
+			/* An ORDER BY naming an output column reads it. */
+			int hit = -1;
+			if (x->kind == E_INT && x->i >= 1 && (uint64_t)x->i <= nproj)
+				hit = (int)x->i - 1;
+			else if (x->kind == E_COL && !x->q)
+				for (uint32_t j = 0; j < nproj; j++)
+					if (names[j] && !strcmp(names[j], x->s) &&
+					    (j >= q->nitems || q->items[j].alias || !agg)) {
+						hit = (int)j;
+						break;
+					}
+			if (hit >= 0) {
+				keys[k] = proj[hit];
+				keys[k].v.valid = proj[hit].v.valid;
+				/* Borrowed: mark so that release skips it. */
+				keys[k].interval = true;
+				keys[k].v.cap = UINT32_MAX;
+			} else {
+				rc = sql_eval(&c, resolve_alias(q, x, sc), &keys[k]);
+			}
+		}
+		if (rc == 0) {
+			struct sortctx so = {.keys = keys, .ord = q->order, .n = q->norder};
+			merge_sort(&so, perm, tmp, n);
+		}
+	}
+	if (rc < 0)
+		goto out_names;
+	/* Output. */
+	uint64_t from = q->offset > 0 ? (uint64_t)q->offset : 0;
+	uint64_t to = n;
+	if (from > to)
+		from = to;
+	if (q->limit >= 0 && from + (uint64_t)q->limit < to)
+		to = from + (uint64_t)q->limit;
+	struct gt_sql_output *o = new_out(res);
+	if (!o) {
+		rc = nomem(e);
+		goto out_names;
+	}
+	o->kind = GT_SQL_RECORDS;
+	o->cols = gt_calloc(nproj + 1, sizeof(*o->cols));
+	if (!o->cols) {
+		rc = nomem(e);
+		goto out_names;
+	}
+	o->ncols = nproj;
+	for (uint32_t k = 0; k < nproj && rc == 0; k++) {
+		o->cols[k].name = names[k];
+		names[k] = NULL;
+		o->cols[k].type = proj[k].v.type;
+		o->cols[k].unit = proj[k].unit;
+		if (!o->cols[k].name || gt_batch_add_col(&o->rows, k, proj[k].v.type) < 0) {
+			rc = nomem(e);
+			break;
+		}
+		struct gt_vec *ov = &o->rows.cols[k];
+		for (uint64_t i = from; i < to && rc == 0; i++)
+			if (gt_vec_push_from(ov, &proj[k].v, SQL_IX(&proj[k], perm[i])) < 0)
+				rc = nomem(e);
+	}
+	o->rows.nrows = (uint32_t)(to - from);
+out_names:
+	for (uint32_t k = 0; k < cap; k++)
+		free(names[k]);
+	free(names);
+out:
+	if (keys) {
+		for (uint32_t k = 0; k < q->norder; k++)
+			if (!(keys[k].interval && keys[k].v.cap == UINT32_MAX))
+				sql_xv_release(&keys[k]);
+		free(keys);
+	}
+	for (uint32_t k = 0; k < nproj; k++)
+		sql_xv_release(&proj[k]);
+	free(proj);
+	for (uint32_t k = 0; k < nslots && slots; k++)
+		sql_xv_release(&slots[k]);
+	free(slots);
+	free(ap.aggs);
+	free(ap.group);
+	free(perm);
+	free(tmp);
+	free(gid);
+	free(first);
+	frame_release(&f);
+	if (have_table)
+		gt_table_info_release(&ti);
+	return rc;
+}
+
+static int delete_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+		       struct gt_sql_error *e)
+{
+	struct gt_table_info ti;
+	struct frame f = {0};
+	struct gt_batch b;
+	struct gt_err err = {0};
+	int rc = get_table(s, st->db, st->name, &ti, e);
+	if (rc < 0)
+		return rc;
+	gt_batch_init(&b);
+	if (ti.schema.opts.append_mode) {
+		rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid request to region, reason: DELETE is not allowed under append mode");
+		goto out;
+	}
+	if ((rc = scan_table(s, &ti, st->where, &f, s->now_ns ? s->now_ns : gt_now_ns(), e)) < 0)
+		goto out;
+	for (uint32_t k = 0; k < ti.schema.ncols && rc == 0; k++) {
+		const struct gt_coldef *c = &ti.schema.cols[k];
+		if (c->sem == GT_FIELD)
+			continue;
+		int bi = gt_batch_add_col(&b, c->id, c->type);
+		if (bi < 0 || gt_vec_append(&b.cols[bi], &f.cols[k], 0, f.nrows) < 0)
+			rc = nomem(e);
+	}
+	b.nrows = f.nrows;
+	if (rc == 0 && f.nrows) {
+		if (gt_batch_reserve_meta(&b, f.nrows, false, true, false) < 0) {
+			rc = nomem(e);
+			goto out;
+		}
+		memset(b.op, GT_OP_DELETE, f.nrows);
+		if ((rc = gt_db_write(s->db, &ti, &b, &err)) < 0)
+			rc = engine_err(e, rc, &err);
+	}
+	if (rc == 0)
+		rc = affected(res, f.nrows, e);
+out:
+	frame_release(&f);
+	gt_batch_release(&b);
+	gt_table_info_release(&ti);
+	return rc;
+}
+
+int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	struct gt_err err = {0};
+	int rc;
+	switch (st->kind) {
+	case S_CREATE_DB:
+		if (gt_check_name("database", st->name, &err) < 0)
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid database name: %s", st->name);
+		rc = gt_catalog_create_db(s->db->catalog, st->name, st->if_exists, &err);
+		if (rc == GT_EEXIST)
+			return sql_err(e, GT_STATUS_DATABASE_ALREADY_EXISTS, "Schema %s already exists", st->name);
+		if (rc < 0)
+			return engine_err(e, rc, &err);
+		return affected(res, 1, e);
+	case S_DROP_DB:
+		rc = gt_catalog_drop_db(s->db->catalog, st->name, st->if_exists, &err);
+		if (rc == GT_ENOTFOUND)
+			return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", st->name);
+		if (rc < 0)
+			return engine_err(e, rc, &err);
+		return affected(res, 0, e);
+	case S_SHOW_DBS:
+		return show_dbs(s, st, res, e);
+	case S_USE:
+		if (!gt_catalog_has_db(s->db->catalog, st->name))
+			return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", st->name);
+		snprintf(s->dbname, sizeof(s->dbname), "%s", st->name);
+		return affected(res, 0, e);
+	case S_CREATE_TABLE:
+		return create_table(s, st, res, e);
+	case S_DROP_TABLE:
+		rc = gt_db_drop_table(s->db, dbof(s, st->db), st->name, &err);
+		if (rc == GT_ENOTFOUND) {
+			if (st->if_exists)
+				return affected(res, 0, e);
+			return table_not_found(e, dbof(s, st->db), st->name);
+		}
+		if (rc < 0)
+			return engine_err(e, rc, &err);
+		return affected(res, 0, e);
+	case S_SHOW_TABLES:
+		return show_tables(s, st, res, e);
+	case S_SHOW_CREATE:
+		return show_create(s, st, res, e);
+	case S_DESCRIBE:
+		return describe(s, st, res, e);
+	case S_ALTER_ADD:
+	case S_ALTER_DROP:
+		return alter(s, st, res, e);
+	case S_TRUNCATE: {
+		struct gt_table_info ti;
+		if ((rc = get_table(s, st->db, st->name, &ti, e)) < 0)
+			return rc;
+		for (uint32_t i = 0; i < ti.nregions && rc == 0; i++)
+			if ((rc = s->db->rc.ops->truncate(s->db->rc.self, gt_table_region(&ti, i), &err)) < 0)
+				rc = engine_err(e, rc, &err);
+		gt_table_info_release(&ti);
+		return rc < 0 ? rc : affected(res, 0, e);
+	}
+	case S_INSERT:
+		return insert(s, st, res, e);
+	case S_DELETE:
+		return delete_stmt(s, st, res, e);
+	case S_SELECT:
+		return select_stmt(s, st, res, e);
+	default:
+		return sql_err(e, GT_STATUS_UNSUPPORTED, "unsupported statement");
+	}
+}

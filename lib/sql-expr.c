@@ -1,0 +1,1231 @@
+/*
+ * sql-expr.c - vectorized expression evaluation for the SQL executor.
+ *
+ * An expression is evaluated over a whole frame (a set of columns of
+ * equal length) at once: every node produces one struct sql_xv holding
+ * a gt_vec of results (or a single value marked scalar, read at index 0
+ * for every row, so constants are never materialised per row).  Each
+ * operator is one loop over the rows of its operands.
+ *
+ * Frames: the input frame holds one vec per schema column (tags decoded
+ * from series keys); the group frame (after aggregation) holds one vec
+ * per group key and per aggregate, and nodes the executor annotated
+ * with slot >= 0 read it.
+ */
+#include "sql-expr.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <strings.h>
+#include <time.h>
+
+void sql_xv_release(struct sql_xv *x)
+{
+	gt_vec_release(&x->v);
+	memset(x, 0, sizeof(*x));
+}
+
+static int x_nomem(struct sql_ctx *c)
+{
+	return sql_err(c->e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "out of memory");
+}
+
+double sql_xv_f64(const struct sql_xv *x, uint32_t i)
+{
+	i = SQL_IX(x, i);
+	switch (x->v.type) {
+	case GT_F64:
+		return x->v.v.f64[i];
+	case GT_U64:
+		return (double)x->v.v.u64[i];
+	case GT_BOOL:
+		return x->v.v.b[i];
+	case GT_STRING: {
+		uint32_t n;
+		const char *s = gt_vec_str(&x->v, i, &n);
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%.*s", (int)GT_MIN(n, 63), s);
+		return strtod(buf, NULL);
+	}
+	default:
+		return (double)x->v.v.i64[i];
+	}
+}
+
+int64_t sql_xv_i64(const struct sql_xv *x, uint32_t i)
+{
+	i = SQL_IX(x, i);
+	switch (x->v.type) {
+	case GT_F64: {
+		double d = x->v.v.f64[i];
+		return d != d ? 0 : d >= 9.2e18 ? INT64_MAX : d <= -9.2e18 ? INT64_MIN : (int64_t)d;
+	}
+	case GT_U64:
+		return (int64_t)x->v.v.u64[i];
+	case GT_BOOL:
+		return x->v.v.b[i];
+	case GT_STRING: {
+		uint32_t n;
+		const char *s = gt_vec_str(&x->v, i, &n);
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%.*s", (int)GT_MIN(n, 63), s);
+		return strtoll(buf, NULL, 10);
+	}
+	default:
+		return x->v.v.i64[i];
+	}
+}
+
+static int scalar_of(struct sql_xv *o, uint8_t type)
+{
+	memset(o, 0, sizeof(*o));
+	gt_vec_init(&o->v, type);
+	o->scalar = true;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t yy = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yy + (*m <= 2);
+}
+
+static int digits(const char **s, const char *end, int n, int *out)
+{
+	int v = 0;
+	for (int k = 0; k < n; k++) {
+		if (*s >= end || !isdigit((unsigned char)**s))
+			return -1;
+		v = v * 10 + (**s - '0');
+		(*s)++;
+	}
+	*out = v;
+	return 0;
+}
+
+int sql_parse_time(const char *s, size_t n, int64_t *ns)
+{
+	const char *end = s + n;
+	int y, mo, d, h = 0, mi = 0, se = 0;
+	int64_t frac = 0;
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	if (digits(&s, end, 4, &y) || s >= end || *s++ != '-' || digits(&s, end, 2, &mo) || s >= end ||
+	    *s++ != '-' || digits(&s, end, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	if (s < end && (*s == ' ' || *s == 'T' || *s == 't')) {
+		s++;
+		if (digits(&s, end, 2, &h) || s >= end || *s++ != ':' || digits(&s, end, 2, &mi))
+			return -1;
+		if (s < end && *s == ':') {
+			s++;
+			if (digits(&s, end, 2, &se))
+				return -1;
+		}
+		if (s < end && *s == '.') {
+			int k = 0;
+			s++;
+			while (s < end && isdigit((unsigned char)*s)) {
+				if (k < 9) {
+					frac = frac * 10 + (*s - '0');
+					k++;
+				}
+				s++;
+			}
+			for (; k < 9; k++)
+				frac *= 10;
+		}
+	}
+	if (h > 23 || mi > 59 || se > 60)
+		return -1;
+	int64_t off = 0;
+	while (s < end && *s == ' ')
+		s++;
+	if (s < end) {
+		if (*s == 'Z' || *s == 'z') {
+			s++;
+		} else if (*s == '+' || *s == '-') {
+			int sign = *s == '-' ? -1 : 1, oh, om = 0;
+			s++;
+			if (digits(&s, end, 2, &oh))
+				return -1;
+			if (s < end && *s == ':')
+				s++;
+			if (s < end && digits(&s, end, 2, &om))
+				return -1;
+			off = sign * ((int64_t)oh * 3600 + om * 60);
+		} else {
+			return -1;
+		}
+	}
+	if (s != end)
+		return -1;
+	int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
+	*ns = secs * 1000000000LL + frac;
+	return 0;
+}
+
+void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
+{
+	int64_t per = 1;
+	for (int k = 0; k < unit; k++)
+		per *= 10;
+	int64_t secs = v / per, sub = v % per;
+	if (sub < 0) {
+		sub += per;
+		secs--;
+	}
+	int64_t nanos = sub;
+	for (int k = unit; k < 9; k++)
+		nanos *= 10;
+	int64_t days = secs / 86400, rem = secs % 86400;
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	int64_t y;
+	unsigned m, d;
+	civil_from_days(days, &y, &m, &d);
+	int len = snprintf(buf, n, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, m, d, (int)(rem / 3600),
+			   (int)(rem / 60 % 60), (int)(rem % 60));
+	if (len < 0 || (size_t)len >= n || nanos == 0)
+		return;
+	if (nanos % 1000000 == 0)
+		snprintf(buf + len, n - (size_t)len, ".%03lld", (long long)(nanos / 1000000));
+	else if (nanos % 1000 == 0)
+		snprintf(buf + len, n - (size_t)len, ".%06lld", (long long)(nanos / 1000));
+	else
+		snprintf(buf + len, n - (size_t)len, ".%09lld", (long long)nanos);
+}
+
+void sql_fmt_f64(char *buf, size_t n, double v)
+{
+	if (isnan(v)) {
+		snprintf(buf, n, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, n, v > 0 ? "inf" : "-inf");
+		return;
+	}
+	if (v == 0) {
+		snprintf(buf, n, signbit(v) ? "-0.0" : "0.0");
+		return;
+	}
+	if (v == floor(v) && fabs(v) < 1e16) {
+		snprintf(buf, n, "%.1f", v);
+		return;
+	}
+	gt_fmt_f64(buf, n, v);
+}
+
+/* Value of row i as text (for CAST to string and string concatenation). */
+int sql_xv_text(const struct sql_xv *x, uint32_t i, char *buf, size_t n, const char **s, uint32_t *len)
+{
+	uint32_t r = SQL_IX(x, i);
+	switch (x->v.type) {
+	case GT_STRING:
+		*s = gt_vec_str(&x->v, r, len);
+		return 0;
+	case GT_F64:
+		sql_fmt_f64(buf, n, x->v.v.f64[r]);
+		break;
+	case GT_U64:
+		snprintf(buf, n, "%llu", (unsigned long long)x->v.v.u64[r]);
+		break;
+	case GT_BOOL:
+		snprintf(buf, n, "%s", x->v.v.b[r] ? "true" : "false");
+		break;
+	case GT_TS:
+		sql_fmt_ts(buf, n, x->v.v.i64[r], x->unit);
+		break;
+	default:
+		snprintf(buf, n, "%lld", (long long)x->v.v.i64[r]);
+	}
+	*s = buf;
+	*len = (uint32_t)strlen(buf);
+	return 0;
+}
+
+static uint32_t out_rows(const struct sql_xv *a, const struct sql_xv *b, uint32_t nrows)
+{
+	return (a->scalar && (!b || b->scalar)) ? 1 : nrows;
+}
+
+static bool both_int(const struct sql_xv *a, const struct sql_xv *b)
+{
+	bool ai = a->v.type == GT_I64 || a->v.type == GT_U64 || a->v.type == GT_BOOL;
+	bool bi = b->v.type == GT_I64 || b->v.type == GT_U64 || b->v.type == GT_BOOL;
+	return ai && bi;
+}
+
+/* Coerce a string scalar to a timestamp of unit when compared with one. */
+static int coerce_ts(struct sql_ctx *c, struct sql_xv *s, uint8_t unit)
+{
+	struct sql_xv o;
+	uint32_t n = s->scalar ? 1 : s->v.len;
+	scalar_of(&o, GT_TS);
+	o.scalar = s->scalar;
+	o.unit = unit;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t len;
+		int64_t ns;
+		if (gt_vec_is_null(&s->v, i)) {
+			if (gt_vec_push_null(&o.v) < 0)
+				goto nomem;
+			continue;
+		}
+		const char *str = gt_vec_str(&s->v, i, &len);
+		if (sql_parse_time(str, len, &ns) < 0) {
+			sql_xv_release(&o);
+			return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Failed to parse timestamp: %.*s",
+				       (int)GT_MIN(len, 200), str);
+		}
+		if (gt_vec_push_i64(&o.v, gt_unit_convert(ns, GT_UNIT_NS, unit)) < 0)
+			goto nomem;
+	}
+	sql_xv_release(s);
+	*s = o;
+	return 0;
+nomem:
+	sql_xv_release(&o);
+	return x_nomem(c);
+}
+
+static int cmp_rows(const struct sql_xv *a, const struct sql_xv *b, uint32_t i, int *res)
+{
+	uint8_t ta = a->v.type, tb = b->v.type;
+	if (ta == GT_STRING && tb == GT_STRING) {
+		uint32_t la, lb;
+		const char *sa = gt_vec_str(&a->v, SQL_IX(a, i), &la);
+		const char *sb = gt_vec_str(&b->v, SQL_IX(b, i), &lb);
+		int r = memcmp(sa, sb, GT_MIN(la, lb));
+		*res = r ? r : (la > lb) - (la < lb);
+		return 0;
+	}
+	if (ta == GT_TS && tb == GT_TS && a->unit != b->unit) {
+		int64_t x = gt_unit_convert(a->v.v.i64[SQL_IX(a, i)], a->unit, GT_UNIT_NS);
+		int64_t y = gt_unit_convert(b->v.v.i64[SQL_IX(b, i)], b->unit, GT_UNIT_NS);
+		*res = (x > y) - (x < y);
+		return 0;
+	}
+	if ((ta == GT_I64 || ta == GT_TS || ta == GT_BOOL) && (tb == GT_I64 || tb == GT_TS || tb == GT_BOOL)) {
+		int64_t x = sql_xv_i64(a, i), y = sql_xv_i64(b, i);
+		*res = (x > y) - (x < y);
+		return 0;
+	}
+	double x = sql_xv_f64(a, i), y = sql_xv_f64(b, i);
+	*res = (x > y) - (x < y);
+	return 0;
+}
+
+static int push_bool3(struct gt_vec *v, int b)
+{
+	return b < 0 ? gt_vec_push_null(v) : gt_vec_push_bool(v, b);
+}
+
+static int prep_compare(struct sql_ctx *c, struct sql_xv *a, struct sql_xv *b)
+{
+	int rc = 0;
+	if (a->v.type == GT_TS && b->v.type == GT_STRING)
+		rc = coerce_ts(c, b, a->unit);
+	else if (b->v.type == GT_TS && a->v.type == GT_STRING)
+		rc = coerce_ts(c, a, b->unit);
+	return rc;
+}
+
+static int compare(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_xv *b, struct sql_xv *o)
+{
+	int rc = prep_compare(c, a, b);
+	if (rc < 0)
+		return rc;
+	uint32_t n = out_rows(a, b, c->nrows);
+	scalar_of(o, GT_BOOL);
+	o->scalar = n == 1 && a->scalar && b->scalar;
+	if (gt_vec_reserve(&o->v, n) < 0)
+		return x_nomem(c);
+	for (uint32_t i = 0; i < n; i++) {
+		if (SQL_NULL(a, i) || SQL_NULL(b, i)) {
+			if (gt_vec_push_null(&o->v) < 0)
+				return x_nomem(c);
+			continue;
+		}
+		int r;
+		cmp_rows(a, b, i, &r);
+		bool t = op == B_EQ ? r == 0 : op == B_NE ? r != 0 : op == B_LT ? r < 0 : op == B_LE ? r <= 0 :
+			 op == B_GT ? r > 0 : r >= 0;
+		if (gt_vec_push_bool(&o->v, t) < 0)
+			return x_nomem(c);
+	}
+	return 0;
+}
+
+/* Three-valued truth of row i: 1, 0, or -1 for null. */
+static int truth(const struct sql_xv *x, uint32_t i)
+{
+	if (SQL_NULL(x, i))
+		return -1;
+	if (x->v.type == GT_BOOL)
+		return x->v.v.b[SQL_IX(x, i)] != 0;
+	return sql_xv_f64(x, i) != 0;
+}
+
+static int arith(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_xv *b, struct sql_xv *o)
+{
+	uint32_t n = out_rows(a, b, c->nrows);
+	bool ts = false;
+	uint8_t unit = 0, type;
+	if (op == B_CONCAT) {
+		char b1[64], b2[64];
+		scalar_of(o, GT_STRING);
+		o->scalar = n == 1 && a->scalar && b->scalar;
+		for (uint32_t i = 0; i < n; i++) {
+			const char *s1, *s2;
+			uint32_t l1, l2;
+			if (SQL_NULL(a, i) || SQL_NULL(b, i)) {
+				if (gt_vec_push_null(&o->v) < 0)
+					return x_nomem(c);
+				continue;
+			}
+			sql_xv_text(a, i, b1, sizeof(b1), &s1, &l1);
+			sql_xv_text(b, i, b2, sizeof(b2), &s2, &l2);
+			char *t = gt_malloc((size_t)l1 + l2 + 1);
+			if (!t)
+				return x_nomem(c);
+			memcpy(t, s1, l1);
+			memcpy(t + l1, s2, l2);
+			int r = gt_vec_push_str(&o->v, t, (size_t)l1 + l2);
+			free(t);
+			if (r < 0)
+				return x_nomem(c);
+		}
+		return 0;
+	}
+	if (a->v.type == GT_STRING || b->v.type == GT_STRING)
+		return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+			       "Failed to plan SQL: Error during planning: Cannot coerce arithmetic expression %s to valid types",
+			       "with a string operand");
+	if (a->v.type == GT_TS || b->v.type == GT_TS) {
+		const struct sql_xv *t = a->v.type == GT_TS ? a : b;
+		const struct sql_xv *other = t == a ? b : a;
+		if (a->v.type == GT_TS && b->v.type == GT_TS && op == B_SUB) {
+			type = GT_I64;
+		} else {
+			ts = true;
+			unit = t->unit;
+			type = GT_TS;
+			if (!other->interval && (op == B_ADD || op == B_SUB)) {
+				/* ts +- integer: the integer is in the column's unit. */
+			}
+		}
+	} else if (both_int(a, b) && !(op == B_DIV && 0)) {
+		type = GT_I64;
+	} else {
+		type = GT_F64;
+	}
+	scalar_of(o, type);
+	o->unit = unit;
+	o->interval = a->interval && b->interval;
+	o->scalar = n == 1 && a->scalar && b->scalar;
+	if (gt_vec_reserve(&o->v, n) < 0)
+		return x_nomem(c);
+	for (uint32_t i = 0; i < n; i++) {
+		if (SQL_NULL(a, i) || SQL_NULL(b, i)) {
+			if (gt_vec_push_null(&o->v) < 0)
+				return x_nomem(c);
+			continue;
+		}
+		int r;
+		if (type == GT_F64) {
+			double x = sql_xv_f64(a, i), y = sql_xv_f64(b, i), z;
+			switch (op) {
+			case B_ADD: z = x + y; break;
+			case B_SUB: z = x - y; break;
+			case B_MUL: z = x * y; break;
+			case B_DIV: z = x / y; break;
+			default: z = fmod(x, y); break;
+			}
+			r = gt_vec_push_f64(&o->v, z);
+		} else {
+			int64_t x = sql_xv_i64(a, i), y = sql_xv_i64(b, i), z;
+			if (ts) {
+				if (a->interval)
+					x = gt_unit_convert(x, GT_UNIT_NS, unit);
+				if (b->interval)
+					y = gt_unit_convert(y, GT_UNIT_NS, unit);
+			} else if (a->v.type == GT_TS && b->v.type == GT_TS) {
+				x = gt_unit_convert(x, a->unit, GT_UNIT_NS);
+				y = gt_unit_convert(y, b->unit, GT_UNIT_NS);
+			}
+			switch (op) {
+			case B_ADD: z = (int64_t)((uint64_t)x + (uint64_t)y); break;
+			case B_SUB: z = (int64_t)((uint64_t)x - (uint64_t)y); break;
+			case B_MUL: z = (int64_t)((uint64_t)x * (uint64_t)y); break;
+			case B_DIV:
+			case B_MOD:
+				if (y == 0) {
+					if (gt_vec_push_null(&o->v) < 0)
+						return x_nomem(c);
+					continue;
+				}
+				if (x == INT64_MIN && y == -1)
+					z = op == B_DIV ? INT64_MIN : 0;
+				else
+					z = op == B_DIV ? x / y : x % y;
+				break;
+			default: z = 0;
+			}
+			r = gt_vec_push_i64(&o->v, z);
+		}
+		if (r < 0)
+			return x_nomem(c);
+	}
+	return 0;
+}
+
+static bool like_match(const char *s, uint32_t n, const char *p, uint32_t m)
+{
+	/* Iterative % / _ matching with backtracking to the last %. */
+	uint32_t i = 0, j = 0, star_j = UINT32_MAX, star_i = 0;
+	while (i < n) {
+		if (j < m && p[j] == '\\' && j + 1 < m && p[j + 1] == s[i]) {
+			i++;
+			j += 2;
+		} else if (j < m && (p[j] == '_' || p[j] == s[i]) && p[j] != '%') {
+			i++;
+			j++;
+		} else if (j < m && p[j] == '%') {
+			star_j = j++;
+			star_i = i;
+		} else if (star_j != UINT32_MAX) {
+			j = star_j + 1;
+			i = ++star_i;
+		} else {
+			return false;
+		}
+	}
+	while (j < m && p[j] == '%')
+		j++;
+	return j == m;
+}
+
+static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, struct sql_xv *o)
+{
+	uint32_t n = a->scalar ? 1 : c->nrows;
+	scalar_of(o, type);
+	o->scalar = a->scalar;
+	o->unit = unit;
+	for (uint32_t i = 0; i < n; i++) {
+		int r;
+		if (SQL_NULL(a, i)) {
+			r = gt_vec_push_null(&o->v);
+		} else if (type == GT_STRING) {
+			char buf[64];
+			const char *s;
+			uint32_t len;
+			sql_xv_text(a, i, buf, sizeof(buf), &s, &len);
+			r = gt_vec_push_str(&o->v, s, len);
+		} else if (a->v.type == GT_STRING) {
+			uint32_t len;
+			const char *s = gt_vec_str(&a->v, SQL_IX(a, i), &len);
+			char buf[128], *ep;
+			snprintf(buf, sizeof(buf), "%.*s", (int)GT_MIN(len, 127), s);
+			if (type == GT_TS) {
+				int64_t ns;
+				if (sql_parse_time(s, len, &ns) < 0)
+					return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Cannot cast string '%s' to timestamp", buf);
+				r = gt_vec_push_i64(&o->v, gt_unit_convert(ns, GT_UNIT_NS, unit));
+			} else if (type == GT_BOOL) {
+				if (!strcasecmp(buf, "true") || !strcmp(buf, "1") || !strcasecmp(buf, "t"))
+					r = gt_vec_push_bool(&o->v, true);
+				else if (!strcasecmp(buf, "false") || !strcmp(buf, "0") || !strcasecmp(buf, "f"))
+					r = gt_vec_push_bool(&o->v, false);
+				else
+					return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Cannot cast string '%s' to value of Boolean type", buf);
+			} else if (type == GT_F64) {
+				double d = strtod(buf, &ep);
+				if (ep == buf || *ep)
+					return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Cannot cast string '%s' to value of Float64 type", buf);
+				r = gt_vec_push_f64(&o->v, d);
+			} else {
+				long long v = strtoll(buf, &ep, 10);
+				if (ep == buf || *ep)
+					return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Cannot cast string '%s' to value of Int64 type", buf);
+				r = type == GT_U64 ? gt_vec_push_u64(&o->v, (uint64_t)v) : gt_vec_push_i64(&o->v, v);
+			}
+		} else if (type == GT_F64) {
+			r = gt_vec_push_f64(&o->v, sql_xv_f64(a, i));
+		} else if (type == GT_BOOL) {
+			r = gt_vec_push_bool(&o->v, sql_xv_f64(a, i) != 0);
+		} else if (type == GT_U64) {
+			r = gt_vec_push_u64(&o->v, (uint64_t)sql_xv_i64(a, i));
+		} else if (type == GT_TS && a->v.type == GT_TS) {
+			r = gt_vec_push_i64(&o->v, gt_unit_convert(a->v.v.i64[SQL_IX(a, i)], a->unit, unit));
+		} else {
+			r = gt_vec_push_i64(&o->v, sql_xv_i64(a, i));
+		}
+		if (r < 0)
+			return x_nomem(c);
+	}
+	return 0;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
+{
+	struct sql_xv av[3];
+	uint32_t na = GT_MIN(x->nargs, 3u);
+	int rc = 0;
+	memset(av, 0, sizeof(av));
+	if (!strcmp(x->s, "now")) {
+		scalar_of(o, GT_TS);
+		o->unit = GT_UNIT_MS;
+		return gt_vec_push_i64(&o->v, c->now_ns / 1000000) < 0 ? x_nomem(c) : 0;
+	}
+	for (uint32_t k = 0; k < na; k++)
+		if ((rc = sql_eval(c, x->args[k], &av[k])) < 0)
+			goto out;
+	uint32_t n = 1;
+	for (uint32_t k = 0; k < na; k++)
+		if (!av[k].scalar)
+			n = c->nrows;
+	const char *f = x->s;
+	if (!strcmp(f, "date_bin") && na >= 2) {
+		if (!av[0].interval || av[1].v.type != GT_TS) {
+			rc = sql_err(c->e, GT_STATUS_PLAN_QUERY, "date_bin expects (INTERVAL, timestamp[, origin])");
+			goto out;
+		}
+		scalar_of(o, GT_TS);
+		o->unit = av[1].unit;
+		o->scalar = n == 1;
+		for (uint32_t i = 0; i < n; i++) {
+			if (SQL_NULL(&av[0], i) || SQL_NULL(&av[1], i)) {
+				if (gt_vec_push_null(&o->v) < 0)
+					goto nomem;
+				continue;
+			}
+			int64_t stride = gt_unit_convert(sql_xv_i64(&av[0], i), GT_UNIT_NS, o->unit);
+			int64_t t = sql_xv_i64(&av[1], i), origin = 0;
+			if (na > 2 && av[2].v.type == GT_TS)
+				origin = gt_unit_convert(sql_xv_i64(&av[2], i), av[2].unit, o->unit);
+			if (stride <= 0)
+				stride = 1;
+			int64_t v = origin + floor_div(t - origin, stride) * stride;
+			if (gt_vec_push_i64(&o->v, v) < 0)
+				goto nomem;
+		}
+		goto out;
+	}
+	if (!strcmp(f, "date_trunc") && na == 2 && av[0].v.type == GT_STRING && av[1].v.type == GT_TS) {
+		scalar_of(o, GT_TS);
+		o->unit = av[1].unit;
+		o->scalar = n == 1;
+		uint32_t ul;
+		const char *u = gt_vec_str(&av[0].v, 0, &ul);
+		char unit[16];
+		snprintf(unit, sizeof(unit), "%.*s", (int)GT_MIN(ul, 15), u);
+		for (uint32_t i = 0; i < n; i++) {
+			if (SQL_NULL(&av[1], i)) {
+				if (gt_vec_push_null(&o->v) < 0)
+					goto nomem;
+				continue;
+			}
+			int64_t ns = gt_unit_convert(sql_xv_i64(&av[1], i), o->unit, GT_UNIT_NS);
+			int64_t secs = floor_div(ns, 1000000000), days = floor_div(secs, 86400), r;
+			int64_t y;
+			unsigned m, d;
+			civil_from_days(days, &y, &m, &d);
+			if (!strcasecmp(unit, "second"))
+				r = secs * 1000000000;
+			else if (!strcasecmp(unit, "minute"))
+				r = floor_div(secs, 60) * 60000000000LL;
+			else if (!strcasecmp(unit, "hour"))
+				r = floor_div(secs, 3600) * 3600000000000LL;
+			else if (!strcasecmp(unit, "day"))
+				r = days * 86400000000000LL;
+			else if (!strcasecmp(unit, "week"))
+				r = (days - ((days + 3) % 7 + 7) % 7) * 86400000000000LL;
+			else if (!strcasecmp(unit, "month"))
+				r = days_from_civil(y, m, 1) * 86400000000000LL;
+			else if (!strcasecmp(unit, "year"))
+				r = days_from_civil(y, 1, 1) * 86400000000000LL;
+			else if (!strcasecmp(unit, "millisecond"))
+				r = floor_div(ns, 1000000) * 1000000;
+			else {
+				rc = sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY, "Unsupported date_trunc granularity: %s", unit);
+				goto out;
+			}
+			if (gt_vec_push_i64(&o->v, gt_unit_convert(r, GT_UNIT_NS, o->unit)) < 0)
+				goto nomem;
+		}
+		goto out;
+	}
+	if (na == 1 && (!strcmp(f, "abs") || !strcmp(f, "floor") || !strcmp(f, "ceil") || !strcmp(f, "round") ||
+			!strcmp(f, "sqrt") || !strcmp(f, "ln") || !strcmp(f, "log10") || !strcmp(f, "exp"))) {
+		bool keep_int = both_int(&av[0], &av[0]) && !strcmp(f, "abs");
+		scalar_of(o, keep_int ? GT_I64 : GT_F64);
+		o->scalar = n == 1;
+		for (uint32_t i = 0; i < n; i++) {
+			int r;
+			if (SQL_NULL(&av[0], i)) {
+				r = gt_vec_push_null(&o->v);
+			} else if (keep_int) {
+				int64_t v = sql_xv_i64(&av[0], i);
+				r = gt_vec_push_i64(&o->v, v < 0 ? (int64_t)(0 - (uint64_t)v) : v);
+			} else {
+				double v = sql_xv_f64(&av[0], i);
+				v = !strcmp(f, "abs") ? fabs(v) : !strcmp(f, "floor") ? floor(v) : !strcmp(f, "ceil") ? ceil(v) :
+				    !strcmp(f, "round") ? round(v) : !strcmp(f, "sqrt") ? sqrt(v) : !strcmp(f, "ln") ? log(v) :
+				    !strcmp(f, "log10") ? log10(v) : exp(v);
+				r = gt_vec_push_f64(&o->v, v);
+			}
+			if (r < 0)
+				goto nomem;
+		}
+		goto out;
+	}
+	if (na == 1 && (!strcmp(f, "lower") || !strcmp(f, "upper") || !strcmp(f, "length") ||
+			!strcmp(f, "char_length") || !strcmp(f, "character_length"))) {
+		bool len = f[0] == 'l' && f[1] == 'e' ? true : f[0] == 'c';
+		scalar_of(o, len ? GT_I64 : GT_STRING);
+		o->scalar = n == 1;
+		for (uint32_t i = 0; i < n; i++) {
+			int r;
+			char buf[64];
+			const char *s;
+			uint32_t l;
+			if (SQL_NULL(&av[0], i)) {
+				r = gt_vec_push_null(&o->v);
+			} else {
+				sql_xv_text(&av[0], i, buf, sizeof(buf), &s, &l);
+				if (len) {
+					int64_t chars = 0;
+					for (uint32_t k = 0; k < l; k++)
+						chars += ((unsigned char)s[k] & 0xC0) != 0x80;
+					r = gt_vec_push_i64(&o->v, chars);
+				} else {
+					char *t = gt_malloc((size_t)l + 1);
+					if (!t)
+						goto nomem;
+					for (uint32_t k = 0; k < l; k++)
+						t[k] = (char)(f[0] == 'l' ? tolower((unsigned char)s[k]) : toupper((unsigned char)s[k]));
+					r = gt_vec_push_str(&o->v, t, l);
+					free(t);
+				}
+			}
+			if (r < 0)
+				goto nomem;
+		}
+		goto out;
+	}
+	if (!strcmp(f, "coalesce") && x->nargs > 0) {
+		/* Evaluate every argument (not just three). */
+		struct sql_xv *all = gt_calloc(x->nargs, sizeof(*all));
+		if (!all)
+			goto nomem;
+		uint32_t k;
+		rc = 0;
+		for (k = 0; k < x->nargs && rc == 0; k++)
+			rc = sql_eval(c, x->args[k], &all[k]);
+		if (rc == 0) {
+			uint8_t t = all[0].v.type;
+			n = 1;
+			for (k = 0; k < x->nargs; k++) {
+				if (!all[k].scalar)
+					n = c->nrows;
+				if (t == GT_I64 && all[k].v.type == GT_F64)
+					t = GT_F64;
+			}
+			scalar_of(o, t);
+			o->unit = all[0].unit;
+			o->scalar = n == 1;
+			for (uint32_t i = 0; i < n && rc == 0; i++) {
+				for (k = 0; k < x->nargs && SQL_NULL(&all[k], i); k++)
+					;
+				int r;
+				if (k == x->nargs)
+					r = gt_vec_push_null(&o->v);
+				else if (t == GT_F64)
+					r = gt_vec_push_f64(&o->v, sql_xv_f64(&all[k], i));
+				else if (all[k].v.type == t)
+					r = gt_vec_push_from(&o->v, &all[k].v, SQL_IX(&all[k], i));
+				else
+					r = gt_vec_push_i64(&o->v, sql_xv_i64(&all[k], i));
+				if (r < 0)
+					rc = x_nomem(c);
+			}
+		}
+		for (k = 0; k < x->nargs; k++)
+			sql_xv_release(&all[k]);
+		free(all);
+		goto out;
+	}
+	rc = sql_err(c->e, GT_STATUS_PLAN_QUERY,
+		     "Failed to plan SQL: Error during planning: Invalid function '%s'.", f);
+	goto out;
+nomem:
+	rc = x_nomem(c);
+out:
+	for (uint32_t k = 0; k < na; k++)
+		sql_xv_release(&av[k]);
+	if (rc < 0)
+		sql_xv_release(o);
+	return rc;
+}
+
+int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
+{
+	struct sql_xv a, b, d;
+	int rc = 0;
+	memset(o, 0, sizeof(*o));
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	memset(&d, 0, sizeof(d));
+	if (x->slot >= 0 && c->slots) {
+		struct sql_xv *s = &c->slots[x->slot];
+		scalar_of(o, s->v.type);
+		o->scalar = false;
+		o->unit = s->unit;
+		o->interval = s->interval;
+		return gt_vec_append(&o->v, &s->v, 0, s->v.len) < 0 ? x_nomem(c) : 0;
+	}
+	switch (x->kind) {
+	case E_NULL:
+		scalar_of(o, GT_I64);
+		return gt_vec_push_null(&o->v) < 0 ? x_nomem(c) : 0;
+	case E_INT:
+		scalar_of(o, GT_I64);
+		return gt_vec_push_i64(&o->v, x->i) < 0 ? x_nomem(c) : 0;
+	case E_FLOAT:
+		scalar_of(o, GT_F64);
+		return gt_vec_push_f64(&o->v, x->f) < 0 ? x_nomem(c) : 0;
+	case E_BOOL:
+		scalar_of(o, GT_BOOL);
+		return gt_vec_push_bool(&o->v, x->i != 0) < 0 ? x_nomem(c) : 0;
+	case E_STR:
+		scalar_of(o, GT_STRING);
+		return gt_vec_push_str(&o->v, x->s, strlen(x->s)) < 0 ? x_nomem(c) : 0;
+	case E_INTERVAL:
+		scalar_of(o, GT_I64);
+		o->interval = true;
+		return gt_vec_push_i64(&o->v, x->i + x->i2 * 30 * 86400000000000LL) < 0 ? x_nomem(c) : 0;
+	case E_COL: {
+		int k = -1;
+		if (c->schema && !c->slots) {
+			k = gt_schema_find(c->schema, x->s);
+			if (k >= 0 && x->q && c->table && strcmp(x->q, c->table)) {
+				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+					       "Failed to plan SQL: No field named %s.%s.", x->q, x->s);
+			}
+		}
+		if (k < 0) {
+			if (c->slots)
+				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+					       "Failed to plan SQL: Error during planning: Column in SELECT must be in GROUP BY or an aggregate function: %s", x->s);
+			if (c->schema) {
+				char valid[1024] = "";
+				size_t vl = 0;
+				for (uint32_t j = 0; j < c->schema->ncols && vl < 900; j++)
+					vl += (size_t)snprintf(valid + vl, sizeof(valid) - vl, "%s%s.%s", j ? ", " : "",
+							       c->table, c->schema->cols[j].name);
+				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+					       "Failed to plan SQL: No field named %s. Valid fields are %s.", x->s, valid);
+			}
+			return sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: No field named %s.", x->s);
+		}
+		scalar_of(o, c->schema->cols[k].type);
+		o->scalar = false;
+		o->unit = c->schema->cols[k].unit;
+		return gt_vec_append(&o->v, &c->cols[k], 0, c->cols[k].len) < 0 ? x_nomem(c) : 0;
+	}
+	case E_STAR:
+		return sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: * is not allowed here");
+	case E_NEG:
+		if ((rc = sql_eval(c, x->a, &a)) < 0)
+			return rc;
+		scalar_of(&b, GT_I64);
+		b.scalar = true;
+		gt_vec_push_i64(&b.v, 0);
+		rc = arith(c, B_SUB, &b, &a, o);
+		goto out;
+	case E_NOT: {
+		if ((rc = sql_eval(c, x->a, &a)) < 0)
+			return rc;
+		uint32_t n = a.scalar ? 1 : c->nrows;
+		scalar_of(o, GT_BOOL);
+		o->scalar = a.scalar;
+		for (uint32_t i = 0; i < n && rc == 0; i++) {
+			int t = truth(&a, i);
+			if (push_bool3(&o->v, t < 0 ? -1 : !t) < 0)
+				rc = x_nomem(c);
+		}
+		goto out;
+	}
+	case E_BIN:
+		if ((rc = sql_eval(c, x->a, &a)) < 0 || (rc = sql_eval(c, x->b, &b)) < 0)
+			goto out;
+		if (x->op >= B_EQ && x->op <= B_GE) {
+			rc = compare(c, x->op, &a, &b, o);
+		} else if (x->op == B_AND || x->op == B_OR) {
+			uint32_t n = out_rows(&a, &b, c->nrows);
+			scalar_of(o, GT_BOOL);
+			o->scalar = n == 1 && a.scalar && b.scalar;
+			for (uint32_t i = 0; i < n && rc == 0; i++) {
+				int p = truth(&a, i), q = truth(&b, i), r;
+				if (x->op == B_AND)
+					r = (p == 0 || q == 0) ? 0 : (p < 0 || q < 0) ? -1 : 1;
+				else
+					r = (p == 1 || q == 1) ? 1 : (p < 0 || q < 0) ? -1 : 0;
+				if (push_bool3(&o->v, r) < 0)
+					rc = x_nomem(c);
+			}
+		} else {
+			rc = arith(c, x->op, &a, &b, o);
+		}
+		goto out;
+	case E_ISNULL: {
+		if ((rc = sql_eval(c, x->a, &a)) < 0)
+			return rc;
+		uint32_t n = a.scalar ? 1 : c->nrows;
+		scalar_of(o, GT_BOOL);
+		o->scalar = a.scalar;
+		for (uint32_t i = 0; i < n && rc == 0; i++)
+			if (gt_vec_push_bool(&o->v, SQL_NULL(&a, i) != x->neg) < 0)
+				rc = x_nomem(c);
+		goto out;
+	}
+	case E_BETWEEN: {
+		struct sql_xv lo, hi;
+		if ((rc = sql_eval(c, x->a, &a)) < 0)
+			return rc;
+		if ((rc = sql_eval(c, x->b, &b)) < 0 || (rc = sql_eval(c, x->c, &d)) < 0)
+			goto out;
+		/* compare() coerces its operands in place; keep a for the second one. */
+		struct sql_xv a2;
+		scalar_of(&a2, a.v.type);
+		a2.scalar = a.scalar;
+		a2.unit = a.unit;
+		if (gt_vec_append(&a2.v, &a.v, 0, a.v.len) < 0) {
+			sql_xv_release(&a2);
+			rc = x_nomem(c);
+			goto out;
+		}
+		rc = compare(c, B_GE, &a, &b, &lo);
+		if (rc == 0)
+			rc = compare(c, B_LE, &a2, &d, &hi);
+		sql_xv_release(&a2);
+		if (rc == 0) {
+			uint32_t n = c->nrows;
+			if (lo.scalar && hi.scalar)
+				n = 1;
+			scalar_of(o, GT_BOOL);
+			o->scalar = n == 1 && lo.scalar && hi.scalar;
+			for (uint32_t i = 0; i < n && rc == 0; i++) {
+				int p = truth(&lo, i), q = truth(&hi, i);
+				int r = (p == 0 || q == 0) ? 0 : (p < 0 || q < 0) ? -1 : 1;
+				if (x->neg && r >= 0)
+					r = !r;
+				if (push_bool3(&o->v, r) < 0)
+					rc = x_nomem(c);
+			}
+		}
+		if (rc == 0 || lo.v.type)
+			sql_xv_release(&lo);
+		if (rc == 0 || hi.v.type)
+			sql_xv_release(&hi);
+		goto out;
+	}
+	case E_IN: {
+		if ((rc = sql_eval(c, x->a, &a)) < 0)
+			return rc;
+		uint32_t n = a.scalar ? 1 : c->nrows;
+		int *res = gt_calloc(n ? n : 1, sizeof(int));
+		if (!res) {
+			rc = x_nomem(c);
+			goto out;
+		}
+		for (uint32_t k = 0; k < x->nargs && rc == 0; k++) {
+			struct sql_xv v, r, a2;
+			if ((rc = sql_eval(c, x->args[k], &v)) < 0)
+				break;
+			scalar_of(&a2, a.v.type);
+			a2.scalar = a.scalar;
+			a2.unit = a.unit;
+			if (gt_vec_append(&a2.v, &a.v, 0, a.v.len) < 0)
+				rc = x_nomem(c);
+			if (rc == 0 && (rc = compare(c, B_EQ, &a2, &v, &r)) == 0) {
+				for (uint32_t i = 0; i < n; i++) {
+					int t = truth(&r, i);
+					if (t == 1)
+						res[i] = 1;
+					else if (t < 0 && res[i] == 0)
+						res[i] = -1;
+				}
+				sql_xv_release(&r);
+			}
+			sql_xv_release(&a2);
+			sql_xv_release(&v);
+		}
+		if (rc == 0) {
+			scalar_of(o, GT_BOOL);
+			o->scalar = a.scalar;
+			for (uint32_t i = 0; i < n && rc == 0; i++) {
+				int t = SQL_NULL(&a, i) ? -1 : res[i];
+				if (x->neg && t >= 0)
+					t = !t;
+				if (push_bool3(&o->v, t) < 0)
+					rc = x_nomem(c);
+			}
+		}
+		free(res);
+		goto out;
+	}
+	case E_LIKE: {
+		if ((rc = sql_eval(c, x->a, &a)) < 0 || (rc = sql_eval(c, x->b, &b)) < 0)
+			goto out;
+		uint32_t n = out_rows(&a, &b, c->nrows);
+		scalar_of(o, GT_BOOL);
+		o->scalar = n == 1 && a.scalar && b.scalar;
+		for (uint32_t i = 0; i < n && rc == 0; i++) {
+			char b1[64], b2[64];
+			const char *s1, *s2;
+			uint32_t l1, l2;
+			if (SQL_NULL(&a, i) || SQL_NULL(&b, i)) {
+				if (gt_vec_push_null(&o->v) < 0)
+					rc = x_nomem(c);
+				continue;
+			}
+			sql_xv_text(&a, i, b1, sizeof(b1), &s1, &l1);
+			sql_xv_text(&b, i, b2, sizeof(b2), &s2, &l2);
+			if (gt_vec_push_bool(&o->v, like_match(s1, l1, s2, l2) != x->neg) < 0)
+				rc = x_nomem(c);
+		}
+		goto out;
+	}
+	case E_CAST:
+		if ((rc = sql_eval(c, x->a, &a)) < 0)
+			return rc;
+		rc = cast_to(c, &a, x->cast_type, x->cast_unit, o);
+		goto out;
+	case E_CASE: {
+		/* Evaluate every branch over the frame, then pick per row. */
+		uint32_t nb = x->nargs / 2;
+		struct sql_xv *br = gt_calloc((size_t)x->nargs + 1, sizeof(*br));
+		if (!br)
+			return x_nomem(c);
+		for (uint32_t k = 0; k < x->nargs && rc == 0; k++)
+			rc = sql_eval(c, x->args[k], &br[k]);
+		if (rc == 0) {
+			if (x->a)
+				rc = sql_eval(c, x->a, &br[x->nargs]);
+			else {
+				scalar_of(&br[x->nargs], br[1].v.type);
+				if (gt_vec_push_null(&br[x->nargs].v) < 0)
+					rc = x_nomem(c);
+			}
+		}
+		if (rc == 0) {
+			uint8_t t = br[1].v.type;
+			for (uint32_t k = 0; k <= nb; k++) {
+				struct sql_xv *v = &br[k < nb ? 2 * k + 1 : x->nargs];
+				if (v->v.type == GT_F64 && t == GT_I64)
+					t = GT_F64;
+			}
+			scalar_of(o, t);
+			o->scalar = false;
+			o->unit = br[1].unit;
+			for (uint32_t i = 0; i < c->nrows && rc == 0; i++) {
+				uint32_t k;
+				for (k = 0; k < nb; k++)
+					if (truth(&br[2 * k], i) == 1)
+						break;
+				struct sql_xv *v = &br[k < nb ? 2 * k + 1 : x->nargs];
+				int r;
+				if (SQL_NULL(v, i))
+					r = gt_vec_push_null(&o->v);
+				else if (t == GT_F64)
+					r = gt_vec_push_f64(&o->v, sql_xv_f64(v, i));
+				else if (v->v.type == t)
+					r = gt_vec_push_from(&o->v, &v->v, SQL_IX(v, i));
+				else
+					r = gt_vec_push_i64(&o->v, sql_xv_i64(v, i));
+				if (r < 0)
+					rc = x_nomem(c);
+			}
+		}
+		for (uint32_t k = 0; k <= x->nargs; k++)
+			sql_xv_release(&br[k]);
+		free(br);
+		goto out;
+	}
+	case E_FUNC:
+		if (sql_is_agg(x))
+			return sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: aggregate %s is not allowed here", x->s);
+		return func(c, x, o);
+	default:
+		return sql_err(c->e, GT_STATUS_UNSUPPORTED, "unsupported expression");
+	}
+out:
+	sql_xv_release(&a);
+	sql_xv_release(&b);
+	sql_xv_release(&d);
+	if (rc < 0)
+		sql_xv_release(o);
+	return rc;
+}
+
+bool sql_is_agg(const struct sql_expr *x)
+{
+	static const char *const aggs[] = {
+		"count", "sum", "avg", "min", "max", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp",
+		"var_pop", "first_value", "last_value", "mean",
+	};
+	if (x->kind != E_FUNC)
+		return false;
+	for (size_t k = 0; k < GT_ARRAY_LEN(aggs); k++)
+		if (!strcmp(x->s, aggs[k]))
+			return true;
+	return false;
+}
+
+static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *table, int depth)
+{
+	static const char *const binops[] = {"", "+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=",
+					    "AND", "OR", "||"};
+	if (depth > GT_SQL_MAX_DEPTH * 2)
+		return gt_buf_addstr(b, "...");
+	switch (x->kind) {
+	case E_NULL:
+		return gt_buf_addstr(b, "NULL");
+	case E_INT:
+		return gt_buf_addf(b, "Int64(%lld)", (long long)x->i);
+	case E_FLOAT: {
+		char f[64];
+		gt_fmt_f64(f, sizeof(f), x->f);
+		return gt_buf_addf(b, "Float64(%s)", f);
+	}
+	case E_BOOL:
+		return gt_buf_addf(b, "Boolean(%s)", x->i ? "true" : "false");
+	case E_STR:
+		return gt_buf_addf(b, "Utf8(\"%s\")", x->s);
+	case E_INTERVAL:
+		return gt_buf_addf(b, "IntervalMonthDayNano(\"IntervalMonthDayNano { months: %lld, days: 0, nanoseconds: %lld }\")",
+				   (long long)x->i2, (long long)x->i);
+	case E_COL:
+		if (table)
+			return gt_buf_addf(b, "%s.%s", table, x->s);
+		return gt_buf_addstr(b, x->s);
+	case E_STAR:
+		return gt_buf_addstr(b, "*");
+	case E_NEG:
+		gt_buf_addstr(b, "(- ");
+		name_rec(b, x->a, table, depth + 1);
+		return gt_buf_addstr(b, ")");
+	case E_NOT:
+		gt_buf_addstr(b, "NOT ");
+		return name_rec(b, x->a, table, depth + 1);
+	case E_BIN:
+		name_rec(b, x->a, table, depth + 1);
+		gt_buf_addf(b, " %s ", binops[x->op < GT_ARRAY_LEN(binops) ? x->op : 0]);
+		return name_rec(b, x->b, table, depth + 1);
+	case E_CAST:
+		gt_buf_addstr(b, "CAST(");
+		name_rec(b, x->a, table, depth + 1);
+		return gt_buf_addf(b, " AS %s)", gt_type_name(x->cast_type, x->cast_unit));
+	case E_ISNULL:
+		name_rec(b, x->a, table, depth + 1);
+		return gt_buf_addstr(b, x->neg ? " IS NOT NULL" : " IS NULL");
+	case E_BETWEEN:
+		name_rec(b, x->a, table, depth + 1);
+		gt_buf_addstr(b, x->neg ? " NOT BETWEEN " : " BETWEEN ");
+		name_rec(b, x->b, table, depth + 1);
+		gt_buf_addstr(b, " AND ");
+		return name_rec(b, x->c, table, depth + 1);
+	case E_LIKE:
+		name_rec(b, x->a, table, depth + 1);
+		gt_buf_addstr(b, x->neg ? " NOT LIKE " : " LIKE ");
+		return name_rec(b, x->b, table, depth + 1);
+	case E_IN:
+		name_rec(b, x->a, table, depth + 1);
+		gt_buf_addstr(b, x->neg ? " NOT IN ([" : " IN ([");
+		for (uint32_t k = 0; k < x->nargs; k++) {
+			if (k)
+				gt_buf_addstr(b, ", ");
+			name_rec(b, x->args[k], table, depth + 1);
+		}
+		return gt_buf_addstr(b, "])");
+	case E_CASE:
+		gt_buf_addstr(b, "CASE");
+		for (uint32_t k = 0; k + 1 < x->nargs; k += 2) {
+			gt_buf_addstr(b, " WHEN ");
+			name_rec(b, x->args[k], table, depth + 1);
+			gt_buf_addstr(b, " THEN ");
+			name_rec(b, x->args[k + 1], table, depth + 1);
+		}
+		if (x->a) {
+			gt_buf_addstr(b, " ELSE ");
+			name_rec(b, x->a, table, depth + 1);
+		}
+		return gt_buf_addstr(b, " END");
+	case E_FUNC:
+		gt_buf_addf(b, "%s(", x->s);
+		if (x->distinct)
+			gt_buf_addstr(b, "DISTINCT ");
+		for (uint32_t k = 0; k < x->nargs; k++) {
+			if (k)
+				gt_buf_addstr(b, ",");
+			name_rec(b, x->args[k], table, depth + 1);
+		}
+		gt_buf_addstr(b, ")");
+		if (x->ord) {
+			gt_buf_addstr(b, " ORDER BY [");
+			name_rec(b, x->ord, table, depth + 1);
+			gt_buf_addstr(b, x->ord_desc ? " DESC NULLS FIRST]" : " ASC NULLS LAST]");
+		}
+		return 0;
+	default:
+		return gt_buf_addstr(b, "?");
+	}
+}
+
+int sql_expr_name(struct gt_buf *b, const struct sql_expr *x, const char *table)
+{
+	if (x->kind == E_COL)
+		return gt_buf_addstr(b, x->s);
+	return name_rec(b, x, table, 0);
+}
+
+int sql_expr_name_q(struct gt_buf *b, const struct sql_expr *x, const char *table)
+{
+	return name_rec(b, x, table, 0);
+}

@@ -1,0 +1,46 @@
+/*
+ * sql-expr.h - vectorized expression evaluation (sql-expr.c), shared by
+ * the executor (sql-exec.c) and the renderer.
+ *
+ * A struct sql_xv owns its vec; sql_xv_release() frees it.  A scalar xv
+ * holds one value that stands for every row of the frame.
+ */
+#ifndef GT_SQL_EXPR_H
+#define GT_SQL_EXPR_H
+
+#include "sql-ast.h"
+#include "rowfmt.h"
+
+struct sql_xv {
+	struct gt_vec v;
+	uint8_t unit;      /* GT_TS */
+	bool scalar;       /* one value for every row */
+	bool interval;     /* GT_I64 nanoseconds from an INTERVAL */
+};
+
+#define SQL_IX(x, i) ((x)->scalar ? 0u : (uint32_t)(i))
+#define SQL_NULL(x, i) gt_vec_is_null(&(x)->v, SQL_IX(x, i))
+
+/* What an expression is evaluated against. */
+struct sql_ctx {
+	struct gt_sql_error *e;
+	const struct gt_schema *schema;  /* input frame: cols[k] is schema column k */
+	const char *table;
+	struct gt_vec *cols;
+	uint32_t nrows;
+	struct sql_xv *slots;            /* group frame (nrows = groups), or NULL */
+	int64_t now_ns;
+};
+
+int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *out);
+void sql_xv_release(struct sql_xv *x);
+double sql_xv_f64(const struct sql_xv *x, uint32_t i);
+int64_t sql_xv_i64(const struct sql_xv *x, uint32_t i);
+int sql_xv_text(const struct sql_xv *x, uint32_t i, char *buf, size_t n, const char **s, uint32_t *len);
+bool sql_is_agg(const struct sql_expr *x);
+/* Output column name as GreptimeDB (DataFusion) prints it: bare for a
+ * top-level column, else qualified with the table inside expressions. */
+int sql_expr_name(struct gt_buf *b, const struct sql_expr *x, const char *table);
+int sql_expr_name_q(struct gt_buf *b, const struct sql_expr *x, const char *table);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * sql-render.c - outputs and errors as GreptimeDB's sqlness results print
+ * them: "Affected Rows: N", ASCII tables with left-aligned cells, empty
+ * cells for nulls, "++\n++" for a result without columns.
+ */
+#include "sql-expr.h"
+
+static int cell(const struct gt_sql_output *o, uint32_t c, uint32_t r, struct gt_buf *out)
+{
+	const struct gt_vec *v = &o->rows.cols[c];
+	char buf[64];
+	if (r >= v->len || gt_vec_is_null(v, r))
+		return 0;
+	switch (v->type) {
+	case GT_STRING: {
+		uint32_t n;
+		const char *s = gt_vec_str(v, r, &n);
+		return gt_buf_add(out, s, n);
+	}
+	case GT_F64:
+		sql_fmt_f64(buf, sizeof(buf), v->v.f64[r]);
+		break;
+	case GT_I64:
+		snprintf(buf, sizeof(buf), "%lld", (long long)v->v.i64[r]);
+		break;
+	case GT_U64:
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v->v.u64[r]);
+		break;
+	case GT_BOOL:
+		snprintf(buf, sizeof(buf), "%s", v->v.b[r] ? "true" : "false");
+		break;
+	case GT_TS:
+		sql_fmt_ts(buf, sizeof(buf), v->v.i64[r], o->cols[c].unit);
+		break;
+	default:
+		buf[0] = 0;
+	}
+	return gt_buf_addstr(out, buf);
+}
+
+/* Display width: UTF-8 code points. */
+static size_t width(const char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return w;
+}
+
+static int border(struct gt_buf *out, const size_t *w, uint32_t n)
+{
+	gt_buf_addch(out, '+');
+	for (uint32_t c = 0; c < n; c++) {
+		for (size_t k = 0; k < w[c] + 2; k++)
+			gt_buf_addch(out, '-');
+		gt_buf_addch(out, '+');
+	}
+	return gt_buf_addch(out, '\n');
+}
+
+static int line(struct gt_buf *out, char *const *cells, const size_t *len, const size_t *w, uint32_t n)
+{
+	/* A cell with newlines spans several lines, as comfy-table prints it. */
+	uint32_t nl = 1;
+	for (uint32_t c = 0; c < n; c++) {
+		uint32_t k = 1;
+		for (size_t i = 0; i < len[c]; i++)
+			k += cells[c][i] == '\n';
+		nl = GT_MAX(nl, k);
+	}
+	for (uint32_t l = 0; l < nl; l++) {
+		gt_buf_addch(out, '|');
+		for (uint32_t c = 0; c < n; c++) {
+			const char *s = cells[c], *end = cells[c] + len[c];
+			for (uint32_t k = 0; k < l && s; k++) {
+				s = memchr(s, '\n', (size_t)(end - s));
+				s = s ? s + 1 : NULL;
+			}
+			size_t sl = 0;
+			if (s) {
+				const char *e = memchr(s, '\n', (size_t)(end - s));
+				sl = (size_t)((e ? e : end) - s);
+			}
+			gt_buf_addch(out, ' ');
+			if (sl)
+				gt_buf_add(out, s, sl);
+			for (size_t k = s ? width(s, sl) : 0; k < w[c] + 1; k++)
+				gt_buf_addch(out, ' ');
+			gt_buf_addch(out, '|');
+		}
+		gt_buf_addch(out, '\n');
+	}
+	return 0;
+}
+
+int gt_sql_render(const struct gt_sql_output *o, struct gt_buf *out)
+{
+	if (o->kind == GT_SQL_AFFECTED)
+		return gt_buf_addf(out, "Affected Rows: %llu", (unsigned long long)o->affected);
+	uint32_t n = o->ncols, rows = o->rows.nrows;
+	if (n == 0 || rows == 0)
+		return gt_buf_addstr(out, "++\n++");
+	struct gt_buf *cells = gt_calloc((size_t)n * rows, sizeof(*cells));
+	size_t *w = gt_calloc(n, sizeof(*w)), *len = gt_calloc(n, sizeof(*len));
+	char **ptr = gt_calloc(n, sizeof(*ptr));
+	int rc = 0;
+	if (!cells || !w || !len || !ptr) {
+		rc = GT_ENOMEM;
+		goto out;
+	}
+	for (uint32_t c = 0; c < n; c++)
+		w[c] = width(o->cols[c].name, strlen(o->cols[c].name));
+	for (uint32_t r = 0; r < rows && rc == 0; r++)
+		for (uint32_t c = 0; c < n && rc == 0; c++) {
+			struct gt_buf *b = &cells[(size_t)r * n + c];
+			if ((rc = cell(o, c, r, b)) < 0)
+				break;
+			const char *s = b->p ? b->p : "";
+			const char *st = s, *end = s + b->len;
+			while (st <= end) {
+				const char *e = memchr(st, '\n', (size_t)(end - st));
+				size_t lw = width(st, (size_t)((e ? e : end) - st));
+				w[c] = GT_MAX(w[c], lw);
+				if (!e)
+					break;
+				st = e + 1;
+			}
+		}
+	if (rc < 0)
+		goto out;
+	border(out, w, n);
+	for (uint32_t c = 0; c < n; c++) {
+		ptr[c] = o->cols[c].name;
+		len[c] = strlen(o->cols[c].name);
+	}
+	line(out, ptr, len, w, n);
+	border(out, w, n);
+	for (uint32_t r = 0; r < rows; r++) {
+		for (uint32_t c = 0; c < n; c++) {
+			struct gt_buf *b = &cells[(size_t)r * n + c];
+			ptr[c] = b->p ? b->p : (char *)"";
+			len[c] = b->len;
+		}
+		line(out, ptr, len, w, n);
+	}
+	border(out, w, n);
+	if (out->len && out->p[out->len - 1] == '\n')
+		out->p[--out->len] = 0;
+out:
+	if (cells)
+		for (size_t i = 0; i < (size_t)n * rows; i++)
+			gt_buf_release(&cells[i]);
+	free(cells);
+	free(w);
+	free(len);
+	free(ptr);
+	return rc;
+}
+
+int gt_sql_render_error(const struct gt_sql_error *e, struct gt_buf *out)
+{
+	return gt_buf_addf(out, "Error: %d(%s), %s", e->status, gt_status_name(e->status), e->msg);
+}
