@@ -39,9 +39,9 @@
  * "USE db" is answered by the runner as GreptimeDB's runner does
  * ("Affected Rows: 0") and sets the db= of the requests that follow.
  *
- * Regular expressions: PCRE2 (libpcre2-8.so.0), loaded with dlopen() so
- * that the build needs neither its headers nor a link flag; Rust's regex
- * syntax is a subset of PCRE2's except \uXXXX, which is rewritten.
+ * Regular expressions: PCRE2 (libpcre2-8).  Rust's regex syntax is a
+ * subset of PCRE2's but for \uXXXX, which is rewritten; the patterns are
+ * compiled with UTF, UCP (Unicode \d \s \w, as Rust) and DOLLAR_ENDONLY.
  *
  * Case files run in parallel (-j, default twice the CPUs, at most 16),
  * each in a child process of its own, so a crash costs one file.  Every
@@ -60,7 +60,6 @@
  */
 #include <curl/curl.h>
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -79,14 +78,8 @@
 #include "sql.h"
 #include "sqljson.h"
 
-/*
- * The renderer (lib/sql-render.c) is being written beside this runner.
- * Until it is in libgt the runner links against weak references and says
- * so at start; once it is, drop these two lines so that the archive
- * member is pulled in (a weak reference does not pull one).
- */
-#pragma weak gt_sql_render
-#pragma weak gt_sql_render_error
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #define FILE_MAX ((size_t)64 << 20)     /* a case file, a result file, a response */
 #define OUT_MAX ((size_t)256 << 20)     /* the actual result text of one file */
@@ -243,62 +236,7 @@ static int parse_u64(const char *s, size_t n, uint64_t *out)
 }
 
 /* ------------------------------------------------------------------ */
-/* Regular expressions: PCRE2 through dlopen                            */
-
-/* PCRE2's stable ABI (pcre2.h, 10.x), spelled out so the build does not
- * need libpcre2-dev; checked against the header where it is present. */
-#define RE_UTF 0x00080000u
-#define RE_UCP 0x00020000u
-#define RE_DOLLAR_ENDONLY 0x00000010u
-#define RE_ERROR_NOMATCH (-1)
-#define RE_UNSET (~(size_t)0)
-
-#if defined(__has_include)
-#if __has_include(<pcre2.h>)
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-_Static_assert(RE_UTF == PCRE2_UTF && RE_UCP == PCRE2_UCP && RE_DOLLAR_ENDONLY == PCRE2_DOLLAR_ENDONLY &&
-	       RE_ERROR_NOMATCH == PCRE2_ERROR_NOMATCH && RE_UNSET == PCRE2_UNSET,
-	       "PCRE2 constants");
-#endif
-#endif
-
-static struct {
-	int tried, ok;
-	void *(*compile)(const unsigned char *, size_t, uint32_t, int *, size_t *, void *);
-	void (*code_free)(void *);
-	void *(*md_create)(const void *, void *);
-	void (*md_free)(void *);
-	int (*match)(const void *, const unsigned char *, size_t, size_t, uint32_t, void *, void *);
-	size_t *(*ovector)(void *);
-	uint32_t (*ovector_count)(void *);
-	int (*name_number)(const void *, const unsigned char *);
-	int (*errmsg)(int, unsigned char *, size_t);
-} re;
-
-static int re_load(void)
-{
-	void *h;
-
-	if (re.tried)
-		return re.ok ? 0 : -1;
-	re.tried = 1;
-	h = dlopen("libpcre2-8.so.0", RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return -1;
-	*(void **)&re.compile = dlsym(h, "pcre2_compile_8");
-	*(void **)&re.code_free = dlsym(h, "pcre2_code_free_8");
-	*(void **)&re.md_create = dlsym(h, "pcre2_match_data_create_from_pattern_8");
-	*(void **)&re.md_free = dlsym(h, "pcre2_match_data_free_8");
-	*(void **)&re.match = dlsym(h, "pcre2_match_8");
-	*(void **)&re.ovector = dlsym(h, "pcre2_get_ovector_pointer_8");
-	*(void **)&re.ovector_count = dlsym(h, "pcre2_get_ovector_count_8");
-	*(void **)&re.name_number = dlsym(h, "pcre2_substring_number_from_name_8");
-	*(void **)&re.errmsg = dlsym(h, "pcre2_get_error_message_8");
-	re.ok = re.compile && re.code_free && re.md_create && re.md_free && re.match && re.ovector &&
-		re.ovector_count && re.name_number && re.errmsg;
-	return re.ok ? 0 : -1;
-}
+/* Regular expressions: PCRE2                                           */
 
 static int is_hex(int c)
 {
@@ -347,15 +285,15 @@ static size_t utf8_step(const char *s, size_t len, size_t at)
 }
 
 /* Append group g of the match (nothing if it did not take part). */
-static void re_put_group(struct gt_buf *out, const char *s, const size_t *ov, uint32_t nov, int g)
+static void re_put_group(struct gt_buf *out, const char *s, const PCRE2_SIZE *ov, uint32_t nov, int g)
 {
-	if (g < 0 || (uint32_t)g >= nov || ov[2 * g] == RE_UNSET || ov[2 * g + 1] < ov[2 * g])
+	if (g < 0 || (uint32_t)g >= nov || ov[2 * g] == PCRE2_UNSET || ov[2 * g + 1] < ov[2 * g])
 		return;
 	put(out, s + ov[2 * g], ov[2 * g + 1] - ov[2 * g]);
 }
 
 /* Rust's Captures::expand: $N, $name (longest [A-Za-z0-9_] run), ${..}, $$. */
-static void re_expand(const void *code, const char *rep, const char *s, const size_t *ov, uint32_t nov,
+static void re_expand(const pcre2_code *code, const char *rep, const char *s, const PCRE2_SIZE *ov, uint32_t nov,
 		      struct gt_buf *out)
 {
 	size_t i = 0, n = strlen(rep);
@@ -406,7 +344,7 @@ static void re_expand(const void *code, const char *rep, const char *s, const si
 		if (b - a < sizeof(name)) {
 			memcpy(name, rep + a, b - a);
 			name[b - a] = '\0';
-			re_put_group(out, s, ov, nov, re.name_number(code, (const unsigned char *)name));
+			re_put_group(out, s, ov, nov, pcre2_substring_number_from_name(code, (PCRE2_SPTR)name));
 		}
 	}
 }
@@ -419,54 +357,51 @@ static void re_expand(const void *code, const char *rep, const char *s, const si
 static int re_replace_all(const char *pat, const char *rep, struct gt_buf *text, char *why, size_t whylen)
 {
 	struct gt_buf p, out;
-	void *code, *md;
+	pcre2_code *code;
+	pcre2_match_data *md;
 	int errcode, rc = 0;
-	size_t erroff, pos = 0, copied = 0, last_end = RE_UNSET;
+	PCRE2_SIZE erroff, pos = 0, copied = 0, last_end = PCRE2_UNSET;
 
-	if (re_load()) {
-		snprintf(why, whylen, "REPLACE needs PCRE2 (libpcre2-8.so.0): %s", dlerror() ? "not found" : "incomplete");
-		return -1;
-	}
 	gt_buf_init(&p, FILE_MAX);
 	re_translate(pat, &p);
 	puts_(&p, "");
-	code = re.compile((const unsigned char *)p.p, p.len, RE_UTF | RE_UCP | RE_DOLLAR_ENDONLY, &errcode, &erroff,
-			  NULL);
+	code = pcre2_compile((PCRE2_SPTR)p.p, p.len, PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &errcode, &erroff,
+			     NULL);
 	gt_buf_release(&p);
 	if (!code) {
-		unsigned char msg[256];
-		re.errmsg(errcode, msg, sizeof(msg));
-		snprintf(why, whylen, "bad REPLACE pattern '%s' at %zu: %s", pat, erroff, (const char *)msg);
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(errcode, msg, sizeof(msg));
+		snprintf(why, whylen, "bad REPLACE pattern '%s' at %zu: %s", pat, (size_t)erroff, (const char *)msg);
 		return -1;
 	}
-	md = re.md_create(code, NULL);
+	md = pcre2_match_data_create_from_pattern(code, NULL);
 	if (!md) {
-		re.code_free(code);
+		pcre2_code_free(code);
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
 	gt_buf_init(&out, OUT_MAX);
 	while (pos <= text->len) {
-		int m = re.match(code, (const unsigned char *)text->p, text->len, pos, 0, md, NULL);
-		size_t *ov, s, e;
+		int m = pcre2_match(code, (PCRE2_SPTR)text->p, text->len, pos, 0, md, NULL);
+		PCRE2_SIZE *ov, s, e;
 		uint32_t nov;
 
-		if (m == RE_ERROR_NOMATCH)
+		if (m == PCRE2_ERROR_NOMATCH)
 			break;
 		if (m < 0) {
-			unsigned char msg[256];
-			re.errmsg(m, msg, sizeof(msg));
+			PCRE2_UCHAR msg[256];
+			pcre2_get_error_message(m, msg, sizeof(msg));
 			snprintf(why, whylen, "REPLACE pattern '%s': %s", pat, (const char *)msg);
 			rc = -1;
 			break;
 		}
-		ov = re.ovector(md);
+		ov = pcre2_get_ovector_pointer(md);
 		nov = (uint32_t)m;
 		s = ov[0];
 		e = ov[1];
 		if (s > text->len || e > text->len || e < s)
 			break;
-		if (s == e && last_end != RE_UNSET && s == last_end) {
+		if (s == e && last_end != PCRE2_UNSET && s == last_end) {
 			if (s >= text->len)
 				break;
 			pos = utf8_step(text->p, text->len, s);
@@ -484,8 +419,8 @@ static int re_replace_all(const char *pat, const char *rep, struct gt_buf *text,
 		put(text, out.p ? out.p : "", out.len);
 	}
 	gt_buf_release(&out);
-	re.md_free(md);
-	re.code_free(code);
+	pcre2_match_data_free(md);
+	pcre2_code_free(code);
 	return rc;
 }
 
@@ -510,8 +445,8 @@ struct directive {
 };
 
 struct stmt {
-	struct gt_buf echo;             /* comment lines, each with '\n', then the statement */
-	struct gt_buf sql;              /* the statement's lines joined by '\n' */
+	struct gt_buf comments;         /* its comment lines, each with '\n', echoed first */
+	struct gt_buf sql;              /* the statement's lines joined by '\n', echoed next */
 	struct directive *dirs;
 	size_t ndirs;
 	char bad[256];                  /* why a directive is not understood; "" if all are */
@@ -526,7 +461,7 @@ static void stmt_release(struct stmt *s)
 {
 	size_t i;
 
-	gt_buf_release(&s->echo);
+	gt_buf_release(&s->comments);
 	gt_buf_release(&s->sql);
 	for (i = 0; i < s->ndirs; i++) {
 		free(s->dirs[i].pattern);
@@ -700,7 +635,7 @@ static int case_parse(const char *text, size_t len, struct casefile *cf)
 
 	memset(cf, 0, sizeof(*cf));
 	memset(&cur, 0, sizeof(cur));
-	gt_buf_init(&cur.echo, FILE_MAX);
+	gt_buf_init(&cur.comments, FILE_MAX);
 	gt_buf_init(&cur.sql, FILE_MAX);
 	while (pos < len) {
 		const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
@@ -710,8 +645,8 @@ static int case_parse(const char *text, size_t len, struct casefile *cf)
 		if (n > 0 && line[n - 1] == '\r')
 			n--;
 		if (n >= 2 && line[0] == '-' && line[1] == '-') {
-			put(&cur.echo, line, n);
-			puts_(&cur.echo, "\n");
+			put(&cur.comments, line, n);
+			puts_(&cur.comments, "\n");
 			if (n >= sizeof(DIRECTIVE_PREFIX) - 1 &&
 			    !memcmp(line, DIRECTIVE_PREFIX, sizeof(DIRECTIVE_PREFIX) - 1))
 				directive_parse(&cur, line + sizeof(DIRECTIVE_PREFIX) - 1,
@@ -720,10 +655,8 @@ static int case_parse(const char *text, size_t len, struct casefile *cf)
 		}
 		if (n == 0)
 			continue;
-		put(&cur.echo, line, n);
 		put(&cur.sql, line, n);
 		if (line[n - 1] != ';') {
-			puts_(&cur.echo, "\n");
 			puts_(&cur.sql, "\n");
 			continue;
 		}
@@ -740,7 +673,7 @@ static int case_parse(const char *text, size_t len, struct casefile *cf)
 		}
 		cf->stmts[cf->n++] = cur;
 		memset(&cur, 0, sizeof(cur));
-		gt_buf_init(&cur.echo, FILE_MAX);
+		gt_buf_init(&cur.comments, FILE_MAX);
 		gt_buf_init(&cur.sql, FILE_MAX);
 	}
 	stmt_release(&cur);
@@ -1260,7 +1193,8 @@ static int case_run(const struct opts *o, const char *rel, int idx, struct gt_bu
 			if (s->dirs[k].kind == DIR_SLEEP)
 				sleep_ms(s->dirs[k].sleep_ms);
 
-		put(&actual, s->echo.p ? s->echo.p : "", s->echo.len);
+		put(&actual, s->comments.p ? s->comments.p : "", s->comments.len);
+		put(&actual, s->sql.p ? s->sql.p : "", s->sql.len);
 		puts_(&actual, "\n\n");
 		gt_buf_reset(&outp);
 		if (use_target(s->sql.p ? s->sql.p : "", db, sizeof(db))) {
@@ -1582,7 +1516,9 @@ static int selftest(void)
 		"-- SQLNESS ARG restart=true\n"
 		"-- SQLNESS SLEEP 3s\n"
 		"-- SQLNESS PROTOCOL MYSQL\n"
-		"INSERT INTO t VALUES (1, 'a;b');\n"
+		"INSERT INTO t VALUES\n"
+		"-- inside\n"
+		"(1, 'a;b');\n"
 		"-- SQLNESS BOGUS 1\n"
 		"  -- not a comment;\n"
 		"SELECT 1\n"
@@ -1597,9 +1533,10 @@ static int selftest(void)
 	if (cf.n == 4) {
 		st_ok(!strcmp(cf.stmts[0].sql.p, "CREATE TABLE t (ts TIMESTAMP TIME INDEX,\n  v DOUBLE);"),
 		      "empty lines inside a statement are dropped");
-		st_ok(!strcmp(cf.stmts[0].echo.p, cf.stmts[0].sql.p), "a statement without comments echoes itself");
-		st_ok(!strcmp(cf.stmts[1].echo.p, "-- a plain comment\n-- SQLNESS SORT_RESULT 3 1\n"
-						  "-- SQLNESS REPLACE (\\d+) N \nSELECT * FROM t;"),
+		st_ok(!cf.stmts[0].comments.len, "a statement without comments");
+		st_ok(!strcmp(cf.stmts[1].comments.p, "-- a plain comment\n-- SQLNESS SORT_RESULT 3 1\n"
+						      "-- SQLNESS REPLACE (\\d+) N \n") &&
+			      !strcmp(cf.stmts[1].sql.p, "SELECT * FROM t;"),
 		      "comments and directives echo before the statement, CR dropped");
 		st_ok(cf.stmts[1].ndirs == 2 && cf.stmts[1].dirs[0].kind == DIR_SORT && cf.stmts[1].dirs[0].head == 3 &&
 			      cf.stmts[1].dirs[0].tail == 1,
@@ -1611,7 +1548,10 @@ static int selftest(void)
 		st_ok(cf.stmts[2].ndirs == 3 && cf.stmts[2].dirs[0].restart && cf.stmts[2].dirs[1].sleep_ms == 3000 &&
 			      !strcmp(cf.stmts[2].dirs[2].protocol, "MYSQL"),
 		      "ARG restart=true, SLEEP 3s, PROTOCOL MYSQL");
-		st_ok(!strcmp(cf.stmts[2].sql.p, "INSERT INTO t VALUES (1, 'a;b');"), "';' inside a line does not split");
+		st_ok(!strcmp(cf.stmts[2].sql.p, "INSERT INTO t VALUES\n(1, 'a;b');"), "';' inside a line does not split");
+		st_ok(!strcmp(cf.stmts[2].comments.p, "-- SQLNESS ARG restart=true\n-- SQLNESS SLEEP 3s\n"
+						      "-- SQLNESS PROTOCOL MYSQL\n-- inside\n"),
+		      "a comment inside a statement echoes before it");
 		st_ok(cf.stmts[3].bad[0] != '\0', "an unknown directive is reported");
 		st_ok(!strcmp(cf.stmts[3].sql.p, "  -- not a comment;"), "an indented '--' line is statement text");
 	}
@@ -1636,9 +1576,6 @@ static int selftest(void)
 	st_ok(st_sort("| b |\n| a  |\n| a |", 0, 0, "| a  |\n| a |\n| b |"), "SORT_RESULT sorts bytewise");
 	st_ok(st_sort("", 3, 1, ""), "SORT_RESULT on nothing");
 
-	if (re_load()) {
-		printf("# PCRE2 (libpcre2-8.so.0) not found: REPLACE tests fail\n");
-	}
 	st_ok(st_replace("(\\d+)", "N", "a 12 b 3", "a N b N"), "REPLACE a group");
 	st_ok(st_replace("(\\s\\s+)", "_", "| a    | b  |", "| a_| b_|"), "REPLACE (\\s\\s+) _");
 	st_ok(st_replace("(-+)", "-", "+----+--+", "+-+-+"), "REPLACE (-+) -");
@@ -1804,10 +1741,6 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (!gt_sql_render || !gt_sql_render_error) {
-		fprintf(stderr, "gt-sqlness: libgt has no gt_sql_render (lib/sql-render.c): cannot run case files\n");
-		return GT_EXIT_TEMP;
-	}
 	if (!o.cases || !o.server || ((o.check || o.update) && !o.passing) || (o.check && o.update)) {
 		usage();
 		return GT_EXIT_PERM;
@@ -1902,35 +1835,44 @@ int main(int argc, char **argv)
 		else
 			printf("FAIL %s: %s", files.v[k], r + (strlen(r) >= 5 ? 5 : 0));
 	}
+	/* Files under one top-level directory sort together ("tql-x/" before
+	 * "tql/"); files at the top are counted first, as "(top)". */
 	{
 		char dir[256] = "";
-		size_t dp = 0, dn = 0;
+		size_t dp = 0, dn = 0, top = 0, topp = 0;
 
-		for (k = 0; k <= files.n; k++) {
-			char d[256];
-			const char *slash;
-
-			if (k < files.n) {
-				slash = strchr(files.v[k], '/');
-				snprintf(d, sizeof(d), "%.*s", slash ? (int)(slash - files.v[k]) : 1,
-					 slash ? files.v[k] : ".");
+		for (k = 0; k < files.n; k++) {
+			if (v[k].pass)
+				pass++;
+			if (in_target_set(files.v[k])) {
+				tn++;
+				tpass += v[k].pass ? 1 : 0;
 			}
+			if (!strchr(files.v[k], '/')) {
+				top++;
+				topp += v[k].pass ? 1 : 0;
+			}
+		}
+		if (top)
+			printf("  %-28s %4zu/%zu\n", "(top)", topp, top);
+		for (k = 0; k <= files.n; k++) {
+			char d[256] = "";
+			const char *slash = k < files.n ? strchr(files.v[k], '/') : NULL;
+
+			if (k < files.n && !slash)
+				continue;
+			if (slash)
+				snprintf(d, sizeof(d), "%.*s", (int)GT_MIN((size_t)(slash - files.v[k]), 200),
+					 files.v[k]);
 			if (dn && (k == files.n || strcmp(d, dir))) {
-				printf("  %-28s %4zu/%zu\n", dir[0] == '.' ? "(top)" : dir, dp, dn);
+				printf("  %-28s %4zu/%zu\n", dir, dp, dn);
 				dp = dn = 0;
 			}
 			if (k == files.n)
 				break;
 			snprintf(dir, sizeof(dir), "%s", d);
 			dn++;
-			if (v[k].pass) {
-				dp++;
-				pass++;
-			}
-			if (in_target_set(files.v[k])) {
-				tn++;
-				tpass += v[k].pass ? 1 : 0;
-			}
+			dp += v[k].pass ? 1 : 0;
 		}
 	}
 	if (o.check) {
