@@ -49,6 +49,14 @@ static void tokname(const struct sql_token *t, char *buf, size_t n)
 		snprintf(buf, n, "%.*s", (int)GT_MIN(t->n, 200), t->s);
 }
 
+/* The value of an integer token (its text is not NUL-terminated). */
+static int64_t tok_int(const struct sql_token *t)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%.*s", (int)GT_MIN(t->n, 31), t->s);
+	return strtoll(buf, NULL, 10);
+}
+
 static void *fail(struct P *p, const char *expected)
 {
 	if (!p->failed) {
@@ -101,9 +109,14 @@ static bool accept_op(struct P *p, const char *op)
 
 static bool expect_kw(struct P *p, const char *kw)
 {
+	char up[32];
+	size_t i;
 	if (accept_kw(p, kw))
 		return true;
-	fail(p, kw);
+	for (i = 0; kw[i] && i < sizeof(up) - 1; i++)
+		up[i] = (char)toupper((unsigned char)kw[i]);
+	up[i] = 0;
+	fail(p, up);
 	return false;
 }
 
@@ -250,7 +263,7 @@ static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit)
 		struct sql_token *v = TK(p);
 		if (v->kind != T_INT)
 			return fail(p, "a literal int"), false;
-		long prec = strtol(v->s, NULL, 10);
+		int64_t prec = tok_int(v);
 		p->i++;
 		if (!expect_op(p, ")"))
 			return false;
@@ -1076,20 +1089,20 @@ static struct sql_select *select_body(struct P *p)
 		if (accept_kw(p, "limit")) {
 			if (TK(p)->kind != T_INT)
 				return fail(p, "a literal int");
-			s->limit = strtoll(TK(p)->s, NULL, 10);
+			s->limit = tok_int(TK(p));
 			p->i++;
 			if (accept_op(p, ",")) {
 				if (TK(p)->kind != T_INT)
 					return fail(p, "a literal int");
 				s->offset = s->limit;
-				s->limit = strtoll(TK(p)->s, NULL, 10);
+				s->limit = tok_int(TK(p));
 				p->i++;
 			}
 		}
 		if (accept_kw(p, "offset")) {
 			if (TK(p)->kind != T_INT)
 				return fail(p, "a literal int");
-			s->offset = strtoll(TK(p)->s, NULL, 10);
+			s->offset = tok_int(TK(p));
 			p->i++;
 		}
 	}

@@ -1,0 +1,1 @@
+CREATE TABLE t (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY(host)) ENGINE=mito WITH (ttl='7d', append_mode='true');

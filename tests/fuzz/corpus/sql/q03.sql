@@ -1,0 +1,1 @@
+SELECT host, avg(v) AS a FROM t WHERE ts >= '2023-01-01T00:00:00Z' AND host IN ('a','b') GROUP BY host HAVING count(*) > 1 ORDER BY a DESC NULLS LAST LIMIT 10 OFFSET 2;

@@ -1,0 +1,1 @@
+SELECT date_bin(INTERVAL '5 minutes', ts), first_value(v ORDER BY ts) FROM t GROUP BY 1;

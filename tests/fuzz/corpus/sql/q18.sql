@@ -1,0 +1,1 @@
+SELECT count(DISTINCT x), stddev(y), sum(z) FROM t GROUP BY a, b ORDER BY 1, 2 DESC

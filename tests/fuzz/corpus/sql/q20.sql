@@ -1,0 +1,1 @@
+SELECT now(), date_trunc('hour', ts), INTERVAL '1 hour 30 minutes' FROM t LIMIT 1

@@ -1,0 +1,1 @@
+select * from t where ts > 1 and ts < 2 or host != 'x' and v <> 3

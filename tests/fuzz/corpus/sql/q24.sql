@@ -1,0 +1,1 @@
+CREATE TABLE `a``b` ("x y" TIMESTAMP(9) TIME INDEX NOT NULL DEFAULT current_timestamp())
