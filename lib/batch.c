@@ -199,8 +199,10 @@ int gt_vec_push_from(struct gt_vec *v, const struct gt_vec *src, uint32_t i)
 
 int gt_vec_append(struct gt_vec *v, const struct gt_vec *src, uint32_t from, uint32_t n)
 {
-	int rc = gt_vec_reserve(v, n);
-	if (rc)
+	int rc;
+	if (!n)
+		return 0;   /* src may have no arrays at all */
+	if ((rc = gt_vec_reserve(v, n)))
 		return rc;
 	if (v->type != GT_STRING && !src->valid && !v->valid) {
 		size_t w = width(v->type);

@@ -831,7 +831,7 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 			if (c->sem != GT_TAG) {
 				int bi = gt_batch_find(b, c->id);
 				if (bi >= 0)
-					rc = sql_vec_append(&tmp.cols[k], &b->cols[bi], 0, b->nrows);
+					rc = gt_vec_append(&tmp.cols[k], &b->cols[bi], 0, b->nrows);
 				else
 					rc = gt_vec_pad_nulls(&tmp.cols[k], b->nrows);
 				if (rc < 0) {
@@ -890,7 +890,7 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 				goto out;
 		} else {
 			for (uint32_t k = 0; k < sc->ncols; k++)
-				if (sql_vec_append(&f->cols[k], &tmp.cols[k], 0, tmp.nrows) < 0) {
+				if (gt_vec_append(&f->cols[k], &tmp.cols[k], 0, tmp.nrows) < 0) {
 					rc = nomem(e);
 					goto out;
 				}
@@ -1506,7 +1506,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 				gt_vec_init(&p->v, sc->cols[j].type);
 				p->unit = sc->cols[j].unit;
 				names[nproj++] = gt_strdup(sc->cols[j].name);
-				if (sql_vec_append(&p->v, &f.cols[j], 0, f.nrows) < 0)
+				if (gt_vec_append(&p->v, &f.cols[j], 0, f.nrows) < 0)
 					rc = nomem(e);
 			}
 			continue;
@@ -1647,7 +1647,7 @@ static int delete_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		if (c->sem == GT_FIELD)
 			continue;
 		int bi = gt_batch_add_col(&b, c->id, c->type);
-		if (bi < 0 || sql_vec_append(&b.cols[bi], &f.cols[k], 0, f.nrows) < 0)
+		if (bi < 0 || gt_vec_append(&b.cols[bi], &f.cols[k], 0, f.nrows) < 0)
 			rc = nomem(e);
 	}
 	b.nrows = f.nrows;

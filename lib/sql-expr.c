@@ -817,7 +817,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		o->scalar = false;
 		o->unit = s->unit;
 		o->interval = s->interval;
-		return sql_vec_append(&o->v, &s->v, 0, s->v.len) < 0 ? x_nomem(c) : 0;
+		return gt_vec_append(&o->v, &s->v, 0, s->v.len) < 0 ? x_nomem(c) : 0;
 	}
 	switch (x->kind) {
 	case E_NULL:
@@ -866,7 +866,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		scalar_of(o, c->schema->cols[k].type);
 		o->scalar = false;
 		o->unit = c->schema->cols[k].unit;
-		return sql_vec_append(&o->v, &c->cols[k], 0, c->cols[k].len) < 0 ? x_nomem(c) : 0;
+		return gt_vec_append(&o->v, &c->cols[k], 0, c->cols[k].len) < 0 ? x_nomem(c) : 0;
 	}
 	case E_STAR:
 		return sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: * is not allowed here");
@@ -935,7 +935,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		scalar_of(&a2, a.v.type);
 		a2.scalar = a.scalar;
 		a2.unit = a.unit;
-		if (sql_vec_append(&a2.v, &a.v, 0, a.v.len) < 0) {
+		if (gt_vec_append(&a2.v, &a.v, 0, a.v.len) < 0) {
 			sql_xv_release(&a2);
 			rc = x_nomem(c);
 			goto out;
@@ -981,7 +981,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 			scalar_of(&a2, a.v.type);
 			a2.scalar = a.scalar;
 			a2.unit = a.unit;
-			if (sql_vec_append(&a2.v, &a.v, 0, a.v.len) < 0)
+			if (gt_vec_append(&a2.v, &a.v, 0, a.v.len) < 0)
 				rc = x_nomem(c);
 			if (rc == 0 && (rc = compare(c, B_EQ, &a2, &v, &r)) == 0) {
 				for (uint32_t i = 0; i < n; i++) {

@@ -32,12 +32,6 @@ struct sql_ctx {
 	int64_t now_ns;
 };
 
-/* gt_vec_append that accepts n == 0 (and a src without storage). */
-static inline int sql_vec_append(struct gt_vec *v, const struct gt_vec *src, uint32_t from, uint32_t n)
-{
-	return n ? gt_vec_append(v, src, from, n) : 0;
-}
-
 int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *out);
 void sql_xv_release(struct sql_xv *x);
 double sql_xv_f64(const struct sql_xv *x, uint32_t i);
