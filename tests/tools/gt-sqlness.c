@@ -1073,7 +1073,6 @@ static void render_body(const char *body, size_t len, long code, struct gt_buf *
 			if (gt_sql_render(&res.outs[i], out))
 				puts_(out, "Error: runner: cannot render the output");
 		}
-		gt_sql_result_release(&res);
 	} else if (rc == GT_EINVAL) {
 		if (gt_sql_render_error(&e, out))
 			puts_(out, "Error: runner: cannot render the error");
@@ -1081,6 +1080,7 @@ static void render_body(const char *body, size_t len, long code, struct gt_buf *
 		gt_buf_addf(out, "Error: runner: HTTP %ld, not a SQL response: %.*s", code, (int)GT_MIN(len, 300),
 			    body);
 	}
+	gt_sql_result_release(&res);
 }
 
 /* Show where actual and expected part: line number and a few lines. */
@@ -1661,10 +1661,11 @@ static void collect(const struct opts *o, struct verdict *v, int idx, int status
 		v[idx].pass = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !strncmp(b.p, "PASS", 4);
 		v[idx].report = gt_buf_detach(&b, NULL);
 	} else {
+		char msg[128];
 		describe_status(status, st, sizeof(st));
-		v[idx].report = gt_strdup(WIFSIGNALED(status) ? "FAIL runner crashed\n" : "FAIL runner gave no verdict\n");
+		snprintf(msg, sizeof(msg), "FAIL the runner's child %s without a verdict\n", st);
+		v[idx].report = gt_strdup(msg);
 		gt_buf_release(&b);
-		(void)st;
 	}
 	unlink(rp);
 }
@@ -1799,8 +1800,18 @@ int main(int argc, char **argv)
 				}
 				break;
 			}
-			if (pid == 0)
-				_exit(run_child(&o, files.v[next], (int)next));
+			if (pid == 0) {
+				/* exit(), not _exit(): a sanitized build checks the child
+				 * for leaks too, once it has let go of the parent's state. */
+				int r = run_child(&o, files.v[next], (int)next);
+				for (k = 0; k < next; k++)
+					free(v[k].report);
+				free(v);
+				free(pids);
+				names_free(&files);
+				names_free(&listed);
+				exit(r);
+			}
 			pids[slot] = pid;
 			/* The slot remembers which file: pid -> index through v. */
 			v[next].done = -(int)slot - 1;
