@@ -22,7 +22,8 @@
  *   - empty lines are dropped;
  *   - other lines are the statement, joined by '\n', which ends at a line
  *     whose last character is ';' (text after the last ';' is dropped);
- *   - the result echoes each comment line and '\n', the statement, "\n\n",
+ *   - the result echoes the statement's comment lines, each with '\n' (those
+ *     inside the statement too: they come first), the statement, "\n\n",
  *     the output after the directives, "\n\n".
  * Directives act on the output in the order they are written:
  *   SORT_RESULT [HEAD [TAIL]]  split into lines (dropping a trailing
@@ -53,7 +54,10 @@
  * "sqlness target set: N/M (P%)" and last "sqlness: N/M case files passed".
  * --passing FILE names the files that passed before: --check exits 1 and
  * names every one of them that fails now, --update rewrites it from this
- * run (files outside the run keep their entry).
+ * run (files outside the run keep their entry).  --out DIR writes every
+ * actual result under DIR; --record writes it over NAME.result (to make
+ * the runner's own test cases).  --selftest runs the parts that need no
+ * server (splitting, directives, REPLACE) and prints TAP.
  *
  * Exit: 0, 1 (--check found a regression, --selftest failed), 100 (usage,
  * unreadable case directory), 111 (temporary: cannot fork, no temp dir).
