@@ -1,14 +1,173 @@
-/* gt-front - not yet built: prints its usage (see its issue). */
+/*
+ * gt-front - the frontend.  This version runs standalone only: the
+ * HTTP API (front.h) with the region engine and the catalog in-process
+ * on one data directory.  Foreground, one log line per event on stderr,
+ * readiness as a "ready" line (also on --ready-fd), SIGTERM or SIGINT
+ * stops it gracefully: stop accepting, finish the requests in flight,
+ * flush every region, exit 0.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
-#include <string.h>
-#include "gt.h"
+#include <unistd.h>
+
+#include "cli.h"
+#include "db.h"
+#include "front.h"
+
+static const char usage[] =
+	"usage: gt-front --standalone --data-home DIR [--http-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--wal-sync always|interval|none] [--memtable-bytes N] [--ready-fd N]\n"
+	"       gt-front --help\n";
+
+enum { O_STANDALONE = 256, O_HOME, O_HTTP, O_MAXBODY, O_TIMEOUT, O_WAL_SYNC, O_MEMTABLE, O_READY, O_HELP };
+
+static const struct option longopts[] = {
+	{"standalone", no_argument, NULL, O_STANDALONE},
+	{"data-home", required_argument, NULL, O_HOME},
+	{"http-addr", required_argument, NULL, O_HTTP},
+	{"max-body", required_argument, NULL, O_MAXBODY},
+	{"timeout", required_argument, NULL, O_TIMEOUT},
+	{"wal-sync", required_argument, NULL, O_WAL_SYNC},
+	{"memtable-bytes", required_argument, NULL, O_MEMTABLE},
+	{"ready-fd", required_argument, NULL, O_READY},
+	{"help", no_argument, NULL, O_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+struct opts {
+	bool standalone;
+	const char *home, *http;
+	uint64_t max_body, timeout, memtable;
+	int wal_sync;
+	int64_t ready_fd;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", gt_prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return GT_EXIT_PERM;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->home = getenv("GT_DATA_HOME");
+	o->http = "127.0.0.1:4000";
+	o->ready_fd = -1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_STANDALONE: o->standalone = true; break;
+		case O_HOME: o->home = optarg; break;
+		case O_HTTP: o->http = optarg; break;
+		case O_MAXBODY:
+			if (gt_parse_size(optarg, &o->max_body) || o->max_body < 1024 || o->max_body > (4ull << 30))
+				return usage_error("--max-body '%s' must be 1K to 4G", optarg);
+			break;
+		case O_TIMEOUT:
+			if (gt_parse_u64(optarg, &o->timeout) || o->timeout < 1 || o->timeout > 86400)
+				return usage_error("--timeout '%s' must be 1 to 86400 seconds", optarg);
+			break;
+		case O_WAL_SYNC:
+			if (!strcmp(optarg, "always"))
+				o->wal_sync = GT_WAL_SYNC_ALWAYS;
+			else if (!strcmp(optarg, "interval"))
+				o->wal_sync = GT_WAL_SYNC_INTERVAL;
+			else if (!strcmp(optarg, "none"))
+				o->wal_sync = GT_WAL_SYNC_NONE;
+			else
+				return usage_error("unknown --wal-sync '%s'", optarg);
+			break;
+		case O_MEMTABLE:
+			if (gt_parse_size(optarg, &o->memtable) || o->memtable < 4096)
+				return usage_error("--memtable-bytes '%s' must be at least 4K", optarg);
+			break;
+		case O_READY:
+			if (gt_parse_i64(optarg, &o->ready_fd) || o->ready_fd < 0 || o->ready_fd > 65535)
+				return usage_error("--ready-fd '%s' is not a file descriptor", optarg);
+			break;
+		case 'h':
+		case O_HELP:
+			fputs(usage, stdout);
+			exit(GT_EXIT_OK);
+		default:
+			fputs(usage, stderr);
+			return GT_EXIT_PERM;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o->standalone)
+		return usage_error("%s", "only --standalone is available in this version");
+	if (!o->home)
+		return usage_error("%s", "--data-home is required (or GT_DATA_HOME)");
+	return 0;
+}
+
+static void announce(const struct opts *o, const char *addr)
+{
+	char line[160];
+	int n = snprintf(line, sizeof(line), "%s: ready http=%s\n", gt_prog, addr);
+
+	fputs(line, stderr);
+	if (o->ready_fd >= 0) {
+		if (write((int)o->ready_fd, line, (size_t)n) != n)
+			gt_cli_errorf("cannot write to --ready-fd %d: %s", (int)o->ready_fd, strerror(errno));
+		close((int)o->ready_fd);
+	}
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: gt-front --help\n");
-		return GT_EXIT_OK;
+	struct opts o;
+	struct gt_engine_opts eo = {0};
+	struct gt_err err = {0};
+	struct gt_db *db = NULL;
+	struct gt_front *front = NULL;
+	struct gt_front_opts fo = {0};
+	sigset_t sigs;
+	int rc, sig = 0;
+
+	gt_cli_init(argv[0]);
+	if ((rc = parse_opts(argc, argv, &o)))
+		return rc;
+	/* Every thread started from here on inherits the mask; main waits for the signals. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	eo.data_home = o.home;
+	eo.wal.sync = (uint8_t)o.wal_sync;
+	eo.memtable_bytes = (size_t)o.memtable;
+	eo.background = true;
+	eo.auto_compact = true;
+	eo.log = gt_cli_log;
+	if ((rc = gt_db_open(&db, &eo, &err))) {
+		gt_cli_errorf("%s", err.msg[0] ? err.msg : gt_strerror(rc));
+		return gt_exit_code(rc);
 	}
-	fprintf(stderr, "gt-front: not available yet in gt %s\n", GT_VERSION);
-	return GT_EXIT_PERM;
+	fo.db = db;
+	fo.http_addr = o.http;
+	fo.max_body = (size_t)o.max_body;
+	fo.timeout_s = (unsigned)o.timeout;
+	fo.log = gt_cli_log;
+	if ((rc = gt_front_start(&front, &fo, &err))) {
+		gt_cli_errorf("%s", err.msg[0] ? err.msg : gt_strerror(rc));
+		gt_db_close(db, 1);
+		return gt_exit_code(rc);
+	}
+	announce(&o, gt_front_http_addr(front));
+	while (sigwait(&sigs, &sig) && errno == EINTR)
+		;
+	gt_cli_errorf("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	gt_front_stop(front);
+	gt_db_close(db, 1);
+	gt_cli_errorf("stopped");
+	return GT_EXIT_OK;
 }

@@ -1,0 +1,528 @@
+/*
+ * front.c - the frontend's HTTP handlers (front.h) over http.h.
+ *
+ * Per connection (one thread each, http.h) the frontend keeps a line
+ * protocol ingester, so its reusable buffers and table lookups survive
+ * across the requests of a keep-alive connection and no two threads
+ * ever share one.  Metrics are updated with atomics (metrics.h); the
+ * engine's gauges are read from the regions when /metrics is scraped.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <strings.h>
+
+#include "front.h"
+#include "http.h"
+#include "ingest.h"
+#include "lp.h"
+#include "metrics.h"
+#include "sql.h"
+#include "sqljson.h"
+
+/* The InfluxDB version /ping reports: what clients expect of a 1.x server. */
+#define INFLUX_VERSION "1.8.10"
+
+struct gt_front {
+	struct gt_db *db;
+	struct gt_http *http;
+	struct gt_metrics *m;
+	struct gt_metric *rows, *write_reqs;
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+};
+
+struct conn {
+	struct gt_ingest in;
+};
+
+static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+					0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+static void flog(struct gt_front *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void flog(struct gt_front *f, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (!f->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	f->log(f->log_ctx, msg);
+}
+
+static int64_t elapsed_ms(int64_t t0)
+{
+	return (gt_mono_ns() - t0) / 1000000;
+}
+
+/* GreptimeDB's error body with the HTTP status its code maps to. */
+static void gerror(struct gt_http_resp *rs, int status, const char *msg, int64_t t0)
+{
+	rs->status = gt_status_http(status);
+	rs->ctype = "application/json";
+	gt_buf_reset(&rs->body);
+	gt_sqljson_error(status, msg, t0 ? elapsed_ms(t0) : 0, &rs->body);
+}
+
+/* A library error code as GreptimeDB's status. */
+static int status_of(int code)
+{
+	switch (code) {
+	case GT_EINVAL:
+	case GT_ETOOBIG:
+	case GT_EEXIST:
+		return GT_STATUS_INVALID_ARGUMENTS;
+	case GT_ENOTFOUND:
+		return GT_STATUS_DATABASE_NOT_FOUND;
+	case GT_ENOMEM:
+		return GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED;
+	case GT_EUNSUPP:
+		return GT_STATUS_UNSUPPORTED;
+	case GT_EIO:
+	case GT_ECLOSED:
+	case GT_ELOCKED:
+		return GT_STATUS_STORAGE_UNAVAILABLE;
+	default:
+		return GT_STATUS_INTERNAL;
+	}
+}
+
+/* http.h's own refusals (404, 413, 415 ...) in GreptimeDB's shape, keeping
+ * the HTTP status http.c chose. */
+static void error_body(void *ctx, struct gt_http_resp *rs, const char *msg)
+{
+	(void)ctx;
+	rs->ctype = "application/json";
+	gt_sqljson_error(rs->status == 503 ? GT_STATUS_STORAGE_UNAVAILABLE : GT_STATUS_INVALID_ARGUMENTS, msg, 0,
+			 &rs->body);
+}
+
+static void on_done(void *ctx, const char *route, int status, int64_t ns)
+{
+	struct gt_front *f = ctx;
+	char labels[160];
+
+	snprintf(labels, sizeof(labels), "endpoint=\"%s\",code=\"%d\"", route ? route : "other", status);
+	gt_metric_add(gt_metrics_counter(f->m, "gt_http_requests_total",
+					 "HTTP requests answered, by endpoint and status code", labels),
+		      1);
+	snprintf(labels, sizeof(labels), "endpoint=\"%s\"", route ? route : "other");
+	gt_metric_observe(gt_metrics_histogram(f->m, "gt_http_request_duration_seconds",
+					       "HTTP request latency, from the headers to the response",
+					       labels, latency_bounds, GT_ARRAY_LEN(latency_bounds)),
+			  (double)ns / 1e9);
+}
+
+static void http_log(void *ctx, const char *msg)
+{
+	struct gt_front *f = ctx;
+	if (f->log)
+		f->log(f->log_ctx, msg);
+}
+
+static void *conn_open(void *ctx)
+{
+	struct gt_front *f = ctx;
+	struct conn *c = gt_calloc(1, sizeof(*c));
+
+	if (c)
+		gt_ingest_init(&c->in, f->db);
+	return c;
+}
+
+static void conn_close(void *ctx, void *p)
+{
+	struct conn *c = p;
+
+	(void)ctx;
+	gt_ingest_release(&c->in);
+	free(c);
+}
+
+/* "greptime-public" (catalog-schema, as GreptimeDB accepts) is "public". */
+static const char *db_arg(struct gt_http_req *rq, const char *name)
+{
+	const char *db = gt_http_arg(rq, name);
+
+	if (!db || !*db)
+		return NULL;
+	if (!strncmp(db, "greptime-", 9) && db[9])
+		return db + 9;
+	return db;
+}
+
+static void h_health(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	(void)ctx;
+	(void)rq;
+	rs->status = 200;
+	rs->ctype = "application/json";
+	gt_buf_addstr(&rs->body, "{}");
+}
+
+static void h_ping(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	(void)ctx;
+	(void)rq;
+	rs->status = 204;
+	gt_http_resp_header(rs, "X-Influxdb-Version", INFLUX_VERSION);
+	gt_http_resp_header(rs, "X-Influxdb-Build", "OSS");
+}
+
+static void write_common(struct gt_front *f, struct gt_http_req *rq, struct gt_http_resp *rs, bool v2)
+{
+	struct conn *c = gt_http_conn(rq);
+	struct gt_ingest tmp;
+	struct gt_ingest *in;
+	struct gt_err err = {0};
+	const char *db, *prec;
+	int64_t t0 = gt_mono_ns();
+	int precision = GT_UNIT_NS, rc;
+	uint64_t rows = 0;
+	size_t len;
+	char *body;
+
+	db = v2 ? db_arg(rq, "bucket") : NULL;
+	if (!db)
+		db = db_arg(rq, "db");
+	if (!db)
+		db = GT_DEFAULT_DB;
+	prec = gt_http_arg(rq, "precision");
+	if (prec && *prec && (precision = gt_lp_precision(prec)) < 0) {
+		snprintf(err.msg, sizeof(err.msg), "unknown precision '%.40s' (ns, us, ms, s)", prec);
+		gerror(rs, GT_STATUS_INVALID_ARGUMENTS, err.msg, t0);
+		return;
+	}
+	if (gt_check_name("database", db, &err)) {
+		gerror(rs, GT_STATUS_INVALID_ARGUMENTS, err.msg, t0);
+		return;
+	}
+	body = gt_http_body(rq, &len);
+	in = c ? &c->in : &tmp;
+	if (!c)
+		gt_ingest_init(&tmp, f->db);
+	rc = gt_ingest_lp(in, db, body, len, precision, 1, &rows, &err);
+	if (!c)
+		gt_ingest_release(&tmp);
+	gt_metric_add(f->write_reqs, 1);
+	if (rc) {
+		int st = status_of(rc);
+		if (rc == GT_ENOTFOUND)
+			snprintf(err.msg, sizeof(err.msg), "Database not found: %.255s", db);
+		else if (!err.msg[0])
+			snprintf(err.msg, sizeof(err.msg), "%s", gt_strerror(rc));
+		if (st >= GT_STATUS_STORAGE_UNAVAILABLE || rc == GT_ENOMEM)
+			flog(f, "write to '%s': %s", db, err.msg);
+		gerror(rs, st, err.msg, t0);
+		return;
+	}
+	gt_metric_add(f->rows, rows);
+	rs->status = 204;
+}
+
+static void h_write(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	write_common(ctx, rq, rs, false);
+}
+
+static void h_write_v2(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	write_common(ctx, rq, rs, true);
+}
+
+static void h_sql(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	struct gt_front *f = ctx;
+	struct gt_sql_session s;
+	struct gt_sql_result res = {0};
+	struct gt_sql_error e;
+	const char *sql = gt_http_arg(rq, "sql");
+	const char *db = db_arg(rq, "db");
+	int64_t t0 = gt_mono_ns();
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	if (!sql || !*sql) {
+		gerror(rs, GT_STATUS_INVALID_ARGUMENTS, "sql parameter is required.", t0);
+		return;
+	}
+	if (db && !f->db->mc.ops->has_db(f->db->mc.self, db)) {
+		snprintf(e.msg, sizeof(e.msg), "Database not found: %.255s", db);
+		gerror(rs, GT_STATUS_DATABASE_NOT_FOUND, e.msg, t0);
+		return;
+	}
+	gt_sql_session_init(&s, f->db, db ? db : GT_DEFAULT_DB);
+	rc = gt_sql_exec(&s, sql, strlen(sql), &res, &e);
+	if (rc) {
+		gerror(rs, e.status ? e.status : status_of(rc), e.msg[0] ? e.msg : gt_strerror(rc), t0);
+	} else {
+		rs->status = 200;
+		rs->ctype = "application/json";
+		if ((rc = gt_sqljson_encode(&res, elapsed_ms(t0), &rs->body)))
+			gerror(rs, rc == GT_ETOOBIG ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED : GT_STATUS_INTERNAL,
+			       "cannot encode the result", t0);
+	}
+	gt_sql_result_release(&res);
+}
+
+/* InfluxDB 1.x error body: {"error":"..."} with a 400. */
+static void influx_error(struct gt_http_resp *rs, const char *msg)
+{
+	json_t *j = json_pack("{s:s}", "error", msg);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	rs->status = 400;
+	rs->ctype = "application/json";
+	gt_buf_reset(&rs->body);
+	if (text)
+		gt_buf_addstr(&rs->body, text);
+	free(text);
+	json_decref(j);
+}
+
+/* Next word of s (letters, digits, '_', or a "quoted" name); advances *s. */
+static size_t next_word(const char **s, const char **w)
+{
+	const char *p = *s;
+	size_t n = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	*w = p;
+	if (*p == '"') {
+		const char *q = strchr(p + 1, '"');
+		if (!q)
+			return 0;
+		*w = p + 1;
+		*s = q + 1;
+		return (size_t)(q - p - 1);
+	}
+	while (p[n] && p[n] != ' ' && p[n] != '\t' && p[n] != '\n' && p[n] != '\r' && p[n] != ';')
+		n++;
+	*s = p + n;
+	return n;
+}
+
+static bool word_is(const char *w, size_t n, const char *kw)
+{
+	return n == strlen(kw) && !strncasecmp(w, kw, n);
+}
+
+/* One /query statement into results[]; 0, or -1 with msg set. */
+static int influx_stmt(struct gt_front *f, const char *stmt, json_t *result, char *msg, size_t msz)
+{
+	const char *p = stmt, *w1, *w2, *w3, *w4;
+	size_t n1 = next_word(&p, &w1), n2 = next_word(&p, &w2), n3 = next_word(&p, &w3);
+	size_t n4 = next_word(&p, &w4);
+	struct gt_err err = {0};
+
+	(void)w4;
+	if (word_is(w1, n1, "SHOW") && word_is(w2, n2, "DATABASES") && !n3) {
+		char **names = NULL;
+		json_t *vals = json_array(), *series;
+		if (f->db->mc.ops->list_dbs(f->db->mc.self, &names) < 0) {
+			json_decref(vals);
+			snprintf(msg, msz, "cannot list databases");
+			return -1;
+		}
+		for (char **n = names; n && *n; n++)
+			json_array_append_new(vals, json_pack("[s]", *n));
+		gt_strv_free(names);
+		series = json_pack("[{s:s,s:[s],s:o}]", "name", "databases", "columns", "name", "values", vals);
+		json_object_set_new(result, "series", series);
+		return 0;
+	}
+	if (word_is(w1, n1, "CREATE") && word_is(w2, n2, "DATABASE") && n3 && !n4) {
+		char name[GT_NAME_MAX + 1];
+		if (n3 > GT_NAME_MAX) {
+			snprintf(msg, msz, "database name is longer than %d bytes", GT_NAME_MAX);
+			return -1;
+		}
+		memcpy(name, w3, n3);
+		name[n3] = 0;
+		/* 1 = created, 0 = it existed (InfluxDB's CREATE DATABASE is idempotent) */
+		if (gt_check_name("database", name, &err) ||
+		    f->db->mc.ops->create_db(f->db->mc.self, name, true, &err) < 0) {
+			snprintf(msg, msz, "%s", err.msg);
+			return -1;
+		}
+		flog(f, "created database '%s'", name);
+		return 0;
+	}
+	snprintf(msg, msz, "error parsing query: gt serves only CREATE DATABASE and SHOW DATABASES here "
+		 "(use /v1/sql): %.200s", stmt);
+	return -1;
+}
+
+static void h_query(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	struct gt_front *f = ctx;
+	const char *q = gt_http_arg(rq, "q");
+	json_t *results, *doc;
+	char *text, *copy, *stmt, *save = NULL;
+	char msg[512];
+	int id = 0;
+
+	if (!q || !*q) {
+		influx_error(rs, "missing required parameter \"q\"");
+		return;
+	}
+	if (!(copy = gt_strdup(q))) {
+		influx_error(rs, "out of memory");
+		return;
+	}
+	results = json_array();
+	for (stmt = strtok_r(copy, ";", &save); stmt; stmt = strtok_r(NULL, ";", &save)) {
+		const char *p = stmt, *w;
+		json_t *r;
+		if (!next_word(&p, &w))
+			continue;
+		r = json_pack("{s:i}", "statement_id", id++);
+		if (influx_stmt(f, stmt, r, msg, sizeof(msg))) {
+			json_decref(r);
+			json_decref(results);
+			free(copy);
+			influx_error(rs, msg);
+			return;
+		}
+		json_array_append_new(results, r);
+	}
+	free(copy);
+	doc = json_pack("{s:o}", "results", results);
+	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (!text) {
+		influx_error(rs, "out of memory");
+		return;
+	}
+	rs->status = 200;
+	rs->ctype = "application/json";
+	gt_buf_addstr(&rs->body, text);
+	free(text);
+}
+
+struct engine_sum {
+	struct gt_region_stats s;
+	uint64_t regions;
+};
+
+static int add_region(void *ctx, struct gt_region *r)
+{
+	struct engine_sum *sum = ctx;
+	struct gt_region_stats st;
+
+	gt_region_stats(r, &st);
+	sum->regions++;
+	sum->s.memtable_bytes += st.memtable_bytes;
+	sum->s.files += st.files;
+	sum->s.file_bytes += st.file_bytes;
+	sum->s.flushes += st.flushes;
+	sum->s.compactions += st.compactions;
+	sum->s.wal_bytes += st.wal_bytes;
+	return 0;
+}
+
+static void h_metrics(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	struct gt_front *f = ctx;
+	struct engine_sum sum;
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} gauges[] = {
+		{"gt_memtable_bytes", "Bytes in the memtables of the open regions",
+		 offsetof(struct gt_region_stats, memtable_bytes)},
+		{"gt_wal_bytes", "Bytes of WAL not yet obsolete, over the open regions",
+		 offsetof(struct gt_region_stats, wal_bytes)},
+		{"gt_sst_files", "SST files of the open regions", offsetof(struct gt_region_stats, files)},
+		{"gt_sst_bytes", "Bytes of SST files of the open regions", offsetof(struct gt_region_stats, file_bytes)},
+		{"gt_region_flushes", "Flushes done by the open regions since they opened",
+		 offsetof(struct gt_region_stats, flushes)},
+		{"gt_region_compactions", "Compactions done by the open regions since they opened",
+		 offsetof(struct gt_region_stats, compactions)},
+	};
+
+	(void)rq;
+	memset(&sum, 0, sizeof(sum));
+	gt_engine_foreach(f->db->engine, add_region, &sum);
+	gt_metric_set(gt_metrics_gauge(f->m, "gt_regions_open", "Regions open in this process", NULL),
+		      (double)sum.regions);
+	for (size_t i = 0; i < GT_ARRAY_LEN(gauges); i++) {
+		uint64_t v;
+		memcpy(&v, (const char *)&sum.s + gauges[i].off, sizeof(v));
+		gt_metric_set(gt_metrics_gauge(f->m, gauges[i].name, gauges[i].help, NULL), (double)v);
+	}
+	rs->status = 200;
+	rs->ctype = "text/plain; version=0.0.4; charset=utf-8";
+	if (gt_metrics_render(f->m, &rs->body))
+		gerror(rs, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "cannot render the metrics", 0);
+}
+
+static const struct gt_http_route routes[] = {
+	{"/health", GT_HTTP_GET | GT_HTTP_HEAD | GT_HTTP_POST, h_health},
+	{"/metrics", GT_HTTP_GET, h_metrics},
+	{"/v1/sql", GT_HTTP_GET | GT_HTTP_POST, h_sql},
+	{"/v1/influxdb/write", GT_HTTP_POST, h_write},
+	{"/v1/influxdb/api/v2/write", GT_HTTP_POST, h_write_v2},
+	{"/write", GT_HTTP_POST, h_write},
+	{"/api/v2/write", GT_HTTP_POST, h_write_v2},
+	{"/ping", GT_HTTP_GET | GT_HTTP_HEAD, h_ping},
+	{"/v1/influxdb/ping", GT_HTTP_GET | GT_HTTP_HEAD, h_ping},
+	{"/query", GT_HTTP_GET | GT_HTTP_POST, h_query},
+};
+
+int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct gt_err *err)
+{
+	struct gt_front *f;
+	struct gt_http_opts ho = {0};
+	int rc;
+
+	*out = NULL;
+	if (!(f = gt_calloc(1, sizeof(*f))))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	f->db = o->db;
+	f->log = o->log;
+	f->log_ctx = o->log_ctx;
+	if ((rc = gt_metrics_new(&f->m))) {
+		free(f);
+		return gt_errf(err, rc, "out of memory");
+	}
+	f->rows = gt_metrics_counter(f->m, "gt_ingest_rows_total", "Rows written by line protocol requests", NULL);
+	f->write_reqs = gt_metrics_counter(f->m, "gt_ingest_requests_total", "Line protocol write requests", NULL);
+	ho.addr = o->http_addr ? o->http_addr : "127.0.0.1:4000";
+	ho.max_body = o->max_body;
+	ho.timeout_s = o->timeout_s;
+	ho.routes = routes;
+	ho.nroutes = GT_ARRAY_LEN(routes);
+	ho.ctx = f;
+	ho.conn_open = conn_open;
+	ho.conn_close = conn_close;
+	ho.error_body = error_body;
+	ho.on_done = on_done;
+	ho.log = http_log;
+	if ((rc = gt_http_start(&f->http, &ho, err))) {
+		gt_metrics_free(f->m);
+		free(f);
+		return rc;
+	}
+	*out = f;
+	return 0;
+}
+
+const char *gt_front_http_addr(const struct gt_front *f)
+{
+	return gt_http_addr(f->http);
+}
+
+void gt_front_stop(struct gt_front *f)
+{
+	if (!f)
+		return;
+	gt_http_stop(f->http);
+	gt_metrics_free(f->m);
+	free(f);
+}

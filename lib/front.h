@@ -1,0 +1,51 @@
+/*
+ * front.h - the frontend's HTTP surface over a database (db.h): what
+ * `gt-front --standalone` serves.
+ *
+ *   GET  /health                               200 {}
+ *   GET  /metrics                              Prometheus text (metrics.h)
+ *   GET|POST /v1/sql?db=D&sql=S                SQL (sql.h) as GreptimeDB's JSON (sqljson.h);
+ *                                              sql and db also from an urlencoded form body
+ *   POST /v1/influxdb/write?db=D&precision=P   line protocol (ingest.h), 204
+ *   POST /v1/influxdb/api/v2/write?bucket=D&precision=P
+ *   POST /write, /api/v2/write                 the same at the root (influx CLI, Telegraf)
+ *   GET|HEAD /ping, /v1/influxdb/ping          204 with X-Influxdb-Version
+ *   GET|POST /query?q=...                      InfluxDB 1.x: CREATE DATABASE, SHOW DATABASES only
+ *
+ * Errors are GreptimeDB's JSON, {"code":N,"error":"...","execution_time_ms":N}
+ * with the HTTP status gt_status_http(N) gives; a line-protocol error
+ * names the line and column.  /query answers in InfluxDB's shape.
+ *
+ * A write request is all or nothing: every line is parsed (in the
+ * thread that received the request, with that connection's own
+ * ingester) and checked before anything is written, and 204 is sent
+ * only once the rows are durable under the WAL's sync policy.  There is
+ * no lock around ingest: concurrent requests write concurrently.
+ *
+ * Everything goes through the db and its seams; the db is borrowed and
+ * must outlive the frontend.  gt_front_stop() stops serving gracefully
+ * (see http.h) but does not close the db.
+ */
+#ifndef GT_FRONT_H
+#define GT_FRONT_H
+
+#include "db.h"
+
+struct gt_front;
+
+struct gt_front_opts {
+	struct gt_db *db;              /* borrowed */
+	const char *http_addr;         /* "HOST:PORT"; NULL = 127.0.0.1:4000; port 0 = any */
+	size_t max_body;               /* request body ceiling (also inflated); 0 = 64 MiB */
+	unsigned timeout_s;            /* idle/slow client timeout; 0 = 60 s */
+	void (*log)(void *ctx, const char *msg);  /* one line per event, or NULL */
+	void *log_ctx;
+};
+
+int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct gt_err *err);
+/* The HTTP address bound, "HOST:PORT". */
+const char *gt_front_http_addr(const struct gt_front *f);
+/* Stop accepting, finish requests in flight, free.  NULL is a no-op. */
+void gt_front_stop(struct gt_front *f);
+
+#endif
