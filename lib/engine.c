@@ -42,6 +42,7 @@ struct gt_engine {
 	char wal_root[4096], tmp_dir[4096];
 	pthread_mutex_t mu;
 	pthread_cond_t idle;
+	pthread_cond_t ready;      /* a region's creation finished */
 	struct slot *slots;
 	uint32_t nslots;
 	struct queue flushq, compactq;
@@ -110,6 +111,15 @@ static struct slot *find_slot(struct gt_engine *e, uint64_t id)
 	return NULL;
 }
 
+/* The slot of a region, waiting while it is being created; e->mu held. */
+static struct slot *wait_slot(struct gt_engine *e, uint64_t id)
+{
+	struct slot *s;
+	while ((s = find_slot(e, id)) && !s->r)
+		pthread_cond_wait(&e->ready, &e->mu);
+	return s;
+}
+
 struct worker_arg {
 	struct gt_engine *e;
 	struct queue *q;
@@ -134,7 +144,7 @@ static void *worker(void *arg)
 		memmove(q->ids, q->ids + 1, (q->n - 1) * sizeof(*q->ids));
 		q->n--;
 		struct slot *s = find_slot(e, id);
-		if (!s)
+		if (!s || !s->r)
 			continue;
 		struct gt_region *r = s->r;
 		s->busy++;
@@ -236,6 +246,7 @@ int gt_engine_open(struct gt_engine **out, const struct gt_engine_opts *o, struc
 	e->lock_fd = -1;
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_cond_init(&e->idle, NULL);
+	pthread_cond_init(&e->ready, NULL);
 	pthread_cond_init(&e->flushq.cond, NULL);
 	pthread_cond_init(&e->compactq.cond, NULL);
 	if (!o->data_home || !*o->data_home) {
@@ -327,22 +338,28 @@ int gt_engine_create_region(struct gt_engine *e, uint64_t region_id, const char 
 	struct gt_region *r;
 	int rc;
 
+	/* Reserve the slot first (r == NULL: being created), so that a thread
+	 * that already sees the table in the catalog and opens the region
+	 * waits for this creation instead of opening it a second time. */
 	pthread_mutex_lock(&e->mu);
 	if (find_slot(e, region_id)) {
 		pthread_mutex_unlock(&e->mu);
 		return gt_errf(err, GT_EEXIST, "region %" PRIu64 " is open already", region_id);
 	}
+	rc = add_slot(e, region_id, NULL);
 	pthread_mutex_unlock(&e->mu);
-	if ((rc = gt_region_create(&r, &e->env, region_id, region_dir, schema, err)))
-		return rc;
-	pthread_mutex_lock(&e->mu);
-	rc = add_slot(e, region_id, r);
-	pthread_mutex_unlock(&e->mu);
-	if (rc) {
-		gt_region_close(r, 0);
+	if (rc)
 		return gt_errf(err, rc, "out of memory");
-	}
-	return 0;
+	rc = gt_region_create(&r, &e->env, region_id, region_dir, schema, err);
+	pthread_mutex_lock(&e->mu);
+	struct slot *sl = find_slot(e, region_id);
+	if (rc)
+		*sl = e->slots[--e->nslots];
+	else
+		sl->r = r;
+	pthread_cond_broadcast(&e->ready);
+	pthread_mutex_unlock(&e->mu);
+	return rc;
 }
 
 int gt_engine_open_region(struct gt_engine *e, uint64_t region_id, const char *region_dir,
@@ -352,7 +369,7 @@ int gt_engine_open_region(struct gt_engine *e, uint64_t region_id, const char *r
 	int rc;
 
 	pthread_mutex_lock(&e->mu);
-	if (find_slot(e, region_id)) {
+	if (wait_slot(e, region_id)) {
 		pthread_mutex_unlock(&e->mu);
 		return 0;
 	}
@@ -370,7 +387,7 @@ struct gt_region *gt_engine_region(struct gt_engine *e, uint64_t region_id)
 {
 	struct slot *s;
 	pthread_mutex_lock(&e->mu);
-	s = find_slot(e, region_id);
+	s = wait_slot(e, region_id);
 	pthread_mutex_unlock(&e->mu);
 	return s ? s->r : NULL;
 }
@@ -381,7 +398,7 @@ static struct gt_region *detach(struct gt_engine *e, uint64_t id)
 	struct slot *s;
 	struct gt_region *r;
 	pthread_mutex_lock(&e->mu);
-	while ((s = find_slot(e, id)) && s->busy)
+	while ((s = wait_slot(e, id)) && s->busy)
 		pthread_cond_wait(&e->idle, &e->mu);
 	if (!s) {
 		pthread_mutex_unlock(&e->mu);
@@ -500,7 +517,8 @@ void gt_engine_close(struct gt_engine *e, int flush)
 	if (e->compactq.started)
 		pthread_join(e->compactq.thread, NULL);
 	for (uint32_t i = 0; i < e->nslots; i++)
-		gt_region_close(e->slots[i].r, flush);
+		if (e->slots[i].r)
+			gt_region_close(e->slots[i].r, flush);
 	free(e->slots);
 	free(e->flushq.ids);
 	free(e->compactq.ids);
@@ -512,6 +530,7 @@ void gt_engine_close(struct gt_engine *e, int flush)
 		close(e->lock_fd);
 	pthread_mutex_destroy(&e->mu);
 	pthread_cond_destroy(&e->idle);
+	pthread_cond_destroy(&e->ready);
 	pthread_cond_destroy(&e->flushq.cond);
 	pthread_cond_destroy(&e->compactq.cond);
 	free(e->home);

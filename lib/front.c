@@ -32,12 +32,10 @@ struct gt_front {
 	struct gt_metric *rows, *write_reqs;
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
-	pthread_mutex_t create_mu;     /* see write_common() */
 };
 
 struct conn {
 	struct gt_ingest in;
-	uint32_t known_tables;         /* in.ntables after the last successful commit */
 };
 
 static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -209,25 +207,10 @@ static void write_common(struct gt_front *f, struct gt_http_req *rq, struct gt_h
 	if (!c)
 		gt_ingest_init(&tmp, f->db);
 	rc = gt_ingest_parse(in, body, len, precision, 1, &err);
-	if (!rc) {
-		/*
-		 * Commits that may create a table are serialized: the engine has a
-		 * race when one thread creates a new table's region while another,
-		 * which already sees the table in the catalog, opens it (the second
-		 * finds the WAL locked, and the region can stay unusable).  A
-		 * measurement new to this connection may be a new table; once a
-		 * connection has written its measurements, its commits run in
-		 * parallel with every other.
-		 */
-		bool serial = !c || in->ntables != c->known_tables;
-		if (serial)
-			pthread_mutex_lock(&f->create_mu);
+	/* commits run in parallel: the engine makes a region's creation and a
+	 * concurrent open of it wait for each other */
+	if (!rc)
 		rc = gt_ingest_commit(in, db, &rows, &err);
-		if (serial)
-			pthread_mutex_unlock(&f->create_mu);
-		if (!rc && c)
-			c->known_tables = in->ntables;
-	}
 	if (!c)
 		gt_ingest_release(&tmp);
 	gt_metric_add(f->write_reqs, 1);
@@ -507,7 +490,6 @@ int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct 
 	if (!(f = gt_calloc(1, sizeof(*f))))
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	f->db = o->db;
-	pthread_mutex_init(&f->create_mu, NULL);
 	f->log = o->log;
 	f->log_ctx = o->log_ctx;
 	if ((rc = gt_metrics_new(&f->m))) {
@@ -547,6 +529,5 @@ void gt_front_stop(struct gt_front *f)
 		return;
 	gt_http_stop(f->http);
 	gt_metrics_free(f->m);
-	pthread_mutex_destroy(&f->create_mu);
 	free(f);
 }

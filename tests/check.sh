@@ -58,6 +58,19 @@ for s in $SAN_BATS; do
 	run_suite "bats-san/$s" env GT_BUILD="$top/$san" bats --tap "$top/tests/$s"
 done
 
+# GreptimeDB's own SQL cases: a file that passed before must pass now.
+sqlness_tap() {
+	out=$(sh "$top/tests/sqlness.sh" "$1" --check 2>&1)
+	rc=$?
+	echo "$out" | sed 's/^/# /'
+	if [ "$rc" -eq 0 ]; then
+		echo "ok 1 - sqlness: no regression ($(echo "$out" | tail -n 1))"
+	else
+		echo "not ok 1 - sqlness regression: $(echo "$out" | grep -i 'regress' | head -n 3 | tr '\n' ' ')"
+	fi
+}
+run_suite "sqlness" sqlness_tap "$top/$build"
+
 echo "details in $log"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
