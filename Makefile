@@ -1,7 +1,8 @@
 # gt - plain GNU Makefile.
 #
 #   make                    build programs into build/bin
-#   make run                install what the build needs, build, run the demo (scripts/gt-demo)
+#   make run                install what the build needs, build, run the standalone server
+#                           on ./gt-data-home (HTTP on 127.0.0.1:4000)
 #   make SANITIZE=address,undefined   build into build-san/ with sanitizers
 #   make check              install what the tests need, then every suite (also under
 #                           ASan+UBSan); last line "N passed, N failed"
@@ -85,7 +86,7 @@ check:
 run:
 	scripts/install-deps
 	$(MAKE) all
-	scripts/gt-demo
+	$(O)/bin/gt-front --standalone --data-home gt-data-home
 
 bench: all
 	scripts/gt-bench
