@@ -60,13 +60,15 @@ done
 
 # GreptimeDB's own SQL cases: a file that passed before must pass now.
 sqlness_tap() {
-	out=$(sh "$top/tests/sqlness.sh" "$1" --check 2>&1)
-	rc=$?
-	echo "$out" | sed 's/^/# /'
-	if [ "$rc" -eq 0 ]; then
-		echo "ok 1 - sqlness: no regression ($(echo "$out" | tail -n 1))"
+	sq_out=$(sh "$top/tests/sqlness.sh" "$1" --check 2>&1)
+	sq_rc=$?
+	echo "$sq_out" | sed 's/^/# /'
+	if [ "$sq_rc" -eq 0 ]; then
+		echo "ok 1 - sqlness: no regression ($(echo "$sq_out" | tail -n 1))"
+	elif [ "$sq_rc" -eq 100 ] && echo "$sq_out" | grep -q 'no case directory'; then
+		echo "ok 1 - # SKIP sqlness: GreptimeDB's case files are not beside the repository"
 	else
-		echo "not ok 1 - sqlness regression: $(echo "$out" | grep -i 'regress' | head -n 3 | tr '\n' ' ')"
+		echo "not ok 1 - sqlness regression: $(echo "$sq_out" | grep -i 'regress' | head -n 3 | tr '\n' ' ')"
 	fi
 }
 run_suite "sqlness" sqlness_tap "$top/$build"
