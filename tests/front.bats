@@ -286,3 +286,17 @@ c,3.5,3000"
 	run -0 gt-data scan --data-home "$T/d" --table cpu --format count
 	assert_output --regexp '^4000 rows'
 }
+
+@test "the real influx CLI imports into gt: CREATE DATABASE through /query, points through /write" {
+	command -v influx >/dev/null || skip "influx CLI (influxdb-client) not installed"
+	start_front
+	printf '# DDL\nCREATE DATABASE imp\n\n# DML\n# CONTEXT-DATABASE: imp\n\ncpu,host=a v=1 1000000000\n\ncpu,host=b v=2 2000000000\n' > "$T/imp.txt"
+	run -0 influx -host "${ADDR%:*}" -port "${ADDR##*:}" -import -path "$T/imp.txt" -precision ns
+	assert_output --partial "Processed 2 inserts"
+	assert_output --partial "Failed 0 inserts"
+	run -0 influx -host "${ADDR%:*}" -port "${ADDR##*:}" -execute 'SHOW DATABASES'
+	assert_line imp
+	stop_front
+	run -0 gt-data scan --data-home "$T/d" --db imp --table cpu
+	assert_output "$(printf '%s\n' 'host,v,greptime_timestamp' 'a,1,1000000000' 'b,2,2000000000')"
+}
