@@ -73,13 +73,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return usage_error("--timeout '%s' must be 1 to 86400 seconds", optarg);
 			break;
 		case O_WAL_SYNC:
-			if (!strcmp(optarg, "always"))
-				o->wal_sync = GT_WAL_SYNC_ALWAYS;
-			else if (!strcmp(optarg, "interval"))
-				o->wal_sync = GT_WAL_SYNC_INTERVAL;
-			else if (!strcmp(optarg, "none"))
-				o->wal_sync = GT_WAL_SYNC_NONE;
-			else
+			if ((o->wal_sync = gt_wal_sync_parse(optarg)) < 0)
 				return usage_error("unknown --wal-sync '%s'", optarg);
 			break;
 		case O_MEMTABLE:

@@ -1124,3 +1124,14 @@ void gt_wal_close(struct gt_wal *w)
 		wal_sync_dirty(w, NULL);
 	wal_free(w);
 }
+
+int gt_wal_sync_parse(const char *name)
+{
+	if (!strcmp(name, "always"))
+		return GT_WAL_SYNC_ALWAYS;
+	if (!strcmp(name, "interval"))
+		return GT_WAL_SYNC_INTERVAL;
+	if (!strcmp(name, "none"))
+		return GT_WAL_SYNC_NONE;
+	return -1;
+}

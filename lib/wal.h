@@ -62,6 +62,9 @@ enum gt_wal_sync {
 
 #define GT_WAL_MAX_RECORD (64u << 20)   /* payload ceiling */
 
+/* "always", "interval", "none" -> enum gt_wal_sync, or -1. */
+int gt_wal_sync_parse(const char *name);
+
 struct gt_wal_opts {
 	uint8_t sync;              /* enum gt_wal_sync; zero = always */
 	uint32_t interval_ms;      /* GT_WAL_SYNC_INTERVAL; 0 = 1000 */
