@@ -133,6 +133,7 @@ enum sql_skind {
 	S_CREATE_TABLE, S_DROP_TABLE, S_SHOW_TABLES, S_SHOW_CREATE, S_DESCRIBE,
 	S_ALTER_ADD, S_ALTER_DROP, S_TRUNCATE,
 	S_INSERT, S_DELETE, S_SELECT,
+	S_ADMIN,               /* ADMIN func(args): sel_text is the column header */
 };
 
 struct sql_stmt {
@@ -162,6 +163,12 @@ struct sql_stmt {
 	/* DELETE / SELECT */
 	struct sql_expr *where;
 	struct sql_select *sel;
+	/* DROP TABLE a, b: the names after the first (dbs[i] may be NULL) */
+	char **more_db, **more_name;
+	uint32_t nmore;
+	/* ADMIN */
+	struct sql_expr *call;
+	char *text;            /* source text of the statement after its first keyword */
 };
 
 struct sql_parse {
@@ -184,6 +191,25 @@ int sql_err(struct gt_sql_error *e, int status, const char *fmt, ...)
 /* Execute one statement, appending its output to res. */
 int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
 		  struct gt_sql_error *e);
+
+/* sql-ddl.c: ADMIN, DROP TABLE lists and the other administrative statements. */
+int sql_exec_ddl(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+		 struct gt_sql_error *e);
+/* GreptimeDB's name pattern for databases and tables: [a-zA-Z_:-][a-zA-Z0-9_:\-.@#]* */
+bool sql_name_ok(const char *name);
+/*
+ * The tables SHOW TABLES lists in db: the catalog's, plus the system
+ * tables GreptimeDB shows (public.numbers, information_schema's), sorted.
+ * *names is NULL-terminated; free it with gt_strv_free.
+ */
+int sql_list_tables(struct gt_sql_session *s, const char *db, char ***names, struct gt_sql_error *e);
+/* "BASE TABLE", or "LOCAL TEMPORARY" for a system table. */
+const char *sql_table_type(const char *db, const char *table);
+/* A new output appended to res (zeroed), or NULL when out of memory. */
+struct gt_sql_output *sql_out_new(struct gt_sql_result *res);
+/* A records output with columns names[0..n) of types (NULL = all GT_STRING). */
+struct gt_sql_output *sql_out_table(struct gt_sql_result *res, const char *const *names, const uint8_t *types,
+				    uint32_t n);
 
 /* Parse a time literal ('2023-01-01 00:00:00[.fff][+00:00|Z]') into ns. */
 int sql_parse_time(const char *s, size_t n, int64_t *ns);

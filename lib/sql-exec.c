@@ -18,6 +18,7 @@
  *      merge sort, nulls last ascending / first descending), LIMIT and
  *      OFFSET cut it, and the projection is gathered in that order.
  */
+#include "sql-agg.h"
 #include "sql-expr.h"
 
 #include <math.h>
@@ -174,23 +175,21 @@ static int show_dbs(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 static int show_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
 {
 	char **names = NULL;
-	struct gt_err err = {0};
 	const char *db = dbof(s, st->db);
 	char h0[GT_NAME_MAX + 16];
 	snprintf(h0, sizeof(h0), "Tables_in_%s", db);
 	const char *const hdr[] = {h0, "Table_type"};
-	int rc = gt_catalog_list_tables(s->db->catalog, db, &names, &err);
-	if (rc == GT_ENOTFOUND)
-		return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: greptime.%s", db);
+	int rc = sql_list_tables(s, db, &names, e);
 	if (rc < 0)
-		return engine_err(e, rc, &err);
+		return rc;
 	struct gt_sql_output *o = str_table(res, hdr, st->full ? 2 : 1);
 	rc = o ? 0 : nomem(e);
 	for (size_t i = 0; names[i] && rc == 0; i++) {
+		const char *type = sql_table_type(db, names[i]);
 		if (st->like && !like_simple(names[i], st->like))
 			continue;
 		if (gt_vec_push_str(&o->rows.cols[0], names[i], strlen(names[i])) < 0 ||
-		    (st->full && gt_vec_push_str(&o->rows.cols[1], "BASE TABLE", 10) < 0))
+		    (st->full && gt_vec_push_str(&o->rows.cols[1], type, strlen(type)) < 0))
 			rc = nomem(e);
 		o->rows.nrows++;
 	}
@@ -333,7 +332,7 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 	int rc = 0;
 
 	memset(&sc, 0, sizeof(sc));
-	if (gt_check_name("table", st->name, &err) < 0 || strchr(st->name, '.') || strchr(st->name, '~'))
+	if (gt_check_name("table", st->name, &err) < 0 || strchr(st->name, '.') || !sql_name_ok(st->name))
 		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid table name: %s", st->name);
 	if (!gt_catalog_has_db(s->db->catalog, db))
 		return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", db);
@@ -500,6 +499,10 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 	uint8_t vt = v->v.type;
 	switch (c->type) {
 	case GT_STRING:
+		if (vt == GT_I64 && v->scalar)
+			return sql_err(e, GT_STATUS_INVALID_SYNTAX,
+				       "Failed to parse value: Fail to parse number %lld, invalid column type: %s",
+				       (long long)v->v.v.i64[0], dt_name(c->type));
 		if (vt != GT_STRING)
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
 				       dt_name(c->type), dt_name(vt));
@@ -1109,6 +1112,17 @@ static bool has_agg(const struct sql_expr *x, int depth)
 	return false;
 }
 
+/* GROUP BY, or an aggregate anywhere after FROM/WHERE. */
+static bool query_has_agg(const struct sql_select *q)
+{
+	bool agg = q->ngroup > 0 || has_agg(q->having, 0);
+	for (uint32_t k = 0; k < q->nitems; k++)
+		agg |= has_agg(q->items[k].e, 0);
+	for (uint32_t k = 0; k < q->norder; k++)
+		agg |= has_agg(q->order[k].e, 0);
+	return agg;
+}
+
 /* Compute one aggregate over the frame into slot out (ngroups rows). */
 static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, uint32_t ngroups, struct sql_xv *out)
 {
@@ -1323,6 +1337,50 @@ static struct sql_expr *resolve_alias(struct sql_select *q, struct sql_expr *x, 
 	return x;
 }
 
+/*
+ * Aggregate queries over a table first try sql-agg.c's streaming path:
+ * plan the aggregates as the general path does (annotating the
+ * expressions with their slots), then scan and aggregate without
+ * gathering rows.  1 = *slots holds the group frame; 0 = run the general
+ * path (ap is left empty).
+ */
+static int agg_fast(struct gt_sql_session *s, struct sql_select *q, struct gt_table_info *ti, struct aggplan *ap,
+		    struct sql_xv **slots, uint32_t *ngroups, struct gt_sql_error *e)
+{
+	int rc = 0;
+	for (uint32_t k = 0; k < q->nitems; k++)
+		if (q->items[k].e->kind == E_STAR)
+			return 0;
+	ap->table = ti->name;
+	ap->ngroup = q->ngroup;
+	ap->group = gt_calloc(q->ngroup + 1, sizeof(*ap->group));
+	if (!ap->group)
+		return nomem(e);
+	for (uint32_t k = 0; k < q->ngroup; k++)
+		ap->group[k] = resolve_alias(q, q->group[k], &ti->schema);
+	for (uint32_t k = 0; k < q->nitems && rc == 0; k++)
+		rc = collect_aggs(ap, q->items[k].e, 0);
+	if (rc == 0 && q->having)
+		rc = collect_aggs(ap, q->having, 0);
+	for (uint32_t k = 0; k < q->norder && rc == 0; k++)
+		rc = collect_aggs(ap, resolve_alias(q, q->order[k].e, &ti->schema), 0);
+	if (rc == 0) {
+		struct sql_agg_query aq = {
+			.db = s->db, .ti = ti, .where = q->where, .group = ap->group, .ngroup = q->ngroup,
+			.aggs = ap->aggs, .naggs = ap->naggs,
+		};
+		rc = sql_agg_scan(&aq, slots, ngroups, e);
+	} else {
+		rc = nomem(e);
+	}
+	if (rc <= 0) {
+		free(ap->aggs);
+		free(ap->group);
+		memset(ap, 0, sizeof(*ap));
+	}
+	return rc;
+}
+
 static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
 		       struct gt_sql_error *e)
 {
@@ -1337,7 +1395,8 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	const char *table = NULL;
 	int64_t now_ns = s->now_ns ? s->now_ns : gt_now_ns();
 	int rc = 0;
-	bool have_table = false;
+	bool have_table = false, fast = false;
+	uint32_t fast_groups = 0;
 
 	memset(&empty, 0, sizeof(empty));
 	memset(&ti, 0, sizeof(ti));
@@ -1349,8 +1408,15 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		have_table = true;
 		sc = &ti.schema;
 		table = ti.name;
-		if ((rc = scan_table(s, &ti, q->where, &f, now_ns, e)) < 0)
+		if (query_has_agg(q) && (rc = agg_fast(s, q, &ti, &ap, &slots, &fast_groups, e)) != 0) {
+			if (rc < 0)
+				goto out;
+			fast = true;
+			nslots = q->ngroup + ap.naggs;
+			rc = 0;
+		} else if ((rc = scan_table(s, &ti, q->where, &f, now_ns, e)) < 0) {
 			goto out;
+		}
 	} else {
 		f.nrows = 1;
 		if (q->where) {
@@ -1366,12 +1432,11 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = f.cols, .nrows = f.nrows, .now_ns = now_ns};
 
 	/* Aggregation. */
-	bool agg = q->ngroup > 0 || has_agg(q->having, 0);
-	for (uint32_t k = 0; k < q->nitems; k++)
-		agg |= has_agg(q->items[k].e, 0);
-	for (uint32_t k = 0; k < q->norder; k++)
-		agg |= has_agg(q->order[k].e, 0);
-	if (agg) {
+	bool agg = query_has_agg(q);
+	if (fast) {
+		c.slots = slots;
+		c.nrows = fast_groups;
+	} else if (agg) {
 		struct keymap gm = {0};
 		struct gt_buf kb = {0};
 		struct sql_xv *gx = NULL;
@@ -1445,6 +1510,8 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 			goto out;
 		c.slots = slots;
 		c.nrows = ngroups;
+	}
+	if (agg) {
 		if (q->having) {
 			struct sql_xv m;
 			if ((rc = sql_eval(&c, q->having, &m)) < 0)
@@ -1460,7 +1527,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 				gt_vec_init(&ns[k].v, slots[k].v.type);
 				ns[k].unit = slots[k].unit;
 			}
-			for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
+			for (uint32_t g = 0; g < c.nrows && rc == 0; g++) {
 				if (SQL_NULL(&m, g) || sql_xv_f64(&m, g) == 0)
 					continue;
 				for (uint32_t k = 0; k < nslots && rc == 0; k++)
@@ -1675,8 +1742,8 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	int rc;
 	switch (st->kind) {
 	case S_CREATE_DB:
-		if (gt_check_name("database", st->name, &err) < 0)
-			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid database name: %s", st->name);
+		if (gt_check_name("database", st->name, &err) < 0 || !sql_name_ok(st->name))
+			return sql_err(e, GT_STATUS_UNEXPECTED, "Unexpected, violated: Invalid database name: %s", st->name);
 		rc = gt_catalog_create_db(s->db->catalog, st->name, st->if_exists, &err);
 		if (rc == GT_EEXIST)
 			return sql_err(e, GT_STATUS_DATABASE_ALREADY_EXISTS, "Schema %s already exists", st->name);
@@ -1693,13 +1760,15 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_SHOW_DBS:
 		return show_dbs(s, st, res, e);
 	case S_USE:
-		if (!gt_catalog_has_db(s->db->catalog, st->name))
+		if (!gt_catalog_has_db(s->db->catalog, st->name) && strcmp(st->name, "information_schema"))
 			return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", st->name);
 		snprintf(s->dbname, sizeof(s->dbname), "%s", st->name);
 		return affected(res, 0, e);
 	case S_CREATE_TABLE:
 		return create_table(s, st, res, e);
 	case S_DROP_TABLE:
+		if (st->nmore)
+			return sql_exec_ddl(s, st, res, e);
 		rc = gt_db_drop_table(s->db, dbof(s, st->db), st->name, &err);
 		if (rc == GT_ENOTFOUND) {
 			if (st->if_exists)
@@ -1735,6 +1804,6 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_SELECT:
 		return select_stmt(s, st, res, e);
 	default:
-		return sql_err(e, GT_STATUS_UNSUPPORTED, "unsupported statement");
+		return sql_exec_ddl(s, st, res, e);
 	}
 }

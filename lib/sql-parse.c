@@ -84,6 +84,15 @@ static void *failmsg(struct P *p, int status, const char *msg)
 	return NULL;
 }
 
+/* GreptimeDB's answer to a statement it cannot start or a token after a complete one. */
+static void *unsupported_kw(struct P *p)
+{
+	char f[256], m[300];
+	tokname(TK(p), f, sizeof(f));
+	snprintf(m, sizeof(m), "SQL statement is not supported, keyword: %s", f);
+	return failmsg(p, GT_STATUS_UNSUPPORTED, m);
+}
+
 static void *oom(struct P *p)
 {
 	return failmsg(p, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "out of memory");
@@ -167,16 +176,30 @@ static char *ident(struct P *p)
 	return fail(p, "identifier");
 }
 
+/* A database or table name: an identifier, or a 'string' as GreptimeDB accepts. */
+static char *objname(struct P *p)
+{
+	struct sql_token *t = TK(p);
+	if (t->kind == T_STR && t->n > 0 && t->n <= GT_NAME_MAX * 4) {
+		char *s = sql_strndup(p->a, t->s, t->n);
+		if (!s)
+			return oom(p);
+		p->i++;
+		return s;
+	}
+	return ident(p);
+}
+
 /* [db.]name */
 static bool qname(struct P *p, char **db, char **name)
 {
-	char *a = ident(p);
+	char *a = objname(p);
 	if (!a)
 		return false;
 	*db = NULL;
 	*name = a;
 	if (accept_op(p, ".")) {
-		char *b = ident(p);
+		char *b = objname(p);
 		if (!b)
 			return false;
 		*db = a;
@@ -920,14 +943,26 @@ static struct sql_stmt *create_table(struct P *p, struct sql_stmt *st)
 {
 	uint32_t cap = 0;
 	st->kind = S_CREATE_TABLE;
-	if (accept_kw(p, "if")) {
-		if (!expect_kw(p, "not") || !expect_kw(p, "exists"))
-			return NULL;
+	if (is_kw(TK(p), "if") && is_kw(TK(p) + 1, "not")) {
+		p->i += 2;
+		if (!accept_kw(p, "exists")) {
+			char f[256], m[900];
+			const struct sql_token *t = TK(p);
+			tokname(t, f, sizeof(f));
+			snprintf(m, sizeof(m),
+				 "Unexpected token while parsing SQL statement, expected: 'EXISTS', found: %s: "
+				 "sql parser error: Expected: EXISTS, found: %s at Line: %u, Column: %u",
+				 f, f, t->line, t->col);
+			return failmsg(p, GT_STATUS_INVALID_SYNTAX, m);
+		}
 		st->if_exists = true;
+	} else if (is_kw(TK(p), "if") && is_kw(TK(p) + 1, "exists")) {
+		p->i++;
+		return unsupported_kw(p);
 	}
 	if (!qname(p, &st->db, &st->name) || !expect_op(p, "("))
 		return NULL;
-	for (;;) {
+	for (; !is_op(TK(p), ")");) {
 		if (accept_kw(p, "time")) {
 			char **v = NULL;
 			uint32_t n = 0;
@@ -1136,7 +1171,11 @@ static struct sql_stmt *insert(struct P *p, struct sql_stmt *st)
 {
 	uint32_t rcap = 0;
 	st->kind = S_INSERT;
-	if (!expect_kw(p, "into") || !qname(p, &st->db, &st->name))
+	if (!expect_kw(p, "into"))
+		return NULL;
+	if (is_kw(TK(p), "table") && TK(p)[1].kind != T_OP)
+		p->i++;
+	if (!qname(p, &st->db, &st->name))
 		return NULL;
 	if (is_op(TK(p), "(") && !name_list(p, &st->icols, &st->nicols))
 		return NULL;
@@ -1199,7 +1238,7 @@ static struct sql_stmt *statement(struct P *p)
 					return NULL;
 				st->if_exists = true;
 			}
-			if (!(st->name = ident(p)))
+			if (!(st->name = objname(p)))
 				return NULL;
 			if (accept_kw(p, "with") && !with_opts(p, st))
 				return NULL;
@@ -1216,14 +1255,25 @@ static struct sql_stmt *statement(struct P *p)
 			st->kind = S_DROP_TABLE;
 		else
 			return fail(p, "TABLE, VIEW, INDEX, FUNCTION, PROCEDURE, STAGE, or SEQUENCE after DROP");
-		if (accept_kw(p, "if")) {
+		if (is_kw(TK(p), "if") && !is_op(TK(p) + 1, ";") && TK(p)[1].kind != T_EOF) {
+			p->i++;
 			if (!expect_kw(p, "exists"))
 				return NULL;
 			st->if_exists = true;
 		}
 		if (st->kind == S_DROP_DB)
-			return (st->name = ident(p)) ? st : NULL;
-		return qname(p, &st->db, &st->name) ? st : NULL;
+			return (st->name = objname(p)) ? st : NULL;
+		if (!qname(p, &st->db, &st->name))
+			return NULL;
+		uint32_t cd = 0, cn = 0;
+		while (accept_op(p, ",")) {
+			char *d, *n;
+			uint32_t k = st->nmore;
+			if (!qname(p, &d, &n) || !push_ptr(p, (void ***)&st->more_db, &k, &cd, d) ||
+			    !push_ptr(p, (void ***)&st->more_name, &st->nmore, &cn, n))
+				return NULL;
+		}
+		return st;
 	}
 	if (accept_kw(p, "show")) {
 		st->full = accept_kw(p, "full");
@@ -1251,7 +1301,7 @@ static struct sql_stmt *statement(struct P *p)
 	}
 	if (accept_kw(p, "use")) {
 		st->kind = S_USE;
-		return (st->name = ident(p)) ? st : NULL;
+		return (st->name = objname(p)) ? st : NULL;
 	}
 	if (accept_kw(p, "describe") || accept_kw(p, "desc")) {
 		st->kind = S_DESCRIBE;
@@ -1287,8 +1337,19 @@ static struct sql_stmt *statement(struct P *p)
 		}
 		return fail(p, "ADD or DROP");
 	}
-	if (accept_kw(p, "insert"))
+	if (accept_kw(p, "insert") || accept_kw(p, "replace"))
 		return insert(p, st);
+	if (accept_kw(p, "admin")) {
+		uint32_t from = p->i;
+		st->kind = S_ADMIN;
+		if (TK(p)->kind != T_IDENT || !is_op(&p->t[p->i + 1], "("))
+			return fail(p, "a function call after ADMIN");
+		if (!(st->call = expr(p)))
+			return NULL;
+		if (st->call->kind != E_FUNC)
+			return fail(p, "a function call after ADMIN");
+		return (st->text = span(p, from, p->i)) ? st : oom(p);
+	}
 	if (accept_kw(p, "delete")) {
 		st->kind = S_DELETE;
 		if (!expect_kw(p, "from") || !qname(p, &st->db, &st->name))
@@ -1301,6 +1362,8 @@ static struct sql_stmt *statement(struct P *p)
 		st->kind = S_SELECT;
 		return (st->sel = select_body(p)) ? st : NULL;
 	}
+	if (TK(p)->kind == T_IDENT)
+		return unsupported_kw(p);
 	return fail(p, "an SQL statement");
 }
 
@@ -1328,8 +1391,8 @@ int sql_parse(struct sql_parse *ps, const char *text, size_t len, struct gt_sql_
 			return e->status == GT_STATUS_UNSUPPORTED ? GT_EUNSUPP :
 			       e->status == GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED ? GT_ENOMEM : GT_EINVAL;
 		if (!is_op(TK(&p), ";") && TK(&p)->kind != T_EOF) {
-			fail(&p, "end of statement");
-			return GT_EINVAL;
+			unsupported_kw(&p);
+			return GT_EUNSUPP;
 		}
 		if (ps->n >= GT_SQL_MAX_STMTS) {
 			failmsg(&p, GT_STATUS_INVALID_SYNTAX, "too many statements");

@@ -1,0 +1,271 @@
+/*
+ * sql-ddl.c - the administrative statements that sql-exec.c dispatches
+ * here: ADMIN functions (flush_table, compact_table ...) and DROP TABLE
+ * over a list of tables.
+ *
+ * They live apart from sql-exec.c so that the query path there can
+ * change without these statements in the way.  Outputs and errors follow
+ * GreptimeDB's: ADMIN returns a one-row table headed by the statement's
+ * text ("ADMIN flush_table('monitor')") holding 0.
+ */
+#include "sql-ast.h"
+#include "catalog.h"
+
+#include <ctype.h>
+#include <strings.h>
+
+static int ddl_nomem(struct gt_sql_error *e)
+{
+	return sql_err(e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "out of memory");
+}
+
+static int ddl_engine_err(struct gt_sql_error *e, int rc, const struct gt_err *err)
+{
+	int st = rc == GT_ENOMEM ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED :
+		 rc == GT_EINVAL || rc == GT_ETOOBIG ? GT_STATUS_INVALID_ARGUMENTS :
+		 rc == GT_EUNSUPP ? GT_STATUS_UNSUPPORTED : GT_STATUS_STORAGE_UNAVAILABLE;
+	return sql_err(e, st, "%s", err->msg[0] ? err->msg : gt_strerror(rc));
+}
+
+bool sql_name_ok(const char *name)
+{
+	const unsigned char *c = (const unsigned char *)name;
+	if (!(isalpha(*c) || *c == '_' || *c == ':' || *c == '-'))
+		return false;
+	for (c++; *c; c++)
+		if (!(isalnum(*c) || strchr("_:-.@#", *c)))
+			return false;
+	return true;
+}
+
+static const char *const info_schema_tables[] = {
+	"build_info", "character_sets", "check_constraints", "cluster_info",
+	"collation_character_set_applicability", "collations", "column_privileges",
+	"column_statistics", "columns", "engines", "events", "files", "flow_statistics", "flows",
+	"global_status", "key_column_usage", "optimizer_trace", "parameters", "partitions",
+	"procedure_info", "process_list", "profiling", "referential_constraints", "region_info",
+	"region_peers", "region_statistics", "routines", "schema_privileges", "schemata",
+	"session_status", "ssts_index_meta", "ssts_manifest", "ssts_storage", "statistics",
+	"table_constraints", "table_privileges", "table_semantics", "tables", "views", NULL,
+};
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+const char *sql_table_type(const char *db, const char *table)
+{
+	if (!strcmp(db, "information_schema") || (!strcmp(db, "public") && !strcmp(table, "numbers")))
+		return "LOCAL TEMPORARY";
+	return "BASE TABLE";
+}
+
+int sql_list_tables(struct gt_sql_session *s, const char *db, char ***names, struct gt_sql_error *e)
+{
+	struct gt_err err = {0};
+	char **v = NULL;
+	size_t n = 0;
+	*names = NULL;
+	if (!strcmp(db, "information_schema")) {
+		size_t k = GT_ARRAY_LEN(info_schema_tables);
+		if (!(v = gt_calloc(k, sizeof(*v))))
+			return ddl_nomem(e);
+		for (size_t i = 0; info_schema_tables[i]; i++)
+			if (!(v[i] = gt_strdup(info_schema_tables[i]))) {
+				gt_strv_free(v);
+				return ddl_nomem(e);
+			}
+		*names = v;
+		return 0;
+	}
+	int rc = gt_catalog_list_tables(s->db->catalog, db, &v, &err);
+	if (rc == GT_ENOTFOUND)
+		return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: greptime.%s", db);
+	if (rc < 0)
+		return ddl_engine_err(e, rc, &err);
+	if (strcmp(db, "public")) {
+		*names = v;
+		return 0;
+	}
+	while (v[n])
+		n++;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], "numbers")) {
+			*names = v;
+			return 0;
+		}
+	char **w = gt_reallocarray(v, n + 2, sizeof(*v));
+	if (!w) {
+		gt_strv_free(v);
+		return ddl_nomem(e);
+	}
+	w[n + 1] = NULL;
+	if (!(w[n] = gt_strdup("numbers"))) {
+		gt_strv_free(w);
+		return ddl_nomem(e);
+	}
+	qsort(w, n + 1, sizeof(*w), cmp_name);
+	*names = w;
+	return 0;
+}
+
+struct gt_sql_output *sql_out_new(struct gt_sql_result *res)
+{
+	struct gt_sql_output *o = gt_reallocarray(res->outs, res->n + 1, sizeof(*o));
+	if (!o)
+		return NULL;
+	res->outs = o;
+	o = &res->outs[res->n++];
+	memset(o, 0, sizeof(*o));
+	gt_batch_init(&o->rows);
+	return o;
+}
+
+struct gt_sql_output *sql_out_table(struct gt_sql_result *res, const char *const *names, const uint8_t *types,
+				    uint32_t n)
+{
+	struct gt_sql_output *o = sql_out_new(res);
+	if (!o)
+		return NULL;
+	o->kind = GT_SQL_RECORDS;
+	o->cols = gt_calloc(n, sizeof(*o->cols));
+	if (!o->cols)
+		return NULL;
+	o->ncols = n;
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t t = types ? types[i] : GT_STRING;
+		o->cols[i].name = gt_strdup(names[i]);
+		o->cols[i].type = t;
+		if (!o->cols[i].name || gt_batch_add_col(&o->rows, i, t) < 0)
+			return NULL;
+	}
+	return o;
+}
+
+/* A table name argument: 'db.t' or 't' in the session's database. */
+static void split_name(struct gt_sql_session *s, const char *arg, char *db, char *t)
+{
+	const char *dot = strchr(arg, '.');
+	if (dot && (size_t)(dot - arg) <= GT_NAME_MAX) {
+		snprintf(db, GT_NAME_MAX + 1, "%.*s", (int)(dot - arg), arg);
+		snprintf(t, GT_NAME_MAX + 1, "%s", dot + 1);
+	} else {
+		snprintf(db, GT_NAME_MAX + 1, "%s", s->dbname);
+		snprintf(t, GT_NAME_MAX + 1, "%s", arg);
+	}
+}
+
+static int admin(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	const struct sql_expr *f = st->call;
+	bool flush = !strcmp(f->s, "flush_table"), compact = !strcmp(f->s, "compact_table");
+	bool region = !strcmp(f->s, "flush_region") || !strcmp(f->s, "compact_region");
+	struct gt_err err = {0};
+	int rc = 0;
+
+	if (!flush && !compact && !region)
+		return sql_err(e, GT_STATUS_UNSUPPORTED, "Unsupported admin function: %s", f->s);
+	if (f->nargs < 1)
+		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid function args: %s", f->s);
+	if (flush || compact) {
+		char db[GT_NAME_MAX + 1], t[GT_NAME_MAX + 1];
+		struct gt_table_info ti;
+		if (f->args[0]->kind != E_STR)
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+				       "The first argument of %s must be a table name string", f->s);
+		split_name(s, f->args[0]->s, db, t);
+		memset(&ti, 0, sizeof(ti));
+		rc = gt_db_table(s->db, db, t, &ti, &err);
+		if (rc == GT_ENOTFOUND)
+			return sql_err(e, GT_STATUS_TABLE_NOT_FOUND, "Table not found: greptime.%s.%s", db, t);
+		if (rc < 0)
+			return ddl_engine_err(e, rc, &err);
+		for (uint32_t i = 0; i < ti.nregions && rc == 0; i++) {
+			uint64_t id = gt_table_region(&ti, i);
+			if (flush) {
+				rc = s->db->rc.ops->flush(s->db->rc.self, id, &err);
+			} else {
+				struct gt_compact_opts co = {.force = true};
+				struct gt_compact_report rep;
+				rc = s->db->rc.ops->flush(s->db->rc.self, id, &err);
+				if (rc == 0)
+					rc = s->db->rc.ops->compact(s->db->rc.self, id, &co, &rep, &err);
+			}
+			if (rc < 0)
+				rc = ddl_engine_err(e, rc, &err);
+		}
+		gt_table_info_release(&ti);
+		if (rc < 0)
+			return rc;
+	}
+
+	char *hdr = gt_malloc(strlen(st->text) + 7);
+	if (!hdr)
+		return ddl_nomem(e);
+	memcpy(hdr, "ADMIN ", 6);
+	memcpy(hdr + 6, st->text, strlen(st->text) + 1);
+	const char *const names[] = {hdr};
+	const uint8_t types[] = {GT_U64};
+	struct gt_sql_output *o = sql_out_table(res, names, types, 1);
+	free(hdr);
+	if (!o || gt_vec_push_u64(&o->rows.cols[0], 0) < 0)
+		return ddl_nomem(e);
+	o->rows.nrows = 1;
+	return 0;
+}
+
+/*
+ * DROP TABLE a, b, c: GreptimeDB checks that every table exists (unless
+ * IF EXISTS) before it drops any of them.
+ */
+static int drop_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+		       struct gt_sql_error *e)
+{
+	struct gt_err err = {0};
+	int rc;
+	for (uint32_t i = 0; i <= st->nmore; i++) {
+		const char *db = i ? st->more_db[i - 1] : st->db;
+		const char *t = i ? st->more_name[i - 1] : st->name;
+		struct gt_table_info ti;
+		if (!db)
+			db = s->dbname;
+		memset(&ti, 0, sizeof(ti));
+		rc = gt_db_table(s->db, db, t, &ti, &err);
+		if (rc == GT_ENOTFOUND) {
+			if (st->if_exists)
+				continue;
+			return sql_err(e, GT_STATUS_TABLE_NOT_FOUND, "Table not found: greptime.%s.%s", db, t);
+		}
+		if (rc < 0)
+			return ddl_engine_err(e, rc, &err);
+		gt_table_info_release(&ti);
+	}
+	for (uint32_t i = 0; i <= st->nmore; i++) {
+		const char *db = i ? st->more_db[i - 1] : st->db;
+		const char *t = i ? st->more_name[i - 1] : st->name;
+		rc = gt_db_drop_table(s->db, db ? db : s->dbname, t, &err);
+		if (rc == GT_ENOTFOUND)
+			continue;
+		if (rc < 0)
+			return ddl_engine_err(e, rc, &err);
+	}
+	struct gt_sql_output *o = sql_out_new(res);
+	if (!o)
+		return ddl_nomem(e);
+	o->kind = GT_SQL_AFFECTED;
+	o->affected = 0;
+	return 0;
+}
+
+int sql_exec_ddl(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	switch (st->kind) {
+	case S_ADMIN:
+		return admin(s, st, res, e);
+	case S_DROP_TABLE:
+		return drop_tables(s, st, res, e);
+	default:
+		return sql_err(e, GT_STATUS_UNSUPPORTED, "unsupported statement");
+	}
+}
