@@ -1,0 +1,52 @@
+/*
+ * sql-agg.h - the aggregate fast path of SELECT: streaming hash
+ * aggregation over a table scan (sql-agg.c), called by sql-exec.c.
+ *
+ * It answers a GROUP BY / aggregate query without gathering rows when
+ *   - every GROUP BY key is a tag column, the time index, or one
+ *     date_trunc('second' .. 'week', ts) / date_bin(INTERVAL, ts) of it
+ *     (at most one key over time);
+ *   - every aggregate is count, sum, avg/mean, min, max, first_value or
+ *     last_value (ORDER BY the time index, or none) of one column,
+ *     without DISTINCT, and sum/avg/min/max read a float or integer
+ *     field;
+ *   - WHERE is a conjunction of time index comparisons with literals
+ *     (=, <, <=, >, >=, BETWEEN) and tag comparisons with strings (=,
+ *     <>, [NOT] IN).
+ * Otherwise it says so before reading anything, and the caller runs the
+ * general path.  Tag values are decoded once per series, each batch's
+ * rows get a group id from (series, time bucket), and each aggregate is
+ * one loop over the batch's column updating per-group state.  Results
+ * are those of the general path: groups in order of first appearance,
+ * sums in scan order, nulls ignored, last_value ties to the later row.
+ *
+ * Ceiling: SQL_AGG_MAX_GROUPS groups, past which the query fails with
+ * RUNTIME_RESOURCES_EXHAUSTED.
+ *
+ * Ownership: on success *slots is a heap array of ngroup + naggs xvs
+ * (each ngroups rows: the GROUP BY keys, then the aggregates) the
+ * caller releases with sql_xv_release() and free().
+ */
+#ifndef GT_SQL_AGG_H
+#define GT_SQL_AGG_H
+
+#include "sql-expr.h"
+
+#define SQL_AGG_MAX_GROUPS (1u << 22)
+
+struct sql_agg_query {
+	struct gt_db *db;
+	const struct gt_table_info *ti;
+	struct sql_expr *where;
+	struct sql_expr *const *group;   /* GROUP BY keys, aliases resolved */
+	uint32_t ngroup;
+	struct sql_expr *const *aggs;    /* distinct aggregate calls */
+	uint32_t naggs;
+};
+
+/* 1 with *slots and *ngroups set; 0 when the query is outside the fast
+ * path (nothing to release); or a negative code with e filled. */
+int sql_agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t *ngroups,
+		 struct gt_sql_error *e);
+
+#endif
