@@ -205,6 +205,8 @@ bool sql_name_ok(const char *name);
 int sql_list_tables(struct gt_sql_session *s, const char *db, char ***names, struct gt_sql_error *e);
 /* "BASE TABLE", or "LOCAL TEMPORARY" for a system table. */
 const char *sql_table_type(const char *db, const char *table);
+/* A SELECT's error as GreptimeDB words it ("Failed to plan SQL: Table not found: ..."); returns rc. */
+int sql_plan_error(struct gt_sql_error *e, int rc);
 /* A new output appended to res (zeroed), or NULL when out of memory. */
 struct gt_sql_output *sql_out_new(struct gt_sql_result *res);
 /* A records output with columns names[0..n) of types (NULL = all GT_STRING). */

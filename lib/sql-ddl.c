@@ -110,6 +110,19 @@ int sql_list_tables(struct gt_sql_session *s, const char *db, char ***names, str
 	return 0;
 }
 
+int sql_plan_error(struct gt_sql_error *e, int rc)
+{
+	static const char pfx[] = "Failed to plan SQL: ";
+	if (e->status == GT_STATUS_TABLE_NOT_FOUND && !strncmp(e->msg, "Table not found: ", 17)) {
+		size_t n = strlen(e->msg);
+		if (n + sizeof(pfx) <= sizeof(e->msg)) {
+			memmove(e->msg + sizeof(pfx) - 1, e->msg, n + 1);
+			memcpy(e->msg, pfx, sizeof(pfx) - 1);
+		}
+	}
+	return rc;
+}
+
 struct gt_sql_output *sql_out_new(struct gt_sql_result *res)
 {
 	struct gt_sql_output *o = gt_reallocarray(res->outs, res->n + 1, sizeof(*o));

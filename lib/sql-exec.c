@@ -1751,6 +1751,8 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 			return engine_err(e, rc, &err);
 		return affected(res, 1, e);
 	case S_DROP_DB:
+		if (!strcmp(s->dbname, st->name) && gt_catalog_has_db(s->db->catalog, st->name))
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Schema `%s` is in use", st->name);
 		rc = gt_catalog_drop_db(s->db->catalog, st->name, st->if_exists, &err);
 		if (rc == GT_ENOTFOUND)
 			return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", st->name);
@@ -1802,7 +1804,8 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_DELETE:
 		return delete_stmt(s, st, res, e);
 	case S_SELECT:
-		return select_stmt(s, st, res, e);
+		rc = select_stmt(s, st, res, e);
+		return rc < 0 ? sql_plan_error(e, rc) : rc;
 	default:
 		return sql_exec_ddl(s, st, res, e);
 	}

@@ -43,7 +43,7 @@ select * from foo order by ts;"
 
 @test "errors carry GreptimeDB's status and exit 1" {
 	run -1 gt-sql --data-home "$T/d" "SELECT * FROM nope"
-	assert_output "Error: 4001(TableNotFound), Table not found: greptime.public.nope"
+	assert_output "Error: 4001(TableNotFound), Failed to plan SQL: Table not found: greptime.public.nope"
 	run -1 gt-sql --data-home "$T/d" "CREATE TABLE integers (i BIGINT)"
 	assert_output "Error: 2000(InvalidSyntax), Missing time index constraint"
 	run -1 gt-sql --data-home "$T/d" "SELEC 1"

@@ -110,7 +110,7 @@ int main(void)
 	       "+------+------------------------------+");
 	expect("SELECT * FROM system_metrics WHERE ts < 0", "++\n++");
 	expect("SELECT 1 + 1", "+---------------------+\n| Int64(1) + Int64(1) |\n+---------------------+\n| 2                   |\n+---------------------+");
-	expect("SELECT * FROM nope", "Error: 4001(TableNotFound), Table not found: greptime.public.nope");
+	expect("SELECT * FROM nope", "Error: 4001(TableNotFound), Failed to plan SQL: Table not found: greptime.public.nope");
 	expect("CREATE TABLE integers (i BIGINT)", "Error: 2000(InvalidSyntax), Missing time index constraint");
 	expect("CREATE TABLE t (i TIMESTAMP TIME INDEX, j BIGINT); INSERT INTO t (i) VALUES (1), (2000); SELECT i, j FROM t ORDER BY i DESC",
 	       "Affected Rows: 0\n\nAffected Rows: 2\n\n+-------------------------+---+\n| i                       | j |\n"
