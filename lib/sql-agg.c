@@ -28,6 +28,7 @@ enum asrc { AS_STAR, AS_FIELD, AS_TAG, AS_TIME };
 struct agg {
 	uint8_t fn, src, type, unit;
 	bool ord, desc;       /* first/last: by the time index (else row order), reversed */
+	bool follower;        /* first/last: an earlier one keeps the same rows */
 	uint32_t tag;         /* AS_TAG: tag ordinal */
 	uint32_t colid;       /* AS_FIELD: column id */
 	uint64_t *cnt;        /* per group */
@@ -91,8 +92,9 @@ struct run {
 	int64_t *gbucket;
 	uint32_t *gslots, gnslots;
 	uint64_t rowbase;
+	uint32_t *win;        /* per group: the row a first/last leader kept in this batch */
 	/* per batch */
-	uint32_t *gid, *rser, bcap;
+	uint32_t *gid, *rser, *touched, bcap;
 	struct gt_buf scratch, kb;
 	struct gt_key_part parts[256];
 };
@@ -426,6 +428,8 @@ static int grow_groups(struct run *r, struct gt_sql_error *e)
 	GROW(r->gser, uint32_t);
 	GROW(r->gtg, uint32_t);
 	GROW(r->gbucket, int64_t);
+	GROW(r->win, uint32_t);
+	memset(r->win + oc, 0xff, (size_t)(nc - oc) * sizeof(uint32_t));
 	for (uint32_t k = 0; k < r->naggs; k++) {
 		struct agg *a = &r->aggs[k];
 		GROW(a->cnt, uint64_t);
@@ -657,20 +661,23 @@ static void update(struct run *r, struct agg *a, const struct gt_batch *b, const
 		else
 			v = &b->cols[bi];
 	}
+	/* Locals: stores through the uint8_t state arrays may alias *a. */
 	const uint8_t *valid = v ? v->valid : NULL;
-#define ISNULL(i) ((a->src == AS_FIELD && (!v || (valid && !(valid[(i) >> 3] & (1u << ((i) & 7)))))) || \
-		   (a->src == AS_TAG && r->plen[(size_t)r->rser[i] * (r->ntags + 1) + a->tag] == UINT32_MAX))
+	const bool field = a->src == AS_FIELD;
+	uint64_t *cnt = a->cnt;
+	uint8_t *has = a->has;
+	double *fs = a->f;
+	int64_t *is = a->i;
+#define ISNULL(i) (field && (valid && !(valid[(i) >> 3] & (1u << ((i) & 7)))))
 	switch (a->fn) {
 	case A_COUNT:
-		if (a->src == AS_TAG) {
-			/* rser is only kept for first/last: a tag's nullness is per series. */
-			return;
-		}
+		if (a->src == AS_TAG || (field && !v))
+			return;   /* count_tag(); a column these rows lack is all null */
 		for (uint32_t i = 0; i < n; i++) {
 			uint32_t g = gid[i];
-			if (g == SKIP || (a->src == AS_FIELD && ISNULL(i)))
+			if (g == SKIP || ISNULL(i))
 				continue;
-			a->cnt[g]++;
+			cnt[g]++;
 		}
 		return;
 	case A_SUM:
@@ -683,9 +690,9 @@ static void update(struct run *r, struct agg *a, const struct gt_batch *b, const
 				uint32_t g = gid[i];
 				if (g == SKIP || ISNULL(i))
 					continue;
-				a->has[g] = 1;
-				a->cnt[g]++;
-				a->f[g] += d[i];
+				has[g] = 1;
+				cnt[g]++;
+				fs[g] += d[i];
 			}
 		} else {
 			const int64_t *d = v->v.i64;
@@ -693,11 +700,11 @@ static void update(struct run *r, struct agg *a, const struct gt_batch *b, const
 				uint32_t g = gid[i];
 				if (g == SKIP || ISNULL(i))
 					continue;
-				a->has[g] = 1;
-				a->cnt[g]++;
-				if (__builtin_add_overflow(a->i[g], d[i], &a->i[g]))
+				has[g] = 1;
+				cnt[g]++;
+				if (__builtin_add_overflow(is[g], d[i], &is[g]))
 					a->overflow = true;
-				a->f[g] += (double)d[i];
+				fs[g] += (double)d[i];
 			}
 		}
 		return;
@@ -712,9 +719,9 @@ static void update(struct run *r, struct agg *a, const struct gt_batch *b, const
 				uint32_t g = gid[i];
 				if (g == SKIP || ISNULL(i))
 					continue;
-				if (!a->has[g] || cmp_f64(d[i], a->f[g]) == sign) {
-					a->f[g] = d[i];
-					a->has[g] = 1;
+				if (!has[g] || cmp_f64(d[i], fs[g]) == sign) {
+					fs[g] = d[i];
+					has[g] = 1;
 				}
 			}
 		} else {
@@ -723,49 +730,16 @@ static void update(struct run *r, struct agg *a, const struct gt_batch *b, const
 				uint32_t g = gid[i];
 				if (g == SKIP || ISNULL(i))
 					continue;
-				if (!a->has[g] || (sign < 0 ? d[i] < a->i[g] : d[i] > a->i[g])) {
-					a->i[g] = d[i];
-					a->has[g] = 1;
+				if (!has[g] || (sign < 0 ? d[i] < is[g] : d[i] > is[g])) {
+					is[g] = d[i];
+					has[g] = 1;
 				}
 			}
 		}
 		return;
 	}
-	default: {
-		bool last = a->fn == A_LAST;
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t g = gid[i];
-			if (g == SKIP)
-				continue;
-			int64_t kv = a->ord ? t[i] : (int64_t)(r->rowbase + i);
-			if (a->has[g]) {
-				int c = (kv > a->key[g]) - (kv < a->key[g]);
-				if (a->desc)
-					c = -c;
-				if (last ? c < 0 : c >= 0)
-					continue;
-			}
-			a->has[g] = 1;
-			a->key[g] = kv;
-			switch (a->src) {
-			case AS_TAG:
-				a->i[g] = r->rser[i];
-				break;
-			case AS_TIME:
-				a->i[g] = t[i];
-				break;
-			default:
-				a->null[g] = ISNULL(i);
-				if (a->null[g])
-					break;
-				if (a->type == GT_F64)
-					a->f[g] = v->v.f64[i];
-				else
-					a->i[g] = v->v.i64[i];
-			}
-		}
-		return;
-	}
+	default:
+		return;   /* first/last: first_last() */
 	}
 #undef ISNULL
 }
@@ -780,6 +754,81 @@ static void count_tag(struct run *r, struct agg *a, const struct gt_batch *b)
 			continue;
 		a->cnt[g]++;
 	}
+}
+
+static bool same_order(const struct agg *a, const struct agg *b)
+{
+	return (a->fn == A_FIRST || a->fn == A_LAST) && a->fn == b->fn && a->ord == b->ord && a->desc == b->desc;
+}
+
+static const struct gt_vec *field_vec(const struct agg *a, const struct gt_batch *b)
+{
+	int bi = a->src == AS_FIELD ? gt_batch_find(b, a->colid) : -1;
+	return bi >= 0 && b->cols[bi].type == a->type ? &b->cols[bi] : NULL;
+}
+
+/*
+ * first_value/last_value: the leader (first of those ordered alike)
+ * finds, per group, the row it keeps in this batch; then it and its
+ * followers copy their values from that row.
+ */
+static void first_last(struct run *r, uint32_t k, const struct gt_batch *b, const int64_t *t)
+{
+	struct agg *l = &r->aggs[k];
+	if (l->follower)
+		return;
+	const uint32_t *gid = r->gid;
+	uint32_t n = b->nrows, nt = 0, *win = r->win, *touched = r->touched;
+	int64_t *key = l->key;
+	uint8_t *has = l->has;
+	bool last = l->fn == A_LAST, ord = l->ord, desc = l->desc;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t g = gid[i];
+		if (g == SKIP)
+			continue;
+		int64_t kv = ord ? t[i] : (int64_t)(r->rowbase + i);
+		if (has[g]) {
+			int c = (kv > key[g]) - (kv < key[g]);
+			if (desc)
+				c = -c;
+			if (last ? c < 0 : c >= 0)
+				continue;
+		}
+		has[g] = 1;
+		key[g] = kv;
+		if (win[g] == SKIP)
+			touched[nt++] = g;
+		win[g] = i;
+	}
+	for (uint32_t j = k; j < r->naggs; j++) {
+		struct agg *a = &r->aggs[j];
+		if (j != k && !(a->follower && same_order(a, l)))
+			continue;
+		const struct gt_vec *v = field_vec(a, b);
+		for (uint32_t x = 0; x < nt; x++) {
+			uint32_t g = touched[x], i = win[g];
+			a->has[g] = 1;
+			a->key[g] = key[g];
+			switch (a->src) {
+			case AS_TAG:
+				a->i[g] = r->rser[i];
+				break;
+			case AS_TIME:
+				a->i[g] = t[i];
+				break;
+			default:
+				a->null[g] = !v || gt_vec_is_null(v, i);
+				if (a->null[g])
+					break;
+				if (a->type == GT_F64)
+					a->f[g] = v->v.f64[i];
+				else
+					a->i[g] = v->v.i64[i];
+			}
+		}
+	}
+	for (uint32_t x = 0; x < nt; x++)
+		win[touched[x]] = SKIP;
 }
 
 static int batch(struct run *r, struct gt_table_scan *scan, const struct gt_batch *b, struct gt_sql_error *e)
@@ -798,6 +847,10 @@ static int batch(struct run *r, struct gt_table_scan *scan, const struct gt_batc
 		if (!s)
 			return nomem(e);
 		r->rser = s;
+		uint32_t *tc = gt_reallocarray(r->touched, n, sizeof(*tc));
+		if (!tc)
+			return nomem(e);
+		r->touched = tc;
 		r->bcap = n;
 	}
 	for (uint32_t i = 0; i < n;) {
@@ -823,6 +876,8 @@ static int batch(struct run *r, struct gt_table_scan *scan, const struct gt_batc
 		struct agg *a = &r->aggs[k];
 		if (a->fn == A_COUNT && a->src == AS_TAG)
 			count_tag(r, a, b);
+		else if (a->fn == A_FIRST || a->fn == A_LAST)
+			first_last(r, k, b, t);
 		else
 			update(r, a, b, t);
 	}
@@ -905,8 +960,10 @@ static void run_free(struct run *r)
 	free(r->gtg);
 	free(r->gbucket);
 	free(r->gslots);
+	free(r->win);
 	free(r->gid);
 	free(r->rser);
+	free(r->touched);
 	gt_buf_release(&r->scratch);
 	gt_buf_release(&r->kb);
 }
@@ -976,6 +1033,9 @@ int sql_agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t 
 		if (!dup)
 			fids[nf++] = a->colid;
 	}
+	for (uint32_t k = 0; k < q->naggs; k++)
+		for (uint32_t j = 0; j < k && !r.aggs[k].follower; j++)
+			r.aggs[k].follower = same_order(&r.aggs[j], &r.aggs[k]) && !r.aggs[j].follower;
 	if (q->ngroup == 0 && (rc = new_group(&r, 0, 0, SKIP, e)) < 0)
 		goto out;
 	rc = 0;
