@@ -850,7 +850,7 @@ static bool name_list(struct P *p, char ***v, uint32_t *n)
 			return false;
 		if (*n > GT_SQL_MAX_LIST)
 			return failmsg(p, GT_STATUS_INVALID_SYNTAX, "list is too long"), false;
-		if (!accept_op(p, ","))
+		if (!accept_op(p, ",") || is_op(TK(p), ")"))
 			break;
 	}
 	return expect_op(p, ")");
@@ -895,6 +895,25 @@ static bool coldef(struct P *p, struct sql_coldef *c)
 	return true;
 }
 
+/* The table and database option keys GreptimeDB knows (others are refused). */
+static bool option_key_ok(const char *key)
+{
+	static const char *const keys[] = {
+		"ttl", "storage", "write_buffer_size", "append_mode", "merge_mode", "comment",
+		"wal_options", "physical_metric_table", "on_physical_table", "skip_wal", "sst_format",
+		"table_data_model", "metric_engine.experimental.sparse_primary_key_encoding",
+		"max_row_group_row_count", "index.type", NULL,
+	};
+	static const char *const prefixes[] = {"compaction.", "index.", "memtable.", "sst.", "wal.", NULL};
+	for (int i = 0; keys[i]; i++)
+		if (!strcasecmp(key, keys[i]))
+			return true;
+	for (int i = 0; prefixes[i]; i++)
+		if (!strncasecmp(key, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
 static bool with_opts(struct P *p, struct sql_stmt *st)
 {
 	if (!expect_op(p, "("))
@@ -909,9 +928,16 @@ static bool with_opts(struct P *p, struct sql_stmt *st)
 		snprintf(key, sizeof(key), "%.*s", (int)GT_MIN(k->n, 63), k->s);
 		p->i++;
 		while (accept_op(p, ".")) {
+			size_t kl = strlen(key);
 			if (TK(p)->kind == T_EOF)
 				return fail(p, "an option name"), false;
+			snprintf(key + kl, sizeof(key) - kl, ".%.*s", (int)GT_MIN(TK(p)->n, 62), TK(p)->s);
 			p->i++;
+		}
+		if (!option_key_ok(key)) {
+			char m[128];
+			snprintf(m, sizeof(m), "Unrecognized table option key: %s", key);
+			return failmsg(p, GT_STATUS_INVALID_ARGUMENTS, m), false;
 		}
 		if (!expect_op(p, "="))
 			return false;
@@ -933,7 +959,7 @@ static bool with_opts(struct P *p, struct sql_stmt *st)
 		} else if (!strcasecmp(key, "append_mode")) {
 			st->append_mode = !strcasecmp(val, "true");
 		}
-		if (!accept_op(p, ","))
+		if (!accept_op(p, ",") || is_op(TK(p), ")"))
 			break;
 	}
 	return expect_op(p, ")");
