@@ -206,7 +206,7 @@ static bool lit_time(const struct sql_expr *x, uint8_t unit, int64_t *v)
 		*v = x->i;
 		return true;
 	}
-	if (x->kind == E_STR && sql_parse_time(x->s, strlen(x->s), &ns) == 0) {
+	if (x->kind == E_STR && gt_parse_time(x->s, strlen(x->s), &ns) == 0) {
 		*v = gt_unit_convert(ns, GT_UNIT_NS, unit);
 		return true;
 	}

@@ -17,6 +17,7 @@
 #ifndef GT_SQL_AST_H
 #define GT_SQL_AST_H
 
+#include "timeutil.h"
 #include <stdbool.h>
 #include "sql.h"
 
@@ -213,8 +214,6 @@ struct gt_sql_output *sql_out_new(struct gt_sql_result *res);
 struct gt_sql_output *sql_out_table(struct gt_sql_result *res, const char *const *names, const uint8_t *types,
 				    uint32_t n);
 
-/* Parse a time literal ('2023-01-01 00:00:00[.fff][+00:00|Z]') into ns. */
-int sql_parse_time(const char *s, size_t n, int64_t *ns);
 /* Format a timestamp as GreptimeDB prints it (2022-11-03T03:39:57.450). */
 void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit);
 /* Format a float as GreptimeDB prints it (1.0, 47.26666666666667). */

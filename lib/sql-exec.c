@@ -517,7 +517,7 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 			uint32_t n;
 			int64_t ns;
 			const char *p = gt_vec_str(&v->v, 0, &n);
-			if (sql_parse_time(p, n, &ns) < 0)
+			if (gt_parse_time(p, n, &ns) < 0)
 				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Failed to parse string to timestamp: %.*s",
 					       (int)GT_MIN(n, 200), p);
 			r = gt_vec_push_i64(out, gt_unit_convert(ns, GT_UNIT_NS, c->unit));
@@ -685,7 +685,7 @@ static bool lit_time(const struct sql_expr *x, const struct gt_coldef *c, int64_
 		*v = x->i;
 		return true;
 	}
-	if (x->kind == E_STR && sql_parse_time(x->s, strlen(x->s), &ns) == 0) {
+	if (x->kind == E_STR && gt_parse_time(x->s, strlen(x->s), &ns) == 0) {
 		*v = gt_unit_convert(ns, GT_UNIT_NS, c->unit);
 		return true;
 	}

@@ -13,6 +13,7 @@
  * with slot >= 0 read it.
  */
 #include "sql-expr.h"
+#include "timeutil.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -84,110 +85,6 @@ static int scalar_of(struct sql_xv *o, uint8_t type)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t yy = (int64_t)yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = yy + (*m <= 2);
-}
-
-static int digits(const char **s, const char *end, int n, int *out)
-{
-	int v = 0;
-	for (int k = 0; k < n; k++) {
-		if (*s >= end || !isdigit((unsigned char)**s))
-			return -1;
-		v = v * 10 + (**s - '0');
-		(*s)++;
-	}
-	*out = v;
-	return 0;
-}
-
-int sql_parse_time(const char *s, size_t n, int64_t *ns)
-{
-	const char *end = s + n;
-	int y, mo, d, h = 0, mi = 0, se = 0;
-	int64_t frac = 0;
-	while (s < end && isspace((unsigned char)*s))
-		s++;
-	while (end > s && isspace((unsigned char)end[-1]))
-		end--;
-	if (digits(&s, end, 4, &y) || s >= end || *s++ != '-' || digits(&s, end, 2, &mo) || s >= end ||
-	    *s++ != '-' || digits(&s, end, 2, &d))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
-		return -1;
-	if (s < end && (*s == ' ' || *s == 'T' || *s == 't')) {
-		s++;
-		if (digits(&s, end, 2, &h) || s >= end || *s++ != ':' || digits(&s, end, 2, &mi))
-			return -1;
-		if (s < end && *s == ':') {
-			s++;
-			if (digits(&s, end, 2, &se))
-				return -1;
-		}
-		if (s < end && *s == '.') {
-			int k = 0;
-			s++;
-			while (s < end && isdigit((unsigned char)*s)) {
-				if (k < 9) {
-					frac = frac * 10 + (*s - '0');
-					k++;
-				}
-				s++;
-			}
-			for (; k < 9; k++)
-				frac *= 10;
-		}
-	}
-	if (h > 23 || mi > 59 || se > 60)
-		return -1;
-	int64_t off = 0;
-	while (s < end && *s == ' ')
-		s++;
-	if (s < end) {
-		if (*s == 'Z' || *s == 'z') {
-			s++;
-		} else if (*s == '+' || *s == '-') {
-			int sign = *s == '-' ? -1 : 1, oh, om = 0;
-			s++;
-			if (digits(&s, end, 2, &oh))
-				return -1;
-			if (s < end && *s == ':')
-				s++;
-			if (s < end && digits(&s, end, 2, &om))
-				return -1;
-			off = sign * ((int64_t)oh * 3600 + om * 60);
-		} else {
-			return -1;
-		}
-	}
-	if (s != end)
-		return -1;
-	int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
-	*ns = secs * 1000000000LL + frac;
-	return 0;
-}
-
 void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
 {
 	int64_t per = 1;
@@ -208,7 +105,7 @@ void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
 	}
 	int64_t y;
 	unsigned m, d;
-	civil_from_days(days, &y, &m, &d);
+	gt_civil_from_days(days, &y, &m, &d);
 	int len = snprintf(buf, n, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, m, d, (int)(rem / 3600),
 			   (int)(rem / 60 % 60), (int)(rem % 60));
 	if (len < 0 || (size_t)len >= n || nanos == 0)
@@ -299,7 +196,7 @@ static int coerce_ts(struct sql_ctx *c, struct sql_xv *s, uint8_t unit)
 			continue;
 		}
 		const char *str = gt_vec_str(&s->v, i, &len);
-		if (sql_parse_time(str, len, &ns) < 0) {
+		if (gt_parse_time(str, len, &ns) < 0) {
 			sql_xv_release(&o);
 			return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Failed to parse timestamp: %.*s",
 				       (int)GT_MIN(len, 200), str);
@@ -555,7 +452,7 @@ static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t un
 			snprintf(buf, sizeof(buf), "%.*s", (int)GT_MIN(len, 127), s);
 			if (type == GT_TS) {
 				int64_t ns;
-				if (sql_parse_time(s, len, &ns) < 0)
+				if (gt_parse_time(s, len, &ns) < 0)
 					return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Cannot cast string '%s' to timestamp", buf);
 				r = gt_vec_push_i64(&o->v, gt_unit_convert(ns, GT_UNIT_NS, unit));
 			} else if (type == GT_BOOL) {
@@ -664,7 +561,7 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 			int64_t secs = floor_div(ns, 1000000000), days = floor_div(secs, 86400), r;
 			int64_t y;
 			unsigned m, d;
-			civil_from_days(days, &y, &m, &d);
+			gt_civil_from_days(days, &y, &m, &d);
 			if (!strcasecmp(unit, "second"))
 				r = secs * 1000000000;
 			else if (!strcasecmp(unit, "minute"))
@@ -676,9 +573,9 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 			else if (!strcasecmp(unit, "week"))
 				r = (days - ((days + 3) % 7 + 7) % 7) * 86400000000000LL;
 			else if (!strcasecmp(unit, "month"))
-				r = days_from_civil(y, m, 1) * 86400000000000LL;
+				r = gt_days_from_civil(y, m, 1) * 86400000000000LL;
 			else if (!strcasecmp(unit, "year"))
-				r = days_from_civil(y, 1, 1) * 86400000000000LL;
+				r = gt_days_from_civil(y, 1, 1) * 86400000000000LL;
 			else if (!strcasecmp(unit, "millisecond"))
 				r = floor_div(ns, 1000000) * 1000000;
 			else {

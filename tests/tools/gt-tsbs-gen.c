@@ -22,6 +22,7 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+#include "timeutil.h"
 #include <errno.h>
 #include <math.h>
 #include <unistd.h>
@@ -252,26 +253,13 @@ static void write_all(const char *p, size_t n)
 	}
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 static int parse_start(const char *s, int64_t *out)
 {
-	int y, mo, d, h, mi, sec, n = 0;
+	int64_t ns;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    (s[n] != '\0' && strcmp(s + n, "Z")) || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-	    h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
+	if (gt_parse_time(s, strlen(s), &ns))
 		return -1;
-	*out = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec;
+	*out = ns / 1000000000;
 	return 0;
 }
 

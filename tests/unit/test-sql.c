@@ -68,7 +68,7 @@ static void parse_errors(void)
 	ok(sql_parse(&p, q, strlen(q), &e) < 0, "identifier over 255 bytes is refused");
 	sql_parse_free(&p);
 	int64_t ns;
-	ok(sql_parse_time("2023-01-01 00:00:00+08:00", 25, &ns) == 0 && ns == 1672502400000000000LL, "time with zone");
+	ok(gt_parse_time("2023-01-01 00:00:00+08:00", 25, &ns) == 0 && ns == 1672502400000000000LL, "time with zone");
 	char ts[64];
 	sql_fmt_ts(ts, sizeof(ts), 1667446797450, GT_UNIT_MS);
 	ok(!strcmp(ts, "2022-11-03T03:39:57.450"), "ts format %s", ts);

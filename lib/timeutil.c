@@ -1,0 +1,108 @@
+/* timeutil.c - civil dates and ISO-8601 timestamps. */
+#include "timeutil.h"
+
+#include <ctype.h>
+
+int64_t gt_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+void gt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t yy = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = yy + (*m <= 2);
+}
+
+static int digits(const char **s, const char *end, int n, int *out)
+{
+	int v = 0;
+	for (int k = 0; k < n; k++) {
+		if (*s >= end || !isdigit((unsigned char)**s))
+			return -1;
+		v = v * 10 + (**s - '0');
+		(*s)++;
+	}
+	*out = v;
+	return 0;
+}
+
+int gt_parse_time(const char *s, size_t n, int64_t *ns)
+{
+	const char *end = s + n;
+	int y, mo, d, h = 0, mi = 0, se = 0;
+	int64_t frac = 0;
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	if (digits(&s, end, 4, &y) || s >= end || *s++ != '-' || digits(&s, end, 2, &mo) || s >= end ||
+	    *s++ != '-' || digits(&s, end, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	if (s < end && (*s == ' ' || *s == 'T' || *s == 't')) {
+		s++;
+		if (digits(&s, end, 2, &h) || s >= end || *s++ != ':' || digits(&s, end, 2, &mi))
+			return -1;
+		if (s < end && *s == ':') {
+			s++;
+			if (digits(&s, end, 2, &se))
+				return -1;
+		}
+		if (s < end && *s == '.') {
+			int k = 0;
+			s++;
+			while (s < end && isdigit((unsigned char)*s)) {
+				if (k < 9) {
+					frac = frac * 10 + (*s - '0');
+					k++;
+				}
+				s++;
+			}
+			for (; k < 9; k++)
+				frac *= 10;
+		}
+	}
+	if (h > 23 || mi > 59 || se > 60)
+		return -1;
+	int64_t off = 0;
+	while (s < end && *s == ' ')
+		s++;
+	if (s < end) {
+		if (*s == 'Z' || *s == 'z') {
+			s++;
+		} else if (*s == '+' || *s == '-') {
+			int sign = *s == '-' ? -1 : 1, oh, om = 0;
+			s++;
+			if (digits(&s, end, 2, &oh))
+				return -1;
+			if (s < end && *s == ':')
+				s++;
+			if (s < end && digits(&s, end, 2, &om))
+				return -1;
+			off = sign * ((int64_t)oh * 3600 + om * 60);
+		} else {
+			return -1;
+		}
+	}
+	if (s != end)
+		return -1;
+	int64_t secs = gt_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
+	*ns = secs * 1000000000LL + frac;
+	return 0;
+}
+

@@ -1,0 +1,21 @@
+/*
+ * timeutil.h - civil dates (proleptic Gregorian, Howard Hinnant's
+ * algorithms) and the timestamp text GreptimeDB accepts:
+ * "2023-01-01", "2023-01-01 00:00:00[.fffffffff]", "...T...", with an
+ * optional "Z" or "+hh[:mm]"/"-hh[:mm]" zone.  Pure functions,
+ * thread-safe.
+ */
+#ifndef GT_TIMEUTIL_H
+#define GT_TIMEUTIL_H
+
+#include "gt.h"
+
+/* Days since 1970-01-01 of y-m-d. */
+int64_t gt_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* The civil date of a day count since 1970-01-01. */
+void gt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+/* Parse s[0..n) (surrounding spaces allowed) into nanoseconds since the
+ * epoch, UTC.  0, or -1 if the text is not such a timestamp. */
+int gt_parse_time(const char *s, size_t n, int64_t *ns);
+
+#endif
