@@ -57,21 +57,44 @@ select * from foo order by ts;"
 
 @test "SELECT answers agree with sqlite3 on the same rows" {
 	# 600 rows over 4 hosts and 3 regions; values derived from the row number.
-	awk 'BEGIN { for (i = 0; i < 600; i++) printf "h%d,r%d,%d,%.2f,%d\n", i % 4, i % 3, 1000 * i, (i * 37 % 101) / 4.0, i % 7 }' > "$T/rows.csv"
-	sqlite3 "$T/s.db" "CREATE TABLE m (host TEXT, region TEXT, ts INTEGER, v REAL, n INTEGER);"
-	sqlite3 -csv "$T/s.db" ".import $T/rows.csv m"
-	vals=$(awk -F, '{ sep = (NR > 1) ? "," : ""; printf "%s(\047%s\047,\047%s\047,%s,%s,%s)", sep, $1, $2, $3, $4, $5 }' "$T/rows.csv")
-	run -0 gt-sql --data-home "$T/d" "CREATE TABLE m (host STRING, region STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, n BIGINT, PRIMARY KEY(host, region)); INSERT INTO m (host, region, ts, v, n) VALUES $vals"
-	while IFS= read -r q; do
-		[ -n "$q" ] || continue
-		gt=$(gt-sql --data-home "$T/d" --csv "$q")
-		sq=$(sqlite3 -csv "$T/s.db" "$q" | awk -F, -v OFS=, '{ for (i = 1; i <= NF; i++) if ($i ~ /^-?[0-9]+\.[0-9]+$/) $i = sprintf("%.10g", $i); print }')
-		if [ "$gt" != "$sq" ]; then
-			echo "query: $q"; echo "gt:"; echo "$gt" | head; echo "sqlite:"; echo "$sq" | head
-			return 1
+	# w (BIGINT) is NULL on every 5th row and s (STRING) on every 11th; rows
+	# past 300 are pushed 0-8 hours later so time buckets have several values.
+	awk 'BEGIN { for (i = 0; i < 600; i++) {
+		w = (i % 5 == 0) ? "" : sprintf("%d", (i * 13) % 50 - 10)
+		s = (i % 11 == 0) ? "" : sprintf("s%d", i % 6)
+		printf "h%d,r%d,%d,%.2f,%d,%s,%s\n", i % 4, i % 3, 1000 * i + (i > 300 ? 3600000 * (i % 9) : 0), (i * 37 % 101) / 4.0, i % 7, w, s } }' > "$T/rows.csv"
+	# One VALUES list from the CSV feeds both databases (an empty field is NULL).
+	vals=$(awk -F, '{ sep = (NR > 1) ? "," : ""; w = ($6 == "") ? "NULL" : $6; s = ($7 == "") ? "NULL" : "\047" $7 "\047"
+		printf "%s(\047%s\047,\047%s\047,%s,%s,%s,%s,%s)", sep, $1, $2, $3, $4, $5, w, s }' "$T/rows.csv")
+	sqlite3 "$T/s.db" "CREATE TABLE m (host TEXT, region TEXT, ts INTEGER, v REAL, n INTEGER, w INTEGER, s TEXT); INSERT INTO m VALUES $vals;"
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE m (host STRING, region STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, n BIGINT, w BIGINT NULL, s STRING NULL, PRIMARY KEY(host, region)); INSERT INTO m (host, region, ts, v, n, w, s) VALUES $vals"
+	run -0 sqlite3 "$T/s.db" "SELECT count(*), count(w), count(s) FROM m"
+	assert_output "600|480|545"
+	# Floats: gt-sql --csv prints %.10g; sqlite's text goes through the same
+	# %.10g, then both sides are rounded to 9 significant digits, so answers
+	# must agree to ~5e-9 relative and last-bit (1e-12) noise cannot matter.
+	norm() {
+		awk -F, -v OFS=, '{ for (i = 1; i <= NF; i++) if ($i ~ /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/ && $i ~ /[.eE]/) $i = sprintf("%.9g", sprintf("%.10g", $i)); print }'
+	}
+	# One query per line: "gt query" or "gt query @@ sqlite query" where the
+	# dialects differ. A query without ORDER BY has both answers sorted.
+	nq=0 bad=0
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		gq=${line%% @@ *} sq=${line#* @@ }
+		nq=$((nq + 1))
+		# An error is printed as "Error: ..." by either side and never matches.
+		case $gq in
+		*"ORDER BY"*) go=$(gt-sql --data-home "$T/d" --csv "$gq" 2>&1 | norm) so=$(sqlite3 -csv "$T/s.db" "$sq" 2>&1 | norm) ;;
+		*) go=$(gt-sql --data-home "$T/d" --csv "$gq" 2>&1 | norm | LC_ALL=C sort) so=$(sqlite3 -csv "$T/s.db" "$sq" 2>&1 | norm | LC_ALL=C sort) ;;
+		esac
+		if [ "$go" != "$so" ]; then
+			bad=$((bad + 1))
+			echo "query $nq: $line"; diff <(echo "$go") <(echo "$so") | head -20 || true
 		fi
 	done <<'Q'
 SELECT count(*) FROM m
+SELECT count(*), count(w), count(s), count(DISTINCT s), count(DISTINCT w) FROM m
 SELECT host, count(*), sum(n) FROM m GROUP BY host ORDER BY host
 SELECT region, max(v), min(v) FROM m GROUP BY region ORDER BY region
 SELECT host, region, count(*) FROM m GROUP BY host, region ORDER BY host, region
@@ -85,5 +108,94 @@ SELECT host, max(ts) FROM m WHERE host LIKE 'h%' AND NOT n = 0 GROUP BY host ORD
 SELECT n * 2 + 1, count(*) FROM m GROUP BY n * 2 + 1 ORDER BY 1
 SELECT region, sum(n) FROM m WHERE ts < 300000 OR n = 6 GROUP BY region ORDER BY region
 SELECT ts / 1000 % 10, count(*) FROM m GROUP BY ts / 1000 % 10 ORDER BY 1 LIMIT 3
+SELECT ts, w FROM m WHERE w IS NULL ORDER BY ts LIMIT 10
+SELECT count(*) FROM m WHERE w IS NOT NULL AND s IS NULL
+SELECT host, count(*) FROM m WHERE s IS NULL OR w IS NULL GROUP BY host ORDER BY host
+SELECT ts FROM m WHERE NOT (n < 3 OR v >= 12.5) AND host <> 'h0' ORDER BY ts DESC LIMIT 8
+SELECT count(*) FROM m WHERE n != 3
+SELECT count(*) FROM m WHERE v <= 5.5
+SELECT ts, v FROM m WHERE v = 9.25 ORDER BY ts
+SELECT count(*) FROM m WHERE host NOT IN ('h0', 'h3')
+SELECT count(*) FROM m WHERE n NOT BETWEEN 1 AND 5
+SELECT count(*) FROM m WHERE v BETWEEN 5 AND 10.5
+SELECT s, count(*) FROM m WHERE s LIKE 's_' GROUP BY s ORDER BY s
+SELECT count(*) FROM m WHERE s NOT LIKE '%3'
+SELECT region, count(*) FROM m WHERE region LIKE '%1' OR host LIKE 'h_' GROUP BY region ORDER BY region
+SELECT ts FROM m WHERE ts BETWEEN 3600000 AND 3700000 ORDER BY ts
+SELECT count(*) FROM m WHERE ts > 300000 AND ts <= 7200000
+SELECT ts, n FROM m WHERE ts IN (0, 1000, 5000, 7200000, 7534000) ORDER BY ts
+SELECT ts, w FROM m WHERE w > 30 AND w IS NOT NULL ORDER BY w DESC, ts LIMIT 6
+SELECT count(*) FROM m WHERE NOT w > 0
+SELECT count(*) FROM m WHERE w IN (1, 2, 3) OR s IN ('s1')
+SELECT count(*) FROM m WHERE s = 's1' AND (w < 0 OR w > 20) AND NOT host = 'h3'
+SELECT sum(v), avg(v), min(v), max(v) FROM m
+SELECT sum(w), avg(w), min(w), max(w), count(w) FROM m
+SELECT host, avg(v), avg(w) FROM m GROUP BY host ORDER BY host
+SELECT s, count(*), count(w), sum(w) FROM m GROUP BY s
+SELECT host, region, sum(v), max(w) FROM m GROUP BY host, region ORDER BY host DESC, region ASC
+SELECT region, host, avg(n) FROM m GROUP BY region, host ORDER BY region, host DESC
+SELECT n % 3, count(*), sum(v) FROM m GROUP BY n % 3 ORDER BY 1
+SELECT host, n % 2, count(*) FROM m GROUP BY host, n % 2 ORDER BY host, 2
+SELECT count(DISTINCT n), count(DISTINCT region) FROM m WHERE host = 'h2'
+SELECT host, count(DISTINCT w) FROM m GROUP BY host ORDER BY host
+SELECT region, sum(n) AS t FROM m GROUP BY region HAVING sum(n) > 590 ORDER BY t DESC
+SELECT host, avg(v) FROM m GROUP BY host HAVING avg(v) > 12 AND count(*) >= 150 ORDER BY host
+SELECT n, max(v) - min(v) FROM m GROUP BY n HAVING max(w) > 35 ORDER BY n
+SELECT host, region FROM m GROUP BY host, region HAVING count(DISTINCT n) = 7 ORDER BY host, region
+SELECT n, count(*) FROM m GROUP BY n HAVING n > 2 ORDER BY n DESC
+SELECT host, region, ts FROM m ORDER BY host DESC, region, ts DESC LIMIT 10
+SELECT ts, n, v FROM m ORDER BY n, v DESC, ts LIMIT 12 OFFSET 40
+SELECT ts FROM m ORDER BY ts LIMIT 0
+SELECT ts FROM m ORDER BY ts DESC LIMIT 3 OFFSET 598
+SELECT w, ts FROM m WHERE w IS NOT NULL ORDER BY w, ts DESC LIMIT 5
+SELECT host, sum(v) AS t FROM m GROUP BY host ORDER BY t DESC LIMIT 2
+SELECT ts, v FROM m WHERE host = 'h3' LIMIT 1000
+SELECT ts, v * 2 - n, v / 4, n * n + 1, -n FROM m ORDER BY ts LIMIT 20 OFFSET 100
+SELECT ts, (n + 1) * (n - 1), n % 4, n / 2 FROM m WHERE host = 'h0' ORDER BY ts LIMIT 10
+SELECT ts, CAST(v AS BIGINT), CAST(n AS DOUBLE) / 2 FROM m ORDER BY ts LIMIT 10 @@ SELECT ts, CAST(v AS INTEGER), CAST(n AS REAL) / 2 FROM m ORDER BY ts LIMIT 10
+SELECT ts, CAST(n AS STRING) FROM m WHERE CAST(n AS STRING) = '4' ORDER BY ts LIMIT 5 @@ SELECT ts, CAST(n AS TEXT) FROM m WHERE CAST(n AS TEXT) = '4' ORDER BY ts LIMIT 5
+SELECT ts, w + n, w * 2 FROM m ORDER BY ts LIMIT 10
+SELECT sum(v * n), avg(v + n), max(n * 10 - v) FROM m
+SELECT host, sum(CAST(v AS BIGINT)) FROM m GROUP BY host ORDER BY host @@ SELECT host, sum(CAST(v AS INTEGER)) FROM m GROUP BY host ORDER BY host
+SELECT ts / 3600000, count(*) FROM m GROUP BY ts / 3600000 ORDER BY 1
+SELECT date_bin(INTERVAL '1 hour', ts) AS b, count(*), sum(v) FROM m GROUP BY b ORDER BY b @@ SELECT ts - ts % 3600000 AS b, count(*), sum(v) FROM m GROUP BY b ORDER BY b
+SELECT date_trunc('hour', ts) AS b, host, max(n) FROM m GROUP BY b, host ORDER BY b, host @@ SELECT ts - ts % 3600000 AS b, host, max(n) FROM m GROUP BY b, host ORDER BY b, host
+SELECT date_bin(INTERVAL '1 minute', ts) AS b, avg(v) FROM m GROUP BY b ORDER BY b DESC LIMIT 5 @@ SELECT ts - ts % 60000 AS b, avg(v) FROM m GROUP BY b ORDER BY b DESC LIMIT 5
+SELECT date_bin(INTERVAL '10 seconds', ts) AS b, count(*) FROM m WHERE ts < 200000 GROUP BY b HAVING count(*) > 9 ORDER BY b @@ SELECT ts - ts % 10000 AS b, count(*) FROM m WHERE ts < 200000 GROUP BY b HAVING count(*) > 9 ORDER BY b
+SELECT date_trunc('minute', ts) AS b, count(*) FROM m WHERE host = 'h1' GROUP BY b ORDER BY b @@ SELECT ts - ts % 60000 AS b, count(*) FROM m WHERE host = 'h1' GROUP BY b ORDER BY b
+SELECT date_bin(INTERVAL '2 hours', ts) AS b, region, sum(n) FROM m GROUP BY b, region ORDER BY b DESC, region @@ SELECT ts - ts % 7200000 AS b, region, sum(n) FROM m GROUP BY b, region ORDER BY b DESC, region
+SELECT date_bin(INTERVAL '30 seconds', ts), avg(w), count(w) FROM m WHERE ts < 120000 GROUP BY 1 ORDER BY 1 @@ SELECT ts - ts % 30000, avg(w), count(w) FROM m WHERE ts < 120000 GROUP BY 1 ORDER BY 1
+SELECT count(*) FROM m WHERE ts >= 3600000
+SELECT host, count(*) FROM m WHERE ts < 3600000 * 2 AND ts % 2000 = 0 GROUP BY host ORDER BY host
+SELECT host, region, n, v FROM m WHERE v > 24
+SELECT s, w FROM m WHERE host = 'h2' AND ts < 50000
+SELECT max(ts), min(ts), count(*) FROM m WHERE ts > 5000000
+SELECT region, min(w), max(s) FROM m GROUP BY region ORDER BY region
+SELECT host, count(*) FROM m WHERE v > 100 GROUP BY host
+SELECT sum(w), avg(w), max(w), count(w) FROM m WHERE w IS NULL
+SELECT n, sum(v) / count(*), avg(v) FROM m GROUP BY n ORDER BY n
+SELECT ts, CASE WHEN n < 2 THEN 'low' WHEN n < 5 THEN 'mid' ELSE 'high' END FROM m ORDER BY ts LIMIT 12
+SELECT CASE n WHEN 0 THEN 'zero' WHEN 1 THEN 'one' ELSE 'many' END AS k, count(*) FROM m GROUP BY k ORDER BY k
+SELECT host, sum(CASE WHEN w IS NULL THEN 1 ELSE 0 END) FROM m GROUP BY host ORDER BY host
+SELECT ts, coalesce(w, -1), coalesce(s, 'none') FROM m ORDER BY ts LIMIT 12
+SELECT ts, abs(w), round(v), ceil(v), floor(v) FROM m ORDER BY ts LIMIT 30
+SELECT ts, sqrt(v), ln(v + 1), exp(n) FROM m ORDER BY ts LIMIT 15
+SELECT ts, upper(host), lower('AbC'), length(s) FROM m ORDER BY ts LIMIT 12
+SELECT ts, s FROM m WHERE ts < 60000 ORDER BY s NULLS FIRST, ts LIMIT 15
+SELECT ts, w FROM m WHERE ts < 60000 ORDER BY w DESC NULLS LAST, ts LIMIT 15
+SELECT ts, w FROM m WHERE ts < 60000 ORDER BY w ASC NULLS LAST, ts DESC LIMIT 15
+SELECT s, count(*) FROM m GROUP BY s ORDER BY s NULLS FIRST
+SELECT host, var_pop(v), stddev_pop(v) FROM m GROUP BY host ORDER BY host @@ SELECT host, avg(v*v) - avg(v)*avg(v), sqrt(avg(v*v) - avg(v)*avg(v)) FROM m GROUP BY host ORDER BY host
+SELECT region, var_samp(v), stddev(v) FROM m GROUP BY region ORDER BY region @@ SELECT region, (sum(v*v) - sum(v)*sum(v)/count(v)) / (count(v) - 1), sqrt((sum(v*v) - sum(v)*sum(v)/count(v)) / (count(v) - 1)) FROM m GROUP BY region ORDER BY region
+SELECT host, first_value(v ORDER BY ts), last_value(v ORDER BY ts) FROM m GROUP BY host ORDER BY host @@ SELECT host, (SELECT v FROM m b WHERE b.host = a.host ORDER BY ts LIMIT 1), (SELECT v FROM m b WHERE b.host = a.host ORDER BY ts DESC LIMIT 1) FROM m a GROUP BY host ORDER BY host
+SELECT host, mean(v) FROM m GROUP BY host ORDER BY host @@ SELECT host, avg(v) FROM m GROUP BY host ORDER BY host
+SELECT count(*) FROM m WHERE w IS NOT NULL AND NOT (w BETWEEN 0 AND 20)
+SELECT count(*) FROM m WHERE s NOT IN ('s1', 's2')
+SELECT count(*) FROM m WHERE w NOT IN (1, 2, 3)
+SELECT date_trunc('day', ts), count(*) FROM m GROUP BY 1 ORDER BY 1 @@ SELECT ts - ts % 86400000, count(*) FROM m GROUP BY 1 ORDER BY 1
+SELECT date_trunc('second', ts) AS b, count(*) FROM m WHERE ts < 10000 GROUP BY b ORDER BY b @@ SELECT ts - ts % 1000 AS b, count(*) FROM m WHERE ts < 10000 GROUP BY b ORDER BY b
 Q
+	echo "$nq queries, $bad differ"
+	[ "$nq" -ge 60 ]
+	[ "$bad" -eq 0 ]
 }
