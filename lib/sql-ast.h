@@ -84,6 +84,7 @@ struct sql_expr {
 	uint8_t kind;
 	uint8_t op;            /* enum sql_binop */
 	bool neg;              /* NOT IN, NOT BETWEEN, NOT LIKE, IS NOT NULL */
+	bool icase;            /* ILIKE */
 	bool distinct;         /* count(DISTINCT x) */
 	bool ord_desc;
 	uint8_t cast_type, cast_unit;

@@ -403,15 +403,21 @@ static int arith(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_xv 
 	return 0;
 }
 
-static bool like_match(const char *s, uint32_t n, const char *p, uint32_t m)
+static inline bool ch_eq(char a, char b, bool icase)
+{
+	return a == b || (icase && tolower((unsigned char)a) == tolower((unsigned char)b));
+}
+
+/* LIKE (ILIKE when icase: ASCII letters match either case). */
+static bool like_match(const char *s, uint32_t n, const char *p, uint32_t m, bool icase)
 {
 	/* Iterative % / _ matching with backtracking to the last %. */
 	uint32_t i = 0, j = 0, star_j = UINT32_MAX, star_i = 0;
 	while (i < n) {
-		if (j < m && p[j] == '\\' && j + 1 < m && p[j + 1] == s[i]) {
+		if (j < m && p[j] == '\\' && j + 1 < m && ch_eq(p[j + 1], s[i], icase)) {
 			i++;
 			j += 2;
-		} else if (j < m && (p[j] == '_' || p[j] == s[i]) && p[j] != '%') {
+		} else if (j < m && (p[j] == '_' || ch_eq(p[j], s[i], icase)) && p[j] != '%') {
 			i++;
 			j++;
 		} else if (j < m && p[j] == '%') {
@@ -605,6 +611,24 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 				    !strcmp(f, "round") ? round(v) : !strcmp(f, "sqrt") ? sqrt(v) : !strcmp(f, "ln") ? log(v) :
 				    !strcmp(f, "log10") ? log10(v) : exp(v);
 				r = gt_vec_push_f64(&o->v, v);
+			}
+			if (r < 0)
+				goto nomem;
+		}
+		goto out;
+	}
+	if (na == 2 && !strcmp(f, "round")) {
+		/* round(x, digits): half away from zero at that decimal place */
+		scalar_of(o, GT_F64);
+		o->scalar = n == 1;
+		for (uint32_t i = 0; i < n; i++) {
+			int r;
+			if (SQL_NULL(&av[0], i) || SQL_NULL(&av[1], i)) {
+				r = gt_vec_push_null(&o->v);
+			} else {
+				int64_t d = sql_xv_i64(&av[1], i);
+				double v = sql_xv_f64(&av[0], i), p10 = pow(10.0, (double)(d < -308 ? -308 : d > 308 ? 308 : d));
+				r = gt_vec_push_f64(&o->v, round(v * p10) / p10);
 			}
 			if (r < 0)
 				goto nomem;
@@ -924,7 +948,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 			}
 			sql_xv_text(&a, i, b1, sizeof(b1), &s1, &l1);
 			sql_xv_text(&b, i, b2, sizeof(b2), &s2, &l2);
-			if (gt_vec_push_bool(&o->v, like_match(s1, l1, s2, l2) != x->neg) < 0)
+			if (gt_vec_push_bool(&o->v, like_match(s1, l1, s2, l2, x->icase) != x->neg) < 0)
 				rc = x_nomem(c);
 		}
 		goto out;
@@ -1070,7 +1094,7 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 		return name_rec(b, x->c, table, depth + 1);
 	case E_LIKE:
 		name_rec(b, x->a, table, depth + 1);
-		gt_buf_addstr(b, x->neg ? " NOT LIKE " : " LIKE ");
+		gt_buf_addstr(b, x->icase ? (x->neg ? " NOT ILIKE " : " ILIKE ") : (x->neg ? " NOT LIKE " : " LIKE "));
 		return name_rec(b, x->b, table, depth + 1);
 	case E_IN:
 		name_rec(b, x->a, table, depth + 1);

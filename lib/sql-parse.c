@@ -710,11 +710,13 @@ static struct sql_expr *cmp(struct P *p)
 			x = n;
 			continue;
 		}
-		if (accept_kw(p, "like") || accept_kw(p, "ilike")) {
+		bool like = accept_kw(p, "like"), ilike = !like && accept_kw(p, "ilike");
+		if (like || ilike) {
 			struct sql_expr *n = node(p, E_LIKE);
 			if (!n || !(n->b = add(p)))
 				return NULL;
 			n->neg = neg;
+			n->icase = ilike;
 			n->a = x;
 			x = n;
 			continue;

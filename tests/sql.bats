@@ -120,6 +120,8 @@ SELECT count(*) FROM m WHERE n NOT BETWEEN 1 AND 5
 SELECT count(*) FROM m WHERE v BETWEEN 5 AND 10.5
 SELECT s, count(*) FROM m WHERE s LIKE 's_' GROUP BY s ORDER BY s
 SELECT count(*) FROM m WHERE s NOT LIKE '%3'
+SELECT count(*) FROM m WHERE host ILIKE 'H1' @@ SELECT count(*) FROM m WHERE host LIKE 'H1'
+SELECT count(*) FROM m WHERE host NOT ILIKE 'H%' @@ SELECT count(*) FROM m WHERE host NOT LIKE 'H%'
 SELECT region, count(*) FROM m WHERE region LIKE '%1' OR host LIKE 'h_' GROUP BY region ORDER BY region
 SELECT ts FROM m WHERE ts BETWEEN 3600000 AND 3700000 ORDER BY ts
 SELECT count(*) FROM m WHERE ts > 300000 AND ts <= 7200000
@@ -179,6 +181,7 @@ SELECT CASE n WHEN 0 THEN 'zero' WHEN 1 THEN 'one' ELSE 'many' END AS k, count(*
 SELECT host, sum(CASE WHEN w IS NULL THEN 1 ELSE 0 END) FROM m GROUP BY host ORDER BY host
 SELECT ts, coalesce(w, -1), coalesce(s, 'none') FROM m ORDER BY ts LIMIT 12
 SELECT ts, abs(w), round(v), ceil(v), floor(v) FROM m ORDER BY ts LIMIT 30
+SELECT ts, round(v, 1), round(v, 2) FROM m ORDER BY ts LIMIT 30
 SELECT ts, sqrt(v), ln(v + 1), exp(n) FROM m ORDER BY ts LIMIT 15
 SELECT ts, upper(host), lower('AbC'), length(s) FROM m ORDER BY ts LIMIT 12
 SELECT ts, s FROM m WHERE ts < 60000 ORDER BY s NULLS FIRST, ts LIMIT 15
