@@ -117,6 +117,7 @@ struct sql_select {
 	struct sql_expr *where, *having;
 	struct sql_expr **group;
 	uint32_t ngroup;
+	bool distinct;         /* SELECT DISTINCT: grouped by every item */
 	struct sql_order *order;
 	uint32_t norder;
 	int64_t limit, offset; /* -1 = none */

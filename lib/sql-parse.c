@@ -1074,7 +1074,9 @@ static struct sql_select *select_body(struct P *p)
 	if (!s)
 		return oom(p);
 	s->limit = s->offset = -1;
-	accept_kw(p, "all");
+	s->distinct = accept_kw(p, "distinct");
+	if (!s->distinct)
+		accept_kw(p, "all");
 	for (;;) {
 		struct sql_expr *x = expr(p);
 		if (!x)
@@ -1128,6 +1130,17 @@ static struct sql_select *select_body(struct P *p)
 				return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many group keys");
 			if (!accept_op(p, ","))
 				break;
+		}
+	}
+	if (s->distinct) {
+		/* SELECT DISTINCT a, b is SELECT a, b ... GROUP BY a, b */
+		if (s->ngroup)
+			return failmsg(p, GT_STATUS_UNSUPPORTED, "SELECT DISTINCT with GROUP BY is not supported yet");
+		for (uint32_t k = 0; k < s->nitems; k++) {
+			if (s->items[k].e->kind == E_STAR)
+				return failmsg(p, GT_STATUS_UNSUPPORTED, "SELECT DISTINCT * is not supported yet");
+			if (!push_ptr(p, (void ***)&s->group, &s->ngroup, &gcap, s->items[k].e))
+				return NULL;
 		}
 	}
 	if (accept_kw(p, "having") && !(s->having = expr(p)))

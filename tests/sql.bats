@@ -182,6 +182,9 @@ SELECT host, sum(CASE WHEN w IS NULL THEN 1 ELSE 0 END) FROM m GROUP BY host ORD
 SELECT ts, coalesce(w, -1), coalesce(s, 'none') FROM m ORDER BY ts LIMIT 12
 SELECT ts, abs(w), round(v), ceil(v), floor(v) FROM m ORDER BY ts LIMIT 30
 SELECT ts, round(v, 1), round(v, 2) FROM m ORDER BY ts LIMIT 30
+SELECT DISTINCT host FROM m ORDER BY host
+SELECT DISTINCT region, host FROM m ORDER BY region, host
+SELECT DISTINCT n % 3 AS k FROM m ORDER BY k
 SELECT ts, sqrt(v), ln(v + 1), exp(n) FROM m ORDER BY ts LIMIT 15
 SELECT ts, upper(host), lower('AbC'), length(s) FROM m ORDER BY ts LIMIT 12
 SELECT ts, s FROM m WHERE ts < 60000 ORDER BY s NULLS FIRST, ts LIMIT 15
