@@ -15,6 +15,7 @@
  * Groups are numbered in order of their first row in scan order, as the
  * general path numbers them, so output without ORDER BY is the same.
  */
+#include "keymap.h"
 #include "sql-agg.h"
 #include "key.h"
 
@@ -47,12 +48,6 @@ struct pred {
 	struct sql_expr **in;   /* [NOT] IN */
 };
 
-/* Byte strings -> dense ids (open addressing). */
-struct bmap {
-	struct gt_buf keys;
-	uint32_t *off, *len, *slots;
-	uint32_t n, cap, nslots;
-};
 
 struct series {
 	uint32_t tg;          /* id of its GROUP BY tag values */
@@ -78,13 +73,13 @@ struct run {
 	uint32_t naggs;
 	bool need_rser;
 	/* series */
-	struct bmap smap;
+	struct gt_keymap smap;
 	struct series *ser;
 	uint32_t *poff, *plen;   /* ntags per series into pbuf; plen UINT32_MAX = null */
 	struct gt_buf pbuf;
 	uint32_t nser, sercap;
 	/* tag groups */
-	struct bmap tgmap;
+	struct gt_keymap tgmap;
 	uint32_t *tg2gid, tgcap;
 	/* groups */
 	uint32_t ngroups, gcap;
@@ -112,72 +107,8 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return q;
 }
 
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ULL;
-	return h;
-}
 
-static void bmap_free(struct bmap *m)
-{
-	gt_buf_release(&m->keys);
-	free(m->off);
-	free(m->len);
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
-}
 
-/* Id of key k; *isnew says whether it was added (as id n-1). */
-static int bmap_get(struct bmap *m, const void *k, size_t kl, bool *isnew)
-{
-	if (m->n * 2 + 2 >= m->nslots) {
-		uint32_t ns = m->nslots ? m->nslots * 2 : 64;
-		uint32_t *sl = gt_malloc((size_t)ns * sizeof(*sl));
-		if (!sl)
-			return GT_ENOMEM;
-		memset(sl, 0xff, (size_t)ns * sizeof(*sl));
-		for (uint32_t id = 0; id < m->n; id++) {
-			uint64_t h = hash_bytes(m->keys.p + m->off[id], m->len[id]) & (ns - 1);
-			while (sl[h] != UINT32_MAX)
-				h = (h + 1) & (ns - 1);
-			sl[h] = id;
-		}
-		free(m->slots);
-		m->slots = sl;
-		m->nslots = ns;
-	}
-	uint64_t h = hash_bytes(k, kl) & (m->nslots - 1);
-	while (m->slots[h] != UINT32_MAX) {
-		uint32_t id = m->slots[h];
-		if (m->len[id] == kl && (!kl || !memcmp(m->keys.p + m->off[id], k, kl))) {
-			*isnew = false;
-			return (int)id;
-		}
-		h = (h + 1) & (m->nslots - 1);
-	}
-	if (m->n == m->cap) {
-		uint32_t nc = m->cap ? m->cap * 2 : 64;
-		uint32_t *o = gt_reallocarray(m->off, nc, sizeof(*o));
-		if (!o)
-			return GT_ENOMEM;
-		m->off = o;
-		uint32_t *l = gt_reallocarray(m->len, nc, sizeof(*l));
-		if (!l)
-			return GT_ENOMEM;
-		m->len = l;
-		m->cap = nc;
-	}
-	if (m->keys.len + kl > UINT32_MAX || (kl && gt_buf_add(&m->keys, k, kl) < 0))
-		return GT_ENOMEM;
-	m->off[m->n] = (uint32_t)(m->keys.len - kl);
-	m->len[m->n] = (uint32_t)kl;
-	m->slots[h] = m->n;
-	*isnew = true;
-	return (int)m->n++;
-}
 
 /* ---- planning ---- */
 
@@ -511,7 +442,7 @@ static bool pred_holds(const struct pred *p, const char *s, uint32_t n, bool nul
 static int series_of(struct run *r, const void *key, size_t klen, struct gt_sql_error *e)
 {
 	bool isnew;
-	int id = bmap_get(&r->smap, key, klen, &isnew);
+	int id = gt_keymap_get(&r->smap, key, klen, &isnew);
 	if (id < 0)
 		return nomem(e);
 	if (!isnew)
@@ -562,7 +493,7 @@ static int series_of(struct run *r, const void *key, size_t klen, struct gt_sql_
 		    (n && gt_buf_add(&r->kb, p->p, n) < 0))
 			return nomem(e);
 	}
-	int tg = bmap_get(&r->tgmap, r->kb.p ? r->kb.p : "", r->kb.len, &isnew);
+	int tg = gt_keymap_get(&r->tgmap, r->kb.p ? r->kb.p : "", r->kb.len, &isnew);
 	if (tg < 0)
 		return nomem(e);
 	s->tg = (uint32_t)tg;
@@ -949,8 +880,8 @@ static void run_free(struct run *r)
 	free(r->aggs);
 	free(r->ktag);
 	free(r->kcol);
-	bmap_free(&r->smap);
-	bmap_free(&r->tgmap);
+	gt_keymap_release(&r->smap);
+	gt_keymap_release(&r->tgmap);
 	free(r->ser);
 	free(r->poff);
 	free(r->plen);

@@ -18,6 +18,7 @@
  *      merge sort, nulls last ascending / first descending), LIMIT and
  *      OFFSET cut it, and the projection is gathered in that order.
  */
+#include "keymap.h"
 #include "sql-agg.h"
 #include "sql-expr.h"
 
@@ -937,79 +938,9 @@ static int xv_cmp2(const struct sql_xv *x, uint32_t i, uint32_t j)
 	}
 }
 
-/* Hash table of byte keys -> dense ids. */
-struct keymap {
-	struct gt_buf keys;
-	uint32_t *off, *len, *slots;
-	uint32_t n, cap, nslots;
-};
 
-static uint64_t hash_bytes(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ s[i]) * 1099511628211ULL;
-	return h;
-}
 
-static void keymap_free(struct keymap *m)
-{
-	gt_buf_release(&m->keys);
-	free(m->off);
-	free(m->len);
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
-}
 
-/* Id of key (new ids are n-1 after the call); *isnew says whether it was added. */
-static int keymap_get(struct keymap *m, const void *k, size_t kl, bool *isnew)
-{
-	if (m->n * 2 + 2 >= m->nslots) {
-		uint32_t ns = m->nslots ? m->nslots * 2 : 64;
-		uint32_t *sl = gt_malloc((size_t)ns * sizeof(*sl));
-		if (!sl)
-			return GT_ENOMEM;
-		memset(sl, 0xff, (size_t)ns * sizeof(*sl));
-		for (uint32_t id = 0; id < m->n; id++) {
-			uint64_t h = hash_bytes(m->keys.p + m->off[id], m->len[id]) & (ns - 1);
-			while (sl[h] != UINT32_MAX)
-				h = (h + 1) & (ns - 1);
-			sl[h] = id;
-		}
-		free(m->slots);
-		m->slots = sl;
-		m->nslots = ns;
-	}
-	uint64_t h = hash_bytes(k, kl) & (m->nslots - 1);
-	while (m->slots[h] != UINT32_MAX) {
-		uint32_t id = m->slots[h];
-		if (m->len[id] == kl && !memcmp(m->keys.p + m->off[id], k, kl)) {
-			*isnew = false;
-			return (int)id;
-		}
-		h = (h + 1) & (m->nslots - 1);
-	}
-	if (m->n == m->cap) {
-		uint32_t nc = m->cap ? m->cap * 2 : 64;
-		uint32_t *o = gt_reallocarray(m->off, nc, sizeof(*o));
-		if (!o)
-			return GT_ENOMEM;
-		m->off = o;
-		uint32_t *l = gt_reallocarray(m->len, nc, sizeof(*l));
-		if (!l)
-			return GT_ENOMEM;
-		m->len = l;
-		m->cap = nc;
-	}
-	if (m->keys.len + kl > UINT32_MAX || gt_buf_add(&m->keys, k, kl) < 0)
-		return GT_ENOMEM;
-	m->off[m->n] = (uint32_t)(m->keys.len - kl);
-	m->len[m->n] = (uint32_t)kl;
-	m->slots[h] = m->n;
-	*isnew = true;
-	return (int)m->n++;
-}
 
 static int key_add(struct gt_buf *k, const struct sql_xv *x, uint32_t i)
 {
@@ -1128,7 +1059,7 @@ static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, u
 {
 	struct sql_xv arg, ord;
 	struct aggst *st = NULL;
-	struct keymap dm = {0};
+	struct gt_keymap dm = {0};
 	struct gt_buf kb = {0};
 	int rc = 0;
 	bool star = a->nargs == 0 || a->args[0]->kind == E_STAR;
@@ -1188,7 +1119,7 @@ static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, u
 			gt_buf_reset(&kb);
 			gt_buf_add(&kb, &gid[i], sizeof(gid[i]));
 			key_add(&kb, &arg, i);
-			int id = keymap_get(&dm, kb.p, kb.len, &isnew);
+			int id = gt_keymap_get(&dm, kb.p, kb.len, &isnew);
 			if (id < 0) {
 				rc = nomem(c->e);
 				goto out;
@@ -1272,7 +1203,7 @@ static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, u
 	}
 out:
 	free(st);
-	keymap_free(&dm);
+	gt_keymap_release(&dm);
 	gt_buf_release(&kb);
 	sql_xv_release(&arg);
 	sql_xv_release(&ord);
@@ -1437,7 +1368,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		c.slots = slots;
 		c.nrows = fast_groups;
 	} else if (agg) {
-		struct keymap gm = {0};
+		struct gt_keymap gm = {0};
 		struct gt_buf kb = {0};
 		struct sql_xv *gx = NULL;
 		uint32_t ngroups = 0;
@@ -1465,7 +1396,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 					gt_buf_reset(&kb);
 					for (uint32_t k = 0; k < q->ngroup; k++)
 						key_add(&kb, &gx[k], i);
-					int id = keymap_get(&gm, kb.p ? kb.p : "", kb.len, &isnew);
+					int id = gt_keymap_get(&gm, kb.p ? kb.p : "", kb.len, &isnew);
 					if (id < 0) {
 						rc = nomem(e);
 						break;
@@ -1477,7 +1408,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 				ngroups = gm.n;
 			}
 		}
-		keymap_free(&gm);
+		gt_keymap_release(&gm);
 		gt_buf_release(&kb);
 		/* Annotate the post-aggregation expressions. */
 		for (uint32_t k = 0; k < q->nitems && rc == 0; k++)
