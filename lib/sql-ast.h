@@ -190,6 +190,11 @@ void sql_parse_free(struct sql_parse *p);
 /* Fill e and return GT_EINVAL (or code for non-syntax errors). */
 int sql_err(struct gt_sql_error *e, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* "out of memory" as a statement error; returns its code. */
+int sql_nomem(struct gt_sql_error *e);
+/* An engine or catalog error (rc, err) as a statement error with its status. */
+struct gt_err;
+int sql_engine_err(struct gt_sql_error *e, int rc, const struct gt_err *err);
 
 /* Execute one statement, appending its output to res. */
 int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,

@@ -14,19 +14,6 @@
 #include <ctype.h>
 #include <strings.h>
 
-static int ddl_nomem(struct gt_sql_error *e)
-{
-	return sql_err(e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "out of memory");
-}
-
-static int ddl_engine_err(struct gt_sql_error *e, int rc, const struct gt_err *err)
-{
-	int st = rc == GT_ENOMEM ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED :
-		 rc == GT_EINVAL || rc == GT_ETOOBIG ? GT_STATUS_INVALID_ARGUMENTS :
-		 rc == GT_EUNSUPP ? GT_STATUS_UNSUPPORTED : GT_STATUS_STORAGE_UNAVAILABLE;
-	return sql_err(e, st, "%s", err->msg[0] ? err->msg : gt_strerror(rc));
-}
-
 bool sql_name_ok(const char *name)
 {
 	const unsigned char *c = (const unsigned char *)name;
@@ -70,11 +57,11 @@ int sql_list_tables(struct gt_sql_session *s, const char *db, char ***names, str
 	if (!strcmp(db, "information_schema")) {
 		size_t k = GT_ARRAY_LEN(info_schema_tables);
 		if (!(v = gt_calloc(k, sizeof(*v))))
-			return ddl_nomem(e);
+			return sql_nomem(e);
 		for (size_t i = 0; info_schema_tables[i]; i++)
 			if (!(v[i] = gt_strdup(info_schema_tables[i]))) {
 				gt_strv_free(v);
-				return ddl_nomem(e);
+				return sql_nomem(e);
 			}
 		*names = v;
 		return 0;
@@ -83,7 +70,7 @@ int sql_list_tables(struct gt_sql_session *s, const char *db, char ***names, str
 	if (rc == GT_ENOTFOUND)
 		return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: greptime.%s", db);
 	if (rc < 0)
-		return ddl_engine_err(e, rc, &err);
+		return sql_engine_err(e, rc, &err);
 	if (strcmp(db, "public")) {
 		*names = v;
 		return 0;
@@ -98,12 +85,12 @@ int sql_list_tables(struct gt_sql_session *s, const char *db, char ***names, str
 	char **w = gt_reallocarray(v, n + 2, sizeof(*v));
 	if (!w) {
 		gt_strv_free(v);
-		return ddl_nomem(e);
+		return sql_nomem(e);
 	}
 	w[n + 1] = NULL;
 	if (!(w[n] = gt_strdup("numbers"))) {
 		gt_strv_free(w);
-		return ddl_nomem(e);
+		return sql_nomem(e);
 	}
 	qsort(w, n + 1, sizeof(*w), cmp_name);
 	*names = w;
@@ -193,7 +180,7 @@ static int admin(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 		if (rc == GT_ENOTFOUND)
 			return sql_err(e, GT_STATUS_TABLE_NOT_FOUND, "Table not found: greptime.%s.%s", db, t);
 		if (rc < 0)
-			return ddl_engine_err(e, rc, &err);
+			return sql_engine_err(e, rc, &err);
 		for (uint32_t i = 0; i < ti.nregions && rc == 0; i++) {
 			uint64_t id = gt_table_region(&ti, i);
 			if (flush) {
@@ -206,7 +193,7 @@ static int admin(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 					rc = s->db->rc.ops->compact(s->db->rc.self, id, &co, &rep, &err);
 			}
 			if (rc < 0)
-				rc = ddl_engine_err(e, rc, &err);
+				rc = sql_engine_err(e, rc, &err);
 		}
 		gt_table_info_release(&ti);
 		if (rc < 0)
@@ -215,7 +202,7 @@ static int admin(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 
 	char *hdr = gt_malloc(strlen(st->text) + 7);
 	if (!hdr)
-		return ddl_nomem(e);
+		return sql_nomem(e);
 	memcpy(hdr, "ADMIN ", 6);
 	memcpy(hdr + 6, st->text, strlen(st->text) + 1);
 	const char *const names[] = {hdr};
@@ -223,7 +210,7 @@ static int admin(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	struct gt_sql_output *o = sql_out_table(res, names, types, 1);
 	free(hdr);
 	if (!o || gt_vec_push_u64(&o->rows.cols[0], 0) < 0)
-		return ddl_nomem(e);
+		return sql_nomem(e);
 	o->rows.nrows = 1;
 	return 0;
 }
@@ -251,7 +238,7 @@ static int drop_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 			return sql_err(e, GT_STATUS_TABLE_NOT_FOUND, "Table not found: greptime.%s.%s", db, t);
 		}
 		if (rc < 0)
-			return ddl_engine_err(e, rc, &err);
+			return sql_engine_err(e, rc, &err);
 		gt_table_info_release(&ti);
 	}
 	for (uint32_t i = 0; i <= st->nmore; i++) {
@@ -261,11 +248,11 @@ static int drop_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		if (rc == GT_ENOTFOUND)
 			continue;
 		if (rc < 0)
-			return ddl_engine_err(e, rc, &err);
+			return sql_engine_err(e, rc, &err);
 	}
 	struct gt_sql_output *o = sql_out_new(res);
 	if (!o)
-		return ddl_nomem(e);
+		return sql_nomem(e);
 	o->kind = GT_SQL_AFFECTED;
 	o->affected = 0;
 	return 0;

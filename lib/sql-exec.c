@@ -31,12 +31,12 @@ struct qerr {
 	struct gt_err err;
 };
 
-static int nomem(struct gt_sql_error *e)
+int sql_nomem(struct gt_sql_error *e)
 {
 	return sql_err(e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "out of memory");
 }
 
-static int engine_err(struct gt_sql_error *e, int rc, const struct gt_err *err)
+int sql_engine_err(struct gt_sql_error *e, int rc, const struct gt_err *err)
 {
 	int st = rc == GT_ENOMEM ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED :
 		 rc == GT_EINVAL || rc == GT_ETOOBIG ? GT_STATUS_INVALID_ARGUMENTS :
@@ -65,7 +65,7 @@ static int affected(struct gt_sql_result *res, uint64_t n, struct gt_sql_error *
 {
 	struct gt_sql_output *o = new_out(res);
 	if (!o)
-		return nomem(e);
+		return sql_nomem(e);
 	o->kind = GT_SQL_AFFECTED;
 	o->affected = n;
 	return 0;
@@ -105,7 +105,7 @@ static int get_table(struct gt_sql_session *s, const char *db, const char *name,
 	if (rc == GT_ENOTFOUND)
 		return table_not_found(e, dbof(s, db), name);
 	if (rc < 0)
-		return engine_err(e, rc, &err);
+		return sql_engine_err(e, rc, &err);
 	return 0;
 }
 
@@ -137,14 +137,14 @@ static int show_dbs(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 	const char *const hdr[] = {"Database", "Options"};
 	int rc = gt_catalog_list_dbs(s->db->catalog, &names);
 	if (rc < 0)
-		return nomem(e);
+		return sql_nomem(e);
 	size_t n = 0;
 	while (names[n])
 		n++;
 	const char **all = gt_calloc(n + 2, sizeof(*all));
 	if (!all) {
 		gt_strv_free(names);
-		return nomem(e);
+		return sql_nomem(e);
 	}
 	size_t m = 0;
 	bool has_is = false, has_pr = false;
@@ -159,13 +159,13 @@ static int show_dbs(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 		all[m++] = "greptime_private";
 	qsort(all, m, sizeof(*all), cmp_str);
 	struct gt_sql_output *o = str_table(res, hdr, st->full ? 2 : 1);
-	rc = o ? 0 : nomem(e);
+	rc = o ? 0 : sql_nomem(e);
 	for (size_t i = 0; i < m && rc == 0; i++) {
 		if (st->like && !like_simple(all[i], st->like))
 			continue;
 		if (gt_vec_push_str(&o->rows.cols[0], all[i], strlen(all[i])) < 0 ||
 		    (st->full && gt_vec_push_str(&o->rows.cols[1], "", 0) < 0))
-			rc = nomem(e);
+			rc = sql_nomem(e);
 		o->rows.nrows++;
 	}
 	free(all);
@@ -184,14 +184,14 @@ static int show_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	if (rc < 0)
 		return rc;
 	struct gt_sql_output *o = str_table(res, hdr, st->full ? 2 : 1);
-	rc = o ? 0 : nomem(e);
+	rc = o ? 0 : sql_nomem(e);
 	for (size_t i = 0; names[i] && rc == 0; i++) {
 		const char *type = sql_table_type(db, names[i]);
 		if (st->like && !like_simple(names[i], st->like))
 			continue;
 		if (gt_vec_push_str(&o->rows.cols[0], names[i], strlen(names[i])) < 0 ||
 		    (st->full && gt_vec_push_str(&o->rows.cols[1], type, strlen(type)) < 0))
-			rc = nomem(e);
+			rc = sql_nomem(e);
 		o->rows.nrows++;
 	}
 	gt_strv_free(names);
@@ -220,7 +220,7 @@ static int describe(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 	if (rc < 0)
 		return rc;
 	struct gt_sql_output *o = str_table(res, hdr, 6);
-	rc = o ? 0 : nomem(e);
+	rc = o ? 0 : sql_nomem(e);
 	for (uint32_t i = 0; i < ti.schema.ncols && rc == 0; i++) {
 		const struct gt_coldef *c = &ti.schema.cols[i];
 		const char *v[6] = {
@@ -230,7 +230,7 @@ static int describe(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 		};
 		for (int k = 0; k < 6 && rc == 0; k++)
 			if (gt_vec_push_str(&o->rows.cols[k], v[k], strlen(v[k])) < 0)
-				rc = nomem(e);
+				rc = sql_nomem(e);
 		o->rows.nrows++;
 	}
 	gt_table_info_release(&ti);
@@ -294,10 +294,10 @@ static int show_create(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		gt_buf_addstr(&b, ")");
 	}
 	struct gt_sql_output *o = str_table(res, hdr, 2);
-	rc = o ? 0 : nomem(e);
+	rc = o ? 0 : sql_nomem(e);
 	if (rc == 0 && (gt_vec_push_str(&o->rows.cols[0], ti.name, strlen(ti.name)) < 0 ||
 			gt_vec_push_str(&o->rows.cols[1], b.p ? b.p : "", b.len) < 0))
-		rc = nomem(e);
+		rc = sql_nomem(e);
 	if (rc == 0)
 		o->rows.nrows = 1;
 	gt_buf_release(&b);
@@ -316,9 +316,9 @@ static int add_coldef(struct gt_schema *sc, const struct sql_coldef *d, uint8_t 
 	sc->cols[k].nullable = sem != GT_TIME && !d->not_null;
 	if (d->dflt_e && d->dflt_e->kind == E_FUNC && !strcmp(d->dflt_e->s, "now")) {
 		if (!(sc->cols[k].dflt = gt_strdup("current_timestamp()")))
-			return nomem(e);
+			return sql_nomem(e);
 	} else if (d->dflt && !(sc->cols[k].dflt = gt_strdup(d->dflt)))
-		return nomem(e);
+		return sql_nomem(e);
 	return 0;
 }
 
@@ -401,7 +401,7 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 		} else if (rc == GT_ENOTFOUND) {
 			rc = sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", db);
 		} else if (rc < 0) {
-			rc = engine_err(e, rc, &err);
+			rc = sql_engine_err(e, rc, &err);
 		}
 	}
 	gt_schema_release(&sc);
@@ -418,7 +418,7 @@ static int alter(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 		return rc;
 	if (gt_schema_copy(&sc, &ti.schema) < 0) {
 		gt_table_info_release(&ti);
-		return nomem(e);
+		return sql_nomem(e);
 	}
 	if (st->kind == S_ALTER_ADD) {
 		const struct sql_coldef *d = &st->cols[0];
@@ -444,7 +444,7 @@ static int alter(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "%s", err.msg);
 	}
 	if (rc == 0 && (rc = gt_db_alter_table(s->db, &ti, &sc, &err)) < 0)
-		rc = engine_err(e, rc, &err);
+		rc = sql_engine_err(e, rc, &err);
 done:
 	gt_schema_release(&sc);
 	gt_table_info_release(&ti);
@@ -495,7 +495,7 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 	if (SQL_NULL(v, 0)) {
 		if (!c->nullable)
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid request for region, reason: column %s is not null", c->name);
-		return gt_vec_push_null(out) < 0 ? nomem(e) : 0;
+		return gt_vec_push_null(out) < 0 ? sql_nomem(e) : 0;
 	}
 	uint8_t vt = v->v.type;
 	switch (c->type) {
@@ -562,7 +562,7 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 			r = gt_vec_push_i64(out, sql_xv_i64(v, 0));
 		}
 	}
-	return r < 0 ? nomem(e) : 0;
+	return r < 0 ? sql_nomem(e) : 0;
 }
 
 static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
@@ -579,7 +579,7 @@ static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	uint32_t nvals = st->nicols ? st->nicols : sc->ncols;
 	map = gt_calloc(sc->ncols + 1, sizeof(int));
 	if (!map) {
-		rc = nomem(e);
+		rc = sql_nomem(e);
 		goto out;
 	}
 	for (uint32_t k = 0; k < sc->ncols; k++)
@@ -605,7 +605,7 @@ static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		}
 	for (uint32_t k = 0; k < sc->ncols; k++)
 		if (gt_batch_add_col(&b, sc->cols[k].id, sc->cols[k].type) < 0) {
-			rc = nomem(e);
+			rc = sql_nomem(e);
 			goto out;
 		}
 	for (uint32_t r = 0; r < st->nrows && rc == 0; r++) {
@@ -620,7 +620,7 @@ static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 			} else if (c->dflt) {
 				rc = eval_default(s, c->dflt, &v, e);
 			} else if (c->nullable) {
-				rc = gt_vec_push_null(&b.cols[k]) < 0 ? nomem(e) : 0;
+				rc = gt_vec_push_null(&b.cols[k]) < 0 ? sql_nomem(e) : 0;
 				continue;
 			} else {
 				rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "No valid default value can be built automatically, column: %s",
@@ -634,7 +634,7 @@ static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		b.nrows++;
 	}
 	if (rc == 0 && st->nrows && (rc = gt_db_write(s->db, &ti, &b, &err)) < 0)
-		rc = engine_err(e, rc, &err);
+		rc = sql_engine_err(e, rc, &err);
 	if (rc == 0)
 		rc = affected(res, st->nrows, e);
 out:
@@ -790,7 +790,7 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 	pd.end = INT64_MAX;
 	push_conj(&pd, where, sc, 0);
 	if (frame_init(f, sc) < 0 || frame_init(&tmp, sc) < 0) {
-		rc = nomem(e);
+		rc = sql_nomem(e);
 		goto out;
 	}
 	if (pd.start >= pd.end) {
@@ -807,14 +807,14 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 	req.preds = pd.preds;
 	req.npreds = pd.npreds;
 	if ((rc = gt_db_scan(s->db, ti, &req, &scan, &err)) < 0) {
-		rc = engine_err(e, rc, &err);
+		rc = sql_engine_err(e, rc, &err);
 		goto out;
 	}
 	for (;;) {
 		const struct gt_batch *b;
 		rc = gt_table_scan_next(scan, &b, &err);
 		if (rc < 0) {
-			rc = engine_err(e, rc, &err);
+			rc = sql_engine_err(e, rc, &err);
 			goto out;
 		}
 		if (rc == 0)
@@ -839,7 +839,7 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 				else
 					rc = gt_vec_pad_nulls(&tmp.cols[k], b->nrows);
 				if (rc < 0) {
-					rc = nomem(e);
+					rc = sql_nomem(e);
 					goto out;
 				}
 				continue;
@@ -865,7 +865,7 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 					struct gt_key_part *p = &parts[tag++];
 					rc = p->p ? gt_vec_push_str(&tmp.cols[k], p->p, p->n) : gt_vec_push_null(&tmp.cols[k]);
 					if (rc < 0) {
-						rc = nomem(e);
+						rc = sql_nomem(e);
 						goto out;
 					}
 				}
@@ -886,7 +886,7 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 					continue;
 				for (uint32_t k = 0; k < sc->ncols && rc == 0; k++)
 					if (gt_vec_push_from(&f->cols[k], &tmp.cols[k], i) < 0)
-						rc = nomem(e);
+						rc = sql_nomem(e);
 				f->nrows++;
 			}
 			sql_xv_release(&m);
@@ -895,7 +895,7 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 		} else {
 			for (uint32_t k = 0; k < sc->ncols; k++)
 				if (gt_vec_append(&f->cols[k], &tmp.cols[k], 0, tmp.nrows) < 0) {
-					rc = nomem(e);
+					rc = sql_nomem(e);
 					goto out;
 				}
 			f->nrows += tmp.nrows;
@@ -1077,7 +1077,7 @@ static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, u
 		goto out;
 	st = gt_calloc(ngroups ? ngroups : 1, sizeof(*st));
 	if (!st) {
-		rc = nomem(c->e);
+		rc = sql_nomem(c->e);
 		goto out;
 	}
 	bool isnum = !star && (arg.v.type == GT_F64 || arg.v.type == GT_I64 || arg.v.type == GT_U64 || arg.v.type == GT_BOOL);
@@ -1121,7 +1121,7 @@ static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, u
 			key_add(&kb, &arg, i);
 			int id = gt_keymap_get(&dm, kb.p, kb.len, &isnew);
 			if (id < 0) {
-				rc = nomem(c->e);
+				rc = sql_nomem(c->e);
 				goto out;
 			}
 			if (!isnew)
@@ -1155,7 +1155,7 @@ static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, u
 		gt_vec_init(&out->v, GT_I64);
 		for (uint32_t g = 0; g < ngroups && rc == 0; g++)
 			if (gt_vec_push_i64(&out->v, (int64_t)st[g].cnt) < 0)
-				rc = nomem(c->e);
+				rc = sql_nomem(c->e);
 	} else if (ismin || ismax || isfirst || islast) {
 		gt_vec_init(&out->v, arg.v.type);
 		out->unit = arg.unit;
@@ -1163,7 +1163,7 @@ static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, u
 			int r = !st[g].has || SQL_NULL(&arg, st[g].best) ? gt_vec_push_null(&out->v) :
 				gt_vec_push_from(&out->v, &arg.v, SQL_IX(&arg, st[g].best));
 			if (r < 0)
-				rc = nomem(c->e);
+				rc = sql_nomem(c->e);
 		}
 	} else if (!strcmp(f, "sum") && arg.v.type != GT_F64) {
 		gt_vec_init(&out->v, arg.v.type == GT_U64 ? GT_U64 : GT_I64);
@@ -1174,7 +1174,7 @@ static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, u
 			}
 			int r = !st[g].has ? gt_vec_push_null(&out->v) : gt_vec_push_i64(&out->v, st[g].isum);
 			if (r < 0)
-				rc = nomem(c->e);
+				rc = sql_nomem(c->e);
 		}
 	} else {
 		gt_vec_init(&out->v, GT_F64);
@@ -1198,7 +1198,7 @@ static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, u
 			}
 			int r = null ? gt_vec_push_null(&out->v) : gt_vec_push_f64(&out->v, v);
 			if (r < 0)
-				rc = nomem(c->e);
+				rc = sql_nomem(c->e);
 		}
 	}
 out:
@@ -1286,7 +1286,7 @@ static int agg_fast(struct gt_sql_session *s, struct sql_select *q, struct gt_ta
 	ap->ngroup = q->ngroup;
 	ap->group = gt_calloc(q->ngroup + 1, sizeof(*ap->group));
 	if (!ap->group)
-		return nomem(e);
+		return sql_nomem(e);
 	for (uint32_t k = 0; k < q->ngroup; k++)
 		ap->group[k] = resolve_alias(q, q->group[k], &ti->schema);
 	for (uint32_t k = 0; k < q->nitems && rc == 0; k++)
@@ -1302,7 +1302,7 @@ static int agg_fast(struct gt_sql_session *s, struct sql_select *q, struct gt_ta
 		};
 		rc = sql_agg_scan(&aq, slots, ngroups, e);
 	} else {
-		rc = nomem(e);
+		rc = sql_nomem(e);
 	}
 	if (rc <= 0) {
 		free(ap->aggs);
@@ -1380,7 +1380,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		first = gt_calloc(f.nrows + 1, sizeof(*first));
 		if (!ap.group || !gx || !gid || !first) {
 			free(gx);
-			rc = nomem(e);
+			rc = sql_nomem(e);
 			goto out;
 		}
 		for (uint32_t k = 0; k < q->ngroup; k++)
@@ -1398,7 +1398,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 						key_add(&kb, &gx[k], i);
 					int id = gt_keymap_get(&gm, kb.p ? kb.p : "", kb.len, &isnew);
 					if (id < 0) {
-						rc = nomem(e);
+						rc = sql_nomem(e);
 						break;
 					}
 					gid[i] = (uint32_t)id;
@@ -1415,22 +1415,22 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 			if (q->items[k].e->kind == E_STAR)
 				rc = sql_err(e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: * is not allowed with GROUP BY");
 			else if (collect_aggs(&ap, q->items[k].e, 0) < 0)
-				rc = nomem(e);
+				rc = sql_nomem(e);
 		if (rc == 0 && q->having && collect_aggs(&ap, q->having, 0) < 0)
-			rc = nomem(e);
+			rc = sql_nomem(e);
 		for (uint32_t k = 0; k < q->norder && rc == 0; k++)
 			if (collect_aggs(&ap, resolve_alias(q, q->order[k].e, sc), 0) < 0)
-				rc = nomem(e);
+				rc = sql_nomem(e);
 		nslots = q->ngroup + ap.naggs;
 		slots = gt_calloc(nslots + 1, sizeof(*slots));
 		if (!slots && rc == 0)
-			rc = nomem(e);
+			rc = sql_nomem(e);
 		for (uint32_t k = 0; k < q->ngroup && rc == 0; k++) {
 			gt_vec_init(&slots[k].v, gx[k].v.type);
 			slots[k].unit = gx[k].unit;
 			for (uint32_t g = 0; g < ngroups && rc == 0; g++)
 				if (gt_vec_push_from(&slots[k].v, &gx[k].v, SQL_IX(&gx[k], first[g])) < 0)
-					rc = nomem(e);
+					rc = sql_nomem(e);
 		}
 		for (uint32_t k = 0; k < ap.naggs && rc == 0; k++)
 			rc = run_agg(&c, ap.aggs[k], gid, ngroups, &slots[q->ngroup + k]);
@@ -1451,7 +1451,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 			uint32_t kept = 0;
 			if (!ns) {
 				sql_xv_release(&m);
-				rc = nomem(e);
+				rc = sql_nomem(e);
 				goto out;
 			}
 			for (uint32_t k = 0; k < nslots; k++) {
@@ -1463,7 +1463,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 					continue;
 				for (uint32_t k = 0; k < nslots && rc == 0; k++)
 					if (gt_vec_push_from(&ns[k].v, &slots[k].v, g) < 0)
-						rc = nomem(e);
+						rc = sql_nomem(e);
 				kept++;
 			}
 			sql_xv_release(&m);
@@ -1493,7 +1493,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	char **names = gt_calloc(cap + 1, sizeof(*names));
 	if (!proj || !names) {
 		free(names);
-		rc = nomem(e);
+		rc = sql_nomem(e);
 		goto out;
 	}
 	for (uint32_t k = 0; k < q->nitems && rc == 0; k++) {
@@ -1505,7 +1505,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 				p->unit = sc->cols[j].unit;
 				names[nproj++] = gt_strdup(sc->cols[j].name);
 				if (gt_vec_append(&p->v, &f.cols[j], 0, f.nrows) < 0)
-					rc = nomem(e);
+					rc = sql_nomem(e);
 			}
 			continue;
 		}
@@ -1523,13 +1523,13 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	perm = gt_calloc(n + 1, sizeof(*perm));
 	tmp = gt_calloc(n + 1, sizeof(*tmp));
 	if (rc == 0 && (!perm || !tmp))
-		rc = nomem(e);
+		rc = sql_nomem(e);
 	for (uint32_t i = 0; i < n && rc == 0; i++)
 		perm[i] = i;
 	if (rc == 0 && q->norder) {
 		keys = gt_calloc(q->norder, sizeof(*keys));
 		if (!keys)
-			rc = nomem(e);
+			rc = sql_nomem(e);
 		for (uint32_t k = 0; k < q->norder && rc == 0; k++) {
 			struct sql_expr *x = q->order[k].e;
 			/* An ORDER BY naming an output column reads it. */
@@ -1569,13 +1569,13 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		to = from + (uint64_t)q->limit;
 	struct gt_sql_output *o = new_out(res);
 	if (!o) {
-		rc = nomem(e);
+		rc = sql_nomem(e);
 		goto out_names;
 	}
 	o->kind = GT_SQL_RECORDS;
 	o->cols = gt_calloc(nproj + 1, sizeof(*o->cols));
 	if (!o->cols) {
-		rc = nomem(e);
+		rc = sql_nomem(e);
 		goto out_names;
 	}
 	o->ncols = nproj;
@@ -1585,13 +1585,13 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		o->cols[k].type = proj[k].v.type;
 		o->cols[k].unit = proj[k].unit;
 		if (!o->cols[k].name || gt_batch_add_col(&o->rows, k, proj[k].v.type) < 0) {
-			rc = nomem(e);
+			rc = sql_nomem(e);
 			break;
 		}
 		struct gt_vec *ov = &o->rows.cols[k];
 		for (uint64_t i = from; i < to && rc == 0; i++)
 			if (gt_vec_push_from(ov, &proj[k].v, SQL_IX(&proj[k], perm[i])) < 0)
-				rc = nomem(e);
+				rc = sql_nomem(e);
 	}
 	o->rows.nrows = (uint32_t)(to - from);
 out_names:
@@ -1646,17 +1646,17 @@ static int delete_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 			continue;
 		int bi = gt_batch_add_col(&b, c->id, c->type);
 		if (bi < 0 || gt_vec_append(&b.cols[bi], &f.cols[k], 0, f.nrows) < 0)
-			rc = nomem(e);
+			rc = sql_nomem(e);
 	}
 	b.nrows = f.nrows;
 	if (rc == 0 && f.nrows) {
 		if (gt_batch_reserve_meta(&b, f.nrows, false, true, false) < 0) {
-			rc = nomem(e);
+			rc = sql_nomem(e);
 			goto out;
 		}
 		memset(b.op, GT_OP_DELETE, f.nrows);
 		if ((rc = gt_db_write(s->db, &ti, &b, &err)) < 0)
-			rc = engine_err(e, rc, &err);
+			rc = sql_engine_err(e, rc, &err);
 	}
 	if (rc == 0)
 		rc = affected(res, f.nrows, e);
@@ -1679,7 +1679,7 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		if (rc == GT_EEXIST)
 			return sql_err(e, GT_STATUS_DATABASE_ALREADY_EXISTS, "Schema %s already exists", st->name);
 		if (rc < 0)
-			return engine_err(e, rc, &err);
+			return sql_engine_err(e, rc, &err);
 		return affected(res, 1, e);
 	case S_DROP_DB:
 		if (!strcmp(s->dbname, st->name) && gt_catalog_has_db(s->db->catalog, st->name))
@@ -1688,7 +1688,7 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		if (rc == GT_ENOTFOUND)
 			return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", st->name);
 		if (rc < 0)
-			return engine_err(e, rc, &err);
+			return sql_engine_err(e, rc, &err);
 		return affected(res, 0, e);
 	case S_SHOW_DBS:
 		return show_dbs(s, st, res, e);
@@ -1709,7 +1709,7 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 			return table_not_found(e, dbof(s, st->db), st->name);
 		}
 		if (rc < 0)
-			return engine_err(e, rc, &err);
+			return sql_engine_err(e, rc, &err);
 		return affected(res, 0, e);
 	case S_SHOW_TABLES:
 		return show_tables(s, st, res, e);
@@ -1726,7 +1726,7 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 			return rc;
 		for (uint32_t i = 0; i < ti.nregions && rc == 0; i++)
 			if ((rc = s->db->rc.ops->truncate(s->db->rc.self, gt_table_region(&ti, i), &err)) < 0)
-				rc = engine_err(e, rc, &err);
+				rc = sql_engine_err(e, rc, &err);
 		gt_table_info_release(&ti);
 		return rc < 0 ? rc : affected(res, 0, e);
 	}
