@@ -49,21 +49,9 @@ static const char *dbof(struct gt_sql_session *s, const char *db)
 	return db ? db : s->dbname;
 }
 
-static struct gt_sql_output *new_out(struct gt_sql_result *res)
-{
-	struct gt_sql_output *o = gt_reallocarray(res->outs, res->n + 1, sizeof(*o));
-	if (!o)
-		return NULL;
-	res->outs = o;
-	o = &res->outs[res->n++];
-	memset(o, 0, sizeof(*o));
-	gt_batch_init(&o->rows);
-	return o;
-}
-
 static int affected(struct gt_sql_result *res, uint64_t n, struct gt_sql_error *e)
 {
-	struct gt_sql_output *o = new_out(res);
+	struct gt_sql_output *o = sql_out_new(res);
 	if (!o)
 		return sql_nomem(e);
 	o->kind = GT_SQL_AFFECTED;
@@ -71,25 +59,6 @@ static int affected(struct gt_sql_result *res, uint64_t n, struct gt_sql_error *
 	return 0;
 }
 
-/* A records output with string columns, filled row by row by the caller. */
-static struct gt_sql_output *str_table(struct gt_sql_result *res, const char *const *names, uint32_t n)
-{
-	struct gt_sql_output *o = new_out(res);
-	if (!o)
-		return NULL;
-	o->kind = GT_SQL_RECORDS;
-	o->cols = gt_calloc(n, sizeof(*o->cols));
-	if (!o->cols)
-		return NULL;
-	o->ncols = n;
-	for (uint32_t i = 0; i < n; i++) {
-		o->cols[i].name = gt_strdup(names[i]);
-		o->cols[i].type = GT_STRING;
-		if (!o->cols[i].name || gt_batch_add_col(&o->rows, i, GT_STRING) < 0)
-			return NULL;
-	}
-	return o;
-}
 
 static int table_not_found(struct gt_sql_error *e, const char *db, const char *t)
 {
@@ -158,7 +127,7 @@ static int show_dbs(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 	if (!has_pr)
 		all[m++] = "greptime_private";
 	qsort(all, m, sizeof(*all), cmp_str);
-	struct gt_sql_output *o = str_table(res, hdr, st->full ? 2 : 1);
+	struct gt_sql_output *o = sql_out_table(res, hdr, NULL, st->full ? 2 : 1);
 	rc = o ? 0 : sql_nomem(e);
 	for (size_t i = 0; i < m && rc == 0; i++) {
 		if (st->like && !like_simple(all[i], st->like))
@@ -183,7 +152,7 @@ static int show_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	int rc = sql_list_tables(s, db, &names, e);
 	if (rc < 0)
 		return rc;
-	struct gt_sql_output *o = str_table(res, hdr, st->full ? 2 : 1);
+	struct gt_sql_output *o = sql_out_table(res, hdr, NULL, st->full ? 2 : 1);
 	rc = o ? 0 : sql_nomem(e);
 	for (size_t i = 0; names[i] && rc == 0; i++) {
 		const char *type = sql_table_type(db, names[i]);
@@ -219,7 +188,7 @@ static int describe(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 	int rc = get_table(s, st->db, st->name, &ti, e);
 	if (rc < 0)
 		return rc;
-	struct gt_sql_output *o = str_table(res, hdr, 6);
+	struct gt_sql_output *o = sql_out_table(res, hdr, NULL, 6);
 	rc = o ? 0 : sql_nomem(e);
 	for (uint32_t i = 0; i < ti.schema.ncols && rc == 0; i++) {
 		const struct gt_coldef *c = &ti.schema.cols[i];
@@ -293,7 +262,7 @@ static int show_create(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		}
 		gt_buf_addstr(&b, ")");
 	}
-	struct gt_sql_output *o = str_table(res, hdr, 2);
+	struct gt_sql_output *o = sql_out_table(res, hdr, NULL, 2);
 	rc = o ? 0 : sql_nomem(e);
 	if (rc == 0 && (gt_vec_push_str(&o->rows.cols[0], ti.name, strlen(ti.name)) < 0 ||
 			gt_vec_push_str(&o->rows.cols[1], b.p ? b.p : "", b.len) < 0))
@@ -1567,7 +1536,7 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		from = to;
 	if (q->limit >= 0 && from + (uint64_t)q->limit < to)
 		to = from + (uint64_t)q->limit;
-	struct gt_sql_output *o = new_out(res);
+	struct gt_sql_output *o = sql_out_new(res);
 	if (!o) {
 		rc = sql_nomem(e);
 		goto out_names;
