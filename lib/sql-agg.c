@@ -18,6 +18,7 @@
 #include "keymap.h"
 #include "sql-agg.h"
 #include "key.h"
+#include "sql-plan.h"
 
 #define SKIP UINT32_MAX
 #define MAX_PREDS 32
@@ -899,6 +900,30 @@ static void run_free(struct run *r)
 	gt_buf_release(&r->kb);
 }
 
+/* EXPLAIN: the scan, the partial aggregation beside it in the region, the merge. */
+static bool plan_partial(const struct sql_agg_query *q, const struct run *r, const struct gt_scan_req *req)
+{
+	struct gt_buf b = {0};
+	bool dry = sql_plan_scan(q->plan, q->ti, req);
+	gt_buf_addstr(&b, "PartialAggregate: groupBy=[");
+	for (uint32_t k = 0; k < q->ngroup; k++) {
+		if (k)
+			gt_buf_addstr(&b, ", ");
+		sql_expr_name(&b, q->group[k], r->table);
+	}
+	gt_buf_addstr(&b, "], aggr=[");
+	for (uint32_t k = 0; k < q->naggs; k++) {
+		if (k)
+			gt_buf_addstr(&b, ", ");
+		sql_expr_name(&b, q->aggs[k], r->table);
+	}
+	gt_buf_addch(&b, ']');
+	sql_plan_add(q->plan, SQL_STAGE_REGION, "%s", b.p ? b.p : "");
+	gt_buf_release(&b);
+	sql_plan_merge(q->plan, q->ti, true);
+	return dry;
+}
+
 int sql_agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t *ngroups,
 		 struct gt_sql_error *e)
 {
@@ -994,6 +1019,8 @@ int sql_agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t 
 		}
 		req.preds = tp;
 		req.npreds = ntp;
+		if (q->plan && plan_partial(q, &r, &req))
+			goto emit;
 		if ((rc = gt_db_scan(q->db, q->ti, &req, &scan, &err)) < 0) {
 			rc = sql_err(e, rc == GT_ENOMEM ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED : GT_STATUS_STORAGE_UNAVAILABLE,
 				     "%s", err.msg[0] ? err.msg : gt_strerror(rc));
@@ -1016,6 +1043,7 @@ int sql_agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t 
 			}
 		}
 	}
+emit:
 	/* Output: the GROUP BY keys of each group's first row, then the aggregates. */
 	out = gt_calloc(q->ngroup + q->naggs + 1, sizeof(*out));
 	if (!out) {

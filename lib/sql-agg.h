@@ -42,6 +42,7 @@ struct sql_agg_query {
 	uint32_t ngroup;
 	struct sql_expr *const *aggs;    /* distinct aggregate calls */
 	uint32_t naggs;
+	struct sql_plan *plan;           /* EXPLAIN: record the split (sql-plan.h), or NULL */
 };
 
 /* 1 with *slots and *ngroups set; 0 when the query is outside the fast

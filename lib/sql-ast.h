@@ -137,6 +137,7 @@ enum sql_skind {
 	S_ALTER_ADD, S_ALTER_DROP, S_TRUNCATE,
 	S_INSERT, S_DELETE, S_SELECT,
 	S_ADMIN,               /* ADMIN func(args): sel_text is the column header */
+	S_EXPLAIN,             /* EXPLAIN [ANALYZE] inner */
 };
 
 struct sql_stmt {
@@ -172,6 +173,9 @@ struct sql_stmt {
 	/* ADMIN */
 	struct sql_expr *call;
 	char *text;            /* source text of the statement after its first keyword */
+	/* EXPLAIN */
+	struct sql_stmt *inner;
+	bool analyze;
 };
 
 struct sql_parse {

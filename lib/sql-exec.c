@@ -20,6 +20,7 @@
  */
 #include "keymap.h"
 #include "sql-agg.h"
+#include "sql-plan.h"
 #include "sql-expr.h"
 
 #include <math.h>
@@ -739,6 +740,28 @@ static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struc
 	}
 }
 
+/* EXPLAIN: the frontend's filter over what the scan returns. */
+static void plan_where(struct sql_plan *pl, const struct sql_expr *where, const char *table)
+{
+	struct gt_buf b = {0};
+	if (!where)
+		return;
+	sql_expr_name(&b, where, table);
+	sql_plan_add(pl, SQL_STAGE_FRONT, "Filter: %s", b.p ? b.p : "");
+	gt_buf_release(&b);
+}
+
+static void plan_list(struct gt_buf *b, struct sql_expr *const *x, uint32_t n, const char *table)
+{
+	gt_buf_addch(b, '[');
+	for (uint32_t k = 0; k < n; k++) {
+		if (k)
+			gt_buf_addstr(b, ", ");
+		sql_expr_name(b, x[k], table);
+	}
+	gt_buf_addch(b, ']');
+}
+
 /* Read the table through the scan, filter by WHERE, collect into f. */
 static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct sql_expr *where, struct frame *f,
 		      int64_t now_ns, struct gt_sql_error *e)
@@ -775,6 +798,15 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 	req.end = pd.end;
 	req.preds = pd.preds;
 	req.npreds = pd.npreds;
+	if (s->plan) {
+		bool dry = sql_plan_scan(s->plan, ti, &req);
+		sql_plan_merge(s->plan, ti, false);
+		plan_where(s->plan, where, ti->name);
+		if (dry) {
+			rc = 0;
+			goto out;
+		}
+	}
 	if ((rc = gt_db_scan(s->db, ti, &req, &scan, &err)) < 0) {
 		rc = sql_engine_err(e, rc, &err);
 		goto out;
@@ -1267,7 +1299,7 @@ static int agg_fast(struct gt_sql_session *s, struct sql_select *q, struct gt_ta
 	if (rc == 0) {
 		struct sql_agg_query aq = {
 			.db = s->db, .ti = ti, .where = q->where, .group = ap->group, .ngroup = q->ngroup,
-			.aggs = ap->aggs, .naggs = ap->naggs,
+			.aggs = ap->aggs, .naggs = ap->naggs, .plan = s->plan,
 		};
 		rc = sql_agg_scan(&aq, slots, ngroups, e);
 	} else {
@@ -1279,6 +1311,51 @@ static int agg_fast(struct gt_sql_session *s, struct sql_select *q, struct gt_ta
 		memset(ap, 0, sizeof(*ap));
 	}
 	return rc;
+}
+
+/* EXPLAIN: what the frontend does after the scan, bottom-up. */
+static void plan_select(struct sql_plan *pl, const struct sql_select *q, const struct aggplan *ap, bool agg,
+			bool fast, const char *table)
+{
+	struct gt_buf b = {0};
+	if (agg) {
+		gt_buf_addstr(&b, fast ? "FinalAggregate: groupBy=" : "Aggregate: groupBy=");
+		plan_list(&b, ap->group, ap->ngroup, table);
+		gt_buf_addstr(&b, ", aggr=");
+		plan_list(&b, ap->aggs, ap->naggs, table);
+		sql_plan_add(pl, SQL_STAGE_FRONT, "%s", b.p ? b.p : "");
+		gt_buf_reset(&b);
+	}
+	if (q->having) {
+		sql_expr_name(&b, q->having, table);
+		sql_plan_add(pl, SQL_STAGE_FRONT, "Filter: %s", b.p ? b.p : "");
+		gt_buf_reset(&b);
+	}
+	for (uint32_t k = 0; k < q->nitems; k++) {
+		if (k)
+			gt_buf_addstr(&b, ", ");
+		if (q->items[k].e->kind == E_STAR)
+			gt_buf_addch(&b, '*');
+		else
+			sql_expr_name(&b, q->items[k].e, table);
+		if (q->items[k].alias)
+			gt_buf_addf(&b, " AS %s", q->items[k].alias);
+	}
+	sql_plan_add(pl, SQL_STAGE_FRONT, "Projection: %s", b.p ? b.p : "");
+	gt_buf_reset(&b);
+	if (q->norder) {
+		for (uint32_t k = 0; k < q->norder; k++) {
+			if (k)
+				gt_buf_addstr(&b, ", ");
+			sql_expr_name(&b, q->order[k].e, table);
+			gt_buf_addstr(&b, q->order[k].desc ? " DESC" : " ASC");
+		}
+		sql_plan_add(pl, SQL_STAGE_FRONT, "Sort: %s", b.p ? b.p : "");
+	}
+	if (q->limit >= 0 || q->offset > 0)
+		sql_plan_add(pl, SQL_STAGE_FRONT, "Limit: skip=%lld, fetch=%lld", (long long)GT_MAX(q->offset, 0),
+			     (long long)q->limit);
+	gt_buf_release(&b);
 }
 
 static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
@@ -1563,6 +1640,8 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 				rc = sql_nomem(e);
 	}
 	o->rows.nrows = (uint32_t)(to - from);
+	if (s->plan)
+		plan_select(s->plan, q, &ap, agg, fast, table);
 out_names:
 	for (uint32_t k = 0; k < cap; k++)
 		free(names[k]);
@@ -1636,6 +1715,25 @@ out:
 	return rc;
 }
 
+/* EXPLAIN [ANALYZE]: run the statement with a plan recorder (dry unless ANALYZE). */
+static int explain(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	struct sql_plan pl = {.dry = !st->analyze, .analyze = st->analyze};
+	struct gt_sql_result tmp = {0};
+	struct sql_plan *saved = s->plan;
+	int64_t t0 = gt_now_ns();
+	s->plan = &pl;
+	int rc = sql_exec_stmt(s, st->inner, &tmp, e);
+	s->plan = saved;
+	double ms = (double)(gt_now_ns() - t0) / 1e6;
+	uint64_t rows = tmp.n ? tmp.outs[tmp.n - 1].rows.nrows : 0;
+	gt_sql_result_release(&tmp);
+	if (rc == 0)
+		rc = sql_plan_output(&pl, rows, ms, res, e);
+	sql_plan_release(&pl);
+	return rc;
+}
+
 int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
 {
 	struct gt_err err = {0};
@@ -1703,6 +1801,8 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		return insert(s, st, res, e);
 	case S_DELETE:
 		return delete_stmt(s, st, res, e);
+	case S_EXPLAIN:
+		return explain(s, st, res, e);
 	case S_SELECT:
 		rc = select_stmt(s, st, res, e);
 		return rc < 0 ? sql_plan_error(e, rc) : rc;

@@ -1295,6 +1295,16 @@ static struct sql_stmt *statement(struct P *p)
 		return oom(p);
 	st->line = TK(p)->line;
 	st->col = TK(p)->col;
+	if (accept_kw(p, "explain")) {
+		st->kind = S_EXPLAIN;
+		st->analyze = accept_kw(p, "analyze");
+		accept_kw(p, "verbose");
+		if (!(st->inner = statement(p)))
+			return NULL;
+		if (st->inner->kind != S_SELECT)
+			return failmsg(p, GT_STATUS_UNSUPPORTED, "EXPLAIN supports SELECT statements only");
+		return st;
+	}
 	if (accept_kw(p, "create")) {
 		if (accept_kw(p, "database") || accept_kw(p, "schema")) {
 			st->kind = S_CREATE_DB;
