@@ -225,6 +225,45 @@ struct gt_sql_output *sql_out_new(struct gt_sql_result *res);
 struct gt_sql_output *sql_out_table(struct gt_sql_result *res, const char *const *names, const uint8_t *types,
 				    uint32_t n);
 
+/*
+ * Relation sources (sql-rel.c).  A SELECT reads either a table (a region
+ * scan with the time and tag conjuncts of WHERE pushed down) or an
+ * in-memory relation: a schema and a columnar batch, such as the output
+ * of another query or a system table built by its provider.  Build one
+ * with sql_rel_init + sql_rel_add_col (then push values into
+ * rows.cols[k] and set rows.nrows), or take a query's output with
+ * sql_rel_from_output; free it with sql_rel_release.  The relation owns
+ * name, schema and rows.
+ */
+struct sql_rel {
+	char *name;               /* qualifier of its columns (table name or alias), or NULL */
+	struct gt_schema schema;  /* names, types, units; duplicates allowed, first match wins */
+	struct gt_batch rows;     /* rows.cols[k] holds schema.cols[k]; rows.nrows rows */
+};
+void sql_rel_init(struct sql_rel *r);
+void sql_rel_release(struct sql_rel *r);
+int sql_rel_set_name(struct sql_rel *r, const char *name);
+/* Append a column (a nullable field); returns its index or a negative GT_E* code. */
+int sql_rel_add_col(struct sql_rel *r, const char *name, uint8_t type, uint8_t unit);
+/* Move a records output's columns and rows into r (o is left empty). */
+int sql_rel_from_output(struct sql_rel *r, struct gt_sql_output *o, const char *name);
+/*
+ * Run SELECT q over rel instead of its FROM table: WHERE, GROUP BY,
+ * aggregates, HAVING, ORDER BY, LIMIT as for a table, column references
+ * qualified by rel->name.  Appends one records output to res.  rel is
+ * only read.  0, or a negative code with e filled.
+ */
+int sql_select_rel(struct gt_sql_session *s, struct sql_select *q, const struct sql_rel *rel,
+		   struct gt_sql_result *res, struct gt_sql_error *e);
+/*
+ * sql-sys.c: a system table (information_schema.*, public.numbers) as a
+ * relation.  SELECT asks it first for every FROM name (db already
+ * resolved to the session's when unqualified): 1 = rel filled (the
+ * caller releases it), 0 = not a system table, < 0 = error in e.
+ */
+int sql_sys_table(struct gt_sql_session *s, const char *db, const char *name, struct sql_rel *rel,
+		  struct gt_sql_error *e);
+
 /* Format a timestamp as GreptimeDB prints it (2022-11-03T03:39:57.450). */
 void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit);
 /* Format a float as GreptimeDB prints it (1.0, 47.26666666666667). */

@@ -762,6 +762,39 @@ static void plan_list(struct gt_buf *b, struct sql_expr *const *x, uint32_t n, c
 	gt_buf_addch(b, ']');
 }
 
+/* Append the rows of cols (sc->ncols vecs of nrows) that pass WHERE to f. */
+static int frame_add(struct frame *f, const struct gt_schema *sc, const char *table, struct gt_vec *cols,
+		     uint32_t nrows, struct sql_expr *where, int64_t now_ns, struct gt_sql_error *e)
+{
+	int rc = 0;
+	if (f->nrows + (uint64_t)nrows > SQL_MAX_ROWS)
+		return sql_err(e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "query reads more than %u rows", SQL_MAX_ROWS);
+	if (!where) {
+		for (uint32_t k = 0; k < sc->ncols; k++)
+			if (gt_vec_append(&f->cols[k], &cols[k], 0, nrows) < 0)
+				return sql_nomem(e);
+		f->nrows += nrows;
+		return 0;
+	}
+	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = cols, .nrows = nrows, .now_ns = now_ns};
+	struct sql_xv m;
+	if ((rc = sql_eval(&c, where, &m)) < 0)
+		return rc;
+	for (uint32_t i = 0; i < nrows && rc == 0; i++) {
+		if (SQL_NULL(&m, i))
+			continue;
+		bool t = m.v.type == GT_BOOL ? m.v.v.b[SQL_IX(&m, i)] : sql_xv_f64(&m, i) != 0;
+		if (!t)
+			continue;
+		for (uint32_t k = 0; k < sc->ncols && rc == 0; k++)
+			if (gt_vec_push_from(&f->cols[k], &cols[k], i) < 0)
+				rc = sql_nomem(e);
+		f->nrows++;
+	}
+	sql_xv_release(&m);
+	return rc;
+}
+
 /* Read the table through the scan, filter by WHERE, collect into f. */
 static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct sql_expr *where, struct frame *f,
 		      int64_t now_ns, struct gt_sql_error *e)
@@ -823,10 +856,6 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 		rc = 0;
 		if (!b->nrows)
 			continue;
-		if (f->nrows + (uint64_t)b->nrows > SQL_MAX_ROWS) {
-			rc = sql_err(e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "query reads more than %u rows", SQL_MAX_ROWS);
-			goto out;
-		}
 		for (uint32_t k = 0; k < sc->ncols; k++)
 			gt_vec_reset(&tmp.cols[k]);
 		uint32_t last_sid = UINT32_MAX;
@@ -873,34 +902,8 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 			}
 		}
 		tmp.nrows = b->nrows;
-		if (where) {
-			struct sql_ctx c = {.e = e, .schema = sc, .table = ti->name, .cols = tmp.cols, .nrows = tmp.nrows,
-					    .now_ns = now_ns};
-			struct sql_xv m;
-			if ((rc = sql_eval(&c, where, &m)) < 0)
-				goto out;
-			for (uint32_t i = 0; i < tmp.nrows && rc == 0; i++) {
-				if (SQL_NULL(&m, i))
-					continue;
-				bool t = m.v.type == GT_BOOL ? m.v.v.b[SQL_IX(&m, i)] : sql_xv_f64(&m, i) != 0;
-				if (!t)
-					continue;
-				for (uint32_t k = 0; k < sc->ncols && rc == 0; k++)
-					if (gt_vec_push_from(&f->cols[k], &tmp.cols[k], i) < 0)
-						rc = sql_nomem(e);
-				f->nrows++;
-			}
-			sql_xv_release(&m);
-			if (rc < 0)
-				goto out;
-		} else {
-			for (uint32_t k = 0; k < sc->ncols; k++)
-				if (gt_vec_append(&f->cols[k], &tmp.cols[k], 0, tmp.nrows) < 0) {
-					rc = sql_nomem(e);
-					goto out;
-				}
-			f->nrows += tmp.nrows;
-		}
+		if ((rc = frame_add(f, sc, ti->name, tmp.cols, tmp.nrows, where, now_ns, e)) < 0)
+			goto out;
 	}
 	rc = 0;
 out:
@@ -1358,11 +1361,15 @@ static void plan_select(struct sql_plan *pl, const struct sql_select *q, const s
 	gt_buf_release(&b);
 }
 
-static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
-		       struct gt_sql_error *e)
+/*
+ * Run q over its input: rel when given, else the FROM table (a system
+ * table's relation or a region scan), else one row of nothing.
+ */
+static int select_run(struct gt_sql_session *s, struct sql_select *q, const struct sql_rel *rel,
+		      struct gt_sql_result *res, struct gt_sql_error *e)
 {
-	struct sql_select *q = st->sel;
 	struct gt_table_info ti;
+	struct sql_rel sys;
 	struct frame f = {0};
 	struct aggplan ap = {0};
 	struct sql_xv *slots = NULL, *proj = NULL, *keys = NULL;
@@ -1377,7 +1384,25 @@ static int select_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 
 	memset(&empty, 0, sizeof(empty));
 	memset(&ti, 0, sizeof(ti));
-	if (q->from) {
+	sql_rel_init(&sys);
+	if (!rel && q->from) {
+		if ((rc = sql_sys_table(s, dbof(s, q->from_db), q->from, &sys, e)) < 0)
+			return rc;
+		if (rc > 0)
+			rel = &sys;
+		rc = 0;
+	}
+	if (rel) {
+		have_table = true;
+		sc = &rel->schema;
+		table = rel->name;
+		if ((rc = frame_init(&f, sc)) < 0) {
+			rc = sql_nomem(e);
+			goto out;
+		}
+		if ((rc = frame_add(&f, sc, table, rel->rows.cols, rel->rows.nrows, q->where, now_ns, e)) < 0)
+			goto out;
+	} else if (q->from) {
 		if (q->from_db && !strcmp(q->from_db, "information_schema"))
 			return sql_err(e, GT_STATUS_UNSUPPORTED, "information_schema is not supported yet");
 		if ((rc = get_table(s, q->from_db, q->from, &ti, e)) < 0)
@@ -1666,9 +1691,15 @@ out:
 	free(gid);
 	free(first);
 	frame_release(&f);
-	if (have_table)
-		gt_table_info_release(&ti);
+	gt_table_info_release(&ti);
+	sql_rel_release(&sys);
 	return rc;
+}
+
+int sql_select_rel(struct gt_sql_session *s, struct sql_select *q, const struct sql_rel *rel,
+		   struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	return select_run(s, q, rel, res, e);
 }
 
 static int delete_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
@@ -1804,7 +1835,7 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_EXPLAIN:
 		return explain(s, st, res, e);
 	case S_SELECT:
-		rc = select_stmt(s, st, res, e);
+		rc = select_run(s, st->sel, NULL, res, e);
 		return rc < 0 ? sql_plan_error(e, rc) : rc;
 	default:
 		return sql_exec_ddl(s, st, res, e);
