@@ -87,6 +87,7 @@ struct sql_expr {
 	bool icase;            /* ILIKE */
 	bool distinct;         /* count(DISTINCT x) */
 	bool ord_desc;
+	bool within;           /* ord came from WITHIN GROUP (ORDER BY ord) */
 	uint8_t cast_type, cast_unit;
 	uint32_t line, col;
 	int64_t i, i2;

@@ -20,6 +20,7 @@
  */
 #include "keymap.h"
 #include "sql-agg.h"
+#include "sql-aggfn.h"
 #include "sql-plan.h"
 #include "sql-expr.h"
 
@@ -914,67 +915,6 @@ out:
 	return rc;
 }
 
-/* Compare rows i and j of one xv (both non-null). */
-static int xv_cmp2(const struct sql_xv *x, uint32_t i, uint32_t j)
-{
-	const struct gt_vec *v = &x->v;
-	i = SQL_IX(x, i);
-	j = SQL_IX(x, j);
-	switch (v->type) {
-	case GT_STRING: {
-		uint32_t la, lb;
-		const char *a = gt_vec_str(v, i, &la), *b = gt_vec_str(v, j, &lb);
-		int r = memcmp(a, b, GT_MIN(la, lb));
-		return r ? (r > 0 ? 1 : -1) : (la > lb) - (la < lb);
-	}
-	case GT_F64: {
-		double a = v->v.f64[i], b = v->v.f64[j];
-		if (a != a || b != b)
-			return (a != a) - (b != b);
-		return (a > b) - (a < b);
-	}
-	case GT_U64:
-		return (v->v.u64[i] > v->v.u64[j]) - (v->v.u64[i] < v->v.u64[j]);
-	case GT_BOOL:
-		return (v->v.b[i] > v->v.b[j]) - (v->v.b[i] < v->v.b[j]);
-	default:
-		return (v->v.i64[i] > v->v.i64[j]) - (v->v.i64[i] < v->v.i64[j]);
-	}
-}
-
-
-
-
-
-static int key_add(struct gt_buf *k, const struct sql_xv *x, uint32_t i)
-{
-	if (SQL_NULL(x, i))
-		return gt_buf_addch(k, 0);
-	gt_buf_addch(k, 1);
-	uint32_t r = SQL_IX(x, i);
-	switch (x->v.type) {
-	case GT_STRING: {
-		uint32_t n;
-		const char *s = gt_vec_str(&x->v, r, &n);
-		gt_buf_add(k, &n, sizeof(n));
-		return gt_buf_add(k, s, n);
-	}
-	case GT_BOOL:
-		return gt_buf_addch(k, x->v.v.b[r]);
-	default:
-		return gt_buf_add(k, &x->v.v.i64[r], 8);
-	}
-}
-
-struct aggst {
-	double sum, mean, m2;
-	int64_t isum;
-	uint64_t cnt;
-	uint32_t best;      /* row index for min/max/first/last */
-	bool has;
-	bool overflow;
-};
-
 static bool name_eq(const struct sql_expr *a, const struct sql_expr *b, const char *table)
 {
 	struct gt_buf x = {0}, y = {0};
@@ -1058,164 +998,6 @@ static bool query_has_agg(const struct sql_select *q)
 	return agg;
 }
 
-/* Compute one aggregate over the frame into slot out (ngroups rows). */
-static int run_agg(struct sql_ctx *c, struct sql_expr *a, const uint32_t *gid, uint32_t ngroups, struct sql_xv *out)
-{
-	struct sql_xv arg, ord;
-	struct aggst *st = NULL;
-	struct gt_keymap dm = {0};
-	struct gt_buf kb = {0};
-	int rc = 0;
-	bool star = a->nargs == 0 || a->args[0]->kind == E_STAR;
-	const char *f = a->s;
-	memset(&arg, 0, sizeof(arg));
-	memset(&ord, 0, sizeof(ord));
-	memset(out, 0, sizeof(*out));
-	if (!star && (rc = sql_eval(c, a->args[0], &arg)) < 0)
-		return rc;
-	if (star && strcmp(f, "count")) {
-		rc = sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: %s(*) is not supported", f);
-		goto out;
-	}
-	if (a->ord && (rc = sql_eval(c, a->ord, &ord)) < 0)
-		goto out;
-	st = gt_calloc(ngroups ? ngroups : 1, sizeof(*st));
-	if (!st) {
-		rc = sql_nomem(c->e);
-		goto out;
-	}
-	bool isnum = !star && (arg.v.type == GT_F64 || arg.v.type == GT_I64 || arg.v.type == GT_U64 || arg.v.type == GT_BOOL);
-	bool isfirst = !strcmp(f, "first_value"), islast = !strcmp(f, "last_value");
-	bool ismin = !strcmp(f, "min"), ismax = !strcmp(f, "max");
-	if (!star && !isnum && !ismin && !ismax && !isfirst && !islast && strcmp(f, "count")) {
-		rc = sql_err(c->e, GT_STATUS_PLAN_QUERY,
-			     "Failed to plan SQL: Error during planning: No function matches the given name and argument types '%s(%s)'.",
-			     f, arg.v.type == GT_STRING ? "Utf8" : "Timestamp");
-		goto out;
-	}
-	for (uint32_t i = 0; i < c->nrows; i++) {
-		struct aggst *g = &st[gid[i]];
-		if (isfirst || islast) {
-			if (a->ord) {
-				if (!g->has) {
-					g->has = true;
-					g->best = i;
-				} else {
-					int r;
-					bool bn = SQL_NULL(&ord, g->best), in = SQL_NULL(&ord, i);
-					r = bn && in ? 0 : bn ? 1 : in ? -1 : xv_cmp2(&ord, i, g->best);
-					if (a->ord_desc)
-						r = -r;
-					if (isfirst ? r < 0 : r >= 0)
-						g->best = i;
-				}
-			} else {
-				if (!g->has || islast)
-					g->best = i;
-				g->has = true;
-			}
-			continue;
-		}
-		if (!star && SQL_NULL(&arg, i))
-			continue;
-		if (a->distinct && !star) {
-			bool isnew;
-			gt_buf_reset(&kb);
-			gt_buf_add(&kb, &gid[i], sizeof(gid[i]));
-			key_add(&kb, &arg, i);
-			int id = gt_keymap_get(&dm, kb.p, kb.len, &isnew);
-			if (id < 0) {
-				rc = sql_nomem(c->e);
-				goto out;
-			}
-			if (!isnew)
-				continue;
-		}
-		if (ismin || ismax) {
-			if (!g->has || (ismin ? xv_cmp2(&arg, i, g->best) < 0 : xv_cmp2(&arg, i, g->best) > 0))
-				g->best = i;
-			g->has = true;
-			continue;
-		}
-		g->has = true;
-		g->cnt++;
-		if (!isnum)
-			continue;
-		if (arg.v.type == GT_I64 || arg.v.type == GT_BOOL) {
-			int64_t v = sql_xv_i64(&arg, i);
-			if (__builtin_add_overflow(g->isum, v, &g->isum))
-				g->overflow = true;
-		} else if (arg.v.type == GT_U64) {
-			g->isum = (int64_t)((uint64_t)g->isum + arg.v.v.u64[SQL_IX(&arg, i)]);
-		}
-		double d = sql_xv_f64(&arg, i);
-		g->sum += d;
-		double delta = d - g->mean;
-		g->mean += delta / (double)g->cnt;
-		g->m2 += delta * (d - g->mean);
-	}
-	/* Output. */
-	if (!strcmp(f, "count")) {
-		gt_vec_init(&out->v, GT_I64);
-		for (uint32_t g = 0; g < ngroups && rc == 0; g++)
-			if (gt_vec_push_i64(&out->v, (int64_t)st[g].cnt) < 0)
-				rc = sql_nomem(c->e);
-	} else if (ismin || ismax || isfirst || islast) {
-		gt_vec_init(&out->v, arg.v.type);
-		out->unit = arg.unit;
-		for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
-			int r = !st[g].has || SQL_NULL(&arg, st[g].best) ? gt_vec_push_null(&out->v) :
-				gt_vec_push_from(&out->v, &arg.v, SQL_IX(&arg, st[g].best));
-			if (r < 0)
-				rc = sql_nomem(c->e);
-		}
-	} else if (!strcmp(f, "sum") && arg.v.type != GT_F64) {
-		gt_vec_init(&out->v, arg.v.type == GT_U64 ? GT_U64 : GT_I64);
-		for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
-			if (st[g].overflow) {
-				rc = sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY, "Arrow error: Arithmetic overflow");
-				break;
-			}
-			int r = !st[g].has ? gt_vec_push_null(&out->v) : gt_vec_push_i64(&out->v, st[g].isum);
-			if (r < 0)
-				rc = sql_nomem(c->e);
-		}
-	} else {
-		gt_vec_init(&out->v, GT_F64);
-		for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
-			struct aggst *s = &st[g];
-			double v;
-			bool null = !s->has;
-			if (!strcmp(f, "sum"))
-				v = s->sum;
-			else if (!strcmp(f, "avg") || !strcmp(f, "mean"))
-				v = s->sum / (double)s->cnt;
-			else if (!strcmp(f, "stddev_pop") || !strcmp(f, "var_pop")) {
-				v = s->m2 / (double)s->cnt;
-				if (f[0] == 's')
-					v = sqrt(v);
-			} else {
-				null |= s->cnt < 2;
-				v = s->cnt >= 2 ? s->m2 / (double)(s->cnt - 1) : 0;
-				if (f[0] == 's')
-					v = sqrt(v);
-			}
-			int r = null ? gt_vec_push_null(&out->v) : gt_vec_push_f64(&out->v, v);
-			if (r < 0)
-				rc = sql_nomem(c->e);
-		}
-	}
-out:
-	free(st);
-	gt_keymap_release(&dm);
-	gt_buf_release(&kb);
-	sql_xv_release(&arg);
-	sql_xv_release(&ord);
-	if (rc < 0)
-		sql_xv_release(out);
-	return rc;
-}
-
 struct sortctx {
 	struct sql_xv *keys;
 	struct sql_order *ord;
@@ -1235,7 +1017,7 @@ static int row_cmp(const struct sortctx *sc, uint32_t a, uint32_t b)
 			r = na ? (nf ? -1 : 1) : (nf ? 1 : -1);
 			return r;
 		}
-		r = xv_cmp2(x, a, b);
+		r = sql_xv_cmp(x, a, b);
 		if (r)
 			return sc->ord[k].desc ? -r : r;
 	}
@@ -1466,7 +1248,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 					bool isnew;
 					gt_buf_reset(&kb);
 					for (uint32_t k = 0; k < q->ngroup; k++)
-						key_add(&kb, &gx[k], i);
+						sql_key_add(&kb, &gx[k], i);
 					int id = gt_keymap_get(&gm, kb.p ? kb.p : "", kb.len, &isnew);
 					if (id < 0) {
 						rc = sql_nomem(e);
@@ -1504,7 +1286,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 					rc = sql_nomem(e);
 		}
 		for (uint32_t k = 0; k < ap.naggs && rc == 0; k++)
-			rc = run_agg(&c, ap.aggs[k], gid, ngroups, &slots[q->ngroup + k]);
+			rc = sql_agg_eval(&c, ap.aggs[k], gid, ngroups, q->ngroup > 0, &slots[q->ngroup + k]);
 		for (uint32_t k = 0; k < q->ngroup; k++)
 			sql_xv_release(&gx[k]);
 		free(gx);

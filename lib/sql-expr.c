@@ -12,6 +12,7 @@
  * per group key and per aggregate, and nodes the executor annotated
  * with slot >= 0 read it.
  */
+#include "sql-aggfn.h"
 #include "sql-expr.h"
 #include "timeutil.h"
 
@@ -166,6 +167,54 @@ int sql_xv_text(const struct sql_xv *x, uint32_t i, char *buf, size_t n, const c
 	*len = (uint32_t)strlen(buf);
 	return 0;
 }
+
+int sql_xv_cmp(const struct sql_xv *x, uint32_t i, uint32_t j)
+{
+	const struct gt_vec *v = &x->v;
+	i = SQL_IX(x, i);
+	j = SQL_IX(x, j);
+	switch (v->type) {
+	case GT_STRING: {
+		uint32_t la, lb;
+		const char *a = gt_vec_str(v, i, &la), *b = gt_vec_str(v, j, &lb);
+		int r = memcmp(a, b, GT_MIN(la, lb));
+		return r ? (r > 0 ? 1 : -1) : (la > lb) - (la < lb);
+	}
+	case GT_F64: {
+		double a = v->v.f64[i], b = v->v.f64[j];
+		if (a != a || b != b)
+			return (a != a) - (b != b);
+		return (a > b) - (a < b);
+	}
+	case GT_U64:
+		return (v->v.u64[i] > v->v.u64[j]) - (v->v.u64[i] < v->v.u64[j]);
+	case GT_BOOL:
+		return (v->v.b[i] > v->v.b[j]) - (v->v.b[i] < v->v.b[j]);
+	default:
+		return (v->v.i64[i] > v->v.i64[j]) - (v->v.i64[i] < v->v.i64[j]);
+	}
+}
+
+int sql_key_add(struct gt_buf *k, const struct sql_xv *x, uint32_t i)
+{
+	if (SQL_NULL(x, i))
+		return gt_buf_addch(k, 0);
+	gt_buf_addch(k, 1);
+	uint32_t r = SQL_IX(x, i);
+	switch (x->v.type) {
+	case GT_STRING: {
+		uint32_t n;
+		const char *s = gt_vec_str(&x->v, r, &n);
+		gt_buf_add(k, &n, sizeof(n));
+		return gt_buf_add(k, s, n);
+	}
+	case GT_BOOL:
+		return gt_buf_addch(k, x->v.v.b[r]);
+	default:
+		return gt_buf_add(k, &x->v.v.i64[r], 8);
+	}
+}
+
 
 static uint32_t out_rows(const struct sql_xv *a, const struct sql_xv *b, uint32_t nrows)
 {
@@ -1025,20 +1074,6 @@ out:
 	return rc;
 }
 
-bool sql_is_agg(const struct sql_expr *x)
-{
-	static const char *const aggs[] = {
-		"count", "sum", "avg", "min", "max", "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp",
-		"var_pop", "first_value", "last_value", "mean",
-	};
-	if (x->kind != E_FUNC)
-		return false;
-	for (size_t k = 0; k < GT_ARRAY_LEN(aggs); k++)
-		if (!strcmp(x->s, aggs[k]))
-			return true;
-	return false;
-}
-
 static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *table, int depth)
 {
 	static const char *const binops[] = {"", "+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=",
@@ -1080,9 +1115,8 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 		gt_buf_addf(b, " %s ", binops[x->op < GT_ARRAY_LEN(binops) ? x->op : 0]);
 		return name_rec(b, x->b, table, depth + 1);
 	case E_CAST:
-		gt_buf_addstr(b, "CAST(");
-		name_rec(b, x->a, table, depth + 1);
-		return gt_buf_addf(b, " AS %s)", gt_type_name(x->cast_type, x->cast_unit));
+		/* DataFusion names a cast by its operand alone. */
+		return name_rec(b, x->a, table, depth + 1);
 	case E_ISNULL:
 		name_rec(b, x->a, table, depth + 1);
 		return gt_buf_addstr(b, x->neg ? " IS NOT NULL" : " IS NULL");
@@ -1129,7 +1163,7 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 		}
 		gt_buf_addstr(b, ")");
 		if (x->ord) {
-			gt_buf_addstr(b, " ORDER BY [");
+			gt_buf_addstr(b, x->within ? " WITHIN GROUP [" : " ORDER BY [");
 			name_rec(b, x->ord, table, depth + 1);
 			gt_buf_addstr(b, x->ord_desc ? " DESC NULLS FIRST]" : " ASC NULLS LAST]");
 		}

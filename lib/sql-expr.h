@@ -37,7 +37,10 @@ void sql_xv_release(struct sql_xv *x);
 double sql_xv_f64(const struct sql_xv *x, uint32_t i);
 int64_t sql_xv_i64(const struct sql_xv *x, uint32_t i);
 int sql_xv_text(const struct sql_xv *x, uint32_t i, char *buf, size_t n, const char **s, uint32_t *len);
-bool sql_is_agg(const struct sql_expr *x);
+/* Compare rows i and j of one xv, both not null: <0, 0, >0 (NaN sorts last). */
+int sql_xv_cmp(const struct sql_xv *x, uint32_t i, uint32_t j);
+/* Append row i of x to a group key (a null byte, or 1 and the value). */
+int sql_key_add(struct gt_buf *k, const struct sql_xv *x, uint32_t i);
 /* Output column name as GreptimeDB (DataFusion) prints it: bare for a
  * top-level column, else qualified with the table inside expressions. */
 int sql_expr_name(struct gt_buf *b, const struct sql_expr *x, const char *table);

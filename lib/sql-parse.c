@@ -532,6 +532,19 @@ static struct sql_expr *primary(struct P *p)
 				if (!expect_op(p, ")"))
 					return NULL;
 			}
+			if (accept_kw(p, "within")) {
+				/* approx_percentile_cont(p) WITHIN GROUP (ORDER BY x [ASC|DESC]) */
+				if (!expect_kw(p, "group") || !expect_op(p, "(") || !expect_kw(p, "order") ||
+				    !expect_kw(p, "by") || !(x->ord = expr(p)))
+					return NULL;
+				x->within = true;
+				if (accept_kw(p, "desc"))
+					x->ord_desc = true;
+				else
+					accept_kw(p, "asc");
+				if (!expect_op(p, ")"))
+					return NULL;
+			}
 			return x;
 		}
 		if (bare && !strcmp(name, "current_timestamp")) {
