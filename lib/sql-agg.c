@@ -38,7 +38,6 @@ struct agg {
 	int64_t *i;           /* I64/TS value or sum; AS_TAG: series */
 	int64_t *key;         /* first/last: ordering key of the kept row */
 	uint8_t *has, *null;
-	bool overflow;
 };
 
 struct pred {
@@ -634,8 +633,7 @@ static void update(struct run *r, struct agg *a, const struct gt_batch *b, const
 					continue;
 				has[g] = 1;
 				cnt[g]++;
-				if (__builtin_add_overflow(is[g], d[i], &is[g]))
-					a->overflow = true;
+				is[g] = (int64_t)((uint64_t)is[g] + (uint64_t)d[i]);   /* wraps, as DataFusion's sum */
 				fs[g] += (double)d[i];
 			}
 		}
@@ -840,8 +838,6 @@ static int emit_agg(struct run *r, struct agg *a, struct sql_xv *out, struct gt_
 			rc = gt_vec_push_i64(&out->v, (int64_t)a->cnt[g]);
 	} else if (a->fn == A_SUM && a->type == GT_I64) {
 		gt_vec_init(&out->v, GT_I64);
-		if (a->overflow && ng)
-			return sql_err(e, GT_STATUS_ENGINE_EXECUTE_QUERY, "Arrow error: Arithmetic overflow");
 		for (uint32_t g = 0; g < ng && rc == 0; g++)
 			rc = a->has[g] ? gt_vec_push_i64(&out->v, a->i[g]) : gt_vec_push_null(&out->v);
 	} else if (a->fn == A_SUM || a->fn == A_AVG) {

@@ -135,7 +135,6 @@ struct aggst {
 	uint64_t cnt;
 	uint32_t best;      /* row index for min/max/first/last */
 	bool has;
-	bool overflow;
 };
 
 static int simple_agg(struct sql_ctx *c, struct agin *in, const uint32_t *gid, uint32_t ngroups, struct sql_xv *out)
@@ -190,9 +189,8 @@ static int simple_agg(struct sql_ctx *c, struct agin *in, const uint32_t *gid, u
 		if (!isnum)
 			continue;
 		if (arg->v.type == GT_I64 || arg->v.type == GT_BOOL) {
-			int64_t v = sql_xv_i64(arg, i);
-			if (__builtin_add_overflow(g->isum, v, &g->isum))
-				g->overflow = true;
+			/* DataFusion's integer sum wraps around. */
+			g->isum = (int64_t)((uint64_t)g->isum + (uint64_t)sql_xv_i64(arg, i));
 		} else if (arg->v.type == GT_U64) {
 			g->isum = (int64_t)((uint64_t)g->isum + arg->v.v.u64[SQL_IX(arg, i)]);
 		}
@@ -219,10 +217,6 @@ static int simple_agg(struct sql_ctx *c, struct agin *in, const uint32_t *gid, u
 	} else if (k == K_SUM && arg->v.type != GT_F64) {
 		gt_vec_init(&out->v, arg->v.type == GT_U64 ? GT_U64 : GT_I64);
 		for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
-			if (st[g].overflow) {
-				rc = sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY, "Arrow error: Arithmetic overflow");
-				break;
-			}
 			int r = !st[g].has ? gt_vec_push_null(&out->v) : gt_vec_push_i64(&out->v, st[g].isum);
 			if (r < 0)
 				rc = nomem(c);

@@ -264,6 +264,14 @@ int sql_select_rel(struct gt_sql_session *s, struct sql_select *q, const struct 
  */
 int sql_sys_table(struct gt_sql_session *s, const char *db, const char *name, struct sql_rel *rel,
 		  struct gt_sql_error *e);
+/*
+ * GreptimeDB's public.numbers: one UInt32 column `number` holding 0..n-1.
+ * Its scan yields SQL_NUMBERS_ROWS rows, or as many as a LIMIT pushed into
+ * it asks for (at most SQL_NUMBERS_MAX).  Returns 1 with rel filled.
+ */
+#define SQL_NUMBERS_ROWS 100
+#define SQL_NUMBERS_MAX (1u << 20)
+int sql_numbers_table(struct sql_rel *rel, uint32_t n, struct gt_sql_error *e);
 
 /* Format a timestamp as GreptimeDB prints it (2022-11-03T03:39:57.450). */
 void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit);

@@ -1170,6 +1170,16 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 	if (!rel && q->from) {
 		if ((rc = sql_sys_table(s, dbof(s, q->from_db), q->from, &sys, e)) < 0)
 			return rc;
+		/* GreptimeDB pushes a bare LIMIT into the numbers scan, which then
+		 * generates that many rows instead of its default 100. */
+		if (rc > 0 && !strcmp(dbof(s, q->from_db), "public") && !strcmp(q->from, "numbers") && !q->where &&
+		    q->limit >= 0 && !q->norder && !q->distinct && !query_has_agg(q)) {
+			uint64_t n = (uint64_t)q->limit + (uint64_t)(q->offset > 0 ? q->offset : 0);
+			sql_rel_release(&sys);
+			sql_rel_init(&sys);
+			if ((rc = sql_numbers_table(&sys, n > SQL_NUMBERS_MAX ? SQL_NUMBERS_MAX : (uint32_t)n, e)) < 0)
+				return rc;
+		}
 		if (rc > 0)
 			rel = &sys;
 		rc = 0;

@@ -63,3 +63,14 @@ UNION ALL SELECT 3, NULL, NULL, NULL, NULL, NULL, 0 ORDER BY g" | norm)
 	run -1 gt-sql --data-home "$T/d" "SELECT avg(NULL) FROM t"
 	assert_output "Error: 3001(EngineExecuteQuery), Execution error: AvgAccumulator for (Null --> Float64)"
 }
+
+@test "public.numbers: 100 rows, or as many as a bare LIMIT asks; integer sum wraps" {
+	run -0 gt-sql --data-home "$T/d" --csv "SELECT count(*), sum(number), min(number), max(number) FROM numbers"
+	assert_output "100,4950,0,99"
+	run -0 gt-sql --data-home "$T/d" --csv "SELECT number FROM numbers LIMIT 3 OFFSET 250"
+	assert_output "250
+251
+252"
+	run -0 gt-sql --data-home "$T/d" --csv "CREATE TABLE b (v BIGINT, ts TIMESTAMP TIME INDEX); INSERT INTO b VALUES (9223372036854775807, 1), (2, 2); SELECT sum(v) FROM b"
+	assert_output --partial "-9223372036854775807"
+}
