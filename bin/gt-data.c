@@ -351,6 +351,8 @@ static int make_preds(const struct opts *o, const struct gt_schema *s, struct gt
 			if (s->cols[c].sem != GT_TAG)
 				continue;
 			if (!strcmp(s->cols[c].name, o->where[i])) {
+				if (s->cols[c].type != GT_STRING)
+					return gt_errf(err, GT_EINVAL, "--where: tag '%s' is not a string tag", o->where[i]);
 				found = true;
 				break;
 			}

@@ -1,7 +1,113 @@
 /* key.c - order-preserving series key encoding. */
 #include "key.h"
 
+#include <math.h>
 #include <string.h>
+
+static void put_be64(uint8_t *b, uint64_t x)
+{
+	for (int k = 7; k >= 0; k--, x >>= 8)
+		b[k] = (uint8_t)x;
+}
+
+static uint64_t get_be64(const uint8_t *b)
+{
+	uint64_t x = 0;
+	for (int k = 0; k < 8; k++)
+		x = x << 8 | b[k];
+	return x;
+}
+
+void gt_key_part_val(struct gt_key_part *part, enum gt_type type, uint64_t bits,
+		     uint8_t buf[GT_KEY_VAL_MAX])
+{
+	const uint64_t sign = (uint64_t)1 << 63;
+
+	part->p = (const char *)buf;
+	part->n = 8;
+	switch (type) {
+	case GT_BOOL:
+		buf[0] = bits != 0;
+		part->n = 1;
+		return;
+	case GT_U64:
+		break;
+	case GT_F64: {
+		double d;
+		memcpy(&d, &bits, 8);
+		if (d == 0)
+			d = 0.0;
+		else if (isnan(d))
+			d = NAN;
+		memcpy(&bits, &d, 8);
+		bits = bits & sign ? ~bits : bits | sign;
+		break;
+	}
+	default:
+		bits ^= sign;
+		break;
+	}
+	put_be64(buf, bits);
+}
+
+void gt_key_part_of(struct gt_key_part *part, const struct gt_vec *v, uint32_t i,
+		    uint8_t buf[GT_KEY_VAL_MAX])
+{
+	uint64_t bits = 0;
+
+	if (gt_vec_is_null(v, i)) {
+		part->p = NULL;
+		part->n = 0;
+		return;
+	}
+	switch (v->type) {
+	case GT_STRING:
+		part->p = gt_vec_str(v, i, &part->n);
+		return;
+	case GT_BOOL:
+		bits = v->v.b[i];
+		break;
+	default:
+		bits = v->v.u64[i];
+		break;
+	}
+	gt_key_part_val(part, (enum gt_type)v->type, bits, buf);
+}
+
+int gt_key_part_push(struct gt_vec *v, const struct gt_key_part *part)
+{
+	const uint8_t *b = (const uint8_t *)part->p;
+	const uint64_t sign = (uint64_t)1 << 63;
+	uint64_t bits;
+
+	if (!part->p)
+		return gt_vec_push_null(v);
+	switch (v->type) {
+	case GT_STRING:
+		return gt_vec_push_str(v, part->p, part->n);
+	case GT_BOOL:
+		if (part->n != 1)
+			return GT_ECORRUPT;
+		return gt_vec_push_bool(v, b[0] != 0);
+	default:
+		break;
+	}
+	if (part->n != 8)
+		return GT_ECORRUPT;
+	bits = get_be64(b);
+	switch (v->type) {
+	case GT_U64:
+		return gt_vec_push_u64(v, bits);
+	case GT_F64: {
+		double d;
+		bits = bits & sign ? bits ^ sign : ~bits;
+		memcpy(&d, &bits, 8);
+		return gt_vec_push_f64(v, d);
+	}
+	default:
+		return gt_vec_push_i64(v, (int64_t)(bits ^ sign));
+	}
+}
 
 int gt_key_encode(struct gt_buf *out, const struct gt_key_part *parts, uint32_t n)
 {

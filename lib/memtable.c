@@ -210,6 +210,7 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 	int tag_idx[GT_MAX_COLUMNS > 256 ? 256 : GT_MAX_COLUMNS];
 	int *field_idx = NULL;
 	struct gt_key_part parts[256];
+	uint8_t kval[256][GT_KEY_VAL_MAX];
 	int ts_idx, rc = 0;
 
 	if (m->ntags > 256)
@@ -259,12 +260,11 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 			goto have_series;
 		}
 		for (uint32_t t = 0; t < m->ntags; t++) {
-			const struct gt_vec *v = tag_idx[t] >= 0 ? &b->cols[tag_idx[t]] : NULL;
-			if (!v || gt_vec_is_null(v, i)) {
+			if (tag_idx[t] >= 0) {
+				gt_key_part_of(&parts[t], &b->cols[tag_idx[t]], i, kval[t]);
+			} else {
 				parts[t].p = NULL;
 				parts[t].n = 0;
-			} else {
-				parts[t].p = gt_vec_str(v, i, &parts[t].n);
 			}
 		}
 		gt_buf_reset(&m->scratch);

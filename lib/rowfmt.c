@@ -52,6 +52,7 @@ void gt_rowfmt_release(struct gt_rowfmt *f)
 {
 	gt_buf_release(&f->line);
 	gt_buf_release(&f->scratch);
+	gt_vec_release(&f->tagv);
 }
 
 static int csv_str(struct gt_buf *b, const char *s, size_t n)
@@ -115,6 +116,25 @@ static int value(struct gt_rowfmt *f, struct gt_buf *b, const struct gt_vec *v, 
 		gt_lp_escape(b, s, n, "\"\\");
 		return gt_buf_addch(b, '"');
 	}
+}
+
+/* A non-string tag's value: decoded through a one-row vec and printed
+ * as a value of its type (plain text in line protocol, where tags have
+ * no type suffix). */
+static int typed_tag(struct gt_rowfmt *f, struct gt_buf *o, const struct gt_coldef *cd,
+		     const struct gt_key_part *p)
+{
+	int kind = f->kind, rc;
+
+	gt_vec_release(&f->tagv);
+	gt_vec_init(&f->tagv, (enum gt_type)cd->type);
+	if ((rc = gt_key_part_push(&f->tagv, p)) < 0)
+		return rc;
+	if (kind == GT_FMT_LP)
+		f->kind = GT_FMT_CSV;
+	rc = value(f, o, &f->tagv, 0);
+	f->kind = kind;
+	return rc;
 }
 
 static int header(struct gt_rowfmt *f)
@@ -192,7 +212,12 @@ int gt_rowfmt_batch(struct gt_rowfmt *f, const struct gt_batch *b, gt_key_fn key
 					gt_buf_addch(o, ',');
 					gt_lp_escape(o, cd->name, strlen(cd->name), ",= ");
 					gt_buf_addch(o, '=');
-					gt_lp_escape(o, p->p, p->n, ",= ");
+					if (cd->type != GT_STRING) {
+						if ((rc = typed_tag(f, o, cd, p)))
+							return rc;
+					} else {
+						gt_lp_escape(o, p->p, p->n, ",= ");
+					}
 				}
 				continue;
 			}
@@ -208,6 +233,9 @@ int gt_rowfmt_batch(struct gt_rowfmt *f, const struct gt_batch *b, gt_key_fn key
 			if (isnull) {
 				if (f->kind == GT_FMT_JSONL)
 					gt_buf_addstr(o, "null");
+			} else if (cd->sem == GT_TAG && cd->type != GT_STRING) {
+				if ((rc = typed_tag(f, o, cd, p)))
+					return rc;
 			} else if (cd->sem == GT_TAG) {
 				if (f->kind == GT_FMT_CSV)
 					csv_str(o, p->p, p->n);

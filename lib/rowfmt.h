@@ -37,6 +37,7 @@ struct gt_rowfmt {
 	bool header_done;
 	struct gt_buf line, scratch;
 	struct gt_key_part parts[256];
+	struct gt_vec tagv;    /* a non-string tag's decoded value */
 };
 
 void gt_rowfmt_init(struct gt_rowfmt *f, int kind, const struct gt_schema *schema, const char *table, FILE *out);

@@ -83,8 +83,6 @@ int gt_schema_add(struct gt_schema *s, const char *name, enum gt_type type,
 		return gt_errf(err, GT_ETOOBIG, "a table has at most %d columns", GT_MAX_COLUMNS);
 	if (sem == GT_TIME && gt_schema_time_index(s) >= 0)
 		return gt_errf(err, GT_EINVAL, "a table has one time index");
-	if (sem == GT_TAG && type != GT_STRING)
-		return gt_errf(err, GT_EINVAL, "tag column '%s' must be a string", name);
 	cols = gt_reallocarray(s->cols, s->ncols + 1, sizeof(*cols));
 	if (!cols)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
@@ -124,6 +122,57 @@ static const char *const type_names[] = {
 static const char *const sem_names[] = {
 	[GT_TAG] = "tag", [GT_FIELD] = "field", [GT_TIME] = "time",
 };
+
+static const char *const ltype_names[] = {
+	[GT_LT_I8] = "i8", [GT_LT_I16] = "i16", [GT_LT_I32] = "i32", [GT_LT_U8] = "u8",
+	[GT_LT_U16] = "u16", [GT_LT_U32] = "u32", [GT_LT_F32] = "f32", [GT_LT_DATE] = "date",
+	[GT_LT_BINARY] = "binary",
+};
+
+const char *gt_ltype_name(enum gt_type t, enum gt_unit unit, unsigned lt)
+{
+	static const char *const names[] = {
+		[GT_LT_I8] = "Int8", [GT_LT_I16] = "Int16", [GT_LT_I32] = "Int32", [GT_LT_U8] = "UInt8",
+		[GT_LT_U16] = "UInt16", [GT_LT_U32] = "UInt32", [GT_LT_F32] = "Float32", [GT_LT_DATE] = "Date",
+		[GT_LT_BINARY] = "Binary",
+	};
+	if (lt && lt < GT_ARRAY_LEN(names) && gt_ltype_storage(lt) == t)
+		return names[lt];
+	return gt_type_name(t, unit);
+}
+
+enum gt_type gt_ltype_storage(unsigned lt)
+{
+	switch (lt) {
+	case GT_LT_U8: case GT_LT_U16: case GT_LT_U32: return GT_U64;
+	case GT_LT_F32: return GT_F64;
+	case GT_LT_BINARY: return GT_STRING;
+	default: return GT_I64;
+	}
+}
+
+bool gt_ltype_fits_i64(unsigned lt, int64_t v)
+{
+	switch (lt) {
+	case GT_LT_I8: return v >= INT8_MIN && v <= INT8_MAX;
+	case GT_LT_I16: return v >= INT16_MIN && v <= INT16_MAX;
+	case GT_LT_I32: case GT_LT_DATE: return v >= INT32_MIN && v <= INT32_MAX;
+	case GT_LT_U8: case GT_LT_U16: case GT_LT_U32: return v >= 0 && gt_ltype_fits_u64(lt, (uint64_t)v);
+	default: return true;
+	}
+}
+
+bool gt_ltype_fits_u64(unsigned lt, uint64_t v)
+{
+	switch (lt) {
+	case GT_LT_U8: return v <= UINT8_MAX;
+	case GT_LT_U16: return v <= UINT16_MAX;
+	case GT_LT_U32: return v <= UINT32_MAX;
+	case GT_LT_I8: case GT_LT_I16: case GT_LT_I32: case GT_LT_DATE:
+		return v <= INT32_MAX && gt_ltype_fits_i64(lt, (int64_t)v);
+	default: return true;
+	}
+}
 
 const char *gt_unit_name(enum gt_unit u)
 {
@@ -179,10 +228,14 @@ json_t *gt_schema_to_json(const struct gt_schema *s)
 	json_t *cols = json_array();
 	for (uint32_t i = 0; i < s->ncols; i++) {
 		const struct gt_coldef *c = &s->cols[i];
-		json_array_append_new(cols, json_pack("{s:s,s:I,s:s,s:s,s:s,s:b,s:s?}",
+		json_t *jc = json_pack("{s:s,s:I,s:s,s:s,s:s,s:b,s:s?}",
 			"name", c->name, "id", (json_int_t)c->id, "type", type_names[c->type],
 			"sem", sem_names[c->sem], "unit", gt_unit_name(c->unit),
-			"nullable", c->nullable, "default", c->dflt));
+			"nullable", c->nullable, "default", c->dflt);
+		/* only when set: schemas without one read the same in older gt */
+		if (jc && c->lt && c->lt < GT_ARRAY_LEN(ltype_names))
+			json_object_set_new(jc, "ltype", json_string(ltype_names[c->lt]));
+		json_array_append_new(cols, jc);
 	}
 	return json_pack("{s:I,s:I,s:o,s:{s:I,s:b,s:s}}",
 		"version", (json_int_t)s->version, "next_col_id", (json_int_t)s->next_col_id,
@@ -218,15 +271,17 @@ int gt_schema_from_json(struct gt_schema *s, const json_t *j, struct gt_err *err
 	if (!s->cols)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	for (size_t i = 0; i < json_array_size(cols); i++) {
-		const char *name, *type, *sem, *unit, *dflt = NULL;
+		const char *name, *type, *sem, *unit, *dflt = NULL, *ltype = NULL;
 		json_t *jd = NULL;
 		json_int_t id;
-		int nullable = 1, t, m, u;
+		int nullable = 1, t, m, u, lt = 0;
 		struct gt_coldef *c = &s->cols[i];
 
-		if (json_unpack_ex(json_array_get(cols, i), &je, 0, "{s:s,s:I,s:s,s:s,s:s,s?b,s?o}",
+		if (json_unpack_ex(json_array_get(cols, i), &je, 0, "{s:s,s:I,s:s,s:s,s:s,s?b,s?o,s?s}",
 				   "name", &name, "id", &id, "type", &type, "sem", &sem,
-				   "unit", &unit, "nullable", &nullable, "default", &jd) ||
+				   "unit", &unit, "nullable", &nullable, "default", &jd, "ltype", &ltype) ||
+		    (ltype && ((lt = lookup(ltype_names, GT_ARRAY_LEN(ltype_names), ltype)) <= 0 ||
+			       (t = lookup(type_names, GT_ARRAY_LEN(type_names), type)) != (int)gt_ltype_storage((unsigned)lt))) ||
 		    (jd && !json_is_null(jd) && !(dflt = json_string_value(jd))) ||
 		    (t = lookup(type_names, GT_ARRAY_LEN(type_names), type)) < 0 ||
 		    (m = lookup(sem_names, GT_ARRAY_LEN(sem_names), sem)) < 0 ||
@@ -247,6 +302,7 @@ int gt_schema_from_json(struct gt_schema *s, const json_t *j, struct gt_err *err
 		c->sem = (uint8_t)m;
 		c->unit = (uint8_t)u;
 		c->nullable = (uint8_t)nullable;
+		c->lt = (uint8_t)lt;
 	}
 	if (opts) {
 		json_int_t ttl = 0;

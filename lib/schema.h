@@ -27,7 +27,7 @@ enum gt_type {
 };
 
 enum gt_sem {
-	GT_TAG = 1,      /* string, part of the primary key */
+	GT_TAG = 1,      /* part of the primary key (any type, see key.h) */
 	GT_FIELD = 2,
 	GT_TIME = 3,     /* the time index: one per table, not null */
 };
@@ -46,6 +46,27 @@ enum gt_merge_mode {
 	GT_MERGE_LAST_NON_NULL = 1,  /* per field, the latest non-null value (line protocol tables) */
 };
 
+/*
+ * Declared types GreptimeDB has that gt keeps in a wider storage type.
+ * A column (and a SQL value) has a storage type (enum gt_type: what its
+ * vecs, WAL, memtables and SSTs hold) and, when it was declared
+ * narrower, a logical type that names it (DESCRIBE, SHOW CREATE TABLE,
+ * HTTP), range-checks values on insert and cast, and renders them.
+ * 0 means the storage type itself.
+ */
+enum gt_ltype {
+	GT_LT_NONE = 0,
+	GT_LT_I8 = 1,        /* GT_I64 */
+	GT_LT_I16 = 2,
+	GT_LT_I32 = 3,
+	GT_LT_U8 = 4,        /* GT_U64 */
+	GT_LT_U16 = 5,
+	GT_LT_U32 = 6,
+	GT_LT_F32 = 7,       /* GT_F64, values rounded to float32 on the way in */
+	GT_LT_DATE = 8,      /* GT_I64: days since 1970-01-01 */
+	GT_LT_BINARY = 9,    /* GT_STRING */
+};
+
 #define GT_NAME_MAX 255       /* longest database, table or column name */
 #define GT_MAX_COLUMNS 4096
 
@@ -56,6 +77,7 @@ struct gt_coldef {
 	uint8_t sem;        /* enum gt_sem */
 	uint8_t unit;       /* enum gt_unit, GT_TS only */
 	uint8_t nullable;
+	uint8_t lt;         /* enum gt_ltype */
 	char *dflt;         /* DEFAULT expression as SQL text, or NULL */
 };
 
@@ -89,12 +111,19 @@ int gt_schema_drop(struct gt_schema *s, const char *name, struct gt_err *err);
 /* Names as GreptimeDB prints them: "String", "Float64", "TimestampNanosecond" ... */
 const char *gt_type_name(enum gt_type t, enum gt_unit unit);
 const char *gt_unit_name(enum gt_unit u);  /* "s", "ms", "us", "ns" */
+/* The same with a logical type: "Int32", "Float32", "Date" ... */
+const char *gt_ltype_name(enum gt_type t, enum gt_unit unit, unsigned lt);
+/* The storage type of a logical type. */
+enum gt_type gt_ltype_storage(unsigned lt);
+/* Whether a value fits the logical type (always for GT_LT_NONE). */
+bool gt_ltype_fits_i64(unsigned lt, int64_t v);
+bool gt_ltype_fits_u64(unsigned lt, uint64_t v);
 /* Multiply to convert a count of `from` units to `to` units (may lose precision downward). */
 int64_t gt_unit_convert(int64_t v, enum gt_unit from, enum gt_unit to);
 
 /* JSON form (jansson), used by the manifest and the catalog:
  * {"version":1,"next_col_id":4,"columns":[{"name":..,"id":..,"type":"f64","sem":"field",
- *   "unit":"ns","nullable":true,"default":null}],"options":{"ttl_ms":0,"append_mode":false,
+ *   "unit":"ns","nullable":true,"default":null[,"ltype":"f32"]}],"options":{"ttl_ms":0,"append_mode":false,
  *   "merge_mode":"last_row"}} */
 struct json_t;
 struct json_t *gt_schema_to_json(const struct gt_schema *s);

@@ -28,7 +28,7 @@ enum afn { A_COUNT, A_SUM, A_AVG, A_MIN, A_MAX, A_FIRST, A_LAST };
 enum asrc { AS_STAR, AS_FIELD, AS_TAG, AS_TIME };
 
 struct agg {
-	uint8_t fn, src, type, unit;
+	uint8_t fn, src, type, unit, lt;  /* lt: enum gt_ltype of the column */
 	bool ord, desc;       /* first/last: by the time index (else row order), reversed */
 	bool follower;        /* first/last: an earlier one keeps the same rows */
 	uint32_t tag;         /* AS_TAG: tag ordinal */
@@ -185,7 +185,7 @@ static bool plan_where(struct run *r, struct sql_expr *x, int depth)
 				return false;
 			}
 		}
-		if (c->sem == GT_TAG && (x->op == B_EQ || x->op == B_NE) && x->b->kind == E_STR &&
+		if (c->sem == GT_TAG && c->type == GT_STRING && (x->op == B_EQ || x->op == B_NE) && x->b->kind == E_STR &&
 		    r->npreds < MAX_PREDS) {
 			struct pred *p = &r->preds[r->npreds++];
 			p->tag = tag_ordinal(r->sc, k);
@@ -196,7 +196,8 @@ static bool plan_where(struct run *r, struct sql_expr *x, int depth)
 		}
 		return false;
 	}
-	if (x->kind == E_IN && (k = col_of(r, x->a)) >= 0 && r->sc->cols[k].sem == GT_TAG && x->nargs &&
+	if (x->kind == E_IN && (k = col_of(r, x->a)) >= 0 && r->sc->cols[k].sem == GT_TAG &&
+	    r->sc->cols[k].type == GT_STRING && x->nargs &&
 	    r->npreds < MAX_PREDS) {
 		for (uint32_t j = 0; j < x->nargs; j++)
 			if (x->args[j]->kind != E_STR)
@@ -323,6 +324,7 @@ static bool plan_agg(struct run *r, struct agg *a, const struct sql_expr *x)
 	const struct gt_coldef *c = &r->sc->cols[k];
 	a->type = c->type;
 	a->unit = c->unit;
+	a->lt = c->lt;
 	if (c->sem == GT_TAG) {
 		a->src = AS_TAG;
 		a->tag = tag_ordinal(r->sc, k);
@@ -820,11 +822,12 @@ static int batch(struct run *r, struct gt_table_scan *scan, const struct gt_batc
 static int tag_push(const struct run *r, struct gt_vec *v, uint32_t ser, uint32_t tag)
 {
 	size_t at = (size_t)ser * (r->ntags + 1) + tag;
-	if (ser == SKIP || r->plen[at] == UINT32_MAX)
-		return gt_vec_push_null(v);
-	if (!r->plen[at])
-		return gt_vec_push_str(v, "", 0);
-	return gt_vec_push_str(v, r->pbuf.p + r->poff[at], r->plen[at]);
+	struct gt_key_part p = {NULL, 0};
+	if (ser != SKIP && r->plen[at] != UINT32_MAX) {
+		p.p = r->plen[at] ? r->pbuf.p + r->poff[at] : "";
+		p.n = r->plen[at];
+	}
+	return gt_key_part_push(v, &p);
 }
 
 static int emit_agg(struct run *r, struct agg *a, struct sql_xv *out, struct gt_sql_error *e)
@@ -849,6 +852,7 @@ static int emit_agg(struct run *r, struct agg *a, struct sql_xv *out, struct gt_
 	} else {
 		gt_vec_init(&out->v, a->type);
 		out->unit = a->unit;
+		out->lt = a->lt;
 		for (uint32_t g = 0; g < ng && rc == 0; g++) {
 			if (!a->has[g] || a->null[g])
 				rc = gt_vec_push_null(&out->v);
@@ -1049,8 +1053,9 @@ emit:
 	for (uint32_t k = 0; k < q->ngroup && rc == 0; k++) {
 		struct sql_xv *x = &out[k];
 		if (r.ktag[k] != UINT32_MAX) {
-			gt_vec_init(&x->v, GT_STRING);
+			gt_vec_init(&x->v, (enum gt_type)r.sc->cols[r.kcol[k]].type);
 			x->unit = r.sc->cols[r.kcol[k]].unit;
+			x->lt = r.sc->cols[r.kcol[k]].lt;
 			for (uint32_t g = 0; g < r.ngroups && rc == 0; g++)
 				if (tag_push(&r, &x->v, r.gser[g], r.ktag[k]) < 0)
 					rc = nomem(e);

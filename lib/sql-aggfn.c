@@ -208,6 +208,7 @@ static int simple_agg(struct sql_ctx *c, struct agin *in, const uint32_t *gid, u
 	} else if (ismin || ismax || isfirst || islast) {
 		gt_vec_init(&out->v, arg->v.type);
 		out->unit = arg->unit;
+		out->lt = arg->lt;
 		for (uint32_t g = 0; g < ngroups && rc == 0; g++) {
 			int r = !st[g].has || SQL_NULL(arg, st[g].best) ? gt_vec_push_null(&out->v) :
 				gt_vec_push_from(&out->v, &arg->v, SQL_IX(arg, st[g].best));

@@ -88,7 +88,7 @@ struct sql_expr {
 	bool distinct;         /* count(DISTINCT x) */
 	bool ord_desc;
 	bool within;           /* ord came from WITHIN GROUP (ORDER BY ord) */
-	uint8_t cast_type, cast_unit;
+	uint8_t cast_type, cast_unit, cast_lt;  /* enum gt_type, gt_unit, gt_ltype */
 	uint32_t line, col;
 	int64_t i, i2;
 	double f;
@@ -126,7 +126,7 @@ struct sql_select {
 
 struct sql_coldef {
 	char *name;
-	uint8_t type, unit;
+	uint8_t type, unit, lt;   /* enum gt_type, gt_unit, gt_ltype */
 	bool not_null, null_given, time_index, primary;
 	char *dflt;            /* DEFAULT expression text */
 	struct sql_expr *dflt_e;
@@ -158,6 +158,7 @@ struct sql_stmt {
 	uint32_t npk;
 	int64_t ttl_ms;
 	bool append_mode;
+	uint8_t merge_mode;    /* enum gt_merge_mode */
 	char *dropcol;         /* ALTER DROP COLUMN */
 	/* INSERT */
 	char **icols;
@@ -277,5 +278,14 @@ int sql_numbers_table(struct sql_rel *rel, uint32_t n, struct gt_sql_error *e);
 void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit);
 /* Format a float as GreptimeDB prints it (1.0, 47.26666666666667). */
 void sql_fmt_f64(char *buf, size_t n, double v);
+/* Days since 1970-01-01 of a nanosecond timestamp (floored). */
+int64_t sql_days_of_ns(int64_t ns);
+/* Bring the last value of v into logical type lt: round a Float32, or
+ * fail with GreptimeDB's error when an integer is out of lt's range
+ * (what names the type in the message). */
+int sql_narrow_last(struct gt_vec *v, uint8_t lt, const char *what, struct gt_sql_error *e);
+/* Row r of v as its logical type lt prints (Float32 in its shortest
+ * float32 form, Date as 2024-01-01); false if lt prints as the storage type. */
+bool sql_fmt_logical(char *buf, size_t n, const struct gt_vec *v, uint32_t r, uint8_t lt);
 
 #endif

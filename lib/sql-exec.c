@@ -171,6 +171,13 @@ static int show_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 
 static const char *sql_type_name(const struct gt_coldef *c, char *buf, size_t n)
 {
+	static const char *const lnames[] = {
+		[GT_LT_I8] = "TINYINT", [GT_LT_I16] = "SMALLINT", [GT_LT_I32] = "INT",
+		[GT_LT_U8] = "TINYINT UNSIGNED", [GT_LT_U16] = "SMALLINT UNSIGNED", [GT_LT_U32] = "INT UNSIGNED",
+		[GT_LT_F32] = "FLOAT", [GT_LT_DATE] = "DATE", [GT_LT_BINARY] = "VARBINARY",
+	};
+	if (c->lt && c->lt < GT_ARRAY_LEN(lnames))
+		return lnames[c->lt];
 	switch (c->type) {
 	case GT_STRING: return "STRING";
 	case GT_F64: return "DOUBLE";
@@ -195,7 +202,7 @@ static int describe(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 	for (uint32_t i = 0; i < ti.schema.ncols && rc == 0; i++) {
 		const struct gt_coldef *c = &ti.schema.cols[i];
 		const char *v[6] = {
-			c->name, gt_type_name(c->type, c->unit), c->sem == GT_FIELD ? "" : "PRI",
+			c->name, gt_ltype_name(c->type, c->unit, c->lt), c->sem == GT_FIELD ? "" : "PRI",
 			c->nullable ? "YES" : "NO", c->dflt ? c->dflt : "",
 			c->sem == GT_TAG ? "TAG" : c->sem == GT_TIME ? "TIMESTAMP" : "FIELD",
 		};
@@ -285,6 +292,7 @@ static int add_coldef(struct gt_schema *sc, const struct sql_coldef *d, uint8_t 
 	if (k < 0)
 		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "%s", err.msg);
 	sc->cols[k].nullable = sem != GT_TIME && !d->not_null;
+	sc->cols[k].lt = d->lt;
 	if (d->dflt_e && d->dflt_e->kind == E_FUNC && !strcmp(d->dflt_e->s, "now")) {
 		if (!(sc->cols[k].dflt = gt_strdup("current_timestamp()")))
 			return sql_nomem(e);
@@ -347,15 +355,14 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 			else
 				rc = add_coldef(&sc, d, GT_TIME, e);
 		} else if (pk) {
-			if (d->type != GT_STRING)
-				rc = sql_err(e, GT_STATUS_UNSUPPORTED,
-					     "Primary key column %s must be a string column (other key types are not supported yet)", d->name);
-			else
-				rc = add_coldef(&sc, d, GT_TAG, e);
+			rc = add_coldef(&sc, d, GT_TAG, e);
 		} else {
 			rc = add_coldef(&sc, d, GT_FIELD, e);
 		}
 	}
+	if (rc == 0 && st->append_mode && st->merge_mode != GT_MERGE_LAST_ROW)
+		rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+			     "Invalid region options, only last_row merge_mode is allowed when append_mode is enabled");
 	if (rc == 0 && !found_ts)
 		rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid time index: column %s not found", ts ? ts : "");
 	for (uint32_t k = 0; k < st->npk && rc == 0; k++)
@@ -364,7 +371,7 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 	if (rc == 0) {
 		sc.opts.ttl_ms = st->ttl_ms;
 		sc.opts.append_mode = st->append_mode;
-		sc.opts.merge_mode = GT_MERGE_LAST_ROW;
+		sc.opts.merge_mode = st->merge_mode;
 		rc = gt_db_create_table(s->db, db, st->name, &sc, 1, NULL, &err);
 		if (rc == GT_EEXIST) {
 			rc = st->if_exists ? 0 :
@@ -396,9 +403,7 @@ static int alter(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 		if (gt_schema_find(&sc, d->name) >= 0 && st->if_exists) {
 			goto done;
 		}
-		if (d->primary && d->type != GT_STRING)
-			rc = sql_err(e, GT_STATUS_UNSUPPORTED, "Primary key column %s must be a string column", d->name);
-		else if (d->time_index)
+		if (d->time_index)
 			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Cannot add a time index column");
 		else if (d->not_null && !d->dflt)
 			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "No valid default value can be built automatically, column: %s", d->name);
@@ -447,8 +452,15 @@ static int eval_default(struct gt_sql_session *s, const char *text, struct sql_x
 	return rc;
 }
 
-static const char *dt_name(uint8_t t)
+static const char *dt_name(uint8_t t, uint8_t lt)
 {
+	static const char *const lnames[] = {
+		[GT_LT_I8] = "Int8(Int8Type)", [GT_LT_I16] = "Int16(Int16Type)", [GT_LT_I32] = "Int32(Int32Type)",
+		[GT_LT_U8] = "UInt8(UInt8Type)", [GT_LT_U16] = "UInt16(UInt16Type)", [GT_LT_U32] = "UInt32(UInt32Type)",
+		[GT_LT_F32] = "Float32(Float32Type)", [GT_LT_DATE] = "Date(DateType)", [GT_LT_BINARY] = "Binary(BinaryType)",
+	};
+	if (lt && lt < GT_ARRAY_LEN(lnames))
+		return lnames[lt];
 	switch (t) {
 	case GT_STRING: return "String(StringType { size_type: Utf8 })";
 	case GT_F64: return "Float64(Float64Type)";
@@ -474,10 +486,10 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 		if (vt == GT_I64 && v->scalar)
 			return sql_err(e, GT_STATUS_INVALID_SYNTAX,
 				       "Failed to parse value: Fail to parse number %lld, invalid column type: %s",
-				       (long long)v->v.v.i64[0], dt_name(c->type));
+				       (long long)v->v.v.i64[0], dt_name(c->type, c->lt));
 		if (vt != GT_STRING)
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-				       dt_name(c->type), dt_name(vt));
+				       dt_name(c->type, c->lt), dt_name(vt, v->lt));
 		{
 			uint32_t n;
 			const char *p = gt_vec_str(&v->v, 0, &n);
@@ -498,17 +510,25 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 		} else if (vt == GT_I64 || vt == GT_U64) {
 			r = gt_vec_push_i64(out, sql_xv_i64(v, 0));
 		} else {
-			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect Timestamp, got %s", dt_name(vt));
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect Timestamp, got %s", dt_name(vt, v->lt));
 		}
 		break;
 	case GT_BOOL:
 		if (vt == GT_STRING || vt == GT_TS)
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-				       dt_name(c->type), dt_name(vt));
+				       dt_name(c->type, c->lt), dt_name(vt, v->lt));
 		r = gt_vec_push_bool(out, sql_xv_f64(v, 0) != 0);
 		break;
 	default:
-		if (vt == GT_STRING) {
+		if (vt == GT_STRING && c->lt == GT_LT_DATE) {
+			uint32_t n;
+			int64_t ns;
+			const char *p = gt_vec_str(&v->v, 0, &n);
+			if (gt_parse_time(p, n, &ns) < 0)
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Failed to parse string to date: %.*s",
+					       (int)GT_MIN(n, 200), p);
+			r = gt_vec_push_i64(out, sql_days_of_ns(ns));
+		} else if (vt == GT_STRING) {
 			uint32_t n;
 			const char *p = gt_vec_str(&v->v, 0, &n);
 			char buf[128], *ep;
@@ -516,7 +536,7 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 			double d = strtod(buf, &ep);
 			if (ep == buf || *ep)
 				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-					       dt_name(c->type), dt_name(vt));
+					       dt_name(c->type, c->lt), dt_name(vt, v->lt));
 			r = c->type == GT_F64 ? gt_vec_push_f64(out, d) : c->type == GT_U64 ? gt_vec_push_u64(out, (uint64_t)d) :
 			    gt_vec_push_i64(out, (int64_t)d);
 		} else if (c->type == GT_F64) {
@@ -524,16 +544,18 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 		} else if (c->type == GT_U64) {
 			if (vt == GT_F64 || (vt == GT_I64 && v->v.v.i64[0] < 0))
 				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-					       dt_name(c->type), dt_name(vt));
+					       dt_name(c->type, c->lt), dt_name(vt, v->lt));
 			r = gt_vec_push_u64(out, (uint64_t)sql_xv_i64(v, 0));
 		} else {
 			if (vt == GT_F64)
 				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-					       dt_name(c->type), dt_name(vt));
+					       dt_name(c->type, c->lt), dt_name(vt, v->lt));
 			r = gt_vec_push_i64(out, sql_xv_i64(v, 0));
 		}
 	}
-	return r < 0 ? sql_nomem(e) : 0;
+	if (r < 0)
+		return sql_nomem(e);
+	return c->lt ? sql_narrow_last(out, c->lt, dt_name(c->type, c->lt), e) : 0;
 }
 
 static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
@@ -707,7 +729,8 @@ static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struc
 					pd->end = GT_MIN(pd->end, v + 1);
 				break;
 			}
-		} else if (c->sem == GT_TAG && x->op == B_EQ && x->b->kind == E_STR && pd->npreds < 32) {
+		} else if (c->sem == GT_TAG && c->type == GT_STRING && x->op == B_EQ && x->b->kind == E_STR &&
+			   pd->npreds < 32) {
 			uint32_t tag = 0;
 			for (int j = 0; j < k; j++)
 				tag += sc->cols[j].sem == GT_TAG;
@@ -719,7 +742,7 @@ static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struc
 			p->vals = pd->vals[pd->npreds++];
 		}
 	} else if (x->kind == E_IN && !x->neg && is_col(x->a, sc, &k) && sc->cols[k].sem == GT_TAG &&
-		   x->nargs <= 64 && pd->npreds < 32) {
+		   sc->cols[k].type == GT_STRING && x->nargs <= 64 && pd->npreds < 32) {
 		for (uint32_t j = 0; j < x->nargs; j++)
 			if (x->args[j]->kind != E_STR)
 				return;
@@ -894,8 +917,11 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 					if (sc->cols[k].sem != GT_TAG)
 						continue;
 					struct gt_key_part *p = &parts[tag++];
-					rc = p->p ? gt_vec_push_str(&tmp.cols[k], p->p, p->n) : gt_vec_push_null(&tmp.cols[k]);
-					if (rc < 0) {
+					rc = gt_key_part_push(&tmp.cols[k], p);
+					if (rc == GT_ECORRUPT) {
+						rc = sql_err(e, GT_STATUS_STORAGE_UNAVAILABLE, "corrupt series key");
+						goto out;
+					} else if (rc < 0) {
 						rc = sql_nomem(e);
 						goto out;
 					}
@@ -1291,6 +1317,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 		for (uint32_t k = 0; k < q->ngroup && rc == 0; k++) {
 			gt_vec_init(&slots[k].v, gx[k].v.type);
 			slots[k].unit = gx[k].unit;
+			slots[k].lt = gx[k].lt;
 			for (uint32_t g = 0; g < ngroups && rc == 0; g++)
 				if (gt_vec_push_from(&slots[k].v, &gx[k].v, SQL_IX(&gx[k], first[g])) < 0)
 					rc = sql_nomem(e);
@@ -1320,6 +1347,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 			for (uint32_t k = 0; k < nslots; k++) {
 				gt_vec_init(&ns[k].v, slots[k].v.type);
 				ns[k].unit = slots[k].unit;
+				ns[k].lt = slots[k].lt;
 			}
 			for (uint32_t g = 0; g < c.nrows && rc == 0; g++) {
 				if (SQL_NULL(&m, g) || sql_xv_f64(&m, g) == 0)
@@ -1366,6 +1394,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 				struct sql_xv *p = &proj[nproj];
 				gt_vec_init(&p->v, sc->cols[j].type);
 				p->unit = sc->cols[j].unit;
+				p->lt = sc->cols[j].lt;
 				names[nproj++] = gt_strdup(sc->cols[j].name);
 				if (gt_vec_append(&p->v, &f.cols[j], 0, f.nrows) < 0)
 					rc = sql_nomem(e);
@@ -1447,6 +1476,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 		names[k] = NULL;
 		o->cols[k].type = proj[k].v.type;
 		o->cols[k].unit = proj[k].unit;
+		o->cols[k].lt = proj[k].lt;
 		if (!o->cols[k].name || gt_batch_add_col(&o->rows, k, proj[k].v.type) < 0) {
 			rc = sql_nomem(e);
 			break;

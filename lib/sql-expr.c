@@ -17,6 +17,7 @@
 #include "timeutil.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <strings.h>
 #include <time.h>
@@ -140,10 +141,87 @@ void sql_fmt_f64(char *buf, size_t n, double v)
 	gt_fmt_f64(buf, n, v);
 }
 
+int64_t sql_days_of_ns(int64_t ns)
+{
+	const int64_t day = 86400000000000LL;
+	return ns / day - (ns % day < 0);
+}
+
+int sql_narrow_last(struct gt_vec *v, uint8_t lt, const char *what, struct gt_sql_error *e)
+{
+	uint32_t i = v->len - 1;
+	bool ok = true;
+
+	if (!v->len || gt_vec_is_null(v, i))
+		return 0;
+	switch (v->type) {
+	case GT_F64:
+		if (lt == GT_LT_F32)
+			v->v.f64[i] = (double)(float)v->v.f64[i];
+		return 0;
+	case GT_I64:
+		ok = gt_ltype_fits_i64(lt, v->v.i64[i]);
+		if (!ok)
+			return sql_err(e, GT_STATUS_INVALID_SYNTAX,
+				       "Failed to parse value: Fail to parse number %lld, invalid column type: %s",
+				       (long long)v->v.i64[i], what);
+		return 0;
+	case GT_U64:
+		ok = gt_ltype_fits_u64(lt, v->v.u64[i]);
+		if (!ok)
+			return sql_err(e, GT_STATUS_INVALID_SYNTAX,
+				       "Failed to parse value: Fail to parse number %llu, invalid column type: %s",
+				       (unsigned long long)v->v.u64[i], what);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+bool sql_fmt_logical(char *buf, size_t n, const struct gt_vec *v, uint32_t r, uint8_t lt)
+{
+	if (lt == GT_LT_F32 && v->type == GT_F64) {
+		float f = (float)v->v.f64[r];
+		if (!isfinite(f) || f == 0 || (f == floorf(f) && fabsf(f) < 1e16f)) {
+			sql_fmt_f64(buf, n, (double)f);
+			return true;
+		}
+		for (int prec = 1; prec <= 9; prec++) {
+			snprintf(buf, n, "%.*g", prec, (double)f);
+			if (strtof(buf, NULL) == f)
+				break;
+		}
+		/* print as Rust does: no exponent for moderate magnitudes */
+		if (strchr(buf, 'e') && fabsf(f) >= 1e-7f && fabsf(f) < 1e16f) {
+			char tmp[64];
+			for (int dec = 0; dec <= 45; dec++) {
+				snprintf(tmp, sizeof(tmp), "%.*f", dec, (double)f);
+				if (strtof(tmp, NULL) == f)
+					break;
+			}
+			snprintf(buf, n, "%s", tmp);
+		}
+		return true;
+	}
+	if (lt == GT_LT_DATE && v->type == GT_I64) {
+		int64_t y;
+		unsigned m, d;
+		gt_civil_from_days(v->v.i64[r], &y, &m, &d);
+		snprintf(buf, n, "%04lld-%02u-%02u", (long long)y, m, d);
+		return true;
+	}
+	return false;
+}
+
 /* Value of row i as text (for CAST to string and string concatenation). */
 int sql_xv_text(const struct sql_xv *x, uint32_t i, char *buf, size_t n, const char **s, uint32_t *len)
 {
 	uint32_t r = SQL_IX(x, i);
+	if (sql_fmt_logical(buf, n, &x->v, r, x->lt)) {
+		*s = buf;
+		*len = (uint32_t)strlen(buf);
+		return 0;
+	}
 	switch (x->v.type) {
 	case GT_STRING:
 		*s = gt_vec_str(&x->v, r, len);
@@ -484,16 +562,46 @@ static bool like_match(const char *s, uint32_t n, const char *p, uint32_t m, boo
 	return j == m;
 }
 
-static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, struct sql_xv *o)
+static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, uint8_t lt, struct sql_xv *o)
 {
 	uint32_t n = a->scalar ? 1 : c->nrows;
+	const char *tname = gt_ltype_name((enum gt_type)type, (enum gt_unit)unit, lt);
 	scalar_of(o, type);
 	o->scalar = a->scalar;
 	o->unit = unit;
+	o->lt = lt;
 	for (uint32_t i = 0; i < n; i++) {
 		int r;
 		if (SQL_NULL(a, i)) {
 			r = gt_vec_push_null(&o->v);
+		} else if (lt == GT_LT_DATE && a->v.type == GT_STRING) {
+			uint32_t len;
+			const char *s = gt_vec_str(&a->v, SQL_IX(a, i), &len);
+			int64_t ns;
+			if (gt_parse_time(s, len, &ns) < 0)
+				return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
+					       "Cast error: Cannot cast string '%.*s' to value of Date type", (int)GT_MIN(len, 127), s);
+			r = gt_vec_push_i64(&o->v, sql_days_of_ns(ns));
+		} else if (lt == GT_LT_DATE && a->v.type == GT_TS) {
+			r = gt_vec_push_i64(&o->v, sql_days_of_ns(gt_unit_convert(a->v.v.i64[SQL_IX(a, i)], a->unit, GT_UNIT_NS)));
+		} else if (type == GT_TS && a->lt == GT_LT_DATE) {
+			r = gt_vec_push_i64(&o->v, gt_unit_convert(a->v.v.i64[SQL_IX(a, i)] * 86400, GT_UNIT_S, unit));
+		} else if (type != GT_STRING && a->v.type == GT_F64 && type != GT_F64 && type != GT_BOOL &&
+			   !isfinite(a->v.v.f64[SQL_IX(a, i)])) {
+			char buf[32];
+			sql_fmt_f64(buf, sizeof(buf), a->v.v.f64[SQL_IX(a, i)]);
+			return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY, "Cast error: Can't cast value %s to type %s", buf, tname);
+		} else if (lt && a->v.type != GT_STRING && type != GT_STRING && lt != GT_LT_DATE && lt != GT_LT_F32 &&
+			   !(a->v.type == GT_U64 ? gt_ltype_fits_u64(lt, a->v.v.u64[SQL_IX(a, i)]) :
+			     a->v.type == GT_F64 ? fabs(a->v.v.f64[SQL_IX(a, i)]) < 9.2e18 &&
+						   gt_ltype_fits_i64(lt, (int64_t)a->v.v.f64[SQL_IX(a, i)]) :
+			     gt_ltype_fits_i64(lt, sql_xv_i64(a, i)))) {
+			char buf[64];
+			const char *s;
+			uint32_t len;
+			sql_xv_text(a, i, buf, sizeof(buf), &s, &len);
+			return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY, "Cast error: Can't cast value %.*s to type %s",
+				       (int)len, s, tname);
 		} else if (type == GT_STRING) {
 			char buf[64];
 			const char *s;
@@ -520,16 +628,21 @@ static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t un
 			} else if (type == GT_F64) {
 				double d = strtod(buf, &ep);
 				if (ep == buf || *ep)
-					return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Cannot cast string '%s' to value of Float64 type", buf);
-				r = gt_vec_push_f64(&o->v, d);
+					return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
+						       "Cast error: Cannot cast string '%s' to value of %s type", buf, tname);
+				r = gt_vec_push_f64(&o->v, lt == GT_LT_F32 ? (double)(float)d : d);
 			} else {
-				long long v = strtoll(buf, &ep, 10);
-				if (ep == buf || *ep)
-					return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Cannot cast string '%s' to value of Int64 type", buf);
+				errno = 0;
+				long long v = type == GT_U64 ? (long long)strtoull(buf, &ep, 10) : strtoll(buf, &ep, 10);
+				if (ep == buf || *ep || errno || (type == GT_U64 && buf[0] == '-') ||
+				    (type == GT_U64 ? !gt_ltype_fits_u64(lt, (uint64_t)v) : !gt_ltype_fits_i64(lt, v)))
+					return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
+						       "Cast error: Cannot cast string '%s' to value of %s type", buf, tname);
 				r = type == GT_U64 ? gt_vec_push_u64(&o->v, (uint64_t)v) : gt_vec_push_i64(&o->v, v);
 			}
 		} else if (type == GT_F64) {
-			r = gt_vec_push_f64(&o->v, sql_xv_f64(a, i));
+			double d = sql_xv_f64(a, i);
+			r = gt_vec_push_f64(&o->v, lt == GT_LT_F32 ? (double)(float)d : d);
 		} else if (type == GT_BOOL) {
 			r = gt_vec_push_bool(&o->v, sql_xv_f64(a, i) != 0);
 		} else if (type == GT_U64) {
@@ -786,6 +899,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		scalar_of(o, s->v.type);
 		o->scalar = false;
 		o->unit = s->unit;
+		o->lt = s->lt;
 		o->interval = s->interval;
 		return gt_vec_append(&o->v, &s->v, 0, s->v.len) < 0 ? x_nomem(c) : 0;
 	}
@@ -836,6 +950,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		scalar_of(o, c->schema->cols[k].type);
 		o->scalar = false;
 		o->unit = c->schema->cols[k].unit;
+		o->lt = c->schema->cols[k].lt;
 		return gt_vec_append(&o->v, &c->cols[k], 0, c->cols[k].len) < 0 ? x_nomem(c) : 0;
 	}
 	case E_STAR:
@@ -1005,7 +1120,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 	case E_CAST:
 		if ((rc = sql_eval(c, x->a, &a)) < 0)
 			return rc;
-		rc = cast_to(c, &a, x->cast_type, x->cast_unit, o);
+		rc = cast_to(c, &a, x->cast_type, x->cast_unit, x->cast_lt, o);
 		goto out;
 	case E_CASE: {
 		/* Evaluate every branch over the frame, then pick per row. */

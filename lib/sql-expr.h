@@ -14,6 +14,7 @@
 struct sql_xv {
 	struct gt_vec v;
 	uint8_t unit;      /* GT_TS */
+	uint8_t lt;        /* enum gt_ltype: the declared type when narrower (schema.h) */
 	bool scalar;       /* one value for every row */
 	bool interval;     /* GT_I64 nanoseconds from an INTERVAL */
 };

@@ -245,26 +245,43 @@ static bool push_ptr(struct P *p, void ***v, uint32_t *n, uint32_t *cap, void *x
 
 static struct sql_expr *expr(struct P *p);
 
-/* Type name -> gt type and unit.  Returns false if not a known type. */
-static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit)
+/* Type name -> gt storage type, unit and logical type (GreptimeDB's
+ * names and the SQL aliases it accepts).  Returns false if not a known type. */
+static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit, uint8_t *lt)
 {
 	struct sql_token *t = TK(p);
 	*unit = GT_UNIT_MS;
+	*lt = GT_LT_NONE;
 	if (t->kind != T_IDENT)
 		return fail(p, "a data type"), false;
 	static const struct {
 		const char *name;
-		uint8_t type;
+		uint8_t type, lt, unit;
 	} types[] = {
-		{"string", GT_STRING}, {"varchar", GT_STRING}, {"text", GT_STRING}, {"char", GT_STRING},
-		{"double", GT_F64}, {"float64", GT_F64}, {"float", GT_F64}, {"real", GT_F64}, {"float32", GT_F64},
-		{"bigint", GT_I64}, {"int64", GT_I64}, {"int", GT_I64}, {"integer", GT_I64},
-		{"smallint", GT_I64}, {"tinyint", GT_I64}, {"int32", GT_I64}, {"int16", GT_I64}, {"int8", GT_I64},
-		{"uint64", GT_U64}, {"uint32", GT_U64}, {"uint16", GT_U64}, {"uint8", GT_U64},
-		{"boolean", GT_BOOL}, {"bool", GT_BOOL},
-		{"timestamp", GT_TS}, {"timestamp_s", GT_TS}, {"timestamp_ms", GT_TS},
-		{"timestamp_us", GT_TS}, {"timestamp_ns", GT_TS}, {"timestamptz", GT_TS},
-		{"timestamp_sec", GT_TS}, {"timestamp_millisecond", GT_TS},
+		{"string", GT_STRING, 0, 0}, {"varchar", GT_STRING, 0, 0}, {"text", GT_STRING, 0, 0},
+		{"char", GT_STRING, 0, 0}, {"character", GT_STRING, 0, 0},
+		{"binary", GT_STRING, GT_LT_BINARY, 0}, {"varbinary", GT_STRING, GT_LT_BINARY, 0},
+		{"blob", GT_STRING, GT_LT_BINARY, 0}, {"bytea", GT_STRING, GT_LT_BINARY, 0},
+		{"double", GT_F64, 0, 0}, {"float64", GT_F64, 0, 0}, {"float8", GT_F64, 0, 0},
+		{"float", GT_F64, GT_LT_F32, 0}, {"real", GT_F64, GT_LT_F32, 0}, {"float32", GT_F64, GT_LT_F32, 0},
+		{"float4", GT_F64, GT_LT_F32, 0},
+		{"bigint", GT_I64, 0, 0}, {"int64", GT_I64, 0, 0}, {"int8", GT_I64, 0, 0},
+		{"int", GT_I64, GT_LT_I32, 0}, {"integer", GT_I64, GT_LT_I32, 0}, {"int32", GT_I64, GT_LT_I32, 0},
+		{"int4", GT_I64, GT_LT_I32, 0}, {"mediumint", GT_I64, GT_LT_I32, 0},
+		{"smallint", GT_I64, GT_LT_I16, 0}, {"int16", GT_I64, GT_LT_I16, 0}, {"int2", GT_I64, GT_LT_I16, 0},
+		{"tinyint", GT_I64, GT_LT_I8, 0},
+		{"uint64", GT_U64, 0, 0}, {"uint32", GT_U64, GT_LT_U32, 0}, {"uint16", GT_U64, GT_LT_U16, 0},
+		{"uint8", GT_U64, GT_LT_U8, 0},
+		{"boolean", GT_BOOL, 0, 0}, {"bool", GT_BOOL, 0, 0},
+		{"date", GT_I64, GT_LT_DATE, 0},
+		{"datetime", GT_TS, 0, GT_UNIT_US},
+		{"timestamp", GT_TS, 0, GT_UNIT_MS}, {"timestamptz", GT_TS, 0, GT_UNIT_MS},
+		{"timestamp_s", GT_TS, 0, GT_UNIT_S}, {"timestamp_sec", GT_TS, 0, GT_UNIT_S},
+		{"timestampsecond", GT_TS, 0, GT_UNIT_S},
+		{"timestamp_ms", GT_TS, 0, GT_UNIT_MS}, {"timestamp_millisecond", GT_TS, 0, GT_UNIT_MS},
+		{"timestampmillisecond", GT_TS, 0, GT_UNIT_MS},
+		{"timestamp_us", GT_TS, 0, GT_UNIT_US}, {"timestampmicrosecond", GT_TS, 0, GT_UNIT_US},
+		{"timestamp_ns", GT_TS, 0, GT_UNIT_NS}, {"timestampnanosecond", GT_TS, 0, GT_UNIT_NS},
 	};
 	size_t k;
 	for (k = 0; k < GT_ARRAY_LEN(types); k++)
@@ -273,14 +290,11 @@ static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit)
 	if (k == GT_ARRAY_LEN(types))
 		return fail(p, "a data type"), false;
 	*type = types[k].type;
-	if (*type == GT_TS) {
-		if (is_kw(t, "timestamp_s") || is_kw(t, "timestamp_sec"))
-			*unit = GT_UNIT_S;
-		else if (is_kw(t, "timestamp_us"))
-			*unit = GT_UNIT_US;
-		else if (is_kw(t, "timestamp_ns"))
-			*unit = GT_UNIT_NS;
-	}
+	*lt = types[k].lt;
+	if (*type == GT_TS)
+		*unit = types[k].unit;
+	if (is_kw(t, "double") && p->i + 1 < p->n && is_kw(&p->t[p->i + 1], "precision"))
+		p->i++;
 	p->i++;
 	if (accept_op(p, "(")) {
 		struct sql_token *v = TK(p);
@@ -296,8 +310,13 @@ static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit)
 			*unit = (uint8_t)prec;
 		}
 	}
-	if (*type == GT_I64 && accept_kw(p, "unsigned"))
+	if (*type == GT_I64 && *lt != GT_LT_DATE && accept_kw(p, "unsigned")) {
+		static const uint8_t unsigned_of[] = {
+			[GT_LT_NONE] = GT_LT_NONE, [GT_LT_I8] = GT_LT_U8, [GT_LT_I16] = GT_LT_U16, [GT_LT_I32] = GT_LT_U32,
+		};
 		*type = GT_U64;
+		*lt = *lt < GT_ARRAY_LEN(unsigned_of) ? unsigned_of[*lt] : GT_LT_NONE;
+	}
 	return true;
 }
 
@@ -455,7 +474,7 @@ static struct sql_expr *primary(struct P *p)
 				return NULL;
 			x = node(p, E_CAST);
 			if (!x || !(x->a = expr(p)) || !expect_kw(p, "as") ||
-			    !parse_type(p, &x->cast_type, &x->cast_unit) || !expect_op(p, ")"))
+			    !parse_type(p, &x->cast_type, &x->cast_unit, &x->cast_lt) || !expect_op(p, ")"))
 				return NULL;
 			return x;
 		}
@@ -585,7 +604,7 @@ static struct sql_expr *postfix(struct P *p)
 	struct sql_expr *x = primary(p);
 	while (x && accept_op(p, "::")) {
 		struct sql_expr *c = node(p, E_CAST);
-		if (!c || !parse_type(p, &c->cast_type, &c->cast_unit))
+		if (!c || !parse_type(p, &c->cast_type, &c->cast_unit, &c->cast_lt))
 			return NULL;
 		c->a = x;
 		x = c;
@@ -875,7 +894,7 @@ static bool name_list(struct P *p, char ***v, uint32_t *n)
 static bool coldef(struct P *p, struct sql_coldef *c)
 {
 	memset(c, 0, sizeof(*c));
-	if (!(c->name = ident(p)) || !parse_type(p, &c->type, &c->unit))
+	if (!(c->name = ident(p)) || !parse_type(p, &c->type, &c->unit, &c->lt))
 		return false;
 	for (;;) {
 		if (accept_kw(p, "not")) {
@@ -973,6 +992,18 @@ static bool with_opts(struct P *p, struct sql_stmt *st)
 			}
 		} else if (!strcasecmp(key, "append_mode")) {
 			st->append_mode = !strcasecmp(val, "true");
+		} else if (!strcasecmp(key, "merge_mode")) {
+			if (!strcasecmp(val, "last_non_null"))
+				st->merge_mode = GT_MERGE_LAST_NON_NULL;
+			else if (!strcasecmp(val, "last_row"))
+				st->merge_mode = GT_MERGE_LAST_ROW;
+			else {
+				/* GreptimeDB's message: serde reading {"merge_mode":"VAL"} */
+				char m[96];
+				snprintf(m, sizeof(m), "Invalid options: Matching variant not found at line 1 column %zu",
+					 16 + strlen(val));
+				return failmsg(p, GT_STATUS_INVALID_ARGUMENTS, m), false;
+			}
 		}
 		if (!accept_op(p, ",") || is_op(TK(p), ")"))
 			break;

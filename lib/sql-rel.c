@@ -79,6 +79,7 @@ int sql_rel_from_output(struct sql_rel *r, struct gt_sql_output *o, const char *
 		c->id = k;
 		c->type = o->cols[k].type;
 		c->unit = o->cols[k].unit;
+		c->lt = o->cols[k].lt;
 		c->sem = GT_FIELD;
 		c->nullable = 1;
 	}

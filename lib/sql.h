@@ -76,6 +76,7 @@ struct gt_sql_column {
 	char *name;
 	uint8_t type;                  /* enum gt_type */
 	uint8_t unit;                  /* enum gt_unit for GT_TS */
+	uint8_t lt;                    /* enum gt_ltype: the declared type when narrower */
 };
 
 struct gt_sql_output {

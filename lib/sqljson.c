@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "sqljson.h"
+#include "timeutil.h"
 
 static int add_json_str(struct gt_buf *out, const char *s, size_t n)
 {
@@ -142,7 +143,8 @@ static int encode_records(const struct gt_sql_output *o, struct gt_buf *out)
 		    (rc = gt_buf_addstr(out, "{\"name\":")) ||
 		    (rc = add_json_str(out, name, strlen(name))) ||
 		    (rc = gt_buf_addf(out, ",\"data_type\":\"%s\"}",
-				      gt_type_name((enum gt_type)o->cols[c].type, (enum gt_unit)o->cols[c].unit))))
+				      gt_ltype_name((enum gt_type)o->cols[c].type, (enum gt_unit)o->cols[c].unit,
+						    o->cols[c].lt))))
 			return rc;
 	}
 	if ((rc = gt_buf_addstr(out, "]},\"rows\":[")))
@@ -199,37 +201,42 @@ int gt_sqljson_error(int status, const char *msg, int64_t elapsed_ms, struct gt_
 	return gt_buf_addf(out, ",\"execution_time_ms\":%" PRId64 "}", elapsed_ms);
 }
 
-/* The inverse of gt_type_name(), lenient with GreptimeDB's narrower types
- * (Int32, Float32, ...) which gt widens; anything else reads as a string. */
-static void type_from_name(const char *name, uint8_t *type, uint8_t *unit)
+/* The inverse of gt_ltype_name(): storage type, unit and logical type
+ * (GreptimeDB's narrower types are gt's logical types); anything else
+ * reads as a string. */
+static void type_from_name(const char *name, uint8_t *type, uint8_t *unit, uint8_t *lt)
 {
 	static const struct {
 		const char *name;
-		uint8_t type, unit;
+		uint8_t type, unit, lt;
 	} map[] = {
-		{"String", GT_STRING, 0},
-		{"Float64", GT_F64, 0},
-		{"Float32", GT_F64, 0},
-		{"Int64", GT_I64, 0},
-		{"Int32", GT_I64, 0},
-		{"Int16", GT_I64, 0},
-		{"Int8", GT_I64, 0},
-		{"UInt64", GT_U64, 0},
-		{"UInt32", GT_U64, 0},
-		{"UInt16", GT_U64, 0},
-		{"UInt8", GT_U64, 0},
-		{"Boolean", GT_BOOL, 0},
-		{"TimestampSecond", GT_TS, GT_UNIT_S},
-		{"TimestampMillisecond", GT_TS, GT_UNIT_MS},
-		{"TimestampMicrosecond", GT_TS, GT_UNIT_US},
-		{"TimestampNanosecond", GT_TS, GT_UNIT_NS},
+		{"String", GT_STRING, 0, 0},
+		{"Binary", GT_STRING, 0, GT_LT_BINARY},
+		{"Float64", GT_F64, 0, 0},
+		{"Float32", GT_F64, 0, GT_LT_F32},
+		{"Int64", GT_I64, 0, 0},
+		{"Int32", GT_I64, 0, GT_LT_I32},
+		{"Int16", GT_I64, 0, GT_LT_I16},
+		{"Int8", GT_I64, 0, GT_LT_I8},
+		{"Date", GT_I64, 0, GT_LT_DATE},
+		{"UInt64", GT_U64, 0, 0},
+		{"UInt32", GT_U64, 0, GT_LT_U32},
+		{"UInt16", GT_U64, 0, GT_LT_U16},
+		{"UInt8", GT_U64, 0, GT_LT_U8},
+		{"Boolean", GT_BOOL, 0, 0},
+		{"TimestampSecond", GT_TS, GT_UNIT_S, 0},
+		{"TimestampMillisecond", GT_TS, GT_UNIT_MS, 0},
+		{"TimestampMicrosecond", GT_TS, GT_UNIT_US, 0},
+		{"TimestampNanosecond", GT_TS, GT_UNIT_NS, 0},
 	};
 	*type = GT_STRING;
 	*unit = 0;
+	*lt = 0;
 	for (size_t i = 0; i < GT_ARRAY_LEN(map); i++) {
 		if (!strcmp(map[i].name, name)) {
 			*type = map[i].type;
 			*unit = map[i].unit;
+			*lt = map[i].lt;
 			return;
 		}
 	}
@@ -246,6 +253,14 @@ static int push_json(struct gt_vec *v, const json_t *j)
 			return gt_vec_push_i64(v, (int64_t)json_integer_value(j));
 		if (json_is_real(j))
 			return gt_vec_push_i64(v, (int64_t)json_real_value(j));
+		if (v->type == GT_I64 && json_is_string(j)) {
+			/* a Date as text ("2024-01-01"): days since 1970-01-01 */
+			int64_t ns;
+			const int64_t day = 86400000000000LL;
+			if (gt_parse_time(json_string_value(j), json_string_length(j), &ns) < 0)
+				return GT_ECORRUPT;
+			return gt_vec_push_i64(v, ns / day - (ns % day < 0));
+		}
 		return GT_ECORRUPT;
 	case GT_U64:
 		if (json_is_integer(j) && json_integer_value(j) >= 0)
@@ -305,7 +320,7 @@ static int decode_records(struct gt_sql_output *o, const json_t *rec)
 		if (!(o->cols[i].name = gt_strdup(name)))
 			return GT_ENOMEM;
 		o->ncols = (uint32_t)i + 1;
-		type_from_name(dt, &o->cols[i].type, &o->cols[i].unit);
+		type_from_name(dt, &o->cols[i].type, &o->cols[i].unit, &o->cols[i].lt);
 		if ((rc = gt_batch_add_col(&o->rows, (uint32_t)i, (enum gt_type)o->cols[i].type)) < 0)
 			return rc;
 	}

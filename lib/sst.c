@@ -98,7 +98,7 @@ enum { SEC_SID, SEC_TS, SEC_SEQ, SEC_OP };
 
 static int is_field_type(unsigned t)
 {
-	return t == GT_F64 || t == GT_I64 || t == GT_U64 || t == GT_BOOL || t == GT_STRING;
+	return t == GT_F64 || t == GT_I64 || t == GT_U64 || t == GT_BOOL || t == GT_STRING || t == GT_TS;
 }
 
 /* Fields of a schema in schema order; *out allocated. */
@@ -132,8 +132,8 @@ static int schema_check(const struct gt_schema *sc, struct gt_err *err, const ch
 				return gt_errf(err, GT_EINVAL, "%s: bad time unit", what);
 			ti = (int)i;
 		} else if (c->sem == GT_TAG) {
-			if (c->type != GT_STRING)
-				return gt_errf(err, GT_EINVAL, "%s: tag column '%s' is no string", what, c->name);
+			if (c->type < GT_STRING || c->type > GT_TS)
+				return gt_errf(err, GT_EINVAL, "%s: tag column '%s' has a bad type", what, c->name);
 		} else if (c->sem == GT_FIELD) {
 			if (!is_field_type(c->type))
 				return gt_errf(err, GT_EINVAL, "%s: field column '%s' has a bad type", what, c->name);
@@ -1573,6 +1573,7 @@ static int dec_field(struct rctx *c, struct gt_vec *v, unsigned id, const uint8_
 		break;
 	case GT_I64:
 	case GT_U64:
+	case GT_TS:
 		rc = id == GT_ENC_INT ? gt_dec_int(&c->dec, &r, v->v.u64, nv) : GT_ECORRUPT;
 		break;
 	case GT_BOOL:

@@ -202,10 +202,10 @@ static void test_greptime_body(void)
 	ok(gt_sqljson_decode(body, strlen(body), &res, &e) == 0 && res.n == 1 && res.outs[0].ncols == 3,
 	   "decode a body with types gt does not have and a UInt64 above INT64_MAX");
 	if (res.n == 1 && res.outs[0].ncols == 3 && res.outs[0].rows.nrows == 1) {
-		uint32_t n;
-		const char *s = gt_vec_str(&res.outs[0].rows.cols[0], 0, &n);
-		ok(res.outs[0].cols[0].type == GT_STRING && n == 10 && !memcmp(s, "2024-01-01", 10), "Date as a string");
-		ok(res.outs[0].cols[1].type == GT_I64 && res.outs[0].rows.cols[1].v.i64[0] == 7, "Int32 as Int64");
+		ok(res.outs[0].cols[0].type == GT_I64 && res.outs[0].cols[0].lt == GT_LT_DATE &&
+		   res.outs[0].rows.cols[0].v.i64[0] == 19723, "Date given as a string: days, logical type Date");
+		ok(res.outs[0].cols[1].type == GT_I64 && res.outs[0].cols[1].lt == GT_LT_I32 &&
+		   res.outs[0].rows.cols[1].v.i64[0] == 7, "Int32 in an Int64 with logical type Int32");
 		ok(res.outs[0].rows.cols[2].v.u64[0] >= UINT64_C(18446744073709549568), "UInt64 max (as a double)");
 	}
 	gt_sql_result_release(&res);

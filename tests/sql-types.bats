@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# sql-types.bats - column types as GreptimeDB has them: primary-key (tag)
+# columns of any type, kept in order-preserving series keys, through
+# insert, query, delete, flush to SST and reopening; the narrow types
+# (Int8..Int32, UInt8..UInt32, Float32, Date) with their names, range
+# checks and rendering; the HTTP JSON column types.
+
+load helper
+
+# start_front: gt-front on a free port; sets FPID and ADDR.
+start_front() {
+	: > "$T/front.log"
+	gt-front --standalone --data-home "$T/d" --http-addr 127.0.0.1:0 2>>"$T/front.log" &
+	FPID=$!
+	PIDS="${PIDS:-} $FPID"
+	for _ in $(seq 1 200); do
+		ADDR=$(sed -n 's/^gt-front: ready http=//p' "$T/front.log" | tail -n 1)
+		[ -n "$ADDR" ] && return 0
+		kill -0 "$FPID" 2>/dev/null || fail "gt-front exited before ready: $(cat "$T/front.log")"
+		sleep 0.05
+	done
+	fail "gt-front not ready after 10 s: $(cat "$T/front.log")"
+}
+
+stop_front() {
+	local st=0
+	kill -TERM "$FPID"
+	wait "$FPID" || st=$?
+	[ "$st" -eq 0 ] || fail "gt-front exited $st after SIGTERM: $(cat "$T/front.log")"
+}
+
+sql() {
+	curl -sS "http://$ADDR/v1/sql" --data-urlencode "sql=$1"
+}
+
+@test "integer, boolean, float and timestamp primary keys: insert, order, filter, group" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE t (k INT, b BOOLEAN, f DOUBLE, kt TIMESTAMP(0), v DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY(k, b, f, kt));
+INSERT INTO t VALUES (10, true, -1.5, 5, 1, 1000), (-3, false, 2.5, 6, 2, 1000), (200, true, 0, NULL, 3, 1000),
+  (-3, false, 2.5, 6, 4, 2000), (NULL, NULL, NULL, NULL, 5, 1000), (-200, true, -0.25, 7, 6, 1000);"
+	assert_output "Affected Rows: 0
+
+Affected Rows: 6"
+	# the key order is the value order: negative numbers first, nulls last
+	run -0 gt-sql --data-home "$T/d" "SELECT k, b, f, kt, v FROM t ORDER BY k, ts"
+	assert_output "+------+-------+-------+---------------------+-----+
+| k    | b     | f     | kt                  | v   |
++------+-------+-------+---------------------+-----+
+| -200 | true  | -0.25 | 1970-01-01T00:00:07 | 6.0 |
+| -3   | false | 2.5   | 1970-01-01T00:00:06 | 2.0 |
+| -3   | false | 2.5   | 1970-01-01T00:00:06 | 4.0 |
+| 10   | true  | -1.5  | 1970-01-01T00:00:05 | 1.0 |
+| 200  | true  | 0.0   |                     | 3.0 |
+|      |       |       |                     | 5.0 |
++------+-------+-------+---------------------+-----+"
+	run -0 gt-sql --data-home "$T/d" "SELECT k, v FROM t WHERE k > 0 AND b ORDER BY k; SELECT b, count(*), sum(v) FROM t GROUP BY b ORDER BY b"
+	assert_output "+-----+-----+
+| k   | v   |
++-----+-----+
+| 10  | 1.0 |
+| 200 | 3.0 |
++-----+-----+
+
++-------+----------+----------+
+| b     | count(*) | sum(t.v) |
++-------+----------+----------+
+| false | 2        | 6.0      |
+| true  | 3        | 10.0     |
+|       | 1        | 5.0      |
++-------+----------+----------+"
+	run -0 gt-sql --data-home "$T/d" "DESCRIBE TABLE t"
+	assert_line "| k      | Int32                | PRI | YES  |         | TAG           |"
+	assert_line "| b      | Boolean              | PRI | YES  |         | TAG           |"
+}
+
+@test "typed keys survive flush, delete and reopening" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE t (k BIGINT, u BIGINT UNSIGNED, v DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY(k, u));
+INSERT INTO t VALUES (1, 9223372036854775807, 1, 1000), (-1, 0, 2, 1000), (9223372036854775807, 5, 3, 1000);
+ADMIN flush_table('t');
+INSERT INTO t VALUES (1, 9223372036854775807, 10, 1000), (2, 7, 4, 1000);"
+	run -0 gt-sql --data-home "$T/d" "DELETE FROM t WHERE k = -1; SELECT * FROM t ORDER BY k"
+	assert_output "Affected Rows: 1
+
++---------------------+---------------------+------+---------------------+
+| k                   | u                   | v    | ts                  |
++---------------------+---------------------+------+---------------------+
+| 1                   | 9223372036854775807 | 10.0 | 1970-01-01T00:00:01 |
+| 2                   | 7                   | 4.0  | 1970-01-01T00:00:01 |
+| 9223372036854775807 | 5                   | 3.0  | 1970-01-01T00:00:01 |
++---------------------+---------------------+------+---------------------+"
+	run -0 gt-sql --data-home "$T/d" "ADMIN flush_table('t')"
+	run -0 gt-sql --data-home "$T/d" "SELECT k, u, v FROM t WHERE u < 10 ORDER BY k DESC"
+	assert_output "+---------------------+---+-----+
+| k                   | u | v   |
++---------------------+---+-----+
+| 9223372036854775807 | 5 | 3.0 |
+| 2                   | 7 | 4.0 |
++---------------------+---+-----+"
+}
+
+@test "typed keys over HTTP: JSON types, restart of the server" {
+	start_front
+	run -0 sql "CREATE TABLE t (k SMALLINT, ok BOOLEAN, v FLOAT, d DATE, ts TIMESTAMP TIME INDEX, PRIMARY KEY(k, ok))"
+	run -0 sql "INSERT INTO t VALUES (7, true, 0.1, '2024-01-01', 1000), (-7, false, 1.25, '1969-12-31', 2000)"
+	run -0 sql "ADMIN flush_table('t')"
+	stop_front
+	start_front
+	run -0 sql "SELECT * FROM t ORDER BY k"
+	assert_output --partial '"column_schemas":[{"name":"k","data_type":"Int16"},{"name":"ok","data_type":"Boolean"},{"name":"v","data_type":"Float32"},{"name":"d","data_type":"Date"},{"name":"ts","data_type":"TimestampMillisecond"}]'
+	assert_output --partial '"rows":[[-7,false,1.25,-1,2000],[7,true,0.10000000149011612,19723,1000]]'
+	stop_front
+}
+
+@test "narrow types: names, SHOW CREATE TABLE, rendering" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE n (a TINYINT, b INT2, c INT, d BIGINT, e TINYINT UNSIGNED, f INT UNSIGNED, g REAL, h DOUBLE PRECISION, i DATE, j DATETIME, ts TIMESTAMP TIME INDEX);
+INSERT INTO n VALUES (-128, 32767, -2147483648, 1, 255, 4294967295, 0.1, 0.1, '2024-02-29', '2024-02-29 01:02:03.000004', 0);
+ADMIN flush_table('n')"
+	# read back from the SST (a timestamp field included)
+	run -0 gt-sql --data-home "$T/d" "SELECT * FROM n"
+	assert_output --partial "| -128 | 32767 | -2147483648 | 1 | 255 | 4294967295 | 0.1 | 0.1 | 2024-02-29 | 2024-02-29T01:02:03.000004 | 1970-01-01T00:00:00 |"
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE TABLE n"
+	assert_output --partial '"a" TINYINT NULL,'
+	assert_output --partial '"e" TINYINT UNSIGNED NULL,'
+	assert_output --partial '"g" FLOAT NULL,'
+	assert_output --partial '"i" DATE NULL,'
+	assert_output --partial '"j" TIMESTAMP(6) NULL,'
+	run -0 gt-sql --data-home "$T/d" "DESC TABLE n"
+	assert_line "| b      | Int16                |     | YES  |         | FIELD         |"
+	assert_line "| f      | UInt32               |     | YES  |         | FIELD         |"
+	run -0 gt-sql --data-home "$T/d" "SELECT '7'::INT, CAST(300 AS SMALLINT), 1.5::FLOAT, CAST('2024-03-01' AS DATE)"
+	assert_output "+-----------+------------+--------------+--------------------+
+| Utf8(\"7\") | Int64(300) | Float64(1.5) | Utf8(\"2024-03-01\") |
++-----------+------------+--------------+--------------------+
+| 7         | 300        | 1.5          | 2024-03-01         |
++-----------+------------+--------------+--------------------+"
+}
+
+@test "out-of-range values are errors, not wrapped" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE n (a TINYINT, u SMALLINT UNSIGNED, ts TIMESTAMP TIME INDEX, PRIMARY KEY(a))"
+	run -1 gt-sql --data-home "$T/d" "INSERT INTO n VALUES (128, 1, 0)"
+	assert_output "Error: 2000(InvalidSyntax), Failed to parse value: Fail to parse number 128, invalid column type: Int8(Int8Type)"
+	run -1 gt-sql --data-home "$T/d" "INSERT INTO n VALUES (1, 65536, 0)"
+	assert_output --partial "invalid column type: UInt16(UInt16Type)"
+	run -1 gt-sql --data-home "$T/d" "SELECT CAST(40000 AS SMALLINT)"
+	assert_output "Error: 3001(EngineExecuteQuery), Cast error: Can't cast value 40000 to type Int16"
+	run -1 gt-sql --data-home "$T/d" "SELECT 'abc'::INT"
+	assert_output "Error: 3001(EngineExecuteQuery), Cast error: Cannot cast string 'abc' to value of Int32 type"
+	run -0 gt-sql --data-home "$T/d" "SELECT count(*) FROM n"
+	assert_output --partial "| 0        |"
+}
+
+@test "gt-data scan prints typed keys; --where takes string tags only" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE t (k INT, b BOOLEAN, v DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY(k, b));
+INSERT INTO t VALUES (-5, true, 1, 0), (3, NULL, 2, 0);
+ADMIN flush_table('t')"
+	run -0 gt-data scan --data-home "$T/d" --table t --format csv
+	assert_output "k,b,v,ts
+-5,true,1,0
+3,,2,0"
+	run -0 gt-data scan --data-home "$T/d" --table t --format lp
+	assert_output "t,k=-5,b=true v=1 0
+t,k=3 v=2 0"
+	run -100 gt-data scan --data-home "$T/d" --table t --where k=3
+	assert_output --partial "not a string tag"
+}
