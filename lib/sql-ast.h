@@ -78,6 +78,7 @@ enum sql_binop {
 	B_ADD = 1, B_SUB, B_MUL, B_DIV, B_MOD,
 	B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE,
 	B_AND, B_OR, B_CONCAT,
+	B_ATAT,       /* text @@ term: matches_term */
 };
 
 struct sql_expr {

@@ -14,6 +14,7 @@
  */
 #include "sql-aggfn.h"
 #include "sql-expr.h"
+#include "sql-match.h"
 #include "timeutil.h"
 
 #include <ctype.h>
@@ -666,6 +667,189 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return q;
 }
 
+/* text @@ term over the frame (both strings). */
+static int atat(struct sql_ctx *c, struct sql_xv *a, struct sql_xv *b, struct sql_xv *o)
+{
+	uint32_t n = out_rows(a, b, c->nrows);
+	if (a->v.type != GT_STRING || b->v.type != GT_STRING)
+		return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+			       "Failed to plan SQL: Error during planning: The @@ operator expects two strings");
+	scalar_of(o, GT_BOOL);
+	o->scalar = n == 1 && a->scalar && b->scalar;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t la, lb;
+		int r;
+		if (SQL_NULL(a, i) || SQL_NULL(b, i)) {
+			r = gt_vec_push_null(&o->v);
+		} else {
+			const char *sa = gt_vec_str(&a->v, SQL_IX(a, i), &la), *sb = gt_vec_str(&b->v, SQL_IX(b, i), &lb);
+			r = gt_vec_push_bool(&o->v, sql_match_term(sa, la, sb, lb));
+		}
+		if (r < 0)
+			return x_nomem(c);
+	}
+	return 0;
+}
+
+/* matches(text, 'query'): the query is a literal, compiled once. */
+static int matches_fn(struct sql_ctx *c, struct sql_xv *av, uint32_t n, struct sql_xv *o)
+{
+	struct sql_match *m = NULL;
+	const char *err;
+	uint32_t pl;
+	if (av[0].v.type != GT_STRING || av[1].v.type != GT_STRING || !av[1].scalar)
+		return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+			       "Failed to plan SQL: Error during planning: matches expects a string column and a literal query");
+	scalar_of(o, GT_BOOL);
+	o->scalar = n == 1;
+	if (SQL_NULL(&av[1], 0)) {
+		for (uint32_t i = 0; i < n; i++)
+			if (gt_vec_push_null(&o->v) < 0)
+				return x_nomem(c);
+		return 0;
+	}
+	const char *pat = gt_vec_str(&av[1].v, 0, &pl);
+	int rc = sql_match_compile(pat, pl, &m, &err);
+	if (rc == GT_ENOMEM)
+		return x_nomem(c);
+	if (rc < 0)
+		return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Invalid function args: matches query '%.*s': %s",
+			       (int)GT_MIN(pl, 200), pat, err);
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		uint32_t l = 0;
+		const char *t = SQL_NULL(&av[0], i) ? NULL : gt_vec_str(&av[0].v, SQL_IX(&av[0], i), &l);
+		int r = t ? gt_vec_push_bool(&o->v, sql_match_eval(m, t, l)) : gt_vec_push_null(&o->v);
+		if (r < 0)
+			rc = x_nomem(c);
+	}
+	sql_match_free(m);
+	return rc;
+}
+
+/* split_part(text, delimiter, n): the n-th field (1-based, negative from the end), '' past the ends. */
+static int split_part(struct sql_ctx *c, struct sql_xv *av, uint32_t n, struct sql_xv *o)
+{
+	scalar_of(o, GT_STRING);
+	o->scalar = n == 1;
+	for (uint32_t i = 0; i < n; i++) {
+		char b1[64], b2[64];
+		const char *s, *d;
+		uint32_t sl, dl;
+		int r;
+		if (SQL_NULL(&av[0], i) || SQL_NULL(&av[1], i) || SQL_NULL(&av[2], i)) {
+			if (gt_vec_push_null(&o->v) < 0)
+				return x_nomem(c);
+			continue;
+		}
+		int64_t k = sql_xv_i64(&av[2], i);
+		if (k == 0)
+			return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
+				       "Execution error: field position must not be zero");
+		sql_xv_text(&av[0], i, b1, sizeof(b1), &s, &sl);
+		sql_xv_text(&av[1], i, b2, sizeof(b2), &d, &dl);
+		/* Field boundaries: count the fields first, then pick one. */
+		uint32_t nf = 1;
+		for (uint32_t j = 0; dl && j + dl <= sl;) {
+			if (!memcmp(s + j, d, dl)) {
+				nf++;
+				j += dl;
+			} else {
+				j++;
+			}
+		}
+		int64_t want = k > 0 ? k - 1 : (int64_t)nf + k;
+		if (want < 0 || want >= nf) {
+			r = gt_vec_push_str(&o->v, "", 0);
+		} else {
+			uint32_t f = 0, start = 0, j = 0, end = sl;
+			while (dl && j + dl <= sl) {
+				if (memcmp(s + j, d, dl)) {
+					j++;
+					continue;
+				}
+				if (f == want) {
+					end = j;
+					break;
+				}
+				f++;
+				j += dl;
+				start = j;
+			}
+			r = gt_vec_push_str(&o->v, s + start, end - start);
+		}
+		if (r < 0)
+			return x_nomem(c);
+	}
+	return 0;
+}
+
+/* greatest(...) / least(...): nulls are skipped, null only when every argument is. */
+static int extremum(struct sql_ctx *c, struct sql_expr *x, bool greatest, struct sql_xv *o)
+{
+	struct sql_xv *all = gt_calloc(x->nargs + 1, sizeof(*all));
+	int rc = 0;
+	uint32_t k, n = 1;
+	if (!all)
+		return x_nomem(c);
+	if (x->nargs == 0)
+		rc = sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: Error during planning: %s was called without any arguments. It requires at least 1.",
+			     x->s);
+	for (k = 0; k < x->nargs && rc == 0; k++)
+		rc = sql_eval(c, x->args[k], &all[k]);
+	uint8_t t = 0;
+	for (k = 0; k < x->nargs && rc == 0; k++) {
+		uint8_t tk = all[k].v.type;
+		if (!all[k].scalar)
+			n = c->nrows;
+		if (x->args[k]->kind == E_NULL)
+			continue;
+		if (!t)
+			t = tk;
+		else if (t != tk && (t == GT_STRING || tk == GT_STRING || t == GT_TS || tk == GT_TS))
+			rc = sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: Error during planning: %s cannot mix these argument types", x->s);
+		else if (t != tk)
+			t = t == GT_F64 || tk == GT_F64 ? GT_F64 : GT_I64;
+	}
+	if (rc == 0) {
+		scalar_of(o, t ? t : GT_I64);
+		o->scalar = n == 1;
+		for (k = 0; k < x->nargs; k++)
+			if (all[k].v.type == GT_TS)
+				o->unit = all[k].unit;
+	}
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		int best = -1, r;
+		for (k = 0; k < x->nargs; k++) {
+			if (SQL_NULL(&all[k], i))
+				continue;
+			if (best < 0) {
+				best = (int)k;
+				continue;
+			}
+			int cr;
+			cmp_rows(&all[k], &all[best], i, &cr);
+			if (greatest ? cr > 0 : cr < 0)
+				best = (int)k;
+		}
+		if (best < 0)
+			r = gt_vec_push_null(&o->v);
+		else if (o->v.type == GT_F64)
+			r = gt_vec_push_f64(&o->v, sql_xv_f64(&all[best], i));
+		else if (all[best].v.type == o->v.type)
+			r = gt_vec_push_from(&o->v, &all[best].v, SQL_IX(&all[best], i));
+		else
+			r = gt_vec_push_i64(&o->v, sql_xv_i64(&all[best], i));
+		if (r < 0)
+			rc = x_nomem(c);
+	}
+	for (k = 0; k < x->nargs; k++)
+		sql_xv_release(&all[k]);
+	free(all);
+	if (rc < 0)
+		sql_xv_release(o);
+	return rc;
+}
+
 static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 {
 	struct sql_xv av[3];
@@ -677,6 +861,8 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		o->unit = GT_UNIT_MS;
 		return gt_vec_push_i64(&o->v, c->now_ns / 1000000) < 0 ? x_nomem(c) : 0;
 	}
+	if (!strcmp(x->s, "greatest") || !strcmp(x->s, "least"))
+		return extremum(c, x, x->s[0] == 'g', o);
 	for (uint32_t k = 0; k < na; k++)
 		if ((rc = sql_eval(c, x->args[k], &av[k])) < 0)
 			goto out;
@@ -685,6 +871,14 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		if (!av[k].scalar)
 			n = c->nrows;
 	const char *f = x->s;
+	if (!strcmp(f, "matches") && x->nargs == 2) {
+		rc = matches_fn(c, av, n, o);
+		goto out;
+	}
+	if (!strcmp(f, "split_part") && x->nargs == 3) {
+		rc = split_part(c, av, n, o);
+		goto out;
+	}
 	if (!strcmp(f, "date_bin") && na >= 2) {
 		if (!av[0].interval || av[1].v.type != GT_TS) {
 			rc = sql_err(c->e, GT_STATUS_PLAN_QUERY, "date_bin expects (INTERVAL, timestamp[, origin])");
@@ -981,6 +1175,8 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 			goto out;
 		if (x->op >= B_EQ && x->op <= B_GE) {
 			rc = compare(c, x->op, &a, &b, o);
+		} else if (x->op == B_ATAT) {
+			rc = atat(c, &a, &b, o);
 		} else if (x->op == B_AND || x->op == B_OR) {
 			uint32_t n = out_rows(&a, &b, c->nrows);
 			scalar_of(o, GT_BOOL);
@@ -1192,7 +1388,7 @@ out:
 static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *table, int depth)
 {
 	static const char *const binops[] = {"", "+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=",
-					    "AND", "OR", "||"};
+					    "AND", "OR", "||", "@@"};
 	if (depth > GT_SQL_MAX_DEPTH * 2)
 		return gt_buf_addstr(b, "...");
 	switch (x->kind) {

@@ -102,7 +102,7 @@ static int lex_err(struct gt_sql_error *e, uint32_t line, uint32_t col, const ch
 }
 
 static const char *const ops[] = {
-	"<>", "<=", ">=", "!=", "==", "||", "::",
+	"<>", "<=", ">=", "!=", "==", "||", "::", "@@",
 	"(", ")", ",", ";", "+", "-", "*", "/", "%", "=", "<", ">", ".",
 };
 

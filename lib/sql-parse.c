@@ -689,7 +689,7 @@ static struct sql_expr *cmp(struct P *p)
 		struct sql_token *t = TK(p);
 		uint8_t op = is_op(t, "=") || is_op(t, "==") ? B_EQ : is_op(t, "!=") || is_op(t, "<>") ? B_NE :
 			     is_op(t, "<") ? B_LT : is_op(t, "<=") ? B_LE : is_op(t, ">") ? B_GT :
-			     is_op(t, ">=") ? B_GE : 0;
+			     is_op(t, ">=") ? B_GE : is_op(t, "@@") ? B_ATAT : 0;
 		if (op) {
 			p->i++;
 			x = bin(p, op, x, add(p));

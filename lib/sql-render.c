@@ -40,12 +40,33 @@ static int cell(const struct gt_sql_output *o, uint32_t c, uint32_t r, struct gt
 	return gt_buf_addstr(out, buf);
 }
 
-/* Display width: UTF-8 code points. */
+/* Whether code point c is East Asian Wide or Fullwidth (two columns). */
+static bool wide(uint32_t c)
+{
+	return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) || (c >= 0x3041 && c <= 0x33FF) ||
+	       (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+	       (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
+	       (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+	       (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD);
+}
+
+/* Display width as GreptimeDB's table printer counts it: a column per
+ * code point, two for East Asian wide characters (CJK, fullwidth). */
 static size_t width(const char *s, size_t n)
 {
 	size_t w = 0;
-	for (size_t i = 0; i < n; i++)
-		w += ((unsigned char)s[i] & 0xC0) != 0x80;
+	for (size_t i = 0; i < n;) {
+		unsigned char b = (unsigned char)s[i];
+		uint32_t c = b;
+		size_t len = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+		if (len > 1 && i + len <= n) {
+			c = b & (0x7F >> len);
+			for (size_t k = 1; k < len; k++)
+				c = c << 6 | ((unsigned char)s[i + k] & 0x3F);
+		}
+		w += wide(c) ? 2 : 1;
+		i += len;
+	}
 	return w;
 }
 

@@ -74,3 +74,22 @@ UNION ALL SELECT 3, NULL, NULL, NULL, NULL, NULL, 0 ORDER BY g" | norm)
 	run -0 gt-sql --data-home "$T/d" --csv "CREATE TABLE b (v BIGINT, ts TIMESTAMP TIME INDEX); INSERT INTO b VALUES (9223372036854775807, 1), (2, 2); SELECT sum(v) FROM b"
 	assert_output --partial "-9223372036854775807"
 }
+
+@test "matches, @@, greatest/least, split_part" {
+	run -0 gt-sql --data-home "$T/d" --csv "CREATE TABLE f (ts TIMESTAMP TIME INDEX, s STRING); INSERT INTO f VALUES (1, 'the quick fox'), (2, 'a lazy dog'), (3, 'fox and dog'), (4, NULL);
+SELECT ts FROM f WHERE matches(s, 'fox -dog') ORDER BY ts; SELECT ts FROM f WHERE matches(s, '+dog (quick OR lazy)') ORDER BY ts;
+SELECT ts FROM f WHERE matches(s, '\"fox and\" OR quick AND dog') ORDER BY ts"
+	# fox without dog: 1; must dog, quick/lazy optional: 2, 3; AND binds tighter than OR: 3
+	assert_output "1
+2
+3
+3"
+	run -1 gt-sql --data-home "$T/d" "SELECT matches(s, '(fox') FROM f"
+	assert_output --partial "missing ')'"
+	run -0 gt-sql --data-home "$T/d" --csv "SELECT 'cat!' @@ 'cat', 'category' @@ 'cat', 'dog/cat' @@ '/cat', '' @@ '', 'any' @@ ''"
+	assert_output "1,0,1,1,0"
+	run -0 gt-sql --data-home "$T/d" --csv "SELECT greatest(1, 5, NULL, 3), least(2.5, 1), greatest(NULL, NULL), split_part('a,b,c', ',', 2), split_part('a,b,c', ',', -1), split_part('a,b,c', ',', 7)"
+	assert_output "5,1,,b,c,"
+	run -1 gt-sql --data-home "$T/d" "SELECT split_part('a', ',', 0)"
+	assert_output --partial "field position must not be zero"
+}
