@@ -871,6 +871,42 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		if (!av[k].scalar)
 			n = c->nrows;
 	const char *f = x->s;
+	if (!strcmp(f, "to_unixtime") && x->nargs == 1) {
+		/* Seconds since the epoch of a time string, date, timestamp or integer. */
+		scalar_of(o, GT_I64);
+		o->scalar = n == 1;
+		for (uint32_t i = 0; i < n && rc == 0; i++) {
+			int64_t v = 0, ns;
+			int r;
+			if (SQL_NULL(&av[0], i)) {
+				r = gt_vec_push_null(&o->v);
+			} else if (av[0].v.type == GT_STRING) {
+				uint32_t l;
+				const char *s0 = gt_vec_str(&av[0].v, SQL_IX(&av[0], i), &l);
+				while (l && (*s0 == ' ' || *s0 == '\t')) {
+					s0++;
+					l--;
+				}
+				while (l && (s0[l - 1] == ' ' || s0[l - 1] == '\t'))
+					l--;
+				if (gt_parse_time(s0, l, &ns) < 0) {
+					r = gt_vec_push_null(&o->v);
+				} else {
+					r = gt_vec_push_i64(&o->v, floor_div(ns, 1000000000));
+				}
+			} else if (av[0].v.type == GT_TS) {
+				v = gt_unit_convert(sql_xv_i64(&av[0], i), av[0].unit, GT_UNIT_NS);
+				r = gt_vec_push_i64(&o->v, floor_div(v, 1000000000));
+			} else if (av[0].lt == GT_LT_DATE) {
+				r = gt_vec_push_i64(&o->v, sql_xv_i64(&av[0], i) * 86400);
+			} else {
+				r = gt_vec_push_i64(&o->v, sql_xv_i64(&av[0], i));
+			}
+			if (r < 0)
+				rc = x_nomem(c);
+		}
+		goto out;
+	}
 	if (!strcmp(f, "matches") && x->nargs == 2) {
 		rc = matches_fn(c, av, n, o);
 		goto out;
@@ -1130,7 +1166,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 			if (c->slots)
 				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
 					       "Failed to plan SQL: Error during planning: Column in SELECT must be in GROUP BY or an aggregate function: %s", x->s);
-			if (c->schema) {
+			if (c->schema && c->schema->ncols) {
 				char valid[1024] = "";
 				size_t vl = 0;
 				for (uint32_t j = 0; j < c->schema->ncols && vl < 900; j++)
@@ -1139,7 +1175,12 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
 					       "Failed to plan SQL: No field named %s. Valid fields are %s.", x->s, valid);
 			}
-			return sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: No field named %s.", x->s);
+			/* DataFusion quotes a name that is not all lowercase letters, digits and _. */
+			bool plain = true;
+			for (const char *q = x->s; *q; q++)
+				plain &= (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_';
+			return sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: No field named %s%s%s.",
+				       plain ? "" : "\"", x->s, plain ? "" : "\"");
 		}
 		scalar_of(o, c->schema->cols[k].type);
 		o->scalar = false;

@@ -1150,6 +1150,9 @@ static struct sql_select *select_body(struct P *p)
 		}
 		if (!accept_op(p, ","))
 			break;
+		/* A trailing comma before FROM is allowed, as GreptimeDB's parser does. */
+		if (is_kw(TK(p), "from"))
+			break;
 	}
 	if (accept_kw(p, "from")) {
 		if (!qname(p, &s->from_db, &s->from))

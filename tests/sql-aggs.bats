@@ -93,3 +93,12 @@ SELECT ts FROM f WHERE matches(s, '\"fox and\" OR quick AND dog') ORDER BY ts"
 	run -1 gt-sql --data-home "$T/d" "SELECT split_part('a', ',', 0)"
 	assert_output --partial "field position must not be zero"
 }
+
+@test "to_unixtime, trailing comma, unknown names without a table" {
+	run -0 gt-sql --data-home "$T/d" --csv "SELECT to_unixtime('  1970-01-02T00:00:01Z '), to_unixtime(5), to_unixtime('1970-01-01 00:01:00+0000')"
+	assert_output "86401,5,60"
+	run -0 gt-sql --data-home "$T/d" --csv "CREATE TABLE u (a BIGINT, ts TIMESTAMP TIME INDEX); INSERT INTO u VALUES (7, 1); SELECT a, ts, FROM u"
+	assert_output --partial "7,1"
+	run -1 gt-sql --data-home "$T/d" 'SELECT "Abc"'
+	assert_output 'Error: 3000(PlanQuery), Failed to plan SQL: No field named "Abc".'
+}
