@@ -501,10 +501,10 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 			uint32_t n;
 			int64_t ns;
 			const char *p = gt_vec_str(&v->v, 0, &n);
-			if (gt_parse_time(p, n, &ns) < 0)
+			if (gt_parse_time_unit(p, n, c->unit, &ns) < 0)
 				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Failed to parse string to timestamp: %.*s",
 					       (int)GT_MIN(n, 200), p);
-			r = gt_vec_push_i64(out, gt_unit_convert(ns, GT_UNIT_NS, c->unit));
+			r = gt_vec_push_i64(out, ns);
 		} else if (vt == GT_TS) {
 			r = gt_vec_push_i64(out, gt_unit_convert(v->v.v.i64[0], v->unit, c->unit));
 		} else if (vt == GT_I64 || vt == GT_U64) {

@@ -109,8 +109,8 @@ void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
 	int64_t y;
 	unsigned m, d;
 	gt_civil_from_days(days, &y, &m, &d);
-	int len = snprintf(buf, n, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)y, m, d, (int)(rem / 3600),
-			   (int)(rem / 60 % 60), (int)(rem % 60));
+	int len = snprintf(buf, n, "%s%04lld-%02u-%02uT%02d:%02d:%02d", y > 9999 ? "+" : y < 0 ? "-" : "",
+			   (long long)(y < 0 ? -y : y), m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
 	if (len < 0 || (size_t)len >= n || nanos == 0)
 		return;
 	if (nanos % 1000000 == 0)
@@ -324,12 +324,12 @@ static int coerce_ts(struct sql_ctx *c, struct sql_xv *s, uint8_t unit)
 			continue;
 		}
 		const char *str = gt_vec_str(&s->v, i, &len);
-		if (gt_parse_time(str, len, &ns) < 0) {
+		if (gt_parse_time_unit(str, len, unit, &ns) < 0) {
 			sql_xv_release(&o);
 			return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Failed to parse timestamp: %.*s",
 				       (int)GT_MIN(len, 200), str);
 		}
-		if (gt_vec_push_i64(&o.v, gt_unit_convert(ns, GT_UNIT_NS, unit)) < 0)
+		if (gt_vec_push_i64(&o.v, ns) < 0)
 			goto nomem;
 	}
 	sql_xv_release(s);
@@ -616,9 +616,9 @@ static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t un
 			snprintf(buf, sizeof(buf), "%.*s", (int)GT_MIN(len, 127), s);
 			if (type == GT_TS) {
 				int64_t ns;
-				if (gt_parse_time(s, len, &ns) < 0)
+				if (gt_parse_time_unit(s, len, unit, &ns) < 0)
 					return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Cannot cast string '%s' to timestamp", buf);
-				r = gt_vec_push_i64(&o->v, gt_unit_convert(ns, GT_UNIT_NS, unit));
+				r = gt_vec_push_i64(&o->v, ns);
 			} else if (type == GT_BOOL) {
 				if (!strcasecmp(buf, "true") || !strcmp(buf, "1") || !strcasecmp(buf, "t"))
 					r = gt_vec_push_bool(&o->v, true);

@@ -40,16 +40,24 @@ static int digits(const char **s, const char *end, int n, int *out)
 	return 0;
 }
 
-int gt_parse_time(const char *s, size_t n, int64_t *ns)
+int gt_parse_time_unit(const char *s, size_t n, unsigned unit, int64_t *out)
 {
 	const char *end = s + n;
-	int y, mo, d, h = 0, mi = 0, se = 0;
+	int y = 0, mo, d, h = 0, mi = 0, se = 0, ysign = 1, ny = 0;
 	int64_t frac = 0;
 	while (s < end && isspace((unsigned char)*s))
 		s++;
 	while (end > s && isspace((unsigned char)end[-1]))
 		end--;
-	if (digits(&s, end, 4, &y) || s >= end || *s++ != '-' || digits(&s, end, 2, &mo) || s >= end ||
+	/* a year past 9999 or before 0 has a sign, as chrono prints it */
+	if (s < end && (*s == '+' || *s == '-'))
+		ysign = *s++ == '-' ? -1 : 1;
+	while (s < end && isdigit((unsigned char)*s) && ny < 9) {
+		y = y * 10 + (*s++ - '0');
+		ny++;
+	}
+	y *= ysign;
+	if (ny < 4 || s >= end || *s++ != '-' || digits(&s, end, 2, &mo) || s >= end ||
 	    *s++ != '-' || digits(&s, end, 2, &d))
 		return -1;
 	if (mo < 1 || mo > 12 || d < 1 || d > 31)
@@ -102,7 +110,21 @@ int gt_parse_time(const char *s, size_t n, int64_t *ns)
 	if (s != end)
 		return -1;
 	int64_t secs = gt_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se - off;
-	*ns = secs * 1000000000LL + frac;
+	int64_t per = 1, sub = frac, v;
+	if (unit > 9)
+		return -1;
+	for (unsigned k = 0; k < unit; k++)
+		per *= 10;
+	for (unsigned k = unit; k < 9; k++)
+		sub /= 10;
+	if (__builtin_mul_overflow(secs, per, &v) || __builtin_add_overflow(v, sub, &v))
+		return -1;
+	*out = v;
 	return 0;
+}
+
+int gt_parse_time(const char *s, size_t n, int64_t *ns)
+{
+	return gt_parse_time_unit(s, n, 9, ns);
 }
 

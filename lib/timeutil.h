@@ -17,5 +17,9 @@ void gt_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 /* Parse s[0..n) (surrounding spaces allowed) into nanoseconds since the
  * epoch, UTC.  0, or -1 if the text is not such a timestamp. */
 int gt_parse_time(const char *s, size_t n, int64_t *ns);
+/* The same in units of 10^-unit seconds (0 s, 3 ms, 6 us, 9 ns), so that
+ * years far from 1970 fit a coarser unit; -1 also when the value does not
+ * fit 64 bits.  Years past 9999 or before 0 carry a sign (+234049-06-04). */
+int gt_parse_time_unit(const char *s, size_t n, unsigned unit, int64_t *out);
 
 #endif

@@ -162,3 +162,15 @@ t,k=3 v=2 0"
 	run -100 gt-data scan --data-home "$T/d" --table t --where k=3
 	assert_output --partial "not a string tag"
 }
+
+@test "timestamps far from 1970 fit a coarser unit and print with a signed year" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE y (ts TIMESTAMP(3) TIME INDEX, v INT);
+INSERT INTO y VALUES ('+234049-06-04 01:11:41.163+0000', 1), ('-19578-12-20 11:45:59.875+0000', 2), ('0001-01-01 00:00:00', 3);
+SELECT * FROM y ORDER BY ts"
+	assert_output --partial "| -19578-12-20T11:45:59.875  | 2 |
+| 0001-01-01T00:00:00        | 3 |
+| +234049-06-04T01:11:41.163 | 1 |"
+	# the same year does not fit nanoseconds
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE z (ts TIMESTAMP(9) TIME INDEX); INSERT INTO z VALUES ('+234049-06-04 01:11:41')"
+	assert_output --partial "Failed to parse string to timestamp: +234049-06-04 01:11:41"
+}
