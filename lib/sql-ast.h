@@ -120,6 +120,9 @@ struct sql_select {
 	struct sql_expr **group;
 	uint32_t ngroup;
 	bool distinct;         /* SELECT DISTINCT: grouped by every item */
+	bool distinct_rows;    /* SELECT DISTINCT ... GROUP BY: output rows deduplicated */
+	struct sql_expr **distinct_on;  /* SELECT DISTINCT ON (...): first row per key after ORDER BY */
+	uint32_t ndistinct_on;
 	struct sql_order *order;
 	uint32_t norder;
 	int64_t limit, offset; /* -1 = none */

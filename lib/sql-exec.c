@@ -1173,6 +1173,74 @@ static void plan_select(struct sql_plan *pl, const struct sql_select *q, const s
  * Run q over its input: rel when given, else the FROM table (a system
  * table's relation or a region scan), else one row of nothing.
  */
+/*
+ * DataFusion's planning rules for DISTINCT: a plain DISTINCT can only be
+ * ordered by what it selects, and DISTINCT ON's keys must be the leading
+ * ORDER BY keys.
+ */
+static int check_distinct(const struct sql_select *q, const char *table, struct gt_sql_error *e)
+{
+	if (q->distinct && !q->distinct_rows) {
+		for (uint32_t k = 0; k < q->norder; k++) {
+			const struct sql_expr *x = q->order[k].e;
+			bool ok = x->kind == E_INT;
+			for (uint32_t j = 0; j < q->nitems && !ok; j++)
+				ok = (x->kind == E_COL && !x->q && q->items[j].alias && !strcmp(q->items[j].alias, x->s)) ||
+				     name_eq(x, q->items[j].e, table);
+			if (!ok) {
+				struct gt_buf b = {0};
+				sql_expr_name_q(&b, x, table);
+				int rc = sql_err(e, GT_STATUS_PLAN_QUERY,
+						 "Failed to plan SQL: Error during planning: For SELECT DISTINCT, ORDER BY expressions %.*s must appear in select list",
+						 (int)GT_MIN(b.len, 512), b.p ? b.p : "");
+				gt_buf_release(&b);
+				return rc;
+			}
+		}
+	}
+	for (uint32_t k = 0; k < q->ndistinct_on && k < q->norder; k++)
+		if (!name_eq(q->distinct_on[k], q->order[k].e, table))
+			return sql_err(e, GT_STATUS_PLAN_QUERY,
+				       "Failed to plan SQL: Error during planning: SELECT DISTINCT ON expressions must match initial ORDER BY expressions");
+	return 0;
+}
+
+/* Keep the first row (in output order perm[0..*n)) of each DISTINCT ON key, or of each distinct output row. */
+static int distinct_perm(struct sql_ctx *c, const struct sql_select *q, const struct sql_xv *proj, uint32_t nproj,
+			 uint32_t *perm, uint32_t *n, struct gt_sql_error *e)
+{
+	struct sql_xv *on = NULL;
+	struct gt_keymap km = {0};
+	struct gt_buf kb = {0};
+	uint32_t nk = q->ndistinct_on ? q->ndistinct_on : nproj, kept = 0;
+	int rc = 0;
+	if (q->ndistinct_on) {
+		if (!(on = gt_calloc(nk, sizeof(*on))))
+			return sql_nomem(e);
+		for (uint32_t k = 0; k < nk && rc == 0; k++)
+			rc = sql_eval(c, q->distinct_on[k], &on[k]);
+	}
+	const struct sql_xv *keys = on ? on : proj;
+	for (uint32_t i = 0; i < *n && rc == 0; i++) {
+		bool isnew;
+		gt_buf_reset(&kb);
+		for (uint32_t k = 0; k < nk; k++)
+			sql_key_add(&kb, &keys[k], perm[i]);
+		if (gt_keymap_get(&km, kb.p ? kb.p : "", kb.len, &isnew) < 0)
+			rc = sql_nomem(e);
+		else if (isnew)
+			perm[kept++] = perm[i];
+	}
+	if (rc == 0)
+		*n = kept;
+	for (uint32_t k = 0; on && k < nk; k++)
+		sql_xv_release(&on[k]);
+	free(on);
+	gt_keymap_release(&km);
+	gt_buf_release(&kb);
+	return rc;
+}
+
 static int select_run(struct gt_sql_session *s, struct sql_select *q, const struct sql_rel *rel,
 		      struct gt_sql_result *res, struct gt_sql_error *e)
 {
@@ -1199,7 +1267,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 		/* GreptimeDB pushes a bare LIMIT into the numbers scan, which then
 		 * generates that many rows instead of its default 100. */
 		if (rc > 0 && !strcmp(dbof(s, q->from_db), "public") && !strcmp(q->from, "numbers") && !q->where &&
-		    q->limit >= 0 && !q->norder && !q->distinct && !query_has_agg(q)) {
+		    q->limit >= 0 && !q->norder && !q->distinct && !q->ndistinct_on && !query_has_agg(q)) {
 			uint64_t n = (uint64_t)q->limit + (uint64_t)(q->offset > 0 ? q->offset : 0);
 			sql_rel_release(&sys);
 			sql_rel_init(&sys);
@@ -1210,6 +1278,8 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 			rel = &sys;
 		rc = 0;
 	}
+	if ((rc = check_distinct(q, rel ? rel->name : q->from, e)) < 0)
+		goto out;
 	if (rel) {
 		have_table = true;
 		sc = &rel->schema;
@@ -1450,6 +1520,8 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 			merge_sort(&so, perm, tmp, n);
 		}
 	}
+	if (rc == 0 && (q->ndistinct_on || q->distinct_rows))
+		rc = distinct_perm(&c, q, proj, nproj, perm, &n, e);
 	if (rc < 0)
 		goto out_names;
 	/* Output. */

@@ -1119,8 +1119,25 @@ static struct sql_select *select_body(struct P *p)
 		return oom(p);
 	s->limit = s->offset = -1;
 	s->distinct = accept_kw(p, "distinct");
-	if (!s->distinct)
+	if (!s->distinct) {
 		accept_kw(p, "all");
+	} else if (accept_kw(p, "on")) {
+		uint32_t dcap = 0;
+		s->distinct = false;
+		if (!expect_op(p, "("))
+			return NULL;
+		for (;;) {
+			struct sql_expr *x = expr(p);
+			if (!x || !push_ptr(p, (void ***)&s->distinct_on, &s->ndistinct_on, &dcap, x))
+				return NULL;
+			if (s->ndistinct_on > GT_SQL_MAX_LIST)
+				return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many DISTINCT ON keys");
+			if (!accept_op(p, ","))
+				break;
+		}
+		if (!expect_op(p, ")"))
+			return NULL;
+	}
 	for (;;) {
 		struct sql_expr *x = expr(p);
 		if (!x)
@@ -1180,10 +1197,11 @@ static struct sql_select *select_body(struct P *p)
 		}
 	}
 	if (s->distinct) {
-		/* SELECT DISTINCT a, b is SELECT a, b ... GROUP BY a, b */
+		/* SELECT DISTINCT a, b is SELECT a, b ... GROUP BY a, b; with a
+		 * GROUP BY of its own, the output rows are deduplicated. */
 		if (s->ngroup)
-			return failmsg(p, GT_STATUS_UNSUPPORTED, "SELECT DISTINCT with GROUP BY is not supported yet");
-		for (uint32_t k = 0; k < s->nitems; k++) {
+			s->distinct_rows = true;
+		for (uint32_t k = 0; k < s->nitems && !s->distinct_rows; k++) {
 			if (s->items[k].e->kind == E_STAR)
 				return failmsg(p, GT_STATUS_UNSUPPORTED, "SELECT DISTINCT * is not supported yet");
 			if (!push_ptr(p, (void ***)&s->group, &s->ngroup, &gcap, s->items[k].e))

@@ -102,3 +102,15 @@ SELECT ts FROM f WHERE matches(s, '\"fox and\" OR quick AND dog') ORDER BY ts"
 	run -1 gt-sql --data-home "$T/d" 'SELECT "Abc"'
 	assert_output 'Error: 3000(PlanQuery), Failed to plan SQL: No field named "Abc".'
 }
+
+@test "DISTINCT with GROUP BY, DISTINCT ON, and DataFusion's DISTINCT ordering rules" {
+	run -0 gt-sql --data-home "$T/d" --csv "CREATE TABLE d (a BIGINT, b BIGINT, t TIMESTAMP TIME INDEX); INSERT INTO d VALUES (11, 22, 1), (13, 22, 2), (11, 21, 3), (11, 22, 4);
+SELECT DISTINCT max(b) FROM d GROUP BY a; SELECT DISTINCT ON (a) a, b, t FROM d ORDER BY a, t DESC"
+	assert_output "22
+11,22,4
+13,22,2"
+	run -1 gt-sql --data-home "$T/d" "SELECT DISTINCT a % 2 FROM d ORDER BY b"
+	assert_output "Error: 3000(PlanQuery), Failed to plan SQL: Error during planning: For SELECT DISTINCT, ORDER BY expressions d.b must appear in select list"
+	run -1 gt-sql --data-home "$T/d" "SELECT DISTINCT ON (b) a FROM d ORDER BY a"
+	assert_output "Error: 3000(PlanQuery), Failed to plan SQL: Error during planning: SELECT DISTINCT ON expressions must match initial ORDER BY expressions"
+}
