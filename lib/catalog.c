@@ -137,6 +137,47 @@ bool gt_catalog_has_db(struct gt_catalog *c, const char *db)
 	return has;
 }
 
+int gt_catalog_db_options(struct gt_catalog *c, const char *db, struct gt_opts *out, struct gt_err *err)
+{
+	json_t *d;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&c->mu);
+	d = json_object_get(dbs(c), db);
+	rc = d ? gt_opts_from_json(out, json_object_get(d, "options"), err) :
+		 gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int gt_catalog_set_db_options(struct gt_catalog *c, const char *db, const struct gt_opts *o, struct gt_err *err)
+{
+	json_t *d, *old;
+	int rc;
+	pthread_mutex_lock(&c->mu);
+	d = json_object_get(dbs(c), db);
+	if (!d) {
+		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
+		goto out;
+	}
+	old = json_object_get(d, "options");
+	json_incref(old);
+	if (o->n)
+		json_object_set_new(d, "options", gt_opts_to_json(o));
+	else
+		json_object_del(d, "options");
+	if ((rc = save(c, err))) {
+		if (old)
+			json_object_set(d, "options", old);
+		else
+			json_object_del(d, "options");
+	}
+	json_decref(old);
+out:
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
 void gt_strv_free(char **v)
 {
 	for (char **p = v; p && *p; p++)

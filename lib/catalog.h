@@ -7,7 +7,11 @@
  *
  *   {"version":1,"next_table_id":1025,
  *    "databases":{"public":{"tables":{"cpu":{"id":1024,"regions":1,
- *                                             "created_ms":...,"schema":{...}}}}}}
+ *                                             "created_ms":...,"schema":{...}}},
+ *                           "options":{"ttl":"1h",...}}}}
+ *
+ * A database's "options" (CREATE DATABASE ... WITH, ALTER DATABASE SET)
+ * are absent when it has none.
  *
  * Table ids start at 1024 as in GreptimeDB; region numbers are 0..n-1.
  * Thread-safe (one mutex).  Getters return copies the caller releases.
@@ -37,6 +41,10 @@ int gt_catalog_open(struct gt_catalog **out, const char *path, bool create, stru
 void gt_catalog_close(struct gt_catalog *c);
 
 int gt_catalog_create_db(struct gt_catalog *c, const char *db, bool if_not_exists, struct gt_err *err);
+/* A database's options (WITH of CREATE DATABASE, ALTER DATABASE): out is released by the caller. */
+int gt_catalog_db_options(struct gt_catalog *c, const char *db, struct gt_opts *out, struct gt_err *err);
+/* Replace a database's options. */
+int gt_catalog_set_db_options(struct gt_catalog *c, const char *db, const struct gt_opts *o, struct gt_err *err);
 int gt_catalog_drop_db(struct gt_catalog *c, const char *db, bool if_exists, struct gt_err *err);
 bool gt_catalog_has_db(struct gt_catalog *c, const char *db);
 /* Sorted names; *names is a NULL-terminated array the caller frees with gt_strv_free. */

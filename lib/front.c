@@ -255,7 +255,7 @@ static void h_sql(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
 		gerror(rs, GT_STATUS_INVALID_ARGUMENTS, "sql parameter is required.", t0);
 		return;
 	}
-	if (db && !f->db->mc.ops->has_db(f->db->mc.self, db)) {
+	if (db && strcmp(db, "information_schema") && !f->db->mc.ops->has_db(f->db->mc.self, db)) {
 		snprintf(e.msg, sizeof(e.msg), "Database not found: %.255s", db);
 		gerror(rs, GT_STATUS_DATABASE_NOT_FOUND, e.msg, t0);
 		return;

@@ -5,13 +5,144 @@
 #include <stdlib.h>
 #include <string.h>
 
+void gt_opts_release(struct gt_opts *o)
+{
+	for (uint32_t i = 0; i < o->n; i++) {
+		free(o->keys[i]);
+		free(o->vals[i]);
+	}
+	free(o->keys);
+	free(o->vals);
+	memset(o, 0, sizeof(*o));
+}
+
+int gt_opts_copy(struct gt_opts *dst, const struct gt_opts *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	for (uint32_t i = 0; i < src->n; i++)
+		if (gt_opts_set(dst, src->keys[i], src->vals[i]) < 0) {
+			gt_opts_release(dst);
+			return GT_ENOMEM;
+		}
+	return 0;
+}
+
+/* Index of key, or of where it would go (*found false). */
+static uint32_t opts_pos(const struct gt_opts *o, const char *key, bool *found)
+{
+	uint32_t lo = 0, hi = o->n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(o->keys[mid], key);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+const char *gt_opts_get(const struct gt_opts *o, const char *key)
+{
+	bool found;
+	uint32_t i = opts_pos(o, key, &found);
+	return found ? o->vals[i] : NULL;
+}
+
+int gt_opts_set(struct gt_opts *o, const char *key, const char *val)
+{
+	bool found;
+	uint32_t i = opts_pos(o, key, &found);
+	char *v = gt_strdup(val);
+	if (!v)
+		return GT_ENOMEM;
+	if (found) {
+		free(o->vals[i]);
+		o->vals[i] = v;
+		return 0;
+	}
+	char *k = gt_strdup(key);
+	char **nk = k ? gt_reallocarray(o->keys, o->n + 1, sizeof(*nk)) : NULL;
+	if (nk)
+		o->keys = nk;
+	char **nv = nk ? gt_reallocarray(o->vals, o->n + 1, sizeof(*nv)) : NULL;
+	if (!nv) {
+		free(k);
+		free(v);
+		return GT_ENOMEM;
+	}
+	o->vals = nv;
+	memmove(o->keys + i + 1, o->keys + i, (o->n - i) * sizeof(*o->keys));
+	memmove(o->vals + i + 1, o->vals + i, (o->n - i) * sizeof(*o->vals));
+	o->keys[i] = k;
+	o->vals[i] = v;
+	o->n++;
+	return 0;
+}
+
+int gt_opts_unset(struct gt_opts *o, const char *key)
+{
+	bool found;
+	uint32_t i = opts_pos(o, key, &found);
+	if (!found)
+		return 0;
+	free(o->keys[i]);
+	free(o->vals[i]);
+	memmove(o->keys + i, o->keys + i + 1, (o->n - i - 1) * sizeof(*o->keys));
+	memmove(o->vals + i, o->vals + i + 1, (o->n - i - 1) * sizeof(*o->vals));
+	o->n--;
+	return 1;
+}
+
+json_t *gt_opts_to_json(const struct gt_opts *o)
+{
+	json_t *j = json_object();
+	for (uint32_t i = 0; j && i < o->n; i++)
+		json_object_set_new(j, o->keys[i], json_string(o->vals[i]));
+	return j;
+}
+
+int gt_opts_from_json(struct gt_opts *o, const json_t *j, struct gt_err *err)
+{
+	const char *k;
+	json_t *v;
+	memset(o, 0, sizeof(*o));
+	if (!j)
+		return 0;
+	if (!json_is_object(j) || json_object_size(j) > GT_MAX_COLUMNS)
+		return gt_errf(err, GT_ECORRUPT, "options: not an object of strings");
+	json_object_foreach((json_t *)j, k, v) {
+		if (!json_is_string(v)) {
+			gt_opts_release(o);
+			return gt_errf(err, GT_ECORRUPT, "options: '%s' is not a string", k);
+		}
+		if (gt_opts_set(o, k, json_string_value(v)) < 0) {
+			gt_opts_release(o);
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		}
+	}
+	return 0;
+}
+
+static void coldef_release(struct gt_coldef *c)
+{
+	free(c->name);
+	free(c->dflt);
+	gt_opts_release(&c->fulltext);
+	gt_opts_release(&c->skipping);
+}
+
 void gt_schema_release(struct gt_schema *s)
 {
-	for (uint32_t i = 0; i < s->ncols; i++) {
-		free(s->cols[i].name);
-		free(s->cols[i].dflt);
-	}
+	for (uint32_t i = 0; i < s->ncols; i++)
+		coldef_release(&s->cols[i]);
 	free(s->cols);
+	gt_opts_release(&s->opts.kv);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -25,11 +156,20 @@ int gt_schema_copy(struct gt_schema *dst, const struct gt_schema *src)
 		dst->cols[i] = src->cols[i];
 		dst->cols[i].name = gt_strdup(src->cols[i].name);
 		dst->cols[i].dflt = src->cols[i].dflt ? gt_strdup(src->cols[i].dflt) : NULL;
-		if (!dst->cols[i].name || (src->cols[i].dflt && !dst->cols[i].dflt)) {
+		memset(&dst->cols[i].fulltext, 0, sizeof(dst->cols[i].fulltext));
+		memset(&dst->cols[i].skipping, 0, sizeof(dst->cols[i].skipping));
+		if (!dst->cols[i].name || (src->cols[i].dflt && !dst->cols[i].dflt) ||
+		    gt_opts_copy(&dst->cols[i].fulltext, &src->cols[i].fulltext) < 0 ||
+		    gt_opts_copy(&dst->cols[i].skipping, &src->cols[i].skipping) < 0) {
 			dst->ncols = i + 1;
+			memset(&dst->opts.kv, 0, sizeof(dst->opts.kv));
 			gt_schema_release(dst);
 			goto nomem;
 		}
+	}
+	if (gt_opts_copy(&dst->opts.kv, &src->opts.kv) < 0) {
+		gt_schema_release(dst);
+		goto nomem;
 	}
 	return 0;
 nomem:
@@ -107,8 +247,7 @@ int gt_schema_drop(struct gt_schema *s, const char *name, struct gt_err *err)
 		return gt_errf(err, GT_ENOTFOUND, "column '%s' does not exist", name);
 	if (s->cols[i].sem != GT_FIELD)
 		return gt_errf(err, GT_EINVAL, "cannot drop column '%s': it is part of the primary key or the time index", name);
-	free(s->cols[i].name);
-	free(s->cols[i].dflt);
+	coldef_release(&s->cols[i]);
 	memmove(&s->cols[i], &s->cols[i + 1], (s->ncols - (uint32_t)i - 1) * sizeof(s->cols[0]));
 	s->ncols--;
 	s->version++;
@@ -223,6 +362,9 @@ int64_t gt_unit_convert(int64_t v, enum gt_unit from, enum gt_unit to)
 	return v / p10[from - to];
 }
 
+/* enum gt_index bit k is index_names[k]. */
+static const char *const index_names[] = {"inverted", "fulltext", "skipping"};
+
 json_t *gt_schema_to_json(const struct gt_schema *s)
 {
 	json_t *cols = json_array();
@@ -235,13 +377,27 @@ json_t *gt_schema_to_json(const struct gt_schema *s)
 		/* only when set: schemas without one read the same in older gt */
 		if (jc && c->lt && c->lt < GT_ARRAY_LEN(ltype_names))
 			json_object_set_new(jc, "ltype", json_string(ltype_names[c->lt]));
+		if (jc && c->index) {
+			json_t *ix = json_array();
+			for (size_t k = 0; k < GT_ARRAY_LEN(index_names); k++)
+				if (c->index & (1u << k))
+					json_array_append_new(ix, json_string(index_names[k]));
+			json_object_set_new(jc, "index", ix);
+		}
+		if (jc && c->fulltext.n)
+			json_object_set_new(jc, "fulltext", gt_opts_to_json(&c->fulltext));
+		if (jc && c->skipping.n)
+			json_object_set_new(jc, "skipping", gt_opts_to_json(&c->skipping));
 		json_array_append_new(cols, jc);
 	}
-	return json_pack("{s:I,s:I,s:o,s:{s:I,s:b,s:s}}",
+	json_t *j = json_pack("{s:I,s:I,s:o,s:{s:I,s:b,s:s}}",
 		"version", (json_int_t)s->version, "next_col_id", (json_int_t)s->next_col_id,
 		"columns", cols, "options", "ttl_ms", (json_int_t)s->opts.ttl_ms,
 		"append_mode", s->opts.append_mode,
 		"merge_mode", s->opts.merge_mode == GT_MERGE_LAST_NON_NULL ? "last_non_null" : "last_row");
+	if (j && s->opts.kv.n)
+		json_object_set_new(json_object_get(j, "options"), "kv", gt_opts_to_json(&s->opts.kv));
+	return j;
 }
 
 static int lookup(const char *const *names, size_t n, const char *s)
@@ -297,6 +453,20 @@ int gt_schema_from_json(struct gt_schema *s, const json_t *j, struct gt_err *err
 			gt_schema_release(s);
 			return gt_errf(err, GT_ENOMEM, "out of memory");
 		}
+		json_t *jc = json_array_get(cols, i), *ix = json_object_get(jc, "index");
+		for (size_t k = 0; json_is_array(ix) && k < json_array_size(ix); k++) {
+			const char *nm = json_string_value(json_array_get(ix, k));
+			int b = nm ? lookup(index_names, GT_ARRAY_LEN(index_names), nm) : -1;
+			if (b >= 0)
+				c->index |= (uint8_t)(1u << b);
+		}
+		int orc = gt_opts_from_json(&c->fulltext, json_object_get(jc, "fulltext"), err);
+		if (orc == 0)
+			orc = gt_opts_from_json(&c->skipping, json_object_get(jc, "skipping"), err);
+		if (orc < 0) {
+			gt_schema_release(s);
+			return orc;
+		}
 		c->id = (uint32_t)id;
 		c->type = (uint8_t)t;
 		c->sem = (uint8_t)m;
@@ -316,6 +486,11 @@ int gt_schema_from_json(struct gt_schema *s, const json_t *j, struct gt_err *err
 		s->opts.ttl_ms = ttl;
 		s->opts.append_mode = append;
 		s->opts.merge_mode = !strcmp(merge, "last_non_null") ? GT_MERGE_LAST_NON_NULL : GT_MERGE_LAST_ROW;
+		int orc = gt_opts_from_json(&s->opts.kv, json_object_get(opts, "kv"), err);
+		if (orc < 0) {
+			gt_schema_release(s);
+			return orc;
+		}
 	}
 	return 0;
 }

@@ -70,6 +70,32 @@ enum gt_ltype {
 #define GT_NAME_MAX 255       /* longest database, table or column name */
 #define GT_MAX_COLUMNS 4096
 
+/*
+ * Options as text, by key, sorted and unique: table options as given in
+ * WITH(...) and ALTER TABLE SET, database options, and the options of a
+ * column's index.  Owns its strings; a zeroed struct is empty.
+ */
+struct gt_opts {
+	uint32_t n;
+	char **keys, **vals;
+};
+
+void gt_opts_release(struct gt_opts *o);
+int gt_opts_copy(struct gt_opts *dst, const struct gt_opts *src);
+/* The value of key, or NULL. */
+const char *gt_opts_get(const struct gt_opts *o, const char *key);
+/* Set (insert or replace) key to val.  0 or GT_ENOMEM. */
+int gt_opts_set(struct gt_opts *o, const char *key, const char *val);
+/* Remove key; 1 if it was there, else 0. */
+int gt_opts_unset(struct gt_opts *o, const char *key);
+
+/* Index kinds a column may carry (GreptimeDB's column options). */
+enum gt_index {
+	GT_INDEX_INVERTED = 1,
+	GT_INDEX_FULLTEXT = 2,
+	GT_INDEX_SKIPPING = 4,
+};
+
 struct gt_coldef {
 	char *name;
 	uint32_t id;
@@ -79,12 +105,17 @@ struct gt_coldef {
 	uint8_t nullable;
 	uint8_t lt;         /* enum gt_ltype */
 	char *dflt;         /* DEFAULT expression as SQL text, or NULL */
+	uint8_t index;      /* enum gt_index bits */
+	struct gt_opts fulltext, skipping;  /* their WITH(...) options, defaults filled in */
 };
 
 struct gt_table_opts {
 	int64_t ttl_ms;     /* 0 = keep forever */
 	bool append_mode;   /* no dedup by row key */
 	uint8_t merge_mode; /* enum gt_merge_mode */
+	/* Every option as given (WITH, ALTER SET), lowercase keys; the fields
+	 * above are derived from it.  What SHOW CREATE TABLE prints. */
+	struct gt_opts kv;
 };
 
 struct gt_schema {
@@ -123,9 +154,14 @@ int64_t gt_unit_convert(int64_t v, enum gt_unit from, enum gt_unit to);
 
 /* JSON form (jansson), used by the manifest and the catalog:
  * {"version":1,"next_col_id":4,"columns":[{"name":..,"id":..,"type":"f64","sem":"field",
- *   "unit":"ns","nullable":true,"default":null[,"ltype":"f32"]}],"options":{"ttl_ms":0,"append_mode":false,
- *   "merge_mode":"last_row"}} */
+ *   "unit":"ns","nullable":true,"default":null[,"ltype":"f32"],"index":["inverted","fulltext","skipping"],
+ *   "fulltext":{"analyzer":"English",...},"skipping":{...}}],"options":{"ttl_ms":0,
+ *   "append_mode":false,"merge_mode":"last_row","kv":{"ttl":"7d",...}}}
+ * "index", "fulltext", "skipping" and "kv" are absent when empty (older
+ * files never have them). */
 struct json_t;
+struct json_t *gt_opts_to_json(const struct gt_opts *o);
+int gt_opts_from_json(struct gt_opts *o, const struct json_t *j, struct gt_err *err);
 struct json_t *gt_schema_to_json(const struct gt_schema *s);
 int gt_schema_from_json(struct gt_schema *s, const struct json_t *j, struct gt_err *err);
 

@@ -128,12 +128,21 @@ struct sql_select {
 	int64_t limit, offset; /* -1 = none */
 };
 
+/* One option of a WITH(...) list or ALTER ... SET/UNSET (val NULL for UNSET). */
+struct sql_opt {
+	char *key, *val;
+};
+
 struct sql_coldef {
 	char *name;
 	uint8_t type, unit, lt;   /* enum gt_type, gt_unit, gt_ltype */
 	bool not_null, null_given, time_index, primary;
 	char *dflt;            /* DEFAULT expression text */
 	struct sql_expr *dflt_e;
+	uint8_t index;         /* enum gt_index bits: FULLTEXT / SKIPPING / INVERTED INDEX */
+	struct sql_opt *ft_opts, *sk_opts;  /* FULLTEXT / SKIPPING INDEX WITH(...) */
+	uint32_t nft, nsk;
+	char *opt_err;         /* a column option error GreptimeDB reports at execution */
 };
 
 enum sql_skind {
@@ -143,6 +152,10 @@ enum sql_skind {
 	S_INSERT, S_DELETE, S_SELECT,
 	S_ADMIN,               /* ADMIN func(args): sel_text is the column header */
 	S_EXPLAIN,             /* EXPLAIN [ANALYZE] inner */
+	S_ALTER_SET,           /* ALTER TABLE t SET k = v, ... / UNSET k, ... (opts) */
+	S_CREATE_LIKE,         /* CREATE TABLE name LIKE like_db.like */
+	S_SHOW_CREATE_DB, S_ALTER_DB_SET,
+	S_SHOW_COLUMNS, S_SHOW_INDEX, S_SHOW_CHARSET, S_SHOW_COLLATION, S_SHOW_PROCESSLIST, S_SHOW_TABLE_STATUS,
 };
 
 struct sql_stmt {
@@ -163,6 +176,11 @@ struct sql_stmt {
 	int64_t ttl_ms;
 	bool append_mode;
 	uint8_t merge_mode;    /* enum gt_merge_mode */
+	struct sql_opt *opts;  /* WITH(...) of CREATE, SET/UNSET of ALTER, in order given */
+	uint32_t nopts;
+	char *engine;          /* ENGINE=name, or NULL */
+	char *like_db;         /* CREATE TABLE ... LIKE [like_db.]like */
+	struct sql_expr *show_where;  /* SHOW ... WHERE */
 	char *dropcol;         /* ALTER DROP COLUMN */
 	/* INSERT */
 	char **icols;
@@ -213,6 +231,11 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 /* sql-ddl.c: ADMIN, DROP TABLE lists and the other administrative statements. */
 int sql_exec_ddl(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
 		 struct gt_sql_error *e);
+/* sql-show.c: the SHOW statements. */
+int sql_exec_show(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+		  struct gt_sql_error *e);
+/* A column's type as SHOW CREATE TABLE writes it: STRING, DOUBLE, TIMESTAMP(3) ... */
+const char *sql_type_name(const struct gt_coldef *c, char *buf, size_t n);
 /* GreptimeDB's name pattern for databases and tables: [a-zA-Z_:-][a-zA-Z0-9_:\-.@#]* */
 bool sql_name_ok(const char *name);
 /*
@@ -277,6 +300,24 @@ int sql_sys_table(struct gt_sql_session *s, const char *db, const char *name, st
 #define SQL_NUMBERS_ROWS 100
 #define SQL_NUMBERS_MAX (1u << 20)
 int sql_numbers_table(struct sql_rel *rel, uint32_t n, struct gt_sql_error *e);
+/* A duration as GreptimeDB (humantime) reads it: "7d", "1 second", "2years" -> ms. */
+int64_t sql_parse_duration_ms(const char *s, bool *ok);
+/* ... and writes it: 604800000 -> "7days", 3600000 -> "1h". */
+void sql_fmt_duration_ms(char *buf, size_t n, int64_t ms);
+/*
+ * sql-ddl.c: apply table options opts[0..n) (CREATE TABLE ... WITH,
+ * ALTER TABLE SET with alter set, UNSET when val is NULL) to o: checked
+ * as GreptimeDB checks them, stored in o->kv, and ttl_ms, append_mode and
+ * merge_mode derived again.
+ */
+int sql_table_opts_apply(struct gt_table_opts *o, const struct sql_opt *opts, uint32_t n, bool alter,
+			 struct gt_sql_error *e);
+/* The column options of d (index kinds and their WITH) checked and stored in c. */
+int sql_coldef_index(struct gt_coldef *c, const struct sql_coldef *d, struct gt_sql_error *e);
+/* CREATE DATABASE ... WITH / ALTER DATABASE SET: st->opts applied to database st->name. */
+int sql_db_set_options(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_error *e);
+/* The database options a new table in db starts with (all but compaction.*). */
+int sql_db_table_defaults(struct gt_sql_session *s, const char *db, struct gt_table_opts *o, struct gt_sql_error *e);
 
 /* Format a timestamp as GreptimeDB prints it (2022-11-03T03:39:57.450). */
 void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit);

@@ -258,9 +258,108 @@ static int drop_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	return 0;
 }
 
+static int affected0(struct gt_sql_result *res, uint64_t n, struct gt_sql_error *e)
+{
+	struct gt_sql_output *o = sql_out_new(res);
+	if (!o)
+		return sql_nomem(e);
+	o->kind = GT_SQL_AFFECTED;
+	o->affected = n;
+	return 0;
+}
+
+/* ALTER TABLE t SET k = v, ... / UNSET k, ...: a new schema version with the options changed. */
+static int alter_set(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+		     struct gt_sql_error *e)
+{
+	struct gt_table_info ti;
+	struct gt_schema sc;
+	struct gt_err err = {0};
+	const char *db = st->db ? st->db : s->dbname;
+	memset(&ti, 0, sizeof(ti));
+	int rc = gt_db_table(s->db, db, st->name, &ti, &err);
+	if (rc == GT_ENOTFOUND)
+		return sql_err(e, GT_STATUS_TABLE_NOT_FOUND, "Table not found: greptime.%s.%s", db, st->name);
+	if (rc < 0)
+		return sql_engine_err(e, rc, &err);
+	if (gt_schema_copy(&sc, &ti.schema) < 0) {
+		gt_table_info_release(&ti);
+		return sql_nomem(e);
+	}
+	rc = sql_table_opts_apply(&sc.opts, st->opts, st->nopts, true, e);
+	sc.version++;
+	if (rc == 0 && (rc = gt_db_alter_table(s->db, &ti, &sc, &err)) < 0)
+		rc = sql_engine_err(e, rc, &err);
+	gt_schema_release(&sc);
+	gt_table_info_release(&ti);
+	return rc < 0 ? rc : affected0(res, 0, e);
+}
+
+/*
+ * CREATE DATABASE ... WITH (...) (st->kind S_CREATE_DB, after the
+ * database is made) and ALTER DATABASE SET / UNSET: the database's
+ * options, checked as table options are.
+ */
+int sql_db_set_options(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_error *e)
+{
+	struct gt_table_opts to;
+	struct gt_err err = {0};
+	memset(&to, 0, sizeof(to));
+	int rc = gt_catalog_db_options(s->db->catalog, st->name, &to.kv, &err);
+	if (rc == GT_ENOTFOUND)
+		return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", st->name);
+	if (rc < 0)
+		return sql_engine_err(e, rc, &err);
+	/* apply as an alteration: a database gets no compaction.override */
+	rc = sql_table_opts_apply(&to, st->opts, st->nopts, true, e);
+	if (rc == 0 && (rc = gt_catalog_set_db_options(s->db->catalog, st->name, &to.kv, &err)) < 0)
+		rc = sql_engine_err(e, rc, &err);
+	gt_opts_release(&to.kv);
+	return rc;
+}
+
+/* CREATE TABLE t LIKE src: src's columns, keys and options, no data. */
+static int create_like(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+		       struct gt_sql_error *e)
+{
+	struct gt_table_info src;
+	struct gt_schema sc;
+	struct gt_err err = {0};
+	const char *db = st->db ? st->db : s->dbname, *sdb = st->like_db ? st->like_db : s->dbname;
+	memset(&src, 0, sizeof(src));
+	int rc = gt_db_table(s->db, sdb, st->like, &src, &err);
+	if (rc == GT_ENOTFOUND)
+		return sql_err(e, GT_STATUS_TABLE_NOT_FOUND, "Table not found: greptime.%s.%s", sdb, st->like);
+	if (rc < 0)
+		return sql_engine_err(e, rc, &err);
+	if (gt_schema_copy(&sc, &src.schema) < 0) {
+		gt_table_info_release(&src);
+		return sql_nomem(e);
+	}
+	sc.version = 0;
+	rc = gt_db_create_table(s->db, db, st->name, &sc, src.nregions ? src.nregions : 1, NULL, &err);
+	if (rc == GT_EEXIST)
+		rc = sql_err(e, GT_STATUS_TABLE_ALREADY_EXISTS, "Table already exists: `greptime.%s.%s`", db, st->name);
+	else if (rc == GT_ENOTFOUND)
+		rc = sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", db);
+	else if (rc < 0)
+		rc = sql_engine_err(e, rc, &err);
+	gt_schema_release(&sc);
+	gt_table_info_release(&src);
+	return rc < 0 ? rc : affected0(res, 0, e);
+}
+
 int sql_exec_ddl(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
 {
+	int rc;
 	switch (st->kind) {
+	case S_ALTER_SET:
+		return alter_set(s, st, res, e);
+	case S_ALTER_DB_SET:
+		rc = sql_db_set_options(s, st, e);
+		return rc < 0 ? rc : affected0(res, 0, e);
+	case S_CREATE_LIKE:
+		return create_like(s, st, res, e);
 	case S_ADMIN:
 		return admin(s, st, res, e);
 	case S_DROP_TABLE:
@@ -268,4 +367,145 @@ int sql_exec_ddl(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	default:
 		return sql_err(e, GT_STATUS_UNSUPPORTED, "unsupported statement");
 	}
+}
+
+void sql_fmt_duration_ms(char *buf, size_t n, int64_t ms)
+{
+	static const struct {
+		int64_t ms;
+		const char *one, *many;
+	} us[] = {
+		{31557600000LL, "year", "years"}, {2630016000LL, "month", "months"}, {86400000, "day", "days"},
+		{3600000, "h", "h"}, {60000, "m", "m"}, {1000, "s", "s"}, {1, "ms", "ms"},
+	};
+	size_t len = 0;
+	buf[0] = 0;
+	for (size_t k = 0; k < GT_ARRAY_LEN(us) && len < n; k++) {
+		if (ms < us[k].ms)
+			continue;
+		int64_t q = ms / us[k].ms;
+		ms %= us[k].ms;
+		len += (size_t)snprintf(buf + len, n - len, "%s%lld%s", len ? " " : "", (long long)q,
+					q == 1 ? us[k].one : us[k].many);
+	}
+}
+
+static bool all_digits(const char *v)
+{
+	if (!*v)
+		return false;
+	for (; *v; v++)
+		if (!isdigit((unsigned char)*v))
+			return false;
+	return true;
+}
+
+int sql_table_opts_apply(struct gt_table_opts *o, const struct sql_opt *opts, uint32_t n, bool alter,
+			 struct gt_sql_error *e)
+{
+	bool compaction = false;
+	for (uint32_t i = 0; i < n; i++) {
+		const char *k = opts[i].key, *v = opts[i].val;
+		if (!v) {
+			gt_opts_unset(&o->kv, k);
+			continue;
+		}
+		if (!strcmp(k, "ttl") && strcasecmp(v, "forever") && strcasecmp(v, "instant")) {
+			bool ok;
+			sql_parse_duration_ms(v, &ok);
+			if (!ok)
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid ttl option: %s", v);
+		} else if (!strcmp(k, "append_mode") && strcasecmp(v, "true") && strcasecmp(v, "false")) {
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid options: invalid append_mode: %s", v);
+		} else if (!strcmp(k, "merge_mode") && *v && strcmp(v, "last_row") && strcmp(v, "last_non_null")) {
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid options: unknown merge_mode: %s", v);
+		} else if (!strcmp(k, "compaction.twcs.trigger_file_num") && !all_digits(v)) {
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid options: invalid digit found in string");
+		} else if (!strcmp(k, "max_row_group_row_count")) {
+			long long x = all_digits(v) && strlen(v) < 12 ? strtoll(v, NULL, 10) : -1;
+			if (x <= 0 || x > 10485760) {
+				if (alter)
+					return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+						       "Invalid set table option request: Invalid set region option request, key: %s, value: %s",
+						       k, v);
+				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+					       "Invalid region options, max_row_group_row_count must be in (0, 10485760], got %s", v);
+			}
+		}
+		compaction |= !strncmp(k, "compaction.", 11);
+		if (gt_opts_set(&o->kv, k, v) < 0)
+			return sql_nomem(e);
+	}
+	if (compaction && !alter && gt_opts_set(&o->kv, "compaction.override", "true") < 0)
+		return sql_nomem(e);
+	const char *ttl = gt_opts_get(&o->kv, "ttl"), *am = gt_opts_get(&o->kv, "append_mode");
+	const char *mm = gt_opts_get(&o->kv, "merge_mode");
+	bool ok;
+	o->ttl_ms = ttl ? sql_parse_duration_ms(ttl, &ok) : 0;
+	o->append_mode = am && !strcasecmp(am, "true");
+	o->merge_mode = mm && !strcmp(mm, "last_non_null") ? GT_MERGE_LAST_NON_NULL : GT_MERGE_LAST_ROW;
+	return 0;
+}
+
+int sql_db_table_defaults(struct gt_sql_session *s, const char *db, struct gt_table_opts *o, struct gt_sql_error *e)
+{
+	struct gt_opts dbo;
+	struct gt_err err = {0};
+	int rc = gt_catalog_db_options(s->db->catalog, db, &dbo, &err);
+	if (rc == GT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return sql_engine_err(e, rc, &err);
+	for (uint32_t i = 0; i < dbo.n && rc == 0; i++)
+		if (strncmp(dbo.keys[i], "compaction.", 11) && gt_opts_set(&o->kv, dbo.keys[i], dbo.vals[i]) < 0)
+			rc = sql_nomem(e);
+	gt_opts_release(&dbo);
+	return rc;
+}
+
+/* The options an index kind accepts, and the defaults GreptimeDB fills in. */
+static const struct sql_opt fulltext_defaults[] = {
+	{"analyzer", "English"}, {"backend", "bloom"}, {"case_sensitive", "false"},
+	{"false_positive_rate", "0.01"}, {"granularity", "10240"},
+};
+static const struct sql_opt skipping_defaults[] = {
+	{"false_positive_rate", "0.01"}, {"granularity", "10240"}, {"type", "BLOOM"},
+};
+
+static int index_opts(struct gt_opts *dst, const struct sql_opt *given, uint32_t n, const struct sql_opt *defs,
+		      size_t ndefs, const char *kind, const char *col, struct gt_sql_error *e)
+{
+	for (size_t i = 0; i < ndefs; i++)
+		if (gt_opts_set(dst, defs[i].key, defs[i].val) < 0)
+			return sql_nomem(e);
+	for (uint32_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < ndefs && strcmp(defs[k].key, given[i].key))
+			k++;
+		if (k == ndefs)
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+				       "Invalid column option, column name: %s, error: invalid %s INDEX option: %s", col, kind,
+				       given[i].key);
+		if (gt_opts_set(dst, given[i].key, given[i].val) < 0)
+			return sql_nomem(e);
+	}
+	return 0;
+}
+
+int sql_coldef_index(struct gt_coldef *c, const struct sql_coldef *d, struct gt_sql_error *e)
+{
+	int rc = 0;
+	c->index = d->index;
+	if (d->index & GT_INDEX_FULLTEXT) {
+		if (d->type != GT_STRING)
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+				       "Invalid column option, column name: %s, error: FULLTEXT index only supports string type",
+				       d->name);
+		rc = index_opts(&c->fulltext, d->ft_opts, d->nft, fulltext_defaults, GT_ARRAY_LEN(fulltext_defaults),
+				"FULLTEXT", d->name, e);
+	}
+	if (rc == 0 && (d->index & GT_INDEX_SKIPPING))
+		rc = index_opts(&c->skipping, d->sk_opts, d->nsk, skipping_defaults, GT_ARRAY_LEN(skipping_defaults),
+				"SKIPPING", d->name, e);
+	return rc;
 }

@@ -80,96 +80,7 @@ static int get_table(struct gt_sql_session *s, const char *db, const char *name,
 	return 0;
 }
 
-static bool like_simple(const char *s, const char *p)
-{
-	if (!*p)
-		return !*s;
-	if (*p == '%') {
-		for (;; s++) {
-			if (like_simple(s, p + 1))
-				return true;
-			if (!*s)
-				return false;
-		}
-	}
-	if (!*s)
-		return false;
-	return (*p == '_' || *p == *s) && like_simple(s + 1, p + 1);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int show_dbs(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
-{
-	char **names = NULL;
-	const char *const hdr[] = {"Database", "Options"};
-	int rc = gt_catalog_list_dbs(s->db->catalog, &names);
-	if (rc < 0)
-		return sql_nomem(e);
-	size_t n = 0;
-	while (names[n])
-		n++;
-	const char **all = gt_calloc(n + 2, sizeof(*all));
-	if (!all) {
-		gt_strv_free(names);
-		return sql_nomem(e);
-	}
-	size_t m = 0;
-	bool has_is = false, has_pr = false;
-	for (size_t i = 0; i < n; i++) {
-		all[m++] = names[i];
-		has_is |= !strcmp(names[i], "information_schema");
-		has_pr |= !strcmp(names[i], "greptime_private");
-	}
-	if (!has_is)
-		all[m++] = "information_schema";
-	if (!has_pr)
-		all[m++] = "greptime_private";
-	qsort(all, m, sizeof(*all), cmp_str);
-	struct gt_sql_output *o = sql_out_table(res, hdr, NULL, st->full ? 2 : 1);
-	rc = o ? 0 : sql_nomem(e);
-	for (size_t i = 0; i < m && rc == 0; i++) {
-		if (st->like && !like_simple(all[i], st->like))
-			continue;
-		if (gt_vec_push_str(&o->rows.cols[0], all[i], strlen(all[i])) < 0 ||
-		    (st->full && gt_vec_push_str(&o->rows.cols[1], "", 0) < 0))
-			rc = sql_nomem(e);
-		o->rows.nrows++;
-	}
-	free(all);
-	gt_strv_free(names);
-	return rc;
-}
-
-static int show_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
-{
-	char **names = NULL;
-	const char *db = dbof(s, st->db);
-	char h0[GT_NAME_MAX + 16];
-	snprintf(h0, sizeof(h0), "Tables_in_%s", db);
-	const char *const hdr[] = {h0, "Table_type"};
-	int rc = sql_list_tables(s, db, &names, e);
-	if (rc < 0)
-		return rc;
-	struct gt_sql_output *o = sql_out_table(res, hdr, NULL, st->full ? 2 : 1);
-	rc = o ? 0 : sql_nomem(e);
-	for (size_t i = 0; names[i] && rc == 0; i++) {
-		const char *type = sql_table_type(db, names[i]);
-		if (st->like && !like_simple(names[i], st->like))
-			continue;
-		if (gt_vec_push_str(&o->rows.cols[0], names[i], strlen(names[i])) < 0 ||
-		    (st->full && gt_vec_push_str(&o->rows.cols[1], type, strlen(type)) < 0))
-			rc = sql_nomem(e);
-		o->rows.nrows++;
-	}
-	gt_strv_free(names);
-	return rc;
-}
-
-static const char *sql_type_name(const struct gt_coldef *c, char *buf, size_t n)
+const char *sql_type_name(const struct gt_coldef *c, char *buf, size_t n)
 {
 	static const char *const lnames[] = {
 		[GT_LT_I8] = "TINYINT", [GT_LT_I16] = "SMALLINT", [GT_LT_I32] = "INT",
@@ -215,74 +126,6 @@ static int describe(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 	return rc;
 }
 
-static int show_create(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
-{
-	struct gt_table_info ti;
-	struct gt_buf b;
-	char tb[32];
-	const char *const hdr[] = {"Table", "Create Table"};
-	int rc = get_table(s, st->db, st->name, &ti, e);
-	if (rc < 0)
-		return rc;
-	gt_buf_init(&b, 1 << 20);
-	gt_buf_addf(&b, "CREATE TABLE IF NOT EXISTS \"%s\" (\n", ti.name);
-	int ts = gt_schema_time_index(&ti.schema);
-	uint32_t ntags = gt_schema_ntags(&ti.schema);
-	for (uint32_t i = 0; i < ti.schema.ncols; i++) {
-		const struct gt_coldef *c = &ti.schema.cols[i];
-		gt_buf_addf(&b, "  \"%s\" %s %s", c->name, sql_type_name(c, tb, sizeof(tb)), c->nullable ? "NULL" : "NOT NULL");
-		if (c->dflt)
-			gt_buf_addf(&b, " DEFAULT %s", c->dflt);
-		gt_buf_addstr(&b, ",\n");
-	}
-	if (ts >= 0)
-		gt_buf_addf(&b, "  TIME INDEX (\"%s\")%s\n", ti.schema.cols[ts].name, ntags ? "," : "");
-	if (ntags) {
-		gt_buf_addstr(&b, "  PRIMARY KEY (");
-		uint32_t k = 0;
-		for (uint32_t i = 0; i < ti.schema.ncols; i++)
-			if (ti.schema.cols[i].sem == GT_TAG)
-				gt_buf_addf(&b, "%s\"%s\"", k++ ? ", " : "", ti.schema.cols[i].name);
-		gt_buf_addstr(&b, ")\n");
-	}
-	gt_buf_addstr(&b, ")\n\nENGINE=mito\n");
-	if (ti.schema.opts.ttl_ms || ti.schema.opts.append_mode) {
-		gt_buf_addstr(&b, "WITH(\n");
-		if (ti.schema.opts.append_mode)
-			gt_buf_addf(&b, "  append_mode = 'true'%s\n", ti.schema.opts.ttl_ms ? "," : "");
-		if (ti.schema.opts.ttl_ms) {
-			int64_t v = ti.schema.opts.ttl_ms;
-			static const struct { int64_t ms; const char *u; } us[] = {
-				{86400000, "day"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}, {1, "ms"}};
-			gt_buf_addstr(&b, "  ttl = '");
-			bool first = true;
-			for (size_t k = 0; k < GT_ARRAY_LEN(us); k++) {
-				if (v >= us[k].ms) {
-					int64_t q = v / us[k].ms;
-					v %= us[k].ms;
-					if (k == 0)
-						gt_buf_addf(&b, "%s%lld%s", first ? "" : " ", (long long)q, q == 1 ? "day" : "days");
-					else
-						gt_buf_addf(&b, "%s%lld%s", first ? "" : " ", (long long)q, us[k].u);
-					first = false;
-				}
-			}
-			gt_buf_addstr(&b, "'\n");
-		}
-		gt_buf_addstr(&b, ")");
-	}
-	struct gt_sql_output *o = sql_out_table(res, hdr, NULL, 2);
-	rc = o ? 0 : sql_nomem(e);
-	if (rc == 0 && (gt_vec_push_str(&o->rows.cols[0], ti.name, strlen(ti.name)) < 0 ||
-			gt_vec_push_str(&o->rows.cols[1], b.p ? b.p : "", b.len) < 0))
-		rc = sql_nomem(e);
-	if (rc == 0)
-		o->rows.nrows = 1;
-	gt_buf_release(&b);
-	gt_table_info_release(&ti);
-	return rc;
-}
-
 static int add_coldef(struct gt_schema *sc, const struct sql_coldef *d, uint8_t sem, struct gt_sql_error *e)
 {
 	struct gt_err err = {0};
@@ -293,12 +136,18 @@ static int add_coldef(struct gt_schema *sc, const struct sql_coldef *d, uint8_t 
 		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "%s", err.msg);
 	sc->cols[k].nullable = sem != GT_TIME && !d->not_null;
 	sc->cols[k].lt = d->lt;
+	if (d->dflt_e && d->dflt_e->kind == E_COL)
+		return sql_err(e, GT_STATUS_UNSUPPORTED,
+			       "Unsupported default constraint for column: '%s', reason: expr '%s' not supported", d->name,
+			       d->dflt);
 	if (d->dflt_e && d->dflt_e->kind == E_FUNC && !strcmp(d->dflt_e->s, "now")) {
-		if (!(sc->cols[k].dflt = gt_strdup("current_timestamp()")))
+		/* now() stays now(); CURRENT_TIMESTAMP in any spelling is current_timestamp(). */
+		const char *f = strncasecmp(d->dflt, "now", 3) ? "current_timestamp()" : "now()";
+		if (!(sc->cols[k].dflt = gt_strdup(f)))
 			return sql_nomem(e);
 	} else if (d->dflt && !(sc->cols[k].dflt = gt_strdup(d->dflt)))
 		return sql_nomem(e);
-	return 0;
+	return sql_coldef_index(&sc->cols[k], d, e);
 }
 
 static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
@@ -368,10 +217,11 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 	for (uint32_t k = 0; k < st->npk && rc == 0; k++)
 		if (gt_schema_find(&sc, st->pk[k]) < 0)
 			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Primary key column %s not found", st->pk[k]);
+	if (rc == 0)
+		rc = sql_db_table_defaults(s, db, &sc.opts, e);
+	if (rc == 0)
+		rc = sql_table_opts_apply(&sc.opts, st->opts, st->nopts, false, e);
 	if (rc == 0) {
-		sc.opts.ttl_ms = st->ttl_ms;
-		sc.opts.append_mode = st->append_mode;
-		sc.opts.merge_mode = st->merge_mode;
 		rc = gt_db_create_table(s->db, db, st->name, &sc, 1, NULL, &err);
 		if (rc == GT_EEXIST) {
 			rc = st->if_exists ? 0 :
@@ -1672,6 +1522,8 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 			return sql_err(e, GT_STATUS_DATABASE_ALREADY_EXISTS, "Schema %s already exists", st->name);
 		if (rc < 0)
 			return sql_engine_err(e, rc, &err);
+		if (rc == 1 && st->nopts && (rc = sql_db_set_options(s, st, e)) < 0)
+			return rc;
 		return affected(res, 1, e);
 	case S_DROP_DB:
 		if (!strcmp(s->dbname, st->name) && gt_catalog_has_db(s->db->catalog, st->name))
@@ -1683,7 +1535,16 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 			return sql_engine_err(e, rc, &err);
 		return affected(res, 0, e);
 	case S_SHOW_DBS:
-		return show_dbs(s, st, res, e);
+	case S_SHOW_TABLES:
+	case S_SHOW_CREATE:
+	case S_SHOW_CREATE_DB:
+	case S_SHOW_COLUMNS:
+	case S_SHOW_INDEX:
+	case S_SHOW_CHARSET:
+	case S_SHOW_COLLATION:
+	case S_SHOW_PROCESSLIST:
+	case S_SHOW_TABLE_STATUS:
+		return sql_exec_show(s, st, res, e);
 	case S_USE:
 		if (!gt_catalog_has_db(s->db->catalog, st->name) && strcmp(st->name, "information_schema"))
 			return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", st->name);
@@ -1703,10 +1564,6 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		if (rc < 0)
 			return sql_engine_err(e, rc, &err);
 		return affected(res, 0, e);
-	case S_SHOW_TABLES:
-		return show_tables(s, st, res, e);
-	case S_SHOW_CREATE:
-		return show_create(s, st, res, e);
 	case S_DESCRIBE:
 		return describe(s, st, res, e);
 	case S_ALTER_ADD:

@@ -260,6 +260,7 @@ static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit, uint8_t *lt)
 	} types[] = {
 		{"string", GT_STRING, 0, 0}, {"varchar", GT_STRING, 0, 0}, {"text", GT_STRING, 0, 0},
 		{"char", GT_STRING, 0, 0}, {"character", GT_STRING, 0, 0},
+		{"tinytext", GT_STRING, 0, 0}, {"mediumtext", GT_STRING, 0, 0}, {"longtext", GT_STRING, 0, 0},
 		{"binary", GT_STRING, GT_LT_BINARY, 0}, {"varbinary", GT_STRING, GT_LT_BINARY, 0},
 		{"blob", GT_STRING, GT_LT_BINARY, 0}, {"bytea", GT_STRING, GT_LT_BINARY, 0},
 		{"double", GT_F64, 0, 0}, {"float64", GT_F64, 0, 0}, {"float8", GT_F64, 0, 0},
@@ -808,7 +809,7 @@ static char *span(struct P *p, uint32_t from, uint32_t to)
 	return sql_strndup(p->a, p->text + a, b - a);
 }
 
-static int64_t parse_duration_ms(const char *s, bool *ok)
+int64_t sql_parse_duration_ms(const char *s, bool *ok)
 {
 	int64_t total = 0;
 	*ok = false;
@@ -818,6 +819,8 @@ static int64_t parse_duration_ms(const char *s, bool *ok)
 			return 0;
 		long long v = strtoll(s, &ep, 10);
 		s = ep;
+		while (*s == ' ')
+			s++;
 		const char *u = s;
 		while (*s && isalpha((unsigned char)*s))
 			s++;
@@ -836,8 +839,10 @@ static int64_t parse_duration_ms(const char *s, bool *ok)
 			mul = 86400000;
 		else if (U("w") || U("week") || U("weeks"))
 			mul = 7 * 86400000LL;
+		else if (U("month") || U("months"))
+			mul = 2630016000LL;
 		else if (U("y") || U("year") || U("years"))
-			mul = 365 * 86400000LL;
+			mul = 31557600000LL;
 		else
 			return 0;
 #undef U
@@ -890,6 +895,28 @@ static bool name_list(struct P *p, char ***v, uint32_t *n)
 	return expect_op(p, ")");
 }
 
+static bool opt_list(struct P *p, struct sql_opt **v, uint32_t *n, bool parens, bool table);
+
+/* FULLTEXT INDEX [WITH(...)], SKIPPING INDEX [WITH(...)] or INVERTED INDEX after a column. */
+static bool index_opt(struct P *p, struct sql_coldef *c)
+{
+	const struct sql_token *t = TK(p);
+	uint8_t bit = is_kw(t, "fulltext") ? GT_INDEX_FULLTEXT : is_kw(t, "skipping") ? GT_INDEX_SKIPPING : GT_INDEX_INVERTED;
+	const char *kw = bit == GT_INDEX_FULLTEXT ? "FULLTEXT" : bit == GT_INDEX_SKIPPING ? "SKIPPING" : "INVERTED";
+	p->i++;
+	if (!accept_kw(p, "index")) {
+		char m[GT_NAME_MAX + 128];
+		snprintf(m, sizeof(m), "Invalid column option, column name: %s, error: expect INDEX after %s keyword",
+			 c->name, kw);
+		return failmsg(p, GT_STATUS_INVALID_ARGUMENTS, m), false;
+	}
+	c->index |= bit;
+	if (bit != GT_INDEX_INVERTED && accept_kw(p, "with"))
+		return opt_list(p, bit == GT_INDEX_FULLTEXT ? &c->ft_opts : &c->sk_opts,
+				bit == GT_INDEX_FULLTEXT ? &c->nft : &c->nsk, true, false);
+	return true;
+}
+
 /* One column definition: name type [options...]. */
 static bool coldef(struct P *p, struct sql_coldef *c)
 {
@@ -922,6 +949,9 @@ static bool coldef(struct P *p, struct sql_coldef *c)
 			if (TK(p)->kind != T_STR)
 				return fail(p, "a string"), false;
 			p->i++;
+		} else if (is_kw(TK(p), "fulltext") || is_kw(TK(p), "skipping") || is_kw(TK(p), "inverted")) {
+			if (!index_opt(p, c))
+				return false;
 		} else {
 			break;
 		}
@@ -948,54 +978,104 @@ static bool option_key_ok(const char *key)
 	return false;
 }
 
-static bool with_opts(struct P *p, struct sql_stmt *st)
+/* Append one option to *v (arena). */
+static bool push_opt(struct P *p, struct sql_opt **v, uint32_t *n, char *key, char *val)
 {
-	if (!expect_op(p, "("))
+	if (*n >= GT_SQL_MAX_LIST)
+		return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many options"), false;
+	struct sql_opt *nv = sql_alloc(p->a, (size_t)(*n + 1) * sizeof(*nv));
+	if (!nv)
+		return oom(p), false;
+	if (*n)
+		memcpy(nv, *v, (size_t)*n * sizeof(*nv));
+	nv[*n].key = key;
+	nv[*n].val = val;
+	*v = nv;
+	(*n)++;
+	return true;
+}
+
+/* An option key: name, 'quoted' or "quoted", dotted parts joined; lowercase. */
+static char *opt_key(struct P *p)
+{
+	struct sql_token *k = TK(p);
+	char key[256];
+	if (k->kind != T_IDENT && k->kind != T_STR && k->kind != T_DQSTR && k->kind != T_QIDENT)
+		return fail(p, "an option name");
+	snprintf(key, sizeof(key), "%.*s", (int)GT_MIN(k->n, 255), k->s);
+	p->i++;
+	while (accept_op(p, ".")) {
+		size_t kl = strlen(key);
+		if (TK(p)->kind == T_EOF || TK(p)->kind == T_OP)
+			return fail(p, "an option name");
+		snprintf(key + kl, sizeof(key) - kl, ".%.*s", (int)GT_MIN(TK(p)->n, 254), TK(p)->s);
+		p->i++;
+	}
+	for (char *c = key; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return sql_strndup(p->a, key, strlen(key));
+}
+
+/* An option value: a string, number or bare word, as text. */
+static char *opt_val(struct P *p)
+{
+	struct sql_token *v = TK(p);
+	if (v->kind != T_STR && v->kind != T_DQSTR && v->kind != T_INT && v->kind != T_FLOAT && v->kind != T_IDENT)
+		return fail(p, "an option value");
+	p->i++;
+	return sql_strndup(p->a, v->s, v->n);
+}
+
+/*
+ * key = value [, ...] into *v; with parens, inside ( ) (a trailing comma
+ * allowed).  table: keys must be table or database options GreptimeDB
+ * knows.
+ */
+static bool opt_list(struct P *p, struct sql_opt **v, uint32_t *n, bool parens, bool table)
+{
+	if (parens && !expect_op(p, "("))
 		return false;
-	if (accept_op(p, ")"))
+	if (parens && accept_op(p, ")"))
 		return true;
 	for (;;) {
-		struct sql_token *k = TK(p);
-		char key[64];
-		if (k->kind != T_IDENT && k->kind != T_STR && k->kind != T_DQSTR && k->kind != T_QIDENT)
-			return fail(p, "an option name"), false;
-		snprintf(key, sizeof(key), "%.*s", (int)GT_MIN(k->n, 63), k->s);
-		p->i++;
-		while (accept_op(p, ".")) {
-			size_t kl = strlen(key);
-			if (TK(p)->kind == T_EOF)
-				return fail(p, "an option name"), false;
-			snprintf(key + kl, sizeof(key) - kl, ".%.*s", (int)GT_MIN(TK(p)->n, 62), TK(p)->s);
-			p->i++;
-		}
-		if (!option_key_ok(key)) {
-			char m[128];
+		char *key = opt_key(p), *val;
+		if (!key)
+			return false;
+		if (table && !option_key_ok(key)) {
+			char m[400];
 			snprintf(m, sizeof(m), "Unrecognized table option key: %s", key);
 			return failmsg(p, GT_STATUS_INVALID_ARGUMENTS, m), false;
 		}
-		if (!expect_op(p, "="))
+		if (!expect_op(p, "=") || !(val = opt_val(p)) || !push_opt(p, v, n, key, val))
 			return false;
-		struct sql_token *v = TK(p);
-		if (v->kind != T_STR && v->kind != T_DQSTR && v->kind != T_INT && v->kind != T_IDENT)
-			return fail(p, "an option value"), false;
-		char val[256];
-		snprintf(val, sizeof(val), "%.*s", (int)GT_MIN(v->n, 255), v->s);
-		p->i++;
-		if (!strcasecmp(key, "ttl")) {
+		if (!accept_op(p, ",") || (parens && is_op(TK(p), ")")))
+			break;
+	}
+	return !parens || expect_op(p, ")");
+}
+
+static bool with_opts(struct P *p, struct sql_stmt *st)
+{
+	uint32_t from = st->nopts;
+	if (!opt_list(p, &st->opts, &st->nopts, true, true))
+		return false;
+	for (uint32_t i = from; i < st->nopts; i++) {
+		const char *key = st->opts[i].key, *val = st->opts[i].val;
+		if (!strcmp(key, "ttl")) {
 			bool ok;
 			if (!strcasecmp(val, "forever") || !strcasecmp(val, "instant"))
 				st->ttl_ms = 0;
 			else {
-				st->ttl_ms = parse_duration_ms(val, &ok);
+				st->ttl_ms = sql_parse_duration_ms(val, &ok);
 				if (!ok)
 					return failmsg(p, GT_STATUS_INVALID_ARGUMENTS, "Invalid ttl option"), false;
 			}
-		} else if (!strcasecmp(key, "append_mode")) {
+		} else if (!strcmp(key, "append_mode")) {
 			st->append_mode = !strcasecmp(val, "true");
 		} else if (!strcasecmp(key, "merge_mode")) {
 			if (!strcasecmp(val, "last_non_null"))
 				st->merge_mode = GT_MERGE_LAST_NON_NULL;
-			else if (!strcasecmp(val, "last_row"))
+			else if (!strcasecmp(val, "last_row") || !*val)
 				st->merge_mode = GT_MERGE_LAST_ROW;
 			else {
 				/* GreptimeDB's message: serde reading {"merge_mode":"VAL"} */
@@ -1005,10 +1085,8 @@ static bool with_opts(struct P *p, struct sql_stmt *st)
 				return failmsg(p, GT_STATUS_INVALID_ARGUMENTS, m), false;
 			}
 		}
-		if (!accept_op(p, ",") || is_op(TK(p), ")"))
-			break;
 	}
-	return expect_op(p, ")");
+	return true;
 }
 
 /* Skip a balanced ( ... ) group. */
@@ -1051,7 +1129,13 @@ static struct sql_stmt *create_table(struct P *p, struct sql_stmt *st)
 		p->i++;
 		return unsupported_kw(p);
 	}
-	if (!qname(p, &st->db, &st->name) || !expect_op(p, "("))
+	if (!qname(p, &st->db, &st->name))
+		return NULL;
+	if (accept_kw(p, "like")) {
+		st->kind = S_CREATE_LIKE;
+		return qname(p, &st->like_db, &st->like) ? st : NULL;
+	}
+	if (!expect_op(p, "("))
 		return NULL;
 	for (; !is_op(TK(p), ")");) {
 		if (accept_kw(p, "time")) {
@@ -1085,7 +1169,7 @@ static struct sql_stmt *create_table(struct P *p, struct sql_stmt *st)
 		return NULL;
 	for (;;) {
 		if (accept_kw(p, "engine")) {
-			if (!expect_op(p, "=") || !ident(p))
+			if (!expect_op(p, "=") || !(st->engine = ident(p)))
 				return NULL;
 		} else if (accept_kw(p, "with")) {
 			if (!with_opts(p, st))
@@ -1353,6 +1437,100 @@ static struct sql_stmt *insert(struct P *p, struct sql_stmt *st)
 	return st;
 }
 
+/* SET k = v [, ...] or UNSET k [, ...] of ALTER TABLE / DATABASE into st->opts. */
+static bool alter_set(struct P *p, struct sql_stmt *st)
+{
+	if (accept_kw(p, "set"))
+		return opt_list(p, &st->opts, &st->nopts, false, false);
+	if (!expect_kw(p, "unset"))
+		return false;
+	do {
+		char *key = opt_key(p);
+		if (!key || !push_opt(p, &st->opts, &st->nopts, key, NULL))
+			return false;
+	} while (accept_op(p, ","));
+	return true;
+}
+
+/* The LIKE 'pattern' or WHERE expr that may end a SHOW statement. */
+static bool show_filter(struct P *p, struct sql_stmt *st)
+{
+	if (accept_kw(p, "like")) {
+		if (TK(p)->kind != T_STR)
+			return fail(p, "a string"), false;
+		st->like = sql_strndup(p->a, TK(p)->s, TK(p)->n);
+		p->i++;
+	} else if (accept_kw(p, "where")) {
+		return (st->show_where = expr(p)) != NULL;
+	}
+	return true;
+}
+
+/* SHOW COLUMNS|INDEX {FROM | IN} table [{FROM | IN} db] */
+static bool show_table_of(struct P *p, struct sql_stmt *st)
+{
+	if (!accept_kw(p, "from") && !accept_kw(p, "in")) {
+		char f[256], m[400];
+		tokname(TK(p), f, sizeof(f));
+		if (TK(p)->kind == T_EOF)
+			snprintf(f, sizeof(f), ";");
+		snprintf(m, sizeof(m),
+			 "Unexpected token while parsing SQL statement, expected: '{FROM | IN} table', found: %s", f);
+		return failmsg(p, GT_STATUS_INVALID_SYNTAX, m), false;
+	}
+	if (!qname(p, &st->db, &st->name))
+		return false;
+	if ((accept_kw(p, "from") || accept_kw(p, "in")) && !(st->db = ident(p)))
+		return false;
+	return true;
+}
+
+static struct sql_stmt *show(struct P *p, struct sql_stmt *st)
+{
+	st->full = accept_kw(p, "full");
+	if (accept_kw(p, "databases") || accept_kw(p, "schemas")) {
+		st->kind = S_SHOW_DBS;
+	} else if (accept_kw(p, "tables")) {
+		st->kind = S_SHOW_TABLES;
+		if ((accept_kw(p, "from") || accept_kw(p, "in")) && !(st->db = ident(p)))
+			return NULL;
+	} else if (is_kw(TK(p), "table") && is_kw(TK(p) + 1, "status")) {
+		p->i += 2;
+		st->kind = S_SHOW_TABLE_STATUS;
+		if ((accept_kw(p, "from") || accept_kw(p, "in")) && !(st->db = ident(p)))
+			return NULL;
+	} else if (accept_kw(p, "create")) {
+		if (accept_kw(p, "database") || accept_kw(p, "schema")) {
+			st->kind = S_SHOW_CREATE_DB;
+			return (st->name = objname(p)) ? st : NULL;
+		}
+		if (!expect_kw(p, "table") || !qname(p, &st->db, &st->name))
+			return NULL;
+		st->kind = S_SHOW_CREATE;
+		return st;
+	} else if (accept_kw(p, "columns") || accept_kw(p, "fields")) {
+		st->kind = S_SHOW_COLUMNS;
+		if (!show_table_of(p, st))
+			return NULL;
+	} else if (accept_kw(p, "index") || accept_kw(p, "indexes") || accept_kw(p, "keys")) {
+		st->kind = S_SHOW_INDEX;
+		if (!show_table_of(p, st))
+			return NULL;
+		if (is_kw(TK(p), "like"))
+			return unsupported_kw(p);
+	} else if (accept_kw(p, "charset") || (is_kw(TK(p), "character") && is_kw(TK(p) + 1, "set") && (p->i += 2))) {
+		st->kind = S_SHOW_CHARSET;
+	} else if (accept_kw(p, "collation")) {
+		st->kind = S_SHOW_COLLATION;
+	} else if (accept_kw(p, "processlist")) {
+		st->kind = S_SHOW_PROCESSLIST;
+		return st;
+	} else {
+		return fail(p, "DATABASES, TABLES or CREATE");
+	}
+	return show_filter(p, st) ? st : NULL;
+}
+
 static struct sql_stmt *statement(struct P *p)
 {
 	struct sql_stmt *st = sql_alloc(p->a, sizeof(*st));
@@ -1415,30 +1593,8 @@ static struct sql_stmt *statement(struct P *p)
 		}
 		return st;
 	}
-	if (accept_kw(p, "show")) {
-		st->full = accept_kw(p, "full");
-		if (accept_kw(p, "databases") || accept_kw(p, "schemas")) {
-			st->kind = S_SHOW_DBS;
-		} else if (accept_kw(p, "tables")) {
-			st->kind = S_SHOW_TABLES;
-			if ((accept_kw(p, "from") || accept_kw(p, "in")) && !(st->db = ident(p)))
-				return NULL;
-		} else if (accept_kw(p, "create")) {
-			if (!expect_kw(p, "table") || !qname(p, &st->db, &st->name))
-				return NULL;
-			st->kind = S_SHOW_CREATE;
-			return st;
-		} else {
-			return fail(p, "DATABASES, TABLES or CREATE");
-		}
-		if (accept_kw(p, "like")) {
-			if (TK(p)->kind != T_STR)
-				return fail(p, "a string");
-			st->like = sql_strndup(p->a, TK(p)->s, TK(p)->n);
-			p->i++;
-		}
-		return st;
-	}
+	if (accept_kw(p, "show"))
+		return show(p, st);
 	if (accept_kw(p, "use")) {
 		st->kind = S_USE;
 		return (st->name = objname(p)) ? st : NULL;
@@ -1454,8 +1610,18 @@ static struct sql_stmt *statement(struct P *p)
 		return qname(p, &st->db, &st->name) ? st : NULL;
 	}
 	if (accept_kw(p, "alter")) {
+		if (accept_kw(p, "database") || accept_kw(p, "schema")) {
+			if (!(st->name = objname(p)))
+				return NULL;
+			st->kind = S_ALTER_DB_SET;
+			return alter_set(p, st) ? st : NULL;
+		}
 		if (!expect_kw(p, "table") || !qname(p, &st->db, &st->name))
 			return NULL;
+		if (is_kw(TK(p), "set") || is_kw(TK(p), "unset")) {
+			st->kind = S_ALTER_SET;
+			return alter_set(p, st) ? st : NULL;
+		}
 		if (accept_kw(p, "add")) {
 			uint32_t cap = 0;
 			struct sql_coldef c;
@@ -1475,7 +1641,7 @@ static struct sql_stmt *statement(struct P *p)
 			st->kind = S_ALTER_DROP;
 			return (st->dropcol = ident(p)) ? st : NULL;
 		}
-		return fail(p, "ADD or DROP");
+		return fail(p, "ADD, DROP, SET or UNSET");
 	}
 	if (accept_kw(p, "insert") || accept_kw(p, "replace"))
 		return insert(p, st);

@@ -1,0 +1,2 @@
+CREATE TABLE t (m STRING FULLTEXT INDEX WITH (analyzer = 'English'), b STRING SKIPPING INDEX INVERTED INDEX, ts TIMESTAMP TIME INDEX DEFAULT now()) WITH ('compaction.type' = 'twcs');
+CREATE TABLE u LIKE public.t;

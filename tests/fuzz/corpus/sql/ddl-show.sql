@@ -1,0 +1,7 @@
+SHOW TABLE STATUS WHERE Name = 't';
+SHOW INDEX FROM t IN public WHERE Key_name = 'PRIMARY';
+SHOW COLUMNS FROM t LIKE '%a%';
+ALTER TABLE t SET 'ttl' = '1d', append_mode = 'true';
+ALTER TABLE t UNSET 'ttl';
+ALTER DATABASE d SET ttl = '1h';
+SHOW CREATE DATABASE d;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# sql-ddl.bats - DDL and SHOW statements through gt-sql: table, column and
+# database options kept across restarts (each gt-sql run reopens the data
+# directory), SHOW COLUMNS / INDEX / CREATE / TABLE STATUS and their
+# LIKE and WHERE filters.
+load helper
+
+@test "table options: WITH, database defaults, ALTER SET/UNSET survive a restart" {
+	run -0 gt-sql --data-home "$T/d" "CREATE DATABASE mydb WITH (ttl='1h', 'memtable.type'='bulk');
+CREATE TABLE mydb.t (h STRING, v DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY(h)) WITH ('compaction.type'='twcs');
+ALTER TABLE mydb.t SET 'max_row_group_row_count'='10'"
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE TABLE mydb.t"
+	assert_output --partial "|       | WITH(                             |
+|       |   'compaction.override' = 'true', |
+|       |   'compaction.type' = 'twcs',     |
+|       |   max_row_group_row_count = '10', |
+|       |   'memtable.type' = 'bulk',       |
+|       |   ttl = '1h'                      |
+|       | )                                 |"
+	run -0 gt-sql --data-home "$T/d" "ALTER TABLE mydb.t UNSET 'max_row_group_row_count', 'memtable.type'"
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE TABLE mydb.t"
+	refute_output --partial "max_row_group_row_count"
+	refute_output --partial "memtable.type"
+	run -1 gt-sql --data-home "$T/d" "ALTER TABLE mydb.t SET 'max_row_group_row_count'='0'"
+	assert_output "Error: 1004(InvalidArguments), Invalid set table option request: Invalid set region option request, key: max_row_group_row_count, value: 0"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE x (ts TIMESTAMP TIME INDEX) WITH (foo = 1)"
+	assert_output "Error: 1004(InvalidArguments), Unrecognized table option key: foo"
+}
+
+@test "database options: SHOW CREATE DATABASE, SHOW FULL DATABASES, ALTER DATABASE" {
+	run -0 gt-sql --data-home "$T/d" "CREATE DATABASE mydb WITH (ttl='2 days', 'compaction.type'='twcs')"
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE DATABASE mydb; SHOW FULL DATABASES LIKE 'my%'"
+	assert_output "+----------+------------------------------------+
+| Database | Create Database                    |
++----------+------------------------------------+
+| mydb     | CREATE DATABASE IF NOT EXISTS mydb |
+|          | WITH(                              |
+|          |   'compaction.type' = 'twcs',      |
+|          |   ttl = '2days'                    |
+|          | )                                  |
++----------+------------------------------------+
+
++----------+--------------------------+
+| Database | Options                  |
++----------+--------------------------+
+| mydb     | 'ttl'='2 days'           |
+|          | 'compaction.type'='twcs' |
+|          |                          |
++----------+--------------------------+"
+	run -0 gt-sql --data-home "$T/d" "ALTER DATABASE mydb UNSET 'compaction.type'; ALTER DATABASE mydb SET ttl = '1h'"
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE DATABASE mydb"
+	assert_output --partial "|          |   ttl = '1h'                       |"
+	refute_output --partial "compaction"
+	run -1 gt-sql --data-home "$T/d" "SHOW CREATE DATABASE nope"
+	assert_output "Error: 4004(DatabaseNotFound), Database not found: nope"
+}
+
+@test "column index options are kept and shown by SHOW CREATE TABLE and SHOW INDEX" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE t (a STRING INVERTED INDEX, b STRING SKIPPING INDEX WITH (granularity = '8192'), m STRING FULLTEXT INDEX WITH (case_sensitive = 'true'), ts TIMESTAMP TIME INDEX DEFAULT now(), PRIMARY KEY(a, b))"
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE TABLE t"
+	assert_output --partial '"a" STRING NULL INVERTED INDEX,'
+	assert_output --partial "\"b\" STRING NULL SKIPPING INDEX WITH(false_positive_rate = '0.01', granularity = '8192', type = 'BLOOM'),"
+	assert_output --partial "\"m\" STRING NULL FULLTEXT INDEX WITH(analyzer = 'English', backend = 'bloom', case_sensitive = 'true', false_positive_rate = '0.01', granularity = '10240'),"
+	assert_output --partial '"ts" TIMESTAMP(3) NOT NULL DEFAULT now(),'
+	run -0 gt-sql --data-home "$T/d" "SHOW INDEX FROM t WHERE Non_unique = '1'"
+	assert_output "+-------+------------+------------------+--------------+-------------+-----------+-------------+----------+--------+------+------------+---------+---------------+---------+------------+
+| Table | Non_unique | Key_name         | Seq_in_index | Column_name | Collation | Cardinality | Sub_part | Packed | Null | Index_type | Comment | Index_comment | Visible | Expression |
++-------+------------+------------------+--------------+-------------+-----------+-------------+----------+--------+------+------------+---------+---------------+---------+------------+
+| t     | 1          | FULLTEXT_INDEX_m | 1            | m           | A         |             |          |        | YES  | FULLTEXT   |         |               | YES     |            |
+| t     | 1          | INVERTED_INDEX_a | 1            | a           | A         |             |          |        | YES  | INVERTED   |         |               | YES     |            |
+| t     | 1          | SKIPPING_INDEX_b | 1            | b           | A         |             |          |        | YES  | SKIPPING   |         |               | YES     |            |
+| t     | 1          | TIME INDEX       | 1            | ts          | A         |             |          |        |      | TIME       |         |               | YES     |            |
++-------+------------+------------------+--------------+-------------+-----------+-------------+----------+--------+------+------------+---------+---------------+---------+------------+"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE bad (v DOUBLE FULLTEXT INDEX, ts TIMESTAMP TIME INDEX)"
+	assert_output "Error: 1004(InvalidArguments), Invalid column option, column name: v, error: FULLTEXT index only supports string type"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE bad (v STRING SKIPPING INDEX WITH (nope = '1'), ts TIMESTAMP TIME INDEX)"
+	assert_output "Error: 1004(InvalidArguments), Invalid column option, column name: v, error: invalid SKIPPING INDEX option: nope"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE bad (ts TIMESTAMP TIME INDEX DEFAULT now)"
+	assert_output "Error: 1001(Unsupported), Unsupported default constraint for column: 'ts', reason: expr 'now' not supported"
+}
+
+@test "SHOW COLUMNS, SHOW TABLE STATUS, CREATE TABLE LIKE" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE t (host STRING PRIMARY KEY, cpu DOUBLE, ts TIMESTAMP TIME INDEX); CREATE TABLE u LIKE t"
+	run -0 gt-sql --data-home "$T/d" "SHOW COLUMNS FROM u WHERE Key = 'PRI' OR Field = 'cpu'"
+	assert_output "+-------+--------+------+-----+---------+-------+---------------+
+| Field | Type   | Null | Key | Default | Extra | Greptime_type |
++-------+--------+------+-----+---------+-------+---------------+
+| cpu   | double | YES  |     |         |       | Float64       |
+| host  | string | YES  | PRI |         |       | String        |
++-------+--------+------+-----+---------+-------+---------------+"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE u LIKE t"
+	assert_output "Error: 4000(TableAlreadyExists), Table already exists: \`greptime.public.u\`"
+	run -1 gt-sql --data-home "$T/d" "SHOW COLUMNS"
+	assert_output "Error: 2000(InvalidSyntax), Unexpected token while parsing SQL statement, expected: '{FROM | IN} table', found: ;"
+	run -0 gt-sql --data-home "$T/d" "SHOW TABLE STATUS LIKE 'u'"
+	assert_output --partial "| u    | mito   | 11      | Fixed      |"
+	run -0 gt-sql --data-home "$T/d" "USE information_schema; SHOW TABLES LIKE 'col%'"
+	assert_output "Affected Rows: 0
+
++---------------------------------------+
+| Tables_in_information_schema          |
++---------------------------------------+
+| collation_character_set_applicability |
+| collations                            |
+| column_privileges                     |
+| column_statistics                     |
+| columns                               |
++---------------------------------------+"
+}
