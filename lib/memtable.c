@@ -368,6 +368,35 @@ static void sort_rows(const int64_t *ts, uint32_t *perm, uint32_t *tmp, uint32_t
 	}
 }
 
+/*
+ * Tail reads: of the rows [a, e) in time order (perm = NULL: identity),
+ * the first to copy.  Going back from the newest timestamp, stop at the
+ * first one whose newest row (highest sequence) is a put: it survives
+ * within this memtable, so older rows cannot be the series' last ones
+ * unless another source deletes it (the merge then finds *floor above
+ * everything it has and asks for a full read).  No such timestamp: every
+ * row is copied and *floor stays INT64_MIN.
+ */
+static uint32_t tail_from(const struct series *s, const uint32_t *perm, uint32_t a, uint32_t e,
+			  int64_t *floor)
+{
+	while (e > a) {
+		uint32_t i = perm ? perm[e - 1] : e - 1, best = i, j = e - 1;
+		int64_t t = s->ts[i];
+		while (j > a && s->ts[perm ? perm[j - 1] : j - 1] == t) {
+			uint32_t k = perm ? perm[--j] : --j;
+			if (s->seq[k] > s->seq[best])
+				best = k;
+		}
+		if (s->op[best] == GT_OP_PUT) {
+			*floor = t;
+			return j;
+		}
+		e = j;
+	}
+	return a;
+}
+
 int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, struct gt_run *r,
 			struct gt_err *err)
 {
@@ -417,16 +446,20 @@ int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, 
 		}
 		if ((rc = gt_batch_reserve_meta(&r->rows, r->rows.nrows + s->n, true, true, false)))
 			goto nomem;
+		/* rows [a, e) of the time order are in the range wanted */
+		uint32_t a = 0, e = s->n;
+		int64_t floor = INT64_MIN;
+		while (a < e && s->ts[s->sorted ? a : perm[a]] < spec->start)
+			a++;
+		while (e > a && s->ts[s->sorted ? e - 1 : perm[e - 1]] >= spec->end)
+			e--;
+		if (spec->tail)
+			a = tail_from(s, s->sorted ? NULL : perm, a, e, &floor);
+		cnt = e - a;
+		if (!cnt)
+			continue;
 		if (s->sorted) {
 			/* a sorted series: the rows wanted are one range, copied whole */
-			uint32_t a = 0, e = s->n;
-			while (a < e && s->ts[a] < spec->start)
-				a++;
-			while (e > a && s->ts[e - 1] >= spec->end)
-				e--;
-			cnt = e - a;
-			if (!cnt)
-				continue;
 			struct gt_vec tsv = {0};
 			tsv.type = GT_TS;
 			tsv.len = tsv.cap = s->n;
@@ -445,12 +478,9 @@ int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, 
 			r->rows.nrows += cnt;
 			goto add_series;
 		}
-		for (uint32_t j = 0; j < s->n; j++) {
-			uint32_t i = s->sorted ? j : perm[j];
-			int64_t ts = s->ts[i];
-			if (ts < spec->start || ts >= spec->end)
-				continue;
-			if ((rc = gt_vec_push_i64(&r->rows.cols[0], ts)))
+		for (uint32_t j = a; j < e; j++) {
+			uint32_t i = perm[j];
+			if ((rc = gt_vec_push_i64(&r->rows.cols[0], s->ts[i])))
 				goto nomem;
 			for (uint32_t f = 0; f < spec->nfields; f++) {
 				struct gt_vec *dst = &r->rows.cols[1 + f];
@@ -461,7 +491,6 @@ int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, 
 			r->rows.seq[r->rows.nrows] = s->seq[i];
 			r->rows.op[r->rows.nrows] = s->op[i];
 			r->rows.nrows++;
-			cnt++;
 		}
 		if (!cnt)
 			continue;
@@ -478,6 +507,7 @@ add_series:
 		r->series[r->nseries].keylen = s->keylen;
 		r->series[r->nseries].off = start_row;
 		r->series[r->nseries].n = cnt;
+		r->series[r->nseries].floor = floor;
 		if ((rc = gt_buf_add(&r->keys, key, s->keylen)))
 			goto nomem;
 		r->nseries++;

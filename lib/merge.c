@@ -93,6 +93,7 @@ struct src {
 	struct gt_cache_entry *ent; /* the current block when it came from the cache */
 	uint64_t cache_id, proj;   /* cache key: file, projection */
 	bool loaded;
+	uint32_t cur_blk;          /* block index of the current block (tail reads) */
 	uint32_t pos, cur_sid;
 	uint32_t *want, nwant;     /* field ids present in the file, spec order */
 	int *colmap;               /* spec field -> blk column, or -1 */
@@ -111,6 +112,8 @@ struct gt_merge {
 	struct gt_batch g;         /* gathered rows of the current series */
 	struct gt_batch out;       /* combined rows */
 	uint32_t *perm, perm_cap;
+	uint32_t *sel;             /* tail reads: the sources holding the current series */
+	int64_t *ub;
 	struct gt_buf key;
 	uint32_t *field_ids;
 	uint8_t *field_types;
@@ -235,17 +238,24 @@ static int load_block(struct gt_merge *m, struct src *s, uint32_t i, struct gt_e
 	struct gt_batch *b;
 	int rc;
 
+	if (s->loaded && s->cur_blk == i)
+		return 0;
+	s->loaded = false;
 	if (s->ent) {
 		gt_cache_release(c, s->ent);
 		s->ent = NULL;
 	}
+	s->cur_blk = i;
 	if (!c || !s->cache_id) {
 		if ((rc = gt_sst_read_block(s->sst, i, s->want, s->nwant, &s->blk, err)))
 			return rc;
+		s->loaded = true;
 		return 0;
 	}
-	if ((s->ent = gt_cache_get(c, s->cache_id, key)))
+	if ((s->ent = gt_cache_get(c, s->cache_id, key))) {
+		s->loaded = true;
 		return 0;
+	}
 	if (!(b = gt_malloc(sizeof(*b))))
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	gt_batch_init(b);
@@ -258,6 +268,7 @@ static int load_block(struct gt_merge *m, struct src *s, uint32_t i, struct gt_e
 		bytes += (size_t)b->cols[k].len * (b->cols[k].type == GT_BOOL ? 1 : 8) + b->cols[k].str.len;
 	if (!(s->ent = gt_cache_put(c, s->cache_id, key, b, bytes, free_cached)))
 		return gt_errf(err, GT_ENOMEM, "out of memory");
+	s->loaded = true;
 	return 0;
 }
 
@@ -290,6 +301,31 @@ static int sst_peek(struct gt_merge *m, struct src *s, struct gt_err *err)
 	}
 }
 
+/* Tail reads: position an SST source on the first matching series at or
+ * after sid that some kept block holds (s->bi: the first such block). */
+static void tail_peek(struct src *s, uint32_t sid)
+{
+	for (;;) {
+		const struct gt_sst_block_info *bi;
+		while (s->bi < s->nblocks && gt_sst_block(s->sst, s->blocks[s->bi])->sid_last < sid)
+			s->bi++;
+		if (s->bi >= s->nblocks) {
+			s->done = true;
+			return;
+		}
+		bi = gt_sst_block(s->sst, s->blocks[s->bi]);
+		if (sid < bi->sid_first)
+			sid = bi->sid_first;
+		if (s->match && !s->match[sid]) {
+			sid++;
+			continue;
+		}
+		s->cur_sid = sid;
+		s->key = gt_sst_key(s->sst, sid, &s->keylen);
+		return;
+	}
+}
+
 /* Evaluate the tag predicates once per series of the file and keep the
  * blocks that overlap the time range and hold a matching series. */
 static int sst_prune(struct gt_merge *m, struct src *s, struct gt_err *err)
@@ -318,6 +354,10 @@ static int sst_prune(struct gt_merge *m, struct src *s, struct gt_err *err)
 		if (s->match_prefix[bi->sid_last + 1] == s->match_prefix[bi->sid_first])
 			continue;
 		s->blocks[s->nblocks++] = b;
+	}
+	if (m->spec.tail) {
+		tail_peek(s, 0);
+		return 0;
 	}
 	return sst_peek(m, s, err);
 }
@@ -369,7 +409,7 @@ int gt_merge_add_sst(struct gt_merge *m, struct gt_sst *sst, uint64_t cache_id, 
 	/* Scan resistance: a read that would fill a good part of the cache
 	 * (a full scan) decodes into its own buffer and leaves the cache to
 	 * the small, repeated reads it helps. */
-	if (m->o.cache && s->cache_id) {
+	if (m->o.cache && s->cache_id && !m->spec.tail) {
 		uint64_t rows = 0;
 		for (uint32_t k = 0; k < s->nblocks; k++)
 			rows += gt_sst_block(sst, s->blocks[k])->rows;
@@ -586,6 +626,302 @@ static int combine(struct gt_merge *m, const struct gt_batch **res)
 	return 0;
 }
 
+/* ---- tail reads ----
+ *
+ * For each series, the sources holding it are visited newest first (by
+ * an upper bound of their last timestamp that needs no decoding: the
+ * block index for files), each giving its last timestamp in range; a
+ * source whose bound is below the best so far is not read at all.  Then
+ * every source gives its rows at or after that timestamp T, and they are
+ * combined as usual.  Combining treats each timestamp on its own, so the
+ * result at T is the full read's.  When every row at T is deleted, the
+ * series is read again in full; a memtable run that copied only its tail
+ * (floor) then decides only at or above its floor, and below it the
+ * read fails with GT_EAGAIN: the caller reads again without tail.
+ */
+
+/* Rows [*a, *e) of series sid in the current block of s. */
+static void blk_rows(struct src *s, uint32_t sid, uint32_t *a, uint32_t *e)
+{
+	const struct gt_batch *b = cur(s);
+	uint32_t lo = 0, hi = b->nrows;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (b->sid[mid] < sid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*a = lo;
+	hi = b->nrows;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (b->sid[mid] <= sid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*e = lo;
+}
+
+/* The kept blocks [s->bi, *hi] hold the current series of s. */
+static uint32_t tail_last_block(const struct src *s)
+{
+	uint32_t hi = s->bi;
+	while (hi + 1 < s->nblocks && gt_sst_block(s->sst, s->blocks[hi + 1])->sid_first <= s->cur_sid)
+		hi++;
+	return hi;
+}
+
+/* An upper bound of the last timestamp in range of s's current series
+ * (INT64_MIN: none), without decoding anything. */
+static int64_t tail_bound(const struct gt_merge *m, const struct src *s)
+{
+	int64_t t = INT64_MIN;
+	if (s->kind == SRC_SST) {
+		t = gt_sst_block(s->sst, s->blocks[tail_last_block(s)])->max_ts;
+	} else if (s->kind == SRC_RUN) {
+		const struct gt_run_series *rs = &s->run->series[s->si];
+		t = rs->n ? s->run->rows.cols[0].v.i64[rs->off + rs->n - 1] : INT64_MIN;
+	} else {
+		const int64_t *ts = s->mview->cols[0].v.i64;
+		for (uint32_t i = 0; i < s->mview->nrows; i++)
+			if (ts[i] >= m->start && ts[i] < m->spec.end && ts[i] > t)
+				t = ts[i];
+		return t;
+	}
+	return t >= m->spec.end ? m->spec.end - 1 : t;
+}
+
+/* The last timestamp in range of s's current series: 1 with *t, 0 when
+ * there is none, or a negative code. */
+static int tail_max(struct gt_merge *m, struct src *s, int64_t *t, struct gt_err *err)
+{
+	if (s->kind == SRC_MEM) {
+		const int64_t *ts = s->mview->cols[0].v.i64;
+		int found = 0;
+		for (uint32_t i = 0; i < s->mview->nrows; i++)
+			if (ts[i] >= m->start && ts[i] < m->spec.end && (!found || ts[i] > *t)) {
+				*t = ts[i];
+				found = 1;
+			}
+		return found;
+	}
+	if (s->kind == SRC_RUN) {
+		const struct gt_run_series *rs = &s->run->series[s->si];
+		const int64_t *ts = s->run->rows.cols[0].v.i64 + rs->off;
+		for (uint32_t i = rs->n; i-- > 0;)
+			if (ts[i] < m->spec.end) {
+				*t = ts[i];
+				return ts[i] >= m->start;
+			}
+		return 0;
+	}
+	for (uint32_t k = tail_last_block(s) + 1; k-- > s->bi;) {
+		const struct gt_sst_block_info *bi = gt_sst_block(s->sst, s->blocks[k]);
+		uint32_t a, e;
+		int rc;
+		if (bi->max_ts < m->start)
+			return 0;
+		if (bi->min_ts >= m->spec.end)
+			continue;
+		if ((rc = load_block(m, s, s->blocks[k], err)))
+			return rc;
+		blk_rows(s, s->cur_sid, &a, &e);
+		const int64_t *ts = cur(s)->cols[0].v.i64;
+		while (e > a && ts[e - 1] >= m->spec.end)
+			e--;
+		if (e > a) {
+			*t = ts[e - 1];
+			return ts[e - 1] >= m->start;
+		}
+	}
+	return 0;
+}
+
+/* Append the rows of s's current series with timestamps in [lo, end) to
+ * m->g (lo at least the merge's start); *floor is raised to a run's
+ * floor. */
+static int tail_take(struct gt_merge *m, struct src *s, int64_t lo, int64_t *floor, struct gt_err *err)
+{
+	int rc = 0;
+	if (lo < m->start)
+		lo = m->start;
+	if (s->kind == SRC_MEM) {
+		const struct gt_batch *v = s->mview;
+		const int64_t *ts = v->cols[0].v.i64;
+		for (uint32_t i = 0; i < v->nrows && !rc; i++)
+			if (ts[i] >= lo && ts[i] < m->spec.end)
+				rc = append_rows(&m->g, v, i, 1, NULL, m->spec.nfields, m);
+		return rc ? gt_errf(err, rc, "merge: out of memory") : 0;
+	}
+	if (s->kind == SRC_RUN) {
+		const struct gt_run_series *rs = &s->run->series[s->si];
+		const int64_t *ts = s->run->rows.cols[0].v.i64 + rs->off;
+		uint32_t a = rs->n, e = rs->n;
+		while (e > 0 && ts[e - 1] >= m->spec.end)
+			e--;
+		a = e;
+		while (a > 0 && ts[a - 1] >= lo)
+			a--;
+		if (rs->floor > *floor)
+			*floor = rs->floor;
+		rc = e > a ? append_rows(&m->g, &s->run->rows, rs->off + a, e - a, NULL, m->spec.nfields, m) : 0;
+		return rc ? gt_errf(err, rc, "merge: out of memory") : 0;
+	}
+	/* Going back from the last block, find the first one that may hold
+	 * rows at or after lo; then take the rows forward from there. */
+	uint32_t hi = tail_last_block(s), k = hi;
+	while (k > s->bi) {
+		const struct gt_sst_block_info *bi = gt_sst_block(s->sst, s->blocks[k]);
+		uint32_t a, e;
+		if (bi->max_ts < lo) {
+			k++;
+			break;
+		}
+		if ((rc = load_block(m, s, s->blocks[k], err)))
+			return rc;
+		blk_rows(s, s->cur_sid, &a, &e);
+		if (e > a && cur(s)->cols[0].v.i64[a] < lo)
+			break;
+		k--;
+	}
+	for (; k <= hi; k++) {
+		uint32_t a, e;
+		if (gt_sst_block(s->sst, s->blocks[k])->max_ts < lo)
+			continue;
+		if ((rc = load_block(m, s, s->blocks[k], err)))
+			return rc;
+		blk_rows(s, s->cur_sid, &a, &e);
+		const int64_t *ts = cur(s)->cols[0].v.i64;
+		while (a < e && ts[a] < lo)
+			a++;
+		while (e > a && ts[e - 1] >= m->spec.end)
+			e--;
+		if (e > a && (rc = append_rows(&m->g, cur(s), a, e - a, s->colmap, m->spec.nfields, m)))
+			return gt_errf(err, rc, "merge: out of memory");
+	}
+	return 0;
+}
+
+static void tail_advance(struct gt_merge *m, struct src *s)
+{
+	if (s->kind == SRC_MEM) {
+		s->madvance = true;
+	} else if (s->kind == SRC_RUN) {
+		s->si++;
+		run_peek(s);
+	} else {
+		tail_peek(s, s->cur_sid + 1);
+	}
+	(void)m;
+}
+
+/* Keep only the rows at the last timestamp of *res (sorted by time). */
+static int tail_trim(struct gt_merge *m, const struct gt_batch **res)
+{
+	const struct gt_batch *b = *res;
+	const int64_t *ts = b->cols[0].v.i64;
+	uint32_t n = b->nrows, a = n;
+	int rc;
+	while (a > 0 && ts[a - 1] == ts[n - 1])
+		a--;
+	if (a == 0)
+		return 0;
+	struct gt_batch *dst = b == &m->g ? &m->out : &m->g;
+	gt_batch_reset(dst);
+	if ((rc = append_rows(dst, b, a, n - a, NULL, m->spec.nfields, m)))
+		return rc;
+	*res = dst;
+	return 0;
+}
+
+/* One series of a tail read from the nsel sources in m->sel: 1 with
+ * *rows set, 0 when the series has no rows, or a negative code. */
+static int tail_series(struct gt_merge *m, uint32_t nsel, const struct gt_batch **rows, struct gt_err *err)
+{
+	int64_t best = INT64_MIN, floor = INT64_MIN;
+	bool any = false;
+	int rc;
+
+	for (uint32_t i = 0; i < nsel; i++) {
+		uint32_t x = m->sel[i];
+		int64_t b = tail_bound(m, &m->srcs[x]);
+		uint32_t j = i;
+		while (j > 0 && m->ub[j - 1] < b) {
+			m->sel[j] = m->sel[j - 1];
+			m->ub[j] = m->ub[j - 1];
+			j--;
+		}
+		m->sel[j] = x;
+		m->ub[j] = b;
+	}
+	for (uint32_t i = 0; i < nsel && (!any || m->ub[i] >= best); i++) {
+		int64_t t = INT64_MIN;
+		if ((rc = tail_max(m, &m->srcs[m->sel[i]], &t, err)) < 0)
+			return rc;
+		if (rc && (!any || t > best)) {
+			best = t;
+			any = true;
+		}
+	}
+	if (!any)
+		return 0;
+	gt_batch_reset(&m->g);
+	for (uint32_t i = 0; i < nsel && m->ub[i] >= best; i++)
+		if ((rc = tail_take(m, &m->srcs[m->sel[i]], best, &floor, err)))
+			return rc;
+	if (m->g.nrows) {
+		if ((rc = combine(m, rows)))
+			return gt_errf(err, rc, "merge: out of memory");
+		if ((*rows)->nrows)
+			goto trim;
+	}
+	/* every row at the last timestamp is deleted: read the series in full */
+	gt_batch_reset(&m->g);
+	floor = INT64_MIN;
+	for (uint32_t i = 0; i < nsel; i++)
+		if ((rc = tail_take(m, &m->srcs[m->sel[i]], INT64_MIN, &floor, err)))
+			return rc;
+	if (m->g.nrows && (rc = combine(m, rows)))
+		return gt_errf(err, rc, "merge: out of memory");
+	if (!m->g.nrows || !(*rows)->nrows || (*rows)->cols[0].v.i64[(*rows)->nrows - 1] < floor) {
+		if (floor != INT64_MIN)
+			return gt_errf(err, GT_EAGAIN, "tail read: a memtable's tail is deleted by another source");
+		return 0;
+	}
+trim:
+	if ((rc = tail_trim(m, rows)))
+		return gt_errf(err, rc, "merge: out of memory");
+	return 1;
+}
+
+/* Tail reads: the series of min, from every source that holds it. */
+static int tail_next(struct gt_merge *m, const struct src *min, const struct gt_batch **rows,
+		     struct gt_err *err)
+{
+	uint32_t nsel = 0;
+	int rc;
+	gt_buf_reset(&m->key);
+	if ((rc = gt_buf_add(&m->key, min->key, min->keylen)))
+		return gt_errf(err, rc, "merge: out of memory");
+	if (!m->sel) {
+		m->sel = gt_calloc(m->nsrcs + 1, sizeof(*m->sel));
+		m->ub = gt_calloc(m->nsrcs + 1, sizeof(*m->ub));
+		if (!m->sel || !m->ub)
+			return gt_errf(err, GT_ENOMEM, "merge: out of memory");
+	}
+	for (uint32_t i = 0; i < m->nsrcs; i++) {
+		struct src *s = &m->srcs[i];
+		if (!s->done && !keycmp(s->key, s->keylen, m->key.p, m->key.len))
+			m->sel[nsel++] = i;
+	}
+	rc = tail_series(m, nsel, rows, err);
+	for (uint32_t i = 0; i < nsel; i++)
+		tail_advance(m, &m->srcs[m->sel[i]]);
+	return rc;
+}
+
 int gt_merge_next(struct gt_merge *m, const void **key, size_t *keylen, const struct gt_batch **rows,
 		  struct gt_err *err)
 {
@@ -613,6 +949,15 @@ int gt_merge_next(struct gt_merge *m, const void **key, size_t *keylen, const st
 		}
 		if (!min)
 			return 0;
+		if (m->spec.tail) {
+			if ((rc = tail_next(m, min, rows, err)) < 0)
+				return rc;
+			if (rc == 0)
+				continue;
+			*key = m->key.p;
+			*keylen = m->key.len;
+			return 1;
+		}
 		if (nmin == 1 && min->kind == SRC_MEM && min->msorted) {
 			/* one source, in place: hand out the memtable's own arrays when
 			 * nothing needs combining or cutting */
@@ -673,6 +1018,8 @@ void gt_merge_free(struct gt_merge *m)
 	gt_batch_release(&m->g);
 	gt_batch_release(&m->out);
 	free(m->perm);
+	free(m->sel);
+	free(m->ub);
 	free(m->field_ids);
 	free(m->field_types);
 	gt_buf_release(&m->key);

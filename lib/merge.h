@@ -63,12 +63,19 @@ struct gt_read_spec {
 	uint32_t ts_id;              /* time index column id */
 	const struct gt_tag_pred *preds;
 	uint32_t npreds;
+	/* Tail read (last_value and the like): each series yields exactly the
+	 * rows the full read gives at its last timestamp, and nothing else.
+	 * Sources are read newest first and stop as soon as no older data
+	 * can matter; see gt_merge_next. */
+	bool tail;
 };
 
 /* A run: series with their rows, all in memory, in key order. */
 struct gt_run_series {
 	uint32_t keyoff, keylen;     /* in keys */
 	uint32_t off, n;             /* rows [off, off+n) of rows */
+	int64_t floor;               /* tail reads: the rows below this timestamp
+					were not copied; INT64_MIN = every row */
 };
 
 struct gt_run {

@@ -1188,6 +1188,7 @@ int gt_region_scan(struct gt_region *r, const struct gt_scan_req *req, struct gt
 	spec.field_types = s->types;
 	spec.preds = s->preds;
 	spec.npreds = s->npreds;
+	spec.tail = req->tail;
 	mo.merge_mode = s->schema.opts.merge_mode;
 	mo.append_mode = s->schema.opts.append_mode;
 	mo.keep_deletes = false;

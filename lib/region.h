@@ -116,6 +116,12 @@ struct gt_scan_req {
 	uint32_t npreds;
 	uint32_t batch_rows;             /* 0 = 8192 */
 	bool with_seq;                   /* keep seq/op in output (debugging) */
+	/* Only the last rows of each series are wanted (last_value): each
+	 * series yields exactly its rows at its last timestamp in range
+	 * (what the full scan gives there), read newest source first.  May
+	 * fail with GT_EAGAIN when that cannot be decided cheaply: scan
+	 * again without tail. */
+	bool tail;
 };
 
 int gt_region_scan(struct gt_region *r, const struct gt_scan_req *req, struct gt_scan **out,

@@ -924,8 +924,30 @@ static bool plan_partial(const struct sql_agg_query *q, const struct run *r, con
 	return dry;
 }
 
-int sql_agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t *ngroups,
-		 struct gt_sql_error *e)
+/*
+ * True when every aggregate keeps the newest row of its group (last_value
+ * ORDER BY the time index, first_value ORDER BY it DESC) and no GROUP BY
+ * key is over time: then only the rows at each series' last timestamp
+ * matter, and the scan may read just those (gt_scan_req.tail).
+ */
+static bool tail_only(const struct run *r)
+{
+	for (uint32_t k = 0; k < r->ngroup; k++)
+		if (r->ktag[k] == UINT32_MAX)
+			return false;
+	for (uint32_t k = 0; k < r->naggs; k++) {
+		const struct agg *a = &r->aggs[k];
+		if (!a->ord || a->desc != (a->fn == A_FIRST) || (a->fn != A_LAST && a->fn != A_FIRST))
+			return false;
+	}
+	return r->naggs > 0;
+}
+
+/* agg_scan's answer when a tail scan could not decide: scan in full. */
+#define TAIL_RETRY 2
+
+static int agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t *ngroups,
+		    struct gt_sql_error *e, bool tail_ok)
 {
 	struct run r;
 	struct gt_scan_req req;
@@ -1019,6 +1041,7 @@ int sql_agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t 
 		}
 		req.preds = tp;
 		req.npreds = ntp;
+		req.tail = tail_ok && tail_only(&r);
 		if (q->plan && plan_partial(q, &r, &req))
 			goto emit;
 		if ((rc = gt_db_scan(q->db, q->ti, &req, &scan, &err)) < 0) {
@@ -1029,6 +1052,10 @@ int sql_agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t 
 		for (;;) {
 			const struct gt_batch *b;
 			rc = gt_table_scan_next(scan, &b, &err);
+			if (rc == GT_EAGAIN && req.tail) {
+				rc = TAIL_RETRY;
+				goto out;
+			}
 			if (rc < 0) {
 				rc = sql_err(e, rc == GT_ENOMEM ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED :
 					     GT_STATUS_STORAGE_UNAVAILABLE, "%s", err.msg[0] ? err.msg : gt_strerror(rc));
@@ -1084,4 +1111,11 @@ out:
 	free(fids);
 	run_free(&r);
 	return rc;
+}
+
+int sql_agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32_t *ngroups,
+		 struct gt_sql_error *e)
+{
+	int rc = agg_scan(q, slots, ngroups, e, true);
+	return rc == TAIL_RETRY ? agg_scan(q, slots, ngroups, e, false) : rc;
 }
