@@ -81,6 +81,22 @@ enum sql_binop {
 	B_ATAT,       /* text @@ term: matches_term */
 };
 
+/* FILL of a range aggregate, or of ALIGN for every aggregate without one. */
+enum sql_fill {
+	SQL_FILL_NONE = 0,     /* time slots without rows are left out */
+	SQL_FILL_NULL,         /* every slot between a key's first and last, null where empty */
+	SQL_FILL_PREV,         /* ... and nulls replaced by the previous value */
+	SQL_FILL_LINEAR,       /* ... by linear interpolation in time (float) */
+	SQL_FILL_CONST,        /* ... by a constant (fillv, as written) */
+};
+
+/* RANGE dur [FILL f] after an aggregate call of a range query (sql-range.c). */
+struct sql_range {
+	struct sql_expr *dur;  /* '5s' (E_STR, checked by the parser) or an interval expression */
+	uint8_t fill;          /* enum sql_fill */
+	char *fillv;           /* SQL_FILL_CONST: the constant as written */
+};
+
 struct sql_expr {
 	uint8_t kind;
 	uint8_t op;            /* enum sql_binop */
@@ -89,6 +105,7 @@ struct sql_expr {
 	bool distinct;         /* count(DISTINCT x) */
 	bool ord_desc;
 	bool within;           /* ord came from WITHIN GROUP (ORDER BY ord) */
+	bool over;             /* a window call: f(...) OVER (...) (skipped by the parser) */
 	uint8_t cast_type, cast_unit, cast_lt;  /* enum gt_type, gt_unit, gt_ltype */
 	uint32_t line, col;
 	int64_t i, i2;
@@ -98,6 +115,7 @@ struct sql_expr {
 	struct sql_expr *ord;  /* first_value(x ORDER BY ts) */
 	struct sql_expr **args;
 	uint32_t nargs;
+	struct sql_range *range; /* RANGE ... on this call, or NULL */
 	int slot;              /* executor: >= 0 reads column slot of the group frame */
 };
 
@@ -126,6 +144,14 @@ struct sql_select {
 	struct sql_order *order;
 	uint32_t norder;
 	int64_t limit, offset; /* -1 = none */
+	/* Range query (sql-range.c): ALIGN align [TO align_to] [BY (by)] [FILL fill] */
+	struct sql_expr *align;    /* NULL = not a range query */
+	struct sql_expr *align_to; /* NULL = the epoch; NOW, CALENDAR or a timestamp as E_STR; or an expression */
+	struct sql_expr **by;
+	uint32_t nby;
+	bool by_given;             /* BY (...) written, possibly empty; else the primary key */
+	uint8_t fill;              /* enum sql_fill for aggregates without their own */
+	char *fillv;
 };
 
 /* One option of a WITH(...) list or ALTER ... SET/UNSET (val NULL for UNSET). */

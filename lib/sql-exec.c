@@ -23,6 +23,7 @@
 #include "sql-aggfn.h"
 #include "sql-plan.h"
 #include "sql-expr.h"
+#include "sql-range.h"
 
 #include <math.h>
 #include <strings.h>
@@ -1148,7 +1149,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 		have_table = true;
 		sc = &ti.schema;
 		table = ti.name;
-		if (query_has_agg(q) && (rc = agg_fast(s, q, &ti, &ap, &slots, &fast_groups, e)) != 0) {
+		if (!q->align && query_has_agg(q) && (rc = agg_fast(s, q, &ti, &ap, &slots, &fast_groups, e)) != 0) {
 			if (rc < 0)
 				goto out;
 			fast = true;
@@ -1172,8 +1173,14 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = f.cols, .nrows = f.nrows, .now_ns = now_ns};
 
 	/* Aggregation. */
-	bool agg = query_has_agg(q);
-	if (fast) {
+	bool agg = query_has_agg(q) || q->align;
+	if (q->align) {
+		struct sql_range_in ri = {.q = q, .sc = sc, .table = table, .derived = rel && rel != &sys,
+					  .now_ns = now_ns};
+		if ((rc = sql_range_group(&c, &ri, &slots, &nslots, &c.nrows)) < 0)
+			goto out;
+		c.slots = slots;
+	} else if (fast) {
 		c.slots = slots;
 		c.nrows = fast_groups;
 	} else if (agg) {

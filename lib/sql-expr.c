@@ -1426,6 +1426,21 @@ out:
 	return rc;
 }
 
+static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *table, int depth);
+
+/* " RANGE 5s FILL PREV" after a range aggregate's name. */
+static int range_name(struct gt_buf *b, const struct sql_range *r, const char *table, int depth)
+{
+	static const char *const fills[] = {"", " FILL NULL", " FILL PREV", " FILL LINEAR", " FILL "};
+	gt_buf_addstr(b, " RANGE ");
+	if (r->dur->kind == E_STR)
+		gt_buf_addstr(b, r->dur->s);
+	else
+		name_rec(b, r->dur, table, depth + 1);
+	gt_buf_addstr(b, fills[r->fill < GT_ARRAY_LEN(fills) ? r->fill : 0]);
+	return r->fill == SQL_FILL_CONST ? gt_buf_addstr(b, r->fillv) : 0;
+}
+
 static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *table, int depth)
 {
 	static const char *const binops[] = {"", "+", "-", "*", "/", "%", "=", "!=", "<", "<=", ">", ">=",
@@ -1519,6 +1534,8 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 			name_rec(b, x->ord, table, depth + 1);
 			gt_buf_addstr(b, x->ord_desc ? " DESC NULLS FIRST]" : " ASC NULLS LAST]");
 		}
+		if (x->range)
+			return range_name(b, x->range, table, depth);
 		return 0;
 	default:
 		return gt_buf_addstr(b, "?");

@@ -565,6 +565,21 @@ static struct sql_expr *primary(struct P *p)
 				if (!expect_op(p, ")"))
 					return NULL;
 			}
+			if (accept_kw(p, "over")) {
+				/* A window call: kept only so that a range query can refuse it. */
+				int nest = 0;
+				if (!expect_op(p, "("))
+					return NULL;
+				for (; TK(p)->kind != T_EOF; p->i++) {
+					if (is_op(TK(p), "("))
+						nest++;
+					else if (is_op(TK(p), ")") && nest-- == 0)
+						break;
+				}
+				if (!expect_op(p, ")"))
+					return NULL;
+				x->over = true;
+			}
 			return x;
 		}
 		if (bare && !strcmp(name, "current_timestamp")) {
@@ -600,15 +615,113 @@ static struct sql_expr *primary(struct P *p)
 	return fail(p, "an expression");
 }
 
+/* A RANGE or ALIGN duration: '5s' (checked here, as GreptimeDB's parser does) or an expression. */
+static struct sql_expr *duration(struct P *p)
+{
+	struct sql_token *t = TK(p);
+	int64_t ns;
+	if (t->kind == T_STR && gt_parse_duration(t->s, t->n, &ns) < 0) {
+		char m[300];
+		snprintf(m, sizeof(m), "Invalid SQL syntax: sql parser error: not a valid duration string: %.*s",
+			 (int)GT_MIN(t->n, 200), t->s);
+		return failmsg(p, GT_STATUS_INVALID_SYNTAX, m);
+	}
+	return primary(p);
+}
+
+/* FILL NULL | PREV | LINEAR | constant, after RANGE or ALIGN. */
+static bool fill_opt(struct P *p, uint8_t *fill, char **fillv)
+{
+	struct sql_token *t;
+	if (!accept_kw(p, "fill"))
+		return true;
+	t = TK(p);
+	if (accept_kw(p, "null")) {
+		*fill = SQL_FILL_NULL;
+		return true;
+	}
+	if (accept_kw(p, "prev")) {
+		*fill = SQL_FILL_PREV;
+		return true;
+	}
+	if (accept_kw(p, "linear")) {
+		*fill = SQL_FILL_LINEAR;
+		return true;
+	}
+	bool neg = is_op(t, "-") && (t[1].kind == T_INT || t[1].kind == T_FLOAT);
+	if (neg)
+		t++;
+	if (t->kind != T_INT && t->kind != T_FLOAT && t->kind != T_STR && t->kind != T_IDENT)
+		return fail(p, "NULL, PREV, LINEAR or a constant"), false;
+	if (!(*fillv = sql_alloc(p->a, t->n + 2)))
+		return oom(p), false;
+	snprintf(*fillv, t->n + 2, "%s%.*s", neg ? "-" : "", (int)t->n, t->s);
+	*fill = SQL_FILL_CONST;
+	p->i += neg ? 2 : 1;
+	return true;
+}
+
+/*
+ * Give every function call of x that is not inside another call the
+ * range r (GreptimeDB: RANGE binds to the expression before it and
+ * applies to its calls).  Returns how many got it.
+ */
+static uint32_t range_attach(struct sql_expr *x, struct sql_range *r, int depth)
+{
+	uint32_t n = 0;
+	if (!x || depth > GT_SQL_MAX_DEPTH * 2)
+		return 0;
+	if (x->kind == E_FUNC) {
+		if (!x->range)
+			x->range = r;
+		return 1;
+	}
+	n += range_attach(x->a, r, depth + 1);
+	n += range_attach(x->b, r, depth + 1);
+	n += range_attach(x->c, r, depth + 1);
+	for (uint32_t k = 0; k < x->nargs; k++)
+		n += range_attach(x->args[k], r, depth + 1);
+	return n;
+}
+
+/* x RANGE dur [FILL f]; x began at token start. */
+static struct sql_expr *range_postfix(struct P *p, struct sql_expr *x, uint32_t start)
+{
+	size_t from = p->t[start].off, to = TK(p)->off;
+	struct sql_range *r;
+	p->i++;
+	if (!(r = sql_alloc(p->a, sizeof(*r))))
+		return oom(p);
+	if (!(r->dur = duration(p)) || !fill_opt(p, &r->fill, &r->fillv))
+		return NULL;
+	if (!range_attach(x, r, 0)) {
+		char m[400];
+		while (to > from && isspace((unsigned char)p->text[to - 1]))
+			to--;
+		snprintf(m, sizeof(m),
+			 "Invalid SQL syntax: sql parser error: Can't use the RANGE keyword in Expr %.*s without function",
+			 (int)GT_MIN(to - from, 200), p->text + from);
+		return failmsg(p, GT_STATUS_INVALID_SYNTAX, m);
+	}
+	return x;
+}
+
 static struct sql_expr *postfix(struct P *p)
 {
+	uint32_t start = p->i;
 	struct sql_expr *x = primary(p);
-	while (x && accept_op(p, "::")) {
-		struct sql_expr *c = node(p, E_CAST);
-		if (!c || !parse_type(p, &c->cast_type, &c->cast_unit, &c->cast_lt))
-			return NULL;
-		c->a = x;
-		x = c;
+	while (x) {
+		if (accept_op(p, "::")) {
+			struct sql_expr *c = node(p, E_CAST);
+			if (!c || !parse_type(p, &c->cast_type, &c->cast_unit, &c->cast_lt))
+				return NULL;
+			c->a = x;
+			x = c;
+		} else if (is_kw(TK(p), "range")) {
+			x = range_postfix(p, x, start);
+		} else {
+			break;
+		}
 	}
 	return x;
 }
@@ -811,49 +924,9 @@ static char *span(struct P *p, uint32_t from, uint32_t to)
 
 int64_t sql_parse_duration_ms(const char *s, bool *ok)
 {
-	int64_t total = 0;
-	*ok = false;
-	while (*s) {
-		char *ep;
-		if (!isdigit((unsigned char)*s))
-			return 0;
-		long long v = strtoll(s, &ep, 10);
-		s = ep;
-		while (*s == ' ')
-			s++;
-		const char *u = s;
-		while (*s && isalpha((unsigned char)*s))
-			s++;
-		size_t ul = (size_t)(s - u);
-		int64_t mul;
-#define U(x) (ul == strlen(x) && !strncasecmp(u, x, ul))
-		if (U("ms") || U("msec"))
-			mul = 1;
-		else if (U("s") || U("sec") || U("second") || U("seconds"))
-			mul = 1000;
-		else if (U("m") || U("min") || U("minute") || U("minutes"))
-			mul = 60000;
-		else if (U("h") || U("hour") || U("hours") || U("hr"))
-			mul = 3600000;
-		else if (U("d") || U("day") || U("days"))
-			mul = 86400000;
-		else if (U("w") || U("week") || U("weeks"))
-			mul = 7 * 86400000LL;
-		else if (U("month") || U("months"))
-			mul = 2630016000LL;
-		else if (U("y") || U("year") || U("years"))
-			mul = 31557600000LL;
-		else
-			return 0;
-#undef U
-		if (v > INT64_MAX / mul / 2)
-			return 0;
-		total += v * mul;
-		while (*s == ' ')
-			s++;
-	}
-	*ok = true;
-	return total;
+	int64_t ns = 0;
+	*ok = !*s || gt_parse_duration(s, strlen(s), &ns) == 0;
+	return *ok ? ns / 1000000 : 0;
 }
 
 static bool push_col(struct P *p, struct sql_stmt *st, uint32_t *cap, struct sql_coldef *c)
@@ -1195,6 +1268,75 @@ static struct sql_stmt *create_table(struct P *p, struct sql_stmt *st)
 	return st;
 }
 
+static bool has_range(const struct sql_expr *x, int depth)
+{
+	if (!x || depth > GT_SQL_MAX_DEPTH * 2)
+		return false;
+	if (x->range)
+		return true;
+	if (has_range(x->a, depth + 1) || has_range(x->b, depth + 1) || has_range(x->c, depth + 1))
+		return true;
+	for (uint32_t k = 0; k < x->nargs; k++)
+		if (has_range(x->args[k], depth + 1))
+			return true;
+	return false;
+}
+
+/*
+ * ALIGN align [TO NOW | CALENDAR | 'timestamp' | (expr)] [BY (expr, ...)]
+ * [FILL f] after WHERE; and GreptimeDB's checks that RANGE and ALIGN come
+ * together.
+ */
+static bool align_clause(struct P *p, struct sql_select *s)
+{
+	bool range = false;
+	uint32_t cap = 0;
+	for (uint32_t k = 0; k < s->nitems; k++)
+		range |= has_range(s->items[k].e, 0);
+	if (!accept_kw(p, "align")) {
+		if (range)
+			failmsg(p, GT_STATUS_INVALID_SYNTAX,
+				"Invalid SQL syntax: sql parser error: ALIGN argument cannot be omitted in the range select query");
+		return !range;
+	}
+	if (!range)
+		return failmsg(p, GT_STATUS_INVALID_SYNTAX,
+			       "Invalid SQL syntax: sql parser error: Illegal Range select, no RANGE keyword found in any SelectItem"),
+		       false;
+	if (!(s->align = duration(p)))
+		return false;
+	if (accept_kw(p, "to")) {
+		struct sql_token *t = TK(p);
+		if (t->kind == T_IDENT && !is_reserved(t)) {
+			/* NOW, CALENDAR, or a word the planner will refuse as a timestamp. */
+			if (!(s->align_to = node(p, E_STR)) || !(s->align_to->s = sql_strndup(p->a, t->s, t->n)))
+				return oom(p), false;
+			p->i++;
+		} else if (!(s->align_to = primary(p))) {
+			return false;
+		}
+	}
+	if (accept_kw(p, "by")) {
+		s->by_given = true;
+		if (!expect_op(p, "("))
+			return false;
+		if (!accept_op(p, ")")) {
+			for (;;) {
+				struct sql_expr *x = expr(p);
+				if (!x || !push_ptr(p, (void ***)&s->by, &s->nby, &cap, x))
+					return false;
+				if (s->nby > GT_SQL_MAX_LIST)
+					return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many BY keys"), false;
+				if (!accept_op(p, ","))
+					break;
+			}
+			if (!expect_op(p, ")"))
+				return false;
+		}
+	}
+	return fill_opt(p, &s->fill, &s->fillv);
+}
+
 static struct sql_select *select_body(struct P *p)
 {
 	struct sql_select *s = sql_alloc(p->a, sizeof(*s));
@@ -1266,6 +1408,8 @@ static struct sql_select *select_body(struct P *p)
 			return NULL;
 	}
 	if (accept_kw(p, "where") && !(s->where = expr(p)))
+		return NULL;
+	if (!align_clause(p, s))
 		return NULL;
 	if (accept_kw(p, "group")) {
 		if (!expect_kw(p, "by"))

@@ -1,7 +1,10 @@
-/* timeutil.c - civil dates and ISO-8601 timestamps. */
+/* timeutil.c - civil dates, ISO-8601 timestamps and humantime durations. */
 #include "timeutil.h"
 
 #include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
 
 int64_t gt_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
@@ -128,3 +131,58 @@ int gt_parse_time(const char *s, size_t n, int64_t *ns)
 	return gt_parse_time_unit(s, n, 9, ns);
 }
 
+
+int gt_parse_duration(const char *s, size_t n, int64_t *ns)
+{
+	static const struct {
+		const char *u;
+		int64_t ns;
+	} units[] = {
+		{"ns", 1}, {"nsec", 1}, {"nanos", 1},
+		{"us", 1000}, {"usec", 1000}, {"micros", 1000},
+		{"ms", 1000000}, {"msec", 1000000}, {"millis", 1000000},
+		{"s", 1000000000LL}, {"sec", 1000000000LL}, {"secs", 1000000000LL},
+		{"second", 1000000000LL}, {"seconds", 1000000000LL},
+		{"m", 60000000000LL}, {"min", 60000000000LL}, {"mins", 60000000000LL},
+		{"minute", 60000000000LL}, {"minutes", 60000000000LL},
+		{"h", 3600000000000LL}, {"hr", 3600000000000LL}, {"hrs", 3600000000000LL},
+		{"hour", 3600000000000LL}, {"hours", 3600000000000LL},
+		{"d", 86400000000000LL}, {"day", 86400000000000LL}, {"days", 86400000000000LL},
+		{"w", 604800000000000LL}, {"week", 604800000000000LL}, {"weeks", 604800000000000LL},
+		{"month", 2630016000000000LL}, {"months", 2630016000000000LL},
+		{"y", 31557600000000000LL}, {"year", 31557600000000000LL}, {"years", 31557600000000000LL},
+	};
+	const char *end = s + n;
+	int64_t total = 0;
+	bool any = false;
+	while (s < end && isspace((unsigned char)*s))
+		s++;
+	while (s < end) {
+		int64_t v = 0, mul = -1;
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		for (; s < end && isdigit((unsigned char)*s); s++)
+			if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *s - '0', &v))
+				return -1;
+		while (s < end && isspace((unsigned char)*s))
+			s++;
+		const char *u = s;
+		while (s < end && isalpha((unsigned char)*s))
+			s++;
+		size_t ul = (size_t)(s - u);
+		if (ul == 1 && *u == 'M')
+			mul = 2630016000000000LL;
+		for (size_t k = 0; mul < 0 && k < GT_ARRAY_LEN(units); k++)
+			if (ul == strlen(units[k].u) && !strncasecmp(u, units[k].u, ul))
+				mul = units[k].ns;
+		if (mul < 0 || __builtin_mul_overflow(v, mul, &v) || __builtin_add_overflow(total, v, &total))
+			return -1;
+		any = true;
+		while (s < end && isspace((unsigned char)*s))
+			s++;
+	}
+	if (!any)
+		return -1;
+	*ns = total;
+	return 0;
+}

@@ -2,7 +2,7 @@
  * timeutil.h - civil dates (proleptic Gregorian, Howard Hinnant's
  * algorithms) and the timestamp text GreptimeDB accepts:
  * "2023-01-01", "2023-01-01 00:00:00[.fffffffff]", "...T...", with an
- * optional "Z" or "+hh[:mm]"/"-hh[:mm]" zone.  Pure functions,
+ * optional "Z" or "+hh[:mm]"/"-hh[:mm]" zone; and durations ("5s", "1h30m").  Pure functions,
  * thread-safe.
  */
 #ifndef GT_TIMEUTIL_H
@@ -21,5 +21,10 @@ int gt_parse_time(const char *s, size_t n, int64_t *ns);
  * years far from 1970 fit a coarser unit; -1 also when the value does not
  * fit 64 bits.  Years past 9999 or before 0 carry a sign (+234049-06-04). */
 int gt_parse_time_unit(const char *s, size_t n, unsigned unit, int64_t *out);
+/* Parse a duration as GreptimeDB reads TTLs and RANGE/ALIGN strings
+ * (humantime): "5s", "1h 30m", "2days", "100ms"; units ns us ms s m h d
+ * w, M (month = 30.44 days), y (365.25 days) and their long names.
+ * 0 with *ns, or -1 if the text is not a duration or overflows. */
+int gt_parse_duration(const char *s, size_t n, int64_t *ns);
 
 #endif

@@ -1,0 +1,1 @@
+SELECT ts, host, min(val) RANGE '10s' FILL PREV, (min(val) + max(val)) RANGE '20s' + 1.0, count(*) RANGE (INTERVAL '1' day) FROM host WHERE host = 'a' ALIGN '5s' TO '2024-01-23T00:00:00+01:00' BY (host, length(host)) FILL LINEAR ORDER BY host, ts LIMIT 10;
