@@ -260,6 +260,17 @@ int sql_exec_ddl(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 /* sql-show.c: the SHOW statements. */
 int sql_exec_show(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
 		  struct gt_sql_error *e);
+/* One index entry of a table, as SHOW INDEX and information_schema.statistics list them. */
+struct sql_index_row {
+	char key[GT_NAME_MAX + 32];   /* PRIMARY, TIME INDEX, FULLTEXT_INDEX_<col> ... */
+	uint32_t seq;                 /* position in the key, from 1 */
+	const struct gt_coldef *c;    /* points into the schema */
+	const char *type;             /* PRIMARY, TIME, FULLTEXT, SKIPPING, INVERTED */
+	const char *gtype;            /* greptime_index_type: dense, inverted, bloom_filter ... */
+	bool unique;
+};
+/* sc's index entries sorted by key name and position; *out is freed by the caller.  0 or GT_ENOMEM. */
+int sql_index_rows(const struct gt_schema *sc, struct sql_index_row **out, uint32_t *n);
 /* A column's type as SHOW CREATE TABLE writes it: STRING, DOUBLE, TIMESTAMP(3) ... */
 const char *sql_type_name(const struct gt_coldef *c, char *buf, size_t n);
 /* GreptimeDB's name pattern for databases and tables: [a-zA-Z_:-][a-zA-Z0-9_:\-.@#]* */

@@ -1516,10 +1516,43 @@ static int explain(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_
 	return rc;
 }
 
+/* information_schema is read-only: no DDL or writes name it. */
+static int read_only(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_error *e)
+{
+	const char *db;
+	switch (st->kind) {
+	case S_CREATE_DB:
+	case S_DROP_DB:
+	case S_ALTER_DB_SET:
+		db = st->name;
+		break;
+	case S_CREATE_TABLE:
+	case S_CREATE_LIKE:
+	case S_DROP_TABLE:
+	case S_ALTER_ADD:
+	case S_ALTER_DROP:
+	case S_ALTER_SET:
+	case S_TRUNCATE:
+	case S_INSERT:
+	case S_DELETE:
+		db = dbof(s, st->db);
+		break;
+	default:
+		return 0;
+	}
+	if (strcmp(db, "information_schema"))
+		return 0;
+	if (st->kind == S_DELETE)
+		return sql_err(e, GT_STATUS_UNSUPPORTED, "Cannot change read-only table: %s", st->name);
+	return sql_err(e, GT_STATUS_UNSUPPORTED, "Schema `information_schema` is read-only");
+}
+
 int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
 {
 	struct gt_err err = {0};
 	int rc;
+	if ((rc = read_only(s, st, e)) < 0)
+		return rc;
 	switch (st->kind) {
 	case S_CREATE_DB:
 		if (gt_check_name("database", st->name, &err) < 0 || !sql_name_ok(st->name))

@@ -1798,7 +1798,17 @@ static struct sql_stmt *statement(struct P *p)
 			return NULL;
 		if (st->call->kind != E_FUNC)
 			return fail(p, "a function call after ADMIN");
-		return (st->text = span(p, from, p->i)) ? st : oom(p);
+		if (!(st->text = span(p, from, p->i)))
+			return oom(p);
+		/* the header is name(args): "flush_table ('t')" prints as flush_table('t') */
+		char *paren = strchr(st->text, '(');
+		if (paren) {
+			char *q = paren;
+			while (q > st->text && isspace((unsigned char)q[-1]))
+				q--;
+			memmove(q, paren, strlen(paren) + 1);
+		}
+		return st;
 	}
 	if (accept_kw(p, "delete")) {
 		st->kind = S_DELETE;

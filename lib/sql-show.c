@@ -402,20 +402,47 @@ static int show_columns(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 	return rc < 0 ? rc : show_filter(s, st, o, e);
 }
 
-/* One row of SHOW INDEX, kept for sorting by key name and position. */
-struct index_row {
-	char key[GT_NAME_MAX + 32];
-	uint32_t seq;
-	const struct gt_coldef *c;
-	const char *type;
-	bool unique;
-};
-
 static int cmp_index_row(const void *a, const void *b)
 {
-	const struct index_row *x = a, *y = b;
+	const struct sql_index_row *x = a, *y = b;
 	int c = strcmp(x->key, y->key);
 	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int sql_index_rows(const struct gt_schema *sc, struct sql_index_row **out, uint32_t *nout)
+{
+	static const struct {
+		uint8_t bit;
+		const char *pfx, *type;
+	} kinds[] = {{GT_INDEX_FULLTEXT, "FULLTEXT_INDEX_", "FULLTEXT"},
+		     {GT_INDEX_SKIPPING, "SKIPPING_INDEX_", "SKIPPING"},
+		     {GT_INDEX_INVERTED, "INVERTED_INDEX_", "INVERTED"}};
+	struct sql_index_row *r = gt_calloc((size_t)sc->ncols * 4 + 1, sizeof(*r));
+	uint32_t n = 0, pk = 0;
+	if (!r)
+		return GT_ENOMEM;
+	for (uint32_t i = 0; i < sc->ncols; i++) {
+		const struct gt_coldef *c = &sc->cols[i];
+		if (c->sem == GT_TIME)
+			r[n++] = (struct sql_index_row){"TIME INDEX", 1, c, "TIME", "", false};
+		if (c->sem == GT_TAG)
+			r[n++] = (struct sql_index_row){"PRIMARY", ++pk, c, "PRIMARY", "dense", true};
+		for (size_t k = 0; k < GT_ARRAY_LEN(kinds); k++) {
+			if (!(c->index & kinds[k].bit))
+				continue;
+			const char *gtype = kinds[k].bit == GT_INDEX_INVERTED ? "inverted" :
+					    kinds[k].bit == GT_INDEX_SKIPPING ? "bloom_filter" :
+					    strcmp(gt_opts_get(&c->fulltext, "backend") ? gt_opts_get(&c->fulltext, "backend") : "bloom",
+						   "tantivy") ? "fulltext_bloom" : "fulltext_tantivy";
+			r[n] = (struct sql_index_row){"", 1, c, kinds[k].type, gtype, false};
+			snprintf(r[n].key, sizeof(r[n].key), "%s%s", kinds[k].pfx, c->name);
+			n++;
+		}
+	}
+	qsort(r, n, sizeof(*r), cmp_index_row);
+	*out = r;
+	*nout = n;
+	return 0;
 }
 
 static int show_index(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
@@ -428,30 +455,11 @@ static int show_index(struct gt_sql_session *s, struct sql_stmt *st, struct gt_s
 	int rc = get_table(s, st->db, st->name, &ti, e);
 	if (rc < 0)
 		return rc;
-	struct index_row *r = gt_calloc((size_t)ti.schema.ncols * 4 + 1, sizeof(*r));
-	uint32_t n = 0, pk = 0;
-	for (uint32_t i = 0; r && i < ti.schema.ncols; i++) {
-		const struct gt_coldef *c = &ti.schema.cols[i];
-		if (c->sem == GT_TIME)
-			r[n++] = (struct index_row){"TIME INDEX", 1, c, "TIME", false};
-		if (c->sem == GT_TAG)
-			r[n++] = (struct index_row){"PRIMARY", ++pk, c, "PRIMARY", true};
-		static const struct {
-			uint8_t bit;
-			const char *pfx, *type;
-		} kinds[] = {{GT_INDEX_FULLTEXT, "FULLTEXT_INDEX_", "FULLTEXT"},
-			     {GT_INDEX_SKIPPING, "SKIPPING_INDEX_", "SKIPPING"},
-			     {GT_INDEX_INVERTED, "INVERTED_INDEX_", "INVERTED"}};
-		for (size_t k = 0; k < GT_ARRAY_LEN(kinds); k++)
-			if (c->index & kinds[k].bit) {
-				r[n] = (struct index_row){"", 1, c, kinds[k].type, false};
-				snprintf(r[n].key, sizeof(r[n].key), "%s%s", kinds[k].pfx, c->name);
-				n++;
-			}
-	}
-	struct gt_sql_output *o = r ? sql_out_table(res, hdr, NULL, GT_ARRAY_LEN(hdr)) : NULL;
+	struct sql_index_row *r = NULL;
+	uint32_t n = 0;
+	struct gt_sql_output *o = sql_index_rows(&ti.schema, &r, &n) == 0 ?
+				  sql_out_table(res, hdr, NULL, GT_ARRAY_LEN(hdr)) : NULL;
 	rc = o ? 0 : sql_nomem(e);
-	qsort(r, n, sizeof(*r), cmp_index_row);
 	for (uint32_t i = 0; i < n && rc == 0; i++) {
 		char seq[16];
 		snprintf(seq, sizeof(seq), "%u", r[i].seq);

@@ -107,3 +107,33 @@ ALTER TABLE mydb.t SET 'max_row_group_row_count'='10'"
 | columns                               |
 +---------------------------------------+"
 }
+
+@test "information_schema tables answer ordinary SELECTs and refuse writes" {
+	run -0 gt-sql --data-home "$T/d" "CREATE DATABASE abc WITH (ttl = '1h'); CREATE TABLE abc.t (h STRING PRIMARY KEY, m STRING SKIPPING INDEX, ts TIMESTAMP TIME INDEX)"
+	run -0 gt-sql --data-home "$T/d" "SELECT table_schema, table_name, table_type, engine FROM information_schema.tables WHERE table_schema NOT IN ('information_schema') ORDER BY table_schema DESC"
+	assert_output "+--------------+------------+-----------------+-------------+
+| table_schema | table_name | table_type      | engine      |
++--------------+------------+-----------------+-------------+
+| public       | numbers    | LOCAL TEMPORARY | test_engine |
+| abc          | t          | BASE TABLE      | mito        |
++--------------+------------+-----------------+-------------+"
+	run -0 gt-sql --data-home "$T/d" "SELECT index_name, seq_in_index, column_name, greptime_index_type FROM information_schema.statistics WHERE table_schema = 'abc' ORDER BY index_name"
+	assert_output "+------------------+--------------+-------------+---------------------+
+| index_name       | seq_in_index | column_name | greptime_index_type |
++------------------+--------------+-------------+---------------------+
+| PRIMARY          | 1            | h           | dense               |
+| SKIPPING_INDEX_m | 1            | m           | bloom_filter        |
+| TIME INDEX       | 1            | ts          |                     |
++------------------+--------------+-------------+---------------------+"
+	run -0 gt-sql --data-home "$T/d" "SELECT schema_name, options FROM information_schema.schemata WHERE schema_name LIKE 'a%'"
+	assert_output --partial "| abc         | 'ttl'='1h' |"
+	run -1 gt-sql --data-home "$T/d" "DROP TABLE information_schema.tables"
+	assert_output "Error: 1001(Unsupported), Schema \`information_schema\` is read-only"
+	run -1 gt-sql --data-home "$T/d" "DELETE FROM information_schema.tables"
+	assert_output "Error: 1001(Unsupported), Cannot change read-only table: tables"
+}
+
+@test "ADMIN's header is the call without the space before its parenthesis" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE t (ts TIMESTAMP TIME INDEX); ADMIN flush_table ('t')"
+	assert_output --partial "| ADMIN flush_table('t') |"
+}
