@@ -121,8 +121,16 @@ void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
 		snprintf(buf + len, n - (size_t)len, ".%09lld", (long long)nanos);
 }
 
-void sql_fmt_f64(char *buf, size_t n, double v)
+/*
+ * A float as DataFusion prints it: NaN, inf, -inf, whole numbers below
+ * 1e16 with ".0", else the shortest digits that read back to the value
+ * (as a float32 when f32), plain between 1e-5 and 1e16, otherwise with an
+ * exponent written as 1e308, 3.999999872114277e38, 1e-7.
+ */
+static void fmt_float(char *buf, size_t n, double v, bool f32)
 {
+	char tmp[64];
+	int prec;
 	if (isnan(v)) {
 		snprintf(buf, n, "NaN");
 		return;
@@ -139,7 +147,31 @@ void sql_fmt_f64(char *buf, size_t n, double v)
 		snprintf(buf, n, "%.1f", v);
 		return;
 	}
-	gt_fmt_f64(buf, n, v);
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (f32 ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
+			break;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+	char *e = strchr(tmp, 'e');
+	if (!e) {
+		snprintf(buf, n, "%s", tmp);
+		return;
+	}
+	double a = fabs(v);
+	if (a >= 1e-5 && a < 1e16) {
+		int dec = prec - 1 - (int)floor(log10(a));
+		snprintf(buf, n, "%.*f", dec > 0 ? dec : 0, v);
+		return;
+	}
+	int x = (int)strtol(e + 1, NULL, 10);
+	*e = 0;
+	snprintf(buf, n, "%se%d", tmp, x);
+}
+
+void sql_fmt_f64(char *buf, size_t n, double v)
+{
+	fmt_float(buf, n, v, false);
 }
 
 int64_t sql_days_of_ns(int64_t ns)
@@ -182,26 +214,7 @@ int sql_narrow_last(struct gt_vec *v, uint8_t lt, const char *what, struct gt_sq
 bool sql_fmt_logical(char *buf, size_t n, const struct gt_vec *v, uint32_t r, uint8_t lt)
 {
 	if (lt == GT_LT_F32 && v->type == GT_F64) {
-		float f = (float)v->v.f64[r];
-		if (!isfinite(f) || f == 0 || (f == floorf(f) && fabsf(f) < 1e16f)) {
-			sql_fmt_f64(buf, n, (double)f);
-			return true;
-		}
-		for (int prec = 1; prec <= 9; prec++) {
-			snprintf(buf, n, "%.*g", prec, (double)f);
-			if (strtof(buf, NULL) == f)
-				break;
-		}
-		/* print as Rust does: no exponent for moderate magnitudes */
-		if (strchr(buf, 'e') && fabsf(f) >= 1e-7f && fabsf(f) < 1e16f) {
-			char tmp[64];
-			for (int dec = 0; dec <= 45; dec++) {
-				snprintf(tmp, sizeof(tmp), "%.*f", dec, (double)f);
-				if (strtof(tmp, NULL) == f)
-					break;
-			}
-			snprintf(buf, n, "%s", tmp);
-		}
+		fmt_float(buf, n, (double)(float)v->v.f64[r], true);
 		return true;
 	}
 	if (lt == GT_LT_DATE && v->type == GT_I64) {
@@ -372,6 +385,22 @@ static int push_bool3(struct gt_vec *v, int b)
 	return b < 0 ? gt_vec_push_null(v) : gt_vec_push_bool(v, b);
 }
 
+/* Coerce a string compared with a Date to days. */
+static int coerce_date(struct sql_ctx *c, struct sql_xv *s)
+{
+	int rc = coerce_ts(c, s, GT_UNIT_S);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < s->v.len; i++) {
+		int64_t v = s->v.v.i64[i];
+		s->v.v.i64[i] = v / 86400 - (v % 86400 < 0);
+	}
+	s->v.type = GT_I64;
+	s->unit = 0;
+	s->lt = GT_LT_DATE;
+	return 0;
+}
+
 static int prep_compare(struct sql_ctx *c, struct sql_xv *a, struct sql_xv *b)
 {
 	int rc = 0;
@@ -379,6 +408,10 @@ static int prep_compare(struct sql_ctx *c, struct sql_xv *a, struct sql_xv *b)
 		rc = coerce_ts(c, b, a->unit);
 	else if (b->v.type == GT_TS && a->v.type == GT_STRING)
 		rc = coerce_ts(c, a, b->unit);
+	else if (a->lt == GT_LT_DATE && b->v.type == GT_STRING)
+		rc = coerce_date(c, b);
+	else if (b->lt == GT_LT_DATE && a->v.type == GT_STRING)
+		rc = coerce_date(c, a);
 	return rc;
 }
 
@@ -473,6 +506,10 @@ static int arith(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_xv 
 	}
 	scalar_of(o, type);
 	o->unit = unit;
+	/* Float32 with Float32 or an integer stays Float32, as DataFusion coerces */
+	if (type == GT_F64 && (a->lt == GT_LT_F32 || b->lt == GT_LT_F32) &&
+	    (a->v.type != GT_F64 || a->lt == GT_LT_F32) && (b->v.type != GT_F64 || b->lt == GT_LT_F32))
+		o->lt = GT_LT_F32;
 	o->interval = a->interval && b->interval;
 	o->scalar = n == 1 && a->scalar && b->scalar;
 	if (gt_vec_reserve(&o->v, n) < 0)
@@ -493,7 +530,7 @@ static int arith(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_xv 
 			case B_DIV: z = x / y; break;
 			default: z = fmod(x, y); break;
 			}
-			r = gt_vec_push_f64(&o->v, z);
+			r = gt_vec_push_f64(&o->v, o->lt == GT_LT_F32 ? (double)(float)z : z);
 		} else {
 			int64_t x = sql_xv_i64(a, i), y = sql_xv_i64(b, i), z;
 			if (ts) {

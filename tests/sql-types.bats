@@ -174,3 +174,25 @@ SELECT * FROM y ORDER BY ts"
 	run -1 gt-sql --data-home "$T/d" "CREATE TABLE z (ts TIMESTAMP(9) TIME INDEX); INSERT INTO z VALUES ('+234049-06-04 01:11:41')"
 	assert_output --partial "Failed to parse string to timestamp: +234049-06-04 01:11:41"
 }
+
+@test "Date compares with date text; Float32 arithmetic stays Float32; exponents print as DataFusion's" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE dates (d DATE, f FLOAT, x DOUBLE, ts TIMESTAMP TIME INDEX);
+INSERT INTO dates VALUES ('2021-08-20', 0.3, 1e308, 1000), ('2021-08-21', 1e20, 1e-7, 2000);
+SELECT d, f * 2, x FROM dates WHERE d >= '2021-08-20' ORDER BY d DESC; SELECT count(*) FROM dates WHERE d = '2021-08-21'"
+	assert_output "Affected Rows: 0
+
+Affected Rows: 2
+
++------------+--------------------+-------+
+| d          | dates.f * Int64(2) | x     |
++------------+--------------------+-------+
+| 2021-08-21 | 2e20               | 1e-7  |
+| 2021-08-20 | 0.6                | 1e308 |
++------------+--------------------+-------+
+
++----------+
+| count(*) |
++----------+
+| 1        |
++----------+"
+}

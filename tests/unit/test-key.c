@@ -21,7 +21,7 @@ static void enc1(struct gt_buf *out, enum gt_type t, uint64_t bits, int isnull)
 static int cmpkey(const struct gt_buf *a, const struct gt_buf *b)
 {
 	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->p, b->p, n);
+	int c = n ? memcmp(a->p, b->p, n) : 0;
 	return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
