@@ -461,7 +461,7 @@ int gt_http_start(struct gt_http **out, const struct gt_http_opts *o, struct gt_
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)h->o.timeout_s,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)h->o.max_conns,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 				MHD_OPTION_NOTIFY_CONNECTION, on_conn, h,
 				MHD_OPTION_END);

@@ -673,6 +673,27 @@ static uint32_t tail_last_block(const struct src *s)
 	return hi;
 }
 
+/* The last timestamp in range of a memtable source's current series. */
+static int mem_last(const struct gt_merge *m, const struct src *s, int64_t *t)
+{
+	if (s->msorted) {
+		const int64_t *ts = s->mview->cols[0].v.i64;
+		uint32_t e = s->mview->nrows;
+		while (e > 0 && ts[e - 1] >= m->spec.end)
+			e--;
+		*t = e ? ts[e - 1] : INT64_MIN;
+		return e && ts[e - 1] >= m->start;
+	}
+	const int64_t *ts = s->mview->cols[0].v.i64;
+	int found = 0;
+	for (uint32_t i = 0; i < s->mview->nrows; i++)
+		if (ts[i] >= m->start && ts[i] < m->spec.end && (!found || ts[i] > *t)) {
+			*t = ts[i];
+			found = 1;
+		}
+	return found;
+}
+
 /* An upper bound of the last timestamp in range of s's current series
  * (INT64_MIN: none), without decoding anything. */
 static int64_t tail_bound(const struct gt_merge *m, const struct src *s)
@@ -684,11 +705,8 @@ static int64_t tail_bound(const struct gt_merge *m, const struct src *s)
 		const struct gt_run_series *rs = &s->run->series[s->si];
 		t = rs->n ? s->run->rows.cols[0].v.i64[rs->off + rs->n - 1] : INT64_MIN;
 	} else {
-		const int64_t *ts = s->mview->cols[0].v.i64;
-		for (uint32_t i = 0; i < s->mview->nrows; i++)
-			if (ts[i] >= m->start && ts[i] < m->spec.end && ts[i] > t)
-				t = ts[i];
-		return t;
+		int64_t last;
+		return mem_last(m, s, &last) ? last : INT64_MIN;
 	}
 	return t >= m->spec.end ? m->spec.end - 1 : t;
 }
@@ -697,16 +715,8 @@ static int64_t tail_bound(const struct gt_merge *m, const struct src *s)
  * there is none, or a negative code. */
 static int tail_max(struct gt_merge *m, struct src *s, int64_t *t, struct gt_err *err)
 {
-	if (s->kind == SRC_MEM) {
-		const int64_t *ts = s->mview->cols[0].v.i64;
-		int found = 0;
-		for (uint32_t i = 0; i < s->mview->nrows; i++)
-			if (ts[i] >= m->start && ts[i] < m->spec.end && (!found || ts[i] > *t)) {
-				*t = ts[i];
-				found = 1;
-			}
-		return found;
-	}
+	if (s->kind == SRC_MEM)
+		return mem_last(m, s, t);
 	if (s->kind == SRC_RUN) {
 		const struct gt_run_series *rs = &s->run->series[s->si];
 		const int64_t *ts = s->run->rows.cols[0].v.i64 + rs->off;
@@ -747,6 +757,18 @@ static int tail_take(struct gt_merge *m, struct src *s, int64_t lo, int64_t *flo
 	int rc = 0;
 	if (lo < m->start)
 		lo = m->start;
+	if (s->kind == SRC_MEM && s->msorted) {
+		const struct gt_batch *v = s->mview;
+		const int64_t *ts = v->cols[0].v.i64;
+		uint32_t a, e = v->nrows;
+		while (e > 0 && ts[e - 1] >= m->spec.end)
+			e--;
+		a = e;
+		while (a > 0 && ts[a - 1] >= lo)
+			a--;
+		rc = e > a ? append_rows(&m->g, v, a, e - a, NULL, m->spec.nfields, m) : 0;
+		return rc ? gt_errf(err, rc, "merge: out of memory") : 0;
+	}
 	if (s->kind == SRC_MEM) {
 		const struct gt_batch *v = s->mview;
 		const int64_t *ts = v->cols[0].v.i64;
@@ -794,10 +816,11 @@ static int tail_take(struct gt_merge *m, struct src *s, int64_t lo, int64_t *flo
 			return rc;
 		blk_rows(s, s->cur_sid, &a, &e);
 		const int64_t *ts = cur(s)->cols[0].v.i64;
-		while (a < e && ts[a] < lo)
-			a++;
-		while (e > a && ts[e - 1] >= m->spec.end)
+		uint32_t first = a;
+		while (e > first && ts[e - 1] >= m->spec.end)
 			e--;
+		for (a = e; a > first && ts[a - 1] >= lo;)
+			a--;
 		if (e > a && (rc = append_rows(&m->g, cur(s), a, e - a, s->colmap, m->spec.nfields, m)))
 			return gt_errf(err, rc, "merge: out of memory");
 	}

@@ -72,12 +72,37 @@ static int add_json_str(struct gt_buf *out, const char *s, size_t n)
  */
 static int add_f64(struct gt_buf *out, double x)
 {
+	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
 	char tmp[40], digits[24];
 	int n = 0, prec, exp10, nd = 0;
 	const char *e;
 
 	if (!isfinite(x))
 		return gt_buf_add(out, "null", 4);
+	/*
+	 * Short decimals (most measurements): the fewest decimal places k
+	 * with m / 10^k == x, m = round(x * 10^k).  m and 10^k are exact
+	 * doubles, so the quotient is correctly rounded: it is what strtod
+	 * reads from the digits of m, and the nearest m is the only k-place
+	 * candidate.  Anything else takes the printf/strtod search.
+	 */
+	for (int k = 0; k < (int)GT_ARRAY_LEN(p10); k++) {
+		double y = fabs(x) * p10[k];
+		if (y >= 9007199254740992.0)
+			break;
+		uint64_t m = (uint64_t)llround(y);
+		if ((double)m / p10[k] != fabs(x))
+			continue;
+		char rev[24];
+		int r = 0;
+		do
+			rev[r++] = (char)('0' + m % 10);
+		while (m /= 10);
+		exp10 = r - 1 - k;
+		while (r > 0)
+			digits[nd++] = rev[--r];
+		goto layout;
+	}
 	for (prec = 0; prec <= 16; prec++) {
 		n = snprintf(tmp, sizeof(tmp), "%.*e", prec, x);
 		if (strtod(tmp, NULL) == x)
@@ -89,9 +114,12 @@ static int add_f64(struct gt_buf *out, double x)
 	for (const char *p = tmp; p < e; p++)
 		if (*p >= '0' && *p <= '9')
 			digits[nd++] = *p;
+layout:
 	while (nd > 1 && digits[nd - 1] == '0')
 		nd--;
 	digits[nd] = 0;
+	if (nd == 1 && digits[0] == '0')
+		exp10 = 0;
 	if (signbit(x) && gt_buf_addch(out, '-'))
 		return GT_ENOMEM;
 	if (exp10 >= -5 && exp10 < 16) {
