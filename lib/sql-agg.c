@@ -115,7 +115,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 /* Schema column of an unqualified (or table-qualified) column reference. */
 static int col_of(const struct run *r, const struct sql_expr *x)
 {
-	if (x->kind != E_COL || (x->q && (!r->table || strcmp(x->q, r->table))))
+	if (x->kind != E_COL || (x->q && !sql_qual_match(x->q, r->table)))
 		return -1;
 	return gt_schema_find(r->sc, x->s);
 }
@@ -959,7 +959,7 @@ static int agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32
 
 	memset(&r, 0, sizeof(r));
 	r.sc = &q->ti->schema;
-	r.table = q->ti->name;
+	r.table = q->table ? q->table : q->ti->name;
 	r.ntags = gt_schema_ntags(r.sc);
 	int tsk = gt_schema_time_index(r.sc);
 	if (tsk < 0 || r.ntags > 256 || r.sc->cols[tsk].type != GT_TS || r.sc->cols[tsk].unit > GT_UNIT_NS)

@@ -37,6 +37,7 @@
 struct sql_agg_query {
 	struct gt_db *db;
 	const struct gt_table_info *ti;
+	const char *table;               /* qualifier of its columns (alias, db.t or t) */
 	struct sql_expr *where;
 	struct sql_expr *const *group;   /* GROUP BY keys, aliases resolved */
 	uint32_t ngroup;

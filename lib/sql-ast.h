@@ -72,6 +72,8 @@ enum sql_ekind {
 	E_ISNULL,     /* a IS [NOT] NULL */
 	E_INTERVAL,   /* i = nanoseconds, months in i2 */
 	E_CASE,       /* args: when, then, when, then ...; a = else or NULL */
+	E_SUBQ,       /* (SELECT ...) as a value: sub; also a IN (SELECT ...) as E_IN with sub */
+	E_EXISTS,     /* [NOT] EXISTS (SELECT ...): sub */
 };
 
 enum sql_binop {
@@ -110,12 +112,13 @@ struct sql_expr {
 	uint32_t line, col;
 	int64_t i, i2;
 	double f;
-	char *s, *q;
+	char *s, *q;           /* E_COL: q is "t" or "db.t" as written */
 	struct sql_expr *a, *b, *c;
 	struct sql_expr *ord;  /* first_value(x ORDER BY ts) */
 	struct sql_expr **args;
 	uint32_t nargs;
 	struct sql_range *range; /* RANGE ... on this call, or NULL */
+	struct sql_select *sub; /* E_SUBQ, E_EXISTS, E_IN over a subquery */
 	int slot;              /* executor: >= 0 reads column slot of the group frame */
 };
 
@@ -130,10 +133,52 @@ struct sql_order {
 	int nulls_first;       /* -1 default, 0 last, 1 first */
 };
 
+/* Set operations between query blocks (sql-rel.c). */
+enum sql_setop { SETOP_UNION = 1, SETOP_INTERSECT, SETOP_EXCEPT };
+
+/* Joins of FROM items (sql-rel.c). */
+enum sql_jkind { J_INNER = 1, J_LEFT, J_RIGHT, J_FULL, J_CROSS };
+
+struct sql_select;
+
+/* A FROM item after the first: a table, CTE, view or derived table. */
+struct sql_from {
+	char *db, *name;          /* a named relation, or NULL for sub */
+	struct sql_select *sub;   /* (SELECT ...) */
+	char *alias;
+	uint8_t join;             /* enum sql_jkind: how it joins what comes before */
+	struct sql_expr *on;
+	char **using;
+	uint32_t nusing;
+};
+
+/* WITH name [(cols)] AS (query) */
+struct sql_cte {
+	char *name;
+	char **cols;
+	uint32_t ncols;
+	struct sql_select *q;
+};
+
+/*
+ * A query: one block (items ... HAVING) or, when setop is set, left
+ * setop right with items unused; ORDER BY / LIMIT / OFFSET apply to the
+ * whole.  The first FROM item is from_db.from (a table, CTE or view) or
+ * sub (a derived table), named alias; joins hold the ones after it.
+ */
 struct sql_select {
 	struct sql_select_item *items;
 	uint32_t nitems;
-	char *from_db, *from;  /* NULL = no FROM */
+	char *from_db, *from;  /* NULL = no FROM (or a derived table in sub) */
+	char *alias;           /* FROM t AS alias */
+	struct sql_select *sub;
+	struct sql_from *joins;
+	uint32_t njoins;
+	uint8_t setop;         /* enum sql_setop, 0 = a plain block */
+	bool setop_all;
+	struct sql_select *left, *right;
+	struct sql_cte *ctes;  /* WITH, in order (each sees those before it) */
+	uint32_t nctes;
 	struct sql_expr *where, *having;
 	struct sql_expr **group;
 	uint32_t ngroup;
@@ -186,6 +231,7 @@ enum sql_skind {
 
 struct sql_stmt {
 	uint8_t kind;
+	struct sql_arena *arena;  /* the parse's: where the executor adds nodes (subquery results) */
 	bool if_exists;        /* IF [NOT] EXISTS */
 	bool full;
 	uint32_t line, col;
@@ -208,7 +254,7 @@ struct sql_stmt {
 	char *like_db;         /* CREATE TABLE ... LIKE [like_db.]like */
 	struct sql_expr *show_where;  /* SHOW ... WHERE */
 	char *dropcol;         /* ALTER DROP COLUMN */
-	/* INSERT */
+	/* INSERT: VALUES rows, or sel for INSERT ... SELECT */
 	char **icols;
 	uint32_t nicols;
 	struct sql_expr ***rows;  /* nrows x nicols_row values */
@@ -314,13 +360,23 @@ int sql_rel_add_col(struct sql_rel *r, const char *name, uint8_t type, uint8_t u
 /* Move a records output's columns and rows into r (o is left empty). */
 int sql_rel_from_output(struct sql_rel *r, struct gt_sql_output *o, const char *name);
 /*
- * Run SELECT q over rel instead of its FROM table: WHERE, GROUP BY,
+ * Run the block q over rel instead of its FROM table: WHERE, GROUP BY,
  * aggregates, HAVING, ORDER BY, LIMIT as for a table, column references
- * qualified by rel->name.  Appends one records output to res.  rel is
- * only read.  0, or a negative code with e filled.
+ * qualified by rel->name.  rel NULL = q's FROM table (a system table or
+ * a region scan) or no FROM.  Appends one records output to res.  rel
+ * is only read.  0, or a negative code with e filled.
  */
 int sql_select_rel(struct gt_sql_session *s, struct sql_select *q, const struct sql_rel *rel,
 		   struct gt_sql_result *res, struct gt_sql_error *e);
+/*
+ * Run a whole query (sql-rel.c): WITH, set operations, derived tables,
+ * CTE and view references, joins, subqueries in expressions (run first
+ * and replaced by their values, nodes allocated in arena), then the
+ * blocks through sql_select_rel.  Appends one records output to res.
+ */
+int sql_query_run(struct gt_sql_session *s, struct sql_arena *arena, struct sql_select *q,
+		  struct gt_sql_result *res, struct gt_sql_error *e);
+
 /*
  * sql-sys.c: a system table (information_schema.*, public.numbers) as a
  * relation.  SELECT asks it first for every FROM name (db already

@@ -409,12 +409,39 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 	return c->lt ? sql_narrow_last(out, c->lt, dt_name(c->type, c->lt), e) : 0;
 }
 
+/* Row r of column k of a query's output as one value of column c's type. */
+static int select_value(const struct gt_sql_output *so, uint32_t k, uint32_t r, const struct gt_coldef *c,
+			struct sql_xv *v, struct gt_sql_error *e)
+{
+	struct sql_xv one;
+	memset(&one, 0, sizeof(one));
+	gt_vec_init(&one.v, so->cols[k].type);
+	one.unit = so->cols[k].unit;
+	one.lt = so->cols[k].lt;
+	one.scalar = true;
+	if (gt_vec_push_from(&one.v, &so->rows.cols[k], r) < 0) {
+		sql_xv_release(&one);
+		return sql_nomem(e);
+	}
+	if (one.v.type == c->type && (c->type != GT_TS || one.unit == c->unit) && one.lt == c->lt) {
+		*v = one;
+		return 0;
+	}
+	struct sql_ctx cx = {.e = e, .nrows = 1};
+	int rc = sql_xv_cast(&cx, &one, c->type, c->unit, c->lt, v);
+	sql_xv_release(&one);
+	return rc;
+}
+
 static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
 {
 	struct gt_table_info ti;
 	struct gt_batch b;
 	struct gt_err err = {0};
 	int *map = NULL;   /* schema column -> value position, -1 = default */
+	struct gt_sql_result src = {0};
+	struct gt_sql_output *so = NULL;
+	uint32_t nrows = st->nrows;
 	int rc = get_table(s, st->db, st->name, &ti, e);
 	if (rc < 0)
 		return rc;
@@ -447,19 +474,33 @@ static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 				     nvals, st->rowlen[r]);
 			goto out;
 		}
+	if (st->sel) {
+		/* INSERT ... SELECT: the query's columns, cast to the table's types. */
+		if ((rc = sql_query_run(s, st->arena, st->sel, &src, e)) < 0)
+			goto out;
+		so = &src.outs[src.n - 1];
+		if (so->ncols != nvals) {
+			rc = sql_err(e, GT_STATUS_PLAN_QUERY,
+				     "Failed to plan SQL: Error during planning: Column count doesn't match insert query!");
+			goto out;
+		}
+		nrows = so->rows.nrows;
+	}
 	for (uint32_t k = 0; k < sc->ncols; k++)
 		if (gt_batch_add_col(&b, sc->cols[k].id, sc->cols[k].type) < 0) {
 			rc = sql_nomem(e);
 			goto out;
 		}
-	for (uint32_t r = 0; r < st->nrows && rc == 0; r++) {
+	for (uint32_t r = 0; r < nrows && rc == 0; r++) {
 		for (uint32_t k = 0; k < sc->ncols && rc == 0; k++) {
 			const struct gt_coldef *c = &sc->cols[k];
 			struct sql_xv v;
-			struct sql_expr *x = map[k] >= 0 ? st->rows[r][map[k]] : NULL;
+			struct sql_expr *x = map[k] >= 0 && !so ? st->rows[r][map[k]] : NULL;
 			if (x && x->kind == E_FUNC && !strcmp(x->s, "__default"))
 				x = NULL;
-			if (x) {
+			if (so && map[k] >= 0) {
+				rc = select_value(so, (uint32_t)map[k], r, c, &v, e);
+			} else if (x) {
 				rc = eval_const(s, x, &v, e);
 			} else if (c->dflt) {
 				rc = eval_default(s, c->dflt, &v, e);
@@ -477,11 +518,12 @@ static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		}
 		b.nrows++;
 	}
-	if (rc == 0 && st->nrows && (rc = gt_db_write(s->db, &ti, &b, &err)) < 0)
+	if (rc == 0 && nrows && (rc = gt_db_write(s->db, &ti, &b, &err)) < 0)
 		rc = sql_engine_err(e, rc, &err);
 	if (rc == 0)
-		rc = affected(res, st->nrows, e);
+		rc = affected(res, nrows, e);
 out:
+	gt_sql_result_release(&src);
 	free(map);
 	gt_batch_release(&b);
 	gt_table_info_release(&ti);
@@ -671,8 +713,8 @@ static int frame_add(struct frame *f, const struct gt_schema *sc, const char *ta
 }
 
 /* Read the table through the scan, filter by WHERE, collect into f. */
-static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct sql_expr *where, struct frame *f,
-		      int64_t now_ns, struct gt_sql_error *e)
+static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const char *table, struct sql_expr *where,
+		      struct frame *f, int64_t now_ns, struct gt_sql_error *e)
 {
 	const struct gt_schema *sc = &ti->schema;
 	struct pushdown pd;
@@ -709,7 +751,7 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 	if (s->plan) {
 		bool dry = sql_plan_scan(s->plan, ti, &req);
 		sql_plan_merge(s->plan, ti, false);
-		plan_where(s->plan, where, ti->name);
+		plan_where(s->plan, where, table);
 		if (dry) {
 			rc = 0;
 			goto out;
@@ -780,7 +822,7 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, struct
 			}
 		}
 		tmp.nrows = b->nrows;
-		if ((rc = frame_add(f, sc, ti->name, tmp.cols, tmp.nrows, where, now_ns, e)) < 0)
+		if ((rc = frame_add(f, sc, table, tmp.cols, tmp.nrows, where, now_ns, e)) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -938,14 +980,14 @@ static struct sql_expr *resolve_alias(struct sql_select *q, struct sql_expr *x, 
  * gathering rows.  1 = *slots holds the group frame; 0 = run the general
  * path (ap is left empty).
  */
-static int agg_fast(struct gt_sql_session *s, struct sql_select *q, struct gt_table_info *ti, struct aggplan *ap,
-		    struct sql_xv **slots, uint32_t *ngroups, struct gt_sql_error *e)
+static int agg_fast(struct gt_sql_session *s, struct sql_select *q, struct gt_table_info *ti, const char *table,
+		    struct aggplan *ap, struct sql_xv **slots, uint32_t *ngroups, struct gt_sql_error *e)
 {
 	int rc = 0;
 	for (uint32_t k = 0; k < q->nitems; k++)
 		if (q->items[k].e->kind == E_STAR)
 			return 0;
-	ap->table = ti->name;
+	ap->table = table;
 	ap->ngroup = q->ngroup;
 	ap->group = gt_calloc(q->ngroup + 1, sizeof(*ap->group));
 	if (!ap->group)
@@ -960,7 +1002,7 @@ static int agg_fast(struct gt_sql_session *s, struct sql_select *q, struct gt_ta
 		rc = collect_aggs(ap, resolve_alias(q, q->order[k].e, &ti->schema), 0);
 	if (rc == 0) {
 		struct sql_agg_query aq = {
-			.db = s->db, .ti = ti, .where = q->where, .group = ap->group, .ngroup = q->ngroup,
+			.db = s->db, .ti = ti, .table = table, .where = q->where, .group = ap->group, .ngroup = q->ngroup,
 			.aggs = ap->aggs, .naggs = ap->naggs, .plan = s->plan,
 		};
 		rc = sql_agg_scan(&aq, slots, ngroups, e);
@@ -1104,6 +1146,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 	struct gt_schema empty;
 	const struct gt_schema *sc = &empty;
 	const char *table = NULL;
+	char qual[2 * GT_NAME_MAX + 2];
 	int64_t now_ns = s->now_ns ? s->now_ns : gt_now_ns();
 	int rc = 0;
 	bool have_table = false, fast = false;
@@ -1113,6 +1156,14 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 	memset(&ti, 0, sizeof(ti));
 	sql_rel_init(&sys);
 	if (!rel && q->from) {
+		/* Columns are qualified by the alias, else the name as written (t or db.t). */
+		if (q->alias)
+			snprintf(qual, sizeof(qual), "%s", q->alias);
+		else if (q->from_db)
+			snprintf(qual, sizeof(qual), "%s.%s", q->from_db, q->from);
+		else
+			snprintf(qual, sizeof(qual), "%s", q->from);
+		table = qual;
 		if ((rc = sql_sys_table(s, dbof(s, q->from_db), q->from, &sys, e)) < 0)
 			return rc;
 		/* GreptimeDB pushes a bare LIMIT into the numbers scan, which then
@@ -1128,13 +1179,14 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 		if (rc > 0)
 			rel = &sys;
 		rc = 0;
+	} else if (rel) {
+		table = rel->name;
 	}
 	if ((rc = check_distinct(q, rel ? rel->name : q->from, e)) < 0)
 		goto out;
 	if (rel) {
 		have_table = true;
 		sc = &rel->schema;
-		table = rel->name;
 		if ((rc = frame_init(&f, sc)) < 0) {
 			rc = sql_nomem(e);
 			goto out;
@@ -1148,14 +1200,13 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 			return rc;
 		have_table = true;
 		sc = &ti.schema;
-		table = ti.name;
-		if (!q->align && query_has_agg(q) && (rc = agg_fast(s, q, &ti, &ap, &slots, &fast_groups, e)) != 0) {
+		if (!q->align && query_has_agg(q) && (rc = agg_fast(s, q, &ti, table, &ap, &slots, &fast_groups, e)) != 0) {
 			if (rc < 0)
 				goto out;
 			fast = true;
 			nslots = q->ngroup + ap.naggs;
 			rc = 0;
-		} else if ((rc = scan_table(s, &ti, q->where, &f, now_ns, e)) < 0) {
+		} else if ((rc = scan_table(s, &ti, table, q->where, &f, now_ns, e)) < 0) {
 			goto out;
 		}
 	} else {
@@ -1353,7 +1404,13 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 			struct sql_expr *x = q->order[k].e;
 			/* An ORDER BY naming an output column reads it. */
 			int hit = -1;
-			if (x->kind == E_INT && x->i >= 1 && (uint64_t)x->i <= nproj)
+			if (x->kind == E_INT && x->i > (int64_t)nproj) {
+				rc = sql_err(e, GT_STATUS_PLAN_QUERY,
+					     "Failed to plan SQL: Error during planning: Order by column out of bounds, specified: %lld, max: %u",
+					     (long long)x->i, nproj);
+				break;
+			}
+			if (x->kind == E_INT && x->i >= 1)
 				hit = (int)x->i - 1;
 			else if (x->kind == E_COL && !x->q)
 				for (uint32_t j = 0; j < nproj; j++)
@@ -1468,7 +1525,7 @@ static int delete_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid request to region, reason: DELETE is not allowed under append mode");
 		goto out;
 	}
-	if ((rc = scan_table(s, &ti, st->where, &f, s->now_ns ? s->now_ns : gt_now_ns(), e)) < 0)
+	if ((rc = scan_table(s, &ti, ti.name, st->where, &f, s->now_ns ? s->now_ns : gt_now_ns(), e)) < 0)
 		goto out;
 	for (uint32_t k = 0; k < ti.schema.ncols && rc == 0; k++) {
 		const struct gt_coldef *c = &ti.schema.cols[k];
@@ -1626,7 +1683,7 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_EXPLAIN:
 		return explain(s, st, res, e);
 	case S_SELECT:
-		rc = select_run(s, st->sel, NULL, res, e);
+		rc = sql_query_run(s, st->arena, st->sel, res, e);
 		return rc < 0 ? sql_plan_error(e, rc) : rc;
 	default:
 		return sql_exec_ddl(s, st, res, e);

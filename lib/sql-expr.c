@@ -696,6 +696,11 @@ static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t un
 	return 0;
 }
 
+int sql_xv_cast(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, uint8_t lt, struct sql_xv *o)
+{
+	return cast_to(c, a, type, unit, lt, o);
+}
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -1153,6 +1158,14 @@ out:
 	return rc;
 }
 
+bool sql_qual_match(const char *q, const char *table)
+{
+	if (!q || !table)
+		return false;
+	size_t lq = strlen(q), lt = strlen(table);
+	return !strcmp(q, table) || (lt > lq && table[lt - lq - 1] == '.' && !strcmp(table + lt - lq, q));
+}
+
 int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 {
 	struct sql_xv a, b, d;
@@ -1194,10 +1207,8 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		int k = -1;
 		if (c->schema && !c->slots) {
 			k = gt_schema_find(c->schema, x->s);
-			if (k >= 0 && x->q && c->table && strcmp(x->q, c->table)) {
-				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
-					       "Failed to plan SQL: No field named %s.%s.", x->q, x->s);
-			}
+			if (k >= 0 && x->q && !sql_qual_match(x->q, c->table))
+				k = -1;
 		}
 		if (k < 0) {
 			if (c->slots)
@@ -1207,10 +1218,12 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 				char valid[1024] = "";
 				size_t vl = 0;
 				for (uint32_t j = 0; j < c->schema->ncols && vl < 900; j++)
-					vl += (size_t)snprintf(valid + vl, sizeof(valid) - vl, "%s%s.%s", j ? ", " : "",
-							       c->table, c->schema->cols[j].name);
+					vl += (size_t)snprintf(valid + vl, sizeof(valid) - vl, "%s%s%s%s", j ? ", " : "",
+							       c->table ? c->table : "", c->table ? "." : "",
+							       c->schema->cols[j].name);
 				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
-					       "Failed to plan SQL: No field named %s. Valid fields are %s.", x->s, valid);
+					       "Failed to plan SQL: No field named %s%s%s. Valid fields are %s.", x->q ? x->q : "",
+					       x->q ? "." : "", x->s, valid);
 			}
 			/* DataFusion quotes a name that is not all lowercase letters, digits and _. */
 			bool plain = true;

@@ -34,6 +34,10 @@ struct sql_ctx {
 };
 
 int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *out);
+/* CAST(a AS type) over c->nrows rows (or one when a is scalar); lt the logical type or 0. */
+int sql_xv_cast(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, uint8_t lt, struct sql_xv *o);
+/* Does column qualifier q ("t" or "db.t") name table ("t", "db.t" or an alias)? */
+bool sql_qual_match(const char *q, const char *table);
 void sql_xv_release(struct sql_xv *x);
 double sql_xv_f64(const struct sql_xv *x, uint32_t i);
 int64_t sql_xv_i64(const struct sql_xv *x, uint32_t i);

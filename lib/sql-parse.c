@@ -140,7 +140,8 @@ static bool expect_op(struct P *p, const char *op)
 static const char *const reserved[] = {
 	"select", "from", "where", "group", "order", "by", "limit", "offset", "having", "and", "or",
 	"not", "as", "on", "values", "insert", "into", "create", "table", "drop", "asc", "desc",
-	"is", "in", "between", "like", "union", "join", "with", "align", "fill", "range", NULL,
+	"is", "in", "between", "like", "union", "join", "with", "align", "fill", "range", "intersect",
+	"except", NULL,
 };
 
 static bool is_reserved(const struct sql_token *t)
@@ -244,6 +245,8 @@ static bool push_ptr(struct P *p, void ***v, uint32_t *n, uint32_t *cap, void *x
 }
 
 static struct sql_expr *expr(struct P *p);
+static struct sql_select *query(struct P *p);
+static bool at_query(struct P *p, uint32_t i);
 
 /* Type name -> gt storage type, unit and logical type (GreptimeDB's
  * names and the SQL aliases it accepts).  Returns false if not a known type. */
@@ -363,8 +366,19 @@ static struct sql_expr *primary(struct P *p)
 		return x->s ? x : oom(p);
 	}
 	if (accept_op(p, "(")) {
+		if (at_query(p, p->i)) {
+			if (!(x = node(p, E_SUBQ)) || !(x->sub = query(p)) || !expect_op(p, ")"))
+				return NULL;
+			return x;
+		}
 		x = expr(p);
 		if (!x || !expect_op(p, ")"))
+			return NULL;
+		return x;
+	}
+	if (is_kw(t, "exists") && is_op(&t[1], "(") && at_query(p, p->i + 2)) {
+		p->i += 2;
+		if (!(x = node(p, E_EXISTS)) || !(x->sub = query(p)) || !expect_op(p, ")"))
 			return NULL;
 		return x;
 	}
@@ -603,10 +617,18 @@ static struct sql_expr *primary(struct P *p)
 			x->q = name;
 			x->s = n2;
 			if (accept_op(p, ".")) {
+				/* db.t.col: the qualifier is "db.t", matched as written in FROM */
 				char *n3 = ident(p);
 				if (!n3)
 					return NULL;
-				x->q = n2;
+				size_t la = strlen(name), lb = strlen(n2);
+				char *q = sql_alloc(p->a, la + lb + 2);
+				if (!q)
+					return oom(p);
+				memcpy(q, name, la);
+				q[la] = '.';
+				memcpy(q + la + 1, n2, lb + 1);
+				x->q = q;
 				x->s = n3;
 			}
 		}
@@ -833,6 +855,12 @@ static struct sql_expr *cmp(struct P *p)
 				return NULL;
 			n->neg = neg;
 			n->a = x;
+			if (at_query(p, p->i)) {
+				if (!(n->sub = query(p)) || !expect_op(p, ")"))
+					return NULL;
+				x = n;
+				continue;
+			}
 			for (;;) {
 				struct sql_expr *v = expr(p);
 				if (!v || !push_ptr(p, (void ***)&n->args, &n->nargs, &cap, v))
@@ -1337,7 +1365,120 @@ static bool align_clause(struct P *p, struct sql_select *s)
 	return fill_opt(p, &s->fill, &s->fillv);
 }
 
-static struct sql_select *select_body(struct P *p)
+static struct sql_select *query(struct P *p);
+
+/* Words that end a FROM item instead of naming it. */
+static bool from_alias_ok(const struct sql_token *t)
+{
+	static const char *const stop[] = {
+		"left", "right", "full", "inner", "cross", "outer", "natural", "using", "on", "join", "window",
+		"qualify", NULL,
+	};
+	if (t->kind == T_QIDENT || t->kind == T_DQSTR)
+		return true;
+	if (t->kind != T_IDENT || is_reserved(t))
+		return false;
+	for (int i = 0; stop[i]; i++)
+		if (is_kw(t, stop[i]))
+			return false;
+	return true;
+}
+
+/* True at the start of a query: SELECT, WITH, or ( that opens one. */
+static bool at_query(struct P *p, uint32_t i)
+{
+	while (i < p->n && is_op(&p->t[i], "("))
+		i++;
+	return i < p->n && (is_kw(&p->t[i], "select") || is_kw(&p->t[i], "with"));
+}
+
+/* One FROM item: [db.]name or (query), then [AS] alias. */
+static bool from_item(struct P *p, char **db, char **name, struct sql_select **sub, char **alias)
+{
+	if (is_op(TK(p), "(") && at_query(p, p->i + 1)) {
+		p->i++;
+		if (!(*sub = query(p)) || !expect_op(p, ")"))
+			return false;
+	} else if (!qname(p, db, name)) {
+		return false;
+	}
+	if (accept_kw(p, "as")) {
+		if (!(*alias = ident(p)))
+			return false;
+	} else if (from_alias_ok(TK(p))) {
+		if (!(*alias = ident(p)))
+			return false;
+	}
+	return true;
+}
+
+/* FROM a [AS x] {, b | [INNER|LEFT|RIGHT|FULL [OUTER]|CROSS] JOIN b [ON expr | USING (cols)]} */
+static bool from_clause(struct P *p, struct sql_select *s)
+{
+	uint32_t cap = 0;
+	if (!from_item(p, &s->from_db, &s->from, &s->sub, &s->alias))
+		return false;
+	for (;;) {
+		uint8_t kind;
+		if (accept_op(p, ",")) {
+			kind = J_CROSS;
+		} else if (accept_kw(p, "cross")) {
+			if (!expect_kw(p, "join"))
+				return false;
+			kind = J_CROSS;
+		} else if (accept_kw(p, "join")) {
+			kind = J_INNER;
+		} else if (accept_kw(p, "inner")) {
+			if (!expect_kw(p, "join"))
+				return false;
+			kind = J_INNER;
+		} else if (is_kw(TK(p), "left") || is_kw(TK(p), "right") || is_kw(TK(p), "full")) {
+			kind = is_kw(TK(p), "left") ? J_LEFT : is_kw(TK(p), "right") ? J_RIGHT : J_FULL;
+			p->i++;
+			accept_kw(p, "outer");
+			if (!expect_kw(p, "join"))
+				return false;
+		} else {
+			return true;
+		}
+		if (s->njoins >= 64) {
+			failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many joins");
+			return false;
+		}
+		if (s->njoins == cap) {
+			uint32_t nc = cap ? cap * 2 : 4;
+			struct sql_from *nv = sql_alloc(p->a, nc * sizeof(*nv));
+			if (!nv) {
+				oom(p);
+				return false;
+			}
+			if (s->njoins)
+				memcpy(nv, s->joins, s->njoins * sizeof(*nv));
+			s->joins = nv;
+			cap = nc;
+		}
+		struct sql_from *j = &s->joins[s->njoins++];
+		memset(j, 0, sizeof(*j));
+		j->join = kind;
+		if (!from_item(p, &j->db, &j->name, &j->sub, &j->alias))
+			return false;
+		if (kind == J_CROSS)
+			continue;
+		if (accept_kw(p, "on")) {
+			if (!(j->on = expr(p)))
+				return false;
+		} else if (accept_kw(p, "using")) {
+			if (!name_list(p, &j->using, &j->nusing))
+				return false;
+		} else {
+			fail(p, "ON or USING");
+			return false;
+		}
+	}
+}
+
+/* One query block: items FROM ... WHERE ... GROUP BY ... HAVING ... */
+static struct sql_select *select_core(struct P *p)
 {
 	struct sql_select *s = sql_alloc(p->a, sizeof(*s));
 	uint32_t cap = 0, gcap = 0;
@@ -1397,16 +1538,8 @@ static struct sql_select *select_body(struct P *p)
 		if (is_kw(TK(p), "from"))
 			break;
 	}
-	if (accept_kw(p, "from")) {
-		if (!qname(p, &s->from_db, &s->from))
-			return NULL;
-		if (accept_kw(p, "as"))
-			ident(p);
-		else if (TK(p)->kind == T_IDENT && !is_reserved(TK(p)))
-			ident(p);
-		if (p->failed)
-			return NULL;
-	}
+	if (accept_kw(p, "from") && !from_clause(p, s))
+		return NULL;
 	if (accept_kw(p, "where") && !(s->where = expr(p)))
 		return NULL;
 	if (!align_clause(p, s))
@@ -1438,6 +1571,12 @@ static struct sql_select *select_body(struct P *p)
 	}
 	if (accept_kw(p, "having") && !(s->having = expr(p)))
 		return NULL;
+	return s;
+}
+
+/* [ORDER BY ...] [LIMIT n [, m]] [OFFSET n] of a query. */
+static struct sql_select *order_limit(struct P *p, struct sql_select *s)
+{
 	if (accept_kw(p, "order")) {
 		uint32_t ocap = 0;
 		if (!expect_kw(p, "by"))
@@ -1502,6 +1641,116 @@ static struct sql_select *select_body(struct P *p)
 	return s;
 }
 
+static struct sql_select *setop_node(struct P *p, uint8_t op, bool all, struct sql_select *l, struct sql_select *r)
+{
+	struct sql_select *s = sql_alloc(p->a, sizeof(*s));
+	if (!s)
+		return oom(p);
+	s->limit = s->offset = -1;
+	s->setop = op;
+	s->setop_all = all;
+	s->left = l;
+	s->right = r;
+	return s;
+}
+
+/* SELECT core, or ( query ). */
+static struct sql_select *query_primary(struct P *p)
+{
+	if (accept_op(p, "(")) {
+		struct sql_select *q = query(p);
+		return q && expect_op(p, ")") ? q : NULL;
+	}
+	if (!expect_kw(p, "select"))
+		return NULL;
+	return select_core(p);
+}
+
+/* UNION and EXCEPT bind looser than INTERSECT, all left to right. */
+static struct sql_select *query_set(struct P *p, int depth)
+{
+	if (depth > GT_SQL_MAX_DEPTH)
+		return failmsg(p, GT_STATUS_INVALID_SYNTAX, "query nested too deeply");
+	struct sql_select *l = query_primary(p);
+	while (l) {
+		uint8_t op = is_kw(TK(p), "union") ? SETOP_UNION : is_kw(TK(p), "except") ? SETOP_EXCEPT :
+			     is_kw(TK(p), "intersect") ? SETOP_INTERSECT : 0;
+		if (!op)
+			break;
+		p->i++;
+		bool all = accept_kw(p, "all");
+		if (!all)
+			accept_kw(p, "distinct");
+		struct sql_select *r = query_primary(p);
+		if (!r)
+			return NULL;
+		if (op == SETOP_INTERSECT && l->setop && l->setop != SETOP_INTERSECT && !l->norder && l->limit < 0) {
+			/* a UNION b INTERSECT c = a UNION (b INTERSECT c) */
+			if (!(l->right = setop_node(p, op, all, l->right, r)))
+				return NULL;
+			continue;
+		}
+		l = setop_node(p, op, all, l, r);
+	}
+	return l;
+}
+
+/* [WITH name [(cols)] AS (query), ...] set-expression [ORDER BY] [LIMIT] */
+static struct sql_select *query(struct P *p)
+{
+	struct sql_cte *ctes = NULL;
+	uint32_t n = 0, cap = 0;
+	if (++p->depth > GT_SQL_MAX_DEPTH)
+		return failmsg(p, GT_STATUS_INVALID_SYNTAX, "query nested too deeply");
+	if (accept_kw(p, "with")) {
+		accept_kw(p, "recursive");
+		for (;;) {
+			if (n >= GT_SQL_MAX_LIST)
+				return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many common table expressions");
+			if (n == cap) {
+				uint32_t nc = cap ? cap * 2 : 4;
+				struct sql_cte *nv = sql_alloc(p->a, nc * sizeof(*nv));
+				if (!nv)
+					return oom(p);
+				if (n)
+					memcpy(nv, ctes, n * sizeof(*nv));
+				ctes = nv;
+				cap = nc;
+			}
+			struct sql_cte *c = &ctes[n++];
+			memset(c, 0, sizeof(*c));
+			if (!(c->name = ident(p)))
+				return NULL;
+			if (is_op(TK(p), "(") && !name_list(p, &c->cols, &c->ncols))
+				return NULL;
+			if (!expect_kw(p, "as") || !expect_op(p, "(") || !(c->q = query(p)) || !expect_op(p, ")"))
+				return NULL;
+			if (!accept_op(p, ","))
+				break;
+		}
+	}
+	struct sql_select *s = query_set(p, 0);
+	if (!s)
+		return NULL;
+	bool own = s->norder || s->limit >= 0 || s->offset >= 0 || s->nctes;
+	if (own && (n || is_kw(TK(p), "order") || is_kw(TK(p), "limit") || is_kw(TK(p), "offset"))) {
+		/* (query with its own ORDER BY / LIMIT / WITH) ORDER BY ...: SELECT * FROM (query) */
+		struct sql_select *w = sql_alloc(p->a, sizeof(*w));
+		struct sql_select_item *it = sql_alloc(p->a, sizeof(*it));
+		if (!w || !it || !(it->e = node(p, E_STAR)))
+			return oom(p);
+		w->limit = w->offset = -1;
+		w->items = it;
+		w->nitems = 1;
+		w->sub = s;
+		s = w;
+	}
+	s->ctes = ctes;
+	s->nctes = n;
+	p->depth--;
+	return order_limit(p, s);
+}
+
 /* A VALUES literal: "..." is a string there, as MySQL reads it. */
 static struct sql_expr *value(struct P *p)
 {
@@ -1535,8 +1784,10 @@ static struct sql_stmt *insert(struct P *p, struct sql_stmt *st)
 		p->i++;
 	if (!qname(p, &st->db, &st->name))
 		return NULL;
-	if (is_op(TK(p), "(") && !name_list(p, &st->icols, &st->nicols))
+	if (is_op(TK(p), "(") && !at_query(p, p->i) && !name_list(p, &st->icols, &st->nicols))
 		return NULL;
+	if (at_query(p, p->i))
+		return (st->sel = query(p)) ? st : NULL;
 	if (!expect_kw(p, "values"))
 		return NULL;
 	for (;;) {
@@ -1682,6 +1933,7 @@ static struct sql_stmt *statement(struct P *p)
 		return oom(p);
 	st->line = TK(p)->line;
 	st->col = TK(p)->col;
+	st->arena = p->a;
 	if (accept_kw(p, "explain")) {
 		st->kind = S_EXPLAIN;
 		st->analyze = accept_kw(p, "analyze");
@@ -1818,9 +2070,9 @@ static struct sql_stmt *statement(struct P *p)
 			return NULL;
 		return st;
 	}
-	if (accept_kw(p, "select")) {
+	if (at_query(p, p->i)) {
 		st->kind = S_SELECT;
-		return (st->sel = select_body(p)) ? st : NULL;
+		return (st->sel = query(p)) ? st : NULL;
 	}
 	if (TK(p)->kind == T_IDENT)
 		return unsupported_kw(p);

@@ -60,7 +60,7 @@ int main(void)
 	       "+------------+----------+\n| count(r.s) | sum(r.x) |\n+------------+----------+\n| 3          | 6        |\n+------------+----------+");
 	expect(&r, "SELECT * FROM r LIMIT 1",
 	       "+---+----+-----+\n| x | s  | x   |\n+---+----+-----+\n| 0 | s0 | 0.0 |\n+---+----+-----+");
-	expect(&r, "SELECT q.x FROM r", "Error: 3000(PlanQuery), Failed to plan SQL: No field named q.x.");
+	expect(&r, "SELECT q.x FROM r", "Error: 3000(PlanQuery), Failed to plan SQL: No field named q.x. Valid fields are r.x, r.s, r.x.");
 	sql_rel_release(&r);
 	ok(r.name == NULL && r.schema.ncols == 0 && r.rows.ncols == 0, "release leaves an empty relation");
 	return tap_done();
