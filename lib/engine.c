@@ -11,6 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/file.h>
@@ -164,6 +167,13 @@ static void *worker(void *arg)
 		}
 		if (rc)
 			elog(e, "region %" PRIu64 ": %s failed: %s", id, compact ? "compaction" : "flush", err.msg);
+#ifdef __GLIBC__
+		/* A flushed memtable or a compaction's buffers leave free pages in
+		 * the malloc arenas of the threads that filled them; hand them
+		 * back, so that memory stays near the memtable budget instead of
+		 * growing with every arena a writer thread touched. */
+		malloc_trim(0);
+#endif
 
 		pthread_mutex_lock(&e->mu);
 		s = find_slot(e, id);
