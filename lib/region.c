@@ -833,6 +833,57 @@ out:
 	return rc;
 }
 
+int gt_region_truncate_files(struct gt_region *r, const int64_t *ranges, uint32_t nranges, struct gt_err *err)
+{
+	struct gt_manifest_edit e = {0};
+	struct rfile **gone = NULL;
+	const char **rm = NULL;
+	uint32_t n = 0;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->compact_mu);
+	pthread_mutex_lock(&r->flush_mu);
+	pthread_mutex_lock(&r->mu);
+	gone = gt_calloc(r->nfiles + 1, sizeof(*gone));
+	rm = gt_calloc(r->nfiles + 1, sizeof(*rm));
+	for (uint32_t i = 0; gone && rm && i < r->nfiles; i++) {
+		const struct gt_file_meta *m = &r->files[i]->meta;
+		for (uint32_t k = 0; k < nranges; k++)
+			if (m->min_ts >= ranges[2 * k] && m->max_ts < ranges[2 * k + 1]) {
+				gone[n] = r->files[i];
+				rm[n++] = m->id;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&r->mu);
+	if (!gone || !rm) {
+		rc = gt_errf(err, GT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (n == 0)
+		goto out;
+	e.remove = rm;
+	e.nremove = n;
+	if ((rc = commit(r, &e, err)))
+		goto out;
+	pthread_mutex_lock(&r->mu);
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t j = 0; j < r->nfiles; j++)
+			if (r->files[j] == gone[i]) {
+				r->files[j] = r->files[--r->nfiles];
+				gone[i]->obsolete = true;
+				rfile_unref(r, gone[i]);   /* the list's reference */
+				break;
+			}
+	pthread_mutex_unlock(&r->mu);
+out:
+	free(gone);
+	free(rm);
+	pthread_mutex_unlock(&r->flush_mu);
+	pthread_mutex_unlock(&r->compact_mu);
+	return rc;
+}
+
 int gt_region_truncate(struct gt_region *r, struct gt_err *err)
 {
 	struct gt_manifest_edit e = {0};

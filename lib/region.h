@@ -107,6 +107,12 @@ int gt_region_compact(struct gt_region *r, const struct gt_compact_opts *o,
 int gt_region_alter(struct gt_region *r, const struct gt_schema *schema, struct gt_err *err);
 /* Drop every row (memtables and files). */
 int gt_region_truncate(struct gt_region *r, struct gt_err *err);
+/*
+ * TRUNCATE ... FILE RANGE: drop the SST files whose rows all lie in one
+ * of the ranges [ranges[2i], ranges[2i+1]) (time index unit), in one
+ * manifest edit.  Memtables and other files are untouched.
+ */
+int gt_region_truncate_files(struct gt_region *r, const int64_t *ranges, uint32_t nranges, struct gt_err *err);
 
 struct gt_scan_req {
 	int64_t start, end;              /* [start, end); INT64_MIN / INT64_MAX for open */

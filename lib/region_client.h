@@ -35,6 +35,9 @@ struct gt_region_client_ops {
 		       struct gt_compact_report *rep, struct gt_err *err);
 	int (*alter)(void *self, uint64_t region_id, const struct gt_schema *schema, struct gt_err *err);
 	int (*truncate)(void *self, uint64_t region_id, struct gt_err *err);
+	/* drop the files wholly inside the [start, end) pairs of ranges (gt_region_truncate_files) */
+	int (*truncate_files)(void *self, uint64_t region_id, const int64_t *ranges, uint32_t nranges,
+			      struct gt_err *err);
 	int (*stats)(void *self, uint64_t region_id, struct gt_region_stats *out, struct gt_err *err);
 };
 

@@ -95,6 +95,12 @@ static int l_truncate(void *self, uint64_t id, struct gt_err *err)
 	return r ? gt_region_truncate(r, err) : GT_ENOTFOUND;
 }
 
+static int l_truncate_files(void *self, uint64_t id, const int64_t *ranges, uint32_t n, struct gt_err *err)
+{
+	struct gt_region *r = get(self, id, err);
+	return r ? gt_region_truncate_files(r, ranges, n, err) : GT_ENOTFOUND;
+}
+
 static int l_stats(void *self, uint64_t id, struct gt_region_stats *out, struct gt_err *err)
 {
 	struct gt_region *r = get(self, id, err);
@@ -107,7 +113,7 @@ static int l_stats(void *self, uint64_t id, struct gt_region_stats *out, struct 
 static const struct gt_region_client_ops local_ops = {
 	.create = l_create, .open = l_open, .close = l_close, .drop = l_drop,
 	.write = l_write, .scan = l_scan, .flush = l_flush, .compact = l_compact,
-	.alter = l_alter, .truncate = l_truncate, .stats = l_stats,
+	.alter = l_alter, .truncate = l_truncate, .truncate_files = l_truncate_files, .stats = l_stats,
 };
 
 void gt_region_client_local(struct gt_region_client *c, struct gt_engine *e)

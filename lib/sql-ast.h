@@ -253,6 +253,8 @@ struct sql_stmt {
 	char *engine;          /* ENGINE=name, or NULL */
 	char *like_db;         /* CREATE TABLE ... LIKE [like_db.]like */
 	struct sql_expr *show_where;  /* SHOW ... WHERE */
+	int64_t *ranges;       /* TRUNCATE ... FILE RANGE (start, end), ...: pairs */
+	uint32_t nranges;
 	char *dropcol;         /* ALTER DROP COLUMN */
 	/* INSERT: VALUES rows, or sel for INSERT ... SELECT */
 	char **icols;

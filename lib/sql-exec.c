@@ -1670,9 +1670,13 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		struct gt_table_info ti;
 		if ((rc = get_table(s, st->db, st->name, &ti, e)) < 0)
 			return rc;
-		for (uint32_t i = 0; i < ti.nregions && rc == 0; i++)
-			if ((rc = s->db->rc.ops->truncate(s->db->rc.self, gt_table_region(&ti, i), &err)) < 0)
+		for (uint32_t i = 0; i < ti.nregions && rc == 0; i++) {
+			uint64_t id = gt_table_region(&ti, i);
+			rc = st->nranges ? s->db->rc.ops->truncate_files(s->db->rc.self, id, st->ranges, st->nranges, &err) :
+					   s->db->rc.ops->truncate(s->db->rc.self, id, &err);
+			if (rc < 0)
 				rc = sql_engine_err(e, rc, &err);
+		}
 		gt_table_info_release(&ti);
 		return rc < 0 ? rc : affected(res, 0, e);
 	}

@@ -2003,7 +2003,40 @@ static struct sql_stmt *statement(struct P *p)
 	if (accept_kw(p, "truncate")) {
 		st->kind = S_TRUNCATE;
 		accept_kw(p, "table");
-		return qname(p, &st->db, &st->name) ? st : NULL;
+		if (!qname(p, &st->db, &st->name))
+			return NULL;
+		if (accept_kw(p, "file")) {
+			if (!expect_kw(p, "range"))
+				return NULL;
+			do {
+				int64_t v[2];
+				if (!expect_op(p, "("))
+					return NULL;
+				for (int k = 0; k < 2; k++) {
+					bool neg = accept_op(p, "-");
+					if (TK(p)->kind != T_INT)
+						return fail(p, "a timestamp integer");
+					v[k] = neg ? -tok_int(TK(p)) : tok_int(TK(p));
+					p->i++;
+					if (k == 0 && !expect_op(p, ","))
+						return NULL;
+				}
+				if (!expect_op(p, ")"))
+					return NULL;
+				if (st->nranges >= GT_SQL_MAX_LIST)
+					return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many ranges");
+				int64_t *nr = sql_alloc(p->a, (size_t)(st->nranges + 1) * 2 * sizeof(*nr));
+				if (!nr)
+					return oom(p);
+				if (st->nranges)
+					memcpy(nr, st->ranges, (size_t)st->nranges * 2 * sizeof(*nr));
+				nr[2 * st->nranges] = v[0];
+				nr[2 * st->nranges + 1] = v[1];
+				st->ranges = nr;
+				st->nranges++;
+			} while (accept_op(p, ","));
+		}
+		return st;
 	}
 	if (accept_kw(p, "alter")) {
 		if (accept_kw(p, "database") || accept_kw(p, "schema")) {

@@ -137,3 +137,21 @@ ALTER TABLE mydb.t SET 'max_row_group_row_count'='10'"
 	run -0 gt-sql --data-home "$T/d" "CREATE TABLE t (ts TIMESTAMP TIME INDEX); ADMIN flush_table ('t')"
 	assert_output --partial "| ADMIN flush_table('t') |"
 }
+
+@test "TRUNCATE ... FILE RANGE drops only the files inside the ranges, durably" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE m (ts TIMESTAMP TIME INDEX, h STRING PRIMARY KEY, v DOUBLE);
+INSERT INTO m VALUES (1000, 'a', 1), (2000, 'b', 2); ADMIN flush_table('m');
+INSERT INTO m VALUES (5000, 'c', 3); ADMIN flush_table('m');
+INSERT INTO m VALUES (9000, 'd', 4)"
+	run -0 gt-sql --data-home "$T/d" "TRUNCATE m FILE RANGE (0, 3000), (4000, 5000)"
+	assert_output "Affected Rows: 0"
+	run -0 gt-sql --data-home "$T/d" "SELECT h FROM m ORDER BY h"
+	assert_output "+---+
+| h |
++---+
+| c |
+| d |
++---+"
+	run -1 gt-sql --data-home "$T/d" "TRUNCATE m FILE RANGE (0)"
+	assert_output --partial "Error: 2000(InvalidSyntax)"
+}
