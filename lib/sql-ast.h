@@ -57,6 +57,8 @@ void *sql_alloc(struct sql_arena *a, size_t n);
 char *sql_strndup(struct sql_arena *a, const char *s, size_t n);
 void sql_arena_free(struct sql_arena *a);
 
+struct sql_order;
+
 /* Expression nodes. */
 enum sql_ekind {
 	E_NULL = 1, E_INT, E_FLOAT, E_STR, E_BOOL,
@@ -74,6 +76,7 @@ enum sql_ekind {
 	E_CASE,       /* args: when, then, when, then ...; a = else or NULL */
 	E_SUBQ,       /* (SELECT ...) as a value: sub; also a IN (SELECT ...) as E_IN with sub */
 	E_EXISTS,     /* [NOT] EXISTS (SELECT ...): sub */
+	E_WINDOW,     /* s(args) OVER (PARTITION BY part ORDER BY worder) */
 };
 
 enum sql_binop {
@@ -119,6 +122,9 @@ struct sql_expr {
 	uint32_t nargs;
 	struct sql_range *range; /* RANGE ... on this call, or NULL */
 	struct sql_select *sub; /* E_SUBQ, E_EXISTS, E_IN over a subquery */
+	struct sql_expr **part;     /* E_WINDOW: PARTITION BY keys */
+	struct sql_order *worder;   /* E_WINDOW: ORDER BY keys */
+	uint32_t npart, nworder;
 	int slot;              /* executor: >= 0 reads column slot of the group frame */
 };
 

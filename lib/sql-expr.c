@@ -15,6 +15,7 @@
 #include "sql-aggfn.h"
 #include "sql-expr.h"
 #include "sql-match.h"
+#include "sql-window.h"
 #include "timeutil.h"
 
 #include <ctype.h>
@@ -1460,6 +1461,8 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		free(br);
 		goto out;
 	}
+	case E_WINDOW:
+		return sql_window_eval(c, x, o);
 	case E_FUNC:
 		if (sql_is_agg(x))
 			return sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: aggregate %s is not allowed here", x->s);
@@ -1569,6 +1572,7 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 			name_rec(b, x->a, table, depth + 1);
 		}
 		return gt_buf_addstr(b, " END");
+	case E_WINDOW:
 	case E_FUNC:
 		gt_buf_addf(b, "%s(", x->s);
 		if (x->distinct)
@@ -1583,6 +1587,32 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 			gt_buf_addstr(b, x->within ? " WITHIN GROUP [" : " ORDER BY [");
 			name_rec(b, x->ord, table, depth + 1);
 			gt_buf_addstr(b, x->ord_desc ? " DESC NULLS FIRST]" : " ASC NULLS LAST]");
+		}
+		if (x->kind == E_WINDOW) {
+			/* DataFusion: f(args) PARTITION BY [..] ORDER BY [..] <frame> */
+			if (x->npart) {
+				gt_buf_addstr(b, " PARTITION BY [");
+				for (uint32_t k = 0; k < x->npart; k++) {
+					if (k)
+						gt_buf_addstr(b, ", ");
+					name_rec(b, x->part[k], table, depth + 1);
+				}
+				gt_buf_addstr(b, "]");
+			}
+			if (x->nworder) {
+				gt_buf_addstr(b, " ORDER BY [");
+				for (uint32_t k = 0; k < x->nworder; k++) {
+					const struct sql_order *o = &x->worder[k];
+					bool nf = o->nulls_first < 0 ? o->desc : o->nulls_first;
+					if (k)
+						gt_buf_addstr(b, ", ");
+					name_rec(b, o->e, table, depth + 1);
+					gt_buf_addf(b, " %s NULLS %s", o->desc ? "DESC" : "ASC", nf ? "FIRST" : "LAST");
+				}
+				gt_buf_addstr(b, "] RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW");
+			} else {
+				gt_buf_addstr(b, " ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING");
+			}
 		}
 		if (x->range)
 			return range_name(b, x->range, table, depth);

@@ -247,6 +247,7 @@ static bool push_ptr(struct P *p, void ***v, uint32_t *n, uint32_t *cap, void *x
 static struct sql_expr *expr(struct P *p);
 static struct sql_select *query(struct P *p);
 static bool at_query(struct P *p, uint32_t i);
+static struct sql_expr *window_spec(struct P *p, struct sql_expr *x);
 
 /* Type name -> gt storage type, unit and logical type (GreptimeDB's
  * names and the SQL aliases it accepts).  Returns false if not a known type. */
@@ -579,21 +580,8 @@ static struct sql_expr *primary(struct P *p)
 				if (!expect_op(p, ")"))
 					return NULL;
 			}
-			if (accept_kw(p, "over")) {
-				/* A window call: kept only so that a range query can refuse it. */
-				int nest = 0;
-				if (!expect_op(p, "("))
-					return NULL;
-				for (; TK(p)->kind != T_EOF; p->i++) {
-					if (is_op(TK(p), "("))
-						nest++;
-					else if (is_op(TK(p), ")") && nest-- == 0)
-						break;
-				}
-				if (!expect_op(p, ")"))
-					return NULL;
-				x->over = true;
-			}
+			if (accept_kw(p, "over") && !window_spec(p, x))
+				return NULL;
 			return x;
 		}
 		if (bare && !strcmp(name, "current_timestamp")) {
@@ -725,6 +713,79 @@ static struct sql_expr *range_postfix(struct P *p, struct sql_expr *x, uint32_t 
 			 (int)GT_MIN(to - from, 200), p->text + from);
 		return failmsg(p, GT_STATUS_INVALID_SYNTAX, m);
 	}
+	return x;
+}
+
+/* One ORDER BY key: expr [ASC|DESC] [NULLS FIRST|LAST]. */
+static bool order_item(struct P *p, struct sql_order *o)
+{
+	if (!(o->e = expr(p)))
+		return false;
+	o->desc = false;
+	o->nulls_first = -1;
+	if (accept_kw(p, "desc"))
+		o->desc = true;
+	else
+		accept_kw(p, "asc");
+	if (accept_kw(p, "nulls")) {
+		if (accept_kw(p, "first"))
+			o->nulls_first = 1;
+		else if (expect_kw(p, "last"))
+			o->nulls_first = 0;
+		else
+			return false;
+	}
+	return true;
+}
+
+/* f(...) OVER ([PARTITION BY e, ...] [ORDER BY key, ...]): x becomes an E_WINDOW. */
+static struct sql_expr *window_spec(struct P *p, struct sql_expr *x)
+{
+	uint32_t pcap = 0;
+	x->kind = E_WINDOW;
+	x->over = true;
+	if (!expect_op(p, "("))
+		return NULL;
+	if (accept_kw(p, "partition")) {
+		if (!expect_kw(p, "by"))
+			return NULL;
+		for (;;) {
+			struct sql_expr *k = expr(p);
+			if (!k || !push_ptr(p, (void ***)&x->part, &x->npart, &pcap, k))
+				return NULL;
+			if (x->npart > GT_SQL_MAX_LIST)
+				return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many PARTITION BY keys");
+			if (!accept_op(p, ","))
+				break;
+		}
+	}
+	if (accept_kw(p, "order")) {
+		uint32_t cap = 0;
+		if (!expect_kw(p, "by"))
+			return NULL;
+		for (;;) {
+			if (x->nworder == cap) {
+				uint32_t nc = cap ? cap * 2 : 4;
+				struct sql_order *nv = sql_alloc(p->a, nc * sizeof(*nv));
+				if (!nv)
+					return oom(p);
+				if (x->nworder)
+					memcpy(nv, x->worder, x->nworder * sizeof(*nv));
+				x->worder = nv;
+				cap = nc;
+			}
+			if (!order_item(p, &x->worder[x->nworder++]))
+				return NULL;
+			if (x->nworder > GT_SQL_MAX_LIST)
+				return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many ORDER BY keys");
+			if (!accept_op(p, ","))
+				break;
+		}
+	}
+	if (is_kw(TK(p), "rows") || is_kw(TK(p), "range") || is_kw(TK(p), "groups"))
+		return failmsg(p, GT_STATUS_UNSUPPORTED, "window frames are not supported yet");
+	if (!expect_op(p, ")"))
+		return NULL;
 	return x;
 }
 

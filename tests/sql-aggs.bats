@@ -114,3 +114,21 @@ SELECT DISTINCT max(b) FROM d GROUP BY a; SELECT DISTINCT ON (a) a, b, t FROM d 
 	run -1 gt-sql --data-home "$T/d" "SELECT DISTINCT ON (b) a FROM d ORDER BY a"
 	assert_output "Error: 3000(PlanQuery), Failed to plan SQL: Error during planning: SELECT DISTINCT ON expressions must match initial ORDER BY expressions"
 }
+
+@test "window functions agree with sqlite3" {
+	rows
+	sqlite3 "$T/s.db" "CREATE TABLE t (g, x, i, ts); INSERT INTO t VALUES (1,1.0,7,1000),(1,2.0,3,2000),(1,3.0,5,3000),(2,10.0,8,4000),(2,20.0,12,5000),(2,30.0,4,6000),(3,NULL,NULL,7000);"
+	while IFS= read -r q; do
+		go=$(gt-sql --data-home "$T/d" --csv "$q" 2>&1 | sed 's/\.0\(,\|$\)/\1/g')
+		so=$(sqlite3 -csv "$T/s.db" "$q" 2>&1 | sed 's/\.0\(,\|$\)/\1/g')
+		[ "$go" = "$so" ] || { echo "query: $q"; echo "gt:     $go"; echo "sqlite: $so"; false; }
+	done <<'Q'
+SELECT g, i, row_number() OVER (PARTITION BY g ORDER BY i), rank() OVER (ORDER BY g), dense_rank() OVER (ORDER BY g DESC) FROM t ORDER BY ts
+SELECT g, sum(i) OVER (PARTITION BY g ORDER BY ts), count(*) OVER (PARTITION BY g), max(x) OVER (ORDER BY g) FROM t ORDER BY ts
+SELECT i, lag(i) OVER (ORDER BY ts), lead(i, 2, 0) OVER (ORDER BY ts), first_value(i) OVER (PARTITION BY g ORDER BY i DESC) FROM t ORDER BY ts
+Q
+	run -1 gt-sql --data-home "$T/d" "SELECT sum(i) OVER (ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t"
+	assert_output --partial "window frames are not supported yet"
+	run -1 gt-sql --data-home "$T/d" "SELECT nope(i) OVER () FROM t"
+	assert_output --partial "Invalid function 'nope'"
+}

@@ -1,0 +1,1 @@
+SELECT row_number() OVER (PARTITION BY a, b ORDER BY c DESC NULLS LAST, d), lag(x, 2, 0) OVER (ORDER BY t) FROM t;
