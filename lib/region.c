@@ -1157,6 +1157,9 @@ struct gt_scan {
 	uint32_t nfiles;
 	struct gt_merge *m;
 	struct gt_batch out;
+	struct gt_batch view;      /* a whole series handed out in place */
+	struct gt_vec *view_cols;
+	uint32_t *view_sid, view_cap;
 	struct gt_buf keys;
 	uint32_t *keyoff, nkeys, keycap;
 	uint32_t batch_rows;
@@ -1301,6 +1304,38 @@ static int add_key(struct gt_scan *s, const void *k, size_t n, uint32_t *sid)
 	return 0;
 }
 
+/* A series at least this long that fits in one batch is not copied. */
+#define GT_SCAN_VIEW_ROWS 1024
+
+/* Hand out the merge's rows of one series as the batch: the columns are
+ * borrowed (valid until the next gt_merge_next, i.e. the next call). */
+static int view(struct gt_scan *s, const struct gt_batch *rows, const struct gt_batch **b, struct gt_err *err)
+{
+	struct gt_batch *v = &s->view;
+	uint32_t sid = s->nkeys - 1;
+	if (!s->view_cols && !(s->view_cols = gt_calloc(s->out.ncols + 1, sizeof(*s->view_cols))))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	if (rows->nrows > s->view_cap) {
+		uint32_t *p = gt_reallocarray(s->view_sid, s->batch_rows, sizeof(*p));
+		if (!p)
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		s->view_sid = p;
+		s->view_cap = s->batch_rows;
+	}
+	memset(v, 0, sizeof(*v));
+	v->nrows = rows->nrows;
+	v->ncols = s->out.ncols;
+	v->col_ids = s->out.col_ids;
+	v->cols = s->view_cols;
+	for (uint32_t c = 0; c < v->ncols; c++)
+		v->cols[c] = rows->cols[c];
+	for (uint32_t i = 0; i < rows->nrows; i++)
+		s->view_sid[i] = sid;
+	v->sid = s->view_sid;
+	*b = v;
+	return 1;
+}
+
 int gt_scan_next(struct gt_scan *s, const struct gt_batch **b, struct gt_err *err)
 {
 	struct gt_batch *o = &s->out;
@@ -1321,6 +1356,9 @@ int gt_scan_next(struct gt_scan *s, const struct gt_batch **b, struct gt_err *er
 				break;
 			if ((rc = add_key(s, k, klen, &sid)))
 				return gt_errf(err, rc, "out of memory");
+			if (!o->nrows && !s->with_seq && rows->nrows >= GT_SCAN_VIEW_ROWS &&
+			    rows->nrows <= s->batch_rows)
+				return view(s, rows, b, err);
 			s->pend = rows;
 			s->pend_off = 0;
 		}
@@ -1382,6 +1420,8 @@ void gt_scan_free(struct gt_scan *s)
 		free(s->files);
 	}
 	gt_batch_release(&s->out);
+	free(s->view_cols);
+	free(s->view_sid);
 	gt_buf_release(&s->keys);
 	free(s->keyoff);
 	free(s->ids);
