@@ -109,7 +109,7 @@ static int cmd_stat(int argc, char **argv)
 	for (uint32_t i = 0; i < m->schema.ncols; i++) {
 		const struct gt_coldef *c = &m->schema.cols[i];
 		printf("  %-24s id %-4u %-5s %s\n", c->name, c->id, sem_name(c->sem),
-		       gt_type_name((enum gt_type)c->type, (enum gt_unit)c->unit));
+		       gt_ltype_name((enum gt_type)c->type, (enum gt_unit)c->unit, c->lt));
 	}
 	printf("storage:\n");
 	printf("  %-24s %-16s %12s %12s\n", "column", "encoding", "bytes", "bytes/row");

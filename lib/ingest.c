@@ -393,7 +393,7 @@ static int prepare(struct gt_ingest *in, const char *dbname, struct gt_ingest_ta
 			} else if (s.cols[i].type != bc->type) {
 				rc = gt_errf(err, GT_EINVAL, "line %" PRIu64 ": column '%s' of table '%s' is %s, the line has %s",
 					     bc->first_line, bc->name, b->name,
-					     gt_type_name(s.cols[i].type, s.cols[i].unit), gt_type_name(bc->type, GT_UNIT_NS));
+					     gt_ltype_name(s.cols[i].type, s.cols[i].unit, s.cols[i].lt), gt_type_name(bc->type, GT_UNIT_NS));
 			}
 			if (!rc)
 				bc->col_id = s.cols[i].id;
