@@ -353,7 +353,8 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 			int64_t ns;
 			const char *p = gt_vec_str(&v->v, 0, &n);
 			if (gt_parse_time_unit(p, n, c->unit, &ns) < 0)
-				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Failed to parse string to timestamp: %.*s",
+				return sql_err(e, GT_STATUS_INVALID_SYNTAX,
+					       "Failed to parse value: Failed to parse %.*s to Timestamp value",
 					       (int)GT_MIN(n, 200), p);
 			r = gt_vec_push_i64(out, ns);
 		} else if (vt == GT_TS) {

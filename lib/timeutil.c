@@ -63,7 +63,11 @@ int gt_parse_time_unit(const char *s, size_t n, unsigned unit, int64_t *out)
 	if (ny < 4 || s >= end || *s++ != '-' || digits(&s, end, 2, &mo) || s >= end ||
 	    *s++ != '-' || digits(&s, end, 2, &d))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (mo < 1 || mo > 12 || d < 1)
+		return -1;
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (d > mdays[mo - 1] + (mo == 2 && leap))
 		return -1;
 	if (s < end && (*s == ' ' || *s == 'T' || *s == 't')) {
 		s++;
