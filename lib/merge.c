@@ -455,6 +455,31 @@ static int append_rows(struct gt_batch *dst, const struct gt_batch *src, uint32_
 	return 0;
 }
 
+/* First i in [lo, hi) with v[i] >= x (v ascending there), or hi. */
+static uint32_t lower_u32(const uint32_t *v, uint32_t lo, uint32_t hi, uint64_t x)
+{
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint32_t lower_i64(const int64_t *v, uint32_t lo, uint32_t hi, int64_t x)
+{
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Append the rows of the current series of s to m->g and advance s. */
 static int take(struct gt_merge *m, struct src *s, struct gt_err *err)
 {
@@ -492,16 +517,14 @@ static int take(struct gt_merge *m, struct src *s, struct gt_err *err)
 	uint32_t sid = s->cur_sid;
 	for (;;) {
 		uint32_t from = s->pos, n;
-		while (s->pos < cur(s)->nrows && cur(s)->sid[s->pos] == sid)
-			s->pos++;
+		/* the series' rows in this block, then those in the time range:
+		 * binary searches (sids ascend, and times within a series) */
+		s->pos = lower_u32(cur(s)->sid, s->pos, cur(s)->nrows, sid + 1);
 		n = s->pos - from;
-		/* time filter inside the block */
-		uint32_t a = from, e = from + n;
+		uint32_t a, e;
 		const int64_t *ts = cur(s)->cols[0].v.i64;
-		while (a < e && ts[a] < m->start)
-			a++;
-		while (e > a && ts[e - 1] >= m->spec.end)
-			e--;
+		a = lower_i64(ts, from, from + n, m->start);
+		e = lower_i64(ts, a, from + n, m->spec.end);
 		if (e > a && (rc = append_rows(&m->g, cur(s), a, e - a, s->colmap, m->spec.nfields, m)))
 			return gt_errf(err, rc, "merge: out of memory");
 		if (s->pos < cur(s)->nrows)
@@ -552,10 +575,10 @@ static int combine(struct gt_merge *m, const struct gt_batch **res)
 	bool ordered = true, has_del = false;
 	int rc;
 
-	for (uint32_t i = 1; i < n && ordered; i++)
-		ordered = ts[i] > ts[i - 1];
-	for (uint32_t i = 0; i < n && !has_del; i++)
-		has_del = g->op[i] != GT_OP_PUT;
+	for (uint32_t i = 1; i < n; i++)
+		ordered &= ts[i] > ts[i - 1];
+	for (uint32_t i = 0; i < n; i++)
+		has_del |= g->op[i] != GT_OP_PUT;
 	if (ordered && (!has_del || m->o.keep_deletes)) {
 		*res = g;
 		return 0;

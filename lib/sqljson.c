@@ -103,7 +103,12 @@ static int add_f64(struct gt_buf *out, double x)
 			digits[nd++] = rev[--r];
 		goto layout;
 	}
-	for (prec = 0; prec <= 16; prec++) {
+	/* Round-tripping is monotonic in the precision (the nearest decimal
+	 * with more digits is at least as close), so when 15 digits do not
+	 * read back, no shorter form does: try 16 and 17 only. */
+	n = snprintf(tmp, sizeof(tmp), "%.*e", 14, x);
+	prec = strtod(tmp, NULL) == x ? 0 : 15;
+	for (; prec <= 16; prec++) {
 		n = snprintf(tmp, sizeof(tmp), "%.*e", prec, x);
 		if (strtod(tmp, NULL) == x)
 			break;
