@@ -60,7 +60,7 @@ static void keep(struct out *o, const void *key, size_t klen, const struct gt_ba
 static bool same(const struct out *a, const struct out *b)
 {
 	if (a->nseries != b->nseries || a->rows.nrows != b->rows.nrows || a->keys.len != b->keys.len ||
-	    memcmp(a->keys.p, b->keys.p, a->keys.len))
+	    (a->keys.len && memcmp(a->keys.p, b->keys.p, a->keys.len)))
 		return false;
 	for (uint32_t i = 0; i < a->rows.nrows; i++) {
 		if (a->rows.seq[i] != b->rows.seq[i])
