@@ -19,6 +19,10 @@
  * one loop over the batch's column updating per-group state.  Results
  * are those of the general path: groups in order of first appearance,
  * sums in scan order, nulls ignored, last_value ties to the later row.
+ * When every aggregate keeps its group's newest row (last_value ORDER BY
+ * the time index, first_value ORDER BY it DESC) and no key is over time,
+ * the scan reads only each series' rows at its last timestamp (a tail
+ * scan, region.h), and scans again in full if that cannot decide.
  *
  * Ceiling: SQL_AGG_MAX_GROUPS groups, past which the query fails with
  * RUNTIME_RESOURCES_EXHAUSTED.
