@@ -397,6 +397,8 @@ json_t *gt_schema_to_json(const struct gt_schema *s)
 		"merge_mode", s->opts.merge_mode == GT_MERGE_LAST_NON_NULL ? "last_non_null" : "last_row");
 	if (j && s->opts.kv.n)
 		json_object_set_new(json_object_get(j, "options"), "kv", gt_opts_to_json(&s->opts.kv));
+	if (j && s->opts.engine == GT_TABLE_METRIC)
+		json_object_set_new(json_object_get(j, "options"), "engine", json_string("metric"));
 	return j;
 }
 
@@ -486,6 +488,8 @@ int gt_schema_from_json(struct gt_schema *s, const json_t *j, struct gt_err *err
 		s->opts.ttl_ms = ttl;
 		s->opts.append_mode = append;
 		s->opts.merge_mode = !strcmp(merge, "last_non_null") ? GT_MERGE_LAST_NON_NULL : GT_MERGE_LAST_ROW;
+		const char *eng = json_string_value(json_object_get(opts, "engine"));
+		s->opts.engine = eng && !strcmp(eng, "metric") ? GT_TABLE_METRIC : GT_TABLE_MITO;
 		int orc = gt_opts_from_json(&s->opts.kv, json_object_get(opts, "kv"), err);
 		if (orc < 0) {
 			gt_schema_release(s);

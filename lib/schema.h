@@ -109,7 +109,14 @@ struct gt_coldef {
 	struct gt_opts fulltext, skipping;  /* their WITH(...) options, defaults filled in */
 };
 
+/* The table engine CREATE TABLE ... ENGINE= names. */
+enum gt_table_engine {
+	GT_TABLE_MITO = 0,     /* the region engine: every table so far */
+	GT_TABLE_METRIC = 1,   /* a metric engine table (physical_metric_table); stored as mito */
+};
+
 struct gt_table_opts {
+	uint8_t engine;     /* enum gt_table_engine */
 	int64_t ttl_ms;     /* 0 = keep forever */
 	bool append_mode;   /* no dedup by row key */
 	uint8_t merge_mode; /* enum gt_merge_mode */
@@ -156,8 +163,8 @@ int64_t gt_unit_convert(int64_t v, enum gt_unit from, enum gt_unit to);
  * {"version":1,"next_col_id":4,"columns":[{"name":..,"id":..,"type":"f64","sem":"field",
  *   "unit":"ns","nullable":true,"default":null[,"ltype":"f32"],"index":["inverted","fulltext","skipping"],
  *   "fulltext":{"analyzer":"English",...},"skipping":{...}}],"options":{"ttl_ms":0,
- *   "append_mode":false,"merge_mode":"last_row","kv":{"ttl":"7d",...}}}
- * "index", "fulltext", "skipping" and "kv" are absent when empty (older
+ *   "append_mode":false,"merge_mode":"last_row","kv":{"ttl":"7d",...},"engine":"metric"}}
+ * "index", "fulltext", "skipping", "kv" and "engine" (mito) are absent when empty (older
  * files never have them). */
 struct json_t;
 struct json_t *gt_opts_to_json(const struct gt_opts *o);

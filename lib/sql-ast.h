@@ -413,6 +413,8 @@ void sql_fmt_duration_ms(char *buf, size_t n, int64_t ms);
  */
 int sql_table_opts_apply(struct gt_table_opts *o, const struct sql_opt *opts, uint32_t n, bool alter,
 			 struct gt_sql_error *e);
+/* ENGINE=name (NULL: mito) into o; metric tables must say physical or logical. */
+int sql_table_engine(struct gt_table_opts *o, const char *engine, struct gt_sql_error *e);
 /* The column options of d (index kinds and their WITH) checked and stored in c. */
 int sql_coldef_index(struct gt_coldef *c, const struct sql_coldef *d, struct gt_sql_error *e);
 /* CREATE DATABASE ... WITH / ALTER DATABASE SET: st->opts applied to database st->name. */

@@ -447,6 +447,18 @@ int sql_table_opts_apply(struct gt_table_opts *o, const struct sql_opt *opts, ui
 	return 0;
 }
 
+int sql_table_engine(struct gt_table_opts *o, const char *engine, struct gt_sql_error *e)
+{
+	if (!engine || !strcasecmp(engine, "mito")) {
+		o->engine = GT_TABLE_MITO;
+		return 0;
+	}
+	if (strcasecmp(engine, "metric"))
+		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Table engine not found: %s", engine);
+	o->engine = GT_TABLE_METRIC;
+	return 0;
+}
+
 int sql_db_table_defaults(struct gt_sql_session *s, const char *db, struct gt_table_opts *o, struct gt_sql_error *e)
 {
 	struct gt_opts dbo;

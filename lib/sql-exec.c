@@ -219,9 +219,14 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 		if (gt_schema_find(&sc, st->pk[k]) < 0)
 			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Primary key column %s not found", st->pk[k]);
 	if (rc == 0)
+		rc = sql_table_engine(&sc.opts, st->engine, e);
+	if (rc == 0)
 		rc = sql_db_table_defaults(s, db, &sc.opts, e);
 	if (rc == 0)
 		rc = sql_table_opts_apply(&sc.opts, st->opts, st->nopts, false, e);
+	if (rc == 0 && gt_opts_get(&sc.opts.kv, "on_physical_table"))
+		rc = sql_err(e, GT_STATUS_UNSUPPORTED,
+			     "Logical metric tables (on_physical_table) are not supported yet");
 	if (rc == 0) {
 		rc = gt_db_create_table(s->db, db, st->name, &sc, 1, NULL, &err);
 		if (rc == GT_EEXIST) {
@@ -446,6 +451,10 @@ static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	int rc = get_table(s, st->db, st->name, &ti, e);
 	if (rc < 0)
 		return rc;
+	if (ti.schema.opts.engine == GT_TABLE_METRIC && gt_opts_get(&ti.schema.opts.kv, "physical_metric_table")) {
+		gt_table_info_release(&ti);
+		return sql_err(e, GT_STATUS_UNSUPPORTED, "Write request to physical region is forbidden");
+	}
 	gt_batch_init(&b);
 	const struct gt_schema *sc = &ti.schema;
 	uint32_t nvals = st->nicols ? st->nicols : sc->ncols;

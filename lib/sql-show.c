@@ -308,7 +308,7 @@ static int show_create(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 				gt_buf_addf(&b, "%s\"%s\"", k++ ? ", " : "", ti.schema.cols[i].name);
 		gt_buf_addstr(&b, ")\n");
 	}
-	gt_buf_addstr(&b, ")\n\nENGINE=mito\n");
+	gt_buf_addf(&b, ")\n\nENGINE=%s\n", ti.schema.opts.engine == GT_TABLE_METRIC ? "metric" : "mito");
 	if (ti.schema.opts.kv.n) {
 		gt_buf_addstr(&b, "WITH(\n  ");
 		opts_text(&b, &ti.schema.opts.kv, ",\n  ");

@@ -155,3 +155,16 @@ INSERT INTO m VALUES (9000, 'd', 4)"
 	run -1 gt-sql --data-home "$T/d" "TRUNCATE m FILE RANGE (0)"
 	assert_output --partial "Error: 2000(InvalidSyntax)"
 }
+
+@test "ENGINE=metric: a physical metric table keeps its engine across a restart and refuses direct writes" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE phy (ts TIMESTAMP TIME INDEX, val DOUBLE, label STRING PRIMARY KEY) ENGINE=metric WITH (physical_metric_table = '')"
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE TABLE phy"
+	assert_output --partial "| ENGINE=metric                      |"
+	assert_output --partial "|   physical_metric_table = ''       |"
+	run -1 gt-sql --data-home "$T/d" "INSERT INTO phy VALUES (0, 1.0, 'a')"
+	assert_output "Error: 1001(Unsupported), Write request to physical region is forbidden"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE t1 (ts TIMESTAMP TIME INDEX, val DOUBLE) ENGINE=metric WITH (on_physical_table = 'phy')"
+	assert_output "Error: 1001(Unsupported), Logical metric tables (on_physical_table) are not supported yet"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE t2 (ts TIMESTAMP TIME INDEX) ENGINE=nope"
+	assert_output "Error: 1004(InvalidArguments), Table engine not found: nope"
+}
