@@ -380,3 +380,103 @@ out:
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
+
+/* Views live beside the tables of their database: "views": {name: "CREATE VIEW ... text"}. */
+static json_t *views(struct gt_catalog *c, const char *db, bool create)
+{
+	json_t *d = json_object_get(dbs(c), db), *v;
+	if (!d)
+		return NULL;
+	v = json_object_get(d, "views");
+	if (!v && create) {
+		v = json_object();
+		if (!v || json_object_set_new(d, "views", v) < 0)
+			return NULL;
+	}
+	return v;
+}
+
+int gt_catalog_create_view(struct gt_catalog *c, const char *db, const char *name, const char *text, bool replace,
+			   struct gt_err *err)
+{
+	json_t *v, *old;
+	int rc;
+	if ((rc = gt_check_name("view", name, err)))
+		return rc;
+	pthread_mutex_lock(&c->mu);
+	if (!json_object_get(dbs(c), db)) {
+		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
+	} else if (json_object_get(tables(c, db), name)) {
+		rc = gt_errf(err, GT_EEXIST, "table '%s.%s' exists", db, name);
+	} else if (!(v = views(c, db, true))) {
+		rc = gt_errf(err, GT_ENOMEM, "out of memory");
+	} else if ((old = json_object_get(v, name)) && !replace) {
+		rc = gt_errf(err, GT_EEXIST, "view '%s.%s' exists", db, name);
+	} else {
+		json_incref(old);
+		json_object_set_new(v, name, json_string(text));
+		if ((rc = save(c, err))) {
+			if (old)
+				json_object_set(v, name, old);
+			else
+				json_object_del(v, name);
+		}
+		json_decref(old);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int gt_catalog_get_view(struct gt_catalog *c, const char *db, const char *name, char **text, struct gt_err *err)
+{
+	json_t *j;
+	int rc = 0;
+	pthread_mutex_lock(&c->mu);
+	j = json_object_get(views(c, db, false), name);
+	if (!json_is_string(j))
+		rc = gt_errf(err, GT_ENOTFOUND, "view '%s.%s' does not exist", db, name);
+	else if (!(*text = gt_strdup(json_string_value(j))))
+		rc = gt_errf(err, GT_ENOMEM, "out of memory");
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int gt_catalog_drop_view(struct gt_catalog *c, const char *db, const char *name, struct gt_err *err)
+{
+	json_t *v, *j;
+	int rc;
+	pthread_mutex_lock(&c->mu);
+	v = views(c, db, false);
+	j = json_object_get(v, name);
+	if (!j) {
+		rc = gt_errf(err, GT_ENOTFOUND, "view '%s.%s' does not exist", db, name);
+	} else {
+		json_incref(j);
+		json_object_del(v, name);
+		if ((rc = save(c, err)))
+			json_object_set(v, name, j);
+		json_decref(j);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+int gt_catalog_list_views(struct gt_catalog *c, const char *db, char ***names, struct gt_err *err)
+{
+	json_t *v;
+	int rc;
+	pthread_mutex_lock(&c->mu);
+	if (!json_object_get(dbs(c), db)) {
+		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
+	} else {
+		v = views(c, db, false);
+		if (v) {
+			rc = keys_of(v, names);
+		} else {
+			*names = gt_calloc(1, sizeof(**names));
+			rc = *names ? 0 : GT_ENOMEM;
+		}
+	}
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}

@@ -66,6 +66,18 @@ int gt_catalog_drop_table(struct gt_catalog *c, const char *db, const char *name
 			  struct gt_table_info *out, struct gt_err *err);
 void gt_table_info_release(struct gt_table_info *t);
 
+/*
+ * Views: named queries of a database, kept as the text of the statement
+ * that created them.  A view and a table cannot share a name.  create:
+ * GT_EEXIST when the name is a table, or a view and !replace;
+ * GT_ENOTFOUND without the database.  get: *text is the caller's to free.
+ */
+int gt_catalog_create_view(struct gt_catalog *c, const char *db, const char *name, const char *text, bool replace,
+			   struct gt_err *err);
+int gt_catalog_get_view(struct gt_catalog *c, const char *db, const char *name, char **text, struct gt_err *err);
+int gt_catalog_drop_view(struct gt_catalog *c, const char *db, const char *name, struct gt_err *err);
+int gt_catalog_list_views(struct gt_catalog *c, const char *db, char ***names, struct gt_err *err);
+
 /* Check a database, table or column name: 1..255 bytes, no NUL or '/'. */
 int gt_check_name(const char *what, const char *name, struct gt_err *err);
 

@@ -233,12 +233,15 @@ enum sql_skind {
 	S_CREATE_LIKE,         /* CREATE TABLE name LIKE like_db.like */
 	S_SHOW_CREATE_DB, S_ALTER_DB_SET,
 	S_SHOW_COLUMNS, S_SHOW_INDEX, S_SHOW_CHARSET, S_SHOW_COLLATION, S_SHOW_PROCESSLIST, S_SHOW_TABLE_STATUS,
+	/* sql-view.c: CREATE [OR REPLACE] VIEW db.name [(icols)] AS sel (text: the whole statement) */
+	S_CREATE_VIEW, S_DROP_VIEW, S_SHOW_VIEWS, S_SHOW_CREATE_VIEW,
 };
 
 struct sql_stmt {
 	uint8_t kind;
 	struct sql_arena *arena;  /* the parse's: where the executor adds nodes (subquery results) */
 	bool if_exists;        /* IF [NOT] EXISTS */
+	bool or_replace;       /* CREATE OR REPLACE VIEW */
 	bool full;
 	uint32_t line, col;
 	char *db;              /* database part of a qualified name, or NULL */
@@ -384,6 +387,12 @@ int sql_select_rel(struct gt_sql_session *s, struct sql_select *q, const struct 
  */
 int sql_query_run(struct gt_sql_session *s, struct sql_arena *arena, struct sql_select *q,
 		  struct gt_sql_result *res, struct gt_sql_error *e);
+
+/* sql-view.c: CREATE/DROP VIEW, SHOW VIEWS, SHOW CREATE VIEW. */
+int sql_exec_view(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e);
+/* The rows of view db.name as a relation: 1 = rel filled, 0 = no such view, < 0 = error in e. */
+int sql_view_rel(struct gt_sql_session *s, const char *db, const char *name, struct sql_rel *rel,
+		 struct gt_sql_error *e);
 
 /*
  * sql-sys.c: a system table (information_schema.*, public.numbers) as a

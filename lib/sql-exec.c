@@ -1696,6 +1696,11 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		return delete_stmt(s, st, res, e);
 	case S_EXPLAIN:
 		return explain(s, st, res, e);
+	case S_CREATE_VIEW:
+	case S_DROP_VIEW:
+	case S_SHOW_VIEWS:
+	case S_SHOW_CREATE_VIEW:
+		return sql_exec_view(s, st, res, e);
 	case S_SELECT:
 		rc = sql_query_run(s, st->arena, st->sel, res, e);
 		return rc < 0 ? sql_plan_error(e, rc) : rc;

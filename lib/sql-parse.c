@@ -1960,6 +1960,10 @@ static struct sql_stmt *show(struct P *p, struct sql_stmt *st)
 			st->kind = S_SHOW_CREATE_DB;
 			return (st->name = objname(p)) ? st : NULL;
 		}
+		if (accept_kw(p, "view")) {
+			st->kind = S_SHOW_CREATE_VIEW;
+			return qname(p, &st->db, &st->name) ? st : NULL;
+		}
 		if (!expect_kw(p, "table") || !qname(p, &st->db, &st->name))
 			return NULL;
 		st->kind = S_SHOW_CREATE;
@@ -1981,14 +1985,57 @@ static struct sql_stmt *show(struct P *p, struct sql_stmt *st)
 	} else if (accept_kw(p, "processlist")) {
 		st->kind = S_SHOW_PROCESSLIST;
 		return st;
+	} else if (accept_kw(p, "views")) {
+		st->kind = S_SHOW_VIEWS;
+		if ((accept_kw(p, "from") || accept_kw(p, "in")) && !(st->db = ident(p)))
+			return NULL;
 	} else {
 		return fail(p, "DATABASES, TABLES or CREATE");
 	}
 	return show_filter(p, st) ? st : NULL;
 }
 
+/* CREATE [OR REPLACE] VIEW [IF NOT EXISTS] [db.]name [(cols)] AS query */
+static struct sql_stmt *create_view(struct P *p, struct sql_stmt *st, uint32_t start)
+{
+	st->kind = S_CREATE_VIEW;
+	if (accept_kw(p, "or")) {
+		if (!expect_kw(p, "replace"))
+			return NULL;
+		st->or_replace = true;
+	}
+	if (!expect_kw(p, "view"))
+		return NULL;
+	if (accept_kw(p, "if")) {
+		if (!expect_kw(p, "not") || !expect_kw(p, "exists"))
+			return NULL;
+		st->if_exists = true;
+	}
+	if (!qname(p, &st->db, &st->name))
+		return NULL;
+	if (is_op(TK(p), "(") && !name_list(p, &st->icols, &st->nicols))
+		return NULL;
+	if (!expect_kw(p, "as"))
+		return NULL;
+	if (!at_query(p, p->i)) {
+		/* GreptimeDB plans the body and finds it is not a query. */
+		uint32_t from = p->i, to = p->i;
+		while (to < p->n && p->t[to].kind != T_EOF && !is_op(&p->t[to], ";"))
+			to++;
+		char *body = span(p, from, to);
+		char m[512];
+		snprintf(m, sizeof(m), "Failed to plan SQL: This feature is not implemented: Query %s not implemented yet",
+			 body ? body : "");
+		return failmsg(p, GT_STATUS_UNSUPPORTED, m);
+	}
+	if (!(st->sel = query(p)))
+		return NULL;
+	return (st->text = span(p, start, p->i)) ? st : oom(p);
+}
+
 static struct sql_stmt *statement(struct P *p)
 {
+	uint32_t start = p->i;
 	struct sql_stmt *st = sql_alloc(p->a, sizeof(*st));
 	if (!st)
 		return oom(p);
@@ -2006,6 +2053,8 @@ static struct sql_stmt *statement(struct P *p)
 		return st;
 	}
 	if (accept_kw(p, "create")) {
+		if (is_kw(TK(p), "view") || (is_kw(TK(p), "or") && is_kw(TK(p) + 1, "replace")))
+			return create_view(p, st, start);
 		if (accept_kw(p, "database") || accept_kw(p, "schema")) {
 			st->kind = S_CREATE_DB;
 			if (accept_kw(p, "if")) {
@@ -2024,6 +2073,15 @@ static struct sql_stmt *statement(struct P *p)
 		return fail(p, "an object type after CREATE");
 	}
 	if (accept_kw(p, "drop")) {
+		if (accept_kw(p, "view")) {
+			st->kind = S_DROP_VIEW;
+			if (accept_kw(p, "if")) {
+				if (!expect_kw(p, "exists"))
+					return NULL;
+				st->if_exists = true;
+			}
+			return qname(p, &st->db, &st->name) ? st : NULL;
+		}
 		if (accept_kw(p, "database") || accept_kw(p, "schema"))
 			st->kind = S_DROP_DB;
 		else if (accept_kw(p, "table"))

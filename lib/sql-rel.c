@@ -576,6 +576,25 @@ static int run_block(struct run *r, struct sql_select *q, const struct env *env,
 		view = *cte;       /* borrowed under its reference name */
 		view.name = q->alias ? q->alias : q->from;
 		src = &view;
+	} else if (q->from) {
+		/* A view: its rows, qualified as a table would be (alias, db.name or name). */
+		if ((rc = sql_view_rel(r->s, q->from_db ? q->from_db : r->s->dbname, q->from, &rel, r->e)) < 0)
+			return rc;
+		if (rc > 0) {
+			char qual[2 * GT_NAME_MAX + 2];
+			if (q->alias)
+				snprintf(qual, sizeof(qual), "%s", q->alias);
+			else if (q->from_db)
+				snprintf(qual, sizeof(qual), "%s.%s", q->from_db, q->from);
+			else
+				snprintf(qual, sizeof(qual), "%s", q->from);
+			if (sql_rel_set_name(&rel, qual) < 0) {
+				sql_rel_release(&rel);
+				return sql_nomem(r->e);
+			}
+			src = &rel;
+		}
+		rc = 0;
 	}
 	rc = sql_select_rel(r->s, q, src, res, r->e);
 	sql_rel_release(&rel);

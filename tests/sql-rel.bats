@@ -104,3 +104,30 @@ Q
 	run -1 gt-sql --data-home "$T/d" "SELECT * FROM (SELECT n FROM m"
 	assert_output --partial "Error: 2000(InvalidSyntax)"
 }
+
+@test "views: stored as their statement, read as their query's rows" {
+	load_rows
+	run -0 gt-sql --data-home "$T/d" "CREATE VIEW hv AS SELECT host, count(*) AS c FROM m GROUP BY host; CREATE OR REPLACE VIEW hv2 (h, n) AS SELECT host, c FROM hv WHERE c > 59"
+	assert_output "Affected Rows: 0
+
+Affected Rows: 0"
+	sqlite3 "$T/s.db" "CREATE VIEW hv AS SELECT host, count(*) AS c FROM m GROUP BY host; CREATE VIEW hv2 (h, n) AS SELECT host, c FROM hv WHERE c > 59"
+	compare <<'Q'
+SELECT hv.host, c FROM hv ORDER BY host
+SELECT h, n FROM public.hv2 ORDER BY h DESC @@ SELECT h, n FROM hv2 ORDER BY h DESC
+SELECT sum(c) FROM hv AS x WHERE x.c >= 60
+Q
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE VIEW hv2"
+	assert_output --partial "| hv2  | CREATE OR REPLACE VIEW hv2 (h, n) AS SELECT host, c FROM hv WHERE c > 59 |"
+	run -0 gt-sql --data-home "$T/d" "SHOW VIEWS"
+	assert_output --partial "| hv2   |"
+	run -1 gt-sql --data-home "$T/d" "CREATE VIEW hv AS SELECT 1"
+	assert_output "Error: 4000(TableAlreadyExists), View already exists: \`greptime.public.hv\`"
+	run -1 gt-sql --data-home "$T/d" "CREATE VIEW m AS SELECT 1"
+	assert_output "Error: 4000(TableAlreadyExists), Table already exists: \`greptime.public.m\`"
+	run -0 gt-sql --data-home "$T/d" "DROP VIEW hv2; DROP VIEW IF EXISTS hv2"
+	run -1 gt-sql --data-home "$T/d" "SHOW CREATE VIEW hv2"
+	assert_output "Error: 4001(TableNotFound), View not found: hv2"
+	run -1 gt-sql --data-home "$T/d" "DROP VIEW hv2"
+	assert_output "Error: 4001(TableNotFound), Table not found: greptime.public.hv2"
+}
