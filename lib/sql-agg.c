@@ -128,26 +128,21 @@ static uint32_t tag_ordinal(const struct gt_schema *sc, int k)
 	return t;
 }
 
-/* A literal the time index is compared with, in its unit (as the
- * evaluator coerces it). */
-static bool lit_time(const struct sql_expr *x, uint8_t unit, int64_t *v)
+/* A literal the time index is compared with: the instants of its unit at
+ * or below (*lo) and at or above (*hi) it (gt_time_bounds). */
+static bool lit_time(const struct sql_expr *x, uint8_t unit, int64_t *lo, int64_t *hi)
 {
-	int64_t ns;
 	if (x->kind == E_INT) {
-		*v = x->i;
+		*lo = *hi = x->i;
 		return true;
 	}
-	if (x->kind == E_STR && gt_parse_time(x->s, strlen(x->s), &ns) == 0) {
-		*v = gt_unit_convert(ns, GT_UNIT_NS, unit);
-		return true;
-	}
-	return false;
+	return x->kind == E_STR && gt_time_bounds(x->s, strlen(x->s), unit, lo, hi) == 0;
 }
 
 /* Take a conjunct of WHERE into the plan; false if it is not one we evaluate. */
 static bool plan_where(struct run *r, struct sql_expr *x, int depth)
 {
-	int64_t v, v2;
+	int64_t v, vh, v2, v2h;
 	int k;
 	if (!x)
 		return true;
@@ -157,10 +152,10 @@ static bool plan_where(struct run *r, struct sql_expr *x, int depth)
 		return plan_where(r, x->a, depth + 1) && plan_where(r, x->b, depth + 1);
 	if (x->kind == E_BIN && x->op >= B_EQ && x->op <= B_GE && (k = col_of(r, x->a)) >= 0) {
 		const struct gt_coldef *c = &r->sc->cols[k];
-		if (c->sem == GT_TIME && lit_time(x->b, r->unit, &v)) {
+		if (c->sem == GT_TIME && lit_time(x->b, r->unit, &v, &vh)) {
 			switch (x->op) {
 			case B_EQ:
-				r->start = GT_MAX(r->start, v);
+				r->start = GT_MAX(r->start, vh);
 				if (v == INT64_MAX)
 					return false;
 				r->end = GT_MIN(r->end, v + 1);
@@ -171,10 +166,10 @@ static bool plan_where(struct run *r, struct sql_expr *x, int depth)
 				r->start = GT_MAX(r->start, v + 1);
 				return true;
 			case B_GE:
-				r->start = GT_MAX(r->start, v);
+				r->start = GT_MAX(r->start, vh);
 				return true;
 			case B_LT:
-				r->end = GT_MIN(r->end, v);
+				r->end = GT_MIN(r->end, vh);
 				return true;
 			case B_LE:
 				if (v == INT64_MAX)
@@ -210,8 +205,8 @@ static bool plan_where(struct run *r, struct sql_expr *x, int depth)
 		return true;
 	}
 	if (x->kind == E_BETWEEN && !x->neg && (k = col_of(r, x->a)) >= 0 && r->sc->cols[k].sem == GT_TIME &&
-	    lit_time(x->b, r->unit, &v) && lit_time(x->c, r->unit, &v2) && v2 < INT64_MAX) {
-		r->start = GT_MAX(r->start, v);
+	    lit_time(x->b, r->unit, &v, &vh) && lit_time(x->c, r->unit, &v2, &v2h) && v2 < INT64_MAX) {
+		r->start = GT_MAX(r->start, vh);
 		r->end = GT_MIN(r->end, v2 + 1);
 		return true;
 	}

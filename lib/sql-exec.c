@@ -575,18 +575,15 @@ static bool is_col(const struct sql_expr *x, const struct gt_schema *sc, int *k)
 	return *k >= 0;
 }
 
-static bool lit_time(const struct sql_expr *x, const struct gt_coldef *c, int64_t *v)
+/* A literal the time index is compared with: the instants of the column's
+ * unit at or below (*lo) and at or above (*hi) it (gt_time_bounds). */
+static bool lit_time(const struct sql_expr *x, const struct gt_coldef *c, int64_t *lo, int64_t *hi)
 {
-	int64_t ns;
 	if (x->kind == E_INT) {
-		*v = x->i;
+		*lo = *hi = x->i;
 		return true;
 	}
-	if (x->kind == E_STR && gt_parse_time(x->s, strlen(x->s), &ns) == 0) {
-		*v = gt_unit_convert(ns, GT_UNIT_NS, c->unit);
-		return true;
-	}
-	return false;
+	return x->kind == E_STR && gt_time_bounds(x->s, strlen(x->s), c->unit, lo, hi) == 0;
 }
 
 struct pushdown {
@@ -600,7 +597,7 @@ struct pushdown {
 static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struct gt_schema *sc, int depth)
 {
 	int k;
-	int64_t v;
+	int64_t v, vh;
 	if (!x || depth > GT_SQL_MAX_DEPTH)
 		return;
 	if (x->kind == E_BIN && x->op == B_AND) {
@@ -610,10 +607,10 @@ static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struc
 	}
 	if (x->kind == E_BIN && x->op >= B_EQ && x->op <= B_GE && is_col(x->a, sc, &k)) {
 		const struct gt_coldef *c = &sc->cols[k];
-		if (c->sem == GT_TIME && lit_time(x->b, c, &v)) {
+		if (c->sem == GT_TIME && lit_time(x->b, c, &v, &vh)) {
 			switch (x->op) {
 			case B_EQ:
-				pd->start = GT_MAX(pd->start, v);
+				pd->start = GT_MAX(pd->start, vh);
 				if (v < INT64_MAX)
 					pd->end = GT_MIN(pd->end, v + 1);
 				break;
@@ -622,10 +619,10 @@ static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struc
 					pd->start = GT_MAX(pd->start, v + 1);
 				break;
 			case B_GE:
-				pd->start = GT_MAX(pd->start, v);
+				pd->start = GT_MAX(pd->start, vh);
 				break;
 			case B_LT:
-				pd->end = GT_MIN(pd->end, v);
+				pd->end = GT_MIN(pd->end, vh);
 				break;
 			case B_LE:
 				if (v < INT64_MAX)
@@ -660,9 +657,9 @@ static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struc
 		p->nvals = x->nargs;
 		p->vals = pd->vals[pd->npreds++];
 	} else if (x->kind == E_BETWEEN && !x->neg && is_col(x->a, sc, &k) && sc->cols[k].sem == GT_TIME) {
-		if (lit_time(x->b, &sc->cols[k], &v))
-			pd->start = GT_MAX(pd->start, v);
-		if (lit_time(x->c, &sc->cols[k], &v) && v < INT64_MAX)
+		if (lit_time(x->b, &sc->cols[k], &v, &vh))
+			pd->start = GT_MAX(pd->start, vh);
+		if (lit_time(x->c, &sc->cols[k], &v, &vh) && v < INT64_MAX)
 			pd->end = GT_MIN(pd->end, v + 1);
 	}
 }

@@ -329,6 +329,18 @@ static int coerce_ts(struct sql_ctx *c, struct sql_xv *s, uint8_t unit)
 	scalar_of(&o, GT_TS);
 	o.scalar = s->scalar;
 	o.unit = unit;
+	/* a text with finer digits than the column compares at its own
+	 * precision (as DataFusion casts both sides to the finer unit) */
+	for (uint32_t i = 0; i < n && o.unit != GT_UNIT_NS; i++) {
+		uint32_t len;
+		int64_t lo, hi;
+		const char *str;
+		if (gt_vec_is_null(&s->v, i))
+			continue;
+		str = gt_vec_str(&s->v, i, &len);
+		if (gt_time_bounds(str, len, unit, &lo, &hi) == 0 && lo != hi)
+			o.unit = GT_UNIT_NS;
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t len;
 		int64_t ns;
@@ -338,7 +350,7 @@ static int coerce_ts(struct sql_ctx *c, struct sql_xv *s, uint8_t unit)
 			continue;
 		}
 		const char *str = gt_vec_str(&s->v, i, &len);
-		if (gt_parse_time_unit(str, len, unit, &ns) < 0) {
+		if (gt_parse_time_unit(str, len, o.unit, &ns) < 0) {
 			sql_xv_release(&o);
 			return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Failed to parse timestamp: %.*s",
 				       (int)GT_MIN(len, 200), str);

@@ -130,6 +130,25 @@ int gt_parse_time_unit(const char *s, size_t n, unsigned unit, int64_t *out)
 	return 0;
 }
 
+int gt_time_bounds(const char *s, size_t n, unsigned unit, int64_t *lo, int64_t *hi)
+{
+	int64_t ns, per = 1;
+	if (unit > 9)
+		return -1;
+	if (gt_parse_time(s, n, &ns) < 0) {
+		/* too far from 1970 for nanoseconds: whole units only */
+		if (gt_parse_time_unit(s, n, unit, lo) < 0)
+			return -1;
+		*hi = *lo;
+		return 0;
+	}
+	for (unsigned k = unit; k < 9; k++)
+		per *= 10;
+	*lo = ns / per - (ns % per < 0);
+	*hi = *lo + (ns % per != 0);
+	return 0;
+}
+
 int gt_parse_time(const char *s, size_t n, int64_t *ns)
 {
 	return gt_parse_time_unit(s, n, 9, ns);

@@ -21,6 +21,11 @@ int gt_parse_time(const char *s, size_t n, int64_t *ns);
  * years far from 1970 fit a coarser unit; -1 also when the value does not
  * fit 64 bits.  Years past 9999 or before 0 carry a sign (+234049-06-04). */
 int gt_parse_time_unit(const char *s, size_t n, unsigned unit, int64_t *out);
+/* The instants of unit `unit` just at or below (*lo) and at or above (*hi)
+ * the timestamp text: equal when the text has no finer digits.  A column
+ * of that unit holds a row > text iff row >= *lo + 1, >= text iff row >=
+ * *hi, < text iff row < *hi, <= text iff row <= *lo. */
+int gt_time_bounds(const char *s, size_t n, unsigned unit, int64_t *lo, int64_t *hi);
 /* Parse a duration as GreptimeDB reads TTLs and RANGE/ALIGN strings
  * (humantime): "5s", "1h 30m", "2days", "100ms"; units ns us ms s m h d
  * w, M (month = 30.44 days), y (365.25 days) and their long names.

@@ -196,3 +196,32 @@ Affected Rows: 2
 | 1        |
 +----------+"
 }
+
+@test "a timestamp text finer than the column compares at its own precision" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE p (ts TIMESTAMP(3) TIME INDEX, v INT);
+INSERT INTO p VALUES ('2026-06-02 03:50:00', 2), ('2026-06-02 03:50:00.195', 3);
+SELECT v FROM p WHERE ts >= '2026-06-02 03:50:00.000000195' ORDER BY v;
+SELECT count(*) FROM p WHERE ts < '2026-06-02 03:50:00.000000195';
+SELECT count(*) FROM p WHERE ts = '2026-06-02 03:50:00.000000195'"
+	assert_output "Affected Rows: 0
+
+Affected Rows: 2
+
++---+
+| v |
++---+
+| 3 |
++---+
+
++----------+
+| count(*) |
++----------+
+| 1        |
++----------+
+
++----------+
+| count(*) |
++----------+
+| 0        |
++----------+"
+}
