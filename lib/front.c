@@ -17,6 +17,7 @@
 #include "front.h"
 #include "http.h"
 #include "ingest.h"
+#include "timeutil.h"
 #include "lp.h"
 #include "metrics.h"
 #include "sql.h"
@@ -261,6 +262,16 @@ static void h_sql(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
 		return;
 	}
 	gt_sql_session_init(&s, f->db, db ? db : GT_DEFAULT_DB);
+	/* GreptimeDB's session time zone over HTTP, as its clients send it. */
+	const char *tz = gt_http_header(rq, "x-greptime-timezone");
+	int32_t off;
+	if (tz && (strlen(tz) >= sizeof(s.time_zone) || gt_tz_offset(tz, 0, &off) < 0)) {
+		snprintf(e.msg, sizeof(e.msg), "Invalid timezone: %.200s", tz);
+		gerror(rs, GT_STATUS_INVALID_ARGUMENTS, e.msg, t0);
+		return;
+	}
+	if (tz)
+		snprintf(s.time_zone, sizeof(s.time_zone), "%s", tz);
 	rc = gt_sql_exec(&s, sql, strlen(sql), &res, &e);
 	if (rc) {
 		gerror(rs, e.status ? e.status : status_of(rc), e.msg[0] ? e.msg : gt_strerror(rc), t0);

@@ -72,12 +72,15 @@ enum sql_ekind {
 	E_BETWEEN,    /* a [NOT] BETWEEN b AND c */
 	E_LIKE,       /* a [NOT] LIKE b */
 	E_ISNULL,     /* a IS [NOT] NULL */
-	E_INTERVAL,   /* i = nanoseconds, months in i2 */
+	E_INTERVAL,   /* i = nanoseconds (days included), months in i2, days = whole days of i */
 	E_CASE,       /* args: when, then, when, then ...; a = else or NULL */
 	E_SUBQ,       /* (SELECT ...) as a value: sub; also a IN (SELECT ...) as E_IN with sub */
 	E_EXISTS,     /* [NOT] EXISTS (SELECT ...): sub */
 	E_WINDOW,     /* s(args) OVER (PARTITION BY part ORDER BY worder) */
 };
+
+/* cast_type of x::INTERVAL (not a column type): a string read as an interval. */
+#define SQL_CAST_INTERVAL 0xff
 
 enum sql_binop {
 	B_ADD = 1, B_SUB, B_MUL, B_DIV, B_MOD,
@@ -125,6 +128,7 @@ struct sql_expr {
 	struct sql_expr **part;     /* E_WINDOW: PARTITION BY keys */
 	struct sql_order *worder;   /* E_WINDOW: ORDER BY keys */
 	uint32_t npart, nworder;
+	int64_t days;          /* E_INTERVAL: the whole days included in i (for its name) */
 	int slot;              /* executor: >= 0 reads column slot of the group frame */
 };
 
@@ -228,6 +232,7 @@ enum sql_skind {
 	S_ALTER_ADD, S_ALTER_DROP, S_TRUNCATE,
 	S_INSERT, S_DELETE, S_SELECT,
 	S_ADMIN,               /* ADMIN func(args): sel_text is the column header */
+	S_SET,                 /* SET name = value (name, value) */
 	S_EXPLAIN,             /* EXPLAIN [ANALYZE] inner */
 	S_ALTER_SET,           /* ALTER TABLE t SET k = v, ... / UNSET k, ... (opts) */
 	S_CREATE_LIKE,         /* CREATE TABLE name LIKE like_db.like */
@@ -247,6 +252,7 @@ struct sql_stmt {
 	char *db;              /* database part of a qualified name, or NULL */
 	char *name;            /* database or table */
 	char *like;            /* SHOW TABLES LIKE */
+	char *value;           /* SET: the value */
 	/* CREATE TABLE / ALTER ADD */
 	struct sql_coldef *cols;
 	uint32_t ncols;
@@ -294,6 +300,15 @@ struct sql_parse {
 /* Lexer: all tokens of text into *toks (arena), ending with T_EOF. */
 int sql_lex(struct sql_arena *a, const char *text, size_t len, struct sql_token **toks,
 	    uint32_t *ntoks, struct gt_sql_error *e);
+/*
+ * An interval's text ('1 hour 30 minutes', '2 days', '1 year'): 0 with
+ * *ns (days included), *months and *days (whole days, as DataFusion keeps
+ * them apart); -1 not an interval, -2 unknown unit, -3 too large.  unit
+ * (ulen bytes), when not NULL, is the unit of a number written without
+ * one (INTERVAL '1' DAY).
+ */
+int sql_interval_parse(const char *s, size_t n, const char *unit, size_t ulen, int64_t *ns, int64_t *months,
+		       int64_t *days);
 /* Parse every statement of text.  On error e is filled (status, line, col). */
 int sql_parse(struct sql_parse *p, const char *text, size_t len, struct gt_sql_error *e);
 void sql_parse_free(struct sql_parse *p);

@@ -1234,7 +1234,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 	bool agg = query_has_agg(q) || q->align;
 	if (q->align) {
 		struct sql_range_in ri = {.q = q, .sc = sc, .table = table, .derived = rel && rel != &sys,
-					  .now_ns = now_ns};
+					  .now_ns = now_ns, .time_zone = s->time_zone};
 		if ((rc = sql_range_group(&c, &ri, &slots, &nslots, &c.nrows)) < 0)
 			goto out;
 		c.slots = slots;
@@ -1649,6 +1649,15 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_SHOW_PROCESSLIST:
 	case S_SHOW_TABLE_STATUS:
 		return sql_exec_show(s, st, res, e);
+	case S_SET: {
+		int32_t off;
+		if (strcmp(st->name, "time_zone"))
+			return sql_err(e, GT_STATUS_UNSUPPORTED, "Unsupported set variable %s", st->name);
+		if (strlen(st->value) >= sizeof(s->time_zone) || gt_tz_offset(st->value, 0, &off) < 0)
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid timezone: %s", st->value);
+		snprintf(s->time_zone, sizeof(s->time_zone), "%s", st->value);
+		return affected(res, 0, e);
+	}
 	case S_USE:
 		if (!gt_catalog_has_db(s->db->catalog, st->name) && strcmp(st->name, "information_schema"))
 			return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", st->name);

@@ -1179,6 +1179,40 @@ bool sql_qual_match(const char *q, const char *table)
 	return !strcmp(q, table) || (lt > lq && table[lt - lq - 1] == '.' && !strcmp(table + lt - lq, q));
 }
 
+/* x::INTERVAL: an interval as is, a string read as one (its months as 30 days). */
+static int cast_interval(struct sql_ctx *c, struct sql_xv *a, struct sql_xv *o)
+{
+	int64_t ns, months, days;
+	if (a->interval) {
+		*o = *a;
+		memset(a, 0, sizeof(*a));
+		return 0;
+	}
+	scalar_of(o, GT_I64);
+	o->interval = true;
+	o->scalar = a->scalar;
+	for (uint32_t i = 0; i < (a->scalar ? 1 : c->nrows); i++) {
+		uint32_t n;
+		const char *s;
+		int r;
+		if (SQL_NULL(a, i) || a->v.type != GT_STRING) {
+			if (!SQL_NULL(a, i))
+				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+					       "Failed to plan SQL: Error during planning: Cannot cast to Interval(MonthDayNano)");
+			r = gt_vec_push_null(&o->v);
+		} else {
+			s = gt_vec_str(&a->v, SQL_IX(a, i), &n);
+			if (sql_interval_parse(s, n, NULL, 0, &ns, &months, &days) < 0)
+				return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
+					       "Cast error: Cannot cast %.*s to Interval(MonthDayNano)", (int)GT_MIN(n, 200), s);
+			r = gt_vec_push_i64(&o->v, ns + months * 30 * 86400000000000LL);
+		}
+		if (r < 0)
+			return x_nomem(c);
+	}
+	return 0;
+}
+
 int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 {
 	struct sql_xv a, b, d;
@@ -1420,7 +1454,10 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 	case E_CAST:
 		if ((rc = sql_eval(c, x->a, &a)) < 0)
 			return rc;
-		rc = cast_to(c, &a, x->cast_type, x->cast_unit, x->cast_lt, o);
+		if (x->cast_type == SQL_CAST_INTERVAL)
+			rc = cast_interval(c, &a, o);
+		else
+			rc = cast_to(c, &a, x->cast_type, x->cast_unit, x->cast_lt, o);
 		goto out;
 	case E_CASE: {
 		/* Evaluate every branch over the frame, then pick per row. */
@@ -1527,8 +1564,8 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 	case E_STR:
 		return gt_buf_addf(b, "Utf8(\"%s\")", x->s);
 	case E_INTERVAL:
-		return gt_buf_addf(b, "IntervalMonthDayNano(\"IntervalMonthDayNano { months: %lld, days: 0, nanoseconds: %lld }\")",
-				   (long long)x->i2, (long long)x->i);
+		return gt_buf_addf(b, "IntervalMonthDayNano(\"IntervalMonthDayNano { months: %lld, days: %lld, nanoseconds: %lld }\")",
+				   (long long)x->i2, (long long)x->days, (long long)(x->i - x->days * 86400000000000LL));
 	case E_COL:
 		if (table)
 			return gt_buf_addf(b, "%s.%s", table, x->s);

@@ -325,6 +325,78 @@ static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit, uint8_t *lt)
 	return true;
 }
 
+int sql_interval_parse(const char *s, size_t n, const char *unit, size_t ulen, int64_t *ns, int64_t *months,
+		       int64_t *days)
+{
+	const char *end = s + n;
+	*ns = *months = *days = 0;
+	while (s < end) {
+		char nb[64], ub[32], *ep;
+		size_t k = 0;
+		while (s < end && isspace((unsigned char)*s))
+			s++;
+		if (s >= end)
+			break;
+		while (s + k < end && k < 63 && (isdigit((unsigned char)s[k]) || s[k] == '.' || s[k] == '-'))
+			k++;
+		memcpy(nb, s, k);
+		nb[k] = 0;
+		double num = strtod(nb, &ep);
+		if (k == 0 || *ep)
+			return -1;
+		s += k;
+		while (s < end && isspace((unsigned char)*s))
+			s++;
+		for (k = 0; s < end && isalpha((unsigned char)*s) && k < sizeof(ub) - 1; s++)
+			ub[k++] = (char)tolower((unsigned char)*s);
+		if (k == 0 && unit && ulen < sizeof(ub)) {
+			for (; k < ulen; k++)
+				ub[k] = (char)tolower((unsigned char)unit[k]);
+			unit = NULL;
+		}
+		ub[k] = 0;
+		if (k == 0)
+			return -1;
+		if (ub[k - 1] == 's' && k > 2)
+			ub[--k] = 0;
+		double mul, whole;
+		if (!strcmp(ub, "nanosecond") || !strcmp(ub, "ns"))
+			mul = 1;
+		else if (!strcmp(ub, "microsecond") || !strcmp(ub, "us"))
+			mul = 1e3;
+		else if (!strcmp(ub, "millisecond") || !strcmp(ub, "ms"))
+			mul = 1e6;
+		else if (!strcmp(ub, "second") || !strcmp(ub, "sec") || !strcmp(ub, "s"))
+			mul = 1e9;
+		else if (!strcmp(ub, "minute") || !strcmp(ub, "min") || !strcmp(ub, "m"))
+			mul = 60e9;
+		else if (!strcmp(ub, "hour") || !strcmp(ub, "h"))
+			mul = 3600e9;
+		else if (!strcmp(ub, "day") || !strcmp(ub, "d") || !strcmp(ub, "week") || !strcmp(ub, "w")) {
+			/* Whole days are their own field, as in DataFusion's IntervalMonthDayNano. */
+			if (ub[0] == 'w')
+				num *= 7;
+			if (fabs(num) > 1e8)
+				return -3;
+			num -= (whole = trunc(num));
+			*days += (int64_t)whole;
+			*ns += (int64_t)(whole * 86400e9);
+			mul = 86400e9;
+		} else if (!strcmp(ub, "month") || !strcmp(ub, "year") || !strcmp(ub, "y")) {
+			if (fabs(num) > 1e8)
+				return -3;
+			*months += (int64_t)num * (ub[0] == 'm' ? 1 : 12);
+			continue;
+		} else {
+			return -2;
+		}
+		if (fabs(num * mul) > 9e18 || fabs((double)*ns + num * mul) > 9e18)
+			return -3;
+		*ns += (int64_t)(num * mul);
+	}
+	return 0;
+}
+
 static struct sql_expr *primary(struct P *p)
 {
 	struct sql_token *t = TK(p);
@@ -408,80 +480,20 @@ static struct sql_expr *primary(struct P *p)
 			if (!x)
 				return NULL;
 			p->i++;
-			/* '5 minutes', '1 hour 30 minutes', '1d' */
-			const char *s = v->s, *end = v->s + v->n;
-			char unitbuf[32];
-			int64_t ns = 0, months = 0;
-			while (s < end) {
-				while (s < end && isspace((unsigned char)*s))
-					s++;
-				if (s >= end)
-					break;
-				char *ep;
-				char nb[64];
-				size_t k = 0;
-				while (s + k < end && k < 63 && (isdigit((unsigned char)s[k]) || s[k] == '.' || s[k] == '-'))
-					k++;
-				memcpy(nb, s, k);
-				nb[k] = 0;
-				double num = strtod(nb, &ep);
-				if (k == 0 || *ep)
-					return failmsg(p, GT_STATUS_INVALID_SYNTAX, "Invalid interval");
-				s += k;
-				while (s < end && isspace((unsigned char)*s))
-					s++;
-				k = 0;
-				while (s < end && isalpha((unsigned char)*s) && k < 31)
-					unitbuf[k++] = (char)tolower((unsigned char)*s++);
-				unitbuf[k] = 0;
-				if (k == 0 && v->n > 0 && s >= end && is_kw(TK(p), "")) {
-					/* unreachable: units follow as a keyword below */
-				}
-				if (k == 0) {
-					struct sql_token *u = TK(p);
-					if (u->kind == T_IDENT && u->n < 31) {
-						for (k = 0; k < u->n; k++)
-							unitbuf[k] = (char)tolower((unsigned char)u->s[k]);
-						unitbuf[k] = 0;
-						p->i++;
-					} else {
-						return failmsg(p, GT_STATUS_INVALID_SYNTAX, "Invalid interval");
-					}
-				}
-				if (unitbuf[k - 1] == 's' && k > 2 && strcmp(unitbuf, "ms") && strcmp(unitbuf, "ns") &&
-				    strcmp(unitbuf, "us"))
-					unitbuf[--k] = 0;
-				double mul;
-				if (!strcmp(unitbuf, "nanosecond") || !strcmp(unitbuf, "ns"))
-					mul = 1;
-				else if (!strcmp(unitbuf, "microsecond") || !strcmp(unitbuf, "us"))
-					mul = 1e3;
-				else if (!strcmp(unitbuf, "millisecond") || !strcmp(unitbuf, "ms"))
-					mul = 1e6;
-				else if (!strcmp(unitbuf, "second") || !strcmp(unitbuf, "sec") || !strcmp(unitbuf, "s"))
-					mul = 1e9;
-				else if (!strcmp(unitbuf, "minute") || !strcmp(unitbuf, "min") || !strcmp(unitbuf, "m"))
-					mul = 60e9;
-				else if (!strcmp(unitbuf, "hour") || !strcmp(unitbuf, "h"))
-					mul = 3600e9;
-				else if (!strcmp(unitbuf, "day") || !strcmp(unitbuf, "d"))
-					mul = 86400e9;
-				else if (!strcmp(unitbuf, "week") || !strcmp(unitbuf, "w"))
-					mul = 7 * 86400e9;
-				else if (!strcmp(unitbuf, "month")) {
-					months += (int64_t)num;
-					continue;
-				} else if (!strcmp(unitbuf, "year") || !strcmp(unitbuf, "y")) {
-					months += (int64_t)num * 12;
-					continue;
-				} else
-					return failmsg(p, GT_STATUS_INVALID_SYNTAX, "Invalid interval unit");
-				if (fabs(num * mul) > 9e18)
-					return failmsg(p, GT_STATUS_INVALID_SYNTAX, "Interval is too large");
-				ns += (int64_t)(num * mul);
+			/* '5 minutes', '1 hour 30 minutes', '1d', or '1' DAY with the unit after the string */
+			const char *unit = NULL;
+			size_t ulen = 0, k;
+			for (k = 0; k < v->n && !isalpha((unsigned char)v->s[k]); k++)
+				;
+			if (k == v->n && TK(p)->kind == T_IDENT) {
+				unit = TK(p)->s;
+				ulen = TK(p)->n;
+				p->i++;
 			}
-			x->i = ns;
-			x->i2 = months;
+			int r = sql_interval_parse(v->s, v->n, unit, ulen, &x->i, &x->i2, &x->days);
+			if (r < 0)
+				return failmsg(p, GT_STATUS_INVALID_SYNTAX,
+					       r == -2 ? "Invalid interval unit" : r == -3 ? "Interval is too large" : "Invalid interval");
 			return x;
 		}
 		if (is_kw(t, "cast")) {
@@ -796,7 +808,9 @@ static struct sql_expr *postfix(struct P *p)
 	while (x) {
 		if (accept_op(p, "::")) {
 			struct sql_expr *c = node(p, E_CAST);
-			if (!c || !parse_type(p, &c->cast_type, &c->cast_unit, &c->cast_lt))
+			if (c && accept_kw(p, "interval"))
+				c->cast_type = SQL_CAST_INTERVAL;
+			else if (!c || !parse_type(p, &c->cast_type, &c->cast_unit, &c->cast_lt))
 				return NULL;
 			c->a = x;
 			x = c;
@@ -2110,6 +2124,21 @@ static struct sql_stmt *statement(struct P *p)
 	}
 	if (accept_kw(p, "show"))
 		return show(p, st);
+	if (accept_kw(p, "set")) {
+		/* SET [SESSION | LOCAL] name {= | TO} value */
+		st->kind = S_SET;
+		if (!accept_kw(p, "session"))
+			accept_kw(p, "local");
+		if (!(st->name = ident(p)))
+			return NULL;
+		if (!accept_op(p, "=") && !expect_kw(p, "to"))
+			return NULL;
+		struct sql_token *v = TK(p);
+		if (v->kind != T_STR && v->kind != T_DQSTR && v->kind != T_IDENT && v->kind != T_INT)
+			return fail(p, "a value");
+		p->i++;
+		return (st->value = sql_strndup(p->a, v->s, v->n)) ? st : oom(p);
+	}
 	if (accept_kw(p, "use")) {
 		st->kind = S_USE;
 		return (st->name = objname(p)) ? st : NULL;

@@ -144,7 +144,11 @@ static int origin(struct plan *p, int64_t *ns)
 {
 	struct sql_ctx *c = p->c;
 	struct sql_expr *to = p->in->q->align_to;
-	*ns = 0;
+	int32_t off = 0;
+	/* GreptimeDB aligns to the epoch shifted by the zone's offset (not to local midnight). */
+	if (p->in->time_zone && gt_tz_offset(p->in->time_zone, 0, &off) < 0)
+		off = 0;
+	*ns = (int64_t)off * 1000000000LL;
 	if (!to)
 		return 0;
 	if (to->kind == E_STR) {
@@ -154,6 +158,7 @@ static int origin(struct plan *p, int64_t *ns)
 		}
 		if (!strcasecmp(to->s, "calendar"))
 			return 0;
+		*ns = 0;
 		if (gt_parse_time(to->s, strlen(to->s), ns) == 0)
 			return 0;
 		return sql_err(c->e, GT_STATUS_PLAN_QUERY,

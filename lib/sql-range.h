@@ -30,6 +30,7 @@ struct sql_range_in {
 	const char *table;           /* their qualifier */
 	bool derived;                /* input is not a table: there is no primary key for BY */
 	int64_t now_ns;              /* ALIGN TO NOW */
+	const char *time_zone;       /* the session's: the default origin is its 1970-01-01 00:00 */
 };
 
 /* Group c's frame for the range query in->q.  0, or a negative code with c->e filled. */

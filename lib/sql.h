@@ -64,6 +64,7 @@ struct gt_sql_session {
 	struct gt_db *db;
 	char dbname[GT_NAME_MAX + 1];  /* current database; "public" by default */
 	int64_t now_ns;                /* now() for the statement; 0 = read the clock */
+	char time_zone[64];            /* SET time_zone: "" = UTC (range queries align to its midnight) */
 	struct sql_plan *plan;         /* EXPLAIN: the executor records its plan (sql-plan.h); else NULL */
 };
 

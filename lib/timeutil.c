@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -207,5 +208,53 @@ int gt_parse_duration(const char *s, size_t n, int64_t *ns)
 	if (!any)
 		return -1;
 	*ns = total;
+	return 0;
+}
+
+/* Big-endian 32-bit signed integer at p. */
+static int32_t be32(const unsigned char *p)
+{
+	return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+}
+
+int gt_tz_offset(const char *zone, int64_t at_s, int32_t *off_s)
+{
+	char path[512];
+	unsigned char buf[1 << 16];
+	size_t n;
+	int h = 0, m = 0, k = 0;
+	*off_s = 0;
+	if (!*zone || !strcasecmp(zone, "utc") || !strcmp(zone, "Z") || !strcasecmp(zone, "gmt"))
+		return 0;
+	if ((zone[0] == '+' || zone[0] == '-') &&
+	    (sscanf(zone + 1, "%2d:%2d%n", &h, &m, &k) == 2 || sscanf(zone + 1, "%2d%n", &h, &k) == 1) &&
+	    !zone[1 + k] && h < 24 && m < 60) {
+		*off_s = (zone[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+		return 0;
+	}
+	/* A named zone: the offset of the TZif file's version-1 data at at_s. */
+	for (const char *c = zone; *c; c++)
+		if (!(isalnum((unsigned char)*c) || *c == '/' || *c == '_' || *c == '-' || *c == '+') ||
+		    (c[0] == '.' && c[1] == '.'))
+			return -1;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n < 44 || memcmp(buf, "TZif", 4))
+		return -1;
+	int32_t timecnt = be32(buf + 32), typecnt = be32(buf + 36);
+	size_t need = 44 + (size_t)timecnt * 5 + (size_t)typecnt * 6;
+	if (timecnt < 0 || typecnt < 1 || timecnt > 4096 || typecnt > 256 || need > n)
+		return -1;
+	const unsigned char *times = buf + 44, *idx = times + timecnt * 4, *types = idx + timecnt;
+	int32_t t = 0;
+	for (int32_t i = 0; i < timecnt && be32(times + i * 4) <= at_s; i++)
+		t = idx[i];
+	if (t >= typecnt)
+		return -1;
+	*off_s = be32(types + t * 6);
 	return 0;
 }

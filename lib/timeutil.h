@@ -31,5 +31,9 @@ int gt_time_bounds(const char *s, size_t n, unsigned unit, int64_t *lo, int64_t 
  * w, M (month = 30.44 days), y (365.25 days) and their long names.
  * 0 with *ns, or -1 if the text is not a duration or overflows. */
 int gt_parse_duration(const char *s, size_t n, int64_t *ns);
+/* The UTC offset in seconds of a time zone ("UTC", "+08:00", "-05",
+ * "Asia/Shanghai" from /usr/share/zoneinfo) at at_s seconds since the
+ * epoch.  0, or -1 for an unknown zone. */
+int gt_tz_offset(const char *zone, int64_t at_s, int32_t *off_s);
 
 #endif

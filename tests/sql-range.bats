@@ -130,3 +130,26 @@ INSERT INTO m VALUES (1000,'a',1),(2000,'a',2),(7000,'a',7),(12000,'a',null),(31
 	run -1 gt-sql --data-home "$T/d" "SELECT min(v) RANGE '1ms' FROM m ALIGN '1ms' BY () FILL NULL"
 	assert_output --partial "Error: 6000(RuntimeResourcesExhausted), range query fills more than"
 }
+
+@test "INTERVAL durations keep their days apart in names; SET time_zone shifts the default origin" {
+	setup_table
+	run -0 gt-sql --data-home "$T/d" "SELECT ts, sum(v) RANGE (INTERVAL '1' day) FROM m ALIGN ('12 hours'::INTERVAL + '12 hours'::INTERVAL) BY ()"
+	assert_output "+---------------------+----------------------------------------------------------------------------------------------------+
+| ts                  | sum(m.v) RANGE IntervalMonthDayNano(\"IntervalMonthDayNano { months: 0, days: 1, nanoseconds: 0 }\") |
++---------------------+----------------------------------------------------------------------------------------------------+
+| 1970-01-01T00:00:00 | 111                                                                                                |
++---------------------+----------------------------------------------------------------------------------------------------+"
+	run -1 gt-sql --data-home "$T/d" "SELECT min(v) RANGE (INTERVAL '1 month') FROM m ALIGN '1d'"
+	assert_output "Error: 3000(PlanQuery), Error during planning: Year or month interval is not allowed in range query: IntervalMonthDayNano(\"IntervalMonthDayNano { months: 1, days: 0, nanoseconds: 0 }\")"
+	# GreptimeDB aligns to the epoch moved by the zone's offset: 08:00 UTC for +08:00.
+	run -0 gt-sql --data-home "$T/d" "SET time_zone = 'Asia/Shanghai'; SELECT ts, sum(v) RANGE '1d' FROM m ALIGN '1d' BY ()"
+	assert_output "Affected Rows: 0
+
++---------------------+-------------------+
+| ts                  | sum(m.v) RANGE 1d |
++---------------------+-------------------+
+| 1969-12-31T08:00:00 | 111               |
++---------------------+-------------------+"
+	run -1 gt-sql --data-home "$T/d" "SET time_zone = 'Mars/Olympus'"
+	assert_output "Error: 1004(InvalidArguments), Invalid timezone: Mars/Olympus"
+}

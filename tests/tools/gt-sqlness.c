@@ -784,6 +784,48 @@ static int use_target(const char *sql, char *db, size_t dblen)
 	return 1;
 }
 
+/*
+ * "SET [SESSION] time_zone = 'zone'" (or TO): the runner keeps the zone and
+ * sends it with the requests that follow, as a GreptimeDB connection keeps
+ * its session's.  1 with tz set, else 0.
+ */
+static int tz_target(const char *sql, char *tz, size_t tzlen)
+{
+	size_t i = 0, st;
+
+	while (sql[i] && is_space((unsigned char)sql[i]))
+		i++;
+	if (strncasecmp(sql + i, "set", 3) || !is_space((unsigned char)sql[i + 3]))
+		return 0;
+	for (i += 3; is_space((unsigned char)sql[i]); i++)
+		;
+	if (!strncasecmp(sql + i, "session", 7) && is_space((unsigned char)sql[i + 7]))
+		for (i += 7; is_space((unsigned char)sql[i]); i++)
+			;
+	if (strncasecmp(sql + i, "time_zone", 9))
+		return 0;
+	for (i += 9; is_space((unsigned char)sql[i]); i++)
+		;
+	if (sql[i] == '=')
+		i++;
+	else if (!strncasecmp(sql + i, "to", 2))
+		i += 2;
+	else
+		return 0;
+	while (is_space((unsigned char)sql[i]))
+		i++;
+	if (sql[i] != '\'' && sql[i] != '"')
+		return 0;
+	st = ++i;
+	while (sql[i] && sql[i] != sql[st - 1])
+		i++;
+	if (!sql[i] || i - st >= tzlen)
+		return 0;
+	memcpy(tz, sql + st, i - st);
+	tz[i - st] = '\0';
+	return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /* The server                                                           */
 
@@ -987,11 +1029,13 @@ static size_t http_write(char *p, size_t sz, size_t n, void *arg)
 	return sz * n;
 }
 
-/* POST sql to /v1/sql?db=...: 0 with the body in h->body, or -1 with why. */
-static int http_sql(struct http *h, const char *addr, const char *db, const char *sql, size_t len, char *why,
-		    size_t whylen)
+/* POST sql to /v1/sql?db=... (with the session time zone tz unless ""): 0
+ * with the body in h->body, or -1 with why. */
+static int http_sql(struct http *h, const char *addr, const char *db, const char *tz, const char *sql, size_t len,
+		    char *why, size_t whylen)
 {
-	char *esql = NULL, *edb = NULL;
+	char *esql = NULL, *edb = NULL, hdr[128];
+	struct curl_slist *hdrs = NULL;
 	struct gt_buf url, form;
 	CURLcode cc;
 	int rc = -1;
@@ -1023,6 +1067,14 @@ static int http_sql(struct http *h, const char *addr, const char *db, const char
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, h->timeout_ms);
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_PROXY, "");
+	if (tz[0]) {
+		snprintf(hdr, sizeof(hdr), "X-Greptime-Timezone: %s", tz);
+		if (!(hdrs = curl_slist_append(NULL, hdr))) {
+			snprintf(why, whylen, "out of memory");
+			goto out;
+		}
+	}
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hdrs);
 	cc = curl_easy_perform(h->curl);
 	if (cc != CURLE_OK) {
 		snprintf(why, whylen, "%s", curl_easy_strerror(cc));
@@ -1032,6 +1084,7 @@ static int http_sql(struct http *h, const char *addr, const char *db, const char
 		put(&h->body, "", 0);
 	rc = 0;
 out:
+	curl_slist_free_all(hdrs);
 	curl_free(esql);
 	curl_free(edb);
 	gt_buf_release(&url);
@@ -1125,7 +1178,7 @@ static void first_diff(const char *exp, size_t elen, const char *act, size_t ale
  */
 static int case_run(const struct opts *o, const char *rel, int idx, struct gt_buf *report)
 {
-	char path[4096], why[1024] = "", fail[1024] = "", db[GT_NAME_MAX + 1] = "public";
+	char path[4096], why[1024] = "", fail[1024] = "", db[GT_NAME_MAX + 1] = "public", tz[64] = "";
 	struct gt_buf sqltext, expected, actual, outp, diff;
 	struct casefile cf;
 	struct server sv;
@@ -1203,7 +1256,7 @@ static int case_run(const struct opts *o, const char *rel, int idx, struct gt_bu
 		gt_buf_reset(&outp);
 		if (use_target(s->sql.p ? s->sql.p : "", db, sizeof(db))) {
 			puts_(&outp, "Affected Rows: 0");
-		} else if (http_sql(&h, sv.addr, db, s->sql.p ? s->sql.p : "", s->sql.len, why, sizeof(why))) {
+		} else if (http_sql(&h, sv.addr, db, tz, s->sql.p ? s->sql.p : "", s->sql.len, why, sizeof(why))) {
 			char dead[128] = "";
 			server_dead(&sv, dead, sizeof(dead));
 			gt_buf_addf(&outp, "Error: runner: %s%s%s", why, dead[0] ? ", " : "", dead);
@@ -1216,6 +1269,8 @@ static int case_run(const struct opts *o, const char *rel, int idx, struct gt_bu
 			long code = 0;
 			curl_easy_getinfo(h.curl, CURLINFO_RESPONSE_CODE, &code);
 			render_body(h.body.p, h.body.len, code, &outp);
+			if (code == 200)
+				tz_target(s->sql.p ? s->sql.p : "", tz, sizeof(tz));
 		}
 		if (apply_directives(s, &outp, why, sizeof(why)) && !fail[0])
 			snprintf(fail, sizeof(fail), "statement %zu: %s", i + 1, why);
@@ -1608,6 +1663,9 @@ static int selftest(void)
 	st_ok(re_replace_all("(", "", &b, why, sizeof(why)) == -1 && why[0], "REPLACE with a bad pattern fails");
 	gt_buf_release(&b);
 
+	st_ok(tz_target("SET time_zone = 'Asia/Shanghai';", db, sizeof(db)) && !strcmp(db, "Asia/Shanghai"),
+	      "SET time_zone = 'zone'");
+	st_ok(!tz_target("SET other = 'x'", db, sizeof(db)), "SET of another variable");
 	st_ok(use_target("USE test_db;", db, sizeof(db)) && !strcmp(db, "test_db"), "USE db;");
 	st_ok(use_target("use\tpublic", db, sizeof(db)) && !strcmp(db, "public"), "use db");
 	st_ok(!use_target("user_defined();", db, sizeof(db)) && !use_target("SELECT 1;", db, sizeof(db)),
