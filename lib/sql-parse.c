@@ -693,7 +693,7 @@ static uint32_t range_attach(struct sql_expr *x, struct sql_range *r, int depth)
 	uint32_t n = 0;
 	if (!x || depth > GT_SQL_MAX_DEPTH * 2)
 		return 0;
-	if (x->kind == E_FUNC) {
+	if (x->kind == E_FUNC || x->kind == E_WINDOW) {
 		if (!x->range)
 			x->range = r;
 		return 1;
