@@ -1623,13 +1623,18 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 		return gt_buf_addstr(b, " END");
 	case E_WINDOW:
 	case E_FUNC:
-		gt_buf_addf(b, "%s(", x->s);
+		/* DataFusion names an alias by its function (covar is covar_samp). */
+		gt_buf_addf(b, "%s(", strcmp(x->s, "covar") ? x->s : "covar_samp");
 		if (x->distinct)
 			gt_buf_addstr(b, "DISTINCT ");
 		for (uint32_t k = 0; k < x->nargs; k++) {
 			if (k)
 				gt_buf_addstr(b, ",");
-			name_rec(b, x->args[k], table, depth + 1);
+			/* GreptimeDB's range planner rewrites count(*) as count(1). */
+			if (x->range && x->args[k]->kind == E_STAR)
+				gt_buf_addstr(b, "Int64(1)");
+			else
+				name_rec(b, x->args[k], table, depth + 1);
 		}
 		gt_buf_addstr(b, ")");
 		if (x->ord) {
