@@ -1029,7 +1029,28 @@ static void plan_select(struct sql_plan *pl, const struct sql_select *q, const s
 			bool fast, const char *table)
 {
 	struct gt_buf b = {0};
-	if (agg) {
+	if (q->align) {
+		/* A range query: its aggregates over (row, window) groups, one row per slot. */
+		gt_buf_addstr(&b, "RangeSelect: range_exprs=[");
+		for (uint32_t k = 0, n = 0; k < q->nitems; k++)
+			if (q->items[k].e->kind != E_STAR && q->items[k].e->kind != E_COL) {
+				if (n++)
+					gt_buf_addstr(&b, ", ");
+				sql_expr_name(&b, q->items[k].e, table);
+			}
+		gt_buf_addstr(&b, "], align=");
+		if (q->align->kind == E_STR)
+			gt_buf_addstr(&b, q->align->s);
+		else
+			sql_expr_name(&b, q->align, table);
+		gt_buf_addstr(&b, ", align_by=");
+		if (q->by_given)
+			plan_list(&b, q->by, q->nby, table);
+		else
+			gt_buf_addstr(&b, "[primary key]");
+		sql_plan_add(pl, SQL_STAGE_FRONT, "%s", b.p ? b.p : "");
+		gt_buf_reset(&b);
+	} else if (agg) {
 		gt_buf_addstr(&b, fast ? "FinalAggregate: groupBy=" : "Aggregate: groupBy=");
 		plan_list(&b, ap->group, ap->ngroup, table);
 		gt_buf_addstr(&b, ", aggr=");

@@ -905,6 +905,55 @@ static int extremum(struct sql_ctx *c, struct sql_expr *x, bool greatest, struct
 	return rc;
 }
 
+static double sgn(double v)
+{
+	return v > 0 ? 1 : v < 0 ? -1 : v;
+}
+
+static double degrees(double v)
+{
+	return v * (180.0 / M_PI);
+}
+
+static double radians(double v)
+{
+	return v * (M_PI / 180.0);
+}
+
+/* The one-argument Float64 math functions, by DataFusion's names. */
+static double (*math1(const char *f))(double)
+{
+	static const struct {
+		const char *name;
+		double (*fn)(double);
+	} t[] = {
+		{"abs", fabs}, {"floor", floor}, {"ceil", ceil}, {"round", round}, {"trunc", trunc},
+		{"sqrt", sqrt}, {"cbrt", cbrt}, {"ln", log}, {"log10", log10}, {"log2", log2}, {"exp", exp},
+		{"sin", sin}, {"cos", cos}, {"tan", tan}, {"asin", asin}, {"acos", acos}, {"atan", atan},
+		{"sinh", sinh}, {"cosh", cosh}, {"tanh", tanh}, {"asinh", asinh}, {"acosh", acosh},
+		{"atanh", atanh}, {"signum", sgn}, {"degrees", degrees}, {"radians", radians},
+	};
+	for (size_t k = 0; k < GT_ARRAY_LEN(t); k++)
+		if (!strcmp(f, t[k].name))
+			return t[k].fn;
+	return NULL;
+}
+
+static uint64_t i64_mag(int64_t v)
+{
+	return v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+}
+
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 {
 	struct sql_xv av[3];
@@ -1040,8 +1089,8 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		}
 		goto out;
 	}
-	if (na == 1 && (!strcmp(f, "abs") || !strcmp(f, "floor") || !strcmp(f, "ceil") || !strcmp(f, "round") ||
-			!strcmp(f, "sqrt") || !strcmp(f, "ln") || !strcmp(f, "log10") || !strcmp(f, "exp"))) {
+	if (na == 1 && math1(f)) {
+		double (*fn)(double) = math1(f);
 		bool keep_int = both_int(&av[0], &av[0]) && !strcmp(f, "abs");
 		scalar_of(o, keep_int ? GT_I64 : GT_F64);
 		o->scalar = n == 1;
@@ -1053,11 +1102,25 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 				int64_t v = sql_xv_i64(&av[0], i);
 				r = gt_vec_push_i64(&o->v, v < 0 ? (int64_t)(0 - (uint64_t)v) : v);
 			} else {
-				double v = sql_xv_f64(&av[0], i);
-				v = !strcmp(f, "abs") ? fabs(v) : !strcmp(f, "floor") ? floor(v) : !strcmp(f, "ceil") ? ceil(v) :
-				    !strcmp(f, "round") ? round(v) : !strcmp(f, "sqrt") ? sqrt(v) : !strcmp(f, "ln") ? log(v) :
-				    !strcmp(f, "log10") ? log10(v) : exp(v);
-				r = gt_vec_push_f64(&o->v, v);
+				r = gt_vec_push_f64(&o->v, fn(sql_xv_f64(&av[0], i)));
+			}
+			if (r < 0)
+				goto nomem;
+		}
+		goto out;
+	}
+	if (na == 2 && (!strcmp(f, "gcd") || !strcmp(f, "lcm"))) {
+		/* DataFusion: Int64 in and out; lcm of 0 is 0. */
+		scalar_of(o, GT_I64);
+		o->scalar = n == 1;
+		for (uint32_t i = 0; i < n; i++) {
+			int r;
+			if (SQL_NULL(&av[0], i) || SQL_NULL(&av[1], i)) {
+				r = gt_vec_push_null(&o->v);
+			} else {
+				uint64_t a = i64_mag(sql_xv_i64(&av[0], i)), b = i64_mag(sql_xv_i64(&av[1], i));
+				uint64_t g = gcd_u64(a, b);
+				r = gt_vec_push_i64(&o->v, f[0] == 'g' ? (int64_t)g : g ? (int64_t)(a / g * b) : 0);
 			}
 			if (r < 0)
 				goto nomem;
@@ -1584,7 +1647,12 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 		gt_buf_addf(b, " %s ", binops[x->op < GT_ARRAY_LEN(binops) ? x->op : 0]);
 		return name_rec(b, x->b, table, depth + 1);
 	case E_CAST:
-		/* DataFusion names a cast by its operand alone. */
+		/* DataFusion names a cast by its operand alone; GreptimeDB's arrow_cast rewrite by the call. */
+		if (x->s) {
+			gt_buf_addstr(b, "arrow_cast(");
+			name_rec(b, x->a, table, depth + 1);
+			return gt_buf_addf(b, ",Utf8(\"%s\"))", x->s);
+		}
 		return name_rec(b, x->a, table, depth + 1);
 	case E_ISNULL:
 		name_rec(b, x->a, table, depth + 1);

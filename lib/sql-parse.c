@@ -397,6 +397,26 @@ int sql_interval_parse(const char *s, size_t n, const char *unit, size_t ulen, i
 	return 0;
 }
 
+/*
+ * GreptimeDB rewrites a cast to one of its Arrow-named type aliases
+ * (INT64, UINT8, FLOAT32 ...) into arrow_cast(x, 'Int64'), and DataFusion
+ * then names the column by that call; standard SQL types stay plain casts.
+ * Marks the cast node (s = the Arrow type) when the type just parsed is one.
+ */
+static void arrow_alias(struct P *p, struct sql_expr *c, uint32_t from)
+{
+	static const char *const names[][2] = {
+		{"int8", NULL}, {"int16", "Int16"}, {"int32", "Int32"}, {"int64", "Int64"}, {"uint8", "UInt8"},
+		{"uint16", "UInt16"}, {"uint32", "UInt32"}, {"uint64", "UInt64"}, {"float32", "Float32"},
+		{"float64", "Float64"},
+	};
+	if (p->i != from + 1 || p->t[from].kind != T_IDENT)
+		return;
+	for (size_t k = 0; k < GT_ARRAY_LEN(names); k++)
+		if (names[k][1] && is_kw(&p->t[from], names[k][0]))
+			c->s = (char *)names[k][1];
+}
+
 static struct sql_expr *primary(struct P *p)
 {
 	struct sql_token *t = TK(p);
@@ -501,8 +521,13 @@ static struct sql_expr *primary(struct P *p)
 			if (!expect_op(p, "("))
 				return NULL;
 			x = node(p, E_CAST);
-			if (!x || !(x->a = expr(p)) || !expect_kw(p, "as") ||
-			    !parse_type(p, &x->cast_type, &x->cast_unit, &x->cast_lt) || !expect_op(p, ")"))
+			if (!x || !(x->a = expr(p)) || !expect_kw(p, "as"))
+				return NULL;
+			uint32_t from = p->i;
+			if (!parse_type(p, &x->cast_type, &x->cast_unit, &x->cast_lt))
+				return NULL;
+			arrow_alias(p, x, from);
+			if (!expect_op(p, ")"))
 				return NULL;
 			return x;
 		}
@@ -808,10 +833,13 @@ static struct sql_expr *postfix(struct P *p)
 	while (x) {
 		if (accept_op(p, "::")) {
 			struct sql_expr *c = node(p, E_CAST);
+			uint32_t from = p->i;
 			if (c && accept_kw(p, "interval"))
 				c->cast_type = SQL_CAST_INTERVAL;
 			else if (!c || !parse_type(p, &c->cast_type, &c->cast_unit, &c->cast_lt))
 				return NULL;
+			else
+				arrow_alias(p, c, from);
 			c->a = x;
 			x = c;
 		} else if (is_kw(TK(p), "range")) {

@@ -53,3 +53,21 @@ INSERT INTO cpu VALUES (1000, 'a', 1, 10), (2000, 'b', 2, 20), (3000, 'a', 5, 50
 	run -1 gt-sql --data-home "$T/d" "EXPLAIN"
 	assert_output --partial "Error: 2000(InvalidSyntax)"
 }
+
+@test "EXPLAIN: a range query is a RangeSelect over the scan" {
+	mk
+	run -0 gt-sql --data-home "$T/d" "EXPLAIN SELECT ts, host, min(u) RANGE '5s' FROM cpu ALIGN '5s' ORDER BY host, ts"
+	assert_output --partial "RangeSelect: range_exprs=[min(cpu.u) RANGE 5s], align=5s, align_by=[primary key]"
+	run -0 gt-sql --data-home "$T/d" "EXPLAIN SELECT ts, max(u) RANGE '10s' FROM cpu ALIGN '5s' BY (length(host)) ORDER BY ts"
+	assert_output --partial "align_by=[length(cpu.host)]"
+}
+
+@test "math functions and GreptimeDB's arrow_cast naming" {
+	mk
+	run -0 gt-sql --data-home "$T/d" "SELECT sin(0.0), cos(0.0), round(atan(1.0) * 4, 6), gcd(12, 18), lcm(4, 6), gcd(-4, 0), length(host)::INT64 + 2, CAST(u AS DOUBLE) FROM cpu WHERE host = 'b'"
+	assert_output "+-----------------+-----------------+---------------------------------------------+--------------------------+------------------------+-------------------------+-------------------------------------------------------+-------+
+| sin(Float64(0)) | cos(Float64(0)) | round(atan(Float64(1)) * Int64(4),Int64(6)) | gcd(Int64(12),Int64(18)) | lcm(Int64(4),Int64(6)) | gcd(Int64(-4),Int64(0)) | arrow_cast(length(cpu.host),Utf8(\"Int64\")) + Int64(2) | cpu.u |
++-----------------+-----------------+---------------------------------------------+--------------------------+------------------------+-------------------------+-------------------------------------------------------+-------+
+| 0.0             | 1.0             | 3.141593                                    | 6                        | 12                     | 4                       | 3                                                     | 2.0   |
++-----------------+-----------------+---------------------------------------------+--------------------------+------------------------+-------------------------+-------------------------------------------------------+-------+"
+}
