@@ -839,6 +839,16 @@ static int split_part(struct sql_ctx *c, struct sql_xv *av, uint32_t n, struct s
 }
 
 /* greatest(...) / least(...): nulls are skipped, null only when every argument is. */
+/* Row i of x (not null) appended to o in o's type: Float64, x's own type, else Int64. */
+static int push_as(struct sql_xv *o, const struct sql_xv *x, uint32_t i)
+{
+	if (o->v.type == GT_F64)
+		return gt_vec_push_f64(&o->v, sql_xv_f64(x, i));
+	if (x->v.type == o->v.type)
+		return gt_vec_push_from(&o->v, &x->v, SQL_IX(x, i));
+	return gt_vec_push_i64(&o->v, sql_xv_i64(x, i));
+}
+
 static int extremum(struct sql_ctx *c, struct sql_expr *x, bool greatest, struct sql_xv *o)
 {
 	struct sql_xv *all = gt_calloc(x->nargs + 1, sizeof(*all));
@@ -886,14 +896,7 @@ static int extremum(struct sql_ctx *c, struct sql_expr *x, bool greatest, struct
 			if (greatest ? cr > 0 : cr < 0)
 				best = (int)k;
 		}
-		if (best < 0)
-			r = gt_vec_push_null(&o->v);
-		else if (o->v.type == GT_F64)
-			r = gt_vec_push_f64(&o->v, sql_xv_f64(&all[best], i));
-		else if (all[best].v.type == o->v.type)
-			r = gt_vec_push_from(&o->v, &all[best].v, SQL_IX(&all[best], i));
-		else
-			r = gt_vec_push_i64(&o->v, sql_xv_i64(&all[best], i));
+		r = best < 0 ? gt_vec_push_null(&o->v) : push_as(o, &all[best], i);
 		if (r < 0)
 			rc = x_nomem(c);
 	}
@@ -1204,14 +1207,7 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 				for (k = 0; k < x->nargs && SQL_NULL(&all[k], i); k++)
 					;
 				int r;
-				if (k == x->nargs)
-					r = gt_vec_push_null(&o->v);
-				else if (t == GT_F64)
-					r = gt_vec_push_f64(&o->v, sql_xv_f64(&all[k], i));
-				else if (all[k].v.type == t)
-					r = gt_vec_push_from(&o->v, &all[k].v, SQL_IX(&all[k], i));
-				else
-					r = gt_vec_push_i64(&o->v, sql_xv_i64(&all[k], i));
+				r = k == x->nargs ? gt_vec_push_null(&o->v) : push_as(o, &all[k], i);
 				if (r < 0)
 					rc = x_nomem(c);
 			}

@@ -753,11 +753,9 @@ static struct sql_expr *range_postfix(struct P *p, struct sql_expr *x, uint32_t 
 	return x;
 }
 
-/* One ORDER BY key: expr [ASC|DESC] [NULLS FIRST|LAST]. */
-static bool order_item(struct P *p, struct sql_order *o)
+/* The direction of an ORDER BY key whose expression is parsed: [ASC|DESC] [NULLS FIRST|LAST]. */
+static bool order_dir(struct P *p, struct sql_order *o)
 {
-	if (!(o->e = expr(p)))
-		return false;
 	o->desc = false;
 	o->nulls_first = -1;
 	if (accept_kw(p, "desc"))
@@ -773,6 +771,12 @@ static bool order_item(struct P *p, struct sql_order *o)
 			return false;
 	}
 	return true;
+}
+
+/* One ORDER BY key: expr [ASC|DESC] [NULLS FIRST|LAST]. */
+static bool order_item(struct P *p, struct sql_order *o)
+{
+	return (o->e = expr(p)) && order_dir(p, o);
 }
 
 /* f(...) OVER ([PARTITION BY e, ...] [ORDER BY key, ...]): x becomes an E_WINDOW. */
@@ -1702,20 +1706,8 @@ static struct sql_select *order_limit(struct P *p, struct sql_select *s)
 			}
 			struct sql_order *o = &s->order[s->norder++];
 			o->e = x;
-			o->desc = false;
-			o->nulls_first = -1;
-			if (accept_kw(p, "desc"))
-				o->desc = true;
-			else
-				accept_kw(p, "asc");
-			if (accept_kw(p, "nulls")) {
-				if (accept_kw(p, "first"))
-					o->nulls_first = 1;
-				else if (expect_kw(p, "last"))
-					o->nulls_first = 0;
-				else
-					return NULL;
-			}
+			if (!order_dir(p, o))
+				return NULL;
 			if (!accept_op(p, ","))
 				break;
 		}
