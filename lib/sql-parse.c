@@ -753,6 +753,23 @@ static struct sql_expr *range_postfix(struct P *p, struct sql_expr *x, uint32_t 
 	return x;
 }
 
+/* expr [, expr ...] appended to *v; past GT_SQL_MAX_LIST a syntax error "too many <what>". */
+static bool expr_list(struct P *p, struct sql_expr ***v, uint32_t *n, uint32_t *cap, const char *what)
+{
+	for (;;) {
+		struct sql_expr *x = expr(p);
+		if (!x || !push_ptr(p, (void ***)v, n, cap, x))
+			return false;
+		if (*n > GT_SQL_MAX_LIST) {
+			char msg[64];
+			snprintf(msg, sizeof(msg), "too many %s", what);
+			return failmsg(p, GT_STATUS_INVALID_SYNTAX, msg), false;
+		}
+		if (!accept_op(p, ","))
+			return true;
+	}
+}
+
 /* The direction of an ORDER BY key whose expression is parsed: [ASC|DESC] [NULLS FIRST|LAST]. */
 static bool order_dir(struct P *p, struct sql_order *o)
 {
@@ -790,15 +807,8 @@ static struct sql_expr *window_spec(struct P *p, struct sql_expr *x)
 	if (accept_kw(p, "partition")) {
 		if (!expect_kw(p, "by"))
 			return NULL;
-		for (;;) {
-			struct sql_expr *k = expr(p);
-			if (!k || !push_ptr(p, (void ***)&x->part, &x->npart, &pcap, k))
-				return NULL;
-			if (x->npart > GT_SQL_MAX_LIST)
-				return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many PARTITION BY keys");
-			if (!accept_op(p, ","))
-				break;
-		}
+		if (!expr_list(p, &x->part, &x->npart, &pcap, "PARTITION BY keys"))
+			return NULL;
 	}
 	if (accept_kw(p, "order")) {
 		uint32_t cap = 0;
@@ -1456,16 +1466,7 @@ static bool align_clause(struct P *p, struct sql_select *s)
 		if (!expect_op(p, "("))
 			return false;
 		if (!accept_op(p, ")")) {
-			for (;;) {
-				struct sql_expr *x = expr(p);
-				if (!x || !push_ptr(p, (void ***)&s->by, &s->nby, &cap, x))
-					return false;
-				if (s->nby > GT_SQL_MAX_LIST)
-					return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many BY keys"), false;
-				if (!accept_op(p, ","))
-					break;
-			}
-			if (!expect_op(p, ")"))
+			if (!expr_list(p, &s->by, &s->nby, &cap, "BY keys") || !expect_op(p, ")"))
 				return false;
 		}
 	}
@@ -1600,16 +1601,8 @@ static struct sql_select *select_core(struct P *p)
 		s->distinct = false;
 		if (!expect_op(p, "("))
 			return NULL;
-		for (;;) {
-			struct sql_expr *x = expr(p);
-			if (!x || !push_ptr(p, (void ***)&s->distinct_on, &s->ndistinct_on, &dcap, x))
-				return NULL;
-			if (s->ndistinct_on > GT_SQL_MAX_LIST)
-				return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many DISTINCT ON keys");
-			if (!accept_op(p, ","))
-				break;
-		}
-		if (!expect_op(p, ")"))
+		if (!expr_list(p, &s->distinct_on, &s->ndistinct_on, &dcap, "DISTINCT ON keys") ||
+		    !expect_op(p, ")"))
 			return NULL;
 	}
 	for (;;) {
@@ -1654,15 +1647,8 @@ static struct sql_select *select_core(struct P *p)
 	if (accept_kw(p, "group")) {
 		if (!expect_kw(p, "by"))
 			return NULL;
-		for (;;) {
-			struct sql_expr *x = expr(p);
-			if (!x || !push_ptr(p, (void ***)&s->group, &s->ngroup, &gcap, x))
-				return NULL;
-			if (s->ngroup > GT_SQL_MAX_LIST)
-				return failmsg(p, GT_STATUS_INVALID_SYNTAX, "too many group keys");
-			if (!accept_op(p, ","))
-				break;
-		}
+		if (!expr_list(p, &s->group, &s->ngroup, &gcap, "group keys"))
+			return NULL;
 	}
 	if (s->distinct) {
 		/* SELECT DISTINCT a, b is SELECT a, b ... GROUP BY a, b; with a
