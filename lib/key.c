@@ -143,24 +143,27 @@ int gt_key_encode(struct gt_buf *out, const struct gt_key_part *parts, uint32_t 
 	return rc;
 }
 
-int gt_key_decode(const void *key, size_t len, struct gt_key_part *parts, uint32_t max,
-		  struct gt_buf *scratch)
+static int decode(const void *key, size_t len, struct gt_key_part *parts, uint32_t max, struct gt_buf *scratch,
+		  bool prefix)
 {
 	const uint8_t *p = key, *end = p + len;
 	uint32_t n = 0;
-	/* offsets first: scratch may move while it grows */
+	/* a part without escaped zero bytes points into the key; the others
+	 * are unescaped into scratch, by offset, as scratch may move */
 	size_t offs[256];
-	int isnull[256];
+	uint8_t where[256];   /* 0 null, 1 in the key, 2 in scratch */
 
 	gt_buf_reset(scratch);
 	if (max > 256)
 		max = 256;
 	while (p < end) {
-		if (n >= max)
+		if (n >= max) {
+			if (prefix)
+				break;
 			return GT_ECORRUPT;
+		}
 		if (*p == 0) {
-			isnull[n] = 1;
-			offs[n] = 0;
+			where[n] = 0;
 			parts[n].n = 0;
 			p++;
 			n++;
@@ -169,10 +172,21 @@ int gt_key_decode(const void *key, size_t len, struct gt_key_part *parts, uint32
 		if (*p != 1)
 			return GT_ECORRUPT;
 		p++;
-		isnull[n] = 0;
+		const uint8_t *z = memchr(p, 0, (size_t)(end - p));
+		if (!z || z + 1 >= end)
+			return GT_ECORRUPT;
+		if (z[1] == 0x01) {
+			where[n] = 1;
+			parts[n].p = (const char *)p;
+			parts[n].n = (uint32_t)(z - p);
+			p = z + 2;
+			n++;
+			continue;
+		}
+		where[n] = 2;
 		offs[n] = scratch->len;
 		for (;;) {
-			const uint8_t *z = memchr(p, 0, (size_t)(end - p));
+			z = memchr(p, 0, (size_t)(end - p));
 			if (!z || z + 1 >= end)
 				return GT_ECORRUPT;
 			if (gt_buf_add(scratch, p, (size_t)(z - p)))
@@ -189,10 +203,21 @@ int gt_key_decode(const void *key, size_t len, struct gt_key_part *parts, uint32
 		n++;
 	}
 	for (uint32_t i = 0; i < n; i++)
-		parts[i].p = isnull[i] ? NULL : (scratch->p ? scratch->p + offs[i] : "");
+		if (where[i] != 1)
+			parts[i].p = !where[i] ? NULL : (scratch->p ? scratch->p + offs[i] : "");
 	for (uint32_t i = n; i < max; i++) {
 		parts[i].p = NULL;
 		parts[i].n = 0;
 	}
 	return (int)n;
+}
+
+int gt_key_decode(const void *key, size_t len, struct gt_key_part *parts, uint32_t max, struct gt_buf *scratch)
+{
+	return decode(key, len, parts, max, scratch, false);
+}
+
+int gt_key_prefix_decode(const void *key, size_t len, struct gt_key_part *parts, uint32_t max, struct gt_buf *scratch)
+{
+	return decode(key, len, parts, max, scratch, true);
 }

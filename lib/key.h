@@ -35,12 +35,16 @@ struct gt_key_part {
 int gt_key_encode(struct gt_buf *out, const struct gt_key_part *parts, uint32_t n);
 
 /*
- * Decode key into at most max parts; unescaped bytes go to scratch (reset
- * by the call) and parts point into it.  Parts past the encoded ones are
- * null.  Returns the count of encoded parts or GT_ECORRUPT.
+ * Decode key into at most max parts.  A part points into key itself, or,
+ * when its value holds zero bytes, into scratch (reset by the call) where
+ * they are unescaped: parts live as long as both.  Parts past the encoded
+ * ones are null.  Returns the count of encoded parts or GT_ECORRUPT.
  */
 int gt_key_decode(const void *key, size_t len, struct gt_key_part *parts, uint32_t max,
 		  struct gt_buf *scratch);
+/* The same for the first max parts only: the rest of key is not read. */
+int gt_key_prefix_decode(const void *key, size_t len, struct gt_key_part *parts, uint32_t max,
+			 struct gt_buf *scratch);
 
 /* Longest fixed-width value of a non-string tag. */
 #define GT_KEY_VAL_MAX 8

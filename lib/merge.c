@@ -15,8 +15,12 @@ bool gt_preds_match(const struct gt_tag_pred *preds, uint32_t n, const void *key
 	struct gt_key_part parts[256];
 	struct gt_buf scratch = {0};
 	bool ok = true;
+	uint32_t upto = 0;   /* decode only as far as the last tag asked about */
 
-	if (gt_key_decode(key, keylen, parts, 256, &scratch) < 0) {
+	for (uint32_t i = 0; i < n; i++)
+		if (preds[i].tag < 256 && preds[i].tag >= upto)
+			upto = preds[i].tag + 1;
+	if (gt_key_prefix_decode(key, keylen, parts, upto, &scratch) < 0) {
 		gt_buf_release(&scratch);
 		return false;
 	}
@@ -272,6 +276,30 @@ static int load_block(struct gt_merge *m, struct src *s, uint32_t i, struct gt_e
 	return 0;
 }
 
+/* Rows [*a, *e) of series sid in the current block of s. */
+static void blk_rows(struct src *s, uint32_t sid, uint32_t *a, uint32_t *e)
+{
+	const struct gt_batch *b = cur(s);
+	uint32_t lo = 0, hi = b->nrows;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (b->sid[mid] < sid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*a = lo;
+	hi = b->nrows;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (b->sid[mid] <= sid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*e = lo;
+}
+
 /* Position an SST source on the next row of a matching series. */
 static int sst_peek(struct gt_merge *m, struct src *s, struct gt_err *err)
 {
@@ -291,8 +319,8 @@ static int sst_peek(struct gt_merge *m, struct src *s, struct gt_err *err)
 		}
 		uint32_t sid = cur(s)->sid[s->pos];
 		if (s->match && !s->match[sid]) {
-			while (s->pos < cur(s)->nrows && cur(s)->sid[s->pos] == sid)
-				s->pos++;
+			uint32_t a;
+			blk_rows(s, sid, &a, &s->pos);  /* rows are in series order */
 			continue;
 		}
 		s->cur_sid = sid;
@@ -662,30 +690,6 @@ static int combine(struct gt_merge *m, const struct gt_batch **res)
  * (floor) then decides only at or above its floor, and below it the
  * read fails with GT_EAGAIN: the caller reads again without tail.
  */
-
-/* Rows [*a, *e) of series sid in the current block of s. */
-static void blk_rows(struct src *s, uint32_t sid, uint32_t *a, uint32_t *e)
-{
-	const struct gt_batch *b = cur(s);
-	uint32_t lo = 0, hi = b->nrows;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (b->sid[mid] < sid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*a = lo;
-	hi = b->nrows;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (b->sid[mid] <= sid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*e = lo;
-}
 
 /* The kept blocks [s->bi, *hi] hold the current series of s. */
 static uint32_t tail_last_block(const struct src *s)

@@ -209,6 +209,14 @@ uint32_t gt_schema_ntags(const struct gt_schema *s)
 	return n;
 }
 
+uint32_t gt_schema_tag_ordinal(const struct gt_schema *s, int k)
+{
+	uint32_t t = 0;
+	for (int j = 0; j < k; j++)
+		t += s->cols[j].sem == GT_TAG;
+	return t;
+}
+
 int gt_schema_add(struct gt_schema *s, const char *name, enum gt_type type,
 		  enum gt_sem sem, enum gt_unit unit, struct gt_err *err)
 {

@@ -141,6 +141,8 @@ int gt_schema_find_id(const struct gt_schema *s, uint32_t id);
 /* Index of the time index column, or -1. */
 int gt_schema_time_index(const struct gt_schema *s);
 uint32_t gt_schema_ntags(const struct gt_schema *s);
+/* Ordinal among the tag columns (the series key's part) of column k. */
+uint32_t gt_schema_tag_ordinal(const struct gt_schema *s, int k);
 /* Append a column (takes a copy of name); assigns the next id.  Returns its index. */
 int gt_schema_add(struct gt_schema *s, const char *name, enum gt_type type,
 		  enum gt_sem sem, enum gt_unit unit, struct gt_err *err);

@@ -120,14 +120,6 @@ static int col_of(const struct run *r, const struct sql_expr *x)
 	return gt_schema_find(r->sc, x->s);
 }
 
-static uint32_t tag_ordinal(const struct gt_schema *sc, int k)
-{
-	uint32_t t = 0;
-	for (int j = 0; j < k; j++)
-		t += sc->cols[j].sem == GT_TAG;
-	return t;
-}
-
 /* A literal the time index is compared with: the instants of its unit at
  * or below (*lo) and at or above (*hi) it (gt_time_bounds). */
 static bool lit_time(const struct sql_expr *x, uint8_t unit, int64_t *lo, int64_t *hi)
@@ -183,7 +175,7 @@ static bool plan_where(struct run *r, struct sql_expr *x, int depth)
 		if (c->sem == GT_TAG && c->type == GT_STRING && (x->op == B_EQ || x->op == B_NE) && x->b->kind == E_STR &&
 		    r->npreds < MAX_PREDS) {
 			struct pred *p = &r->preds[r->npreds++];
-			p->tag = tag_ordinal(r->sc, k);
+			p->tag = gt_schema_tag_ordinal(r->sc, k);
 			p->neg = x->op == B_NE;
 			p->one = x->b;
 			p->n = 1;
@@ -198,7 +190,7 @@ static bool plan_where(struct run *r, struct sql_expr *x, int depth)
 			if (x->args[j]->kind != E_STR)
 				return false;
 		struct pred *p = &r->preds[r->npreds++];
-		p->tag = tag_ordinal(r->sc, k);
+		p->tag = gt_schema_tag_ordinal(r->sc, k);
 		p->neg = x->neg;
 		p->in = x->args;
 		p->n = x->nargs;
@@ -322,7 +314,7 @@ static bool plan_agg(struct run *r, struct agg *a, const struct sql_expr *x)
 	a->lt = c->lt;
 	if (c->sem == GT_TAG) {
 		a->src = AS_TAG;
-		a->tag = tag_ordinal(r->sc, k);
+		a->tag = gt_schema_tag_ordinal(r->sc, k);
 		if (a->fn == A_FIRST || a->fn == A_LAST)
 			r->need_rser = true;
 		return a->fn == A_COUNT || a->fn == A_FIRST || a->fn == A_LAST;
@@ -981,7 +973,7 @@ static int agg_scan(const struct sql_agg_query *q, struct sql_xv **slots, uint32
 		int c = col_of(&r, x);
 		r.kcol[k] = c;
 		if (c >= 0 && r.sc->cols[c].sem == GT_TAG) {
-			r.ktag[k] = tag_ordinal(r.sc, c);
+			r.ktag[k] = gt_schema_tag_ordinal(r.sc, c);
 			continue;
 		}
 		r.ktag[k] = UINT32_MAX;

@@ -591,77 +591,126 @@ struct pushdown {
 	struct gt_tag_pred preds[32];
 	uint32_t npreds;
 	const char *vals[32][64];
+	/* the conjuncts the scan does not settle exactly, ANDed (sql_where) */
+	const struct sql_expr *rest[64];
+	uint32_t nrest;
+	bool all;             /* more than rest[] holds: judge by the whole WHERE */
+	struct sql_expr ands[63];
 };
 
-/* Walk the AND tree of WHERE and narrow the scan by what is safe to prune. */
-static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struct gt_schema *sc, int depth)
+/* Take one conjunct of WHERE into the scan request; true if the scan then
+ * settles it exactly (the time range and string tag equality are exact), so
+ * the rows need not be judged by it again. */
+static bool push_one(struct pushdown *pd, const struct sql_expr *x, const struct gt_schema *sc)
 {
 	int k;
 	int64_t v, vh;
-	if (!x || depth > GT_SQL_MAX_DEPTH)
-		return;
-	if (x->kind == E_BIN && x->op == B_AND) {
-		push_conj(pd, x->a, sc, depth + 1);
-		push_conj(pd, x->b, sc, depth + 1);
-		return;
-	}
 	if (x->kind == E_BIN && x->op >= B_EQ && x->op <= B_GE && is_col(x->a, sc, &k)) {
 		const struct gt_coldef *c = &sc->cols[k];
 		if (c->sem == GT_TIME && lit_time(x->b, c, &v, &vh)) {
 			switch (x->op) {
 			case B_EQ:
 				pd->start = GT_MAX(pd->start, vh);
-				if (v < INT64_MAX)
-					pd->end = GT_MIN(pd->end, v + 1);
-				break;
+				if (v == INT64_MAX)
+					return false;
+				pd->end = GT_MIN(pd->end, v + 1);
+				return true;
 			case B_GT:
-				if (v < INT64_MAX)
-					pd->start = GT_MAX(pd->start, v + 1);
-				break;
+				if (v == INT64_MAX)
+					return false;
+				pd->start = GT_MAX(pd->start, v + 1);
+				return true;
 			case B_GE:
 				pd->start = GT_MAX(pd->start, vh);
-				break;
+				return true;
 			case B_LT:
 				pd->end = GT_MIN(pd->end, vh);
-				break;
+				return true;
 			case B_LE:
-				if (v < INT64_MAX)
-					pd->end = GT_MIN(pd->end, v + 1);
-				break;
+				if (v == INT64_MAX)
+					return false;
+				pd->end = GT_MIN(pd->end, v + 1);
+				return true;
 			}
-		} else if (c->sem == GT_TAG && c->type == GT_STRING && x->op == B_EQ && x->b->kind == E_STR &&
-			   pd->npreds < 32) {
-			uint32_t tag = 0;
-			for (int j = 0; j < k; j++)
-				tag += sc->cols[j].sem == GT_TAG;
+			return false;
+		}
+		if (c->sem == GT_TAG && c->type == GT_STRING && x->op == B_EQ && x->b->kind == E_STR && pd->npreds < 32) {
 			struct gt_tag_pred *p = &pd->preds[pd->npreds];
 			pd->vals[pd->npreds][0] = x->b->s;
-			p->tag = tag;
+			p->tag = gt_schema_tag_ordinal(sc, k);
 			p->op = GT_PRED_EQ;
 			p->nvals = 1;
 			p->vals = pd->vals[pd->npreds++];
+			return true;
 		}
-	} else if (x->kind == E_IN && !x->neg && is_col(x->a, sc, &k) && sc->cols[k].sem == GT_TAG &&
-		   sc->cols[k].type == GT_STRING && x->nargs <= 64 && pd->npreds < 32) {
+		return false;
+	}
+	if (x->kind == E_IN && !x->neg && !x->sub && is_col(x->a, sc, &k) && sc->cols[k].sem == GT_TAG &&
+	    sc->cols[k].type == GT_STRING && x->nargs && x->nargs <= 64 && pd->npreds < 32) {
 		for (uint32_t j = 0; j < x->nargs; j++)
 			if (x->args[j]->kind != E_STR)
-				return;
-		uint32_t tag = 0;
-		for (int j = 0; j < k; j++)
-			tag += sc->cols[j].sem == GT_TAG;
+				return false;
 		struct gt_tag_pred *p = &pd->preds[pd->npreds];
 		for (uint32_t j = 0; j < x->nargs; j++)
 			pd->vals[pd->npreds][j] = x->args[j]->s;
-		p->tag = tag;
+		p->tag = gt_schema_tag_ordinal(sc, k);
 		p->op = GT_PRED_IN;
 		p->nvals = x->nargs;
 		p->vals = pd->vals[pd->npreds++];
-	} else if (x->kind == E_BETWEEN && !x->neg && is_col(x->a, sc, &k) && sc->cols[k].sem == GT_TIME) {
+		return true;
+	}
+	if (x->kind == E_BETWEEN && !x->neg && is_col(x->a, sc, &k) && sc->cols[k].sem == GT_TIME) {
 		if (lit_time(x->b, &sc->cols[k], &v, &vh))
 			pd->start = GT_MAX(pd->start, vh);
 		if (lit_time(x->c, &sc->cols[k], &v, &vh) && v < INT64_MAX)
 			pd->end = GT_MIN(pd->end, v + 1);
 	}
+	return false;
+}
+
+/* Walk the AND tree of WHERE, narrow the scan by what is safe to prune and
+ * keep the conjuncts left to judge the rows by. */
+static void push_conj(struct pushdown *pd, const struct sql_expr *x, const struct gt_schema *sc, int depth)
+{
+	if (!x)
+		return;
+	if (depth > GT_SQL_MAX_DEPTH) {
+		pd->all = true;
+		return;
+	}
+	if (x->kind == E_BIN && x->op == B_AND) {
+		push_conj(pd, x->a, sc, depth + 1);
+		push_conj(pd, x->b, sc, depth + 1);
+		return;
+	}
+	if (push_one(pd, x, sc) && !(x->a && x->a->q))
+		return;
+	if (pd->nrest < GT_ARRAY_LEN(pd->rest))
+		pd->rest[pd->nrest++] = x;
+	else
+		pd->all = true;
+}
+
+/* What the rows are judged by after the scan: NULL when the scan settles
+ * all of WHERE, else its remaining conjuncts ANDed (nodes in pd). */
+static struct sql_expr *sql_where(struct pushdown *pd, struct sql_expr *where)
+{
+	if (pd->all)
+		return where;
+	if (!pd->nrest)
+		return NULL;
+	struct sql_expr *w = (struct sql_expr *)pd->rest[0];
+	for (uint32_t j = 1; j < pd->nrest; j++) {
+		struct sql_expr *a = &pd->ands[j - 1];
+		memset(a, 0, sizeof(*a));
+		a->kind = E_BIN;
+		a->op = B_AND;
+		a->a = w;
+		a->b = (struct sql_expr *)pd->rest[j];
+		a->slot = -1;
+		w = a;
+	}
+	return w;
 }
 
 /* EXPLAIN: the frontend's filter over what the scan returns. */
@@ -686,6 +735,15 @@ static void plan_list(struct gt_buf *b, struct sql_expr *const *x, uint32_t n, c
 	gt_buf_addch(b, ']');
 }
 
+/* WHERE's verdict on rows [0, nrows) of cols: *m holds it (bool or number,
+ * NULL = false).  A NULL where passes every row. */
+static bool row_passes(const struct sql_xv *m, uint32_t i)
+{
+	if (SQL_NULL(m, i))
+		return false;
+	return m->v.type == GT_BOOL ? m->v.v.b[SQL_IX(m, i)] : sql_xv_f64(m, i) != 0;
+}
+
 /* Append the rows of cols (sc->ncols vecs of nrows) that pass WHERE to f. */
 static int frame_add(struct frame *f, const struct gt_schema *sc, const char *table, struct gt_vec *cols,
 		     uint32_t nrows, struct sql_expr *where, int64_t now_ns, struct gt_sql_error *e)
@@ -705,10 +763,7 @@ static int frame_add(struct frame *f, const struct gt_schema *sc, const char *ta
 	if ((rc = sql_eval(&c, where, &m)) < 0)
 		return rc;
 	for (uint32_t i = 0; i < nrows && rc == 0; i++) {
-		if (SQL_NULL(&m, i))
-			continue;
-		bool t = m.v.type == GT_BOOL ? m.v.v.b[SQL_IX(&m, i)] : sql_xv_f64(&m, i) != 0;
-		if (!t)
+		if (!row_passes(&m, i))
 			continue;
 		for (uint32_t k = 0; k < sc->ncols && rc == 0; k++)
 			if (gt_vec_push_from(&f->cols[k], &cols[k], i) < 0)
@@ -719,7 +774,73 @@ static int frame_add(struct frame *f, const struct gt_schema *sc, const char *ta
 	return rc;
 }
 
-/* Read the table through the scan, filter by WHERE, collect into f. */
+/* Mark in want[] the columns of sc that x reads by name; false when x holds
+ * something whose reads are not plain column references (a subquery, a
+ * RANGE call) or nests too deep: then the caller reads every column. */
+static bool cols_read(const struct sql_expr *x, const struct gt_schema *sc, bool *want, int depth)
+{
+	if (!x)
+		return true;
+	if (depth > GT_SQL_MAX_DEPTH || x->sub || x->range)
+		return false;
+	if (x->kind == E_COL) {
+		int k = gt_schema_find(sc, x->s);
+		if (k >= 0)
+			want[k] = true;
+		return true;
+	}
+	if (!cols_read(x->a, sc, want, depth + 1) || !cols_read(x->b, sc, want, depth + 1) ||
+	    !cols_read(x->c, sc, want, depth + 1) || !cols_read(x->ord, sc, want, depth + 1))
+		return false;
+	for (uint32_t j = 0; j < x->nargs; j++)
+		if (!cols_read(x->args[j], sc, want, depth + 1))
+			return false;
+	for (uint32_t j = 0; j < x->npart; j++)
+		if (!cols_read(x->part[j], sc, want, depth + 1))
+			return false;
+	for (uint32_t j = 0; j < x->nworder; j++)
+		if (!cols_read(x->worder[j].e, sc, want, depth + 1))
+			return false;
+	return true;
+}
+
+/* The series' tag values (parts, decoded from its key) onto the tag columns
+ * k of cols with judged[k] == which. */
+static int push_tags(struct gt_vec *cols, const struct gt_schema *sc, const struct gt_key_part *parts,
+		     const bool *judged, bool which, struct gt_sql_error *e)
+{
+	for (uint32_t k = 0, tag = 0; k < sc->ncols; k++) {
+		if (sc->cols[k].sem != GT_TAG)
+			continue;
+		const struct gt_key_part *p = &parts[tag++];
+		if (judged[k] != which)
+			continue;
+		int rc = gt_key_part_push(&cols[k], p);
+		if (rc == GT_ECORRUPT)
+			return sql_err(e, GT_STATUS_STORAGE_UNAVAILABLE, "corrupt series key");
+		if (rc < 0)
+			return sql_nomem(e);
+	}
+	return 0;
+}
+
+/* Decode series sid's key into parts (once per run of one series). */
+static int series_parts(struct gt_table_scan *scan, uint32_t sid, uint32_t *last_sid, struct gt_key_part *parts,
+			uint32_t ntags, struct gt_buf *scratch, struct gt_sql_error *e)
+{
+	if (sid == *last_sid)
+		return 0;
+	size_t klen;
+	const void *key = gt_table_scan_key(scan, sid, &klen);
+	if (!key || gt_key_decode(key, klen, parts, ntags, scratch) < 0)
+		return sql_err(e, GT_STATUS_STORAGE_UNAVAILABLE, "corrupt series key");
+	*last_sid = sid;
+	return 0;
+}
+
+/* Read the table through the scan, filter by WHERE, collect into f.  Tag
+ * values live in the series keys: only the tags WHERE reads are spelled
+ * out for every row it judges; the rest are added for the rows it keeps. */
 static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const char *table, struct sql_expr *where,
 		      struct frame *f, int64_t now_ns, struct gt_sql_error *e)
 {
@@ -732,13 +853,18 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const 
 	struct gt_buf scratch = {0};
 	struct gt_key_part parts[256];
 	uint32_t ntags = gt_schema_ntags(sc);
+	bool *judged = NULL;
+	struct gt_vec *view = NULL;   /* per column: the batch's own vec, or tmp's */
+	struct sql_xv m = {0};
 	int rc;
 
 	memset(&pd, 0, sizeof(pd));
 	pd.start = INT64_MIN;
 	pd.end = INT64_MAX;
 	push_conj(&pd, where, sc, 0);
-	if (frame_init(f, sc) < 0 || frame_init(&tmp, sc) < 0) {
+	struct sql_expr *judge = sql_where(&pd, where);
+	if (frame_init(f, sc) < 0 || frame_init(&tmp, sc) < 0 || !(judged = gt_calloc(sc->ncols + 1, sizeof(bool))) ||
+	    !(view = gt_calloc(sc->ncols + 1, sizeof(*view)))) {
 		rc = sql_nomem(e);
 		goto out;
 	}
@@ -750,6 +876,12 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const 
 		rc = sql_err(e, GT_STATUS_UNSUPPORTED, "more than 256 tag columns");
 		goto out;
 	}
+	if (!judge || !cols_read(judge, sc, judged, 0))
+		for (uint32_t k = 0; k < sc->ncols; k++)
+			judged[k] = true;
+	uint32_t judged_tags = 0;
+	for (uint32_t k = 0; k < sc->ncols; k++)
+		judged_tags += judged[k] && sc->cols[k].sem == GT_TAG;
 	memset(&req, 0, sizeof(req));
 	req.start = pd.start;
 	req.end = pd.end;
@@ -780,62 +912,66 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const 
 		rc = 0;
 		if (!b->nrows)
 			continue;
+		if (f->nrows + (uint64_t)b->nrows > SQL_MAX_ROWS) {
+			rc = sql_err(e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "query reads more than %u rows", SQL_MAX_ROWS);
+			goto out;
+		}
+		/* fields and the time index are read where the batch holds
+		 * them; tmp holds the judged tags and columns the batch lacks */
 		for (uint32_t k = 0; k < sc->ncols; k++)
 			gt_vec_reset(&tmp.cols[k]);
 		uint32_t last_sid = UINT32_MAX;
-		int np = 0;
-		for (uint32_t k = 0, tag = 0; k < sc->ncols; k++) {
-			const struct gt_coldef *c = &sc->cols[k];
-			if (c->sem != GT_TAG) {
-				int bi = gt_batch_find(b, c->id);
-				if (bi >= 0)
-					rc = gt_vec_append(&tmp.cols[k], &b->cols[bi], 0, b->nrows);
-				else
-					rc = gt_vec_pad_nulls(&tmp.cols[k], b->nrows);
-				if (rc < 0) {
+		for (uint32_t i = 0; judged_tags && i < b->nrows; i++)
+			if ((rc = series_parts(scan, b->sid ? b->sid[i] : 0, &last_sid, parts, ntags, &scratch, e)) < 0 ||
+			    (rc = push_tags(tmp.cols, sc, parts, judged, true, e)) < 0)
+				goto out;
+		for (uint32_t k = 0; k < sc->ncols; k++) {
+			int bi = sc->cols[k].sem == GT_TAG ? -1 : gt_batch_find(b, sc->cols[k].id);
+			if (bi < 0 && sc->cols[k].sem != GT_TAG && gt_vec_pad_nulls(&tmp.cols[k], b->nrows) < 0) {
+				rc = sql_nomem(e);
+				goto out;
+			}
+			view[k] = bi >= 0 ? b->cols[bi] : tmp.cols[k];
+		}
+		tmp.nrows = b->nrows;
+		if (!judge) {
+			for (uint32_t k = 0; k < sc->ncols; k++)
+				if (gt_vec_append(&f->cols[k], &view[k], 0, tmp.nrows) < 0) {
 					rc = sql_nomem(e);
 					goto out;
 				}
-				continue;
-			}
-			(void)tag;
+			f->nrows += tmp.nrows;
+			continue;
 		}
-		if (ntags) {
-			for (uint32_t i = 0; i < b->nrows; i++) {
-				uint32_t sid = b->sid ? b->sid[i] : 0;
-				if (sid != last_sid) {
-					size_t klen;
-					const void *key = gt_table_scan_key(scan, sid, &klen);
-					np = key ? gt_key_decode(key, klen, parts, ntags, &scratch) : 0;
-					if (np < 0) {
-						rc = sql_err(e, GT_STATUS_STORAGE_UNAVAILABLE, "corrupt series key");
-						goto out;
-					}
-					last_sid = sid;
-				}
-				for (uint32_t k = 0, tag = 0; k < sc->ncols; k++) {
-					if (sc->cols[k].sem != GT_TAG)
-						continue;
-					struct gt_key_part *p = &parts[tag++];
-					rc = gt_key_part_push(&tmp.cols[k], p);
-					if (rc == GT_ECORRUPT) {
-						rc = sql_err(e, GT_STATUS_STORAGE_UNAVAILABLE, "corrupt series key");
-						goto out;
-					} else if (rc < 0) {
-						rc = sql_nomem(e);
-						goto out;
-					}
-				}
-			}
-		}
-		tmp.nrows = b->nrows;
-		if ((rc = frame_add(f, sc, table, tmp.cols, tmp.nrows, where, now_ns, e)) < 0)
+		struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = view, .nrows = tmp.nrows, .now_ns = now_ns};
+		sql_xv_release(&m);
+		if ((rc = sql_eval(&c, judge, &m)) < 0)
 			goto out;
+		last_sid = UINT32_MAX;
+		for (uint32_t i = 0; i < tmp.nrows; i++) {
+			if (!row_passes(&m, i))
+				continue;
+			for (uint32_t k = 0; k < sc->ncols; k++) {
+				if (sc->cols[k].sem == GT_TAG && !judged[k])
+					continue;
+				if (gt_vec_push_from(&f->cols[k], &view[k], i) < 0) {
+					rc = sql_nomem(e);
+					goto out;
+				}
+			}
+			if (ntags && ((rc = series_parts(scan, b->sid ? b->sid[i] : 0, &last_sid, parts, ntags, &scratch, e)) < 0 ||
+				      (rc = push_tags(f->cols, sc, parts, judged, false, e)) < 0))
+				goto out;
+			f->nrows++;
+		}
 	}
 	rc = 0;
 out:
 	if (scan)
 		gt_table_scan_free(scan);
+	sql_xv_release(&m);
+	free(judged);
+	free(view);
 	frame_release(&tmp);
 	gt_buf_release(&scratch);
 	return rc;

@@ -12,6 +12,7 @@
  * per group key and per aggregate, and nodes the executor annotated
  * with slot >= 0 read it.
  */
+#include "dtoa.h"
 #include "sql-aggfn.h"
 #include "sql-expr.h"
 #include "sql-match.h"
@@ -130,8 +131,6 @@ void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
  */
 static void fmt_float(char *buf, size_t n, double v, bool f32)
 {
-	char tmp[64];
-	int prec;
 	if (isnan(v)) {
 		snprintf(buf, n, "NaN");
 		return;
@@ -140,34 +139,18 @@ static void fmt_float(char *buf, size_t n, double v, bool f32)
 		snprintf(buf, n, v > 0 ? "inf" : "-inf");
 		return;
 	}
-	if (v == 0) {
-		snprintf(buf, n, signbit(v) ? "-0.0" : "0.0");
-		return;
-	}
 	if (v == floor(v) && fabs(v) < 1e16) {
 		snprintf(buf, n, "%.1f", v);
 		return;
 	}
-	for (prec = 1; prec < 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (f32 ? strtof(tmp, NULL) == (float)v : strtod(tmp, NULL) == v)
-			break;
-	}
-	snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-	char *e = strchr(tmp, 'e');
-	if (!e) {
-		snprintf(buf, n, "%s", tmp);
-		return;
-	}
-	double a = fabs(v);
-	if (a >= 1e-5 && a < 1e16) {
-		int dec = prec - 1 - (int)floor(log10(a));
-		snprintf(buf, n, "%.*f", dec > 0 ? dec : 0, v);
-		return;
-	}
-	int x = (int)strtol(e + 1, NULL, 10);
-	*e = 0;
-	snprintf(buf, n, "%se%d", tmp, x);
+	/* printf's %g picks plain notation up to the digits it prints: a
+	 * 17-digit number below 1e17 stays plain */
+	char digits[32];
+	int e10, nd = gt_dtoa_digits(v, f32, digits, &e10);
+	if (e10 >= 16 && e10 + 1 == nd)
+		snprintf(buf, n, "%s%s", signbit(v) ? "-" : "", digits);
+	else
+		gt_dtoa_layout(buf, n, signbit(v), digits, nd, e10, nd > 16 ? nd : 16);
 }
 
 void sql_fmt_f64(char *buf, size_t n, double v)

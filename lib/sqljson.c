@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "sqljson.h"
+#include "dtoa.h"
 #include "timeutil.h"
 
 static int add_json_str(struct gt_buf *out, const char *s, size_t n)
@@ -65,79 +66,11 @@ static int add_json_str(struct gt_buf *out, const char *s, size_t n)
 	return gt_buf_addch(out, '"');
 }
 
-/*
- * The shortest decimal that strtod reads back to x, laid out as Rust's
- * ryu (serde_json) does: plain notation with ".0" on whole numbers for
- * exponents -5..15 ("100.0", "0.001"), else "1e300", "1.5e-7".
- */
 static int add_f64(struct gt_buf *out, double x)
 {
-	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
-	char tmp[40], digits[24];
-	int n = 0, prec, exp10, nd = 0;
-	const char *e;
-
-	if (!isfinite(x))
-		return gt_buf_add(out, "null", 4);
-	/*
-	 * Short decimals (most measurements): the fewest decimal places k
-	 * with m / 10^k == x, m = round(x * 10^k).  m and 10^k are exact
-	 * doubles, so the quotient is correctly rounded: it is what strtod
-	 * reads from the digits of m, and the nearest m is the only k-place
-	 * candidate.  Anything else takes the printf/strtod search.
-	 */
-	for (int k = 0; k < (int)GT_ARRAY_LEN(p10); k++) {
-		double y = fabs(x) * p10[k];
-		if (y >= 9007199254740992.0)
-			break;
-		uint64_t m = (uint64_t)llround(y);
-		if ((double)m / p10[k] != fabs(x))
-			continue;
-		char rev[24];
-		int r = 0;
-		do
-			rev[r++] = (char)('0' + m % 10);
-		while (m /= 10);
-		exp10 = r - 1 - k;
-		while (r > 0)
-			digits[nd++] = rev[--r];
-		goto layout;
-	}
-	/* Round-tripping is monotonic in the precision (the nearest decimal
-	 * with more digits is at least as close), so when 15 digits do not
-	 * read back, no shorter form does: try 16 and 17 only. */
-	n = snprintf(tmp, sizeof(tmp), "%.*e", 14, x);
-	prec = strtod(tmp, NULL) == x ? 0 : 15;
-	for (; prec <= 16; prec++) {
-		n = snprintf(tmp, sizeof(tmp), "%.*e", prec, x);
-		if (strtod(tmp, NULL) == x)
-			break;
-	}
-	if (n <= 0 || (size_t)n >= sizeof(tmp) || !(e = strchr(tmp, 'e')))
-		return GT_EINVAL;
-	exp10 = (int)strtol(e + 1, NULL, 10);
-	for (const char *p = tmp; p < e; p++)
-		if (*p >= '0' && *p <= '9')
-			digits[nd++] = *p;
-layout:
-	while (nd > 1 && digits[nd - 1] == '0')
-		nd--;
-	digits[nd] = 0;
-	if (nd == 1 && digits[0] == '0')
-		exp10 = 0;
-	if (signbit(x) && gt_buf_addch(out, '-'))
-		return GT_ENOMEM;
-	if (exp10 >= -5 && exp10 < 16) {
-		static const char zeros[] = "0000000000000000";
-		if (exp10 < 0)
-			return gt_buf_addf(out, "0.%.*s%s", -exp10 - 1, zeros, digits);
-		if (nd <= exp10 + 1)
-			return gt_buf_addf(out, "%s%.*s.0", digits, exp10 + 1 - nd, zeros);
-		return gt_buf_addf(out, "%.*s.%s", exp10 + 1, digits, digits + exp10 + 1);
-	}
-	if (nd == 1)
-		return gt_buf_addf(out, "%se%d", digits, exp10);
-	return gt_buf_addf(out, "%c.%se%d", digits[0], digits + 1, exp10);
+	char tmp[48];
+	int n = gt_dtoa(tmp, sizeof(tmp), x, false);
+	return n < 0 ? gt_buf_add(out, "null", 4) : gt_buf_add(out, tmp, (size_t)n);
 }
 
 static int add_value(struct gt_buf *out, const struct gt_vec *v, uint32_t i)
