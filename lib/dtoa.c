@@ -1,18 +1,17 @@
 /*
  * dtoa.c - shortest round-trip decimals (dtoa.h).
  *
- * The digits come from one of three places, cheapest first:
- *  1. short decimals (most measurements): the fewest places k with
- *     m / 10^k == x for m = round(x * 10^k), both exact doubles, so the
- *     quotient is correctly rounded and is what strtod reads from m;
- *  2. 15, 16 then 17 significant digits (6 to 9 for a float32) rounded
+ * The digits come from one of two places, the cheaper first:
+ *  1. 15, 16 then 17 significant digits (6 to 9 for a float32) rounded
  *     from x scaled by an exact power of ten in long double (64-bit
- *     mantissa), each candidate checked by strtod: every decimal of at
- *     most DBL_DIG (FLT_DIG) digits survives the trip through a binary
- *     value, so the first length that reads back is the shortest; a
- *     scaled value too near a half to round surely goes to 3.;
- *  3. printf's exact digits and the same strtod check (subnormals, scales
- *     beyond 10^27, and whatever 2. could not settle).
+ *     mantissa), each candidate checked against the gaps to x's binary
+ *     neighbours (strtod only when too near the middle to tell): every
+ *     decimal of at most DBL_DIG (FLT_DIG) digits survives the trip
+ *     through a binary value, so the first length that reads back, its
+ *     trailing zeros dropped, is the shortest; a scaled value too near a
+ *     half to round surely goes to 2.;
+ *  2. printf's exact digits and a strtod check (subnormals, scales beyond
+ *     10^27, and whatever 1. could not settle).
  */
 #include "dtoa.h"
 
@@ -54,24 +53,6 @@ static int utoa_rev(uint64_t m, char *digits)
 }
 
 /* 1. */
-static bool short_decimal(double a, char *digits, int *nd, int *e10)
-{
-	static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
-	for (int k = 0; k < (int)(sizeof(p10) / sizeof(p10[0])); k++) {
-		double y = a * p10[k];
-		if (y >= 9007199254740992.0)
-			return false;
-		uint64_t m = (uint64_t)llround(y);
-		if ((double)m / p10[k] != a)
-			continue;
-		*nd = utoa_rev(m, digits);
-		*e10 = *nd - 1 - k;
-		return true;
-	}
-	return false;
-}
-
-/* 2. */
 static bool scaled(double a, bool f32, char *digits, int *nd, int *e10)
 {
 	static const long double p10[28] = {1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
@@ -89,6 +70,16 @@ static bool scaled(double a, bool f32, char *digits, int *nd, int *e10)
 		e--;
 	else if (u >= 10)
 		e++;
+	/* half the gaps to a's neighbours: a decimal nearer than that reads
+	 * back as a */
+	long double below, above;
+	if (f32) {
+		below = ((long double)a - nextafterf((float)a, 0)) / 2;
+		above = ((long double)nextafterf((float)a, INFINITY) - a) / 2;
+	} else {
+		below = ((long double)a - nextafter(a, 0)) / 2;
+		above = ((long double)nextafter(a, INFINITY) - a) / 2;
+	}
 	for (int p = lo; p <= hi; p++) {
 		int ep = e;   /* rounding to p digits may carry into the next power */
 		for (int fix = 0; fix < 2; fix++) {
@@ -107,25 +98,17 @@ static bool scaled(double a, bool f32, char *digits, int *nd, int *e10)
 				ep++;
 				continue;
 			}
-			*nd = utoa_rev(m, digits);
-			*e10 = ep;
 			/* does m * 10^-k read back as a?  Its long double value is
 			 * within 2^-11 of a double's ulp: only near the middle
 			 * between two neighbours does strtod have to say */
 			long double q = k >= 0 ? (long double)m / p10[k] : (long double)m * p10[-k];
-			long double below, above, d = q - a;
-			if (f32) {
-				below = ((long double)a - nextafterf((float)a, 0)) / 2;
-				above = ((long double)nextafterf((float)a, INFINITY) - a) / 2;
-			} else {
-				below = ((long double)a - nextafter(a, 0)) / 2;
-				above = ((long double)nextafter(a, INFINITY) - a) / 2;
-			}
-			long double half = d >= 0 ? above : below, ad = d >= 0 ? d : -d;
-			if (ad < half * 0.9L)
-				return true;
+			long double d = q - a, half = d >= 0 ? above : below, ad = d >= 0 ? d : -d;
 			if (ad > half * 1.1L)
 				break;
+			*nd = utoa_rev(m, digits);
+			*e10 = ep;
+			if (ad < half * 0.9L)
+				return true;
 			sci(s, digits, *nd, ep);
 			if (reads_back(s, a, f32))
 				return true;
@@ -135,7 +118,7 @@ static bool scaled(double a, bool f32, char *digits, int *nd, int *e10)
 	return false;
 }
 
-/* 3. */
+/* 2. */
 static void exact(double a, bool f32, char *digits, int *nd, int *e10)
 {
 	char tmp[48];
@@ -165,8 +148,7 @@ int gt_dtoa_digits(double x, bool f32, char *digits, int *e10)
 		a = (float)a;
 	if (a == 0) {
 		digits[nd++] = '0';
-	} else if (!((!f32 && short_decimal(a, digits, &nd, e10)) ||
-		     (a >= (f32 ? FLT_MIN : DBL_MIN) && scaled(a, f32, digits, &nd, e10)))) {
+	} else if (!(a >= (f32 ? FLT_MIN : DBL_MIN) && scaled(a, f32, digits, &nd, e10))) {
 		exact(a, f32, digits, &nd, e10);
 	}
 	while (nd > 1 && digits[nd - 1] == '0')
@@ -177,18 +159,46 @@ int gt_dtoa_digits(double x, bool f32, char *digits, int *e10)
 
 int gt_dtoa_layout(char *buf, size_t n, bool neg, const char *digits, int nd, int e10, int plain_below)
 {
-	static const char zeros[] = "0000000000000000";
-	const char *sign = neg ? "-" : "";
+	char t[64];
+	int o = 0;
+	if (neg)
+		t[o++] = '-';
 	if (e10 >= -5 && e10 < plain_below) {
-		if (e10 < 0)
-			return snprintf(buf, n, "%s0.%.*s%s", sign, -e10 - 1, zeros, digits);
-		if (nd <= e10 + 1)
-			return snprintf(buf, n, "%s%s%.*s.0", sign, digits, e10 + 1 - nd, zeros);
-		return snprintf(buf, n, "%s%.*s.%s", sign, e10 + 1, digits, digits + e10 + 1);
+		if (e10 < 0) {                 /* 0.000ddd */
+			t[o++] = '0';
+			t[o++] = '.';
+			for (int z = 0; z < -e10 - 1; z++)
+				t[o++] = '0';
+			memcpy(t + o, digits, (size_t)nd);
+			o += nd;
+		} else if (nd <= e10 + 1) {    /* ddd000.0 */
+			memcpy(t + o, digits, (size_t)nd);
+			o += nd;
+			for (int z = 0; z < e10 + 1 - nd; z++)
+				t[o++] = '0';
+			t[o++] = '.';
+			t[o++] = '0';
+		} else {                       /* ddd.ddd */
+			memcpy(t + o, digits, (size_t)e10 + 1);
+			o += e10 + 1;
+			t[o++] = '.';
+			memcpy(t + o, digits + e10 + 1, (size_t)(nd - e10 - 1));
+			o += nd - e10 - 1;
+		}
+	} else {                               /* d.ddde-7 */
+		t[o++] = digits[0];
+		if (nd > 1) {
+			t[o++] = '.';
+			memcpy(t + o, digits + 1, (size_t)nd - 1);
+			o += nd - 1;
+		}
+		o += snprintf(t + o, sizeof(t) - (size_t)o, "e%d", e10);
 	}
-	if (nd == 1)
-		return snprintf(buf, n, "%s%se%d", sign, digits, e10);
-	return snprintf(buf, n, "%s%c.%se%d", sign, digits[0], digits + 1, e10);
+	t[o] = 0;
+	if ((size_t)o >= n)
+		return -1;
+	memcpy(buf, t, (size_t)o + 1);
+	return o;
 }
 
 int gt_dtoa(char *buf, size_t n, double x, bool f32)

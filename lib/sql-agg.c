@@ -569,6 +569,21 @@ static int cmp_f64(double a, double b)
 }
 
 /* One aggregate over one batch. */
+/* The next run [*i, return) of rows with one group, g its group. */
+static inline uint32_t run_end(const uint32_t *gid, uint32_t i, uint32_t n, uint32_t *g)
+{
+	uint32_t j = i + 1;
+	*g = gid[i];
+	while (j < n && gid[j] == *g)
+		j++;
+	return j;
+}
+
+/*
+ * Fold one batch into the aggregate's state, a run of rows of one group at
+ * a time: the group's state is held in registers across the run (the
+ * order of the additions is the rows' order, as row by row).
+ */
 static void update(struct run *r, struct agg *a, const struct gt_batch *b, const int64_t *t)
 {
 	const uint32_t *gid = r->gid;
@@ -588,43 +603,55 @@ static void update(struct run *r, struct agg *a, const struct gt_batch *b, const
 	uint8_t *has = a->has;
 	double *fs = a->f;
 	int64_t *is = a->i;
+	uint32_t g;
 #define ISNULL(i) (field && (valid && !(valid[(i) >> 3] & (1u << ((i) & 7)))))
 	switch (a->fn) {
 	case A_COUNT:
 		if (a->src == AS_TAG || (field && !v))
 			return;   /* count_tag(); a column these rows lack is all null */
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t g = gid[i];
-			if (g == SKIP || ISNULL(i))
+		for (uint32_t i = 0, j; i < n; i = j) {
+			j = run_end(gid, i, n, &g);
+			if (g == SKIP)
 				continue;
-			cnt[g]++;
+			uint64_t c = 0;
+			for (uint32_t k = i; k < j; k++)
+				c += !ISNULL(k);
+			cnt[g] += c;
 		}
 		return;
 	case A_SUM:
 	case A_AVG:
 		if (!v)
 			return;
-		if (a->type == GT_F64) {
-			const double *d = v->v.f64;
-			for (uint32_t i = 0; i < n; i++) {
-				uint32_t g = gid[i];
-				if (g == SKIP || ISNULL(i))
-					continue;
-				has[g] = 1;
-				cnt[g]++;
-				fs[g] += d[i];
+		for (uint32_t i = 0, j; i < n; i = j) {
+			j = run_end(gid, i, n, &g);
+			if (g == SKIP)
+				continue;
+			uint64_t c = 0;
+			if (a->type == GT_F64) {
+				const double *d = v->v.f64;
+				double sum = fs[g];
+				for (uint32_t k = i; k < j; k++)
+					if (!ISNULL(k)) {
+						sum += d[k];
+						c++;
+					}
+				fs[g] = sum;
+			} else {
+				const int64_t *d = v->v.i64;
+				uint64_t isum = (uint64_t)is[g];   /* wraps, as DataFusion's sum */
+				double sum = fs[g];
+				for (uint32_t k = i; k < j; k++)
+					if (!ISNULL(k)) {
+						isum += (uint64_t)d[k];
+						sum += (double)d[k];
+						c++;
+					}
+				is[g] = (int64_t)isum;
+				fs[g] = sum;
 			}
-		} else {
-			const int64_t *d = v->v.i64;
-			for (uint32_t i = 0; i < n; i++) {
-				uint32_t g = gid[i];
-				if (g == SKIP || ISNULL(i))
-					continue;
-				has[g] = 1;
-				cnt[g]++;
-				is[g] = (int64_t)((uint64_t)is[g] + (uint64_t)d[i]);   /* wraps, as DataFusion's sum */
-				fs[g] += (double)d[i];
-			}
+			cnt[g] += c;
+			has[g] |= c > 0;
 		}
 		return;
 	case A_MIN:
@@ -632,28 +659,31 @@ static void update(struct run *r, struct agg *a, const struct gt_batch *b, const
 		int sign = a->fn == A_MIN ? -1 : 1;
 		if (a->src == AS_FIELD && !v)
 			return;
-		if (a->src == AS_FIELD && a->type == GT_F64) {
-			const double *d = v->v.f64;
-			for (uint32_t i = 0; i < n; i++) {
-				uint32_t g = gid[i];
-				if (g == SKIP || ISNULL(i))
-					continue;
-				if (!has[g] || cmp_f64(d[i], fs[g]) == sign) {
-					fs[g] = d[i];
-					has[g] = 1;
-				}
+		for (uint32_t i = 0, j; i < n; i = j) {
+			j = run_end(gid, i, n, &g);
+			if (g == SKIP)
+				continue;
+			bool h = has[g];
+			if (a->src == AS_FIELD && a->type == GT_F64) {
+				const double *d = v->v.f64;
+				double m = fs[g];
+				for (uint32_t k = i; k < j; k++)
+					if (!ISNULL(k) && (!h || cmp_f64(d[k], m) == sign)) {
+						m = d[k];
+						h = true;
+					}
+				fs[g] = m;
+			} else {
+				const int64_t *d = a->src == AS_TIME ? t : v->v.i64;
+				int64_t m = is[g];
+				for (uint32_t k = i; k < j; k++)
+					if (!ISNULL(k) && (!h || (sign < 0 ? d[k] < m : d[k] > m))) {
+						m = d[k];
+						h = true;
+					}
+				is[g] = m;
 			}
-		} else {
-			const int64_t *d = a->src == AS_TIME ? t : v->v.i64;
-			for (uint32_t i = 0; i < n; i++) {
-				uint32_t g = gid[i];
-				if (g == SKIP || ISNULL(i))
-					continue;
-				if (!has[g] || (sign < 0 ? d[i] < is[g] : d[i] > is[g])) {
-					is[g] = d[i];
-					has[g] = 1;
-				}
-			}
+			has[g] = h;
 		}
 		return;
 	}
