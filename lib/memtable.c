@@ -26,6 +26,9 @@ struct series {
 	struct gt_vec *f;
 	int64_t last_ts;
 	bool sorted;
+	/* unsorted: the time order of rows [0, nperm) found by a read, kept
+	 * (under mu) so the next read only sorts the rows added since */
+	uint32_t *perm, nperm;
 };
 
 struct gt_memtable {
@@ -82,6 +85,7 @@ static void series_release(struct series *s, uint32_t nfields)
 	free(s->ts);
 	free(s->seq);
 	free(s->op);
+	free(s->perm);
 	if (s->f)
 		for (uint32_t i = 0; i < nfields; i++)
 			gt_vec_release(&s->f[i]);
@@ -369,6 +373,54 @@ static void sort_rows(const int64_t *ts, uint32_t *perm, uint32_t *tmp, uint32_t
 }
 
 /*
+ * The time order of an unsorted series' rows (m->mu held): the order a
+ * previous read left in s->perm, with the rows added since sorted and
+ * merged in (stable: on equal timestamps the earlier row, of lower seq,
+ * first).  tmp is scratch of s->n.  Returns s->perm, or NULL when out of
+ * memory.
+ */
+static const uint32_t *time_order(struct gt_memtable *m, struct series *s, uint32_t *tmp)
+{
+	if (s->nperm == s->n)
+		return s->perm;
+	uint32_t *p = gt_reallocarray(s->perm, s->n, sizeof(*p));
+	if (!p)
+		return NULL;
+	m->bytes += (uint64_t)(s->n - s->nperm) * sizeof(*p);
+	s->perm = p;
+	uint32_t old = s->nperm, n = s->n;
+	for (uint32_t i = old; i < n; i++)
+		p[i] = i;
+	sort_rows(s->ts, p + old, tmp, n - old);
+	if (old) {
+		uint32_t a = 0, b = old, k = 0;
+		while (a < old && b < n)
+			tmp[k++] = s->ts[p[b]] < s->ts[p[a]] ? p[b++] : p[a++];
+		while (a < old)
+			tmp[k++] = p[a++];
+		while (b < n)
+			tmp[k++] = p[b++];
+		memcpy(p, tmp, n * sizeof(*p));
+	}
+	s->nperm = n;
+	return p;
+}
+
+/* The first of rows [a, e) in time order (perm = NULL: identity) at or
+ * after t. */
+static uint32_t lower_bound(const int64_t *ts, const uint32_t *perm, uint32_t a, uint32_t e, int64_t t)
+{
+	while (a < e) {
+		uint32_t mid = a + (e - a) / 2;
+		if (ts[perm ? perm[mid] : mid] < t)
+			a = mid + 1;
+		else
+			e = mid;
+	}
+	return a;
+}
+
+/*
  * Tail reads: of the rows [a, e) in time order (perm = NULL: identity),
  * the first to copy.  Going back from the newest timestamp, stop at the
  * first one whose newest row (highest sequence) is a put: it survives
@@ -400,7 +452,7 @@ static uint32_t tail_from(const struct series *s, const uint32_t *perm, uint32_t
 int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, struct gt_run *r,
 			struct gt_err *err)
 {
-	uint32_t *order = NULL, *perm = NULL, *tmp = NULL;
+	uint32_t *order = NULL, *tmp = NULL;
 	int *fmap = NULL;
 	int rc = 0;
 
@@ -430,31 +482,24 @@ int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, 
 			continue;
 		if (!s->n)
 			continue;
+		const uint32_t *perm = NULL;
 		if (!s->sorted) {
-			uint32_t *np = gt_reallocarray(perm, s->n, sizeof(*perm));
-			uint32_t *nt = np ? gt_reallocarray(tmp, s->n, sizeof(*tmp)) : NULL;
-			if (np)
-				perm = np;
-			if (!nt) {
+			uint32_t *nt = gt_reallocarray(tmp, s->n, sizeof(*tmp));
+			if (nt)
+				tmp = nt;
+			if (!nt || !(perm = time_order(m, s, tmp))) {
 				rc = gt_errf(err, GT_ENOMEM, "out of memory");
 				goto out;
 			}
-			tmp = nt;
-			for (uint32_t i = 0; i < s->n; i++)
-				perm[i] = i;
-			sort_rows(s->ts, perm, tmp, s->n);
 		}
 		if ((rc = gt_batch_reserve_meta(&r->rows, r->rows.nrows + s->n, true, true, false)))
 			goto nomem;
 		/* rows [a, e) of the time order are in the range wanted */
-		uint32_t a = 0, e = s->n;
 		int64_t floor = INT64_MIN;
-		while (a < e && s->ts[s->sorted ? a : perm[a]] < spec->start)
-			a++;
-		while (e > a && s->ts[s->sorted ? e - 1 : perm[e - 1]] >= spec->end)
-			e--;
+		uint32_t a = lower_bound(s->ts, perm, 0, s->n, spec->start);
+		uint32_t e = spec->end == INT64_MAX ? s->n : lower_bound(s->ts, perm, a, s->n, spec->end);
 		if (spec->tail)
-			a = tail_from(s, s->sorted ? NULL : perm, a, e, &floor);
+			a = tail_from(s, perm, a, e, &floor);
 		cnt = e - a;
 		if (!cnt)
 			continue;
@@ -519,7 +564,6 @@ out:
 	pthread_mutex_unlock(&m->mu);
 	free(order);
 	free(fmap);
-	free(perm);
 	free(tmp);
 	return rc;
 }
