@@ -1,5 +1,6 @@
 /* buf.c - growable byte buffer with a ceiling. */
 #include "buf.h"
+#include "dtoa.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,4 +101,19 @@ char *gt_buf_detach(struct gt_buf *b, size_t *len)
 	b->p = NULL;
 	b->len = b->cap = 0;
 	return p;
+}
+
+int gt_buf_add_u64(struct gt_buf *b, uint64_t v)
+{
+	char t[24];
+	return gt_buf_add(b, t, (size_t)gt_utoa(v, t));
+}
+
+int gt_buf_add_i64(struct gt_buf *b, int64_t v)
+{
+	char t[24];
+	if (v >= 0)
+		return gt_buf_add(b, t, (size_t)gt_utoa((uint64_t)v, t));
+	t[0] = '-';
+	return gt_buf_add(b, t, 1 + (size_t)gt_utoa(-(uint64_t)v, t + 1));
 }

@@ -29,6 +29,9 @@ int gt_buf_grow(struct gt_buf *b, size_t n);
 int gt_buf_add(struct gt_buf *b, const void *p, size_t n);
 int gt_buf_addstr(struct gt_buf *b, const char *s);
 int gt_buf_addch(struct gt_buf *b, int c);
+/* Decimal text of an integer (what "%" PRId64 / PRIu64 print, without printf). */
+int gt_buf_add_i64(struct gt_buf *b, int64_t v);
+int gt_buf_add_u64(struct gt_buf *b, uint64_t v);
 int gt_buf_addf(struct gt_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void gt_buf_reset(struct gt_buf *b);

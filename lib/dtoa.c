@@ -40,16 +40,16 @@ static void sci(char *s, const char *digits, int nd, int e10)
 	snprintf(s + o, 12, "e%d", e10);
 }
 
-static int utoa_rev(uint64_t m, char *digits)
+int gt_utoa(uint64_t v, char *out)
 {
 	char rev[24];
-	int r = 0, nd = 0;
+	int r = 0, n = 0;
 	do
-		rev[r++] = (char)('0' + m % 10);
-	while (m /= 10);
+		rev[r++] = (char)('0' + v % 10);
+	while (v /= 10);
 	while (r > 0)
-		digits[nd++] = rev[--r];
-	return nd;
+		out[n++] = rev[--r];
+	return n;
 }
 
 /* 1. */
@@ -105,7 +105,7 @@ static bool scaled(double a, bool f32, char *digits, int *nd, int *e10)
 			long double d = q - a, half = d >= 0 ? above : below, ad = d >= 0 ? d : -d;
 			if (ad > half * 1.1L)
 				break;
-			*nd = utoa_rev(m, digits);
+			*nd = gt_utoa(m, digits);
 			*e10 = ep;
 			if (ad < half * 0.9L)
 				return true;

@@ -1,5 +1,5 @@
 /*
- * dtoa.h - doubles as the shortest decimal that reads back to the same
+ * dtoa.h - numbers as text: integers, and doubles as the shortest decimal that reads back to the same
  * value, laid out as Rust's ryu-based Display does (what GreptimeDB's
  * JSON and DataFusion's text print): plain notation with ".0" on whole
  * numbers for decimal exponents -5..15 ("100.0", "0.001", "1.5"), else
@@ -10,6 +10,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* Decimal digits of v into out (room for 20), no terminator; returns their
+ * count. */
+int gt_utoa(uint64_t v, char *out);
 
 /* Shortest decimal of finite x (as a float32 when f32: the fewest digits
  * strtof reads back to (float)x), into buf of n >= 40 bytes.  Returns its

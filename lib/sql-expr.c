@@ -411,6 +411,47 @@ static int prep_compare(struct sql_ctx *c, struct sql_xv *a, struct sql_xv *b)
 	return rc;
 }
 
+/* r of cmp_rows as op's verdict. */
+static inline bool verdict(uint8_t op, int r)
+{
+	return op == B_EQ ? r == 0 : op == B_NE ? r != 0 : op == B_LT ? r < 0 : op == B_LE ? r <= 0 :
+	       op == B_GT ? r > 0 : r >= 0;
+}
+
+/*
+ * The common filter, a column without nulls against a constant of the same
+ * kind (field > 90.0, ts >= '...'), in one loop into out (reserved for n):
+ * false when the operands are of another shape, for the row by row path.
+ * Same verdicts as cmp_rows.
+ */
+static bool compare_col_const(uint8_t op, const struct sql_xv *a, const struct sql_xv *b, uint32_t n,
+			      struct gt_vec *out)
+{
+	bool flip = a->scalar;
+	const struct sql_xv *col = flip ? b : a, *k = flip ? a : b;
+	if (col->scalar || !k->scalar || col->v.valid || col->v.len != n || gt_vec_is_null(&k->v, 0))
+		return false;
+	uint8_t tc = col->v.type, tk = k->v.type;
+	uint8_t *o = out->v.b;
+	if (flip)   /* k op col == col op' k */
+		op = op == B_LT ? B_GT : op == B_GT ? B_LT : op == B_LE ? B_GE : op == B_GE ? B_LE : op;
+	if (tc == GT_F64 && (tk == GT_F64 || tk == GT_I64)) {
+		const double *x = col->v.v.f64;
+		double y = sql_xv_f64(k, 0);
+		for (uint32_t i = 0; i < n; i++)
+			o[i] = verdict(op, (x[i] > y) - (x[i] < y));
+	} else if ((tc == GT_I64 && tk == GT_I64) || (tc == GT_TS && tk == GT_TS && col->unit == k->unit)) {
+		const int64_t *x = col->v.v.i64;
+		int64_t y = k->v.v.i64[0];
+		for (uint32_t i = 0; i < n; i++)
+			o[i] = verdict(op, (x[i] > y) - (x[i] < y));
+	} else {
+		return false;
+	}
+	out->len = n;
+	return true;
+}
+
 static int compare(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_xv *b, struct sql_xv *o)
 {
 	int rc = prep_compare(c, a, b);
@@ -421,6 +462,8 @@ static int compare(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_x
 	o->scalar = n == 1 && a->scalar && b->scalar;
 	if (gt_vec_reserve(&o->v, n) < 0)
 		return x_nomem(c);
+	if (compare_col_const(op, a, b, n, &o->v))
+		return 0;
 	for (uint32_t i = 0; i < n; i++) {
 		if (SQL_NULL(a, i) || SQL_NULL(b, i)) {
 			if (gt_vec_push_null(&o->v) < 0)
@@ -429,9 +472,7 @@ static int compare(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_x
 		}
 		int r;
 		cmp_rows(a, b, i, &r);
-		bool t = op == B_EQ ? r == 0 : op == B_NE ? r != 0 : op == B_LT ? r < 0 : op == B_LE ? r <= 0 :
-			 op == B_GT ? r > 0 : r >= 0;
-		if (gt_vec_push_bool(&o->v, t) < 0)
+		if (gt_vec_push_bool(&o->v, verdict(op, r)) < 0)
 			return x_nomem(c);
 	}
 	return 0;

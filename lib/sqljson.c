@@ -83,9 +83,9 @@ static int add_value(struct gt_buf *out, const struct gt_vec *v, uint32_t i)
 	switch (v->type) {
 	case GT_I64:
 	case GT_TS:
-		return gt_buf_addf(out, "%" PRId64, v->v.i64[i]);
+		return gt_buf_add_i64(out, v->v.i64[i]);
 	case GT_U64:
-		return gt_buf_addf(out, "%" PRIu64, v->v.u64[i]);
+		return gt_buf_add_u64(out, v->v.u64[i]);
 	case GT_F64:
 		return add_f64(out, v->v.f64[i]);
 	case GT_BOOL:

@@ -1,6 +1,7 @@
-/* test-dtoa.c - shortest round-trip decimals: every output reads back to
+/* test-dtoa.c - numbers as text: integers, and shortest round-trip decimals: every output reads back to
  * its value with no shorter digit string doing so, and the layout is
  * ryu's (GreptimeDB's JSON). */
+#include "buf.h"
 #include "dtoa.h"
 #include "tap.h"
 
@@ -65,6 +66,18 @@ int main(void)
 	   "NaN and infinities are refused");
 	gt_dtoa(buf, sizeof(buf), (float)0.1f, true);
 	ok(!strcmp(buf, "0.1"), "float32 0.1 is 0.1 (got %s)", buf);
+
+	struct gt_buf b = {0};
+	gt_buf_add_i64(&b, INT64_MIN);
+	gt_buf_addch(&b, ' ');
+	gt_buf_add_i64(&b, 0);
+	gt_buf_addch(&b, ' ');
+	gt_buf_add_i64(&b, -42);
+	gt_buf_addch(&b, ' ');
+	gt_buf_add_u64(&b, UINT64_MAX);
+	gt_buf_addch(&b, 0);
+	ok(!strcmp(b.p, "-9223372036854775808 0 -42 18446744073709551615"), "integers: %s", b.p);
+	gt_buf_release(&b);
 
 	for (int i = 0; i < n; i++) {
 		uint64_t r = next();
