@@ -1,0 +1,365 @@
+#!/usr/bin/env bats
+# scripts/gt-supervise (one command kept running: restart with backoff,
+# SIGTERM forwarded, PID files) and scripts/gt-cluster (up, status, down
+# of gt-meta, gt-data serve and gt-front --meta on one machine), first
+# with stand-in programs that keep the readiness contract of HELPERS.md,
+# then with the real programs.  Every process a test starts carries
+# GT_TEST_MARK=$T in its environment: teardown stops each such process
+# still alive by PID, and "nothing left behind" means none is.
+
+load helper
+
+setup() {
+	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/gt-test.XXXXXX")
+	export T GT_TEST_MARK=$T
+}
+
+teardown() {
+	if [ -f "$T/c/cluster.conf" ]; then
+		GT_BUILD=${CLUSTER_BUILD:-$GT_BUILD} gt-cluster down --dir "$T/c" > /dev/null 2>&1 || true
+	fi
+	for p in $(marked); do kill -9 "$p" 2>/dev/null || true; done
+	rm -rf "$T"
+}
+
+# alive PID: the process exists and is not a zombie (orphans in a
+# container whose init does not reap them stay zombies).
+alive() {
+	local line
+	read -r line 2>/dev/null < "/proc/$1/stat" || return 1
+	line=${line##*) }
+	[ "${line%% *}" != Z ]
+}
+
+# marked: the live processes started by this test (GT_TEST_MARK=$T in
+# their environment; a shell that forked without exec keeps the
+# environment it started with, so the test's own shells are not marked).
+marked() {
+	local f p
+	for f in $(grep -lzxF "GT_TEST_MARK=$T" /proc/[0-9]*/environ 2> /dev/null); do
+		p=${f#/proc/}
+		p=${p%/environ}
+		alive "$p" && echo "$p"
+	done
+	return 0
+}
+
+# left: the command lines of the processes started by this test that
+# are still alive.
+left() {
+	local p
+	for p in $(marked); do
+		alive "$p" && echo "$p: $(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)"
+	done
+}
+
+# nothing_left: no process started by this test is alive, 3 s at most
+# after it was told to stop.
+nothing_left() {
+	local i l
+	for i in $(seq 1 30); do
+		l=$(left)
+		[ -z "$l" ] && return 0
+		sleep 0.1
+	done
+	fail "processes left behind: $l"
+}
+
+# wait_for CMD...: until CMD succeeds, at most 10 s.
+wait_for() {
+	local i
+	for i in $(seq 1 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	fail "timed out waiting for: $*"
+}
+
+# Stand-ins for gt-meta, gt-data and gt-front in $T/fake/bin: each prints
+# the ready line of the contract for its options, then idles until
+# SIGTERM.  STANDIN_FAIL=PROG makes PROG exit 100 before ready,
+# STANDIN_MUTE=PROG makes it never print its ready line.
+make_standins() {
+	mkdir -p "$T/fake/bin" "$T/fake/idle"
+	local prog
+	for prog in gt-meta gt-data gt-front; do
+		ln -s "$(command -v sleep)" "$T/fake/idle/$prog"
+		cat > "$T/fake/bin/$prog" <<'EOF'
+#!/bin/sh
+prog=${0##*/}
+addr='' node='' http=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--addr) addr=$2; shift ;;
+	--node-id) node=$2; shift ;;
+	--http-addr) http=$2; shift ;;
+	esac
+	shift
+done
+if [ "${STANDIN_FAIL:-}" = "$prog" ]; then
+	echo "$prog: cannot open 'stand-in': told to fail" >&2
+	exit 100
+fi
+if [ "${STANDIN_MUTE:-}" != "$prog" ]; then
+	case $prog in
+	gt-meta) echo "gt-meta: ready addr=$addr" >&2 ;;
+	gt-data) echo "gt-data: ready node=$node addr=$addr" >&2 ;;
+	gt-front) echo "gt-front: ready http=$http" >&2 ;;
+	esac
+fi
+# Idle as one process named like the program (sleep(1) through a link
+# of that name), so that kill -9 leaves no child behind.
+exec "${0%/bin/*}/idle/$prog" 100000
+EOF
+		chmod +x "$T/fake/bin/$prog"
+	done
+}
+
+# fake_cluster ARGS...: gt-cluster against the stand-ins.
+fake_cluster() {
+	GT_BUILD=$T/fake gt-cluster "$@"
+}
+
+# status_pid NAME: the PID that `gt-cluster status` shows for NAME.
+status_pid() {
+	GT_BUILD=${CLUSTER_BUILD:-$GT_BUILD} gt-cluster status --dir "$T/c" | awk -v n="$1" '$1 == n { print $2 }'
+}
+
+# up_with_new_pid NAME OLD: status shows NAME up with a PID other than OLD.
+up_with_new_pid() {
+	local line
+	line=$(GT_BUILD=${CLUSTER_BUILD:-$GT_BUILD} gt-cluster status --dir "$T/c" | awk -v n="$1" '$1 == n')
+	set -- $line "$2"
+	[ "$3" = up ] && [ "$2" != - ] && [ "$2" != "$5" ]
+}
+
+# supervise ARGS...: gt-supervise in the background on $T/run, its
+# output in $T/sup.log; sets SUP.
+supervise() {
+	gt-supervise --dir "$T/run" --name x "$@" 2>> "$T/sup.log" 3>&- &
+	SUP=$!
+	wait_for test -s "$T/run/x.supervise.pid"
+}
+
+child() {
+	cat "$T/run/x.pid" 2> /dev/null || true
+}
+
+# stop_supervise: SIGTERM, and the supervisor exits 0 with its command gone.
+stop_supervise() {
+	local st=0 c
+	c=$(child)
+	kill -TERM "$SUP"
+	wait "$SUP" || st=$?
+	[ "$st" -eq 0 ] || fail "gt-supervise exited $st: $(cat "$T/sup.log")"
+	[ -z "$c" ] || ! alive "$c" || fail "command pid $c outlived its supervisor"
+	[ ! -e "$T/run/x.pid" ] && [ ! -e "$T/run/x.supervise.pid" ] || fail "PID files left: $(ls "$T/run")"
+}
+
+@test "gt-supervise: usage errors exit 100" {
+	run -0 gt-supervise --help
+	assert_output --partial 'gt-supervise --dir DIR --name NAME'
+	run -100 gt-supervise --name x -- true
+	assert_output --partial '--dir is required'
+	run -100 gt-supervise --dir "$T/run" --name 'a b' -- true
+	assert_output --partial 'must be letters'
+	run -100 gt-supervise --dir "$T/run" --name x --backoff 500,100 -- true
+	assert_output --partial "--backoff '500,100'"
+	run -100 gt-supervise --dir "$T/run" --name x --stop-timeout soon -- true
+	run -100 gt-supervise --dir "$T/run" --name x
+	assert_output --partial 'no command'
+	run -100 gt-supervise --dir "$T/run" --name x --bogus -- true
+	assert_output --partial "unknown option '--bogus'"
+}
+
+@test "gt-supervise: records PIDs, restarts a command killed with -9, SIGTERM stops both" {
+	supervise --backoff 100,400 -- sleep 1000
+	[ "$(cat "$T/run/x.supervise.pid")" = "$SUP" ]
+	first=$(child)
+	alive "$first"
+	kill -9 "$first"
+	wait_for eval '[ -n "$(child)" ] && [ "$(child)" != "$first" ]'
+	second=$(child)
+	alive "$second"
+	grep -Eq "^gt-supervise: x: pid $first killed by signal 9 after [0-9]+ s; restarting in 0.100 s" "$T/sup.log"
+	grep -q "^gt-supervise: x: started pid $second" "$T/sup.log"
+	stop_supervise
+	grep -q '^gt-supervise: x: stopped$' "$T/sup.log"
+	nothing_left
+}
+
+@test "gt-supervise: backoff doubles up to its maximum, and resets after a long run" {
+	supervise --backoff 100,400 -- sh -c 'echo run >&2; exit 3'
+	wait_for eval '[ "$(grep -c "exited with status 3" "$T/sup.log")" -ge 5 ]'
+	stop_supervise
+	run -0 sh -c "grep -o 'restarting in [0-9.]* s' '$T/sup.log' | head -n 5"
+	assert_output "$(printf 'restarting in %s s\n' 0.100 0.200 0.400 0.400 0.400)"
+	[ "$(grep -c '^run$' "$T/sup.log")" -ge 5 ]
+
+	: > "$T/sup.log"
+	supervise --backoff 100,400 --reset 1 -- sh -c 'sleep 1; exit 4'
+	wait_for eval '[ "$(grep -c "exited with status 4" "$T/sup.log")" -ge 3 ]'
+	stop_supervise
+	run -0 sh -c "grep -o 'after [0-9]* s; restarting in [0-9.]* s' '$T/sup.log' | head -n 3"
+	assert_output "$(printf 'after 1 s; restarting in 0.100 s\n%.0s' 1 2 3)"
+	nothing_left
+}
+
+@test "gt-supervise: SIGTERM during the backoff stops at once" {
+	supervise --backoff 9000,9000 -- sh -c 'exit 5'
+	wait_for grep -q 'restarting in 9.000 s' "$T/sup.log"
+	start=$(date +%s)
+	kill -TERM "$SUP"
+	st=0
+	wait "$SUP" || st=$?
+	[ "$st" -eq 0 ]
+	[ $(($(date +%s) - start)) -le 2 ]
+	grep -q '^gt-supervise: x: stopped$' "$T/sup.log"
+	nothing_left
+}
+
+@test "gt-supervise: a command that ignores SIGTERM is killed after --stop-timeout" {
+	supervise --stop-timeout 1 -- sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+	c=$(child)
+	stop_supervise
+	grep -q "^gt-supervise: x: pid $c did not stop in 1 s: SIGKILL" "$T/sup.log"
+	nothing_left
+}
+
+@test "gt-supervise: a second supervisor of the same name is refused (111)" {
+	supervise -- sleep 1000
+	run -111 gt-supervise --dir "$T/run" --name x -- sleep 1000
+	assert_output --partial "already running as pid $SUP"
+	[ "$(cat "$T/run/x.supervise.pid")" = "$SUP" ]
+	stop_supervise
+	nothing_left
+}
+
+@test "gt-cluster: usage errors exit 100" {
+	run -0 gt-cluster --help
+	assert_output --partial 'gt-cluster up [--datanodes N]'
+	run -100 gt-cluster
+	assert_output --partial 'a command is required'
+	run -100 gt-cluster start
+	assert_output --partial "unknown command 'start'"
+	run -100 gt-cluster up --datanodes 0 --dir "$T/c"
+	assert_output --partial 'at least 1'
+	run -100 gt-cluster up --datanodes many --dir "$T/c"
+	run -100 gt-cluster status --frontends 2 --dir "$T/c"
+	assert_output --partial "unknown option '--frontends' for status"
+	run -100 gt-cluster up --dir
+	assert_output --partial '--dir needs a value'
+	run -1 gt-cluster status --dir "$T/c"
+	assert_output --partial 'no cluster in'
+	[ ! -e "$T/c" ]
+}
+
+@test "gt-cluster: up starts meta, datanodes and frontends; status; down leaves no process" {
+	make_standins
+	run -0 fake_cluster up --datanodes 3 --frontends 2 --dir "$T/c" --base-port 23999
+	assert_line --regexp '^meta +[0-9]+ +up +http://127\.0\.0\.1:23999$'
+	assert_line --regexp "^data-1 +[0-9]+ +up +unix:$T/c/run/data-1\.sock\$"
+	assert_line --regexp "^data-3 +[0-9]+ +up +unix:$T/c/run/data-3\.sock\$"
+	assert_line --regexp '^front-1 +[0-9]+ +up +http://127\.0\.0\.1:24000$'
+	assert_line --regexp '^front-2 +[0-9]+ +up +http://127\.0\.0\.1:24001$'
+	[ "${#lines[@]}" -eq 6 ]
+	grep -q "gt-data serve --data-home $T/c/data-2 --node-id 2 --addr unix:$T/c/run/data-2.sock --meta 127.0.0.1:23999" "$T/c/log/data-2.log"
+	grep -q "gt-front --meta 127.0.0.1:23999 --http-addr 127.0.0.1:24001" "$T/c/log/front-2.log"
+
+	run -0 fake_cluster status --dir "$T/c"
+	[ "${#lines[@]}" -eq 6 ]
+	pids=
+	for n in meta data-1 data-2 data-3 front-1 front-2; do
+		line=$(printf '%s\n' "${lines[@]}" | awk -v n=$n '$1 == n')
+		[ -n "$line" ] || fail "status has no line for $n: $output"
+		set -- $line
+		[ "$3" = up ] || fail "$n is $3"
+		alive "$2" || fail "$n pid $2 is not alive"
+		[ "$2" = "$(cat "$T/c/run/$n.pid")" ]
+		pids="$pids $2 $(cat "$T/c/run/$n.supervise.pid")"
+	done
+	[ "$(marked | wc -l)" -ge 12 ]
+
+	run -0 fake_cluster down --dir "$T/c"
+	assert_line --regexp '^gt-cluster: stopping front-1 \(pid [0-9]+\)$'
+	for p in $pids; do ! alive "$p" || fail "pid $p is still alive after down"; done
+	[ -z "$(ls "$T/c/run")" ] || fail "left in run/: $(ls "$T/c/run")"
+	nothing_left
+	run -0 fake_cluster down --dir "$T/c"
+	assert_output ''
+	run -1 fake_cluster status --dir "$T/c"
+	assert_line --regexp '^meta +- +down '
+	assert_line --regexp '^front-2 +- +down '
+	# Data and logs stay.
+	[ -d "$T/c/data-3" ] && [ -s "$T/c/log/meta.log" ]
+}
+
+@test "gt-cluster: up twice is idempotent; another shape while it runs is refused" {
+	make_standins
+	run -0 fake_cluster up --datanodes 2 --frontends 1 --dir "$T/c" --base-port 23999
+	first=$output
+	run -0 fake_cluster up --dir "$T/c"
+	assert_output "$first"
+	run -0 fake_cluster up --datanodes 2 --dir "$T/c"
+	assert_output "$first"
+	run -100 fake_cluster up --datanodes 3 --dir "$T/c"
+	assert_output --partial 'runs with --datanodes 2: run down first'
+	run -100 fake_cluster up --base-port 25000 --dir "$T/c"
+	assert_output --partial 'runs with --base-port 23999'
+	run -0 fake_cluster down --dir "$T/c"
+	nothing_left
+	# Stopped, it may come back with another shape.
+	run -0 fake_cluster up --datanodes 1 --frontends 0 --dir "$T/c" --base-port 23999
+	[ "${#lines[@]}" -eq 2 ]
+	run -0 fake_cluster down --dir "$T/c"
+	nothing_left
+}
+
+@test "gt-cluster: a process killed with -9 is restarted and up again" {
+	make_standins
+	run -0 fake_cluster up --datanodes 2 --frontends 2 --dir "$T/c" --base-port 23999
+	CLUSTER_BUILD=$T/fake
+	for n in data-2 front-1 meta; do
+		old=$(status_pid $n)
+		kill -9 "$old"
+		wait_for up_with_new_pid $n "$old"
+		! alive "$old"
+		grep -q "^gt-supervise: $n: pid $old killed by signal 9" "$T/c/log/$n.log"
+	done
+	run -0 fake_cluster status --dir "$T/c"
+	run -0 fake_cluster down --dir "$T/c"
+	nothing_left
+}
+
+@test "gt-cluster: up fails clearly when a process exits before ready, and stops what it started" {
+	make_standins
+	STANDIN_FAIL=gt-data run -111 --separate-stderr fake_cluster up --datanodes 2 --dir "$T/c" --base-port 23999
+	[[ $stderr == *"data-1: it exited before it was ready; last lines of $T/c/log/data-1.log:"* ]] ||
+		[[ $stderr == *"data-2: it exited before it was ready"* ]] || fail "$stderr"
+	[[ $stderr == *"gt-data: cannot open 'stand-in': told to fail"* ]] || fail "$stderr"
+	nothing_left
+	run -1 fake_cluster status --dir "$T/c"
+	assert_line --regexp '^data-1 +- +down '
+}
+
+@test "gt-cluster: up gives up after --timeout when a process never reports ready" {
+	make_standins
+	STANDIN_MUTE=gt-front run -111 --separate-stderr fake_cluster up --datanodes 1 --dir "$T/c" \
+		--base-port 23999 --timeout 2
+	[[ $stderr == *"front-1: not ready after 2 s; last lines of"* ]] || fail "$stderr"
+	nothing_left
+}
+
+@test "gt-cluster: status reports a process in its restart backoff" {
+	make_standins
+	run -0 fake_cluster up --datanodes 1 --frontends 1 --dir "$T/c" --base-port 23999
+	CLUSTER_BUILD=$T/fake
+	# From now on the datanode fails at once: its supervisor keeps retrying.
+	printf '#!/bin/sh\nexit 111\n' > "$T/fake/bin/gt-data"
+	kill -9 "$(status_pid data-1)"
+	wait_for eval 'fake_cluster status --dir "$T/c" | grep -Eq "^data-1 +- +backoff "'
+	run -1 fake_cluster status --dir "$T/c"
+	assert_line --regexp '^meta +[0-9]+ +up '
+	run -0 fake_cluster down --dir "$T/c"
+	nothing_left
+}
