@@ -363,3 +363,184 @@ stop_supervise() {
 	run -0 fake_cluster down --dir "$T/c"
 	nothing_left
 }
+
+@test "gt-cluster and gt-supervise are shellcheck-clean POSIX sh" {
+	command -v shellcheck > /dev/null || skip "shellcheck not installed (Debian package shellcheck)"
+	run -0 shellcheck -s sh "$TOP/scripts/gt-cluster" "$TOP/scripts/gt-supervise"
+	assert_output ''
+}
+
+# units DIR: the systemd units with ExecStart pointing at this build's
+# programs instead of /usr/local/bin (verify checks that it exists).
+units() {
+	mkdir -p "$1"
+	local f
+	for f in "$TOP"/scripts/systemd/*.service; do
+		sed "s|/usr/local/bin/|$GT_BUILD/bin/|" "$f" > "$1/${f##*/}"
+	done
+}
+
+verify() {
+	SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no "$@"
+}
+
+@test "systemd units: systemd-analyze verify passes without a warning, and catches a bad one" {
+	command -v systemd-analyze > /dev/null || skip "systemd-analyze not installed (Debian package systemd)"
+	units "$T/u"
+	cd "$T/u"
+	[ "$(ls | wc -l)" -eq 4 ]
+	run -0 verify ./gt-meta.service ./gt-data@1.service ./gt-data@7.service ./gt-front.service ./gt-standalone.service
+	assert_output ''
+	sed -e 's/^Restart=on-failure/Restart=sometimes/' -e 's/^ProtectHome=/ProtectHme=/' gt-meta.service > bad.service
+	run verify ./bad.service
+	assert_output --partial 'restart specifier'
+	assert_output --partial "Unknown key 'ProtectHme'"
+	run -1 verify "$TOP/scripts/systemd/gt-front.service" ./gt-front.service
+	[[ $output == *'/usr/local/bin/gt-front is not executable'* ]] || [ ! -x /usr/local/bin/gt-front ]
+}
+
+@test "systemd units: restart on failure, hardened, options from an EnvironmentFile, data dir writable" {
+	local f u
+	for f in "$TOP"/scripts/systemd/*.service; do
+		u=${f##*/}
+		for want in Type=simple Restart=on-failure RestartPreventExitStatus=100 NoNewPrivileges=yes \
+			ProtectSystem=strict ProtectHome=yes PrivateTmp=yes PrivateDevices=yes User=gt \
+			'EnvironmentFile=-/etc/gt/' 'CapabilityBoundingSet=$' 'WantedBy=multi-user.target'; do
+			grep -q "^$want" "$f" || fail "$u has no $want"
+		done
+		case $u in
+		gt-front.service) ! grep -q '^ReadWritePaths=' "$f" || fail "$u is stateless" ;;
+		*)
+			dir=$(sed -n 's|^ExecStart=.*--data-home \([^ ]*\).*|\1|p' "$f")
+			[ -n "$dir" ] || fail "$u passes no --data-home"
+			grep -qx "ReadWritePaths=$dir" "$f" || fail "$u: $dir is not in ReadWritePaths"
+			grep -qx "StateDirectory=${dir#/var/lib/}" "$f" || fail "$u: $dir is not its StateDirectory"
+			;;
+		esac
+	done
+	grep -q -- '--node-id %i ' "$TOP/scripts/systemd/gt-data@.service"
+}
+
+# help_has_all UNIT: every --option of the unit's ExecStart is in its
+# program's --help.
+help_has_all() {
+	local line prog help w
+	line=$(sed -n 's/^ExecStart=//p' "$TOP/scripts/systemd/$1")
+	prog=$(set -- $line; basename "$1")
+	help=$("$prog" --help)
+	for w in $line; do
+		case $w in --*) [[ $help == *"$w "* ]] || fail "$1: $prog --help has no $w" ;; esac
+	done
+}
+
+@test "systemd units: ExecStart uses only options that the programs' --help lists" {
+	help_has_all gt-standalone.service
+	# The cluster's programs, once they are built (issue 4).
+	local missing=
+	if gt-meta --help | grep -q -- '--data-home'; then
+		help_has_all gt-meta.service
+	else
+		missing="$missing gt-meta"
+	fi
+	if gt-data --help | grep -q 'gt-data serve'; then
+		help_has_all gt-data@.service
+	else
+		missing="$missing gt-data-serve"
+	fi
+	if gt-front --help | grep -q -- '--meta'; then
+		help_has_all gt-front.service
+	else
+		missing="$missing gt-front-meta"
+	fi
+	[ -z "$missing" ] || skip "not built yet:$missing (gt-standalone.service checked)"
+}
+
+# free_base N: a base port P with nothing listening on P .. P+N.
+free_base() {
+	local p i busy
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		busy=
+		for i in $(seq 0 "$1"); do
+			if (exec 3<> "/dev/tcp/127.0.0.1/$((p + i))") 2> /dev/null; then busy=1; fi
+		done
+		[ -n "$busy" ] || { echo "$p"; return 0; }
+	done
+	fail "no free port range"
+}
+
+# alive_nodes ADDR: how many datanodes gt-meta at ADDR counts alive, and
+# their addresses, from GET /v1/nodes.
+alive_nodes() {
+	curl -sS "http://$1/v1/nodes" | python3 -c '
+import json, sys
+nodes = [n for n in json.load(sys.stdin)["nodes"] if n["state"] == "alive"]
+print(len(nodes), " ".join(sorted(n["addr"] for n in nodes)))'
+}
+
+meta_built() {
+	gt-meta --help | grep -q -- '--data-home'
+}
+
+@test "real cluster: gt-meta and 3 gt-data serve come up and register; a datanode killed with -9 comes back; down leaves nothing" {
+	meta_built || skip "gt-meta is not built yet (its --help shows no --data-home)"
+	base=$(free_base 0)
+	run -0 gt-cluster up --datanodes 3 --frontends 0 --dir "$T/c" --base-port "$base"
+	assert_line --regexp "^meta +[0-9]+ +up +http://127\.0\.0\.1:$base\$"
+	assert_line --regexp "^data-3 +[0-9]+ +up +unix:$T/c/run/data-3\.sock\$"
+	run -0 curl -sS "http://127.0.0.1:$base/health"
+	run -0 alive_nodes "127.0.0.1:$base"
+	assert_output "3 unix:$T/c/run/data-1.sock unix:$T/c/run/data-2.sock unix:$T/c/run/data-3.sock"
+	run -0 gt-meta nodes --addr "127.0.0.1:$base"
+	assert_output --partial "unix:$T/c/run/data-2.sock"
+
+	old=$(status_pid data-2)
+	kill -9 "$old"
+	wait_for up_with_new_pid data-2 "$old"
+	run -0 alive_nodes "127.0.0.1:$base"
+	assert_output --partial '3 '
+
+	old=$(status_pid meta)
+	kill -9 "$old"
+	wait_for up_with_new_pid meta "$old"
+	wait_for eval '[ "$(alive_nodes "127.0.0.1:$base" | cut -d" " -f1)" = 3 ]'
+
+	run -0 gt-cluster down --dir "$T/c"
+	nothing_left
+	[ -z "$(ls "$T/c/run")" ]
+}
+
+# sql PORT SQL: the /v1/sql answer of the frontend on PORT.
+sql() {
+	curl -sS "http://127.0.0.1:$1/v1/sql?db=public" --data-urlencode "sql=$2"
+}
+
+@test "real cluster: 2 frontends serve one partitioned table on 3 datanodes; a killed frontend or datanode loses nothing" {
+	meta_built || skip "gt-meta is not built yet (its --help shows no --data-home)"
+	gt-front --help | grep -q -- '--meta' || skip "gt-front --meta (distributed mode) is not built yet"
+	base=$(free_base 2)
+	f1=$((base + 1)) f2=$((base + 2))
+	run -0 gt-cluster up --datanodes 3 --frontends 2 --dir "$T/c" --base-port "$base"
+	run -0 sql $f1 "CREATE TABLE m (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY(host))
+		PARTITION ON COLUMNS (host) (host < 'h', host >= 'h' AND host < 'p', host >= 'p')"
+	refute_output --partial '"error"'
+	run -0 sql $f1 "INSERT INTO m VALUES ('a', 1000, 1.5), ('k', 2000, 2.5), ('z', 3000, 3.5), ('b', 4000, 4.5)"
+	refute_output --partial '"error"'
+	want='[["a",1000,1.5],["b",4000,4.5],["k",2000,2.5],["z",3000,3.5]]'
+	run -0 sql $f2 "SELECT host, ts, v FROM m ORDER BY host"
+	assert_output --partial "\"rows\":$want"
+
+	kill -9 "$(status_pid front-1)"
+	run -0 sql $f2 "SELECT count(*) FROM m"
+	assert_output --partial '"rows":[[4]]'
+
+	CLUSTER_BUILD=$GT_BUILD
+	old=$(status_pid data-2)
+	kill -9 "$old"
+	wait_for up_with_new_pid data-2 "$old"
+	wait_for up_with_new_pid front-1 none
+	wait_for eval 'sql $f1 "SELECT host, ts, v FROM m ORDER BY host" | grep -qF "\"rows\":$want"'
+
+	run -0 gt-cluster down --dir "$T/c"
+	nothing_left
+}
