@@ -60,6 +60,14 @@ check_synopsis() {
 	check_synopsis gt-flow
 }
 
+@test "gt-cluster --help is its man page's SYNOPSIS" {
+	check_synopsis gt-cluster
+}
+
+@test "gt-supervise --help is its man page's SYNOPSIS" {
+	check_synopsis gt-supervise
+}
+
 @test "every program has a section-1 page, and gt(7) exists" {
 	for src in "$TOP"/bin/gt-*.c; do
 		prog=$(basename "$src" .c)
