@@ -350,6 +350,19 @@ stop_supervise() {
 	nothing_left
 }
 
+@test "gt-cluster: up stopped by SIGTERM while it waits stops what it started" {
+	make_standins
+	STANDIN_MUTE=gt-front GT_BUILD=$T/fake gt-cluster up --datanodes 1 --dir "$T/c" --base-port 23999 \
+		> "$T/up.out" 2>&1 3>&- &
+	up=$!
+	wait_for test -s "$T/c/run/front-1.pid"
+	kill -TERM "$up"
+	st=0
+	wait "$up" || st=$?
+	[ "$st" -eq 130 ] || fail "up exited $st: $(cat "$T/up.out")"
+	nothing_left
+}
+
 @test "gt-cluster: status reports a process in its restart backoff" {
 	make_standins
 	run -0 fake_cluster up --datanodes 1 --frontends 1 --dir "$T/c" --base-port 23999
