@@ -1,6 +1,6 @@
-/* catalog.c - databases and tables in one durable JSON document. */
+/* catalog.c - databases and tables in one JSON document, the value of one KV key. */
 #include "catalog.h"
-#include "objstore.h"
+#include "kv.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -8,9 +8,16 @@
 
 struct gt_catalog {
 	pthread_mutex_t mu;
-	char *path;
-	json_t *doc;
+	struct gt_kv *kv;
+	bool own_kv;
+	char *key;
+	char *where;        /* for messages: the file, or "key 'catalog'" */
+	json_t *doc;        /* the document at revision rev */
+	uint64_t rev;
 };
+
+#define CATALOG_MAX ((size_t)256 << 20)
+#define CAS_TRIES 100
 
 int gt_check_name(const char *what, const char *name, struct gt_err *err)
 {
@@ -22,44 +29,126 @@ int gt_check_name(const char *what, const char *name, struct gt_err *err)
 	return 0;
 }
 
-static int save(struct gt_catalog *c, struct gt_err *err)
+static int parse(struct gt_catalog *c, const char *text, size_t len, json_t **out, struct gt_err *err)
 {
-	char *text = json_dumps(c->doc, JSON_INDENT(1) | JSON_SORT_KEYS);
-	int rc;
-	if (!text)
-		return gt_errf(err, GT_ENOMEM, "out of memory");
-	rc = gt_write_file_atomic(c->path, text, strlen(text), err);
-	free(text);
-	return rc;
+	json_error_t je;
+	json_t *doc = json_loadb(text, len, 0, &je);
+	if (!doc || !json_is_object(json_object_get(doc, "databases")) ||
+	    !json_is_integer(json_object_get(doc, "next_table_id"))) {
+		json_decref(doc);
+		return gt_errf(err, GT_ECORRUPT, "catalog %s: line %d: %s", c->where, je.line,
+			       doc ? "missing databases or next_table_id" : je.text);
+	}
+	*out = doc;
+	return 0;
 }
 
-int gt_catalog_open(struct gt_catalog **out, const char *path, bool create, struct gt_err *err)
+/* Bring c->doc up to the stored revision (cheap when it has not changed). */
+static int refresh(struct gt_catalog *c, struct gt_err *err)
 {
-	struct gt_catalog *c = gt_calloc(1, sizeof(*c));
-	struct gt_buf b = {0};
-	json_error_t je;
+	struct gt_buf b;
+	json_t *doc = NULL;
+	uint64_t rev = 0;
 	int rc;
 
-	if (!c || !(c->path = gt_strdup(path))) {
-		free(c);
-		return gt_errf(err, GT_ENOMEM, "out of memory");
-	}
-	pthread_mutex_init(&c->mu, NULL);
-	rc = gt_read_file(path, 256u << 20, &b, err);
-	if (rc == GT_ENOTFOUND && !create) {
-		rc = gt_errf(err, GT_ENOTFOUND, "no catalog at '%s': not a gt data directory", path);
-	} else if (rc == GT_ENOTFOUND) {
-		c->doc = json_pack("{s:i,s:i,s:{s:{s:{}}}}", "version", 1, "next_table_id", GT_FIRST_TABLE_ID,
-				   "databases", GT_DEFAULT_DB, "tables");
-		rc = c->doc ? save(c, err) : gt_errf(err, GT_ENOMEM, "out of memory");
-	} else if (!rc) {
-		c->doc = json_loadb(b.p ? b.p : "", b.len, 0, &je);
-		if (!c->doc || !json_is_object(json_object_get(c->doc, "databases")) ||
-		    !json_is_integer(json_object_get(c->doc, "next_table_id")))
-			rc = gt_errf(err, GT_ECORRUPT, "catalog '%s': line %d: %s", path, je.line,
-				     c->doc ? "missing databases or next_table_id" : je.text);
+	gt_buf_init(&b, CATALOG_MAX);
+	rc = gt_kv_get(c->kv, c->key, c->doc ? c->rev : 0, &b, &rev, err);
+	if (rc == GT_ENOTFOUND)
+		rc = gt_errf(err, GT_ENOTFOUND, "no catalog at %s: not a gt data directory", c->where);
+	if (!rc && !(rc = parse(c, b.p ? b.p : "", b.len, &doc, err))) {
+		json_decref(c->doc);
+		c->doc = doc;
+		c->rev = rev;
 	}
 	gt_buf_release(&b);
+	return rc < 0 ? rc : 0;
+}
+
+/* Before a read: a failing revalidation keeps the cached document. */
+static void refresh_for_read(struct gt_catalog *c)
+{
+	refresh(c, NULL);
+}
+
+/*
+ * Every change: fn edits a copy of the current document (returns a
+ * negative code, 0 = store the copy, or 1 = nothing to store) -> the copy
+ * is put with the revision it was made from -> on a revision mismatch
+ * (another writer came first) start again from the newer document.
+ * Returns fn's answer.  Called with c->mu held.
+ */
+typedef int (*change_fn)(json_t *doc, void *arg, struct gt_err *err);
+
+static int change(struct gt_catalog *c, change_fn fn, void *arg, struct gt_err *err)
+{
+	for (int tries = 0; tries < CAS_TRIES; tries++) {
+		json_t *copy;
+		char *text;
+		uint64_t rev;
+		int rc;
+
+		if ((rc = refresh(c, err)))
+			return rc;
+		if (!(copy = json_deep_copy(c->doc)))
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		if ((rc = fn(copy, arg, err))) {
+			json_decref(copy);
+			return rc;
+		}
+		if (!(text = json_dumps(copy, JSON_INDENT(1) | JSON_SORT_KEYS))) {
+			json_decref(copy);
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		}
+		rev = c->rev;
+		rc = gt_kv_put(c->kv, c->key, text, strlen(text), &rev, err);
+		free(text);
+		if (!rc) {
+			json_decref(c->doc);
+			c->doc = copy;
+			c->rev = rev;
+			return 0;
+		}
+		json_decref(copy);
+		if (rc != GT_EAGAIN)
+			return rc;
+	}
+	return gt_errf(err, GT_EAGAIN, "catalog %s: too many concurrent changes, try again", c->where);
+}
+
+static int open_kv(struct gt_catalog **out, struct gt_kv *kv, bool own_kv, const char *key, const char *where,
+		   bool create, struct gt_err *err)
+{
+	struct gt_catalog *c = gt_calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c || !(c->key = gt_strdup(key)) || !(c->where = gt_strdup(where))) {
+		if (c)
+			free(c->key);
+		free(c);
+		if (own_kv)
+			gt_kv_close(kv);
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	}
+	c->kv = kv;
+	c->own_kv = own_kv;
+	pthread_mutex_init(&c->mu, NULL);
+	rc = refresh(c, err);
+	if (rc == GT_ENOTFOUND && create) {
+		json_t *doc = json_pack("{s:i,s:i,s:{s:{s:{}}}}", "version", 1, "next_table_id", GT_FIRST_TABLE_ID,
+					"databases", GT_DEFAULT_DB, "tables");
+		char *text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
+		uint64_t rev = 0;
+		rc = text ? gt_kv_put(kv, key, text, strlen(text), &rev, err) : gt_errf(err, GT_ENOMEM, "out of memory");
+		if (!rc) {
+			c->doc = doc;
+			c->rev = rev;
+			doc = NULL;
+		} else if (rc == GT_EAGAIN) {
+			rc = refresh(c, err);   /* another process created it meanwhile */
+		}
+		json_decref(doc);
+		free(text);
+	}
 	if (rc) {
 		gt_catalog_close(c);
 		return rc;
@@ -68,71 +157,114 @@ int gt_catalog_open(struct gt_catalog **out, const char *path, bool create, stru
 	return 0;
 }
 
+int gt_catalog_open_kv(struct gt_catalog **out, struct gt_kv *kv, const char *key, bool create,
+		       struct gt_err *err)
+{
+	char where[GT_KV_KEY_MAX + 16];
+	snprintf(where, sizeof(where), "key '%s'", key);
+	return open_kv(out, kv, false, key, where, create, err);
+}
+
+int gt_catalog_open(struct gt_catalog **out, const char *path, bool create, struct gt_err *err)
+{
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t blen = strlen(base);
+	bool json = blen > 5 && !strcmp(base + blen - 5, ".json");
+	char *dir = slash ? gt_strndup(path, (size_t)(slash - path)) : gt_strdup(".");
+	char *key = gt_strndup(base, json ? blen - 5 : blen);
+	struct gt_buf where = {0};
+	struct gt_kv *kv = NULL;
+	int rc;
+
+	if (!dir || !key || gt_buf_addf(&where, "'%s'", path)) {
+		rc = gt_errf(err, GT_ENOMEM, "out of memory");
+	} else if ((rc = gt_kv_open_dir(&kv, *dir ? dir : "/", json ? ".json" : "", false, err))) {
+		if (rc == GT_ENOTFOUND)
+			rc = gt_errf(err, GT_ENOTFOUND, "no catalog at '%s': not a gt data directory", path);
+	} else {
+		rc = open_kv(out, kv, true, key, where.p, create, err);
+	}
+	gt_buf_release(&where);
+	free(dir);
+	free(key);
+	return rc;
+}
+
 void gt_catalog_close(struct gt_catalog *c)
 {
 	if (!c)
 		return;
 	json_decref(c->doc);
-	free(c->path);
+	if (c->own_kv)
+		gt_kv_close(c->kv);
+	free(c->key);
+	free(c->where);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
 
-static json_t *dbs(struct gt_catalog *c)
+static json_t *dbs(json_t *doc)
 {
-	return json_object_get(c->doc, "databases");
+	return json_object_get(doc, "databases");
 }
 
-static json_t *tables(struct gt_catalog *c, const char *db)
+static json_t *tables(json_t *doc, const char *db)
 {
-	return json_object_get(json_object_get(dbs(c), db), "tables");
+	return json_object_get(json_object_get(dbs(doc), db), "tables");
+}
+
+struct db_arg {
+	const char *db;
+	bool if_;               /* IF NOT EXISTS / IF EXISTS */
+	const struct gt_opts *opts;
+};
+
+static int ch_create_db(json_t *doc, void *arg, struct gt_err *err)
+{
+	struct db_arg *a = arg;
+	if (json_object_get(dbs(doc), a->db))
+		return a->if_ ? 1 : gt_errf(err, GT_EEXIST, "database '%s' already exists", a->db);
+	return json_object_set_new(dbs(doc), a->db, json_pack("{s:{}}", "tables")) ?
+		       gt_errf(err, GT_ENOMEM, "out of memory") : 0;
 }
 
 int gt_catalog_create_db(struct gt_catalog *c, const char *db, bool if_not_exists, struct gt_err *err)
 {
+	struct db_arg a = {db, if_not_exists, NULL};
 	int rc;
 	if ((rc = gt_check_name("database", db, err)))
 		return rc;
 	pthread_mutex_lock(&c->mu);
-	if (json_object_get(dbs(c), db)) {
-		rc = if_not_exists ? 0 : gt_errf(err, GT_EEXIST, "database '%s' already exists", db);
-	} else {
-		json_object_set_new(dbs(c), db, json_pack("{s:{}}", "tables"));
-		if ((rc = save(c, err)))
-			json_object_del(dbs(c), db);
-		else
-			rc = 1;
-	}
+	rc = change(c, ch_create_db, &a, err);
 	pthread_mutex_unlock(&c->mu);
-	return rc;
+	return rc < 0 ? rc : rc == 0;   /* 1 when created */
+}
+
+static int ch_drop_db(json_t *doc, void *arg, struct gt_err *err)
+{
+	struct db_arg *a = arg;
+	if (!json_object_get(dbs(doc), a->db))
+		return a->if_ ? 1 : gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", a->db);
+	json_object_del(dbs(doc), a->db);
+	return 0;
 }
 
 int gt_catalog_drop_db(struct gt_catalog *c, const char *db, bool if_exists, struct gt_err *err)
 {
-	json_t *old;
-	int rc = 0;
+	struct db_arg a = {db, if_exists, NULL};
+	int rc;
 	pthread_mutex_lock(&c->mu);
-	old = json_object_get(dbs(c), db);
-	if (!old) {
-		rc = if_exists ? 0 : gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
-	} else {
-		json_incref(old);
-		json_object_del(dbs(c), db);
-		if ((rc = save(c, err)))
-			json_object_set(dbs(c), db, old);
-		else
-			rc = 1;
-		json_decref(old);
-	}
+	rc = change(c, ch_drop_db, &a, err);
 	pthread_mutex_unlock(&c->mu);
-	return rc;
+	return rc < 0 ? rc : rc == 0;   /* 1 when dropped */
 }
 
 bool gt_catalog_has_db(struct gt_catalog *c, const char *db)
 {
 	bool has;
 	pthread_mutex_lock(&c->mu);
-	has = json_object_get(dbs(c), db) != NULL;
+	refresh_for_read(c);
+	has = json_object_get(dbs(c->doc), db) != NULL;
 	pthread_mutex_unlock(&c->mu);
 	return has;
 }
@@ -143,37 +275,33 @@ int gt_catalog_db_options(struct gt_catalog *c, const char *db, struct gt_opts *
 	int rc;
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&c->mu);
-	d = json_object_get(dbs(c), db);
+	refresh_for_read(c);
+	d = json_object_get(dbs(c->doc), db);
 	rc = d ? gt_opts_from_json(out, json_object_get(d, "options"), err) :
 		 gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
 
-int gt_catalog_set_db_options(struct gt_catalog *c, const char *db, const struct gt_opts *o, struct gt_err *err)
+static int ch_set_db_options(json_t *doc, void *arg, struct gt_err *err)
 {
-	json_t *d, *old;
-	int rc;
-	pthread_mutex_lock(&c->mu);
-	d = json_object_get(dbs(c), db);
-	if (!d) {
-		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
-		goto out;
-	}
-	old = json_object_get(d, "options");
-	json_incref(old);
-	if (o->n)
-		json_object_set_new(d, "options", gt_opts_to_json(o));
+	struct db_arg *a = arg;
+	json_t *d = json_object_get(dbs(doc), a->db);
+	if (!d)
+		return gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", a->db);
+	if (a->opts->n)
+		json_object_set_new(d, "options", gt_opts_to_json(a->opts));
 	else
 		json_object_del(d, "options");
-	if ((rc = save(c, err))) {
-		if (old)
-			json_object_set(d, "options", old);
-		else
-			json_object_del(d, "options");
-	}
-	json_decref(old);
-out:
+	return 0;
+}
+
+int gt_catalog_set_db_options(struct gt_catalog *c, const char *db, const struct gt_opts *o, struct gt_err *err)
+{
+	struct db_arg a = {db, false, o};
+	int rc;
+	pthread_mutex_lock(&c->mu);
+	rc = change(c, ch_set_db_options, &a, err);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -213,7 +341,8 @@ int gt_catalog_list_dbs(struct gt_catalog *c, char ***names)
 {
 	int rc;
 	pthread_mutex_lock(&c->mu);
-	rc = keys_of(dbs(c), names);
+	refresh_for_read(c);
+	rc = keys_of(dbs(c->doc), names);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -223,7 +352,8 @@ int gt_catalog_list_tables(struct gt_catalog *c, const char *db, char ***names, 
 	json_t *t;
 	int rc;
 	pthread_mutex_lock(&c->mu);
-	t = tables(c, db);
+	refresh_for_read(c);
+	t = tables(c->doc, db);
 	rc = t ? keys_of(t, names) : gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
@@ -262,12 +392,38 @@ static int info_from(const char *db, const char *name, json_t *j, struct gt_tabl
 	return 0;
 }
 
+struct table_arg {
+	const char *db, *name;
+	const struct gt_schema *schema;
+	uint32_t nregions, old_version;
+	json_t *j;              /* the table's object in the stored copy */
+	struct gt_table_info *out;
+};
+
+static int ch_create_table(json_t *doc, void *arg, struct gt_err *err)
+{
+	struct table_arg *a = arg;
+	json_t *t = tables(doc, a->db);
+	json_int_t id;
+
+	if (!t)
+		return gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", a->db);
+	if (json_object_get(t, a->name))
+		return gt_errf(err, GT_EEXIST, "table '%s.%s' already exists", a->db, a->name);
+	id = json_integer_value(json_object_get(doc, "next_table_id"));
+	a->j = json_pack("{s:I,s:I,s:I,s:o}", "id", id, "regions", (json_int_t)(a->nregions ? a->nregions : 1),
+			 "created_ms", (json_int_t)(gt_now_ns() / 1000000), "schema", gt_schema_to_json(a->schema));
+	if (!a->j || json_object_set_new(t, a->name, a->j) ||
+	    json_object_set_new(doc, "next_table_id", json_integer(id + 1)))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	return 0;
+}
+
 int gt_catalog_create_table(struct gt_catalog *c, const char *db, const char *name,
 			    const struct gt_schema *schema, uint32_t nregions,
 			    struct gt_table_info *out, struct gt_err *err)
 {
-	json_t *t, *j;
-	json_int_t id;
+	struct table_arg a = {db, name, schema, nregions, 0, NULL, NULL};
 	int rc;
 
 	if ((rc = gt_check_name("table", name, err)))
@@ -275,32 +431,9 @@ int gt_catalog_create_table(struct gt_catalog *c, const char *db, const char *na
 	if (gt_schema_time_index(schema) < 0)
 		return gt_errf(err, GT_EINVAL, "table '%s' needs a time index", name);
 	pthread_mutex_lock(&c->mu);
-	t = tables(c, db);
-	if (!t) {
-		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
-		goto out;
-	}
-	if (json_object_get(t, name)) {
-		rc = gt_errf(err, GT_EEXIST, "table '%s.%s' already exists", db, name);
-		goto out;
-	}
-	id = json_integer_value(json_object_get(c->doc, "next_table_id"));
-	j = json_pack("{s:I,s:I,s:I,s:o}", "id", id, "regions", (json_int_t)(nregions ? nregions : 1),
-		      "created_ms", (json_int_t)(gt_now_ns() / 1000000), "schema", gt_schema_to_json(schema));
-	if (!j) {
-		rc = gt_errf(err, GT_ENOMEM, "out of memory");
-		goto out;
-	}
-	json_object_set_new(t, name, j);
-	json_object_set_new(c->doc, "next_table_id", json_integer(id + 1));
-	if ((rc = save(c, err))) {
-		json_object_del(t, name);
-		json_object_set_new(c->doc, "next_table_id", json_integer(id));
-		goto out;
-	}
-	if (out)
-		rc = info_from(db, name, j, out, err);
-out:
+	rc = change(c, ch_create_table, &a, err);
+	if (!rc && out)
+		rc = info_from(db, name, a.j, out, err);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -311,7 +444,8 @@ int gt_catalog_get_table(struct gt_catalog *c, const char *db, const char *name,
 	json_t *t, *j;
 	int rc;
 	pthread_mutex_lock(&c->mu);
-	t = tables(c, db);
+	refresh_for_read(c);
+	t = tables(c->doc, db);
 	j = t ? json_object_get(t, name) : NULL;
 	if (!t)
 		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
@@ -323,68 +457,67 @@ int gt_catalog_get_table(struct gt_catalog *c, const char *db, const char *name,
 	return rc;
 }
 
+static int ch_alter_table(json_t *doc, void *arg, struct gt_err *err)
+{
+	struct table_arg *a = arg;
+	json_t *j = json_object_get(tables(doc, a->db), a->name);
+	json_int_t v;
+
+	if (!j)
+		return gt_errf(err, GT_ENOTFOUND, "table '%s.%s' does not exist", a->db, a->name);
+	v = json_integer_value(json_object_get(json_object_get(j, "schema"), "version"));
+	if (v != a->old_version)
+		return gt_errf(err, GT_EAGAIN, "table '%s.%s' changed meanwhile", a->db, a->name);
+	return json_object_set_new(j, "schema", gt_schema_to_json(a->schema)) ?
+		       gt_errf(err, GT_ENOMEM, "out of memory") : 0;
+}
+
 int gt_catalog_alter_table(struct gt_catalog *c, const char *db, const char *name,
 			   uint32_t old_version, const struct gt_schema *schema, struct gt_err *err)
 {
-	json_t *t, *j, *old;
-	json_int_t v;
-	int rc = 0;
+	struct table_arg a = {db, name, schema, 0, old_version, NULL, NULL};
+	int rc;
 	pthread_mutex_lock(&c->mu);
-	t = tables(c, db);
-	j = t ? json_object_get(t, name) : NULL;
-	if (!j) {
-		rc = gt_errf(err, GT_ENOTFOUND, "table '%s.%s' does not exist", db, name);
-		goto out;
-	}
-	old = json_object_get(j, "schema");
-	v = json_integer_value(json_object_get(old, "version"));
-	if (v != old_version) {
-		rc = gt_errf(err, GT_EAGAIN, "table '%s.%s' changed meanwhile", db, name);
-		goto out;
-	}
-	json_incref(old);
-	json_object_set_new(j, "schema", gt_schema_to_json(schema));
-	if ((rc = save(c, err)))
-		json_object_set(j, "schema", old);
-	json_decref(old);
-out:
+	rc = change(c, ch_alter_table, &a, err);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
+}
+
+static int ch_drop_table(json_t *doc, void *arg, struct gt_err *err)
+{
+	struct table_arg *a = arg;
+	json_t *t = tables(doc, a->db), *j = json_object_get(t, a->name);
+	int rc;
+	if (!j)
+		return gt_errf(err, GT_ENOTFOUND, "table '%s.%s' does not exist", a->db, a->name);
+	/* out describes the table as it was in the document the drop edits */
+	if (a->out) {
+		gt_table_info_release(a->out);
+		if ((rc = info_from(a->db, a->name, j, a->out, err)))
+			return rc;
+	}
+	json_object_del(t, a->name);
+	return 0;
 }
 
 int gt_catalog_drop_table(struct gt_catalog *c, const char *db, const char *name,
 			  struct gt_table_info *out, struct gt_err *err)
 {
-	json_t *t, *j;
+	struct table_arg a = {db, name, NULL, 0, 0, NULL, out};
 	int rc;
+	if (out)
+		memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&c->mu);
-	t = tables(c, db);
-	j = t ? json_object_get(t, name) : NULL;
-	if (!j) {
-		rc = gt_errf(err, GT_ENOTFOUND, "table '%s.%s' does not exist", db, name);
-		goto out;
-	}
-	json_incref(j);
-	if (out && (rc = info_from(db, name, j, out, err))) {
-		json_decref(j);
-		goto out;
-	}
-	json_object_del(t, name);
-	if ((rc = save(c, err))) {
-		json_object_set(t, name, j);
-		if (out)
-			gt_table_info_release(out);
-	}
-	json_decref(j);
-out:
+	if ((rc = change(c, ch_drop_table, &a, err)) && out)
+		gt_table_info_release(out);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
 
 /* Views live beside the tables of their database: "views": {name: "CREATE VIEW ... text"}. */
-static json_t *views(struct gt_catalog *c, const char *db, bool create)
+static json_t *views(json_t *doc, const char *db, bool create)
 {
-	json_t *d = json_object_get(dbs(c), db), *v;
+	json_t *d = json_object_get(dbs(doc), db), *v;
 	if (!d)
 		return NULL;
 	v = json_object_get(d, "views");
@@ -396,33 +529,35 @@ static json_t *views(struct gt_catalog *c, const char *db, bool create)
 	return v;
 }
 
+struct view_arg {
+	const char *db, *name, *text;
+	bool replace;
+};
+
+static int ch_create_view(json_t *doc, void *arg, struct gt_err *err)
+{
+	struct view_arg *a = arg;
+	json_t *v;
+	if (!json_object_get(dbs(doc), a->db))
+		return gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", a->db);
+	if (json_object_get(tables(doc, a->db), a->name))
+		return gt_errf(err, GT_EEXIST, "table '%s.%s' exists", a->db, a->name);
+	if (!(v = views(doc, a->db, true)))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	if (json_object_get(v, a->name) && !a->replace)
+		return gt_errf(err, GT_EEXIST, "view '%s.%s' exists", a->db, a->name);
+	return json_object_set_new(v, a->name, json_string(a->text)) ? gt_errf(err, GT_ENOMEM, "out of memory") : 0;
+}
+
 int gt_catalog_create_view(struct gt_catalog *c, const char *db, const char *name, const char *text, bool replace,
 			   struct gt_err *err)
 {
-	json_t *v, *old;
+	struct view_arg a = {db, name, text, replace};
 	int rc;
 	if ((rc = gt_check_name("view", name, err)))
 		return rc;
 	pthread_mutex_lock(&c->mu);
-	if (!json_object_get(dbs(c), db)) {
-		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
-	} else if (json_object_get(tables(c, db), name)) {
-		rc = gt_errf(err, GT_EEXIST, "table '%s.%s' exists", db, name);
-	} else if (!(v = views(c, db, true))) {
-		rc = gt_errf(err, GT_ENOMEM, "out of memory");
-	} else if ((old = json_object_get(v, name)) && !replace) {
-		rc = gt_errf(err, GT_EEXIST, "view '%s.%s' exists", db, name);
-	} else {
-		json_incref(old);
-		json_object_set_new(v, name, json_string(text));
-		if ((rc = save(c, err))) {
-			if (old)
-				json_object_set(v, name, old);
-			else
-				json_object_del(v, name);
-		}
-		json_decref(old);
-	}
+	rc = change(c, ch_create_view, &a, err);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -432,7 +567,8 @@ int gt_catalog_get_view(struct gt_catalog *c, const char *db, const char *name, 
 	json_t *j;
 	int rc = 0;
 	pthread_mutex_lock(&c->mu);
-	j = json_object_get(views(c, db, false), name);
+	refresh_for_read(c);
+	j = json_object_get(views(c->doc, db, false), name);
 	if (!json_is_string(j))
 		rc = gt_errf(err, GT_ENOTFOUND, "view '%s.%s' does not exist", db, name);
 	else if (!(*text = gt_strdup(json_string_value(j))))
@@ -441,22 +577,22 @@ int gt_catalog_get_view(struct gt_catalog *c, const char *db, const char *name, 
 	return rc;
 }
 
+static int ch_drop_view(json_t *doc, void *arg, struct gt_err *err)
+{
+	struct view_arg *a = arg;
+	json_t *v = views(doc, a->db, false);
+	if (!json_object_get(v, a->name))
+		return gt_errf(err, GT_ENOTFOUND, "view '%s.%s' does not exist", a->db, a->name);
+	json_object_del(v, a->name);
+	return 0;
+}
+
 int gt_catalog_drop_view(struct gt_catalog *c, const char *db, const char *name, struct gt_err *err)
 {
-	json_t *v, *j;
+	struct view_arg a = {db, name, NULL, false};
 	int rc;
 	pthread_mutex_lock(&c->mu);
-	v = views(c, db, false);
-	j = json_object_get(v, name);
-	if (!j) {
-		rc = gt_errf(err, GT_ENOTFOUND, "view '%s.%s' does not exist", db, name);
-	} else {
-		json_incref(j);
-		json_object_del(v, name);
-		if ((rc = save(c, err)))
-			json_object_set(v, name, j);
-		json_decref(j);
-	}
+	rc = change(c, ch_drop_view, &a, err);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
@@ -466,10 +602,11 @@ int gt_catalog_list_views(struct gt_catalog *c, const char *db, char ***names, s
 	json_t *v;
 	int rc;
 	pthread_mutex_lock(&c->mu);
-	if (!json_object_get(dbs(c), db)) {
+	refresh_for_read(c);
+	if (!json_object_get(dbs(c->doc), db)) {
 		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
 	} else {
-		v = views(c, db, false);
+		v = views(c->doc, db, false);
 		if (v) {
 			rc = keys_of(v, names);
 		} else {

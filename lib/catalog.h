@@ -1,9 +1,16 @@
 /*
  * catalog.h - databases and tables: names, table ids, schemas and the
- * regions of each table.  The standalone catalog keeps its state in one
- * JSON document (DATA_HOME/catalog.json) written durably on every change
- * (write, fsync, rename, fsync dir); gt-meta serves the same operations
- * to a cluster (a later transport behind the meta client seam).
+ * regions of each table, kept as one JSON document: the value of one key
+ * of a KV store (kv.h).  Standalone, the key is "catalog" of a directory
+ * KV on DATA_HOME with suffix ".json", i.e. the file DATA_HOME/catalog.json
+ * as ever (written durably: write, fsync, rename, fsync dir).  In a
+ * cluster it is key "catalog" of gt-meta, reached over the remote KV.
+ *
+ * Every change is get -> edit a copy -> put with the revision read
+ * (compare and swap); when another writer came first the change is made
+ * again on the newer document, so several processes (frontends) may
+ * share one catalog.  Reads use the cached document after a cheap
+ * revalidation (one stat() for the directory KV).
  *
  *   {"version":1,"next_table_id":1025,
  *    "databases":{"public":{"tables":{"cpu":{"id":1024,"regions":1,
@@ -36,8 +43,13 @@ struct gt_table_info {
 
 struct gt_catalog;
 
-/* Open (creating it when create is set, else GT_ENOTFOUND) the catalog at path. */
+/* Open (creating it when create is set, else GT_ENOTFOUND) the catalog at path
+ * (a directory KV on path's directory; a ".json" ending is the suffix). */
 int gt_catalog_open(struct gt_catalog **out, const char *path, bool create, struct gt_err *err);
+/* The same on key of kv (borrowed: it must outlive the catalog). */
+struct gt_kv;
+int gt_catalog_open_kv(struct gt_catalog **out, struct gt_kv *kv, const char *key, bool create,
+		       struct gt_err *err);
 void gt_catalog_close(struct gt_catalog *c);
 
 int gt_catalog_create_db(struct gt_catalog *c, const char *db, bool if_not_exists, struct gt_err *err);
