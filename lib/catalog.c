@@ -364,22 +364,62 @@ void gt_table_info_release(struct gt_table_info *t)
 	free(t->db);
 	free(t->name);
 	gt_schema_release(&t->schema);
+	gt_partition_release(&t->part);
 	memset(t, 0, sizeof(*t));
+}
+
+/* A JSON array of strings as a string vector; false if it is not one. */
+static bool strv_from(json_t *a, char ***out, uint32_t *n)
+{
+	size_t i;
+	json_t *v;
+	*n = 0;
+	if (!json_is_array(a) || json_array_size(a) > 65536 || !(*out = gt_calloc(json_array_size(a) + 1, sizeof(char *))))
+		return false;
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v) || !((*out)[i] = gt_strdup(json_string_value(v))))
+			return false;
+		*n = (uint32_t)i + 1;
+	}
+	return true;
+}
+
+static int part_from(json_t *j, struct gt_partition *p)
+{
+	json_t *cols = json_object_get(j, "columns"), *exprs = json_object_get(j, "exprs");
+	bool ok = strv_from(cols, &p->cols, &p->ncols);
+	ok = strv_from(exprs, &p->exprs, &p->nexprs) && ok;
+	return ok ? 0 : GT_ECORRUPT;
+}
+
+static json_t *part_to(const struct gt_partition *p)
+{
+	json_t *cols = json_array(), *exprs = json_array();
+	for (uint32_t i = 0; i < p->ncols; i++)
+		json_array_append_new(cols, json_string(p->cols[i]));
+	for (uint32_t i = 0; i < p->nexprs; i++)
+		json_array_append_new(exprs, json_string(p->exprs[i]));
+	return json_pack("{s:o,s:o}", "columns", cols, "exprs", exprs);
 }
 
 static int info_from(const char *db, const char *name, json_t *j, struct gt_table_info *out,
 		     struct gt_err *err)
 {
 	json_int_t id = 0, nregions = 0, created = 0;
-	json_t *schema = NULL;
+	json_t *schema = NULL, *part = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (json_unpack(j, "{s:I,s:I,s?I,s:o}", "id", &id, "regions", &nregions, "created_ms", &created,
-			"schema", &schema) || id <= 0 || id > UINT32_MAX || nregions < 1 || nregions > 65536)
+	if (json_unpack(j, "{s:I,s:I,s?I,s:o,s?o}", "id", &id, "regions", &nregions, "created_ms", &created,
+			"schema", &schema, "partition", &part) ||
+	    id <= 0 || id > UINT32_MAX || nregions < 1 || nregions > 65536)
 		return gt_errf(err, GT_ECORRUPT, "catalog: table '%s.%s' is malformed", db, name);
 	if ((rc = gt_schema_from_json(&out->schema, schema, err)))
 		return gt_err_prefix(err, "catalog: table '%s.%s'", db, name), rc;
+	if (part && (part_from(part, &out->part) || gt_partition_nregions(&out->part) != nregions)) {
+		gt_table_info_release(out);
+		return gt_errf(err, GT_ECORRUPT, "catalog: table '%s.%s' has a malformed partition rule", db, name);
+	}
 	out->db = gt_strdup(db);
 	out->name = gt_strdup(name);
 	out->id = (uint32_t)id;
@@ -395,7 +435,8 @@ static int info_from(const char *db, const char *name, json_t *j, struct gt_tabl
 struct table_arg {
 	const char *db, *name;
 	const struct gt_schema *schema;
-	uint32_t nregions, old_version;
+	const struct gt_partition *part;
+	uint32_t old_version;
 	json_t *j;              /* the table's object in the stored copy */
 	struct gt_table_info *out;
 };
@@ -411,8 +452,12 @@ static int ch_create_table(json_t *doc, void *arg, struct gt_err *err)
 	if (json_object_get(t, a->name))
 		return gt_errf(err, GT_EEXIST, "table '%s.%s' already exists", a->db, a->name);
 	id = json_integer_value(json_object_get(doc, "next_table_id"));
-	a->j = json_pack("{s:I,s:I,s:I,s:o}", "id", id, "regions", (json_int_t)(a->nregions ? a->nregions : 1),
+	a->j = json_pack("{s:I,s:I,s:I,s:o}", "id", id, "regions", (json_int_t)gt_partition_nregions(a->part),
 			 "created_ms", (json_int_t)(gt_now_ns() / 1000000), "schema", gt_schema_to_json(a->schema));
+	if (a->j && a->part && a->part->ncols && json_object_set_new(a->j, "partition", part_to(a->part))) {
+		json_decref(a->j);
+		a->j = NULL;
+	}
 	if (!a->j || json_object_set_new(t, a->name, a->j) ||
 	    json_object_set_new(doc, "next_table_id", json_integer(id + 1)))
 		return gt_errf(err, GT_ENOMEM, "out of memory");
@@ -420,10 +465,10 @@ static int ch_create_table(json_t *doc, void *arg, struct gt_err *err)
 }
 
 int gt_catalog_create_table(struct gt_catalog *c, const char *db, const char *name,
-			    const struct gt_schema *schema, uint32_t nregions,
+			    const struct gt_schema *schema, const struct gt_partition *part,
 			    struct gt_table_info *out, struct gt_err *err)
 {
-	struct table_arg a = {db, name, schema, nregions, 0, NULL, NULL};
+	struct table_arg a = {db, name, schema, part, 0, NULL, NULL};
 	int rc;
 
 	if ((rc = gt_check_name("table", name, err)))
@@ -475,7 +520,7 @@ static int ch_alter_table(json_t *doc, void *arg, struct gt_err *err)
 int gt_catalog_alter_table(struct gt_catalog *c, const char *db, const char *name,
 			   uint32_t old_version, const struct gt_schema *schema, struct gt_err *err)
 {
-	struct table_arg a = {db, name, schema, 0, old_version, NULL, NULL};
+	struct table_arg a = {db, name, schema, NULL, old_version, NULL, NULL};
 	int rc;
 	pthread_mutex_lock(&c->mu);
 	rc = change(c, ch_alter_table, &a, err);
@@ -503,7 +548,7 @@ static int ch_drop_table(json_t *doc, void *arg, struct gt_err *err)
 int gt_catalog_drop_table(struct gt_catalog *c, const char *db, const char *name,
 			  struct gt_table_info *out, struct gt_err *err)
 {
-	struct table_arg a = {db, name, NULL, 0, 0, NULL, out};
+	struct table_arg a = {db, name, NULL, NULL, 0, NULL, out};
 	int rc;
 	if (out)
 		memset(out, 0, sizeof(*out));

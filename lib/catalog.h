@@ -14,11 +14,14 @@
  *
  *   {"version":1,"next_table_id":1025,
  *    "databases":{"public":{"tables":{"cpu":{"id":1024,"regions":1,
- *                                             "created_ms":...,"schema":{...}}},
+ *                                             "created_ms":...,"schema":{...},
+ *                                             "partition":{"columns":["a"],
+ *                                                          "exprs":["a < 10","a >= 10"]}}},
  *                           "options":{"ttl":"1h",...}}}}
  *
  * A database's "options" (CREATE DATABASE ... WITH, ALTER DATABASE SET)
- * are absent when it has none.
+ * are absent when it has none; a table's "partition" (partition.h) when
+ * it has no rule.  "regions" is the rule's expression count, at least 1.
  *
  * Table ids start at 1024 as in GreptimeDB; region numbers are 0..n-1.
  * Thread-safe (one mutex).  Getters return copies the caller releases.
@@ -27,6 +30,7 @@
 #define GT_CATALOG_H
 
 #include <stdbool.h>
+#include "partition.h"
 #include "schema.h"
 
 #define GT_DEFAULT_DB "public"
@@ -39,6 +43,7 @@ struct gt_table_info {
 	uint32_t nregions;
 	int64_t created_ms;
 	struct gt_schema schema;
+	struct gt_partition part;   /* zeroed: no rule */
 };
 
 struct gt_catalog;
@@ -64,9 +69,10 @@ int gt_catalog_list_dbs(struct gt_catalog *c, char ***names);
 int gt_catalog_list_tables(struct gt_catalog *c, const char *db, char ***names, struct gt_err *err);
 void gt_strv_free(char **v);
 
-/* Create a table; out (may be NULL) gets the new table.  GT_EEXIST if it exists. */
+/* Create a table with partition rule part (NULL: none, one region); out (may
+ * be NULL) gets the new table.  GT_EEXIST if it exists. */
 int gt_catalog_create_table(struct gt_catalog *c, const char *db, const char *name,
-			    const struct gt_schema *schema, uint32_t nregions,
+			    const struct gt_schema *schema, const struct gt_partition *part,
 			    struct gt_table_info *out, struct gt_err *err);
 int gt_catalog_get_table(struct gt_catalog *c, const char *db, const char *name,
 			 struct gt_table_info *out, struct gt_err *err);

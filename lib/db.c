@@ -65,7 +65,7 @@ int gt_db_table(struct gt_db *db, const char *dbname, const char *table, struct 
 }
 
 int gt_db_create_table(struct gt_db *db, const char *dbname, const char *table,
-		       const struct gt_schema *schema, uint32_t nregions, struct gt_table_info *out,
+		       const struct gt_schema *schema, const struct gt_partition *part, struct gt_table_info *out,
 		       struct gt_err *err)
 {
 	struct gt_table_info t;
@@ -74,7 +74,7 @@ int gt_db_create_table(struct gt_db *db, const char *dbname, const char *table,
 
 	memset(&t, 0, sizeof(t));
 	pthread_mutex_lock(&db->mu);
-	rc = db->mc.ops->create_table(db->mc.self, dbname, table, schema, nregions, &t, err);
+	rc = db->mc.ops->create_table(db->mc.self, dbname, table, schema, part, &t, err);
 	for (uint32_t i = 0; !rc && i < t.nregions; i++) {
 		uint64_t id = gt_table_region(&t, i);
 		if ((rc = gt_region_dir(dir, sizeof(dir), t.db, id)))
@@ -128,11 +128,84 @@ int gt_db_drop_table(struct gt_db *db, const char *dbname, const char *table, st
 	return rc;
 }
 
+/* The rows of b that route to region g, as a batch of their own (keys
+ * renumbered to those the rows use). */
+static int sub_batch(struct gt_batch *out, const struct gt_batch *b, const uint32_t *region, uint32_t g,
+		     int64_t *kmap, struct gt_err *err)
+{
+	int rc = 0;
+	gt_batch_init(out);
+	for (uint32_t c = 0; c < b->ncols && rc >= 0; c++)
+		rc = gt_batch_add_col(out, b->col_ids[c], (enum gt_type)b->cols[c].type);
+	if (rc >= 0 && (b->has_keys || b->op))
+		rc = gt_batch_reserve_meta(out, b->nrows, false, b->op != NULL, b->has_keys);
+	out->has_keys = b->has_keys;
+	for (uint32_t k = 0; b->has_keys && k < b->nkeys; k++)
+		kmap[k] = -1;
+	for (uint32_t r = 0; r < b->nrows && rc >= 0; r++) {
+		if (region[r] != g)
+			continue;
+		for (uint32_t c = 0; c < b->ncols && rc >= 0; c++)
+			rc = gt_vec_push_from(&out->cols[c], &b->cols[c], r);
+		if (rc < 0)
+			break;
+		if (b->op)
+			out->op[out->nrows] = b->op[r];
+		if (b->has_keys) {
+			uint32_t k = b->sid[r];
+			if (kmap[k] < 0) {
+				size_t len;
+				const void *key = gt_batch_key(b, k, &len);
+				if ((rc = gt_batch_add_key(out, key, len)) < 0)
+					break;
+				kmap[k] = rc;
+			}
+			out->sid[out->nrows] = (uint32_t)kmap[k];
+		}
+		out->nrows++;
+	}
+	if (rc < 0) {
+		gt_batch_release(out);
+		return gt_errf(err, rc, "out of memory");
+	}
+	return 0;
+}
+
 int gt_db_write(struct gt_db *db, const struct gt_table_info *t, const struct gt_batch *b,
 		struct gt_err *err)
 {
-	/* One region per table until partition rules come (distributed mode). */
-	return db->rc.ops->write(db->rc.self, gt_table_region(t, 0), b, err);
+	struct gt_part_plan *pl = NULL;
+	uint32_t *region = NULL;
+	int64_t *kmap = NULL;
+	int rc;
+
+	if (t->part.nexprs < 2)
+		return db->rc.ops->write(db->rc.self, gt_table_region(t, 0), b, err);
+	/* Route every row first: a row no region takes fails the whole write. */
+	if ((rc = gt_partition_compile(&t->part, &t->schema, &pl, err)))
+		return gt_err_prefix(err, "table '%s'", t->name), rc;
+	region = gt_calloc(b->nrows ? b->nrows : 1, sizeof(*region));
+	kmap = gt_calloc(b->has_keys && b->nkeys ? b->nkeys : 1, sizeof(*kmap));
+	if (!region || !kmap)
+		rc = gt_errf(err, GT_ENOMEM, "out of memory");
+	else if ((rc = gt_partition_route(pl, b, region, err)))
+		gt_err_prefix(err, "table '%s'", t->name);
+	for (uint32_t g = 0; !rc && g < t->nregions; g++) {
+		struct gt_batch part;
+		bool any = false;
+		for (uint32_t r = 0; r < b->nrows && !any; r++)
+			any = region[r] == g;
+		if (!any)
+			continue;
+		if ((rc = sub_batch(&part, b, region, g, kmap, err)))
+			break;
+		rc = db->rc.ops->write(db->rc.self, gt_table_region(t, g), &part, err);
+		gt_batch_release(&part);
+	}
+	free(region);
+	free(kmap);
+	gt_part_plan_free(pl);
+	return rc;
 }
 
 struct gt_table_scan {

@@ -30,16 +30,18 @@ void gt_db_close(struct gt_db *db, int flush);
 /* Look a table up and make sure its regions are open. */
 int gt_db_table(struct gt_db *db, const char *dbname, const char *table, struct gt_table_info *out,
 		struct gt_err *err);
-/* Create a table and its regions.  GT_EEXIST if it exists. */
+/* Create a table and its regions (one per expression of part; part NULL:
+ * one region).  GT_EEXIST if it exists. */
 int gt_db_create_table(struct gt_db *db, const char *dbname, const char *table,
-		       const struct gt_schema *schema, uint32_t nregions, struct gt_table_info *out,
+		       const struct gt_schema *schema, const struct gt_partition *part, struct gt_table_info *out,
 		       struct gt_err *err);
 /* Change a table's schema (catalog compare-and-swap, then every region). */
 int gt_db_alter_table(struct gt_db *db, const struct gt_table_info *t, const struct gt_schema *schema,
 		      struct gt_err *err);
 int gt_db_drop_table(struct gt_db *db, const char *dbname, const char *table, struct gt_err *err);
 
-/* Route a batch to the table's region(s). */
+/* Route a batch to the table's region(s): split by the partition rule,
+ * every row checked before any region is written (partition.h). */
 int gt_db_write(struct gt_db *db, const struct gt_table_info *t, const struct gt_batch *b,
 		struct gt_err *err);
 

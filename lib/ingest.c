@@ -362,7 +362,7 @@ static int prepare(struct gt_ingest *in, const char *dbname, struct gt_ingest_ta
 			if (!rc && gt_schema_find(&s, GT_TS_COLUMN) >= 0)
 				rc = gt_errf(err, GT_EINVAL, "column name '%s' is reserved for the time index", GT_TS_COLUMN);
 			if (!rc && (rc = gt_schema_add(&s, GT_TS_COLUMN, GT_TS, GT_TIME, GT_UNIT_NS, err)) >= 0)
-				rc = gt_db_create_table(in->db, dbname, b->name, &s, 1, t, err);
+				rc = gt_db_create_table(in->db, dbname, b->name, &s, NULL, t, err);
 			gt_schema_release(&s);
 			if (rc == GT_EEXIST)
 				continue;   /* created meanwhile by another writer */

@@ -21,7 +21,7 @@ struct gt_meta_client_ops {
 	int (*list_dbs)(void *self, char ***names);
 	int (*list_tables)(void *self, const char *db, char ***names, struct gt_err *err);
 	int (*create_table)(void *self, const char *db, const char *name, const struct gt_schema *schema,
-			    uint32_t nregions, struct gt_table_info *out, struct gt_err *err);
+			    const struct gt_partition *part, struct gt_table_info *out, struct gt_err *err);
 	int (*get_table)(void *self, const char *db, const char *name, struct gt_table_info *out,
 			 struct gt_err *err);
 	int (*alter_table)(void *self, const char *db, const char *name, uint32_t old_version,

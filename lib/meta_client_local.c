@@ -27,9 +27,9 @@ static int l_list_tables(void *self, const char *db, char ***names, struct gt_er
 }
 
 static int l_create_table(void *self, const char *db, const char *name, const struct gt_schema *s,
-			  uint32_t nregions, struct gt_table_info *out, struct gt_err *err)
+			  const struct gt_partition *part, struct gt_table_info *out, struct gt_err *err)
 {
-	return gt_catalog_create_table(self, db, name, s, nregions, out, err);
+	return gt_catalog_create_table(self, db, name, s, part, out, err);
 }
 
 static int l_get_table(void *self, const char *db, const char *name, struct gt_table_info *out,

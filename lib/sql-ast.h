@@ -267,6 +267,10 @@ struct sql_stmt {
 	uint32_t nopts;
 	char *engine;          /* ENGINE=name, or NULL */
 	char *like_db;         /* CREATE TABLE ... LIKE [like_db.]like */
+	bool partitioned;      /* PARTITION ON COLUMNS (part_cols) (part_exprs): */
+	char **part_cols;      /*   column names */
+	char **part_exprs;     /*   each expression's source text (partition.h checks it) */
+	uint32_t npart_cols, npart_exprs;
 	struct sql_expr *show_where;  /* SHOW ... WHERE */
 	int64_t *ranges;       /* TRUNCATE ... FILE RANGE (start, end), ...: pairs */
 	uint32_t nranges;

@@ -337,7 +337,7 @@ static int create_like(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		return sql_nomem(e);
 	}
 	sc.version = 0;
-	rc = gt_db_create_table(s->db, db, st->name, &sc, src.nregions ? src.nregions : 1, NULL, &err);
+	rc = gt_db_create_table(s->db, db, st->name, &sc, &src.part, NULL, &err);
 	if (rc == GT_EEXIST)
 		rc = sql_err(e, GT_STATUS_TABLE_ALREADY_EXISTS, "Table already exists: `greptime.%s.%s`", db, st->name);
 	else if (rc == GT_ENOTFOUND)

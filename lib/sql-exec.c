@@ -155,6 +155,7 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 			struct gt_sql_error *e)
 {
 	struct gt_schema sc;
+	struct gt_partition part = {0};
 	struct gt_err err = {0};
 	const char *db = dbof(s, st->db);
 	const char *ts = st->ts_col;
@@ -227,8 +228,12 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 	if (rc == 0 && gt_opts_get(&sc.opts.kv, "on_physical_table"))
 		rc = sql_err(e, GT_STATUS_UNSUPPORTED,
 			     "Logical metric tables (on_physical_table) are not supported yet");
+	if (rc == 0 && st->partitioned &&
+	    (rc = gt_partition_make(&part, st->name, (const char *const *)st->part_cols, st->npart_cols,
+				    (const char *const *)st->part_exprs, st->npart_exprs, &sc, &err)) < 0)
+		rc = sql_engine_err(e, rc, &err);
 	if (rc == 0) {
-		rc = gt_db_create_table(s->db, db, st->name, &sc, 1, NULL, &err);
+		rc = gt_db_create_table(s->db, db, st->name, &sc, &part, NULL, &err);
 		if (rc == GT_EEXIST) {
 			rc = st->if_exists ? 0 :
 			     sql_err(e, GT_STATUS_TABLE_ALREADY_EXISTS, "Table already exists: `greptime.%s.%s`", db, st->name);
@@ -239,6 +244,7 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 		}
 	}
 	gt_schema_release(&sc);
+	gt_partition_release(&part);
 	return rc < 0 ? rc : affected(res, 0, e);
 }
 

@@ -1307,23 +1307,36 @@ static bool with_opts(struct P *p, struct sql_stmt *st)
 	return true;
 }
 
-/* Skip a balanced ( ... ) group. */
-static bool skip_parens(struct P *p)
+/*
+ * PARTITION ON COLUMNS (c, ...) (expr, ...) after CREATE TABLE: the
+ * expressions are parsed here as SQL (syntax errors with positions) and
+ * kept as their source text, which partition.c reads as a rule.
+ */
+static bool partition_rule(struct P *p, struct sql_stmt *st)
 {
-	uint32_t depth = 0;
-	if (!expect_op(p, "("))
+	uint32_t cap = 0;
+	if (!expect_kw(p, "on") || !expect_kw(p, "columns") || !name_list(p, &st->part_cols, &st->npart_cols) ||
+	    !expect_op(p, "("))
 		return false;
-	for (depth = 1; depth > 0; p->i++) {
-		if (TK(p)->kind == T_EOF) {
-			fail(p, ")");
+	st->partitioned = true;
+	while (!is_op(TK(p), ")")) {
+		size_t from = TK(p)->off, to;
+		char *text;
+		if (!expr(p))
 			return false;
-		}
-		if (is_op(TK(p), "("))
-			depth++;
-		else if (is_op(TK(p), ")"))
-			depth--;
+		to = TK(p)->off;
+		while (to > from && (p->text[to - 1] == ' ' || p->text[to - 1] == '\t' || p->text[to - 1] == '\n' ||
+				     p->text[to - 1] == '\r'))
+			to--;
+		if (!(text = sql_strndup(p->a, p->text + from, to - from)) ||
+		    !push_ptr(p, (void ***)&st->part_exprs, &st->npart_exprs, &cap, text))
+			return oom(p), false;
+		if (st->npart_exprs > GT_SQL_MAX_LIST)
+			return failmsg(p, GT_STATUS_INVALID_SYNTAX, "list is too long"), false;
+		if (!accept_op(p, ","))
+			break;
 	}
-	return true;
+	return expect_op(p, ")");
 }
 
 static struct sql_stmt *create_table(struct P *p, struct sql_stmt *st)
@@ -1393,11 +1406,7 @@ static struct sql_stmt *create_table(struct P *p, struct sql_stmt *st)
 			if (!with_opts(p, st))
 				return NULL;
 		} else if (accept_kw(p, "partition")) {
-			/* Partition rules are accepted and ignored: a table is one region. */
-			char **v = NULL;
-			uint32_t n = 0;
-			if (!expect_kw(p, "on") || !expect_kw(p, "columns") || !name_list(p, &v, &n) ||
-			    !skip_parens(p))
+			if (!partition_rule(p, st))
 				return NULL;
 		} else {
 			break;

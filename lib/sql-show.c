@@ -308,7 +308,19 @@ static int show_create(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 				gt_buf_addf(&b, "%s\"%s\"", k++ ? ", " : "", ti.schema.cols[i].name);
 		gt_buf_addstr(&b, ")\n");
 	}
-	gt_buf_addf(&b, ")\n\nENGINE=%s\n", ti.schema.opts.engine == GT_TABLE_METRIC ? "metric" : "mito");
+	gt_buf_addstr(&b, ")\n");
+	if (ti.part.nexprs) {
+		gt_buf_addstr(&b, "PARTITION ON COLUMNS (");
+		for (uint32_t i = 0; i < ti.part.ncols; i++)
+			gt_buf_addf(&b, "%s\"%s\"", i ? ", " : "", ti.part.cols[i]);
+		gt_buf_addstr(&b, ") (\n");
+		for (uint32_t i = 0; i < ti.part.nexprs; i++)
+			gt_buf_addf(&b, "  %s%s\n", ti.part.exprs[i], i + 1 < ti.part.nexprs ? "," : "");
+		gt_buf_addstr(&b, ")\n");
+	} else {
+		gt_buf_addstr(&b, "\n");
+	}
+	gt_buf_addf(&b, "ENGINE=%s\n", ti.schema.opts.engine == GT_TABLE_METRIC ? "metric" : "mito");
 	if (ti.schema.opts.kv.n) {
 		gt_buf_addstr(&b, "WITH(\n  ");
 		opts_text(&b, &ti.schema.opts.kv, ",\n  ");

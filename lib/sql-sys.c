@@ -5,11 +5,13 @@
  * built in memory and the SELECT runs over them (sql_select_rel).
  *
  * Served: public.numbers and information_schema's schemata, tables,
- * statistics, engines, character_sets and collations, built from the
+ * statistics, partitions, region_peers, engines, character_sets and
+ * collations, built from the
  * catalog on every query.  Every other name falls through to the catalog.
  */
 #include "sql-ast.h"
 #include "catalog.h"
+#include "db.h"
 
 #include <stdlib.h>
 
@@ -225,6 +227,79 @@ static int sys_statistics(struct gt_sql_session *s, struct sql_rel *rel, struct 
 	return rc < 0 ? rc : each_table(s, statistics_row, rel, e);
 }
 
+/* information_schema.partitions: a row per region, p0, p1 ... in rule order. */
+static int partition_row(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
+			 struct sql_rel *rel, struct gt_sql_error *e)
+{
+	struct gt_buf cols;
+	int rc = 0;
+	(void)s;
+	if (!ti)
+		return 0;
+	gt_buf_init(&cols, 1 << 20);
+	for (uint32_t k = 0; k < ti->part.ncols; k++)
+		gt_buf_addf(&cols, "%s%s", k ? ", " : "", ti->part.cols[k]);
+	for (uint32_t i = 0; i < ti->nregions && rc == 0; i++) {
+		char pname[16], ord[16], id[24];
+		snprintf(pname, sizeof(pname), "p%u", i);
+		snprintf(ord, sizeof(ord), "%u", i + 1);
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)gt_table_region(ti, i));
+		const char *v[] = {"greptime", db, name, pname, NULL, ord, NULL, ti->part.ncols ? "RANGE" : NULL, NULL,
+				   ti->part.ncols ? cols.p : NULL, NULL, i < ti->part.nexprs ? ti->part.exprs[i] : NULL,
+				   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id};
+		rc = sys_row(rel, v, e);
+	}
+	gt_buf_release(&cols);
+	return rc;
+}
+
+static int sys_partitions(struct gt_sql_session *s, struct sql_rel *rel, struct gt_sql_error *e)
+{
+	static const struct sys_col cols[] = {
+		{"table_catalog", GT_STRING, 0}, {"table_schema", GT_STRING, 0}, {"table_name", GT_STRING, 0},
+		{"partition_name", GT_STRING, 0}, {"subpartition_name", GT_STRING, 0},
+		{"partition_ordinal_position", GT_I64, 0}, {"subpartition_ordinal_position", GT_I64, 0},
+		{"partition_method", GT_STRING, 0}, {"subpartition_method", GT_STRING, 0},
+		{"partition_expression", GT_STRING, 0}, {"subpartition_expression", GT_STRING, 0},
+		{"partition_description", GT_STRING, 0}, {"table_rows", GT_I64, 0}, {"avg_row_length", GT_I64, 0},
+		{"data_length", GT_I64, 0}, {"max_data_length", GT_I64, 0}, {"index_length", GT_I64, 0},
+		{"data_free", GT_I64, 0}, {"create_time", GT_TS, GT_UNIT_S}, {"update_time", GT_TS, GT_UNIT_S},
+		{"check_time", GT_TS, GT_UNIT_S}, {"checksum", GT_I64, 0}, {"partition_comment", GT_STRING, 0},
+		{"nodegroup", GT_STRING, 0}, {"tablespace_name", GT_STRING, 0}, {"greptime_partition_id", GT_U64, 0},
+	};
+	int rc = sys_cols(rel, "partitions", cols, GT_ARRAY_LEN(cols), e);
+	return rc < 0 ? rc : each_table(s, partition_row, rel, e);
+}
+
+/*
+ * information_schema.region_peers: a row per region.  Standalone serves
+ * every region itself: one peer, id 0, no address, the leader, alive.
+ */
+static int region_peer_row(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
+			   struct sql_rel *rel, struct gt_sql_error *e)
+{
+	int rc = 0;
+	(void)s;
+	for (uint32_t i = 0; ti && i < ti->nregions && rc == 0; i++) {
+		char id[24];
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)gt_table_region(ti, i));
+		const char *v[] = {"greptime", db, name, id, "0", "", "Yes", "ALIVE", NULL};
+		rc = sys_row(rel, v, e);
+	}
+	return rc;
+}
+
+static int sys_region_peers(struct gt_sql_session *s, struct sql_rel *rel, struct gt_sql_error *e)
+{
+	static const struct sys_col cols[] = {
+		{"table_catalog", GT_STRING, 0}, {"table_schema", GT_STRING, 0}, {"table_name", GT_STRING, 0},
+		{"region_id", GT_U64, 0}, {"peer_id", GT_U64, 0}, {"peer_addr", GT_STRING, 0},
+		{"is_leader", GT_STRING, 0}, {"status", GT_STRING, 0}, {"down_seconds", GT_I64, 0},
+	};
+	int rc = sys_cols(rel, "region_peers", cols, GT_ARRAY_LEN(cols), e);
+	return rc < 0 ? rc : each_table(s, region_peer_row, rel, e);
+}
+
 /* Tables of constant rows: engines, character_sets, collations. */
 static int sys_const(struct sql_rel *rel, const char *name, const struct sys_col *cols, size_t ncols,
 		     const char *const *row, struct gt_sql_error *e)
@@ -248,6 +323,10 @@ int sql_sys_table(struct gt_sql_session *s, const char *db, const char *name, st
 		return sys_tables(s, rel, e);
 	if (!strcmp(name, "statistics"))
 		return sys_statistics(s, rel, e);
+	if (!strcmp(name, "partitions"))
+		return sys_partitions(s, rel, e);
+	if (!strcmp(name, "region_peers"))
+		return sys_region_peers(s, rel, e);
 	if (!strcmp(name, "engines")) {
 		static const struct sys_col cols[] = {
 			{"engine", GT_STRING, 0}, {"support", GT_STRING, 0}, {"comment", GT_STRING, 0},

@@ -1,0 +1,3 @@
+CREATE TABLE `m` (`sImiLiQUE` FLOAT NOT NULL, `amEt` TIMESTAMP(6) TIME INDEX, PRIMARY KEY (`sImiLiQUE`)) PARTITION ON COLUMNS (`sImiLiQUE`) (`sImiLiQUE` < -1, `sImiLiQUE` >= -1 AND `sImiLiQUE` < -0, (`sImiLiQUE` >= 0));
+SELECT region_id FROM information_schema.region_peers;
+CREATE TABLE e (a INT PRIMARY KEY, ts TIMESTAMP TIME INDEX) PARTITION ON COLUMNS (a) ();
