@@ -1,8 +1,10 @@
 /*
- * gt-data - the datanode's offline toolkit over a data directory:
- * ingest line protocol from a pipe, scan rows out, flush, and inspect
- * or repair the WAL and the manifest.  Every subcommand is a thin layer
- * over lib/ (db.h, ingest.h, region.h, wal.h, manifest.h).
+ * gt-data - the datanode: `serve` runs it (the region RPC, heartbeats
+ * to gt-meta; lib/datanode.h), and the offline toolkit over a data
+ * directory ingests line protocol from a pipe, scans rows out, flushes,
+ * and inspects or repairs the WAL and the manifest.  Every subcommand is
+ * a thin layer over lib/ (datanode.h, db.h, ingest.h, region.h, wal.h,
+ * manifest.h).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -10,10 +12,12 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "datanode.h"
 #include "db.h"
 #include "ingest.h"
 #include "key.h"
@@ -21,7 +25,8 @@
 #include "rowfmt.h"
 
 static const char usage[] =
-	"usage: gt-data write --data-home DIR [--db NAME] [--precision ns|us|ms|s] [--wal-sync always|interval|none] [--batch-bytes N] [--memtable-bytes N] [--progress]\n"
+	"usage: gt-data serve --data-home DIR --node-id N --addr unix:PATH|HOST:PORT --meta HOST:PORT [--heartbeat-ms N] [--wal-sync always|interval|none]\n"
+	"       gt-data write --data-home DIR [--db NAME] [--precision ns|us|ms|s] [--wal-sync always|interval|none] [--batch-bytes N] [--memtable-bytes N] [--progress]\n"
 	"       gt-data scan --data-home DIR [--db NAME] --table T [--start TS] [--end TS] [--where TAG=VALUE]... [--fields F,...] [--format csv|lp|jsonl|count]\n"
 	"       gt-data flush --data-home DIR [--db NAME] [--table T]\n"
 	"       gt-data tables --data-home DIR [--db NAME]\n"
@@ -748,6 +753,84 @@ static int cmd_alter(const struct opts *o)
 	return rc ? fail(rc, &err) : GT_EXIT_OK;
 }
 
+/*
+ * serve: the datanode in the foreground.  Signals are taken by sigwait
+ * in this thread only; the ready line goes to stderr once the node
+ * listens and gt-meta answered its first heartbeat; SIGTERM or SIGINT
+ * stops it gracefully (memtables flushed), exit 0.
+ */
+static int cmd_serve(int argc, char **argv)
+{
+	static const struct option serve_opts[] = {
+		{"data-home", required_argument, NULL, 'd'},
+		{"node-id", required_argument, NULL, 'n'},
+		{"addr", required_argument, NULL, 'a'},
+		{"meta", required_argument, NULL, 'm'},
+		{"heartbeat-ms", required_argument, NULL, 'h'},
+		{"wal-sync", required_argument, NULL, 'w'},
+		{NULL, 0, NULL, 0},
+	};
+	struct gt_datanode_opts o = {0};
+	struct gt_datanode *d;
+	struct gt_err err = {0};
+	struct timespec tick = {0, 50 * 1000000};
+	sigset_t set;
+	bool said = false;
+	int c, rc, sig;
+	uint64_t v;
+
+	o.data_home = getenv("GT_DATA_HOME");
+	o.heartbeat_ms = 1000;
+	o.log = gt_cli_log;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", serve_opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.data_home = optarg; break;
+		case 'a': o.addr = optarg; break;
+		case 'm': o.meta = optarg; break;
+		case 'n':
+			if (gt_parse_u64(optarg, &v))
+				return usage_error("--node-id '%s' must be a number", optarg);
+			o.node_id = v;
+			break;
+		case 'h':
+			if (gt_parse_u64(optarg, &v) || v < 10 || v > 3600000)
+				return usage_error("--heartbeat-ms '%s' must be 10 to 3600000", optarg);
+			o.heartbeat_ms = (int)v;
+			break;
+		case 'w':
+			if ((o.wal_sync = gt_wal_sync_parse(optarg)) < 0)
+				return usage_error("unknown --wal-sync '%s'", optarg);
+			break;
+		default:
+			return usage_error("%s", "bad option for serve");
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!o.data_home || !o.addr || !o.meta)
+		return usage_error("%s", "serve needs --data-home, --node-id, --addr and --meta");
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = gt_datanode_start(&d, &o, &err)))
+		return fail(rc, &err);
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (!said && gt_datanode_ready(d)) {
+			fprintf(stderr, "%s: ready node=%" PRIu64 " addr=%s\n", gt_prog, o.node_id, gt_datanode_addr(d));
+			said = true;
+		}
+	}
+	gt_datanode_stop(d);
+	return GT_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -760,6 +843,8 @@ int main(int argc, char **argv)
 		fputs(usage, stdout);
 		return GT_EXIT_OK;
 	}
+	if (!strcmp(argv[1], "serve"))
+		return cmd_serve(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "wal"))
 		return cmd_wal(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "manifest"))

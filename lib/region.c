@@ -1218,7 +1218,8 @@ int gt_region_scan(struct gt_region *r, const struct gt_scan_req *req, struct gt
 		rc = gt_errf(err, GT_ENOMEM, "out of memory");
 		goto out;
 	}
-	memcpy(s->preds, req->preds, req->npreds * sizeof(*s->preds));
+	if (req->npreds)
+		memcpy(s->preds, req->preds, req->npreds * sizeof(*s->preds));
 	s->npreds = req->npreds;
 	ts = gt_schema_time_index(&s->schema);
 	spec.start = req->start;

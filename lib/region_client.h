@@ -50,4 +50,27 @@ struct gt_engine;
 /* The in-process client over an engine (borrowed). */
 void gt_region_client_local(struct gt_region_client *c, struct gt_engine *e);
 
+/*
+ * The remote client (region_client_remote.c): each operation goes to the
+ * datanode that serves the region over the region RPC (rpc.h,
+ * gt-rpc.5).  locate() names that datanode's address (unix:PATH or
+ * HOST:PORT) for a region; refresh=true asks it to bypass its cache (the
+ * route it gave last failed).  Connections are kept per address and
+ * reused; every connect (2 s) and every reply (30 s) has a timeout.  On
+ * a connection error (refused, reset, closed, timed out) the client asks
+ * locate() again with refresh=true and tries once more; then it fails
+ * with a message naming the region and the address ("region
+ * 4398046511104 on unix:/x/d1.sock: connection refused").  Errors the
+ * datanode reports come back with its code and message as they are.
+ * Thread-safe: concurrent calls use separate connections.
+ */
+typedef int (*gt_region_locate_fn)(void *ctx, uint64_t region_id, bool refresh, char *addr, size_t n,
+				   struct gt_err *err);
+int gt_region_client_remote(struct gt_region_client *c, gt_region_locate_fn locate, void *ctx,
+			    struct gt_err *err);
+/* Change the timeouts (milliseconds; 0 keeps the current value). */
+void gt_region_client_remote_timeouts(struct gt_region_client *c, int connect_ms, int call_ms);
+/* Close every connection and free the client (open streams must be freed first). */
+void gt_region_client_remote_free(struct gt_region_client *c);
+
 #endif

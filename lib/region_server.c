@@ -1,0 +1,346 @@
+/* region_server.c - the region RPC server: a thread per connection over a region client (region_server.h). */
+#include "region_server.h"
+#include "net.h"
+#include "rpc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct conn {
+	struct gt_region_server *s;
+	int fd;
+	pthread_t th;
+	bool done;                       /* the thread has finished; join and free it */
+	struct conn *next;
+};
+
+struct gt_region_server {
+	struct gt_region_client *client;
+	int lfd;
+	int wake[2];                     /* a byte here stops the accept loop */
+	char addr[300];
+	int timeout_ms;
+	uint32_t max_conns, nconns;
+	gt_log_fn log;
+	void *log_ctx;
+	pthread_t acceptor;
+	pthread_mutex_t mu;
+	struct conn *conns;
+	bool stopping;
+};
+
+static void logf_(struct gt_region_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct gt_region_server *s, const char *fmt, ...)
+{
+	char msg[600];
+	va_list ap;
+	if (!s->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->log(s->log_ctx, msg);
+}
+
+static int send_buf(struct conn *c, struct gt_buf *b, struct gt_err *err)
+{
+	int rc = gt_rpc_write(c->fd, b->p, b->len, c->s->timeout_ms, err);
+	gt_buf_reset(b);
+	return rc;
+}
+
+static int send_error(struct conn *c, struct gt_buf *b, uint32_t id, int code, const char *msg)
+{
+	struct gt_err err = {0};
+	gt_buf_reset(b);
+	if (gt_rpc_error_encode(b, id, code, msg))
+		return GT_ENOMEM;
+	return send_buf(c, b, &err);
+}
+
+/* key callback for gt_rpc_batch_encode over a region stream */
+static const void *stream_key(void *ctx, uint32_t sid, size_t *len)
+{
+	struct gt_region_stream *st = ctx;
+	return st->key(st->self, sid, len);
+}
+
+/* Stream a scan: BATCH frames then END, or ERROR.  0, or an I/O error (drop the connection). */
+static int serve_scan(struct conn *c, struct gt_buf *out, uint32_t id, const struct gt_rpc_req *r)
+{
+	struct gt_region_client *cl = c->s->client;
+	struct gt_region_stream st = {0};
+	struct gt_rpc_keys sent = {0};
+	struct gt_err err = {0};
+	int rc = cl->ops->scan(cl->self, r->region_id, r->scan, &st, &err);
+
+	if (rc)
+		return send_error(c, out, id, rc, err.msg);
+	for (;;) {
+		const struct gt_batch *b;
+		rc = st.next(st.self, &b, &err);
+		if (rc <= 0)
+			break;
+		if ((rc = gt_rpc_batch_encode(out, id, b, &sent, stream_key, &st))) {
+			gt_errf(&err, rc, "region %" PRIu64 ": a scan batch does not fit a frame", r->region_id);
+			break;
+		}
+		if ((rc = send_buf(c, out, &err))) {
+			st.free(st.self);
+			gt_rpc_keys_release(&sent);
+			return rc;
+		}
+	}
+	st.free(st.self);
+	gt_rpc_keys_release(&sent);
+	gt_buf_reset(out);
+	if (rc < 0)
+		return send_error(c, out, id, rc, err.msg);
+	if (gt_rpc_end_encode(out, id))
+		return GT_ENOMEM;
+	return send_buf(c, out, &err);
+}
+
+static int dispatch(struct conn *c, struct gt_buf *out, uint32_t id, const struct gt_rpc_req *r)
+{
+	struct gt_region_client *cl = c->s->client;
+	const struct gt_region_client_ops *ops = cl->ops;
+	struct gt_rpc_result res = {0};
+	struct gt_err err = {0};
+	uint64_t rid = r->region_id;
+	int rc;
+
+	switch (r->op) {
+	case GT_RPC_SCAN: return serve_scan(c, out, id, r);
+	case GT_RPC_CREATE: rc = ops->create(cl->self, rid, r->dir, r->schema, &err); break;
+	case GT_RPC_OPEN: rc = ops->open(cl->self, rid, r->dir, &err); break;
+	case GT_RPC_CLOSE: rc = ops->close(cl->self, rid, &err); break;
+	case GT_RPC_DROP: rc = ops->drop(cl->self, rid, &err); break;
+	case GT_RPC_WRITE: rc = ops->write(cl->self, rid, r->batch, &err); break;
+	case GT_RPC_FLUSH: rc = ops->flush(cl->self, rid, &err); break;
+	case GT_RPC_COMPACT: rc = ops->compact(cl->self, rid, &r->compact, &res.compact, &err); break;
+	case GT_RPC_ALTER: rc = ops->alter(cl->self, rid, r->schema, &err); break;
+	case GT_RPC_TRUNCATE: rc = ops->truncate(cl->self, rid, &err); break;
+	case GT_RPC_TRUNCATE_FILES: rc = ops->truncate_files(cl->self, rid, r->ranges, r->nranges, &err); break;
+	case GT_RPC_STATS: rc = ops->stats(cl->self, rid, &res.stats, &err); break;
+	default: rc = gt_errf(&err, GT_EINVAL, "rpc: op %u is not a request", r->op); break;
+	}
+	if (rc < 0)
+		return send_error(c, out, id, rc, err.msg[0] ? err.msg : gt_strerror(rc));
+	if (gt_rpc_ok_encode(out, id, r->op, &res))
+		return GT_ENOMEM;
+	return send_buf(c, out, &err);
+}
+
+/*
+ * After an error frame for a bad frame: stop sending and read what the
+ * peer still sends (briefly, boundedly), so that closing does not reset
+ * the connection before the peer has read the error.
+ */
+static void drain(int fd)
+{
+	char buf[4096];
+	size_t total = 0;
+	shutdown(fd, SHUT_WR);
+	while (total < (1u << 20)) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		ssize_t r;
+		if (poll(&p, 1, 200) <= 0)
+			break;
+		if ((r = recv(fd, buf, sizeof(buf), 0)) <= 0)
+			break;
+		total += (size_t)r;
+	}
+}
+
+static void *conn_main(void *arg)
+{
+	struct conn *c = arg;
+	struct gt_region_server *s = c->s;
+	struct gt_buf in, out = {0};
+
+	gt_buf_init(&in, GT_RPC_MAX_BODY);
+	for (;;) {
+		struct gt_err err = {0};
+		struct gt_rpc_hdr h = {0};
+		struct gt_rpc_req r;
+		int rc;
+
+		/* wait for a request as long as the peer likes, then read it with a timeout */
+		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		if (poll(&p, 1, -1) < 0 && errno != EINTR)
+			break;
+		rc = gt_rpc_read(c->fd, &h, &in, s->timeout_ms, &err);
+		if (rc == GT_ECLOSED)
+			break;
+		if (rc) {
+			/* a bad frame: say why, then drop the connection */
+			if (rc != GT_EIO) {
+				send_error(c, &out, h.id, rc, err.msg);
+				drain(c->fd);
+			}
+			logf_(s, "region rpc: dropping a connection: %s", err.msg);
+			break;
+		}
+		if (h.op < 1 || h.op > GT_RPC_OP_MAX) {
+			send_error(c, &out, h.id, GT_ECORRUPT, "rpc: a reply frame sent as a request");
+			drain(c->fd);
+			break;
+		}
+		if ((rc = gt_rpc_req_decode(&r, h.op, in.p, in.len, &err))) {
+			send_error(c, &out, h.id, rc, err.msg);
+			drain(c->fd);
+			gt_rpc_req_release(&r);
+			logf_(s, "region rpc: dropping a connection: %s", err.msg);
+			break;
+		}
+		rc = dispatch(c, &out, h.id, &r);
+		gt_rpc_req_release(&r);
+		if (rc)
+			break;
+	}
+	gt_buf_release(&in);
+	gt_buf_release(&out);
+	pthread_mutex_lock(&s->mu);
+	c->done = true;
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Join and free the connections whose threads have finished (under mu). */
+static void reap(struct gt_region_server *s)
+{
+	struct conn **pp = &s->conns;
+	while (*pp) {
+		struct conn *c = *pp;
+		if (c->done) {
+			*pp = c->next;
+			pthread_join(c->th, NULL);
+			close(c->fd);
+			s->nconns--;
+			free(c);
+		} else {
+			pp = &c->next;
+		}
+	}
+}
+
+static void *accept_main(void *arg)
+{
+	struct gt_region_server *s = arg;
+	for (;;) {
+		struct pollfd p[2] = {{.fd = s->lfd, .events = POLLIN}, {.fd = s->wake[0], .events = POLLIN}};
+		struct conn *c;
+		int fd;
+
+		if (poll(p, 2, 1000) < 0 && errno != EINTR)
+			break;
+		pthread_mutex_lock(&s->mu);
+		reap(s);
+		pthread_mutex_unlock(&s->mu);
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		if ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+			continue;
+		pthread_mutex_lock(&s->mu);
+		if (s->nconns >= s->max_conns || !(c = calloc(1, sizeof(*c)))) {
+			pthread_mutex_unlock(&s->mu);
+			struct conn tmp = {.s = s, .fd = fd};
+			struct gt_buf b = {0};
+			send_error(&tmp, &b, 0, GT_EAGAIN, "rpc: too many connections");
+			gt_buf_release(&b);
+			close(fd);
+			continue;
+		}
+		c->s = s;
+		c->fd = fd;
+		if (pthread_create(&c->th, NULL, conn_main, c)) {
+			free(c);
+			close(fd);
+		} else {
+			c->next = s->conns;
+			s->conns = c;
+			s->nconns++;
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
+	return NULL;
+}
+
+int gt_region_server_open(struct gt_region_server **out, const struct gt_region_server_opts *o,
+			  struct gt_region_client *client, struct gt_err *err)
+{
+	struct gt_region_server *s = calloc(1, sizeof(*s));
+	int rc;
+	if (!s)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	s->client = client;
+	s->timeout_ms = o->io_timeout_ms > 0 ? o->io_timeout_ms : 30000;
+	s->max_conns = o->max_conns ? o->max_conns : 256;
+	s->log = o->log;
+	s->log_ctx = o->log_ctx;
+	s->wake[0] = s->wake[1] = -1;
+	pthread_mutex_init(&s->mu, NULL);
+	if ((rc = gt_net_listen(o->addr, &s->lfd, err))) {
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return rc;
+	}
+	if (gt_net_local_addr(s->lfd, s->addr, sizeof(s->addr)))
+		snprintf(s->addr, sizeof(s->addr), "%s", o->addr);
+	if (pipe2(s->wake, O_CLOEXEC) || pthread_create(&s->acceptor, NULL, accept_main, s)) {
+		rc = gt_errf(err, GT_EIO, "cannot start the region server: %s", strerror(errno));
+		if (s->wake[0] >= 0) {
+			close(s->wake[0]);
+			close(s->wake[1]);
+		}
+		close(s->lfd);
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+const char *gt_region_server_addr(const struct gt_region_server *s)
+{
+	return s->addr;
+}
+
+void gt_region_server_close(struct gt_region_server *s)
+{
+	if (!s)
+		return;
+	if (write(s->wake[1], "x", 1) < 0)
+		(void)0;
+	pthread_join(s->acceptor, NULL);
+	close(s->lfd);
+	if (!strncmp(s->addr, "unix:", 5))
+		unlink(s->addr + 5);
+	/* wake every connection thread out of its read; each then finishes */
+	pthread_mutex_lock(&s->mu);
+	for (struct conn *c = s->conns; c; c = c->next)
+		shutdown(c->fd, SHUT_RDWR);
+	pthread_mutex_unlock(&s->mu);
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		reap(s);
+		bool empty = !s->conns;
+		pthread_mutex_unlock(&s->mu);
+		if (empty)
+			break;
+		usleep(1000);
+	}
+	close(s->wake[0]);
+	close(s->wake[1]);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
