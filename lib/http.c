@@ -153,6 +153,8 @@ static unsigned method_bit(const char *m)
 		return GT_HTTP_HEAD;
 	if (!strcmp(m, "PUT"))
 		return GT_HTTP_PUT;
+	if (!strcmp(m, "DELETE"))
+		return GT_HTTP_DELETE;
 	return 0;
 }
 
@@ -247,7 +249,9 @@ static void begin(struct gt_http *h, struct gt_http_req *rq, const char *url, co
 	ci = MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	rq->conn_ctx = ci ? ci->socket_context : NULL;
 	for (size_t i = 0; i < h->o.nroutes; i++) {
-		if (strcmp(h->o.routes[i].path, url))
+		const char *rp = h->o.routes[i].path;
+		size_t rl = strlen(rp);
+		if (rl && rp[rl - 1] == '/' ? strncmp(rp, url, rl) : strcmp(rp, url))
 			continue;
 		path_found = true;
 		if (h->o.routes[i].methods & mb) {

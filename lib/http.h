@@ -52,10 +52,12 @@ struct gt_http_resp {
 /* A handler: fill rs (status, type, body).  Runs in the connection's thread. */
 typedef void (*gt_http_fn)(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs);
 
-enum gt_http_method { GT_HTTP_GET = 1, GT_HTTP_POST = 2, GT_HTTP_HEAD = 4, GT_HTTP_PUT = 8 };
+enum gt_http_method { GT_HTTP_GET = 1, GT_HTTP_POST = 2, GT_HTTP_HEAD = 4, GT_HTTP_PUT = 8, GT_HTTP_DELETE = 16 };
 
 struct gt_http_route {
-	const char *path;           /* exact match, without the query string */
+	/* Exact match, without the query string; a path ending in '/' matches
+	 * every path that starts with it ("/v1/kv/" serves "/v1/kv/a/b"). */
+	const char *path;
 	unsigned methods;           /* enum gt_http_method bits */
 	gt_http_fn fn;
 };
