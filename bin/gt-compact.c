@@ -3,6 +3,8 @@
  * regions, one round (--once, for cron) or every --interval seconds.
  * Takes the data directory's lock for each round, waiting up to --wait
  * seconds for a writer to finish, so it is safe next to `gt-data write`.
+ * With --node it asks a running datanode instead, over the region RPC
+ * (region_client.h's remote client), to compact the regions named.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -12,9 +14,11 @@
 
 #include "cli.h"
 #include "db.h"
+#include "region_client.h"
 
 static const char usage[] =
 	"usage: gt-compact --data-home DIR [--db NAME] [--table T] [--once] [--force] [--wait SECONDS] [--interval SECONDS]\n"
+	"       gt-compact --node unix:PATH|HOST:PORT --region ID... [--force]\n"
 	"       gt-compact --help\n";
 
 static volatile sig_atomic_t stop;
@@ -29,12 +33,29 @@ struct opts {
 	const char *home, *db, *table;
 	bool once, force;
 	int64_t wait_s, interval_s;
+	const char *node;
+	uint64_t regions[64];
+	int nregions;
 };
+
+static void report(const char *label, uint64_t id, const struct gt_compact_report *rep)
+{
+	if (!rep->files_in && !rep->files_expired) {
+		printf("%s region %" PRIu64 ": nothing to compact\n", label, id);
+		return;
+	}
+	printf("%s region %" PRIu64 ": %u windows, %u files (%" PRIu64 " rows, %" PRIu64
+	       " bytes) -> %u files (%" PRIu64 " rows, %" PRIu64 " bytes), %u files past the TTL\n",
+	       label, id, rep->windows, rep->files_in, rep->rows_in, rep->bytes_in, rep->files_out,
+	       rep->rows_out, rep->bytes_out, rep->files_expired);
+}
 
 static int compact_table(struct gt_db *db, const struct opts *o, const char *name, struct gt_err *err)
 {
 	struct gt_table_info t;
 	int rc = gt_db_table(db, o->db, name, &t, err);
+	char label[600];
+	snprintf(label, sizeof(label), "%s.%s", o->db, name);
 	for (uint32_t i = 0; !rc && i < t.nregions; i++) {
 		struct gt_compact_opts co = {0};
 		struct gt_compact_report rep;
@@ -42,14 +63,7 @@ static int compact_table(struct gt_db *db, const struct opts *o, const char *nam
 		co.force = o->force;
 		if ((rc = db->rc.ops->compact(db->rc.self, id, &co, &rep, err)))
 			break;
-		if (!rep.files_in && !rep.files_expired) {
-			printf("%s.%s region %" PRIu64 ": nothing to compact\n", o->db, name, id);
-			continue;
-		}
-		printf("%s.%s region %" PRIu64 ": %u windows, %u files (%" PRIu64 " rows, %" PRIu64
-		       " bytes) -> %u files (%" PRIu64 " rows, %" PRIu64 " bytes), %u files past the TTL\n",
-		       o->db, name, id, rep.windows, rep.files_in, rep.rows_in, rep.bytes_in, rep.files_out,
-		       rep.rows_out, rep.bytes_out, rep.files_expired);
+		report(label, id, &rep);
 	}
 	if (!rc)
 		gt_table_info_release(&t);
@@ -80,6 +94,32 @@ static int round_(const struct opts *o, struct gt_err *err)
 	return rc;
 }
 
+static int locate_node(void *ctx, uint64_t id, bool refresh, char *addr, size_t n, struct gt_err *err)
+{
+	snprintf(addr, n, "%s", (const char *)ctx);
+	return 0;
+}
+
+/* --node: one round on a running datanode, region by region. */
+static int compact_node(const struct opts *o)
+{
+	struct gt_region_client c;
+	struct gt_err err = {0};
+	int rc = gt_region_client_remote(&c, locate_node, (void *)o->node, &err);
+	for (int i = 0; !rc && i < o->nregions; i++) {
+		struct gt_compact_opts co = {.force = o->force};
+		struct gt_compact_report rep;
+		if (!(rc = c.ops->compact(c.self, o->regions[i], &co, &rep, &err)))
+			report(o->node, o->regions[i], &rep);
+	}
+	gt_region_client_remote_free(&c);
+	if (rc) {
+		gt_cli_errorf("%s", err.msg);
+		return gt_exit_code(rc);
+	}
+	return GT_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -91,9 +131,11 @@ int main(int argc, char **argv)
 		{"wait", required_argument, NULL, 'w'},
 		{"interval", required_argument, NULL, 'i'},
 		{"help", no_argument, NULL, 'h'},
+		{"node", required_argument, NULL, 'n'},
+		{"region", required_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
-	struct opts o = {getenv("GT_DATA_HOME"), GT_DEFAULT_DB, NULL, false, false, 60, 600};
+	struct opts o = {getenv("GT_DATA_HOME"), GT_DEFAULT_DB, NULL, false, false, 60, 600, NULL, {0}, 0};
 	struct gt_err err = {0};
 	int c, rc;
 
@@ -117,6 +159,15 @@ int main(int argc, char **argv)
 				return GT_EXIT_PERM;
 			}
 			break;
+		case 'n': o.node = optarg; break;
+		case 'r':
+			if (o.nregions == (int)GT_ARRAY_LEN(o.regions) || gt_parse_u64(optarg, &o.regions[o.nregions])) {
+				gt_cli_errorf("--region '%s' must be a region id (at most %zu of them)", optarg,
+					      GT_ARRAY_LEN(o.regions));
+				return GT_EXIT_PERM;
+			}
+			o.nregions++;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return GT_EXIT_OK;
@@ -129,6 +180,14 @@ int main(int argc, char **argv)
 		gt_cli_errorf("unexpected argument '%s'", argv[optind]);
 		fputs(usage, stderr);
 		return GT_EXIT_PERM;
+	}
+	if (o.node || o.nregions) {
+		if (!o.node || !o.nregions) {
+			gt_cli_errorf("--node and --region go together");
+			fputs(usage, stderr);
+			return GT_EXIT_PERM;
+		}
+		return compact_node(&o);
 	}
 	if (!o.home) {
 		gt_cli_errorf("--data-home is required (or GT_DATA_HOME)");

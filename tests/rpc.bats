@@ -167,3 +167,21 @@ while True:
 	run -100 gt-data serve --data-home "$T/d" --node-id x --addr unix:/x --meta 1:2
 	assert_output --partial "--node-id 'x' must be a number"
 }
+
+@test "gt-compact --node asks a running datanode to compact a region" {
+	start_meta
+	start_data
+	run -0 call create $R $DIR
+	for t in 1000 2000 3000; do
+		call write $R <<<"a $t $t" > /dev/null
+		call flush $R
+	done
+	run -0 gt-compact --node "unix:$T/d.sock" --region $R --force
+	assert_output --regexp "^unix:$T/d.sock region $R: [0-9]+ windows, 3 files \\(3 rows, [0-9]+ bytes\\) -> 1 files \\(3 rows"
+	run -0 call scan $R
+	assert_output "$(printf '%s\n' a,1000,1000 a,2000,2000 a,3000,3000)"
+	run -100 gt-compact --node "unix:$T/d.sock" --region 5
+	assert_output "gt-compact: region 5 is not open"
+	run -100 gt-compact --node "unix:$T/d.sock"
+	assert_output --partial "--node and --region go together"
+}
