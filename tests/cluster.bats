@@ -184,6 +184,7 @@ stop_supervise() {
 	grep -Eq "^gt-supervise: x: pid $first killed by signal 9 after [0-9]+ s; restarting in 0.100 s" "$T/sup.log"
 	grep -q "^gt-supervise: x: started pid $second" "$T/sup.log"
 	stop_supervise
+	grep -q "^gt-supervise: x: pid $second killed by signal 15\$" "$T/sup.log"
 	grep -q '^gt-supervise: x: stopped$' "$T/sup.log"
 	nothing_left
 }
@@ -491,11 +492,18 @@ nodes = [n for n in json.load(sys.stdin)["nodes"] if n["state"] == "alive"]
 print(len(nodes), " ".join(sorted(n["addr"] for n in nodes)))'
 }
 
+# routes URL: region:node pairs of gt-meta's routes.
+routes() {
+	curl -sS "$1/v1/routes" | python3 -c '
+import json, sys
+print(" ".join(sorted("%d:%d" % (r["region_id"], r["node_id"]) for r in json.load(sys.stdin)["routes"])))'
+}
+
 meta_built() {
 	gt-meta --help | grep -q -- '--data-home'
 }
 
-@test "real cluster: gt-meta and 3 gt-data serve come up and register; a datanode killed with -9 comes back; down leaves nothing" {
+@test "real cluster: gt-meta and 3 gt-data serve come up and register; a datanode or gt-meta killed with -9 comes back (meta with its KV and routes); down leaves nothing" {
 	meta_built || skip "gt-meta is not built yet (its --help shows no --data-home)"
 	base=$(free_base 0)
 	run -0 gt-cluster up --datanodes 3 --frontends 0 --dir "$T/c" --base-port "$base"
@@ -513,14 +521,36 @@ meta_built() {
 	run -0 alive_nodes "127.0.0.1:$base"
 	assert_output --partial '3 '
 
+	# gt-meta killed with -9 keeps its KV (the catalog's store) and routes.
+	m=http://127.0.0.1:$base
+	run -0 curl -sS -X PUT "$m/v1/kv/test/a?rev=0" --data-binary 'kept'
+	run -0 curl -sS -X POST "$m/v1/place" \
+		-d '{"regions":[{"region_id":4398046511104,"dir":"public/1024_0000000000"},{"region_id":4398046511105,"dir":"public/1024_0000000001"}]}'
+	routes=$(routes "$m")
+	[ "$(echo "$routes" | wc -w)" -eq 2 ] || fail "routes: $routes"
 	old=$(status_pid meta)
 	kill -9 "$old"
 	wait_for up_with_new_pid meta "$old"
+	run -0 curl -sS "$m/v1/kv/test/a"
+	assert_output --partial '"value":"kept"'
+	run -0 routes "$m"
+	assert_output "$routes"
 	wait_for eval '[ "$(alive_nodes "127.0.0.1:$base" | cut -d" " -f1)" = 3 ]'
 
 	run -0 gt-cluster down --dir "$T/c"
 	nothing_left
 	[ -z "$(ls "$T/c/run")" ]
+	stopped_cleanly meta data-1 data-2 data-3
+}
+
+# stopped_cleanly NAME...: the last run of each exited 0 on SIGTERM (a
+# graceful stop; a sanitizer report would make it non-zero).
+stopped_cleanly() {
+	local n last
+	for n in "$@"; do
+		last=$(grep "^gt-supervise: $n: pid [0-9]* \(exited\|killed\)" "$T/c/log/$n.log" | tail -n 1)
+		[[ $last == *"exited with status 0" ]] || fail "$n did not stop cleanly: $last"
+	done
 }
 
 # sql PORT SQL: the /v1/sql answer of the frontend on PORT.
@@ -556,4 +586,5 @@ sql() {
 
 	run -0 gt-cluster down --dir "$T/c"
 	nothing_left
+	stopped_cleanly meta data-1 data-2 data-3 front-1 front-2
 }
