@@ -1,7 +1,8 @@
 /*
- * gt-front - the frontend.  This version runs standalone only: the
- * HTTP API (front.h) with the region engine and the catalog in-process
- * on one data directory.  Foreground, one log line per event on stderr,
+ * gt-front - the frontend: the HTTP API (front.h) over a database.
+ * --standalone runs the region engine and the catalog in-process on one
+ * data directory; --meta HOST:PORT is a cluster's frontend (catalog in
+ * gt-meta, regions on the datanodes it routes them to).  Foreground, one log line per event on stderr,
  * readiness as a "ready" line (also on --ready-fd), SIGTERM or SIGINT
  * stops it gracefully: stop accepting, finish the requests in flight,
  * flush every region, exit 0.
@@ -18,12 +19,14 @@
 
 static const char usage[] =
 	"usage: gt-front --standalone --data-home DIR [--http-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--wal-sync always|interval|none] [--memtable-bytes N] [--ready-fd N]\n"
+	"       gt-front --meta HOST:PORT [--http-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--ready-fd N]\n"
 	"       gt-front --help\n";
 
-enum { O_STANDALONE = 256, O_HOME, O_HTTP, O_MAXBODY, O_TIMEOUT, O_WAL_SYNC, O_MEMTABLE, O_READY, O_HELP };
+enum { O_STANDALONE = 256, O_META, O_HOME, O_HTTP, O_MAXBODY, O_TIMEOUT, O_WAL_SYNC, O_MEMTABLE, O_READY, O_HELP };
 
 static const struct option longopts[] = {
 	{"standalone", no_argument, NULL, O_STANDALONE},
+	{"meta", required_argument, NULL, O_META},
 	{"data-home", required_argument, NULL, O_HOME},
 	{"http-addr", required_argument, NULL, O_HTTP},
 	{"max-body", required_argument, NULL, O_MAXBODY},
@@ -37,7 +40,7 @@ static const struct option longopts[] = {
 
 struct opts {
 	bool standalone;
-	const char *home, *http;
+	const char *home, *http, *meta;
 	uint64_t max_body, timeout, memtable;
 	int wal_sync;
 	int64_t ready_fd;
@@ -62,6 +65,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_STANDALONE: o->standalone = true; break;
+		case O_META: o->meta = optarg; break;
 		case O_HOME: o->home = optarg; break;
 		case O_HTTP: o->http = optarg; break;
 		case O_MAXBODY:
@@ -95,8 +99,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (!o->standalone)
-		return usage_error("%s", "only --standalone is available in this version");
+	if (o->standalone == !!o->meta)
+		return usage_error("%s", "one of --standalone (with --data-home) or --meta HOST:PORT is needed");
+	if (o->meta)
+		return 0;
 	if (!o->home)
 		return usage_error("%s", "--data-home is required (or GT_DATA_HOME)");
 	return 0;
@@ -142,7 +148,7 @@ int main(int argc, char **argv)
 	eo.background = true;
 	eo.auto_compact = true;
 	eo.log = gt_cli_log;
-	if ((rc = gt_db_open(&db, &eo, &err))) {
+	if ((rc = o.meta ? gt_db_open_cluster(&db, o.meta, &err) : gt_db_open(&db, &eo, &err))) {
 		gt_cli_errorf("%s", err.msg[0] ? err.msg : gt_strerror(rc));
 		return gt_exit_code(rc);
 	}

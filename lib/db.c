@@ -1,5 +1,8 @@
-/* db.c - catalog + engine + region client for one data directory. */
+/* db.c - catalog + engine + region client for one data directory, or a
+ * cluster's catalog and regions reached through gt-meta (db.h). */
 #include "db.h"
+#include "kv.h"
+#include "meta-api.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -27,14 +30,41 @@ fail:
 	return rc;
 }
 
+int gt_db_open_cluster(struct gt_db **out, const char *meta_addr, struct gt_err *err)
+{
+	struct gt_db *db = gt_calloc(1, sizeof(*db));
+	int rc;
+
+	if (!db)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	pthread_mutex_init(&db->mu, NULL);
+	if ((rc = gt_meta_api_new(&db->meta, meta_addr, NULL, err)) ||
+	    (rc = gt_meta_kv_open(&db->kv, db->meta, err)) ||
+	    (rc = gt_catalog_open_kv(&db->catalog, db->kv, "catalog", true, err)) ||
+	    (rc = gt_region_client_remote(&db->rc, gt_meta_locate, db->meta, err)))
+		goto fail;
+	gt_meta_client_local(&db->mc, db->catalog);
+	*out = db;
+	return 0;
+fail:
+	gt_db_close(db, 0);
+	return rc;
+}
+
 void gt_db_close(struct gt_db *db, int flush)
 {
 	if (!db)
 		return;
 	if (db->engine)
 		gt_engine_close(db->engine, flush);
+	if (db->meta && db->rc.ops)
+		gt_region_client_remote_free(&db->rc);
 	if (db->catalog)
 		gt_catalog_close(db->catalog);
+	if (db->kv)
+		gt_kv_close(db->kv);
+	if (db->meta)
+		gt_meta_api_free(db->meta);
 	pthread_mutex_destroy(&db->mu);
 	free(db);
 }
@@ -64,6 +94,28 @@ int gt_db_table(struct gt_db *db, const char *dbname, const char *table, struct 
 	return rc;
 }
 
+/* Cluster: have gt-meta place a new table's regions on live datanodes. */
+static int place(struct gt_db *db, const struct gt_table_info *t, struct gt_err *err)
+{
+	struct gt_meta_region *regs = gt_calloc(t->nregions ? t->nregions : 1, sizeof(*regs));
+	struct gt_meta_route *routes = NULL;
+	size_t nroutes = 0;
+	int rc = 0;
+
+	if (!regs)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < t->nregions && !rc; i++) {
+		regs[i].region_id = gt_table_region(t, i);
+		if (gt_region_dir(regs[i].dir, sizeof(regs[i].dir), t->db, regs[i].region_id))
+			rc = gt_errf(err, GT_EINVAL, "region directory name too long");
+	}
+	if (!rc)
+		rc = gt_meta_place(db->meta, regs, t->nregions, &routes, &nroutes, err);
+	free(routes);
+	free(regs);
+	return rc;
+}
+
 int gt_db_create_table(struct gt_db *db, const char *dbname, const char *table,
 		       const struct gt_schema *schema, const struct gt_partition *part, struct gt_table_info *out,
 		       struct gt_err *err)
@@ -75,6 +127,8 @@ int gt_db_create_table(struct gt_db *db, const char *dbname, const char *table,
 	memset(&t, 0, sizeof(t));
 	pthread_mutex_lock(&db->mu);
 	rc = db->mc.ops->create_table(db->mc.self, dbname, table, schema, part, &t, err);
+	if (!rc && db->meta && (rc = place(db, &t, err)))
+		db->mc.ops->drop_table(db->mc.self, dbname, table, NULL, NULL);
 	for (uint32_t i = 0; !rc && i < t.nregions; i++) {
 		uint64_t id = gt_table_region(&t, i);
 		if ((rc = gt_region_dir(dir, sizeof(dir), t.db, id)))
@@ -123,6 +177,8 @@ int gt_db_drop_table(struct gt_db *db, const char *dbname, const char *table, st
 	rc = db->mc.ops->drop_table(db->mc.self, dbname, table, NULL, err);
 	for (uint32_t i = 0; !rc && i < t.nregions; i++)
 		rc = db->rc.ops->drop(db->rc.self, gt_table_region(&t, i), err);
+	for (uint32_t i = 0; !rc && db->meta && i < t.nregions; i++)
+		gt_meta_route_delete(db->meta, gt_table_region(&t, i), NULL);
 	pthread_mutex_unlock(&db->mu);
 	gt_table_info_release(&t);
 	return rc;

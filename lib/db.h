@@ -16,9 +16,14 @@
 #include "meta_client.h"
 #include "region_client.h"
 
+struct gt_meta_api;
+struct gt_kv;
+
 struct gt_db {
-	struct gt_engine *engine;
+	struct gt_engine *engine;      /* NULL in a cluster's frontend */
 	struct gt_catalog *catalog;    /* owned; reach it through mc */
+	struct gt_meta_api *meta;      /* cluster: gt-meta's client (routes, placement); else NULL */
+	struct gt_kv *kv;              /* cluster: the catalog's KV, over gt-meta */
 	struct gt_meta_client mc;      /* the meta client seam */
 	struct gt_region_client rc;    /* the region client seam */
 	pthread_mutex_t mu;
@@ -26,6 +31,13 @@ struct gt_db {
 
 int gt_db_open(struct gt_db **out, const struct gt_engine_opts *o, struct gt_err *err);
 void gt_db_close(struct gt_db *db, int flush);
+/*
+ * A cluster's frontend: the catalog lives in gt-meta's KV (key
+ * "catalog"), regions on the datanodes gt-meta routes them to, reached
+ * over the region RPC.  A new table's regions are placed by gt-meta
+ * before they are created; a dropped table's routes are forgotten.
+ */
+int gt_db_open_cluster(struct gt_db **out, const char *meta_addr, struct gt_err *err);
 
 /* Look a table up and make sure its regions are open. */
 int gt_db_table(struct gt_db *db, const char *dbname, const char *table, struct gt_table_info *out,

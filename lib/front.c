@@ -464,7 +464,8 @@ static void h_metrics(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs
 
 	(void)rq;
 	memset(&sum, 0, sizeof(sum));
-	gt_engine_foreach(f->db->engine, add_region, &sum);
+	if (f->db->engine)   /* a cluster's frontend holds no region */
+		gt_engine_foreach(f->db->engine, add_region, &sum);
 	gt_metric_set(gt_metrics_gauge(f->m, "gt_regions_open", "Regions open in this process", NULL),
 		      (double)sum.regions);
 	for (size_t i = 0; i < GT_ARRAY_LEN(gauges); i++) {
