@@ -577,12 +577,29 @@ sql() {
 	run -0 sql $f2 "SELECT count(*) FROM m"
 	assert_output --partial '"rows":[[4]]'
 
+	# One region per datanode.
+	run -0 sql $f2 "SELECT peer_id FROM information_schema.region_peers WHERE table_name = 'm' ORDER BY peer_id"
+	assert_output --partial '"rows":[[1],[2],[3]]'
+
+	# A datanode killed with -9, its supervisor too so that it stays
+	# down: a query that needs its region fails with an error naming the
+	# region and the node's address, promptly.
 	CLUSTER_BUILD=$GT_BUILD
-	old=$(status_pid data-2)
-	kill -9 "$old"
-	wait_for up_with_new_pid data-2 "$old"
+	kill -9 "$(cat "$T/c/run/data-2.supervise.pid")" "$(status_pid data-2)"
+	wait_for eval 'GT_BUILD=$CLUSTER_BUILD gt-cluster status --dir "$T/c" | grep -Eq "^data-2 +- +down "'
+	start=$(date +%s)
+	run -0 sql $f2 "SELECT host, ts, v FROM m ORDER BY host"
+	assert_output --partial "unix:$T/c/run/data-2.sock"
+	assert_output --regexp 'region [0-9]+'
+	[ $(($(date +%s) - start)) -le 5 ]
+	# up starts what is missing; the datanode replays its WAL.
+	run -0 gt-cluster up --dir "$T/c"
 	wait_for up_with_new_pid front-1 none
 	wait_for eval 'sql $f1 "SELECT host, ts, v FROM m ORDER BY host" | grep -qF "\"rows\":$want"'
+	old=$(status_pid data-1)
+	kill -9 "$old"
+	wait_for up_with_new_pid data-1 "$old"
+	wait_for eval 'sql $f2 "SELECT host, ts, v FROM m ORDER BY host" | grep -qF "\"rows\":$want"'
 
 	run -0 gt-cluster down --dir "$T/c"
 	nothing_left
