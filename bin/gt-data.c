@@ -25,8 +25,7 @@
 #include "rowfmt.h"
 
 static const char usage[] =
-	"usage: gt-data serve --data-home DIR --node-id N --addr unix:PATH|HOST:PORT --meta HOST:PORT [--heartbeat-ms N] [--wal-sync always|interval|none]\n"
-	"       gt-data write --data-home DIR [--db NAME] [--precision ns|us|ms|s] [--wal-sync always|interval|none] [--batch-bytes N] [--memtable-bytes N] [--progress]\n"
+	"usage: gt-data write --data-home DIR [--db NAME] [--precision ns|us|ms|s] [--wal-sync always|interval|none] [--batch-bytes N] [--memtable-bytes N] [--progress]\n"
 	"       gt-data scan --data-home DIR [--db NAME] --table T [--start TS] [--end TS] [--where TAG=VALUE]... [--fields F,...] [--format csv|lp|jsonl|count]\n"
 	"       gt-data flush --data-home DIR [--db NAME] [--table T]\n"
 	"       gt-data tables --data-home DIR [--db NAME]\n"
@@ -35,6 +34,7 @@ static const char usage[] =
 	"       gt-data wal dump FILE...\n"
 	"       gt-data manifest show --data-home DIR [--db NAME] --table T\n"
 	"       gt-data manifest edit --data-home DIR [--db NAME] --table T --force (--remove-file ID | --flushed-seq N)\n"
+	"       gt-data serve --data-home DIR --node-id N --addr unix:PATH|HOST:PORT --meta HOST:PORT [--heartbeat-ms N] [--wal-sync always|interval|none]\n"
 	"       gt-data --help\n";
 
 struct opts {
