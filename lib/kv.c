@@ -409,7 +409,8 @@ static int dir_list(struct gt_kv *kv, const char *prefix, gt_kv_list_fn fn, void
 		n++;
 	}
 	closedir(dh);
-	qsort(ents, n, sizeof(*ents), cmp_entry);
+	if (n)
+		qsort(ents, n, sizeof(*ents), cmp_entry);
 	gt_buf_init(&val, GT_KV_VALUE_MAX);
 	for (size_t i = 0; i < n && !rc; i++) {
 		uint64_t rev;

@@ -111,16 +111,17 @@ hb() { # hb NODE ADDR [REGIONS-JSON]
 }
 
 @test "heartbeat registers a node; the lease expires and the node is dead" {
-	start_meta --lease-ms 300
+	start_meta --lease-ms 1500
 	run -0 hb 7 "unix:$T/d7.sock"
 	assert_output 200
-	assert_equal "$(body)" '{"lease_ms":300,"open":[]}'
+	assert_equal "$(body)" '{"lease_ms":1500,"open":[]}'
 	run -0 req "http://$ADDR/v1/nodes"
 	assert_output --partial 200
 	assert [ "$(sed -n 's/.*"state":"\([a-z]*\)".*/\1/p' "$T/body")" = alive ]
+	run -0 hb 7 "unix:$T/d7.sock"
 	run -0 gt-meta nodes --addr "$ADDR"
 	assert_line --regexp "^7 +alive +0 .* unix:$T/d7.sock\$"
-	sleep 0.8
+	sleep 2
 	run -0 req "http://$ADDR/v1/nodes"
 	assert [ "$(sed -n 's/.*"state":"\([a-z]*\)".*/\1/p' "$T/body")" = dead ]
 	assert grep -q "node 7 at unix:$T/d7.sock is dead" "$T/meta.log"
@@ -136,7 +137,7 @@ hb() { # hb NODE ADDR [REGIONS-JSON]
 }
 
 @test "placement spreads the regions of one call over 3 nodes; routes report dead nodes" {
-	start_meta --lease-ms 1000
+	start_meta --lease-ms 3000
 	for n in 1 2 3; do run -0 hb $n "127.0.0.1:410$n"; done
 	run -0 req -X POST "http://$ADDR/v1/place" -d '{"regions":[
 		{"region_id":4398046511104,"dir":"public/1024_0000000000"},
@@ -152,6 +153,7 @@ hb() { # hb NODE ADDR [REGIONS-JSON]
 	n105=$(printf '%s' "$first" | grep -o '"region_id":4398046511105,"node_id":[0-9]*')
 	assert grep -q "$n105" "$T/body"
 	# a fourth region goes to a node with the fewest (all have one: the lowest id)
+	for n in 1 2 3; do run -0 hb $n "127.0.0.1:410$n"; done
 	run -0 req -X POST "http://$ADDR/v1/place" -d '{"regions":[{"region_id":4398046511107,"dir":"public/1024_0000000003"}]}'
 	assert_output --partial 200
 	assert grep -q '"node_id":1,' "$T/body"
@@ -164,7 +166,7 @@ hb() { # hb NODE ADDR [REGIONS-JSON]
 	assert_output 200
 	assert grep -q "\"region_id\":$r1,\"node_id\":1,\"addr\":\"127.0.0.1:4101\",\"state\":\"alive\",\"down_seconds\":0" "$T/body"
 	# nodes 2 and 3 stop heartbeating: their routes say dead
-	for _ in 1 2 3 4 5 6; do sleep 0.25; run -0 hb 1 127.0.0.1:4101; done
+	for _ in 1 2 3 4 5 6 7 8; do sleep 0.5; run -0 hb 1 127.0.0.1:4101; done
 	run -0 req "http://$ADDR/v1/routes"
 	assert_equal "$(grep -o '"state":"dead"' "$T/body" | wc -l)" 2
 	assert_equal "$(grep -o '"state":"alive"' "$T/body" | wc -l)" 2
