@@ -3,6 +3,7 @@
 #include "db.h"
 #include "kv.h"
 #include "meta-api.h"
+#include "merge.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -269,9 +270,51 @@ struct gt_table_scan {
 	struct gt_table_info t;
 	struct gt_scan_req req;
 	uint32_t next_region;
+	bool *skip;              /* NULL, or per region: pruned by the partition rule */
 	struct gt_region_stream cur;
 	bool open;
 };
+
+/*
+ * The regions whose partition expression cannot hold under the scan's tag
+ * equality and IN predicates: skip[i] set.  NULL when nothing is pruned
+ * (no rule, no such predicate, or the rule does not compile).
+ */
+static bool *prune(const struct gt_table_info *t, const struct gt_scan_req *req)
+{
+	struct gt_part_plan *pl = NULL;
+	struct gt_err err = {0};
+	bool *skip = NULL, any = false;
+
+	if (t->part.nexprs < 2 || !req->npreds || gt_partition_compile(&t->part, &t->schema, &pl, &err))
+		return NULL;
+	if (!(skip = gt_calloc(t->nregions, sizeof(*skip))))
+		goto out;
+	for (uint32_t i = 0; i < req->npreds; i++) {
+		const struct gt_tag_pred *p = &req->preds[i];
+		uint32_t lens[64];
+		int k = -1;
+		if ((p->op != GT_PRED_EQ && p->op != GT_PRED_IN) || p->nvals > 64)
+			continue;
+		for (uint32_t c = 0, ord = 0; c < t->schema.ncols && k < 0; c++)
+			if (t->schema.cols[c].sem == GT_TAG && ord++ == p->tag)
+				k = (int)c;
+		if (k < 0)
+			continue;
+		for (uint32_t v = 0; v < p->nvals; v++)
+			lens[v] = (uint32_t)strlen(p->vals[v]);
+		for (uint32_t r = 0; r < t->nregions; r++)
+			if (!gt_part_plan_may_match(pl, r, t->schema.cols[k].name, p->vals, lens, p->nvals))
+				any = skip[r] = true;
+	}
+	if (!any) {
+		free(skip);
+		skip = NULL;
+	}
+out:
+	gt_part_plan_free(pl);
+	return skip;
+}
 
 static int open_next(struct gt_table_scan *s, struct gt_err *err)
 {
@@ -280,6 +323,8 @@ static int open_next(struct gt_table_scan *s, struct gt_err *err)
 		s->cur.free(s->cur.self);
 		s->open = false;
 	}
+	while (s->skip && s->next_region < s->t.nregions && s->skip[s->next_region])
+		s->next_region++;
 	if (s->next_region >= s->t.nregions)
 		return 0;
 	rc = s->db->rc.ops->scan(s->db->rc.self, gt_table_region(&s->t, s->next_region++), &s->req, &s->cur, err);
@@ -300,7 +345,9 @@ int gt_db_scan(struct gt_db *db, const struct gt_table_info *t, const struct gt_
 	s->req = *req;
 	s->t.nregions = t->nregions;
 	s->t.id = t->id;
+	s->skip = prune(t, req);
 	if ((rc = open_next(s, err)) < 0) {
+		free(s->skip);
 		free(s);
 		return rc;
 	}
@@ -333,5 +380,6 @@ void gt_table_scan_free(struct gt_table_scan *s)
 		return;
 	if (s->open)
 		s->cur.free(s->cur.self);
+	free(s->skip);
 	free(s);
 }

@@ -238,6 +238,7 @@ enum sql_skind {
 	S_CREATE_LIKE,         /* CREATE TABLE name LIKE like_db.like */
 	S_SHOW_CREATE_DB, S_ALTER_DB_SET,
 	S_SHOW_COLUMNS, S_SHOW_INDEX, S_SHOW_CHARSET, S_SHOW_COLLATION, S_SHOW_PROCESSLIST, S_SHOW_TABLE_STATUS,
+	S_SHOW_REGION,         /* SHOW REGION FROM table [IN db] */
 	/* sql-view.c: CREATE [OR REPLACE] VIEW db.name [(icols)] AS sel (text: the whole statement) */
 	S_CREATE_VIEW, S_DROP_VIEW, S_SHOW_VIEWS, S_SHOW_CREATE_VIEW,
 };

@@ -1807,6 +1807,7 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_SHOW_CREATE_DB:
 	case S_SHOW_COLUMNS:
 	case S_SHOW_INDEX:
+	case S_SHOW_REGION:
 	case S_SHOW_CHARSET:
 	case S_SHOW_COLLATION:
 	case S_SHOW_PROCESSLIST:

@@ -2007,6 +2007,10 @@ static struct sql_stmt *show(struct P *p, struct sql_stmt *st)
 			return NULL;
 		if (is_kw(TK(p), "like"))
 			return unsupported_kw(p);
+	} else if (accept_kw(p, "region")) {
+		st->kind = S_SHOW_REGION;
+		if (!show_table_of(p, st))
+			return NULL;
 	} else if (accept_kw(p, "charset") || (is_kw(TK(p), "character") && is_kw(TK(p) + 1, "set") && (p->i += 2))) {
 		st->kind = S_SHOW_CHARSET;
 	} else if (accept_kw(p, "collation")) {

@@ -484,6 +484,31 @@ static int show_index(struct gt_sql_session *s, struct sql_stmt *st, struct gt_s
 	return rc < 0 ? rc : show_filter(s, st, o, e);
 }
 
+/* SHOW REGION FROM t: a row per region with its peer (standalone: peer 0, the leader). */
+static int show_region(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
+		       struct gt_sql_error *e)
+{
+	static const char *const hdr[] = {"Table", "Region", "Peer", "Leader"};
+	static const uint8_t types[] = {GT_STRING, GT_U64, GT_U64, GT_STRING};
+	struct gt_table_info ti;
+	int rc = get_table(s, st->db, st->name, &ti, e);
+	if (rc < 0)
+		return rc;
+	struct gt_sql_output *o = sql_out_table(res, hdr, types, 4);
+	rc = o ? 0 : sql_nomem(e);
+	for (uint32_t i = 0; i < ti.nregions && rc == 0; i++) {
+		struct gt_batch *b = &o->rows;
+		if (gt_vec_push_str(&b->cols[0], ti.name, strlen(ti.name)) < 0 ||
+		    gt_vec_push_u64(&b->cols[1], gt_table_region(&ti, i)) < 0 || gt_vec_push_u64(&b->cols[2], 0) < 0 ||
+		    gt_vec_push_str(&b->cols[3], "Yes", 3) < 0)
+			rc = sql_nomem(e);
+		else
+			b->nrows++;
+	}
+	gt_table_info_release(&ti);
+	return rc < 0 ? rc : show_filter(s, st, o, e);
+}
+
 static int show_fixed(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
 		      struct gt_sql_error *e)
 {
@@ -548,6 +573,8 @@ int sql_exec_show(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		return show_fixed(s, st, res, e);
 	case S_SHOW_PROCESSLIST:
 		return show_processlist(s, st, res, e);
+	case S_SHOW_REGION:
+		return show_region(s, st, res, e);
 	default:
 		return sql_err(e, GT_STATUS_UNSUPPORTED, "unsupported statement");
 	}

@@ -144,7 +144,7 @@ q,dc=y v=2 2"
 	refute_output --partial "| t "
 }
 
-@test "SHOW CREATE TABLE, information_schema.partitions and region_peers show the rule and its regions" {
+@test "SHOW CREATE TABLE, SHOW REGION, information_schema.partitions and region_peers show the rule and its regions" {
 	run -0 gt-sql --data-home "$T/d" "CREATE TABLE \`Mixed\` (\`Id\` INT, host STRING, ts TIMESTAMP TIME INDEX, PRIMARY KEY(\`Id\`, host))
 PARTITION ON COLUMNS (\`Id\`, host) (\`Id\` < 5, \`Id\` >= 5 AND host <= 'it''s', \`Id\` >= 5 AND host > 'it''s');
 CREATE TABLE plain (ts TIMESTAMP TIME INDEX)"
@@ -175,6 +175,17 @@ CREATE TABLE plain (ts TIMESTAMP TIME INDEX)"
 | greptime      | public       | Mixed      | 4398046511106 | 0       |           | Yes       | ALIVE  |              |
 | greptime      | public       | plain      | 4402341478400 | 0       |           | Yes       | ALIVE  |              |
 +---------------+--------------+------------+---------------+---------+-----------+-----------+--------+--------------+"
+	run -0 gt-sql --data-home "$T/d" "SHOW REGION FROM \`Mixed\`; SHOW REGION FROM plain IN public WHERE Leader = 'No'"
+	assert_output "+-------+---------------+------+--------+
+| Table | Region        | Peer | Leader |
++-------+---------------+------+--------+
+| Mixed | 4398046511104 | 0    | Yes    |
+| Mixed | 4398046511105 | 0    | Yes    |
+| Mixed | 4398046511106 | 0    | Yes    |
++-------+---------------+------+--------+
+
+++
+++"
 	# the rule routes by both columns and survives a restart
 	run -0 gt-sql --data-home "$T/d" "INSERT INTO \`Mixed\` VALUES (1, 'zz', 1), (7, 'a', 2), (7, 'j', 3)"
 	run -0 gt-sql --data-home "$T/d" "SELECT * FROM \`Mixed\` ORDER BY ts"
