@@ -11,6 +11,7 @@
  */
 #include "sql-ast.h"
 #include "catalog.h"
+#include "meta-api.h"
 #include "db.h"
 
 #include <stdlib.h>
@@ -273,18 +274,39 @@ static int sys_partitions(struct gt_sql_session *s, struct sql_rel *rel, struct 
 
 /*
  * information_schema.region_peers: a row per region.  Standalone serves
- * every region itself: one peer, id 0, no address, the leader, alive.
+ * every region itself: one peer, id 0, no address, the leader, alive.  A
+ * cluster's frontend shows gt-meta's route: the datanode, its address,
+ * and whether its lease holds (else DOWN, with the seconds since).
  */
 static int region_peer_row(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
 			   struct sql_rel *rel, struct gt_sql_error *e)
 {
 	int rc = 0;
-	(void)s;
 	for (uint32_t i = 0; ti && i < ti->nregions && rc == 0; i++) {
-		char id[24];
-		snprintf(id, sizeof(id), "%llu", (unsigned long long)gt_table_region(ti, i));
-		const char *v[] = {"greptime", db, name, id, "0", "", "Yes", "ALIVE", NULL};
+		char id[24], peer[24] = "0", down[24];
+		const char *addr = "", *status = "ALIVE", *downs = NULL;
+		struct gt_meta_route *routes = NULL;
+		size_t n = 0;
+		uint64_t rid = gt_table_region(ti, i);
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)rid);
+		if (s->db->meta) {
+			struct gt_err err = {0};
+			if (gt_meta_routes(s->db->meta, rid, &routes, &n, &err) && err.code != GT_ENOTFOUND)
+				return sql_err(e, GT_STATUS_STORAGE_UNAVAILABLE, "%s", err.msg);
+			status = "UNKNOWN";   /* no route: gt-meta has not placed it */
+			if (n) {
+				snprintf(peer, sizeof(peer), "%llu", (unsigned long long)routes[0].node_id);
+				addr = routes[0].addr;
+				status = routes[0].alive ? "ALIVE" : "DOWN";
+				if (!routes[0].alive) {
+					snprintf(down, sizeof(down), "%lld", (long long)routes[0].down_seconds);
+					downs = down;
+				}
+			}
+		}
+		const char *v[] = {"greptime", db, name, id, peer, addr, "Yes", status, downs};
 		rc = sys_row(rel, v, e);
+		free(routes);
 	}
 	return rc;
 }
