@@ -14,6 +14,9 @@ struct gt_catalog {
 	char *where;        /* for messages: the file, or "key 'catalog'" */
 	json_t *doc;        /* the document at revision rev */
 	uint64_t rev;
+	int64_t max_age_ms; /* reads trust doc this long after a revalidation */
+	int64_t checked_ms; /* monotonic time of the last revalidation */
+	bool maybe_stale;   /* the last read skipped revalidating */
 };
 
 #define CATALOG_MAX ((size_t)256 << 20)
@@ -60,14 +63,38 @@ static int refresh(struct gt_catalog *c, struct gt_err *err)
 		c->doc = doc;
 		c->rev = rev;
 	}
+	if (rc >= 0)
+		c->checked_ms = gt_mono_ns() / 1000000;
 	gt_buf_release(&b);
 	return rc < 0 ? rc : 0;
 }
 
-/* Before a read: a failing revalidation keeps the cached document. */
+/* Before a read: revalidate unless that was done less than max_age_ms
+ * ago; a failing revalidation keeps the cached document. */
 static void refresh_for_read(struct gt_catalog *c)
 {
+	c->maybe_stale = c->max_age_ms && gt_mono_ns() / 1000000 - c->checked_ms < c->max_age_ms;
+	if (!c->maybe_stale)
+		refresh(c, NULL);
+}
+
+/* After a read that did not find its object: if the document may be
+ * stale, revalidate and say so (the caller looks again), so that an
+ * object another process just created is found at once. */
+static bool recheck(struct gt_catalog *c)
+{
+	if (!c->maybe_stale)
+		return false;
+	c->maybe_stale = false;
 	refresh(c, NULL);
+	return true;
+}
+
+void gt_catalog_set_max_age(struct gt_catalog *c, unsigned ms)
+{
+	pthread_mutex_lock(&c->mu);
+	c->max_age_ms = ms;
+	pthread_mutex_unlock(&c->mu);
 }
 
 /*
@@ -265,6 +292,8 @@ bool gt_catalog_has_db(struct gt_catalog *c, const char *db)
 	pthread_mutex_lock(&c->mu);
 	refresh_for_read(c);
 	has = json_object_get(dbs(c->doc), db) != NULL;
+	if (!has && recheck(c))
+		has = json_object_get(dbs(c->doc), db) != NULL;
 	pthread_mutex_unlock(&c->mu);
 	return has;
 }
@@ -277,6 +306,8 @@ int gt_catalog_db_options(struct gt_catalog *c, const char *db, struct gt_opts *
 	pthread_mutex_lock(&c->mu);
 	refresh_for_read(c);
 	d = json_object_get(dbs(c->doc), db);
+	if (!d && recheck(c))
+		d = json_object_get(dbs(c->doc), db);
 	rc = d ? gt_opts_from_json(out, json_object_get(d, "options"), err) :
 		 gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
 	pthread_mutex_unlock(&c->mu);
@@ -354,6 +385,8 @@ int gt_catalog_list_tables(struct gt_catalog *c, const char *db, char ***names, 
 	pthread_mutex_lock(&c->mu);
 	refresh_for_read(c);
 	t = tables(c->doc, db);
+	if (!t && recheck(c))
+		t = tables(c->doc, db);
 	rc = t ? keys_of(t, names) : gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
@@ -492,6 +525,10 @@ int gt_catalog_get_table(struct gt_catalog *c, const char *db, const char *name,
 	refresh_for_read(c);
 	t = tables(c->doc, db);
 	j = t ? json_object_get(t, name) : NULL;
+	if (!j && recheck(c)) {
+		t = tables(c->doc, db);
+		j = t ? json_object_get(t, name) : NULL;
+	}
 	if (!t)
 		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
 	else if (!j)
@@ -614,6 +651,8 @@ int gt_catalog_get_view(struct gt_catalog *c, const char *db, const char *name, 
 	pthread_mutex_lock(&c->mu);
 	refresh_for_read(c);
 	j = json_object_get(views(c->doc, db, false), name);
+	if (!json_is_string(j) && recheck(c))
+		j = json_object_get(views(c->doc, db, false), name);
 	if (!json_is_string(j))
 		rc = gt_errf(err, GT_ENOTFOUND, "view '%s.%s' does not exist", db, name);
 	else if (!(*text = gt_strdup(json_string_value(j))))
@@ -648,6 +687,8 @@ int gt_catalog_list_views(struct gt_catalog *c, const char *db, char ***names, s
 	int rc;
 	pthread_mutex_lock(&c->mu);
 	refresh_for_read(c);
+	if (!json_object_get(dbs(c->doc), db))
+		recheck(c);
 	if (!json_object_get(dbs(c->doc), db)) {
 		rc = gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", db);
 	} else {

@@ -57,6 +57,17 @@ int gt_catalog_open_kv(struct gt_catalog **out, struct gt_kv *kv, const char *ke
 		       struct gt_err *err);
 void gt_catalog_close(struct gt_catalog *c);
 
+/*
+ * Let reads trust the cached document for ms milliseconds after a
+ * revalidation (0, the default: revalidate before every read).  For a
+ * catalog over gt-meta's HTTP KV, where a revalidation is a round trip.
+ * A read that does not find its database, table or view revalidates at
+ * once, so an object created by another process is seen immediately;
+ * other changes by others are seen within ms.  Changes stay
+ * compare-and-swap on the stored revision, never on a stale copy.
+ */
+void gt_catalog_set_max_age(struct gt_catalog *c, unsigned ms);
+
 int gt_catalog_create_db(struct gt_catalog *c, const char *db, bool if_not_exists, struct gt_err *err);
 /* A database's options (WITH of CREATE DATABASE, ALTER DATABASE): out is released by the caller. */
 int gt_catalog_db_options(struct gt_catalog *c, const char *db, struct gt_opts *out, struct gt_err *err);

@@ -103,6 +103,15 @@ int main(void)
 		ok(gt_catalog_create_db(c2, "b", false, &err) == 1, "create through the other, after a conflict");
 		ok(gt_catalog_has_db(c1, "b") && gt_catalog_has_db(c2, "a"), "both see both");
 		ok(gt_catalog_drop_db(c1, "b", false, &err) == 1 && !gt_catalog_has_db(c2, "b"), "a drop shows");
+		/* c2 trusts its copy for a minute, except when it misses */
+		gt_catalog_set_max_age(c2, 60000);
+		ok(gt_catalog_has_db(c2, "a"), "c2 read (and revalidated) once");
+		ok(gt_catalog_create_db(c1, "c", false, &err) == 1 && gt_catalog_has_db(c2, "c"),
+		   "a database created elsewhere is found at once (a miss revalidates)");
+		ok(gt_catalog_drop_db(c1, "a", false, &err) == 1 && gt_catalog_has_db(c2, "a"),
+		   "a drop elsewhere is seen only after the max age");
+		ok(gt_catalog_create_db(c2, "a", false, &err) == 1, "but changes compare and swap on the stored revision");
+		ok(gt_catalog_create_db(c2, "c", false, &err) == GT_EEXIST, "and see the stored document");
 		gt_catalog_close(c1);
 		gt_catalog_close(c2);
 	}
