@@ -3,7 +3,7 @@
  * data directory, served over the region RPC (region_server.h), kept
  * registered with gt-meta by heartbeats.
  *
- * Heartbeat (the gt-meta contract, gt-meta(1)): every heartbeat_ms,
+ * Heartbeat (the gt-meta contract, through meta-api.h): every heartbeat_ms,
  * POST http://META/v1/heartbeat {"node_id":N,"addr":ADDR,"regions":
  * [{"region_id":R,"rows":..,"bytes":..,"memtable_bytes":..}]}; the answer
  * {"lease_ms":L,"open":[{"region_id":R,"dir":D}]} lists regions routed

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
-# The region RPC end to end: gt-data serve (against a stand-in for
-# gt-meta's heartbeat, tests/fake-meta.py) driven by gt-rpc-call through
-# the remote region client: create, write, scan, flush, stats; bad
-# frames; kill -9 and restart with every acknowledged row back.
+# The region RPC end to end: gt-data serve registered with gt-meta,
+# driven by gt-rpc-call through the remote region client: create, write,
+# scan, flush, stats; bad frames; kill -9 and restart with every
+# acknowledged row back (gt-meta routes the region to the node, whose
+# heartbeat answer makes it reopen the region).
 
 load helper
 
@@ -10,13 +11,19 @@ R=4398046511104
 DIR=data/public/1024/1024_0000000000
 
 start_meta() {
-	python3 "$TOP/tests/fake-meta.py" "$T/routes" "$T/hb.log" > "$T/meta.out" 2>&1 &
+	gt-meta --data-home "$T/m" --addr 127.0.0.1:0 2> "$T/meta.err" &
 	PIDS="${PIDS:-} $!"
-	for _ in $(seq 100); do
-		grep -q '^port=' "$T/meta.out" 2>/dev/null && break
+	for _ in $(seq 200); do
+		grep -q 'ready addr=' "$T/meta.err" 2>/dev/null && break
 		sleep 0.05
 	done
-	META=127.0.0.1:$(sed -n 's/^port=//p' "$T/meta.out")
+	META=$(sed -n 's/^gt-meta: ready addr=//p' "$T/meta.err")
+	[ -n "$META" ] || { cat "$T/meta.err"; return 1; }
+}
+
+# place: gt-meta routes the test region to a live datanode (ours)
+place() {
+	curl -sS -X POST "http://$META/v1/place" -d "{\"regions\":[{\"region_id\":$R,\"dir\":\"$DIR\"}]}"
 }
 
 # start_data: gt-data serve on $T/d.sock, waits for its ready line
@@ -35,13 +42,13 @@ start_data() {
 
 call() { gt-rpc-call --connect-ms 1000 --call-ms 3000 "unix:$T/d.sock" "$@"; }
 
-@test "gt-data serve says it is ready, heartbeats its node id and address" {
+@test "gt-data serve says it is ready and registers its node id and address with gt-meta" {
 	start_meta
 	start_data
 	run -0 cat "$T/data.err"
 	assert_output --partial "gt-data: ready node=7 addr=unix:$T/d.sock"
-	run -0 head -1 "$T/hb.log"
-	assert_output "{\"node_id\": 7, \"addr\": \"unix:$T/d.sock\", \"regions\": []}"
+	run -0 gt-meta nodes --addr "$META"
+	assert_line --regexp "^7 +alive +0 +.* unix:$T/d.sock\$"
 	kill -TERM "$DPID"
 	rc=0; wait "$DPID" || rc=$?
 	[ "$rc" -eq 0 ]
@@ -67,10 +74,6 @@ call() { gt-rpc-call --connect-ms 1000 --call-ms 3000 "unix:$T/d.sock" "$@"; }
 	assert_output --partial "files=1 file_rows=4 memtable_bytes=0 flushes=1"
 	run -0 call scan $R
 	assert_output "$(printf '%s\n' a,1000,1.5 a,3000, b,2000,2.5 c,4000,4)"
-	# the next heartbeat reports the region with its rows
-	sleep 0.3
-	run -0 tail -1 "$T/hb.log"
-	assert_output --partial "\"region_id\": $R, \"rows\": 4"
 	# a graceful stop (under ASan: no leak on any path used above)
 	kill -TERM "$DPID"
 	rc=0; wait "$DPID" || rc=$?
@@ -126,7 +129,8 @@ call() { gt-rpc-call --connect-ms 1000 --call-ms 3000 "unix:$T/d.sock" "$@"; }
 	printf 'a 1000 1\nb 2000 2\n' | call write $R
 	run -0 call flush $R
 	run -0 call write $R <<<'c 3000 3'
-	echo "$R $DIR" > "$T/routes"
+	run -0 place
+	assert_output --partial "\"node_id\":7"
 	kill -9 "$DPID"
 	wait "$DPID" || true
 	SECONDS=0
