@@ -203,6 +203,11 @@ static void *conn_main(void *arg)
 		gt_rpc_req_release(&r);
 		if (rc)
 			break;
+		/* an idle connection does not keep a big write's buffer */
+		if (in.cap > (1u << 20))
+			gt_buf_release(&in);
+		if (out.cap > (1u << 20))
+			gt_buf_release(&out);
 	}
 	gt_buf_release(&in);
 	gt_buf_release(&out);
