@@ -430,6 +430,27 @@ int sql_sys_table(struct gt_sql_session *s, const char *db, const char *name, st
 #define SQL_NUMBERS_ROWS 100
 #define SQL_NUMBERS_MAX (1u << 20)
 int sql_numbers_table(struct sql_rel *rel, uint32_t n, struct gt_sql_error *e);
+/*
+ * The peer serving each region (information_schema.region_peers, SHOW
+ * REGION).  Standalone serves every region itself: peer 0, no address,
+ * alive.  A cluster's frontend asks gt-meta for every route once.
+ */
+struct gt_meta_route;
+struct sql_peers {
+	struct gt_meta_route *routes;   /* cluster: gt-meta's routes; NULL standalone */
+	size_t n;
+	bool cluster;
+};
+struct sql_peer {
+	bool known;                     /* false: a cluster region without a route (id 0, addr "") */
+	uint64_t id;
+	const char *addr;
+	bool alive;
+	int64_t down_seconds;
+};
+int sql_peers_load(struct gt_sql_session *s, struct sql_peers *p, struct gt_sql_error *e);
+void sql_peers_get(const struct sql_peers *p, uint64_t region_id, struct sql_peer *out);
+void sql_peers_release(struct sql_peers *p);
 /* A duration as GreptimeDB (humantime) reads it: "7d", "1 second", "2years" -> ms. */
 int64_t sql_parse_duration_ms(const char *s, bool *ok);
 /* ... and writes it: 604800000 -> "7days", 3600000 -> "1h". */

@@ -484,27 +484,36 @@ static int show_index(struct gt_sql_session *s, struct sql_stmt *st, struct gt_s
 	return rc < 0 ? rc : show_filter(s, st, o, e);
 }
 
-/* SHOW REGION FROM t: a row per region with its peer (standalone: peer 0, the leader). */
+/* SHOW REGION FROM t: a row per region with the peer serving it (sql_peers_get). */
 static int show_region(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
 		       struct gt_sql_error *e)
 {
 	static const char *const hdr[] = {"Table", "Region", "Peer", "Leader"};
 	static const uint8_t types[] = {GT_STRING, GT_U64, GT_U64, GT_STRING};
 	struct gt_table_info ti;
+	struct sql_peers peers;
 	int rc = get_table(s, st->db, st->name, &ti, e);
 	if (rc < 0)
 		return rc;
+	if ((rc = sql_peers_load(s, &peers, e)) < 0) {
+		gt_table_info_release(&ti);
+		return rc;
+	}
 	struct gt_sql_output *o = sql_out_table(res, hdr, types, 4);
 	rc = o ? 0 : sql_nomem(e);
 	for (uint32_t i = 0; i < ti.nregions && rc == 0; i++) {
 		struct gt_batch *b = &o->rows;
-		if (gt_vec_push_str(&b->cols[0], ti.name, strlen(ti.name)) < 0 ||
-		    gt_vec_push_u64(&b->cols[1], gt_table_region(&ti, i)) < 0 || gt_vec_push_u64(&b->cols[2], 0) < 0 ||
+		struct sql_peer pr;
+		uint64_t region = gt_table_region(&ti, i);
+		sql_peers_get(&peers, region, &pr);
+		if (gt_vec_push_str(&b->cols[0], ti.name, strlen(ti.name)) < 0 || gt_vec_push_u64(&b->cols[1], region) < 0 ||
+		    gt_vec_push_u64(&b->cols[2], pr.id) < 0 ||
 		    gt_vec_push_str(&b->cols[3], "Yes", 3) < 0)
 			rc = sql_nomem(e);
 		else
 			b->nrows++;
 	}
+	sql_peers_release(&peers);
 	gt_table_info_release(&ti);
 	return rc < 0 ? rc : show_filter(s, st, o, e);
 }

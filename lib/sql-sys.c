@@ -6,13 +6,13 @@
  *
  * Served: public.numbers and information_schema's schemata, tables,
  * statistics, partitions, region_peers, engines, character_sets and
- * collations, built from the
- * catalog on every query.  Every other name falls through to the catalog.
+ * collations, built from the catalog (and gt-meta's routes) on every
+ * query.  Every other name falls through to the catalog.
  */
 #include "sql-ast.h"
 #include "catalog.h"
-#include "meta-api.h"
 #include "db.h"
+#include "meta-api.h"
 
 #include <stdlib.h>
 
@@ -134,8 +134,8 @@ static int sys_schemata(struct gt_sql_session *s, struct sql_rel *rel, struct gt
 /* Call fn for every table of every database (system tables included), in name order. */
 static int each_table(struct gt_sql_session *s,
 		      int (*fn)(struct gt_sql_session *, const char *, const char *, struct gt_table_info *,
-				struct sql_rel *, struct gt_sql_error *),
-		      struct sql_rel *rel, struct gt_sql_error *e)
+				struct sql_rel *, void *, struct gt_sql_error *),
+		      struct sql_rel *rel, void *ctx, struct gt_sql_error *e)
 {
 	char **dbs = NULL;
 	int rc = all_dbs(s, &dbs, e);
@@ -151,7 +151,7 @@ static int each_table(struct gt_sql_session *s,
 			memset(&ti, 0, sizeof(ti));
 			bool user = !strcmp(sql_table_type(dbs[i], names[k]), "BASE TABLE") &&
 				    gt_db_table(s->db, dbs[i], names[k], &ti, &err) == 0;
-			rc = fn(s, dbs[i], names[k], user ? &ti : NULL, rel, e);
+			rc = fn(s, dbs[i], names[k], user ? &ti : NULL, rel, ctx, e);
 			gt_table_info_release(&ti);
 		}
 		gt_strv_free(names);
@@ -161,7 +161,7 @@ static int each_table(struct gt_sql_session *s,
 }
 
 static int table_row(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
-		     struct sql_rel *rel, struct gt_sql_error *e)
+		     struct sql_rel *rel, void *ctx, struct gt_sql_error *e)
 {
 	char id[16], created[32];
 	snprintf(id, sizeof(id), "%u", ti ? ti->id : 0u);
@@ -187,11 +187,11 @@ static int sys_tables(struct gt_sql_session *s, struct sql_rel *rel, struct gt_s
 		{"create_options", GT_STRING, 0}, {"table_comment", GT_STRING, 0}, {"temporary", GT_STRING, 0},
 	};
 	int rc = sys_cols(rel, "tables", cols, GT_ARRAY_LEN(cols), e);
-	return rc < 0 ? rc : each_table(s, table_row, rel, e);
+	return rc < 0 ? rc : each_table(s, table_row, rel, NULL, e);
 }
 
 static int statistics_row(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
-			  struct sql_rel *rel, struct gt_sql_error *e)
+			  struct sql_rel *rel, void *ctx, struct gt_sql_error *e)
 {
 	struct sql_index_row *r = NULL;
 	uint32_t n = 0;
@@ -225,12 +225,12 @@ static int sys_statistics(struct gt_sql_session *s, struct sql_rel *rel, struct 
 		{"greptime_index_type", GT_STRING, 0},
 	};
 	int rc = sys_cols(rel, "statistics", cols, GT_ARRAY_LEN(cols), e);
-	return rc < 0 ? rc : each_table(s, statistics_row, rel, e);
+	return rc < 0 ? rc : each_table(s, statistics_row, rel, NULL, e);
 }
 
 /* information_schema.partitions: a row per region, p0, p1 ... in rule order. */
 static int partition_row(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
-			 struct sql_rel *rel, struct gt_sql_error *e)
+			 struct sql_rel *rel, void *ctx, struct gt_sql_error *e)
 {
 	struct gt_buf cols;
 	int rc = 0;
@@ -269,44 +269,69 @@ static int sys_partitions(struct gt_sql_session *s, struct sql_rel *rel, struct 
 		{"nodegroup", GT_STRING, 0}, {"tablespace_name", GT_STRING, 0}, {"greptime_partition_id", GT_U64, 0},
 	};
 	int rc = sys_cols(rel, "partitions", cols, GT_ARRAY_LEN(cols), e);
-	return rc < 0 ? rc : each_table(s, partition_row, rel, e);
+	return rc < 0 ? rc : each_table(s, partition_row, rel, NULL, e);
+}
+
+int sql_peers_load(struct gt_sql_session *s, struct sql_peers *p, struct gt_sql_error *e)
+{
+	struct gt_err err = {0};
+	int rc;
+	memset(p, 0, sizeof(*p));
+	if (!s->db->meta)
+		return 0;
+	p->cluster = true;
+	if ((rc = gt_meta_routes(s->db->meta, 0, &p->routes, &p->n, &err)))
+		return sql_engine_err(e, rc, &err);
+	return 0;
+}
+
+void sql_peers_get(const struct sql_peers *p, uint64_t region_id, struct sql_peer *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->addr = "";
+	if (!p->cluster) {
+		out->known = out->alive = true;
+		return;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (p->routes[i].region_id == region_id) {
+			out->known = true;
+			out->id = p->routes[i].node_id;
+			out->addr = p->routes[i].addr;
+			out->alive = p->routes[i].alive;
+			out->down_seconds = p->routes[i].down_seconds;
+			return;
+		}
+}
+
+void sql_peers_release(struct sql_peers *p)
+{
+	free(p->routes);
+	memset(p, 0, sizeof(*p));
 }
 
 /*
- * information_schema.region_peers: a row per region.  Standalone serves
- * every region itself: one peer, id 0, no address, the leader, alive.  A
- * cluster's frontend shows gt-meta's route: the datanode, its address,
- * and whether its lease holds (else DOWN, with the seconds since).
+ * information_schema.region_peers: a row per region and the peer serving
+ * it (sql_peers_get): standalone one peer, id 0, no address, the leader,
+ * alive.  In a cluster a region whose datanode lost its lease is DOWN,
+ * with the seconds since; one gt-meta has not placed is UNKNOWN.
  */
 static int region_peer_row(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
-			   struct sql_rel *rel, struct gt_sql_error *e)
+			   struct sql_rel *rel, void *ctx, struct gt_sql_error *e)
 {
+	const struct sql_peers *peers = ctx;
 	int rc = 0;
 	for (uint32_t i = 0; ti && i < ti->nregions && rc == 0; i++) {
-		char id[24], peer[24] = "0", down[24];
-		const char *addr = "", *status = "ALIVE", *downs = NULL;
-		struct gt_meta_route *routes = NULL;
-		size_t n = 0;
-		uint64_t rid = gt_table_region(ti, i);
-		snprintf(id, sizeof(id), "%llu", (unsigned long long)rid);
-		if (s->db->meta) {
-			struct gt_err err = {0};
-			if (gt_meta_routes(s->db->meta, rid, &routes, &n, &err) && err.code != GT_ENOTFOUND)
-				return sql_err(e, GT_STATUS_STORAGE_UNAVAILABLE, "%s", err.msg);
-			status = "UNKNOWN";   /* no route: gt-meta has not placed it */
-			if (n) {
-				snprintf(peer, sizeof(peer), "%llu", (unsigned long long)routes[0].node_id);
-				addr = routes[0].addr;
-				status = routes[0].alive ? "ALIVE" : "DOWN";
-				if (!routes[0].alive) {
-					snprintf(down, sizeof(down), "%lld", (long long)routes[0].down_seconds);
-					downs = down;
-				}
-			}
-		}
-		const char *v[] = {"greptime", db, name, id, peer, addr, "Yes", status, downs};
+		char id[24], pid[24], down[24];
+		struct sql_peer pr;
+		uint64_t region = gt_table_region(ti, i);
+		sql_peers_get(peers, region, &pr);
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)region);
+		snprintf(pid, sizeof(pid), "%llu", (unsigned long long)pr.id);
+		snprintf(down, sizeof(down), "%lld", (long long)pr.down_seconds);
+		const char *v[] = {"greptime", db, name, id, pid, pr.addr, "Yes",
+				   !pr.known ? "UNKNOWN" : pr.alive ? "ALIVE" : "DOWN", pr.known && !pr.alive ? down : NULL};
 		rc = sys_row(rel, v, e);
-		free(routes);
 	}
 	return rc;
 }
@@ -318,8 +343,13 @@ static int sys_region_peers(struct gt_sql_session *s, struct sql_rel *rel, struc
 		{"region_id", GT_U64, 0}, {"peer_id", GT_U64, 0}, {"peer_addr", GT_STRING, 0},
 		{"is_leader", GT_STRING, 0}, {"status", GT_STRING, 0}, {"down_seconds", GT_I64, 0},
 	};
+	struct sql_peers peers;
 	int rc = sys_cols(rel, "region_peers", cols, GT_ARRAY_LEN(cols), e);
-	return rc < 0 ? rc : each_table(s, region_peer_row, rel, e);
+	if (rc < 0 || (rc = sql_peers_load(s, &peers, e)) < 0)
+		return rc;
+	rc = each_table(s, region_peer_row, rel, &peers, e);
+	sql_peers_release(&peers);
+	return rc;
 }
 
 /* Tables of constant rows: engines, character_sets, collations. */

@@ -30,6 +30,31 @@ stop_front() {
 	[ "$st" -eq 0 ] || fail "gt-front exited $st after SIGTERM: $(cat "$T/front.log")"
 }
 
+# A cluster started by a test (gt-cluster up --dir $T/c) is stopped by it.
+teardown() {
+	if [ -f "$T/c/cluster.conf" ]; then
+		gt-cluster down --dir "$T/c" > /dev/null 2>&1 || true
+	fi
+	if [ -n "${PIDS:-}" ]; then
+		for p in $PIDS; do kill -9 "$p" 2>/dev/null || true; done
+	fi
+	rm -rf "$T"
+}
+
+# free_base: a port P with P and P+1 free on loopback.
+free_base() {
+	local p i busy
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		busy=
+		for i in 0 1; do
+			if (exec 3<> "/dev/tcp/127.0.0.1/$((p + i))") 2> /dev/null; then busy=1; fi
+		done
+		[ -n "$busy" ] || { echo "$p"; return 0; }
+	done
+	fail "no free port range"
+}
+
 lp() {
 	curl -sS -o "$T/lp.out" -w '%{http_code}' "http://$ADDR/v1/influxdb/write?db=public&precision=ms" --data-binary "$1"
 }
@@ -196,4 +221,29 @@ CREATE TABLE plain (ts TIMESTAMP TIME INDEX)"
 | 7  | a    | 1970-01-01T00:00:00.002 |
 | 7  | j    | 1970-01-01T00:00:00.003 |
 +----+------+-------------------------+"
+}
+
+@test "cluster: a partitioned table's regions spread over the datanodes; writes split, reads merge; region_peers names them" {
+	base=$(free_base)
+	run -0 gt-cluster up --datanodes 2 --frontends 1 --dir "$T/c" --base-port "$base"
+	ADDR=127.0.0.1:$((base + 1))
+	q() {
+		curl -sS "http://$ADDR/v1/sql" --data-urlencode "sql=$1"
+	}
+	run -0 q "CREATE TABLE p (host STRING, v DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY(host)) PARTITION ON COLUMNS (host) (host < 'h', host >= 'h' AND host < 'p', host >= 'p')"
+	assert_output --partial '"affectedrows":0'
+	run -0 q "INSERT INTO p VALUES ('a', 1, 1000), ('k', 2, 2000), ('z', 3, 3000), ('a', 4, 12000)"
+	assert_output --partial '"affectedrows":4'
+	run -0 lp "p,host=q v=5 5000
+p,host=b v=6 6000"
+	[ "$output" = 204 ] || fail "line protocol: $output $(cat "$T/lp.out")"
+	run -0 q "SELECT host, count(*), sum(v) FROM p GROUP BY host ORDER BY host"
+	assert_output --partial '"rows":[["a",2,5.0],["b",1,6.0],["k",1,2.0],["q",1,5.0],["z",1,3.0]]'
+	run -0 q "SELECT * FROM p WHERE host IN ('k', 'q') ORDER BY ts"
+	assert_output --partial '"rows":[["k",2.0,2000],["q",5.0,5000]]'
+	run -0 q "SELECT region_id, peer_id, peer_addr, is_leader, status, down_seconds FROM information_schema.region_peers ORDER BY region_id"
+	assert_output --partial "\"rows\":[[4398046511104,1,\"unix:$T/c/run/data-1.sock\",\"Yes\",\"ALIVE\",null],[4398046511105,2,\"unix:$T/c/run/data-2.sock\",\"Yes\",\"ALIVE\",null],[4398046511106,1,\"unix:$T/c/run/data-1.sock\",\"Yes\",\"ALIVE\",null]]"
+	run -0 q "SHOW REGION FROM p"
+	assert_output --partial '"rows":[["p",4398046511104,1,"Yes"],["p",4398046511105,2,"Yes"],["p",4398046511106,1,"Yes"]]'
+	run -0 gt-cluster down --dir "$T/c"
 }
