@@ -278,7 +278,11 @@ static int alter(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 		else if (sc.cols[k].sem != GT_FIELD)
 			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Not allowed to remove index column %s from table %s",
 				     st->dropcol, st->name);
-		else if (gt_schema_drop(&sc, st->dropcol, &err) < 0)
+		for (uint32_t c = 0; rc == 0 && c < ti.part.ncols; c++)
+			if (!strcmp(ti.part.cols[c], sc.cols[k].name))
+				rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+					     "Not allowed to remove partition column %s from table %s", st->dropcol, st->name);
+		if (rc == 0 && gt_schema_drop(&sc, st->dropcol, &err) < 0)
 			rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "%s", err.msg);
 	}
 	if (rc == 0 && (rc = gt_db_alter_table(s->db, &ti, &sc, &err)) < 0)

@@ -167,6 +167,15 @@ q,dc=y v=2 2"
 	assert_output --partial "Error: 2000(InvalidSyntax)"
 	run -0 gt-sql --data-home "$T/d" "SHOW TABLES"
 	refute_output --partial "| t "
+	# a partition column stays while the rule names it
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE f (a INT PRIMARY KEY, v DOUBLE, ts TIMESTAMP TIME INDEX) PARTITION ON COLUMNS (v) (v < 0, v >= 0)"
+	run -1 gt-sql --data-home "$T/d" "ALTER TABLE f DROP COLUMN v"
+	assert_output "Error: 1004(InvalidArguments), Not allowed to remove partition column v from table f"
+	# CREATE TABLE LIKE copies the rule
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE g LIKE f; INSERT INTO g VALUES (1, -5, 1), (2, 5, 2); SELECT count(*) FROM information_schema.region_peers WHERE table_name = 'g'; SELECT v FROM g ORDER BY v"
+	assert_output --partial "| 2        |"
+	assert_output --partial "| -5.0 |
+| 5.0  |"
 }
 
 @test "SHOW CREATE TABLE, SHOW REGION, information_schema.partitions and region_peers show the rule and its regions" {
