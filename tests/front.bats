@@ -43,11 +43,14 @@ lp() {
 	printf 'cpu,host=a usage=1.5 1000\ncpu,host=b usage=2.5 2000\n\ncpu,host=c usage=3.5 3000\n'
 }
 
-@test "--help, usage errors, and only --standalone" {
+@test "--help, usage errors, and one of --standalone or --meta" {
 	run -0 gt-front --help
 	assert_output --partial 'gt-front --standalone --data-home DIR'
+	assert_output --partial 'gt-front --meta HOST:PORT'
 	run -100 gt-front --data-home "$T/d"
-	assert_output --partial 'only --standalone'
+	assert_output --partial 'one of --standalone (with --data-home) or --meta HOST:PORT is needed'
+	run -100 gt-front --standalone --data-home "$T/d" --meta 127.0.0.1:3002
+	assert_output --partial 'one of --standalone'
 	run -100 gt-front --standalone
 	assert_output --partial '--data-home is required'
 	run -100 gt-front --standalone --data-home "$T/d" --max-body 1
