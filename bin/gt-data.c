@@ -77,14 +77,6 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", gt_prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage);
-	return GT_EXIT_PERM;
-}
-
 static int fail(int code, const struct gt_err *err)
 {
 	gt_cli_errorf("%s", err->msg[0] ? err->msg : gt_strerror(code));
@@ -110,49 +102,49 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_TABLE: o->table = optarg; break;
 		case O_PRECISION:
 			if ((o->precision = gt_lp_precision(optarg)) < 0)
-				return usage_error("unknown precision '%s'", optarg);
+				return gt_cli_usage_error(usage, "unknown precision '%s'", optarg);
 			break;
 		case O_WAL_SYNC:
 			if ((o->wal_sync = gt_wal_sync_parse(optarg)) < 0)
-				return usage_error("unknown --wal-sync '%s'", optarg);
+				return gt_cli_usage_error(usage, "unknown --wal-sync '%s'", optarg);
 			break;
 		case O_BATCH:
 			if (gt_parse_size(optarg, &o->batch_bytes) || o->batch_bytes < 1024 ||
 			    o->batch_bytes > (1u << 30))
-				return usage_error("--batch-bytes '%s' must be 1K to 1G", optarg);
+				return gt_cli_usage_error(usage, "--batch-bytes '%s' must be 1K to 1G", optarg);
 			break;
 		case O_START:
 			if (gt_parse_i64(optarg, &o->start))
-				return usage_error("--start '%s' is not an integer timestamp", optarg);
+				return gt_cli_usage_error(usage, "--start '%s' is not an integer timestamp", optarg);
 			break;
 		case O_END:
 			if (gt_parse_i64(optarg, &o->end))
-				return usage_error("--end '%s' is not an integer timestamp", optarg);
+				return gt_cli_usage_error(usage, "--end '%s' is not an integer timestamp", optarg);
 			break;
 		case O_WHERE:
 			if (!strchr(optarg, '='))
-				return usage_error("--where '%s' must be TAG=VALUE", optarg);
+				return gt_cli_usage_error(usage, "--where '%s' must be TAG=VALUE", optarg);
 			if (o->nwhere == (int)GT_ARRAY_LEN(o->where))
-				return usage_error("%s", "at most 64 --where");
+				return gt_cli_usage_error(usage, "%s", "at most 64 --where");
 			o->where[o->nwhere++] = optarg;
 			break;
 		case O_FIELDS: o->fields = optarg; break;
 		case O_MEMTABLE:
 			if (gt_parse_size(optarg, &o->memtable_bytes) || o->memtable_bytes < 4096)
-				return usage_error("--memtable-bytes '%s' must be at least 4K", optarg);
+				return gt_cli_usage_error(usage, "--memtable-bytes '%s' must be at least 4K", optarg);
 			break;
 		case O_PROGRESS: o->progress = true; break;
 		case O_TTL: o->ttl = optarg; break;
 		case O_FORMAT:
 			if (gt_rowfmt_parse(optarg) < 0 && strcmp(optarg, "count"))
-				return usage_error("unknown format '%s' (csv, lp, jsonl or count)", optarg);
+				return gt_cli_usage_error(usage, "unknown format '%s' (csv, lp, jsonl or count)", optarg);
 			o->format = optarg;
 			break;
 		case O_FORCE: o->force = true; break;
 		case O_REMOVE: o->remove_file = optarg; break;
 		case O_FLUSHED:
 			if (gt_parse_u64(optarg, &o->flushed_seq))
-				return usage_error("--flushed-seq '%s' is not a sequence number", optarg);
+				return gt_cli_usage_error(usage, "--flushed-seq '%s' is not a sequence number", optarg);
 			o->has_flushed_seq = true;
 			break;
 		case 'h':
@@ -165,7 +157,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (!o->home)
-		return usage_error("%s", "--data-home is required (or GT_DATA_HOME)");
+		return gt_cli_usage_error(usage, "%s", "--data-home is required (or GT_DATA_HOME)");
 	return 0;
 }
 
@@ -390,7 +382,7 @@ static int cmd_scan(const struct opts *o)
 	int rc;
 
 	if (!o->table)
-		return usage_error("%s", "scan needs --table");
+		return gt_cli_usage_error(usage, "%s", "scan needs --table");
 	if ((rc = open_db(o, &db, false, &err)))
 		return fail(rc, &err);
 	if ((rc = gt_db_table(db, o->db, o->table, &t, &err))) {
@@ -595,7 +587,7 @@ static int cmd_wal(int argc, char **argv)
 		return GT_EXIT_OK;
 	}
 	if (argc < 2 || strcmp(argv[1], "dump"))
-		return usage_error("%s", "wal: the subcommand is 'dump'");
+		return gt_cli_usage_error(usage, "%s", "wal: the subcommand is 'dump'");
 	if (argc > 2 && argv[2][0] != '-') {
 		for (int i = 2; i < argc; i++) {
 			int e = dump_file(argv[i]);
@@ -644,14 +636,14 @@ static int cmd_manifest(int argc, char **argv)
 		return GT_EXIT_OK;
 	}
 	if (argc < 2 || (strcmp(argv[1], "show") && strcmp(argv[1], "edit")))
-		return usage_error("%s", "manifest: the subcommands are 'show' and 'edit'");
+		return gt_cli_usage_error(usage, "%s", "manifest: the subcommands are 'show' and 'edit'");
 	edit = !strcmp(argv[1], "edit");
 	if ((rc = parse_opts(argc - 1, argv + 1, &o)))
 		return rc;
 	if (edit && !o.force)
-		return usage_error("%s", "manifest edit changes what the region believes it holds; add --force to do it");
+		return gt_cli_usage_error(usage, "%s", "manifest edit changes what the region believes it holds; add --force to do it");
 	if (edit && !o.remove_file && !o.has_flushed_seq)
-		return usage_error("%s", "manifest edit needs --remove-file ID or --flushed-seq N");
+		return gt_cli_usage_error(usage, "%s", "manifest edit needs --remove-file ID or --flushed-seq N");
 	if ((rc = table_regions(&o, &t, &err)))
 		return fail(rc, &err);
 	struct gt_engine *eng = NULL;
@@ -735,9 +727,9 @@ static int cmd_alter(const struct opts *o)
 	int rc;
 
 	if (!o->table || !o->ttl)
-		return usage_error("%s", "alter needs --table and --ttl");
+		return gt_cli_usage_error(usage, "%s", "alter needs --table and --ttl");
 	if (parse_duration_ms(o->ttl, &ttl))
-		return usage_error("--ttl '%s' must be a duration like 7d, 24h, 30m or 0", o->ttl);
+		return gt_cli_usage_error(usage, "--ttl '%s' must be a duration like 7d, 24h, 30m or 0", o->ttl);
 	if ((rc = open_db(o, &db, false, &err)))
 		return fail(rc, &err);
 	if (!(rc = gt_db_table(db, o->db, o->table, &t, &err))) {
@@ -790,26 +782,26 @@ static int cmd_serve(int argc, char **argv)
 		case 'm': o.meta = optarg; break;
 		case 'n':
 			if (gt_parse_u64(optarg, &v))
-				return usage_error("--node-id '%s' must be a number", optarg);
+				return gt_cli_usage_error(usage, "--node-id '%s' must be a number", optarg);
 			o.node_id = v;
 			break;
 		case 'h':
 			if (gt_parse_u64(optarg, &v) || v < 10 || v > 3600000)
-				return usage_error("--heartbeat-ms '%s' must be 10 to 3600000", optarg);
+				return gt_cli_usage_error(usage, "--heartbeat-ms '%s' must be 10 to 3600000", optarg);
 			o.heartbeat_ms = (int)v;
 			break;
 		case 'w':
 			if ((o.wal_sync = gt_wal_sync_parse(optarg)) < 0)
-				return usage_error("unknown --wal-sync '%s'", optarg);
+				return gt_cli_usage_error(usage, "unknown --wal-sync '%s'", optarg);
 			break;
 		default:
-			return usage_error("%s", "bad option for serve");
+			return gt_cli_usage_error(usage, "%s", "bad option for serve");
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return gt_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!o.data_home || !o.addr || !o.meta)
-		return usage_error("%s", "serve needs --data-home, --node-id, --addr and --meta");
+		return gt_cli_usage_error(usage, "%s", "serve needs --data-home, --node-id, --addr and --meta");
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -823,7 +815,7 @@ static int cmd_serve(int argc, char **argv)
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
 		if (!said && gt_datanode_ready(d)) {
-			fprintf(stderr, "%s: ready node=%" PRIu64 " addr=%s\n", gt_prog, o.node_id, gt_datanode_addr(d));
+			gt_cli_ready(-1, "ready node=%" PRIu64 " addr=%s", o.node_id, gt_datanode_addr(d));
 			said = true;
 		}
 	}
@@ -838,7 +830,7 @@ int main(int argc, char **argv)
 
 	gt_cli_init(argv[0]);
 	if (argc < 2)
-		return usage_error("%s", "a subcommand is required");
+		return gt_cli_usage_error(usage, "%s", "a subcommand is required");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		fputs(usage, stdout);
 		return GT_EXIT_OK;
@@ -852,7 +844,7 @@ int main(int argc, char **argv)
 	if ((rc = parse_opts(argc - 1, argv + 1, &o)))
 		return rc;
 	if (optind + 1 < argc)
-		return usage_error("unexpected argument '%s'", argv[optind + 1]);
+		return gt_cli_usage_error(usage, "unexpected argument '%s'", argv[optind + 1]);
 	if (!strcmp(argv[1], "write"))
 		return cmd_write(&o);
 	if (!strcmp(argv[1], "scan"))
@@ -863,5 +855,5 @@ int main(int argc, char **argv)
 		return cmd_tables(&o);
 	if (!strcmp(argv[1], "alter"))
 		return cmd_alter(&o);
-	return usage_error("unknown subcommand '%s'", argv[1]);
+	return gt_cli_usage_error(usage, "unknown subcommand '%s'", argv[1]);
 }

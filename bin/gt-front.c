@@ -46,14 +46,6 @@ struct opts {
 	int64_t ready_fd;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", gt_prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage);
-	return GT_EXIT_PERM;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	int c;
@@ -70,23 +62,23 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_HTTP: o->http = optarg; break;
 		case O_MAXBODY:
 			if (gt_parse_size(optarg, &o->max_body) || o->max_body < 1024 || o->max_body > (4ull << 30))
-				return usage_error("--max-body '%s' must be 1K to 4G", optarg);
+				return gt_cli_usage_error(usage, "--max-body '%s' must be 1K to 4G", optarg);
 			break;
 		case O_TIMEOUT:
 			if (gt_parse_u64(optarg, &o->timeout) || o->timeout < 1 || o->timeout > 86400)
-				return usage_error("--timeout '%s' must be 1 to 86400 seconds", optarg);
+				return gt_cli_usage_error(usage, "--timeout '%s' must be 1 to 86400 seconds", optarg);
 			break;
 		case O_WAL_SYNC:
 			if ((o->wal_sync = gt_wal_sync_parse(optarg)) < 0)
-				return usage_error("unknown --wal-sync '%s'", optarg);
+				return gt_cli_usage_error(usage, "unknown --wal-sync '%s'", optarg);
 			break;
 		case O_MEMTABLE:
 			if (gt_parse_size(optarg, &o->memtable) || o->memtable < 4096)
-				return usage_error("--memtable-bytes '%s' must be at least 4K", optarg);
+				return gt_cli_usage_error(usage, "--memtable-bytes '%s' must be at least 4K", optarg);
 			break;
 		case O_READY:
 			if (gt_parse_i64(optarg, &o->ready_fd) || o->ready_fd < 0 || o->ready_fd > 65535)
-				return usage_error("--ready-fd '%s' is not a file descriptor", optarg);
+				return gt_cli_usage_error(usage, "--ready-fd '%s' is not a file descriptor", optarg);
 			break;
 		case 'h':
 		case O_HELP:
@@ -98,27 +90,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return gt_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (o->standalone == !!o->meta)
-		return usage_error("%s", "one of --standalone (with --data-home) or --meta HOST:PORT is needed");
+		return gt_cli_usage_error(usage, "%s", "one of --standalone (with --data-home) or --meta HOST:PORT is needed");
 	if (o->meta)
 		return 0;
 	if (!o->home)
-		return usage_error("%s", "--data-home is required (or GT_DATA_HOME)");
+		return gt_cli_usage_error(usage, "%s", "--data-home is required (or GT_DATA_HOME)");
 	return 0;
-}
-
-static void announce(const struct opts *o, const char *addr)
-{
-	char line[160];
-	int n = snprintf(line, sizeof(line), "%s: ready http=%s\n", gt_prog, addr);
-
-	fputs(line, stderr);
-	if (o->ready_fd >= 0) {
-		if (write((int)o->ready_fd, line, (size_t)n) != n)
-			gt_cli_errorf("cannot write to --ready-fd %d: %s", (int)o->ready_fd, strerror(errno));
-		close((int)o->ready_fd);
-	}
 }
 
 int main(int argc, char **argv)
@@ -162,7 +141,7 @@ int main(int argc, char **argv)
 		gt_db_close(db, 1);
 		return gt_exit_code(rc);
 	}
-	announce(&o, gt_front_http_addr(front));
+	gt_cli_ready(o.ready_fd, "ready http=%s", gt_front_http_addr(front));
 	while (sigwait(&sigs, &sig) && errno == EINTR)
 		;
 	gt_cli_errorf("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -42,14 +42,6 @@ struct opts {
 	uint64_t max_body;
 };
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "%s: ", gt_prog);
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage);
-	return GT_EXIT_PERM;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	int c;
@@ -65,22 +57,22 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		argc--;
 	}
 	if (strcmp(o->cmd, "serve") && strcmp(o->cmd, "nodes") && strcmp(o->cmd, "routes") && strcmp(o->cmd, "kv"))
-		return usage_error("unknown command '%s'", o->cmd);
+		return gt_cli_usage_error(usage, "unknown command '%s'", o->cmd);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_HOME: o->home = optarg; break;
 		case O_ADDR: o->addr = optarg; break;
 		case O_LEASE:
 			if (gt_parse_i64(optarg, &o->lease_ms) || o->lease_ms < 10 || o->lease_ms > 86400000)
-				return usage_error("--lease-ms '%s' must be 10 to 86400000", optarg);
+				return gt_cli_usage_error(usage, "--lease-ms '%s' must be 10 to 86400000", optarg);
 			break;
 		case O_MAXBODY:
 			if (gt_parse_size(optarg, &o->max_body) || o->max_body < 1024 || o->max_body > (1ull << 30))
-				return usage_error("--max-body '%s' must be 1K to 1G", optarg);
+				return gt_cli_usage_error(usage, "--max-body '%s' must be 1K to 1G", optarg);
 			break;
 		case O_READY:
 			if (gt_parse_i64(optarg, &o->ready_fd) || o->ready_fd < 0 || o->ready_fd > 65535)
-				return usage_error("--ready-fd '%s' is not a file descriptor", optarg);
+				return gt_cli_usage_error(usage, "--ready-fd '%s' is not a file descriptor", optarg);
 			break;
 		case 'h':
 		case O_HELP:
@@ -94,23 +86,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	if (!strcmp(o->cmd, "kv") && optind < argc)
 		o->prefix = argv[optind++];
 	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+		return gt_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!strcmp(o->cmd, "serve") && !o->home)
-		return usage_error("%s", "--data-home is required (or GT_DATA_HOME)");
+		return gt_cli_usage_error(usage, "%s", "--data-home is required (or GT_DATA_HOME)");
 	return 0;
-}
-
-static void announce(const struct opts *o, const char *addr)
-{
-	char line[160];
-	int n = snprintf(line, sizeof(line), "%s: ready addr=%s\n", gt_prog, addr);
-
-	fputs(line, stderr);
-	if (o->ready_fd >= 0) {
-		if (write((int)o->ready_fd, line, (size_t)n) != n)
-			gt_cli_errorf("cannot write to --ready-fd %d: %s", (int)o->ready_fd, strerror(errno));
-		close((int)o->ready_fd);
-	}
 }
 
 static int serve(const struct opts *o)
@@ -136,7 +115,7 @@ static int serve(const struct opts *o)
 		gt_cli_errorf("%s", err.msg[0] ? err.msg : gt_strerror(rc));
 		return gt_exit_code(rc);
 	}
-	announce(o, gt_meta_server_addr(s));
+	gt_cli_ready(o->ready_fd, "ready addr=%s", gt_meta_server_addr(s));
 	while (sigwait(&sigs, &sig) && errno == EINTR)
 		;
 	gt_cli_errorf("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -2,7 +2,9 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 const char *gt_prog = "gt";
 
@@ -21,6 +23,34 @@ void gt_cli_errorf(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int gt_cli_usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", gt_prog);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return GT_EXIT_PERM;
+}
+
+void gt_cli_ready(int64_t fd, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n = snprintf(line, sizeof(line), "%s: ", gt_prog);
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	line[n] = 0;
+	fputs(line, stderr);
+	if (fd >= 0) {
+		if (write((int)fd, line, (size_t)n) != n)
+			gt_cli_errorf("cannot write to --ready-fd %d: %s", (int)fd, strerror(errno));
+		close((int)fd);
+	}
 }
 
 void gt_cli_log(void *ctx, const char *msg)

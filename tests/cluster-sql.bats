@@ -22,19 +22,6 @@ wait_gone() {
 	for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
 }
 
-free_base() { # N -> a base port with base..base+N free
-	local p i busy
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
-		busy=
-		for i in $(seq 0 "$1"); do
-			if (exec 3<> "/dev/tcp/127.0.0.1/$((p + i))") 2> /dev/null; then busy=1; fi
-		done
-		[ -n "$busy" ] || { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 # ask PORT SQL: the JSON answer without its timing
 ask() {
 	curl -sS "http://127.0.0.1:$1/v1/sql?db=public" --data-urlencode "sql=$2" |

@@ -471,20 +471,6 @@ help_has_all() {
 	[ -z "$missing" ] || skip "not built yet:$missing (gt-standalone.service checked)"
 }
 
-# free_base N: a base port P with nothing listening on P .. P+N.
-free_base() {
-	local p i busy
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
-		busy=
-		for i in $(seq 0 "$1"); do
-			if (exec 3<> "/dev/tcp/127.0.0.1/$((p + i))") 2> /dev/null; then busy=1; fi
-		done
-		[ -n "$busy" ] || { echo "$p"; return 0; }
-	done
-	fail "no free port range"
-}
-
 # alive_nodes ADDR: how many datanodes gt-meta at ADDR counts alive, and
 # their addresses, from GET /v1/nodes.
 alive_nodes() {

@@ -21,3 +21,17 @@ teardown() {
 	fi
 	rm -rf "$T"
 }
+
+free_base() { # N -> a base port with base..base+N free on loopback
+	local p i busy
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		busy=
+		for i in $(seq 0 "$1"); do
+			if (exec 3<> "/dev/tcp/127.0.0.1/$((p + i))") 2> /dev/null; then busy=1; fi
+		done
+		[ -n "$busy" ] || { echo "$p"; return 0; }
+	done
+	echo "no free port range" >&2
+	return 1
+}

@@ -41,20 +41,6 @@ teardown() {
 	rm -rf "$T"
 }
 
-# free_base: a port P with P and P+1 free on loopback.
-free_base() {
-	local p i busy
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
-		busy=
-		for i in 0 1; do
-			if (exec 3<> "/dev/tcp/127.0.0.1/$((p + i))") 2> /dev/null; then busy=1; fi
-		done
-		[ -n "$busy" ] || { echo "$p"; return 0; }
-	done
-	fail "no free port range"
-}
-
 lp() {
 	curl -sS -o "$T/lp.out" -w '%{http_code}' "http://$ADDR/v1/influxdb/write?db=public&precision=ms" --data-binary "$1"
 }
@@ -233,7 +219,7 @@ CREATE TABLE plain (ts TIMESTAMP TIME INDEX)"
 }
 
 @test "cluster: a partitioned table's regions spread over the datanodes; writes split, reads merge; region_peers names them" {
-	base=$(free_base)
+	base=$(free_base 1)
 	run -0 gt-cluster up --datanodes 2 --frontends 1 --dir "$T/c" --base-port "$base"
 	ADDR=127.0.0.1:$((base + 1))
 	q() {
