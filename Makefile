@@ -16,7 +16,7 @@
 CC ?= cc
 PREFIX ?= /usr/local
 SANITIZE ?=
-PKGS := libzstd jansson libxxhash libmicrohttpd zlib libcurl libpcre2-8
+PKGS := libzstd jansson libxxhash libmicrohttpd zlib libcurl libpcre2-8 libcrypto
 
 ifeq ($(SANITIZE),)
 O ?= build

@@ -1,37 +1,26 @@
-/* region_server.c - the region RPC server: a thread per connection over a region client (region_server.h). */
+/* region_server.c - the region RPC server: serves each connection (connserv.h) over a region client (region_server.h). */
 #include "region_server.h"
-#include "net.h"
+#include "connserv.h"
 #include "rpc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* one connection, in its own thread (connserv.h) */
 struct conn {
 	struct gt_region_server *s;
 	int fd;
-	pthread_t th;
-	bool done;                       /* the thread has finished; join and free it */
-	struct conn *next;
 };
 
 struct gt_region_server {
 	struct gt_region_client *client;
-	int lfd;
-	int wake[2];                     /* a byte here stops the accept loop */
-	char addr[300];
+	struct gt_connserv *cs;
 	int timeout_ms;
-	uint32_t max_conns, nconns;
 	gt_log_fn log;
 	void *log_ctx;
-	pthread_t acceptor;
-	pthread_mutex_t mu;
-	struct conn *conns;
-	bool stopping;
 };
 
 static void logf_(struct gt_region_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -158,9 +147,9 @@ static void drain(int fd)
 	}
 }
 
-static void *conn_main(void *arg)
+static void serve(void *ctx, int fd)
 {
-	struct conn *c = arg;
+	struct conn conn = {.s = ctx, .fd = fd}, *c = &conn;
 	struct gt_region_server *s = c->s;
 	struct gt_buf in, out = {0};
 
@@ -211,103 +200,32 @@ static void *conn_main(void *arg)
 	}
 	gt_buf_release(&in);
 	gt_buf_release(&out);
-	pthread_mutex_lock(&s->mu);
-	c->done = true;
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
 }
 
-/* Join and free the connections whose threads have finished (under mu). */
-static void reap(struct gt_region_server *s)
+/* Over max_conns: an ERROR frame says why, then the connserv closes. */
+static void refuse(void *ctx, int fd)
 {
-	struct conn **pp = &s->conns;
-	while (*pp) {
-		struct conn *c = *pp;
-		if (c->done) {
-			*pp = c->next;
-			pthread_join(c->th, NULL);
-			close(c->fd);
-			s->nconns--;
-			free(c);
-		} else {
-			pp = &c->next;
-		}
-	}
-}
-
-static void *accept_main(void *arg)
-{
-	struct gt_region_server *s = arg;
-	for (;;) {
-		struct pollfd p[2] = {{.fd = s->lfd, .events = POLLIN}, {.fd = s->wake[0], .events = POLLIN}};
-		struct conn *c;
-		int fd;
-
-		if (poll(p, 2, 1000) < 0 && errno != EINTR)
-			break;
-		pthread_mutex_lock(&s->mu);
-		reap(s);
-		pthread_mutex_unlock(&s->mu);
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		if ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
-			continue;
-		pthread_mutex_lock(&s->mu);
-		if (s->nconns >= s->max_conns || !(c = calloc(1, sizeof(*c)))) {
-			pthread_mutex_unlock(&s->mu);
-			struct conn tmp = {.s = s, .fd = fd};
-			struct gt_buf b = {0};
-			send_error(&tmp, &b, 0, GT_EAGAIN, "rpc: too many connections");
-			gt_buf_release(&b);
-			close(fd);
-			continue;
-		}
-		c->s = s;
-		c->fd = fd;
-		if (pthread_create(&c->th, NULL, conn_main, c)) {
-			free(c);
-			close(fd);
-		} else {
-			c->next = s->conns;
-			s->conns = c;
-			s->nconns++;
-		}
-		pthread_mutex_unlock(&s->mu);
-	}
-	return NULL;
+	struct conn c = {.s = ctx, .fd = fd};
+	struct gt_buf b = {0};
+	send_error(&c, &b, 0, GT_EAGAIN, "rpc: too many connections");
+	gt_buf_release(&b);
 }
 
 int gt_region_server_open(struct gt_region_server **out, const struct gt_region_server_opts *o,
 			  struct gt_region_client *client, struct gt_err *err)
 {
 	struct gt_region_server *s = calloc(1, sizeof(*s));
+	struct gt_connserv_opts co = {.addr = o->addr, .max_conns = o->max_conns,
+				      .serve = serve, .refuse = refuse};
 	int rc;
 	if (!s)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	s->client = client;
 	s->timeout_ms = o->io_timeout_ms > 0 ? o->io_timeout_ms : 30000;
-	s->max_conns = o->max_conns ? o->max_conns : 256;
 	s->log = o->log;
 	s->log_ctx = o->log_ctx;
-	s->wake[0] = s->wake[1] = -1;
-	pthread_mutex_init(&s->mu, NULL);
-	if ((rc = gt_net_listen(o->addr, &s->lfd, err))) {
-		pthread_mutex_destroy(&s->mu);
-		free(s);
-		return rc;
-	}
-	if (gt_net_local_addr(s->lfd, s->addr, sizeof(s->addr)))
-		snprintf(s->addr, sizeof(s->addr), "%s", o->addr);
-	if (pipe2(s->wake, O_CLOEXEC) || pthread_create(&s->acceptor, NULL, accept_main, s)) {
-		rc = gt_errf(err, GT_EIO, "cannot start the region server: %s", strerror(errno));
-		if (s->wake[0] >= 0) {
-			close(s->wake[0]);
-			close(s->wake[1]);
-		}
-		close(s->lfd);
-		pthread_mutex_destroy(&s->mu);
+	co.ctx = s;
+	if ((rc = gt_connserv_start(&s->cs, &co, err))) {
 		free(s);
 		return rc;
 	}
@@ -317,35 +235,13 @@ int gt_region_server_open(struct gt_region_server **out, const struct gt_region_
 
 const char *gt_region_server_addr(const struct gt_region_server *s)
 {
-	return s->addr;
+	return gt_connserv_addr(s->cs);
 }
 
 void gt_region_server_close(struct gt_region_server *s)
 {
 	if (!s)
 		return;
-	if (write(s->wake[1], "x", 1) < 0)
-		(void)0;
-	pthread_join(s->acceptor, NULL);
-	close(s->lfd);
-	if (!strncmp(s->addr, "unix:", 5))
-		unlink(s->addr + 5);
-	/* wake every connection thread out of its read; each then finishes */
-	pthread_mutex_lock(&s->mu);
-	for (struct conn *c = s->conns; c; c = c->next)
-		shutdown(c->fd, SHUT_RDWR);
-	pthread_mutex_unlock(&s->mu);
-	for (;;) {
-		pthread_mutex_lock(&s->mu);
-		reap(s);
-		bool empty = !s->conns;
-		pthread_mutex_unlock(&s->mu);
-		if (empty)
-			break;
-		usleep(1000);
-	}
-	close(s->wake[0]);
-	close(s->wake[1]);
-	pthread_mutex_destroy(&s->mu);
+	gt_connserv_stop(s->cs);
 	free(s);
 }

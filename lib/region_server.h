@@ -3,7 +3,7 @@
  * listening socket, dispatching every request to a region client (on a
  * datanode, the in-process client over its engine).
  *
- * One thread accepts; each connection gets its own thread, which reads a
+ * The connection server (connserv.h) gives each connection its own thread, which reads a
  * request, calls the client, writes the reply, and loops.  A frame it
  * cannot decode gets an ERROR frame and the connection is closed; the
  * server goes on.  Calling sequence: gt_region_server_open() (binds and
