@@ -61,6 +61,10 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libgt.a
 $(O)/tests/tools/%: $(O)/tests/tools/%.o $(O)/libgt.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Tools named gt-pq-* are PostgreSQL clients over libpq (libpq-dev).
+$(O)/tests/tools/gt-pq-%.o: CPPFLAGS += $(shell pkg-config --cflags libpq)
+$(O)/tests/tools/gt-pq-%: LDLIBS += $(shell pkg-config --libs libpq)
+
 # Corpus replay: the fuzz target linked with a plain main that feeds it
 # every file of its corpus, so `make check` runs the corpus without clang.
 $(O)/tests/fuzz/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/replay.o $(O)/libgt.a
