@@ -13,16 +13,17 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "cli.h"
 #include "db.h"
 #include "front.h"
 
 static const char usage[] =
-	"usage: gt-front --standalone --data-home DIR [--http-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--wal-sync always|interval|none] [--memtable-bytes N] [--ready-fd N]\n"
-	"       gt-front --meta HOST:PORT [--http-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--ready-fd N]\n"
+	"usage: gt-front --standalone --data-home DIR [--http-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--wal-sync always|interval|none] [--memtable-bytes N] [--user-provider SPEC] [--ready-fd N]\n"
+	"       gt-front --meta HOST:PORT [--http-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--user-provider SPEC] [--ready-fd N]\n"
 	"       gt-front --help\n";
 
-enum { O_STANDALONE = 256, O_META, O_HOME, O_HTTP, O_MAXBODY, O_TIMEOUT, O_WAL_SYNC, O_MEMTABLE, O_READY, O_HELP };
+enum { O_STANDALONE = 256, O_META, O_HOME, O_HTTP, O_MAXBODY, O_TIMEOUT, O_WAL_SYNC, O_MEMTABLE, O_USERS, O_READY, O_HELP };
 
 static const struct option longopts[] = {
 	{"standalone", no_argument, NULL, O_STANDALONE},
@@ -33,6 +34,7 @@ static const struct option longopts[] = {
 	{"timeout", required_argument, NULL, O_TIMEOUT},
 	{"wal-sync", required_argument, NULL, O_WAL_SYNC},
 	{"memtable-bytes", required_argument, NULL, O_MEMTABLE},
+	{"user-provider", required_argument, NULL, O_USERS},
 	{"ready-fd", required_argument, NULL, O_READY},
 	{"help", no_argument, NULL, O_HELP},
 	{NULL, 0, NULL, 0},
@@ -41,6 +43,7 @@ static const struct option longopts[] = {
 struct opts {
 	bool standalone;
 	const char *home, *http, *meta;
+	struct gt_auth *auth;            /* --user-provider; NULL = open access */
 	uint64_t max_body, timeout, memtable;
 	int wal_sync;
 	int64_t ready_fd;
@@ -76,6 +79,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			if (gt_parse_size(optarg, &o->memtable) || o->memtable < 4096)
 				return gt_cli_usage_error(usage, "--memtable-bytes '%s' must be at least 4K", optarg);
 			break;
+		case O_USERS: {
+			struct gt_err err = {0};
+			gt_auth_free(o->auth);
+			o->auth = NULL;
+			if (gt_auth_open(&o->auth, optarg, &err))
+				return gt_cli_usage_error(usage, "--user-provider: %s", err.msg);
+			break;
+		}
 		case O_READY:
 			if (gt_parse_i64(optarg, &o->ready_fd) || o->ready_fd < 0 || o->ready_fd > 65535)
 				return gt_cli_usage_error(usage, "--ready-fd '%s' is not a file descriptor", optarg);
@@ -112,8 +123,10 @@ int main(int argc, char **argv)
 	int rc, sig = 0;
 
 	gt_cli_init(argv[0]);
-	if ((rc = parse_opts(argc, argv, &o)))
+	if ((rc = parse_opts(argc, argv, &o))) {
+		gt_auth_free(o.auth);
 		return rc;
+	}
 	/* Every thread started from here on inherits the mask; main waits for the signals. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -129,9 +142,11 @@ int main(int argc, char **argv)
 	eo.log = gt_cli_log;
 	if ((rc = o.meta ? gt_db_open_cluster(&db, o.meta, &err) : gt_db_open(&db, &eo, &err))) {
 		gt_cli_errorf("%s", err.msg[0] ? err.msg : gt_strerror(rc));
+		gt_auth_free(o.auth);
 		return gt_exit_code(rc);
 	}
 	fo.db = db;
+	fo.auth = o.auth;
 	fo.http_addr = o.http;
 	fo.max_body = (size_t)o.max_body;
 	fo.timeout_s = (unsigned)o.timeout;
@@ -139,6 +154,7 @@ int main(int argc, char **argv)
 	if ((rc = gt_front_start(&front, &fo, &err))) {
 		gt_cli_errorf("%s", err.msg[0] ? err.msg : gt_strerror(rc));
 		gt_db_close(db, 1);
+		gt_auth_free(o.auth);
 		return gt_exit_code(rc);
 	}
 	gt_cli_ready(o.ready_fd, "ready http=%s", gt_front_http_addr(front));
@@ -147,6 +163,7 @@ int main(int argc, char **argv)
 	gt_cli_errorf("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	gt_front_stop(front);
 	gt_db_close(db, 1);
+	gt_auth_free(o.auth);
 	gt_cli_errorf("stopped");
 	return GT_EXIT_OK;
 }

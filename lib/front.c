@@ -9,6 +9,7 @@
  */
 #include <inttypes.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <pthread.h>
@@ -28,6 +29,7 @@
 
 struct gt_front {
 	struct gt_db *db;
+	const struct gt_auth *auth;
 	struct gt_http *http;
 	struct gt_metrics *m;
 	struct gt_metric *rows, *write_reqs;
@@ -479,6 +481,129 @@ static void h_metrics(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs
 		gerror(rs, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "cannot render the metrics", 0);
 }
 
+/* The InfluxDB endpoints, which also take InfluxDB's forms of credentials. */
+static bool influx_path(const char *path)
+{
+	return !strncmp(path, "/v1/influxdb/", 13) || !strcmp(path, "/write") || !strcmp(path, "/api/v2/write") ||
+	       !strcmp(path, "/ping") || !strcmp(path, "/query");
+}
+
+/* Where credentials are read into; a password longer than this is refused as malformed. */
+struct creds {
+	char user[256], pw[256];
+};
+
+/* Split "user:pw" of n bytes (no NUL inside) into c.  0, or GT_EINVAL. */
+static int split_creds(const char *s, size_t n, struct creds *c)
+{
+	const char *colon = memchr(s, ':', n);
+	size_t un, pn;
+	if (!colon || memchr(s, '\0', n))
+		return GT_EINVAL;
+	un = (size_t)(colon - s);
+	pn = n - un - 1;
+	if (un >= sizeof(c->user) || pn >= sizeof(c->pw))
+		return GT_EINVAL;
+	memcpy(c->user, s, un);
+	c->user[un] = 0;
+	memcpy(c->pw, colon + 1, pn);
+	c->pw[pn] = 0;
+	return 0;
+}
+
+/* The credentials of Basic's base64(user:pw).  0, or GT_EINVAL. */
+static int basic_creds(const char *b64, struct creds *c)
+{
+	unsigned char raw[3 * (sizeof(c->user) + sizeof(c->pw)) / 2];
+	size_t n = strlen(b64), pad = 0;
+	int got;
+	if (!n || n % 4 || n / 4 * 3 > sizeof(raw))
+		return GT_EINVAL;
+	if ((got = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)n)) < 0)
+		return GT_EINVAL;
+	while (pad < 2 && b64[n - 1 - pad] == '=')
+		pad++;
+	int rc = split_creds((const char *)raw, (size_t)got - pad, c);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return rc;
+}
+
+/*
+ * Read the credentials of a request as GreptimeDB does: the Authorization
+ * header (Basic; on the InfluxDB endpoints also Token user:pw), else on
+ * the InfluxDB endpoints the u and p arguments.  0, or a GreptimeDB
+ * status with msg saying what is wrong.
+ */
+static int read_creds(struct gt_http_req *rq, struct creds *c, char *msg, size_t n)
+{
+	const char *h = gt_http_header(rq, "Authorization"), *sp;
+	bool influx = influx_path(gt_http_path(rq));
+
+	if (!h) {
+		const char *u = influx ? gt_http_query_arg(rq, "u") : NULL, *p = influx ? gt_http_query_arg(rq, "p") : NULL;
+		if (u && *u && p && *p) {
+			if (strlen(u) >= sizeof(c->user) || strlen(p) >= sizeof(c->pw))
+				goto invalid;
+			snprintf(c->user, sizeof(c->user), "%s", u);
+			snprintf(c->pw, sizeof(c->pw), "%s", p);
+			return 0;
+		}
+		if ((u && *u) || (p && *p)) {
+			snprintf(msg, n, "influxdb auth: username and password must be provided together");
+			return GT_STATUS_INVALID_ARGUMENTS;
+		}
+		snprintf(msg, n, influx ? "Not found influx http authorization info"
+					: "Not found http or grpc authorization header");
+		return GT_STATUS_AUTH_HEADER_NOT_FOUND;
+	}
+	if (!(sp = strchr(h, ' ')))
+		goto invalid;
+	if ((size_t)(sp - h) == 5 && !strncasecmp(h, "basic", 5)) {
+		if (strchr(sp + 1, ' ') || basic_creds(sp + 1, c))
+			goto invalid;
+		return 0;
+	}
+	if (influx && (size_t)(sp - h) == 5 && !strncasecmp(h, "token", 5)) {
+		if (split_creds(sp + 1, strlen(sp + 1), c))
+			goto invalid;
+		return 0;
+	}
+	snprintf(msg, n, "Unsupported http auth scheme, name: %.*s", (int)(sp - h < 40 ? sp - h : 40), h);
+	return GT_STATUS_INVALID_AUTH_HEADER;
+invalid:
+	snprintf(msg, n, "Invalid http authorization header");
+	return GT_STATUS_INVALID_AUTH_HEADER;
+}
+
+/* Every endpoint but /health wants a known user and its password (front.h). */
+static bool authorize(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	struct gt_front *f = ctx;
+	struct creds c = {0};
+	char msg[400];
+	int status;
+
+	if (!f->auth || !strcmp(gt_http_path(rq), "/health"))
+		return true;
+	if (!(status = read_creds(rq, &c, msg, sizeof(msg)))) {
+		if (!gt_auth_password(f->auth, c.user)) {
+			status = GT_STATUS_USER_NOT_FOUND;
+			snprintf(msg, sizeof(msg), "User not found, username: %s", c.user);
+		} else if (!gt_auth_check(f->auth, c.user, c.pw)) {
+			status = GT_STATUS_USER_PASSWORD_MISMATCH;
+			snprintf(msg, sizeof(msg), "Username and password does not match, username: %s", c.user);
+		}
+	}
+	OPENSSL_cleanse(c.pw, sizeof(c.pw));
+	if (!status)
+		return true;
+	flog(f, "%s %s: refused: %s", gt_http_method(rq), gt_http_path(rq), msg);
+	gerror(rs, status, msg, 0);
+	if (rs->status == 401)
+		gt_http_resp_header(rs, "WWW-Authenticate", "Basic realm=\"greptime\"");
+	return false;
+}
+
 static const struct gt_http_route routes[] = {
 	{"/health", GT_HTTP_GET | GT_HTTP_HEAD | GT_HTTP_POST, h_health},
 	{"/metrics", GT_HTTP_GET, h_metrics},
@@ -502,6 +627,7 @@ int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct 
 	if (!(f = gt_calloc(1, sizeof(*f))))
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	f->db = o->db;
+	f->auth = o->auth;
 	f->log = o->log;
 	f->log_ctx = o->log_ctx;
 	if ((rc = gt_metrics_new(&f->m))) {
@@ -519,6 +645,7 @@ int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct 
 	ho.conn_open = conn_open;
 	ho.conn_close = conn_close;
 	ho.error_body = error_body;
+	ho.authorize = authorize;
 	ho.on_done = on_done;
 	ho.log = http_log;
 	if ((rc = gt_http_start(&f->http, &ho, err))) {

@@ -12,6 +12,15 @@
  *   GET|HEAD /ping, /v1/influxdb/ping          204 with X-Influxdb-Version
  *   GET|POST /query?q=...                      InfluxDB 1.x: CREATE DATABASE, SHOW DATABASES only
  *
+ * With users (opts.auth), every endpoint but /health wants credentials,
+ * as GreptimeDB asks for them: "Authorization: Basic base64(user:pw)";
+ * on the InfluxDB endpoints also "Authorization: Token user:pw" or the
+ * u= and p= query arguments.  A request without them, or with wrong
+ * ones, is answered 401 with "WWW-Authenticate: Basic realm=..." and
+ * GreptimeDB's error (7003 no credentials, 7004 a malformed header,
+ * 7000 unknown user, 7002 wrong password) before its body is read.
+ * A refusal is logged with the user name, never the password.
+ *
  * Errors are GreptimeDB's JSON, {"code":N,"error":"...","execution_time_ms":N}
  * with the HTTP status gt_status_http(N) gives; a line-protocol error
  * names the line and column.  /query answers in InfluxDB's shape.
@@ -29,12 +38,14 @@
 #ifndef GT_FRONT_H
 #define GT_FRONT_H
 
+#include "auth.h"
 #include "db.h"
 
 struct gt_front;
 
 struct gt_front_opts {
 	struct gt_db *db;              /* borrowed */
+	const struct gt_auth *auth;    /* borrowed; NULL = open access (auth.h) */
 	const char *http_addr;         /* "HOST:PORT"; NULL = 127.0.0.1:4000; port 0 = any */
 	size_t max_body;               /* request body ceiling (also inflated); 0 = 64 MiB */
 	unsigned timeout_s;            /* idle/slow client timeout; 0 = 60 s */

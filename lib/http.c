@@ -311,6 +311,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 			error_resp(h, &rs, rq->refuse, rq->refuse_msg);
 			return send_resp(rq, &rs);
 		}
+		memset(&rs, 0, sizeof(rs));
+		if (!rq->refuse && h->o.authorize && !h->o.authorize(h->o.ctx, rq, &rs)) {
+			rq->refuse = rs.status;
+			gt_buf_release(&rq->body);
+			return send_resp(rq, &rs);
+		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -601,9 +607,14 @@ static void parse_form(struct gt_http_req *rq)
 	}
 }
 
+const char *gt_http_query_arg(const struct gt_http_req *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 const char *gt_http_arg(struct gt_http_req *rq, const char *name)
 {
-	const char *v = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, name);
+	const char *v = gt_http_query_arg(rq, name);
 	const char *p, *end;
 
 	if (v)

@@ -78,6 +78,12 @@ struct gt_http_opts {
 	 * 415, 400 bad encoding, 503): fill rs->body and rs->ctype.  NULL =
 	 * a text/plain body of msg. */
 	void (*error_body)(void *ctx, struct gt_http_resp *rs, const char *msg);
+	/* Once a routed request's headers have arrived, before its body is
+	 * read: return true to go on, or fill rs (status, body, headers) and
+	 * return false to answer with it instead of the handler (the body is
+	 * not read, the connection is closed after).  May use gt_http_header
+	 * and gt_http_query_arg, not gt_http_arg or gt_http_body.  NULL = all pass. */
+	bool (*authorize)(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs);
 	/* After every response: route path (or NULL when none matched), status, latency. */
 	void (*on_done)(void *ctx, const char *route, int status, int64_t elapsed_ns);
 	void (*log)(void *ctx, const char *msg);
@@ -106,6 +112,8 @@ const char *gt_http_header(const struct gt_http_req *rq, const char *name);
  * absent.  Valid until the handler returns.
  */
 const char *gt_http_arg(struct gt_http_req *rq, const char *name);
+/* An argument of the query string only ('+' and %XX decoded), or NULL. */
+const char *gt_http_query_arg(const struct gt_http_req *rq, const char *name);
 
 /* Response helpers. */
 void gt_http_resp_header(struct gt_http_resp *rs, const char *name, const char *value);
