@@ -549,7 +549,7 @@ sql() {
 @test "real cluster: 2 frontends serve one partitioned table on 3 datanodes; a killed frontend or datanode loses nothing" {
 	meta_built || skip "gt-meta is not built yet (its --help shows no --data-home)"
 	gt-front --help | grep -q -- '--meta' || skip "gt-front --meta (distributed mode) is not built yet"
-	base=$(free_base 2)
+	base=$(free_base 6)
 	f1=$((base + 1)) f2=$((base + 2))
 	run -0 gt-cluster up --datanodes 3 --frontends 2 --dir "$T/c" --base-port "$base"
 	run -0 sql $f1 "CREATE TABLE m (host STRING, ts TIMESTAMP TIME INDEX, v DOUBLE, PRIMARY KEY(host))

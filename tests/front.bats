@@ -8,32 +8,6 @@
 
 load helper
 
-# start_front [DATA_HOME] [OPTION...]: run gt-front in the background,
-# wait for its ready line; sets FPID and ADDR.  Its stderr is $T/front.log.
-start_front() {
-	local home=$T/d
-	if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then home=$1; shift; fi
-	: > "$T/front.log"
-	gt-front --standalone --data-home "$home" --http-addr 127.0.0.1:0 "$@" 2>>"$T/front.log" &
-	FPID=$!
-	PIDS="${PIDS:-} $FPID"
-	for _ in $(seq 1 200); do
-		ADDR=$(sed -n 's/^gt-front: ready http=//p' "$T/front.log" | tail -n 1)
-		[ -n "$ADDR" ] && return 0
-		kill -0 "$FPID" 2>/dev/null || fail "gt-front exited before ready: $(cat "$T/front.log")"
-		sleep 0.05
-	done
-	fail "gt-front not ready after 10 s: $(cat "$T/front.log")"
-}
-
-# stop_front: SIGTERM, and the server must exit 0.
-stop_front() {
-	local st=0
-	kill -TERM "$FPID"
-	wait "$FPID" || st=$?
-	[ "$st" -eq 0 ] || fail "gt-front exited $st after SIGTERM: $(cat "$T/front.log")"
-}
-
 # req CURL-ARGS...: prints the HTTP status; the body is in $T/body.
 req() {
 	curl -sS -o "$T/body" -w '%{http_code}' "$@"
@@ -222,12 +196,12 @@ c,3.5,3000"
 }
 
 @test "--ready-fd gets the ready line" {
-	gt-front --standalone --data-home "$T/d" --http-addr 127.0.0.1:0 --ready-fd 3 3>"$T/ready" 2>"$T/front.log" &
+	gt-front --standalone --data-home "$T/d" --http-addr 127.0.0.1:0 --postgres-addr 127.0.0.1:0 --ready-fd 3 3>"$T/ready" 2>"$T/front.log" &
 	FPID=$!
 	PIDS="${PIDS:-} $FPID"
 	for _ in $(seq 1 200); do [ -s "$T/ready" ] && break; sleep 0.05; done
 	run -0 cat "$T/ready"
-	assert_output --regexp '^gt-front: ready http=127\.0\.0\.1:[0-9]+$'
+	assert_output --regexp '^gt-front: ready http=127\.0\.0\.1:[0-9]+ postgres=127\.0\.0\.1:[0-9]+$'
 	stop_front
 }
 

@@ -35,3 +35,36 @@ free_base() { # N -> a base port with base..base+N free on loopback
 	echo "no free port range" >&2
 	return 1
 }
+
+# start_front [DATA_HOME] [OPTION...]: gt-front --standalone in the
+# background on DATA_HOME (default $T/d), every protocol on a free
+# loopback port; waits for its ready line and sets FPID, ADDR (the HTTP
+# HOST:PORT) and PG_PORT (PostgreSQL).  Its stderr is $T/front.log.
+start_front() {
+	local home=$T/d line
+	if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then home=$1; shift; fi
+	: > "$T/front.log"
+	gt-front --standalone --data-home "$home" --http-addr 127.0.0.1:0 --postgres-addr 127.0.0.1:0 \
+		"$@" 2>>"$T/front.log" &
+	FPID=$!
+	PIDS="${PIDS:-} $FPID"
+	for _ in $(seq 1 200); do
+		line=$(grep '^gt-front: ready ' "$T/front.log" | tail -n 1)
+		if [ -n "$line" ]; then
+			ADDR=$(echo "$line" | sed -n 's/.* http=\([^ ]*\).*/\1/p')
+			PG_PORT=$(echo "$line" | sed -n 's/.* postgres=[^ ]*:\([0-9]*\).*/\1/p')
+			return 0
+		fi
+		kill -0 "$FPID" 2>/dev/null || fail "gt-front exited before ready: $(cat "$T/front.log")"
+		sleep 0.05
+	done
+	fail "gt-front not ready after 10 s: $(cat "$T/front.log")"
+}
+
+# stop_front: SIGTERM, and the server must exit 0 (a sanitizer report makes it not).
+stop_front() {
+	local st=0
+	kill -TERM "$FPID"
+	wait "$FPID" || st=$?
+	[ "$st" -eq 0 ] || fail "gt-front exited $st after SIGTERM: $(cat "$T/front.log")"
+}

@@ -8,28 +8,6 @@
 
 load helper
 
-# start_front: gt-front on a free port; sets FPID and ADDR.
-start_front() {
-	: > "$T/front.log"
-	gt-front --standalone --data-home "$T/d" --http-addr 127.0.0.1:0 2>>"$T/front.log" &
-	FPID=$!
-	PIDS="${PIDS:-} $FPID"
-	for _ in $(seq 1 200); do
-		ADDR=$(sed -n 's/^gt-front: ready http=//p' "$T/front.log" | tail -n 1)
-		[ -n "$ADDR" ] && return 0
-		kill -0 "$FPID" 2>/dev/null || fail "gt-front exited before ready: $(cat "$T/front.log")"
-		sleep 0.05
-	done
-	fail "gt-front not ready after 10 s: $(cat "$T/front.log")"
-}
-
-stop_front() {
-	local st=0
-	kill -TERM "$FPID"
-	wait "$FPID" || st=$?
-	[ "$st" -eq 0 ] || fail "gt-front exited $st after SIGTERM: $(cat "$T/front.log")"
-}
-
 # A cluster started by a test (gt-cluster up --dir $T/c) is stopped by it.
 teardown() {
 	if [ -f "$T/c/cluster.conf" ]; then
@@ -219,7 +197,7 @@ CREATE TABLE plain (ts TIMESTAMP TIME INDEX)"
 }
 
 @test "cluster: a partitioned table's regions spread over the datanodes; writes split, reads merge; region_peers names them" {
-	base=$(free_base 1)
+	base=$(free_base 3)
 	run -0 gt-cluster up --datanodes 2 --frontends 1 --dir "$T/c" --base-port "$base"
 	ADDR=127.0.0.1:$((base + 1))
 	q() {

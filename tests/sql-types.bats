@@ -7,28 +7,6 @@
 
 load helper
 
-# start_front: gt-front on a free port; sets FPID and ADDR.
-start_front() {
-	: > "$T/front.log"
-	gt-front --standalone --data-home "$T/d" --http-addr 127.0.0.1:0 2>>"$T/front.log" &
-	FPID=$!
-	PIDS="${PIDS:-} $FPID"
-	for _ in $(seq 1 200); do
-		ADDR=$(sed -n 's/^gt-front: ready http=//p' "$T/front.log" | tail -n 1)
-		[ -n "$ADDR" ] && return 0
-		kill -0 "$FPID" 2>/dev/null || fail "gt-front exited before ready: $(cat "$T/front.log")"
-		sleep 0.05
-	done
-	fail "gt-front not ready after 10 s: $(cat "$T/front.log")"
-}
-
-stop_front() {
-	local st=0
-	kill -TERM "$FPID"
-	wait "$FPID" || st=$?
-	[ "$st" -eq 0 ] || fail "gt-front exited $st after SIGTERM: $(cat "$T/front.log")"
-}
-
 sql() {
 	curl -sS "http://$ADDR/v1/sql" --data-urlencode "sql=$1"
 }
