@@ -165,6 +165,7 @@ int main(int argc, char **argv)
 		return gt_exit_code(rc);
 	}
 	wo.db = db;
+	wo.auth = o.auth;
 	wo.idle_timeout_s = o.timeout ? (unsigned)o.timeout : 300;
 	if (*o.pg) {
 		wo.addr = o.pg;

@@ -960,6 +960,7 @@ static int startup(struct conn *c)
 	struct gt_err err = {0};
 	struct gt_pg_msg m;
 	const char *user, *db;
+	char dbname[GT_NAME_MAX + 2];
 	int rc;
 
 	for (int round = 0;; round++) {
@@ -991,10 +992,11 @@ static int startup(struct conn *c)
 		return GT_EINVAL;
 	}
 	snprintf(c->user, sizeof(c->user), "%s", user);
+	/* the packet's bytes are reused by the messages authentication reads */
+	snprintf(dbname, sizeof(dbname), "%s", !db || !*db || !strcmp(db, "postgres") ? "public" : db);
+	db = dbname;
 	if (c->o->auth && authenticate(c))
 		return GT_EINVAL;
-	if (!db || !*db || !strcmp(db, "postgres"))
-		db = "public";
 	gt_sql_session_init(&c->s, c->o->db, "public");
 	if (strcmp(db, "public")) {
 		char use[GT_NAME_MAX + 16];

@@ -5,29 +5,6 @@
 
 load helper
 
-# start_front OPTION...: gt-front --standalone in the background on a free
-# port; waits for the ready line; sets FPID and ADDR (the HTTP address).
-start_front() {
-	: > "$T/front.log"
-	gt-front --standalone --data-home "$T/d" --http-addr 127.0.0.1:0 "$@" 2>>"$T/front.log" &
-	FPID=$!
-	PIDS="${PIDS:-} $FPID"
-	for _ in $(seq 1 200); do
-		ADDR=$(sed -n 's/^gt-front: ready http=\([^ ]*\).*/\1/p' "$T/front.log" | tail -n 1)
-		[ -n "$ADDR" ] && return 0
-		kill -0 "$FPID" 2>/dev/null || fail "gt-front exited before ready: $(cat "$T/front.log")"
-		sleep 0.05
-	done
-	fail "gt-front not ready after 10 s: $(cat "$T/front.log")"
-}
-
-stop_front() {
-	local st=0
-	kill -TERM "$FPID"
-	wait "$FPID" || st=$?
-	[ "$st" -eq 0 ] || fail "gt-front exited $st after SIGTERM: $(cat "$T/front.log")"
-}
-
 # req CURL-ARGS...: prints the HTTP status; the body is in $T/body, the headers in $T/headers.
 req() {
 	curl -sS -o "$T/body" -D "$T/headers" -w '%{http_code}' "$@"

@@ -201,3 +201,22 @@ R S S S S S S S S S S K Z"
 	refute_output --partial postgres=
 	stop_front
 }
+
+@test "--user-provider: SCRAM-SHA-256 with the right password; a wrong one or an unknown user is 28P01" {
+	printf 'root=Sup3r secret\nreader=r\n' > "$T/users"
+	start_front --user-provider "static_user_provider:file:$T/users"
+	run -0 env PGPASSWORD='Sup3r secret' psql -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U root -d public -c 'SELECT 1'
+	assert_output 1
+	run -0 gt-pq-client "host=127.0.0.1 port=$PG_PORT dbname=public user=reader password=r" 'SELECT $1::BIGINT AS x' int8:5
+	assert_output "x:20
+5
+status: SELECT 1"
+	run -2 env PGPASSWORD=wrong psql -X -h 127.0.0.1 -p "$PG_PORT" -U root -d public -c 'SELECT 1'
+	assert_output --partial 'FATAL:  password authentication failed for user "root"'
+	run -2 env PGPASSWORD=r psql -X -h 127.0.0.1 -p "$PG_PORT" -U nobody -d public -c 'SELECT 1'
+	assert_output --partial 'FATAL:  password authentication failed for user "nobody"'
+	run -2 env PGPASSWORD= psql -X -w -h 127.0.0.1 -p "$PG_PORT" -U root -d public -c 'SELECT 1'
+	assert_output --partial 'password'
+	run -1 grep -F 'Sup3r' "$T/front.log"
+	stop_front
+}
