@@ -61,15 +61,17 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libgt.a
 $(O)/tests/tools/%: $(O)/tests/tools/%.o $(O)/libgt.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Tools named gt-pq-* are PostgreSQL clients over libpq (libpq-dev);
-# gt-wire-bench speaks both protocols, also through MariaDB's
-# Connector/C (libmariadb-dev).
+# Tools named gt-pq-* are PostgreSQL clients over libpq (libpq-dev),
+# gt-my-* MySQL clients over MariaDB's Connector/C (libmariadb-dev);
+# gt-wire-bench speaks both protocols.
 PQ_CFLAGS := $(shell pkg-config --cflags libpq)
 PQ_LIBS := $(shell pkg-config --libs libpq)
 MARIADB_CFLAGS := $(shell pkg-config --cflags libmariadb)
 MARIADB_LIBS := $(shell pkg-config --libs libmariadb)
 $(O)/tests/tools/gt-pq-%.o: CPPFLAGS += $(PQ_CFLAGS)
 $(O)/tests/tools/gt-pq-%: LDLIBS += $(PQ_LIBS)
+$(O)/tests/tools/gt-my-%.o: CPPFLAGS += $(MARIADB_CFLAGS)
+$(O)/tests/tools/gt-my-%: LDLIBS += $(MARIADB_LIBS)
 $(O)/tests/tools/gt-wire-bench.o: CPPFLAGS += $(PQ_CFLAGS) $(MARIADB_CFLAGS)
 $(O)/tests/tools/gt-wire-bench: LDLIBS += $(PQ_LIBS) $(MARIADB_LIBS)
 
