@@ -18,13 +18,14 @@
 #include "db.h"
 #include "front.h"
 #include "mywire.h"
+#include "pgwire.h"
 
 static const char usage[] =
-	"usage: gt-front --standalone --data-home DIR [--http-addr HOST:PORT] [--mysql-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--wal-sync always|interval|none] [--memtable-bytes N] [--user-provider SPEC] [--ready-fd N]\n"
-	"       gt-front --meta HOST:PORT [--http-addr HOST:PORT] [--mysql-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--user-provider SPEC] [--ready-fd N]\n"
+	"usage: gt-front --standalone --data-home DIR [--http-addr HOST:PORT] [--mysql-addr HOST:PORT] [--postgres-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--wal-sync always|interval|none] [--memtable-bytes N] [--user-provider SPEC] [--ready-fd N]\n"
+	"       gt-front --meta HOST:PORT [--http-addr HOST:PORT] [--mysql-addr HOST:PORT] [--postgres-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--user-provider SPEC] [--ready-fd N]\n"
 	"       gt-front --help\n";
 
-enum { O_STANDALONE = 256, O_META, O_HOME, O_HTTP, O_MYSQL, O_MAXBODY, O_TIMEOUT, O_WAL_SYNC, O_MEMTABLE, O_USERS, O_READY, O_HELP };
+enum { O_STANDALONE = 256, O_META, O_HOME, O_HTTP, O_MYSQL, O_PG, O_MAXBODY, O_TIMEOUT, O_WAL_SYNC, O_MEMTABLE, O_USERS, O_READY, O_HELP };
 
 static const struct option longopts[] = {
 	{"standalone", no_argument, NULL, O_STANDALONE},
@@ -32,6 +33,7 @@ static const struct option longopts[] = {
 	{"data-home", required_argument, NULL, O_HOME},
 	{"http-addr", required_argument, NULL, O_HTTP},
 	{"mysql-addr", required_argument, NULL, O_MYSQL},
+	{"postgres-addr", required_argument, NULL, O_PG},
 	{"max-body", required_argument, NULL, O_MAXBODY},
 	{"timeout", required_argument, NULL, O_TIMEOUT},
 	{"wal-sync", required_argument, NULL, O_WAL_SYNC},
@@ -44,8 +46,7 @@ static const struct option longopts[] = {
 
 struct opts {
 	bool standalone;
-	const char *home, *http, *meta;
-	const char *mysql;               /* "" = no MySQL server */
+	const char *home, *http, *meta, *mysql, *pg;   /* "" = that protocol not served */
 	struct gt_auth *auth;            /* --user-provider; NULL = open access */
 	uint64_t max_body, timeout, memtable;
 	int wal_sync;
@@ -60,6 +61,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->home = getenv("GT_DATA_HOME");
 	o->http = "127.0.0.1:4000";
 	o->mysql = "127.0.0.1:4002";
+	o->pg = "127.0.0.1:4003";
 	o->ready_fd = -1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -68,6 +70,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_HOME: o->home = optarg; break;
 		case O_HTTP: o->http = optarg; break;
 		case O_MYSQL: o->mysql = optarg; break;
+		case O_PG: o->pg = optarg; break;
 		case O_MAXBODY:
 			if (gt_parse_size(optarg, &o->max_body) || o->max_body < 1024 || o->max_body > (4ull << 30))
 				return gt_cli_usage_error(usage, "--max-body '%s' must be 1K to 4G", optarg);
@@ -125,8 +128,9 @@ int main(int argc, char **argv)
 	struct gt_front *front = NULL;
 	struct gt_front_opts fo = {0};
 	struct gt_mywire *my = NULL;
+	struct gt_pgwire *pg = NULL;
 	struct gt_wire_opts wo = {0};
-	struct gt_buf ready = {0};
+	char ready[1024];
 	sigset_t sigs;
 	int rc, sig = 0;
 
@@ -167,24 +171,38 @@ int main(int argc, char **argv)
 	}
 	wo.db = db;
 	wo.auth = o.auth;
-	if (o.mysql[0]) {
+	wo.idle_timeout_s = o.timeout ? (unsigned)o.timeout : 300;
+	if (*o.mysql) {
 		wo.addr = o.mysql;
 		if ((rc = gt_mywire_start(&my, &wo, &err))) {
-			gt_cli_errorf("%s", err.msg[0] ? err.msg : gt_strerror(rc));
+			gt_cli_errorf("mysql: %s", err.msg[0] ? err.msg : gt_strerror(rc));
 			gt_front_stop(front);
 			gt_db_close(db, 1);
 			gt_auth_free(o.auth);
 			return gt_exit_code(rc);
 		}
 	}
-	gt_buf_addf(&ready, "ready http=%s", gt_front_http_addr(front));
+	if (*o.pg) {
+		wo.addr = o.pg;
+		if ((rc = gt_pgwire_start(&pg, &wo, &err))) {
+			gt_cli_errorf("postgres: %s", err.msg[0] ? err.msg : gt_strerror(rc));
+			gt_mywire_stop(my);
+			gt_front_stop(front);
+			gt_db_close(db, 1);
+			gt_auth_free(o.auth);
+			return gt_exit_code(rc);
+		}
+	}
+	snprintf(ready, sizeof(ready), "ready http=%s", gt_front_http_addr(front));
 	if (my)
-		gt_buf_addf(&ready, " mysql=%s", gt_mywire_addr(my));
-	gt_cli_ready(o.ready_fd, "%s", ready.p);
-	gt_buf_release(&ready);
+		snprintf(ready + strlen(ready), sizeof(ready) - strlen(ready), " mysql=%s", gt_mywire_addr(my));
+	if (pg)
+		snprintf(ready + strlen(ready), sizeof(ready) - strlen(ready), " postgres=%s", gt_pgwire_addr(pg));
+	gt_cli_ready(o.ready_fd, "%s", ready);
 	while (sigwait(&sigs, &sig) && errno == EINTR)
 		;
 	gt_cli_errorf("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	gt_pgwire_stop(pg);
 	gt_mywire_stop(my);
 	gt_front_stop(front);
 	gt_db_close(db, 1);

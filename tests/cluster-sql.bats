@@ -37,7 +37,7 @@ lp() { # PORT FILE
 	base=$(free_base 7)
 	run -0 gt-cluster up --datanodes 3 --frontends 2 --dir "$T/c" --base-port "$base"
 	f1=$((base + 1)) f2=$((base + 2)) sp=$((base + 7))
-	gt-front --standalone --data-home "$T/s" --http-addr "127.0.0.1:$sp" --mysql-addr 127.0.0.1:0 2> "$T/s.log" &
+	gt-front --standalone --data-home "$T/s" --http-addr "127.0.0.1:$sp" --mysql-addr 127.0.0.1:0 --postgres-addr 127.0.0.1:0 2> "$T/s.log" &
 	echo $! > "$T/s.pid"
 	for _ in $(seq 1 100); do grep -q ready "$T/s.log" && break; sleep 0.1; done
 

@@ -196,12 +196,12 @@ c,3.5,3000"
 }
 
 @test "--ready-fd gets the ready line" {
-	gt-front --standalone --data-home "$T/d" --http-addr 127.0.0.1:0 --mysql-addr 127.0.0.1:0 --ready-fd 3 3>"$T/ready" 2>"$T/front.log" &
+	gt-front --standalone --data-home "$T/d" --http-addr 127.0.0.1:0 --mysql-addr 127.0.0.1:0 --postgres-addr 127.0.0.1:0 --ready-fd 3 3>"$T/ready" 2>"$T/front.log" &
 	FPID=$!
 	PIDS="${PIDS:-} $FPID"
 	for _ in $(seq 1 200); do [ -s "$T/ready" ] && break; sleep 0.05; done
 	run -0 cat "$T/ready"
-	assert_output --regexp '^gt-front: ready http=127\.0\.0\.1:[0-9]+ mysql=127\.0\.0\.1:[0-9]+$'
+	assert_output --regexp '^gt-front: ready http=127\.0\.0\.1:[0-9]+ mysql=127\.0\.0\.1:[0-9]+ postgres=127\.0\.0\.1:[0-9]+$'
 	stop_front
 }
 

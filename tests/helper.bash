@@ -39,12 +39,12 @@ free_base() { # N -> a base port with base..base+N free on loopback
 # start_front [DATA_HOME] [OPTION...]: gt-front --standalone in the
 # background on DATA_HOME (default $T/d), every protocol on a free
 # loopback port; waits for its ready line and sets FPID, ADDR (the HTTP
-# HOST:PORT) and MY_PORT (MySQL).  Its stderr is $T/front.log.
+# HOST:PORT), MY_PORT (MySQL) and PG_PORT (PostgreSQL).  Its stderr is $T/front.log.
 start_front() {
 	local home=$T/d line
 	if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then home=$1; shift; fi
 	: > "$T/front.log"
-	gt-front --standalone --data-home "$home" --http-addr 127.0.0.1:0 --mysql-addr 127.0.0.1:0 \
+	gt-front --standalone --data-home "$home" --http-addr 127.0.0.1:0 --mysql-addr 127.0.0.1:0 --postgres-addr 127.0.0.1:0 \
 		"$@" 2>>"$T/front.log" &
 	FPID=$!
 	PIDS="${PIDS:-} $FPID"
@@ -53,6 +53,7 @@ start_front() {
 		if [ -n "$line" ]; then
 			ADDR=$(echo "$line" | sed -n 's/.* http=\([^ ]*\).*/\1/p')
 			MY_PORT=$(echo "$line" | sed -n 's/.* mysql=[^ ]*:\([0-9]*\).*/\1/p')
+			PG_PORT=$(echo "$line" | sed -n 's/.* postgres=[^ ]*:\([0-9]*\).*/\1/p')
 			return 0
 		fi
 		kill -0 "$FPID" 2>/dev/null || fail "gt-front exited before ready: $(cat "$T/front.log")"

@@ -197,7 +197,7 @@ CREATE TABLE plain (ts TIMESTAMP TIME INDEX)"
 }
 
 @test "cluster: a partitioned table's regions spread over the datanodes; writes split, reads merge; region_peers names them" {
-	base=$(free_base 1)
+	base=$(free_base 3)
 	run -0 gt-cluster up --datanodes 2 --frontends 1 --dir "$T/c" --base-port "$base"
 	ADDR=127.0.0.1:$((base + 1))
 	q() {

@@ -23,11 +23,13 @@ have_postgres() {
 	num='[0-9]+(\.[0-9]+)?'
 	assert_line --regexp "^\| SELECT 1 round trip, libpq / libmariadb \(median of 20, us\) \| $num \|"
 	assert_line --regexp "^\| 1000 rows, libpq / libmariadb \(rows/s, best of 1\) \| $num \|"
+	assert_line --regexp "^\| SELECT 1 round trip, libpq extended protocol .* \| $num \|"
 	assert_line --regexp "^\| 1000 rows, \`psql -At -c\` .* \| $num \|"
 	# gt's protocols, once gt-front offers them: numbers too.
 	if gt-front --help | grep -q -- --postgres-addr; then
 		assert_line --regexp "^\| SELECT 1 round trip, libpq / libmariadb \(median of 20, us\) \| $num \| $num \|"
 		assert_line --regexp "^\| 1000 rows, libpq / libmariadb \(rows/s, best of 1\) \| $num \| $num \|"
+		assert_line --regexp "^\| SELECT 1 round trip, libpq extended protocol .* \| $num \| $num \|"
 		assert_line --regexp "^\| 1000 rows, \`psql -At -c\` .* \| $num \| $num \|"
 	fi
 	if gt-front --help | grep -q -- --mysql-addr; then

@@ -919,7 +919,7 @@ static int server_start_once(struct server *sv, char *why, size_t whylen)
 			dup2(fd, 2);
 		}
 		execl(sv->prog, sv->prog, "--standalone", "--data-home", sv->home, "--http-addr", addr, "--mysql-addr",
-		      "127.0.0.1:0", (char *)NULL);
+		      "127.0.0.1:0", "--postgres-addr", "127.0.0.1:0", (char *)NULL);
 		dprintf(2, "gt-sqlness: cannot run '%s': %s\n", sv->prog, strerror(errno));
 		_exit(127);
 	}

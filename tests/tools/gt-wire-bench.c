@@ -10,7 +10,11 @@
  * protocols and a real PostgreSQL server (scripts/gt-bench-wire).
  *
  *   gt-wire-bench --pg CONNINFO | --mysql HOST:PORT [--user U] [--db DB]
- *                 [--query SQL] [--runs N] [--warmup N] [--rows]
+ *                 [--query SQL] [--runs N] [--warmup N] [--rows] [--extended]
+ *
+ * --extended sends each query through PostgreSQL's extended protocol
+ * (PQexecParams: Parse, Bind, Describe, Execute, Sync), as most drivers
+ * and Grafana do, instead of a simple Query message.
  *
  * --query defaults to "SELECT 1"; --runs to 1000 (--rows: 5); --warmup to
  * 20 (--rows: 1); --mysql's user to "bench" without a password.  Prints
@@ -30,12 +34,13 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: gt-wire-bench --pg CONNINFO | --mysql HOST:PORT [--user U] [--db DB] [--query SQL] [--runs N] [--warmup N] [--rows]\n";
+	"usage: gt-wire-bench --pg CONNINFO | --mysql HOST:PORT [--user U] [--db DB] [--query SQL] [--runs N] [--warmup N] [--rows] [--extended]\n";
 
 /* One connection on either protocol (exactly one of the two is set). */
 struct conn {
 	PGconn *pg;
 	MYSQL *my;
+	bool extended;   /* PostgreSQL: PQexecParams instead of PQexec */
 };
 
 static int64_t now_ns(void)
@@ -57,7 +62,7 @@ static int64_t run_once(struct conn *c, const char *query)
 {
 	int64_t n;
 	if (c->pg) {
-		PGresult *r = PQexec(c->pg, query);
+		PGresult *r = c->extended ? PQexecParams(c->pg, query, 0, NULL, NULL, NULL, NULL, 0) : PQexec(c->pg, query);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			gt_cli_errorf("query '%s' failed: %s", query, PQerrorMessage(c->pg));
 			PQclear(r);
@@ -125,12 +130,13 @@ int main(int argc, char **argv)
 		{"runs", required_argument, NULL, 'r'},
 		{"warmup", required_argument, NULL, 'w'},
 		{"rows", no_argument, NULL, 'R'},
+		{"extended", no_argument, NULL, 'e'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *pg = NULL, *my = NULL, *user = "bench", *db = NULL, *query = "SELECT 1";
 	int64_t runs = -1, warmup = -1;
-	bool rows = false;
+	bool rows = false, extended = false;
 	int c;
 
 	gt_cli_init(argv[0]);
@@ -150,6 +156,7 @@ int main(int argc, char **argv)
 				return gt_cli_usage_error(usage, "--warmup '%s' must be 0 to 1000000", optarg);
 			break;
 		case 'R': rows = true; break;
+		case 'e': extended = true; break;
 		case 'h': fputs(usage, stdout); return GT_EXIT_OK;
 		default: fputs(usage, stderr); return GT_EXIT_PERM;
 		}
@@ -158,12 +165,14 @@ int main(int argc, char **argv)
 		return gt_cli_usage_error(usage, "unexpected argument '%s'", argv[optind]);
 	if (!pg == !my)
 		return gt_cli_usage_error(usage, "%s", "one of --pg CONNINFO or --mysql HOST:PORT is needed");
+	if (extended && !pg)
+		return gt_cli_usage_error(usage, "%s", "--extended is for --pg");
 	if (runs < 0)
 		runs = rows ? 5 : 1000;
 	if (warmup < 0)
 		warmup = rows ? 1 : 20;
 
-	struct conn conn = {0};
+	struct conn conn = {.extended = extended};
 	int64_t *took = NULL, nrows = 0;
 	int rc = GT_EXIT_OK;
 	if (conn_open(&conn, pg, my, user, db)) {

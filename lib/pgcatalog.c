@@ -1,0 +1,311 @@
+/*
+ * pgcatalog.c - answers to the catalog queries psql sends for \dt, \d
+ * and \d NAME (pgwire-int.h), recognised by their text as psql 10-16
+ * write them (describe.c), and answered from information_schema.tables
+ * and the tables' schemas.  gt has no pg_catalog: a query naming it that
+ * is not recognised here fails in the SQL engine as a missing table.
+ *
+ * The queries, in the order psql sends them:
+ *   \dt, \d      SELECT n.nspname as "Schema", c.relname as "Name", ... "Owner"
+ *                FROM pg_catalog.pg_class c ... WHERE c.relkind IN (...)
+ *                [AND c.relname OPERATOR(pg_catalog.~) '^(cpu)$' ...]
+ *   \d NAME      1. SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c
+ *                   ... c.relname OPERATOR(pg_catalog.~) '^(NAME)$'
+ *                2. SELECT c.relchecks, c.relkind, ... WHERE c.oid = 'OID'
+ *                3. SELECT a.attname, pg_catalog.format_type(...) ... FROM
+ *                   pg_catalog.pg_attribute a WHERE a.attrelid = 'OID'
+ *                4. footers over pg_index, pg_policy, pg_statistic_ext,
+ *                   pg_publication, pg_inherits ...: no rows
+ * A table's oid is its table id.  Patterns are psql's regular
+ * expressions, matched with POSIX extended regexes.
+ */
+#include "pgwire-int.h"
+#include "catalog.h"
+
+#include <regex.h>
+
+/* Whether needle occurs in sql[0..len). */
+static bool has(const char *sql, size_t len, const char *needle)
+{
+	return memmem(sql, len, needle, strlen(needle)) != NULL;
+}
+
+/* The quoted text after `after` (psql's '...' literal, '' unescaped) into out; false if absent. */
+static bool quoted_after(const char *sql, size_t len, const char *after, char *out, size_t n)
+{
+	const char *p = memmem(sql, len, after, strlen(after)), *end = sql + len;
+	size_t k = 0;
+	if (!p)
+		return false;
+	p += strlen(after);
+	while (p < end && *p == ' ')
+		p++;
+	if (p >= end || *p != '\'')
+		return false;
+	for (p++; p < end; p++) {
+		if (*p == '\'') {
+			if (p + 1 < end && p[1] == '\'') {
+				p++;
+			} else {
+				out[k] = 0;
+				return true;
+			}
+		}
+		if (k + 1 >= n)
+			return false;
+		out[k++] = *p;
+	}
+	return false;
+}
+
+struct rel {
+	char *db, *name, *type;
+	uint32_t id;
+};
+
+struct rels {
+	struct rel *v;
+	uint32_t n;
+};
+
+static void rels_release(struct rels *r)
+{
+	for (uint32_t i = 0; i < r->n; i++) {
+		free(r->v[i].db);
+		free(r->v[i].name);
+		free(r->v[i].type);
+	}
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+static char *vec_dup(const struct gt_vec *v, uint32_t i)
+{
+	uint32_t n;
+	const char *s;
+	if (gt_vec_is_null(v, i))
+		return gt_strdup("");
+	s = gt_vec_str(v, i, &n);
+	return gt_strndup(s, n);
+}
+
+/* Every table and view of every user database, sorted by database and name. */
+static int list_rels(struct gt_sql_session *s, struct rels *out, struct gt_sql_error *e)
+{
+	static const char q[] = "SELECT table_schema, table_name, table_type, table_id FROM information_schema.tables "
+				"WHERE table_schema <> 'information_schema' AND table_schema <> 'greptime_private' "
+				"ORDER BY table_schema, table_name";
+	struct gt_sql_result res = {0};
+	char dbname[sizeof(s->dbname)];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* the query must not depend on the session's database */
+	memcpy(dbname, s->dbname, sizeof(dbname));
+	rc = gt_sql_exec(s, q, sizeof(q) - 1, &res, e);
+	memcpy(s->dbname, dbname, sizeof(dbname));
+	if (rc < 0) {
+		gt_sql_result_release(&res);
+		return rc;
+	}
+	const struct gt_sql_output *o = &res.outs[res.n - 1];
+	if (o->kind != GT_SQL_RECORDS || o->ncols != 4 || !(out->v = gt_calloc(o->rows.nrows + 1, sizeof(*out->v)))) {
+		gt_sql_result_release(&res);
+		return GT_ENOMEM;
+	}
+	for (uint32_t i = 0; i < o->rows.nrows; i++) {
+		struct rel *r = &out->v[out->n++];
+		r->db = vec_dup(&o->rows.cols[0], i);
+		r->name = vec_dup(&o->rows.cols[1], i);
+		r->type = vec_dup(&o->rows.cols[2], i);
+		r->id = gt_vec_is_null(&o->rows.cols[3], i) ? 0 : (uint32_t)o->rows.cols[3].v.u64[i];
+		if (!r->db || !r->name || !r->type) {
+			gt_sql_result_release(&res);
+			rels_release(out);
+			return GT_ENOMEM;
+		}
+	}
+	gt_sql_result_release(&res);
+	return 0;
+}
+
+/* Whether s matches psql's pattern (NULL pattern: everything). */
+static bool matches(const char *pattern, const char *s)
+{
+	regex_t re;
+	bool ok;
+	if (!pattern)
+		return true;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB))
+		return false;
+	ok = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return ok;
+}
+
+/* The relations a query's patterns select: its name pattern, and its schema
+ * pattern or else the session's database (pg_table_is_visible). */
+static bool selected(const struct gt_sql_session *s, const struct rel *r, const char *relpat, const char *nsppat)
+{
+	if (nsppat ? !matches(nsppat, r->db) : strcmp(r->db, s->dbname))
+		return false;
+	return matches(relpat, r->name);
+}
+
+static int patterns(const char *sql, size_t len, char *rel, char *nsp, size_t n, const char **relpat,
+		    const char **nsppat)
+{
+	*relpat = quoted_after(sql, len, "c.relname OPERATOR(pg_catalog.~)", rel, n) ? rel : NULL;
+	*nsppat = quoted_after(sql, len, "n.nspname OPERATOR(pg_catalog.~)", nsp, n) ? nsp : NULL;
+	return 0;
+}
+
+/* \dt, \d: Schema | Name | Type | Owner */
+static int answer_list(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
+		       struct gt_sql_error *e)
+{
+	static const char *const cols[] = {"Schema", "Name", "Type", "Owner"};
+	char relbuf[512], nspbuf[512];
+	const char *relpat, *nsppat;
+	bool views = has(sql, len, "'v'");
+	struct rels rs;
+	int rc;
+
+	patterns(sql, len, relbuf, nspbuf, sizeof(relbuf), &relpat, &nsppat);
+	if ((rc = list_rels(s, &rs, e)) < 0)
+		return rc;
+	rc = gt_pg_output_text(res, cols, 4);
+	for (uint32_t i = 0; rc == 0 && i < rs.n; i++) {
+		bool view = !strcmp(rs.v[i].type, "VIEW");
+		if ((view && !views) || !selected(s, &rs.v[i], relpat, nsppat))
+			continue;
+		const char *row[] = {rs.v[i].db, rs.v[i].name, view ? "view" : "table", "greptime"};
+		rc = gt_pg_output_row(res, row);
+	}
+	rels_release(&rs);
+	return rc < 0 ? rc : 1;
+}
+
+/* \d NAME step 1: oid | nspname | relname */
+static int answer_lookup(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
+			 struct gt_sql_error *e)
+{
+	static const char *const cols[] = {"oid", "nspname", "relname"};
+	char relbuf[512], nspbuf[512], id[16];
+	const char *relpat, *nsppat;
+	struct rels rs;
+	int rc;
+
+	patterns(sql, len, relbuf, nspbuf, sizeof(relbuf), &relpat, &nsppat);
+	if ((rc = list_rels(s, &rs, e)) < 0)
+		return rc;
+	rc = gt_pg_output_text(res, cols, 3);
+	for (uint32_t i = 0; rc == 0 && i < rs.n; i++) {
+		if (!selected(s, &rs.v[i], relpat, nsppat))
+			continue;
+		snprintf(id, sizeof(id), "%u", rs.v[i].id);
+		const char *row[] = {id, rs.v[i].db, rs.v[i].name};
+		rc = gt_pg_output_row(res, row);
+	}
+	rels_release(&rs);
+	return rc < 0 ? rc : 1;
+}
+
+/* The relation whose oid the query names after `after`, or NULL. */
+static const struct rel *by_oid(const struct rels *rs, const char *sql, size_t len, const char *after)
+{
+	char id[16];
+	if (!quoted_after(sql, len, after, id, sizeof(id)))
+		return NULL;
+	for (uint32_t i = 0; i < rs->n; i++)
+		if (rs->v[i].id && (uint32_t)strtoul(id, NULL, 10) == rs->v[i].id)
+			return &rs->v[i];
+	return NULL;
+}
+
+/* \d NAME step 2: the relation's flags (no checks, indexes, rules, triggers, policies). */
+static int answer_flags(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
+			struct gt_sql_error *e)
+{
+	static const char *const cols[] = {"relchecks", "relkind", "relhasindex", "relhasrules", "relhastriggers",
+					   "relrowsecurity", "relforcerowsecurity", "relhasoids", "relispartition",
+					   "?column?", "reltablespace", "reloftype", "relpersistence",
+					   "relreplident", "amname"};
+	const char *row[] = {"0", "r", "f", "f", "f", "f", "f", "f", "f", "", "0", "", "p", "d", NULL};
+	struct rels rs;
+	int rc;
+
+	if ((rc = list_rels(s, &rs, e)) < 0)
+		return rc;
+	rc = gt_pg_output_text(res, cols, GT_ARRAY_LEN(cols));
+	if (rc == 0 && by_oid(&rs, sql, len, "c.oid ="))
+		rc = gt_pg_output_row(res, row);
+	rels_release(&rs);
+	return rc < 0 ? rc : 1;
+}
+
+/* \d NAME step 3: attname | format_type | default | attnotnull | attcollation | attidentity | attgenerated */
+static int answer_columns(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
+			  struct gt_sql_error *e)
+{
+	static const char *const cols[] = {"attname", "format_type", "pg_get_expr", "attnotnull", "attcollation",
+					   "attidentity", "attgenerated"};
+	struct gt_table_info ti;
+	struct gt_err err = {0};
+	const struct rel *r;
+	struct rels rs;
+	int rc;
+
+	memset(&ti, 0, sizeof(ti));
+	if ((rc = list_rels(s, &rs, e)) < 0)
+		return rc;
+	rc = gt_pg_output_text(res, cols, GT_ARRAY_LEN(cols));
+	r = by_oid(&rs, sql, len, "a.attrelid =");
+	if (rc == 0 && r && gt_db_table(s->db, r->db, r->name, &ti, &err) == 0) {
+		for (uint32_t i = 0; rc == 0 && i < ti.schema.ncols; i++) {
+			const struct gt_coldef *c = &ti.schema.cols[i];
+			const struct gt_pg_type *t = gt_pg_type_of(c->type, c->unit, c->lt);
+			bool notnull = !c->nullable || c->sem == GT_TIME;
+			const char *row[] = {c->name, t->name, c->dflt, notnull ? "t" : "f", NULL, "", ""};
+			rc = gt_pg_output_row(res, row);
+		}
+	}
+	gt_table_info_release(&ti);
+	rels_release(&rs);
+	return rc < 0 ? rc : 1;
+}
+
+/* Catalogs gt has nothing in: psql's footer queries over them answer no rows. */
+static const char *const empty_catalogs[] = {
+	"pg_catalog.pg_index", "pg_catalog.pg_policy", "pg_catalog.pg_statistic_ext", "pg_catalog.pg_publication",
+	"pg_catalog.pg_inherits", "pg_catalog.pg_trigger", "pg_catalog.pg_constraint", "pg_catalog.pg_rewrite",
+};
+
+int gt_pgcat_answer(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
+		    struct gt_sql_error *e)
+{
+	int rc;
+
+	if (!has(sql, len, "pg_catalog."))
+		return 0;
+	if (has(sql, len, "FROM pg_catalog.pg_class c") && has(sql, len, "as \"Owner\""))
+		rc = answer_list(s, sql, len, res, e);
+	else if (has(sql, len, "SELECT c.oid,") && has(sql, len, "FROM pg_catalog.pg_class c"))
+		rc = answer_lookup(s, sql, len, res, e);
+	else if (has(sql, len, "SELECT c.relchecks, c.relkind"))
+		rc = answer_flags(s, sql, len, res, e);
+	else if (has(sql, len, "FROM pg_catalog.pg_attribute a") && has(sql, len, "a.attrelid ="))
+		rc = answer_columns(s, sql, len, res, e);
+	else {
+		static const char *const col[] = {"?column?"};
+		for (size_t i = 0; i < GT_ARRAY_LEN(empty_catalogs); i++)
+			if (has(sql, len, empty_catalogs[i]))
+				return gt_pg_output_text(res, col, 1) < 0 ? GT_ENOMEM : 1;
+		return 0;
+	}
+	if (rc == GT_ENOMEM) {
+		e->status = GT_STATUS_INTERNAL;
+		snprintf(e->msg, sizeof(e->msg), "out of memory");
+	}
+	return rc;
+}

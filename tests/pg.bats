@@ -1,0 +1,222 @@
+#!/usr/bin/env bats
+# pg.bats - gt-front's PostgreSQL protocol (--postgres-addr) with the real
+# clients: psql (several statements, \dt, \d TABLE, errors with their
+# SQLSTATE), libpq's extended protocol (tests/tools/gt-pq-client:
+# PQexecParams with text and binary parameters and results, PQprepare +
+# PQexecPrepared, many rows), psycopg2 (tests/py/pg_psycopg2.py), and
+# hand-made bytes for what clients never send (tests/py/pg_raw.py).
+
+load helper
+
+PY=/usr/bin/python3   # Debian's python, with python3-psycopg2
+
+setup() {
+	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/gt-test.XXXXXX")
+	export T
+	command -v psql > /dev/null || skip "psql is not installed (scripts/install-deps)"
+}
+
+pq() { # psql over the server's PostgreSQL port, unaligned, errors verbose
+	PGCONNECT_TIMEOUT=5 psql -X -h 127.0.0.1 -p "$PG_PORT" -U greptime -d public -v VERBOSITY=verbose "$@"
+}
+
+conninfo() {
+	echo "host=127.0.0.1 port=$PG_PORT dbname=public user=greptime connect_timeout=5"
+}
+
+@test "psql: several statements in one -c, rows with PostgreSQL's text forms" {
+	start_front
+	run -0 pq -A -c "CREATE TABLE cpu (ts TIMESTAMP(6) TIME INDEX, host STRING PRIMARY KEY, usage DOUBLE, n BIGINT, ok BOOLEAN);
+		INSERT INTO cpu VALUES ('2024-01-01 00:00:00.5', 'a', 1.5, 42, true), (1700000000000000, 'b', 2, -7, false),
+			('2024-01-01 00:00:00.000123', 'c', NULL, NULL, NULL);
+		SELECT * FROM cpu ORDER BY host"
+	assert_output "CREATE TABLE
+INSERT 0 3
+ts|host|usage|n|ok
+2024-01-01 00:00:00.5|a|1.5|42|t
+2023-11-14 22:13:20|b|2|-7|f
+2024-01-01 00:00:00.000123|c|||
+(3 rows)"
+	run -0 pq -c "INSERT INTO cpu VALUES (1, 'd', 1e300, 1, true)" -c "DELETE FROM cpu WHERE host = 'd'" \
+		-c "SELECT 1e-7 AS small, 123456789012345678 AS big, 0.1 + 0.2 AS sum"
+	assert_output "INSERT 0 1
+DELETE 1
+ small |        big         |         sum         
+-------+--------------------+---------------------
+ 1e-07 | 123456789012345678 | 0.30000000000000004
+(1 row)"
+	stop_front
+}
+
+@test "psql: \\dt, \\d and \\d TABLE describe tables from the catalog" {
+	start_front
+	run -0 pq -c "CREATE TABLE cpu (ts TIMESTAMP(3) TIME INDEX, host STRING, usage DOUBLE DEFAULT 0, n INT, f FLOAT, PRIMARY KEY(host))"
+	run -0 pq -c '\dt'
+	assert_output "          List of relations
+ Schema |  Name   | Type  |  Owner   
+--------+---------+-------+----------
+ public | cpu     | table | greptime
+ public | numbers | table | greptime
+(2 rows)"
+	run -0 pq -c '\d cpu'
+	assert_output '                          Table "public.cpu"
+ Column |            Type             | Collation | Nullable | Default 
+--------+-----------------------------+-----------+----------+---------
+ ts     | timestamp without time zone |           | not null | 
+ host   | text                        |           |          | 
+ usage  | double precision            |           |          | 0
+ n      | integer                     |           |          | 
+ f      | real                        |           |          | '
+	run -0 pq -c '\dt cp*'
+	assert_output --partial ' public | cpu  | table | greptime'
+	refute_output --partial numbers
+	run -1 pq -c '\d nope'
+	assert_output 'Did not find any relation named "nope".'
+	stop_front
+}
+
+@test "psql: errors carry SQLSTATE codes and positions; the session goes on" {
+	start_front
+	run -1 pq -c "SELECT * FROM nope"
+	assert_output --partial 'ERROR:  42P01: Failed to plan SQL: Table not found: greptime.public.nope'
+	run -1 pq -c "CREATE TABLE t (ts TIMESTAMP TIME INDEX, v DOUBLE)" -c "SELECT nope FROM t"
+	assert_output --partial 'ERROR:  42703: Failed to plan SQL: No field named nope.'
+	run -1 pq -c "SELECT 1;
+SELEC 2"
+	assert_output --partial 'ERROR:  42601: SQL statement is not supported, keyword: SELEC
+LINE 2: SELEC 2
+        ^'
+	run -1 pq -c "CREATE TABLE t (ts TIMESTAMP TIME INDEX)"
+	assert_output --partial 'ERROR:  42P07:'
+	# the connection serves the next -c after an error (psql's exit status is the last one's)
+	run -0 pq -c "SELECT * FROM nope" -c "SELECT 42 AS answer"
+	assert_output --partial '     42'
+	run -2 psql -X -h 127.0.0.1 -p "$PG_PORT" -U greptime -d nodb -c 'SELECT 1'
+	assert_output --partial 'FATAL:  database "nodb" does not exist'
+	stop_front
+}
+
+@test "psql: transactions, SET and SHOW as PostgreSQL clients expect them" {
+	start_front
+	run -0 pq -c "CREATE DATABASE other" -c "CREATE TABLE other.o (ts TIMESTAMP TIME INDEX, v DOUBLE)"
+	run -0 pq -A -t -c "BEGIN" -c "SHOW search_path" -c "SET search_path TO other" -c "SHOW search_path" \
+		-c "SHOW TABLES" -c "SHOW client_encoding" -c "SET extra_float_digits = 3" -c "COMMIT"
+	assert_output "BEGIN
+public
+SET
+other
+o
+UTF8
+SET
+COMMIT"
+	run -0 psql -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U greptime -d other -c 'SHOW TABLES'
+	assert_output "o"
+	stop_front
+}
+
+@test "libpq: PQexecParams with text and binary parameters, binary results, PQprepare, many rows" {
+	start_front
+	run -0 gt-pq-client "$(conninfo)" "CREATE TABLE cpu (ts TIMESTAMP TIME INDEX, host STRING PRIMARY KEY, usage DOUBLE, n BIGINT, ok BOOLEAN)"
+	run -0 gt-pq-client "$(conninfo)" 'INSERT INTO cpu VALUES ($1, $2, $3, $4, $5)' "ts:2024-01-01 00:00:01" a float8:1.5 int8:42 bool:t
+	assert_output "status: INSERT 0 1"
+	run -0 gt-pq-client "$(conninfo)" 'INSERT INTO cpu VALUES ($1, $2, $3, $4, $5)' "2024-01-01 00:00:02" "b'q" 2.25 7 NULL
+	run -0 gt-pq-client "$(conninfo)" 'INSERT INTO cpu VALUES ($1, $2, $3, $4, $5)' "ts:2024-01-01 00:00:03" c NULL int4:-3 bool:f
+	run -0 gt-pq-client "$(conninfo)" 'SELECT * FROM cpu WHERE n > $1 ORDER BY ts' int2:0
+	assert_output "ts:1114|host:25|usage:701|n:20|ok:16
+2024-01-01 00:00:01|a|1.5|42|t
+2024-01-01 00:00:02|b'q|2.25|7|NULL
+status: SELECT 2"
+	run -0 gt-pq-client -b "$(conninfo)" 'SELECT ts, host, usage, n, ok, n * 2 = $2 AS b FROM cpu WHERE host <> $1 ORDER BY ts' "b'q" int8:84
+	assert_output "ts:1114|host:25|usage:701|n:20|ok:16|b:16
+2024-01-01 00:00:01.000000|a|1.5|42|t|t
+2024-01-01 00:00:03.000000|c|NULL|-3|f|f
+status: SELECT 2"
+	run -0 gt-pq-client -p s1 -n 2 "$(conninfo)" 'SELECT host, n FROM cpu WHERE n >= $1 ORDER BY host' 5
+	assert_output "describe: 1 params, 2 columns
+host:25|n:20
+a|42
+b'q|7
+status: SELECT 2
+host:25|n:20
+a|42
+b'q|7
+status: SELECT 2"
+	run -0 gt-pq-client -c "$(conninfo)" 'SELECT number FROM numbers LIMIT $1' int4:100000
+	assert_output "rows: 100000"
+	run -0 gt-pq-client -b "$(conninfo)" 'SELECT count(*) AS c, sum(number) AS s FROM numbers WHERE number < $1' float8:50
+	assert_output "c:20|s:1700
+50|1225
+status: SELECT 1"
+	run -1 gt-pq-client "$(conninfo)" 'SELECT $2' a
+	assert_output 'error: 08P01 bind message supplies 1 parameters, but prepared statement "" requires 2'
+	run -1 gt-pq-client "$(conninfo)" 'SELECT * FROM nope WHERE x = $1' 1
+	assert_output 'error: 42P01 Failed to plan SQL: Table not found: greptime.public.nope'
+	stop_front
+}
+
+@test "psycopg2: parameters, thousands of rows, error classes, the same rows as HTTP" {
+	[ -x "$PY" ] && "$PY" -c 'import psycopg2' 2>/dev/null || skip "python3-psycopg2 is not installed"
+	start_front
+	run -0 "$PY" "$TOP/tests/py/pg_psycopg2.py" "$PG_PORT" "$ADDR"
+	refute_output --partial Traceback
+	assert_line "ok 5000 rows back with their Python types"
+	assert_line "ok UndefinedColumn"
+	assert_line "ok the same rows over HTTP and PostgreSQL"
+	stop_front
+}
+
+@test "bad input closes the connection with a protocol error; the server and other connections go on" {
+	start_front
+	psql -X -h 127.0.0.1 -p "$PG_PORT" -U greptime -d public -c 'SELECT 1' > /dev/null
+	raw() { run -0 "$PY" "$TOP/tests/py/pg_raw.py" "$PG_PORT" "$1"; }
+	raw garbage;        assert_output "closed"
+	raw ssl;            assert_output "N
+R S S S S S S S S S S K Z"
+	raw cancel;         assert_output "closed"
+	raw oldproto;       assert_output "E:0A000 closed"
+	raw huge;           assert_output "E:54000 closed"
+	raw badlen;         assert_output "E:08P01 closed"
+	raw unknown;        assert_output "E:08P01 closed"
+	raw truncated-bind; assert_output "1 E:08P01 closed"
+	raw midquery
+	raw extended-error; assert_output "1 2 E:42P01 Z
+1 2 D C Z"
+	raw suspend;        assert_output "1 2 D D s D D s D C Z"
+	raw empty;          assert_output "I Z"
+	run -0 pq -A -t -c 'SELECT 7'
+	assert_output 7
+	stop_front
+}
+
+@test "an idle connection is closed after --timeout" {
+	start_front --timeout 1
+	run -0 "$PY" "$TOP/tests/py/pg_raw.py" "$PG_PORT" idle
+	assert_output "E:57P05 closed"
+	stop_front
+}
+
+@test "--postgres-addr '' turns the protocol off" {
+	start_front --postgres-addr ''
+	run -0 grep '^gt-front: ready ' "$T/front.log"
+	refute_output --partial postgres=
+	stop_front
+}
+
+@test "--user-provider: SCRAM-SHA-256 with the right password; a wrong one or an unknown user is 28P01" {
+	printf 'root=Sup3r secret\nreader=r\n' > "$T/users"
+	start_front --user-provider "static_user_provider:file:$T/users"
+	run -0 env PGPASSWORD='Sup3r secret' psql -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U root -d public -c 'SELECT 1'
+	assert_output 1
+	run -0 gt-pq-client "host=127.0.0.1 port=$PG_PORT dbname=public user=reader password=r" 'SELECT $1::BIGINT AS x' int8:5
+	assert_output "x:20
+5
+status: SELECT 1"
+	run -2 env PGPASSWORD=wrong psql -X -h 127.0.0.1 -p "$PG_PORT" -U root -d public -c 'SELECT 1'
+	assert_output --partial 'FATAL:  password authentication failed for user "root"'
+	run -2 env PGPASSWORD=r psql -X -h 127.0.0.1 -p "$PG_PORT" -U nobody -d public -c 'SELECT 1'
+	assert_output --partial 'FATAL:  password authentication failed for user "nobody"'
+	run -2 env PGPASSWORD= psql -X -w -h 127.0.0.1 -p "$PG_PORT" -U root -d public -c 'SELECT 1'
+	assert_output --partial 'password'
+	run -1 grep -F 'Sup3r' "$T/front.log"
+	stop_front
+}
