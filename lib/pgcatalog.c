@@ -6,7 +6,8 @@
  * is not recognised here fails in the SQL engine as a missing table.
  *
  * The queries, in the order psql sends them:
- *   \dt, \d      SELECT n.nspname as "Schema", c.relname as "Name", ... "Owner"
+ *   \l, \dn      ... FROM pg_catalog.pg_database d / pg_namespace n: the databases
+ *   \dt, \d, \dv SELECT n.nspname as "Schema", c.relname as "Name", ... "Owner"
  *                FROM pg_catalog.pg_class c ... WHERE c.relkind IN (...)
  *                [AND c.relname OPERATOR(pg_catalog.~) '^(cpu)$' ...]
  *   \d NAME      1. SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c
@@ -143,6 +144,31 @@ static bool matches(const char *pattern, const char *s)
 	return ok;
 }
 
+/* \l and \dn: every database (a PostgreSQL database and schema at once), without the system ones for \dn. */
+static int answer_databases(struct gt_sql_session *s, bool schemas, struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	static const char q[] = "SELECT schema_name FROM information_schema.schemata ORDER BY schema_name";
+	static const char *const lcols[] = {"Name", "Owner", "Encoding", "Collate", "Ctype", "ICU Locale",
+					    "Locale Provider", "Access privileges"};
+	static const char *const ncols[] = {"Name", "Owner"};
+	struct gt_sql_result dbs = {0};
+	int rc = gt_sql_exec(s, q, sizeof(q) - 1, &dbs, e);
+
+	if (rc == 0)
+		rc = schemas ? gt_pg_output_text(res, ncols, 2) : gt_pg_output_text(res, lcols, 8);
+	for (uint32_t i = 0; rc == 0 && i < dbs.outs[dbs.n - 1].rows.nrows; i++) {
+		char *name = vec_dup(&dbs.outs[dbs.n - 1].rows.cols[0], i);
+		const char *row[] = {name, "greptime", "UTF8", "C", "C", NULL, "libc", NULL};
+		if (!name)
+			rc = GT_ENOMEM;
+		else if (!schemas || (strcmp(name, "information_schema") && strcmp(name, "greptime_private")))
+			rc = gt_pg_output_row(res, row);
+		free(name);
+	}
+	gt_sql_result_release(&dbs);
+	return rc < 0 ? rc : 1;
+}
+
 /* The relations a query's patterns select: its name pattern, and its schema
  * pattern or else the session's database (pg_table_is_visible). */
 static bool selected(const struct gt_sql_session *s, const struct rel *r, const char *relpat, const char *nsppat)
@@ -167,7 +193,10 @@ static int answer_list(struct gt_sql_session *s, const char *sql, size_t len, st
 	static const char *const cols[] = {"Schema", "Name", "Type", "Owner"};
 	char relbuf[512], nspbuf[512];
 	const char *relpat, *nsppat;
-	bool views = has(sql, len, "'v'");
+	/* the kinds asked for: c.relkind IN ('r','p','v',...) */
+	const char *in = memmem(sql, len, "c.relkind IN (", 14), *close = in ? memchr(in, ')', len - (size_t)(in - sql)) : NULL;
+	size_t inlen = close ? (size_t)(close - in) : 0;
+	bool tables = in && has(in, inlen, "'r'"), views = in && has(in, inlen, "'v'");
 	struct rels rs;
 	int rc;
 
@@ -177,7 +206,7 @@ static int answer_list(struct gt_sql_session *s, const char *sql, size_t len, st
 	rc = gt_pg_output_text(res, cols, 4);
 	for (uint32_t i = 0; rc == 0 && i < rs.n; i++) {
 		bool view = !strcmp(rs.v[i].type, "VIEW");
-		if ((view && !views) || !selected(s, &rs.v[i], relpat, nsppat))
+		if ((view ? !views : !tables) || !selected(s, &rs.v[i], relpat, nsppat))
 			continue;
 		const char *row[] = {rs.v[i].db, rs.v[i].name, view ? "view" : "table", "greptime"};
 		rc = gt_pg_output_row(res, row);
@@ -290,6 +319,10 @@ int gt_pgcat_answer(struct gt_sql_session *s, const char *sql, size_t len, struc
 		return 0;
 	if (has(sql, len, "FROM pg_catalog.pg_class c") && has(sql, len, "as \"Owner\""))
 		rc = answer_list(s, sql, len, res, e);
+	else if (has(sql, len, "FROM pg_catalog.pg_database d") && has(sql, len, "as \"Name\""))
+		rc = answer_databases(s, false, res, e);
+	else if (has(sql, len, "FROM pg_catalog.pg_namespace n") && has(sql, len, "AS \"Name\""))
+		rc = answer_databases(s, true, res, e);
 	else if (has(sql, len, "SELECT c.oid,") && has(sql, len, "FROM pg_catalog.pg_class c"))
 		rc = answer_lookup(s, sql, len, res, e);
 	else if (has(sql, len, "SELECT c.relchecks, c.relkind"))

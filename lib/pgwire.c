@@ -1057,11 +1057,10 @@ void gt_pgwire_serve_fd(const struct gt_wire_opts *o, int fd)
 		case 'S': rc = on_sync(&c); break;
 		case 'H': rc = flush_out(&c); break;
 		case 'X': goto done;
-		case 'F':
-			ext_error(&c, "0A000", "function calls are not supported");
-			rc = 0;
-			if (!c.in_tx)
-				rc = on_sync(&c);
+		case 'F':               /* a simple-protocol message: error, then ready again */
+			send_error(&c, false, "0A000", "function calls are not supported", 0);
+			gt_pg_ready(&c.out, c.in_tx ? 'T' : 'I');
+			rc = flush_out(&c);
 			break;
 		default: {
 			char msg[80];

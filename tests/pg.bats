@@ -48,7 +48,7 @@ DELETE 1
 	stop_front
 }
 
-@test "psql: \\dt, \\d and \\d TABLE describe tables from the catalog" {
+@test "psql: \\dt, \\d, \\d TABLE, \\dn and \\l describe the catalog" {
 	start_front
 	run -0 pq -c "CREATE TABLE cpu (ts TIMESTAMP(3) TIME INDEX, host STRING, usage DOUBLE DEFAULT 0, n INT, f FLOAT, PRIMARY KEY(host))"
 	run -0 pq -c '\dt'
@@ -72,6 +72,20 @@ DELETE 1
 	refute_output --partial numbers
 	run -1 pq -c '\d nope'
 	assert_output 'Did not find any relation named "nope".'
+	run -0 pq -c '\dv' -c '\di'
+	assert_output 'Did not find any relations.
+Did not find any relations.'
+	run -0 pq -c "CREATE DATABASE other" -c '\dn'
+	assert_output --partial '  Name  |  Owner   
+--------+----------
+ other  | greptime
+ public | greptime
+(2 rows)'
+	run -0 pq -A -t -c '\l'
+	assert_output 'greptime_private|greptime|UTF8|C|C||libc|
+information_schema|greptime|UTF8|C|C||libc|
+other|greptime|UTF8|C|C||libc|
+public|greptime|UTF8|C|C||libc|'
 	stop_front
 }
 
