@@ -59,6 +59,22 @@ static int put_be(struct gt_buf *b, uint64_t v, unsigned n)
 	return gt_buf_add(b, x, n);
 }
 
+/* Digits of v, zero-padded to width, into p; returns the count written. */
+static int put_digits(char *p, uint64_t v, int width)
+{
+	char t[24];
+	int n = 0, k = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		t[n++] = '0';
+	while (n)
+		p[k++] = t[--n];
+	return k;
+}
+
 /* PostgreSQL's float output (extra_float_digits = 1, the default since 12):
  * the shortest digits that read back, plain for exponents -4..14 (6 for
  * real), else d.ddde+XX. */
@@ -83,7 +99,9 @@ static int put_float(struct gt_buf *b, double x, bool f32)
 			memcpy(out + n, digits + 1, (size_t)nd - 1);
 			n += nd - 1;
 		}
-		n += snprintf(out + n, sizeof(out) - (size_t)n, "e%c%02d", e10 < 0 ? '-' : '+', abs(e10));
+		out[n++] = 'e';
+		out[n++] = e10 < 0 ? '-' : '+';
+		n += put_digits(out + n, (uint64_t)abs(e10), 2);
 	} else if (e10 < 0) {
 		out[n++] = '0';
 		out[n++] = '.';
@@ -107,12 +125,29 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static int put_date(struct gt_buf *b, int64_t days)
+/* 'YYYY-MM-DD' into p (room for 24); returns its length.  (No printf: this runs per row.) */
+static int fmt_date(char *p, int64_t days)
 {
 	int64_t y;
 	unsigned m, d;
+	int n = 0;
 	gt_civil_from_days(days, &y, &m, &d);
-	return gt_buf_addf(b, "%04lld-%02u-%02u", (long long)y, m, d);
+	if (y < 0) {
+		p[n++] = '-';
+		y = -y;
+	}
+	n += put_digits(p + n, (uint64_t)y, 4);
+	p[n++] = '-';
+	n += put_digits(p + n, m, 2);
+	p[n++] = '-';
+	n += put_digits(p + n, d, 2);
+	return n;
+}
+
+static int put_date(struct gt_buf *b, int64_t days)
+{
+	char p[24];
+	return gt_buf_add(b, p, (size_t)fmt_date(p, days));
 }
 
 /* 'YYYY-MM-DD HH:MM:SS[.ffffff]', trailing zeros of the fraction dropped as PostgreSQL does. */
@@ -120,18 +155,22 @@ static int put_ts(struct gt_buf *b, int64_t us)
 {
 	int64_t days = floor_div(us, 86400000000LL), rem = us - days * 86400000000LL;
 	int64_t s = rem / 1000000, frac = rem % 1000000;
-	int rc = put_date(b, days);
-	if (rc || (rc = gt_buf_addf(b, " %02d:%02d:%02d", (int)(s / 3600), (int)(s / 60 % 60), (int)(s % 60))))
-		return rc;
+	char p[48];
+	int n = fmt_date(p, days);
+
+	p[n++] = ' ';
+	n += put_digits(p + n, (uint64_t)(s / 3600), 2);
+	p[n++] = ':';
+	n += put_digits(p + n, (uint64_t)(s / 60 % 60), 2);
+	p[n++] = ':';
+	n += put_digits(p + n, (uint64_t)(s % 60), 2);
 	if (frac) {
-		char f[8];
-		int n = snprintf(f, sizeof(f), "%06lld", (long long)frac);
-		while (n > 0 && f[n - 1] == '0')
+		p[n++] = '.';
+		n += put_digits(p + n, (uint64_t)frac, 6);
+		while (p[n - 1] == '0')
 			n--;
-		if ((rc = gt_buf_addch(b, '.')) || (rc = gt_buf_add(b, f, (size_t)n)))
-			return rc;
 	}
-	return 0;
+	return gt_buf_add(b, p, (size_t)n);
 }
 
 static int64_t ts_to_us(int64_t v, unsigned unit)
