@@ -75,6 +75,12 @@ $(O)/tests/tools/gt-my-%: LDLIBS += $(MARIADB_LIBS)
 $(O)/tests/tools/gt-wire-bench.o: CPPFLAGS += $(PQ_CFLAGS) $(MARIADB_CFLAGS)
 $(O)/tests/tools/gt-wire-bench: LDLIBS += $(PQ_LIBS) $(MARIADB_LIBS)
 
+# gt-sqlness runs PROTOCOL MYSQL|POSTGRES statements through its wire
+# clients (tests/tools/sqlness/wire.c, linked in) over both libraries.
+$(O)/tests/tools/sqlness/wire.o: CPPFLAGS += $(PQ_CFLAGS) $(MARIADB_CFLAGS)
+$(O)/tests/tools/gt-sqlness: $(O)/tests/tools/gt-sqlness.o $(O)/tests/tools/sqlness/wire.o $(O)/libgt.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(PQ_LIBS) $(MARIADB_LIBS)
+
 # Corpus replay: the fuzz target linked with a plain main that feeds it
 # every file of its corpus, so `make check` runs the corpus without clang.
 $(O)/tests/fuzz/fuzz-%: $(O)/tests/fuzz/fuzz-%.o $(O)/tests/fuzz/replay.o $(O)/libgt.a

@@ -116,51 +116,40 @@ static int line(struct gt_buf *out, char *const *cells, const size_t *len, const
 	return 0;
 }
 
-int gt_sql_render(const struct gt_sql_output *o, struct gt_buf *out)
+int gt_sql_render_table(char *const *names, uint32_t n, const struct gt_buf *cells, uint32_t rows,
+			struct gt_buf *out)
 {
-	if (o->kind == GT_SQL_AFFECTED)
-		return gt_buf_addf(out, "Affected Rows: %llu", (unsigned long long)o->affected);
-	uint32_t n = o->ncols, rows = o->rows.nrows;
-	if (n == 0 || rows == 0)
-		return gt_buf_addstr(out, "++\n++");
-	struct gt_buf *cells = gt_calloc((size_t)n * rows, sizeof(*cells));
-	size_t *w = gt_calloc(n, sizeof(*w)), *len = gt_calloc(n, sizeof(*len));
-	char **ptr = gt_calloc(n, sizeof(*ptr));
+	size_t *w = gt_calloc(n ? n : 1, sizeof(*w)), *len = gt_calloc(n ? n : 1, sizeof(*len));
+	char **ptr = gt_calloc(n ? n : 1, sizeof(*ptr));
 	int rc = 0;
-	if (!cells || !w || !len || !ptr) {
+	if (!w || !len || !ptr) {
 		rc = GT_ENOMEM;
 		goto out;
 	}
 	for (uint32_t c = 0; c < n; c++)
-		w[c] = width(o->cols[c].name, strlen(o->cols[c].name));
-	for (uint32_t r = 0; r < rows && rc == 0; r++)
-		for (uint32_t c = 0; c < n && rc == 0; c++) {
-			struct gt_buf *b = &cells[(size_t)r * n + c];
-			if ((rc = cell(o, c, r, b)) < 0)
+		w[c] = width(names[c], strlen(names[c]));
+	for (size_t i = 0; i < (size_t)n * rows; i++) {
+		const char *s = cells[i].p ? cells[i].p : "";
+		const char *st = s, *end = s + cells[i].len;
+		while (st <= end) {
+			const char *e = memchr(st, '\n', (size_t)(end - st));
+			size_t lw = width(st, (size_t)((e ? e : end) - st));
+			w[i % n] = GT_MAX(w[i % n], lw);
+			if (!e)
 				break;
-			const char *s = b->p ? b->p : "";
-			const char *st = s, *end = s + b->len;
-			while (st <= end) {
-				const char *e = memchr(st, '\n', (size_t)(end - st));
-				size_t lw = width(st, (size_t)((e ? e : end) - st));
-				w[c] = GT_MAX(w[c], lw);
-				if (!e)
-					break;
-				st = e + 1;
-			}
+			st = e + 1;
 		}
-	if (rc < 0)
-		goto out;
+	}
 	border(out, w, n);
 	for (uint32_t c = 0; c < n; c++) {
-		ptr[c] = o->cols[c].name;
-		len[c] = strlen(o->cols[c].name);
+		ptr[c] = names[c];
+		len[c] = strlen(names[c]);
 	}
 	line(out, ptr, len, w, n);
 	border(out, w, n);
 	for (uint32_t r = 0; r < rows; r++) {
 		for (uint32_t c = 0; c < n; c++) {
-			struct gt_buf *b = &cells[(size_t)r * n + c];
+			const struct gt_buf *b = &cells[(size_t)r * n + c];
 			ptr[c] = b->p ? b->p : (char *)"";
 			len[c] = b->len;
 		}
@@ -170,13 +159,40 @@ int gt_sql_render(const struct gt_sql_output *o, struct gt_buf *out)
 	if (out->len && out->p[out->len - 1] == '\n')
 		out->p[--out->len] = 0;
 out:
+	free(w);
+	free(len);
+	free(ptr);
+	return rc;
+}
+
+int gt_sql_render(const struct gt_sql_output *o, struct gt_buf *out)
+{
+	if (o->kind == GT_SQL_AFFECTED)
+		return gt_buf_addf(out, "Affected Rows: %llu", (unsigned long long)o->affected);
+	uint32_t n = o->ncols, rows = o->rows.nrows;
+	if (n == 0 || rows == 0)
+		return gt_buf_addstr(out, "++\n++");
+	struct gt_buf *cells = gt_calloc((size_t)n * rows, sizeof(*cells));
+	char **names = gt_calloc(n, sizeof(*names));
+	int rc = 0;
+	if (!cells || !names) {
+		rc = GT_ENOMEM;
+		goto out;
+	}
+	for (uint32_t c = 0; c < n; c++)
+		names[c] = o->cols[c].name;
+	for (uint32_t r = 0; r < rows && rc == 0; r++)
+		for (uint32_t c = 0; c < n && rc == 0; c++)
+			if ((rc = cell(o, c, r, &cells[(size_t)r * n + c])) > 0)
+				rc = 0;
+	if (rc == 0)
+		rc = gt_sql_render_table(names, n, cells, rows, out);
+out:
 	if (cells)
 		for (size_t i = 0; i < (size_t)n * rows; i++)
 			gt_buf_release(&cells[i]);
 	free(cells);
-	free(w);
-	free(len);
-	free(ptr);
+	free(names);
 	return rc;
 }
 

@@ -115,6 +115,11 @@ void gt_sql_result_release(struct gt_sql_result *res);
  * Appends to out, without a trailing newline.
  */
 int gt_sql_render(const struct gt_sql_output *o, struct gt_buf *out);
+/* The table part of that over text cells: names[n], cells row-major
+ * (rows * n; an empty buffer is an empty cell); a header and no body
+ * when rows is 0 (as a client-side table of zero rows prints). */
+int gt_sql_render_table(char *const *names, uint32_t n, const struct gt_buf *cells, uint32_t rows,
+			struct gt_buf *out);
 /* The same for an error: "Error: 4001(TableNotFound), message". */
 int gt_sql_render_error(const struct gt_sql_error *e, struct gt_buf *out);
 

@@ -32,7 +32,7 @@ USE public;
 SELECT
   2;
 EOF
-	printf -- '-- SQLNESS PROTOCOL MYSQL\nSELECT 1;\n' > "$T/cases/join/proto.sql"
+	printf -- '-- SQLNESS PROTOCOL SMTP\nSELECT 1;\n' > "$T/cases/join/proto.sql"
 	export GT_SQLNESS_DIR=$T/cases GT_SQLNESS_PASSING=$T/passing.txt
 }
 
@@ -45,7 +45,7 @@ have_server() {
 	refute_output --partial "not ok"
 }
 
-@test "sqlness.sh: recorded results pass, the PROTOCOL file fails, counts per directory" {
+@test "sqlness.sh: recorded results pass, an unknown PROTOCOL fails, counts per directory" {
 	have_server
 	cases
 	run -0 gt-sqlness --cases "$T/cases" --server "$(command -v gt-front)" --record
@@ -54,7 +54,7 @@ have_server() {
 	run -0 sh "$TOP/tests/sqlness.sh" -v
 	assert_line "ok   basic.sql"
 	assert_line "ok   select/one.sql"
-	assert_line --partial "FAIL join/proto.sql: statement 1: PROTOCOL MYSQL is not supported"
+	assert_line --partial "FAIL join/proto.sql: statement 1: unknown PROTOCOL SMTP"
 	assert_line --regexp '^  select +1/1$'
 	assert_line --regexp '^  join +0/1$'
 	assert_line "sqlness target set: 2/2 (100.0%)"
@@ -104,4 +104,130 @@ have_server() {
 	run -100 gt-sqlness --cases "$T/cases"
 	run -100 gt-sqlness --cases "$T/cases" --server x --check
 	GT_SQLNESS_DIR=$T/none run -100 sh "$TOP/tests/sqlness.sh"
+}
+
+# wire_case FLAG: skip unless gt-front has FLAG (that wire server); cases go in $T/wire.
+wire_case() {
+	have_server
+	gt-front --help 2>&1 | grep -q -- "$1" || skip "gt-front has no $1 yet"
+	mkdir -p "$T/wire"
+	export GT_SQLNESS_DIR=$T/wire GT_SQLNESS_PASSING=$T/passing.txt
+}
+
+@test "PROTOCOL MYSQL: statements go over MySQL, rendered as GreptimeDB's runner renders them" {
+	wire_case --mysql-addr
+	cat > "$T/wire/my.sql" <<'EOF'
+-- SQLNESS PROTOCOL MYSQL
+CREATE TABLE t (h STRING, v DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY (h));
+
+-- SQLNESS PROTOCOL MYSQL
+INSERT INTO t VALUES ('a', 1.5, 1000), ('b', NULL, 2000);
+
+-- SQLNESS PROTOCOL MYSQL
+SELECT h, v, ts FROM t ORDER BY h;
+
+-- SQLNESS PROTOCOL MYSQL
+SELECT h FROM t WHERE h = 'zzz';
+
+SELECT h FROM t ORDER BY h;
+EOF
+	cat > "$T/wire/my.result" <<'EOF'
+-- SQLNESS PROTOCOL MYSQL
+CREATE TABLE t (h STRING, v DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY (h));
+
+affected_rows: 0
+
+-- SQLNESS PROTOCOL MYSQL
+INSERT INTO t VALUES ('a', 1.5, 1000), ('b', NULL, 2000);
+
+affected_rows: 2
+
+-- SQLNESS PROTOCOL MYSQL
+SELECT h, v, ts FROM t ORDER BY h;
+
++---+-----+---------------------+
+| h | v   | ts                  |
++---+-----+---------------------+
+| a | 1.5 | 1970-01-01 00:00:01 |
+| b |     | 1970-01-01 00:00:02 |
++---+-----+---------------------+
+
+-- SQLNESS PROTOCOL MYSQL
+SELECT h FROM t WHERE h = 'zzz';
+
+affected_rows: 0
+
+SELECT h FROM t ORDER BY h;
+
++---+
+| h |
++---+
+| a |
+| b |
++---+
+
+EOF
+	run -0 sh "$TOP/tests/sqlness.sh" -v
+	assert_line "ok   my.sql"
+}
+
+@test "PROTOCOL POSTGRES: statements go over PostgreSQL, rendered as GreptimeDB's runner renders them" {
+	wire_case --postgres-addr
+	cat > "$T/wire/pg.sql" <<'EOF'
+-- SQLNESS PROTOCOL POSTGRES
+CREATE TABLE t (h STRING, v DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY (h));
+
+-- SQLNESS PROTOCOL POSTGRES
+INSERT INTO t VALUES ('a', 1.5, 1000), ('b', NULL, 2000);
+
+-- SQLNESS PROTOCOL POSTGRES
+SELECT h, v FROM t ORDER BY h;
+
+-- SQLNESS PROTOCOL POSTGRES
+SELECT h FROM t WHERE h = 'zzz';
+
+-- SQLNESS REPLACE severity:.*code: severity:..., code:
+-- SQLNESS REPLACE message:.*routine: message:...
+-- SQLNESS PROTOCOL POSTGRES
+SELECT * FROM nosuch;
+EOF
+	cat > "$T/wire/pg.result" <<'EOF'
+-- SQLNESS PROTOCOL POSTGRES
+CREATE TABLE t (h STRING, v DOUBLE, ts TIMESTAMP TIME INDEX, PRIMARY KEY (h));
+
+Affected Rows: 0
+
+-- SQLNESS PROTOCOL POSTGRES
+INSERT INTO t VALUES ('a', 1.5, 1000), ('b', NULL, 2000);
+
+Affected Rows: 2
+
+-- SQLNESS PROTOCOL POSTGRES
+SELECT h, v FROM t ORDER BY h;
+
++---+-----+
+| h | v   |
++---+-----+
+| a | 1.5 |
+| b |     |
++---+-----+
+
+-- SQLNESS PROTOCOL POSTGRES
+SELECT h FROM t WHERE h = 'zzz';
+
++---+
+| h |
++---+
++---+
+
+-- SQLNESS REPLACE severity:.*code: severity:..., code:
+-- SQLNESS REPLACE message:.*routine: message:...
+-- SQLNESS PROTOCOL POSTGRES
+SELECT * FROM nosuch;
+
+Failed to execute query, encountered: Error { kind: Db, cause: Some(DbError { severity:..., code: SqlState(E42P01), message:... None }) }
+
+EOF
+	run -0 sh "$TOP/tests/sqlness.sh" -v
+	assert_line "ok   pg.sql"
 }

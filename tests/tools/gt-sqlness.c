@@ -35,10 +35,16 @@
  *                              Rust's replace_all ($1, ${1}, $name, $$);
  *   SLEEP Ns|Nms               wait before the statement;
  *   ARG restart=true           restart the server (same data) first;
- *   PROTOCOL MYSQL|POSTGRES    not supported: the statement still runs
- *                              over HTTP but the file counts as failing.
- * "USE db" is answered by the runner as GreptimeDB's runner does
- * ("Affected Rows: 0") and sets the db= of the requests that follow.
+ *   PROTOCOL MYSQL|POSTGRES    run the statement over that wire protocol
+ *                              (sqlness/wire.h: libmariadb, libpq), on a
+ *                              connection of the file's own to the address
+ *                              the ready line names ("mysql=H:P",
+ *                              "postgres=H:P"), rendered as GreptimeDB's
+ *                              runner renders that protocol's answers; a
+ *                              server that does not speak it fails the file.
+ * "USE db" over HTTP is answered by the runner as GreptimeDB's runner does
+ * ("Affected Rows: 0") and sets the db= of the HTTP requests that follow;
+ * the wire connections keep their own sessions (USE goes to the server).
  *
  * Regular expressions: PCRE2 (libpcre2-8).  Rust's regex syntax is a
  * subset of PCRE2's but for \uXXXX, which is rewritten; the patterns are
@@ -70,6 +76,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -81,6 +88,7 @@
 #include "gt.h"
 #include "sql.h"
 #include "sqljson.h"
+#include "sqlness/wire.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -835,7 +843,25 @@ struct server {
 	char log[4096];
 	pid_t pid;
 	char addr[128];                 /* HOST:PORT from the ready line */
+	char wire[2][128];              /* its mysql= and postgres= (enum wire_proto), "" if none */
 };
+
+/* The value of " KEY=" in the ready line [p, end) into out ("" if absent). */
+static void ready_field(const char *p, const char *end, const char *key, char *out, size_t outlen)
+{
+	size_t kl = strlen(key);
+	out[0] = '\0';
+	for (; p + kl < end; p++)
+		if (p[0] == ' ' && !memcmp(p + 1, key, kl) && p[1 + kl] == '=') {
+			const char *v = p + 2 + kl;
+			size_t n = strcspn(v, " \t\r\n");
+			if (v + n <= end && n < outlen) {
+				memcpy(out, v, n);
+				out[n] = '\0';
+			}
+			return;
+		}
+}
 
 static int free_port(void)
 {
@@ -935,8 +961,11 @@ static int server_start_once(struct server *sv, char *why, size_t whylen)
 			const char *a = r + sizeof(ready) - 1;
 			size_t n = strcspn(a, " \t\r\n");
 			if (n > 0 && n < sizeof(sv->addr) && (a[n] == '\n' || a[n] == '\r' || a[n] == ' ')) {
+				const char *eol = a + strcspn(a, "\r\n");
 				memcpy(sv->addr, a, n);
 				sv->addr[n] = '\0';
+				ready_field(a, eol, "mysql", sv->wire[WIRE_MYSQL], sizeof(sv->wire[0]));
+				ready_field(a, eol, "postgres", sv->wire[WIRE_POSTGRES], sizeof(sv->wire[0]));
 				gt_buf_release(&b);
 				return 0;
 			}
@@ -1101,6 +1130,27 @@ static void http_close(struct http *h)
 }
 
 /* ------------------------------------------------------------------ */
+/* Wire protocols                                                       */
+
+/* The protocol a PROTOCOL directive names, or -1. */
+static int wire_proto_of(const char *name)
+{
+	if (!strcasecmp(name, "mysql"))
+		return WIRE_MYSQL;
+	if (!strcasecmp(name, "postgres"))
+		return WIRE_POSTGRES;
+	return -1;
+}
+
+static void wires_close(struct wire **w)
+{
+	for (int p = 0; p < 2; p++) {
+		wire_close(w[p]);
+		w[p] = NULL;
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* Running one case file                                                */
 
 struct opts {
@@ -1184,6 +1234,7 @@ static int case_run(const struct opts *o, const char *rel, int idx, struct gt_bu
 	struct casefile cf;
 	struct server sv;
 	struct http h;
+	struct wire *wires[2] = {NULL, NULL};   /* per enum wire_proto, opened on first use */
 	size_t i, base;
 	int rc, have_expected, pass = 0;
 
@@ -1225,23 +1276,24 @@ static int case_run(const struct opts *o, const char *rel, int idx, struct gt_bu
 	for (i = 0; i < cf.n; i++) {
 		const struct stmt *s = &cf.stmts[i];
 		size_t k;
-		int restart = 0, proto = 0;
+		int restart = 0, proto = -1;
 
 		if (s->bad[0] && !fail[0])
 			snprintf(fail, sizeof(fail), "statement %zu: %s", i + 1, s->bad);
 		for (k = 0; k < s->ndirs; k++) {
 			if (s->dirs[k].kind == DIR_ARG && s->dirs[k].restart)
 				restart = 1;
-			if (s->dirs[k].kind == DIR_PROTOCOL && !proto) {
-				proto = 1;
-				if (!fail[0])
-					snprintf(fail, sizeof(fail), "statement %zu: PROTOCOL %s is not supported",
-						 i + 1, s->dirs[k].protocol);
+			if (s->dirs[k].kind == DIR_PROTOCOL && proto < 0) {
+				proto = wire_proto_of(s->dirs[k].protocol);
+				if (proto < 0 && !fail[0])
+					snprintf(fail, sizeof(fail), "statement %zu: unknown PROTOCOL %s", i + 1,
+						 s->dirs[k].protocol);
 			}
 		}
 		if (restart) {
 			server_stop(&sv);
 			http_close(&h);
+			wires_close(wires);
 			if (server_start(&sv, why, sizeof(why))) {
 				snprintf(fail, sizeof(fail), "statement %zu: restart: %s", i + 1, why);
 				break;
@@ -1255,7 +1307,25 @@ static int case_run(const struct opts *o, const char *rel, int idx, struct gt_bu
 		put(&actual, s->sql.p ? s->sql.p : "", s->sql.len);
 		puts_(&actual, "\n\n");
 		gt_buf_reset(&outp);
-		if (use_target(s->sql.p ? s->sql.p : "", db, sizeof(db))) {
+		if (proto >= 0 && !sv.wire[proto][0] && !fail[0])
+			snprintf(fail, sizeof(fail), "statement %zu: the server does not speak PROTOCOL %s (no %s= in its "
+				 "ready line)", i + 1, proto == WIRE_MYSQL ? "MYSQL" : "POSTGRES",
+				 proto == WIRE_MYSQL ? "mysql" : "postgres");
+		if (proto >= 0 && sv.wire[proto][0]) {
+			if ((!wires[proto] && wire_open(&wires[proto], proto, sv.wire[proto], (int)o->timeout_ms, why,
+							sizeof(why))) ||
+			    wire_query(wires[proto], s->sql.p ? s->sql.p : "", s->sql.len, &outp, why, sizeof(why))) {
+				char dead[128] = "";
+				server_dead(&sv, dead, sizeof(dead));
+				gt_buf_reset(&outp);
+				gt_buf_addf(&outp, "Error: runner: %s%s%s", why, dead[0] ? ", " : "", dead);
+				put(&actual, outp.p, outp.len);
+				puts_(&actual, "\n\n");
+				snprintf(fail, sizeof(fail), "statement %zu: %s%s%s (the rest of the file did not run)",
+					 i + 1, why, dead[0] ? ", " : "", dead);
+				break;
+			}
+		} else if (use_target(s->sql.p ? s->sql.p : "", db, sizeof(db))) {
 			puts_(&outp, "Affected Rows: 0");
 		} else if (http_sql(&h, sv.addr, db, tz, s->sql.p ? s->sql.p : "", s->sql.len, why, sizeof(why))) {
 			char dead[128] = "";
@@ -1278,6 +1348,7 @@ static int case_run(const struct opts *o, const char *rel, int idx, struct gt_bu
 		put(&actual, outp.p ? outp.p : "", outp.len);
 		puts_(&actual, "\n\n");
 	}
+	wires_close(wires);
 	server_stop(&sv);
 
 	if (out_of_room && !fail[0])
