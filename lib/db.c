@@ -374,6 +374,72 @@ const void *gt_table_scan_key(struct gt_table_scan *s, uint32_t sid, size_t *len
 	return s->cur.key(s->cur.self, sid, len);
 }
 
+struct agg_call {
+	struct gt_db *db;
+	uint64_t region_id;
+	const void *plan;
+	size_t plan_len;
+	struct gt_buf out;
+	struct gt_err err;
+	int rc;
+	pthread_t th;
+	bool started;
+};
+
+static void *agg_call_main(void *arg)
+{
+	struct agg_call *c = arg;
+	const struct gt_region_client *rc = &c->db->rc;
+	c->rc = rc->ops->aggregate(rc->self, c->region_id, c->plan, c->plan_len, &c->out, &c->err);
+	return NULL;
+}
+
+int gt_db_aggregate(struct gt_db *db, const struct gt_table_info *t, const struct gt_scan_req *req,
+		    const void *plan, size_t plan_len,
+		    int (*merge)(void *ctx, const void *partial, size_t n, struct gt_err *err), void *ctx,
+		    struct gt_err *err)
+{
+	bool *skip = prune(t, req);
+	struct agg_call *calls = gt_calloc(t->nregions + 1, sizeof(*calls));
+	uint32_t n = 0;
+	int rc = 0;
+
+	if (!calls) {
+		free(skip);
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < t->nregions; i++) {
+		if (skip && skip[i])
+			continue;
+		struct agg_call *c = &calls[n++];
+		c->db = db;
+		c->region_id = gt_table_region(t, i);
+		c->plan = plan;
+		c->plan_len = plan_len;
+	}
+	/* The first region in this thread, the others beside it. */
+	for (uint32_t i = 1; i < n; i++)
+		calls[i].started = pthread_create(&calls[i].th, NULL, agg_call_main, &calls[i]) == 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (i == 0 || !calls[i].started)
+			agg_call_main(&calls[i]);
+	for (uint32_t i = 0; i < n; i++) {
+		struct agg_call *c = &calls[i];
+		if (c->started)
+			pthread_join(c->th, NULL);
+		if (rc == 0 && c->rc < 0) {
+			*err = c->err;
+			rc = c->rc;
+		}
+		if (rc == 0)
+			rc = merge(ctx, c->out.p ? c->out.p : "", c->out.len, err);
+		gt_buf_release(&c->out);
+	}
+	free(calls);
+	free(skip);
+	return rc;
+}
+
 void gt_table_scan_free(struct gt_table_scan *s)
 {
 	if (!s)

@@ -69,6 +69,17 @@ int gt_table_scan_next(struct gt_table_scan *s, const struct gt_batch **b, struc
 const void *gt_table_scan_key(struct gt_table_scan *s, uint32_t sid, size_t *len);
 void gt_table_scan_free(struct gt_table_scan *s);
 
+/*
+ * Run an aggregation plan (agg.h) next to every region of a table the
+ * scan request does not prune, at once (a thread per region past the
+ * first), and hand each region's partial to merge() in region order.
+ * The first failing region's error, in region order, is returned.
+ */
+int gt_db_aggregate(struct gt_db *db, const struct gt_table_info *t, const struct gt_scan_req *req,
+		    const void *plan, size_t plan_len,
+		    int (*merge)(void *ctx, const void *partial, size_t n, struct gt_err *err), void *ctx,
+		    struct gt_err *err);
+
 /* The region id of region number i of a table. */
 static inline uint64_t gt_table_region(const struct gt_table_info *t, uint32_t i)
 {

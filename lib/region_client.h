@@ -39,6 +39,9 @@ struct gt_region_client_ops {
 	int (*truncate_files)(void *self, uint64_t region_id, const int64_t *ranges, uint32_t nranges,
 			      struct gt_err *err);
 	int (*stats)(void *self, uint64_t region_id, struct gt_region_stats *out, struct gt_err *err);
+	/* Run an aggregation plan (agg.h) over the region: its partial is appended to out. */
+	int (*aggregate)(void *self, uint64_t region_id, const void *plan, size_t plan_len, struct gt_buf *out,
+			 struct gt_err *err);
 };
 
 struct gt_region_client {

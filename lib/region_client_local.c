@@ -1,5 +1,6 @@
 /* region_client_local.c - the region client seam, in process. */
 #include "region_client.h"
+#include "agg.h"
 #include "engine.h"
 
 #include <inttypes.h>
@@ -110,10 +111,18 @@ static int l_stats(void *self, uint64_t id, struct gt_region_stats *out, struct 
 	return 0;
 }
 
+static int l_aggregate(void *self, uint64_t id, const void *plan, size_t n, struct gt_buf *out,
+		       struct gt_err *err)
+{
+	struct gt_region *r = get(self, id, err);
+	return r ? gt_agg_region(r, plan, n, out, err) : GT_ENOTFOUND;
+}
+
 static const struct gt_region_client_ops local_ops = {
 	.create = l_create, .open = l_open, .close = l_close, .drop = l_drop,
 	.write = l_write, .scan = l_scan, .flush = l_flush, .compact = l_compact,
 	.alter = l_alter, .truncate = l_truncate, .truncate_files = l_truncate_files, .stats = l_stats,
+	.aggregate = l_aggregate,
 };
 
 void gt_region_client_local(struct gt_region_client *c, struct gt_engine *e)

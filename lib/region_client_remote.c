@@ -169,7 +169,8 @@ static int reply_error(struct remote *rm, struct rconn *c, const struct gt_buf *
 }
 
 /* A request answered by OK or ERROR. */
-static int call(struct remote *rm, const struct gt_rpc_req *req, struct gt_rpc_result *res, struct gt_err *err)
+static int call_into(struct remote *rm, const struct gt_rpc_req *req, struct gt_rpc_result *res,
+		     struct gt_buf *partial, struct gt_err *err)
 {
 	struct gt_buf in;
 	struct gt_rpc_hdr h;
@@ -183,7 +184,8 @@ static int call(struct remote *rm, const struct gt_rpc_req *req, struct gt_rpc_r
 	if (h.op == GT_RPC_ERROR) {
 		rc = reply_error(rm, c, &in, req->region_id, err);
 	} else if (h.op != GT_RPC_OK ||
-		   (rc = gt_rpc_ok_decode(res ? res : &tmp, req->op, in.p, in.len, err))) {
+		   (rc = gt_rpc_ok_decode(res ? res : &tmp, req->op, in.p, in.len, err)) ||
+		   (req->op == GT_RPC_AGGREGATE && partial && gt_buf_add(partial, in.p, in.len))) {
 		rc = gt_errf(err, GT_ECORRUPT, "region %" PRIu64 " on %s: bad reply to %s", req->region_id,
 			     c->addr, gt_rpc_op_name(req->op));
 		conn_close(c);
@@ -193,6 +195,11 @@ static int call(struct remote *rm, const struct gt_rpc_req *req, struct gt_rpc_r
 out:
 	gt_buf_release(&in);
 	return rc;
+}
+
+static int call(struct remote *rm, const struct gt_rpc_req *req, struct gt_rpc_result *res, struct gt_err *err)
+{
+	return call_into(rm, req, res, NULL, err);
 }
 
 static int r_create(void *self, uint64_t id, const char *dir, const struct gt_schema *s, struct gt_err *err)
@@ -247,6 +254,14 @@ static int r_truncate_files(void *self, uint64_t id, const int64_t *ranges, uint
 {
 	struct gt_rpc_req r = {.op = GT_RPC_TRUNCATE_FILES, .region_id = id, .ranges = ranges, .nranges = n};
 	return call(self, &r, NULL, err);
+}
+
+static int r_aggregate(void *self, uint64_t id, const void *plan, size_t n, struct gt_buf *out,
+		       struct gt_err *err)
+{
+	struct gt_rpc_req r = {.op = GT_RPC_AGGREGATE, .region_id = id, .plan = plan, .plan_len = n};
+	struct gt_rpc_result res;
+	return call_into(self, &r, &res, out, err);
 }
 
 static int r_stats(void *self, uint64_t id, struct gt_region_stats *out, struct gt_err *err)
@@ -372,6 +387,7 @@ static const struct gt_region_client_ops remote_ops = {
 	.create = r_create, .open = r_open, .close = r_close, .drop = r_drop,
 	.write = r_write, .scan = r_scan, .flush = r_flush, .compact = r_compact,
 	.alter = r_alter, .truncate = r_truncate, .truncate_files = r_truncate_files, .stats = r_stats,
+	.aggregate = r_aggregate,
 };
 
 int gt_region_client_remote(struct gt_region_client *c, gt_region_locate_fn locate, void *ctx,

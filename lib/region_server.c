@@ -101,6 +101,7 @@ static int dispatch(struct conn *c, struct gt_buf *out, uint32_t id, const struc
 	const struct gt_region_client_ops *ops = cl->ops;
 	struct gt_rpc_result res = {0};
 	struct gt_err err = {0};
+	struct gt_buf partial = {0};
 	uint64_t rid = r->region_id;
 	int rc;
 
@@ -117,11 +118,20 @@ static int dispatch(struct conn *c, struct gt_buf *out, uint32_t id, const struc
 	case GT_RPC_TRUNCATE: rc = ops->truncate(cl->self, rid, &err); break;
 	case GT_RPC_TRUNCATE_FILES: rc = ops->truncate_files(cl->self, rid, r->ranges, r->nranges, &err); break;
 	case GT_RPC_STATS: rc = ops->stats(cl->self, rid, &res.stats, &err); break;
+	case GT_RPC_AGGREGATE:
+		rc = ops->aggregate(cl->self, rid, r->plan, r->plan_len, &partial, &err);
+		res.partial = partial.p;
+		res.partial_len = partial.len;
+		break;
 	default: rc = gt_errf(&err, GT_EINVAL, "rpc: op %u is not a request", r->op); break;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		gt_buf_release(&partial);
 		return send_error(c, out, id, rc, err.msg[0] ? err.msg : gt_strerror(rc));
-	if (gt_rpc_ok_encode(out, id, r->op, &res))
+	}
+	rc = gt_rpc_ok_encode(out, id, r->op, &res);
+	gt_buf_release(&partial);
+	if (rc)
 		return GT_ENOMEM;
 	return send_buf(c, out, &err);
 }

@@ -21,7 +21,7 @@ static const char *const op_names[] = {
 	[GT_RPC_DROP] = "drop", [GT_RPC_WRITE] = "write", [GT_RPC_SCAN] = "scan",
 	[GT_RPC_FLUSH] = "flush", [GT_RPC_COMPACT] = "compact", [GT_RPC_ALTER] = "alter",
 	[GT_RPC_TRUNCATE] = "truncate", [GT_RPC_TRUNCATE_FILES] = "truncate_files",
-	[GT_RPC_STATS] = "stats",
+	[GT_RPC_STATS] = "stats", [GT_RPC_AGGREGATE] = "aggregate",
 };
 
 const char *gt_rpc_op_name(unsigned op)
@@ -153,6 +153,9 @@ int gt_rpc_req_encode(struct gt_buf *out, uint32_t id, const struct gt_rpc_req *
 	case GT_RPC_SCAN:
 		rc |= add_scan(out, r->scan);
 		break;
+	case GT_RPC_AGGREGATE:
+		rc |= gt_buf_bytes(out, r->plan, r->plan_len);
+		break;
 	case GT_RPC_COMPACT:
 		rc |= gt_buf_addch(out, r->compact.force ? 1 : 0);
 		rc |= gt_buf_svarint(out, r->compact.now_ms);
@@ -189,6 +192,7 @@ struct gt_rpc_req_store {
 	struct gt_tag_pred *preds;
 	uint32_t npreds;
 	int64_t *ranges;
+	void *plan;
 };
 
 void gt_rpc_req_release(struct gt_rpc_req *r)
@@ -207,6 +211,7 @@ void gt_rpc_req_release(struct gt_rpc_req *r)
 		}
 		free(s->preds);
 		free(s->ranges);
+		free(s->plan);
 		free(s);
 	}
 	memset(r, 0, sizeof(*r));
@@ -353,6 +358,18 @@ int gt_rpc_req_decode(struct gt_rpc_req *r, unsigned op, const void *p, size_t n
 			return rc;
 		r->scan = &s->scan;
 		break;
+	case GT_RPC_AGGREGATE: {
+		size_t len;
+		const void *b = gt_rd_bytes(&rd, GT_RPC_MAX_BODY, &len);
+		if (!b)
+			return gt_errf(err, GT_ECORRUPT, "rpc: bad aggregate plan");
+		if (!(s->plan = gt_malloc(len ? len : 1)))
+			return gt_errf(err, GT_ENOMEM, "rpc: out of memory");
+		memcpy(s->plan, b, len);
+		r->plan = s->plan;
+		r->plan_len = len;
+		break;
+	}
 	case GT_RPC_COMPACT: {
 		uint8_t force = gt_rd_u8(&rd);
 		r->compact.now_ms = gt_rd_svarint(&rd);
@@ -400,6 +417,8 @@ int gt_rpc_ok_encode(struct gt_buf *out, uint32_t id, unsigned op, const struct 
 		for (size_t i = 0; i < GT_ARRAY_LEN(v); i++)
 			rc |= gt_buf_uvarint(out, v[i]);
 		rc |= gt_buf_svarint(out, c->window);
+	} else if (op == GT_RPC_AGGREGATE) {
+		rc |= gt_buf_add(out, res->partial, res->partial_len);
 	} else if (op == GT_RPC_STATS) {
 		const struct gt_region_stats *s = &res->stats;
 		const uint64_t v[] = {s->memtable_bytes, s->frozen, s->files, s->file_bytes, s->file_rows,
@@ -438,6 +457,10 @@ int gt_rpc_ok_decode(struct gt_rpc_result *res, unsigned op, const void *p, size
 				 &s->last_seq, &s->flushed_seq, &s->flushes, &s->compactions, &s->wal_bytes};
 		for (size_t i = 0; i < GT_ARRAY_LEN(v); i++)
 			*v[i] = gt_rd_uvarint(&rd);
+	} else if (op == GT_RPC_AGGREGATE) {
+		res->partial = p;
+		res->partial_len = n;
+		rd.p = rd.end;
 	}
 	if (rd.bad || gt_rd_left(&rd))
 		return gt_errf(err, GT_ECORRUPT, "rpc: bad %s reply", gt_rpc_op_name(op));

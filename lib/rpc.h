@@ -51,7 +51,8 @@ enum gt_rpc_op {
 	GT_RPC_TRUNCATE = 10,
 	GT_RPC_TRUNCATE_FILES = 11,
 	GT_RPC_STATS = 12,
-	GT_RPC_OP_MAX = 12,
+	GT_RPC_AGGREGATE = 13,
+	GT_RPC_OP_MAX = 13,
 	/* replies */
 	GT_RPC_OK = 64,
 	GT_RPC_ERROR = 65,
@@ -90,6 +91,8 @@ struct gt_rpc_req {
 	struct gt_compact_opts compact;     /* compact */
 	const int64_t *ranges;              /* truncate_files: 2 * nranges */
 	uint32_t nranges;
+	const void *plan;                   /* aggregate: the plan (agg.h) */
+	size_t plan_len;
 	struct gt_rpc_req_store *own;
 };
 
@@ -99,10 +102,12 @@ int gt_rpc_req_encode(struct gt_buf *out, uint32_t id, const struct gt_rpc_req *
 int gt_rpc_req_decode(struct gt_rpc_req *r, unsigned op, const void *p, size_t n, struct gt_err *err);
 void gt_rpc_req_release(struct gt_rpc_req *r);
 
-/* The result an OK reply carries (compact and stats; nothing for the others). */
+/* The result an OK reply carries (compact, stats, aggregate; nothing for the others). */
 struct gt_rpc_result {
 	struct gt_compact_report compact;
 	struct gt_region_stats stats;
+	const void *partial;                /* aggregate: the partial (agg.h), the whole body */
+	size_t partial_len;
 };
 int gt_rpc_ok_encode(struct gt_buf *out, uint32_t id, unsigned op, const struct gt_rpc_result *res);
 int gt_rpc_ok_decode(struct gt_rpc_result *res, unsigned op, const void *p, size_t n, struct gt_err *err);

@@ -34,9 +34,10 @@
 #ifndef GT_SQL_AGG_H
 #define GT_SQL_AGG_H
 
+#include "agg.h"
 #include "sql-expr.h"
 
-#define SQL_AGG_MAX_GROUPS (1u << 22)
+#define SQL_AGG_MAX_GROUPS AGG_MAX_GROUPS
 
 struct sql_agg_query {
 	struct gt_db *db;
