@@ -157,8 +157,8 @@ static int series_of(struct agg_run *r, const void *key, size_t klen, struct gt_
 	int id = gt_keymap_get(&r->smap, key, klen, &isnew);
 	if (id < 0)
 		return nomem(err);
-	if (!isnew)
-		return id;
+	if (!isnew)   /* a key whose first decode failed stays corrupt */
+		return (uint32_t)id < r->nser ? id : gt_errf(err, GT_ECORRUPT, "corrupt series key");
 	if (r->nser == r->sercap) {
 		uint32_t nc = r->sercap ? r->sercap * 2 : 64;
 		struct agg_series *s = gt_reallocarray(r->ser, nc, sizeof(*s));
@@ -735,6 +735,21 @@ int agg_plan_encode(const struct agg_run *r, struct gt_buf *out)
 	return rc ? GT_ENOMEM : 0;
 }
 
+/* The sources each function reads, as sql-agg.c plans them. */
+static bool source_ok(const struct agg_fn *a)
+{
+	switch (a->src) {
+	case AGG_STAR:
+		return a->fn == AGG_COUNT;
+	case AGG_TAG:
+		return a->fn == AGG_COUNT || a->fn == AGG_FIRST || a->fn == AGG_LAST;
+	case AGG_TIME:
+		return a->fn != AGG_SUM && a->fn != AGG_AVG;
+	default:
+		return a->fn == AGG_COUNT || a->type == GT_F64 || a->type == GT_I64;
+	}
+}
+
 static uint32_t rd_u32(struct gt_rd *rd, uint64_t max)
 {
 	uint64_t v = gt_rd_uvarint(rd);
@@ -781,11 +796,14 @@ int agg_plan_decode(struct agg_run *r, const void *p, size_t n, struct gt_err *e
 			return nomem(err);
 		vals = (const char **)(void *)r->own;
 	}
-	char *sp = r->own + (size_t)nvals * sizeof(char *);
+	char *sp = r->own ? r->own + (size_t)nvals * sizeof(char *) : NULL;
 	for (uint32_t k = 0; k < r->npreds; k++) {
 		struct agg_pred *pr = &r->preds[k];
 		pr->tag = rd_u32(&rd, r->ntags ? r->ntags - 1 : 0);
-		pr->neg = gt_rd_u8(&rd) != 0;
+		uint8_t neg = gt_rd_u8(&rd);
+		pr->neg = neg != 0;
+		if (neg > 1)
+			rd.bad = 1;
 		pr->n = rd_u32(&rd, gt_rd_left(&rd));
 		pr->vals = vals;
 		for (uint32_t j = 0; j < pr->n; j++) {
@@ -830,8 +848,7 @@ int agg_plan_decode(struct agg_run *r, const void *p, size_t n, struct gt_err *e
 		a->desc = fl & 2;
 		a->tag = rd_u32(&rd, r->ntags ? r->ntags - 1 : 0);
 		a->colid = rd_u32(&rd, UINT32_MAX);
-		if (a->fn > AGG_LAST || a->src > AGG_TIME || fl > 3 || a->unit > GT_UNIT_NS ||
-		    (a->src == AGG_FIELD && a->fn != AGG_COUNT && a->type != GT_F64 && a->type != GT_I64))
+		if (a->fn > AGG_LAST || a->src > AGG_TIME || fl > 3 || a->unit > GT_UNIT_NS || !source_ok(a))
 			rd.bad = 1;
 	}
 	r->nf = rd_u32(&rd, 4096);
@@ -839,8 +856,9 @@ int agg_plan_decode(struct agg_run *r, const void *p, size_t n, struct gt_err *e
 		return rd.bad ? gt_errf(err, GT_ECORRUPT, "aggregate plan: bad aggregates") : nomem(err);
 	for (uint32_t k = 0; k < r->nf; k++)
 		r->fids[k] = rd_u32(&rd, UINT32_MAX);
-	r->tail = gt_rd_u8(&rd) != 0;
-	if (rd.bad || gt_rd_left(&rd))
+	uint8_t tail = gt_rd_u8(&rd);
+	r->tail = tail != 0;
+	if (rd.bad || tail > 1 || gt_rd_left(&rd))
 		return gt_errf(err, GT_ECORRUPT, "aggregate plan: bad field list");
 	return 0;
 }

@@ -120,7 +120,7 @@ static int exchange(struct remote *rm, const struct gt_rpc_req *req, struct gt_r
 		bool stale;
 
 		if ((rc = rm->locate(rm->ctx, req->region_id, attempt > 0, addr, sizeof(addr), err))) {
-			gt_err_prefix(err, "region %" PRIu64 ": ", req->region_id);
+			gt_err_prefix(err, "region %" PRIu64, req->region_id);
 			goto out;
 		}
 		rc = conn_get(rm, addr, &c, &e);
@@ -160,7 +160,7 @@ static int reply_error(struct remote *rm, struct rconn *c, const struct gt_buf *
 {
 	int rc = gt_rpc_error_decode(in->p, in->len, err);
 	if (rc == GT_ECORRUPT) {
-		gt_err_prefix(err, "region %" PRIu64 " on %s: ", region_id, c->addr);
+		gt_err_prefix(err, "region %" PRIu64 " on %s", region_id, c->addr);
 		conn_close(c);
 	} else {
 		conn_put(rm, c);
@@ -335,7 +335,7 @@ static int st_next(void *self, const struct gt_batch **b, struct gt_err *err)
 		break;
 	}
 	/* a damaged stream: the connection cannot be trusted any more */
-	gt_err_prefix(err, "region %" PRIu64 " on %s: ", st->region_id, st->c->addr);
+	gt_err_prefix(err, "region %" PRIu64 " on %s", st->region_id, st->c->addr);
 	conn_close(st->c);
 	st->c = NULL;
 	st->done = true;

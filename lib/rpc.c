@@ -248,7 +248,7 @@ static int take_schema(struct gt_rd *rd, struct gt_rpc_req_store *s, struct gt_e
 	rc = gt_schema_from_json(&s->schema, j, err);
 	json_decref(j);
 	if (rc)
-		return gt_err_prefix(err, "rpc: schema: ");
+		return gt_err_prefix(err, "rpc: schema");
 	s->has_schema = true;
 	return 0;
 }
@@ -349,7 +349,7 @@ int gt_rpc_req_decode(struct gt_rpc_req *r, unsigned op, const void *p, size_t n
 		break;
 	case GT_RPC_WRITE:
 		if ((rc = gt_batch_decode(&s->batch, rd.p, gt_rd_left(&rd), err)))
-			return gt_err_prefix(err, "rpc: ");
+			return gt_err_prefix(err, "rpc");
 		rd.p = rd.end;
 		r->batch = &s->batch;
 		break;
@@ -622,7 +622,7 @@ int gt_rpc_batch_decode(struct gt_batch *b, struct gt_rpc_keys *keys, const void
 	if (!(bp = gt_rd_bytes(&rd, n, &blen)))
 		return gt_errf(err, GT_ECORRUPT, "rpc: truncated batch");
 	if ((rc = gt_batch_decode(b, bp, blen, err)))
-		return gt_err_prefix(err, "rpc: ");
+		return gt_err_prefix(err, "rpc");
 	if (b->has_keys)
 		return gt_errf(err, GT_ECORRUPT, "rpc: a scan batch carries no key table");
 	flags = gt_rd_u8(&rd);

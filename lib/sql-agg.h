@@ -1,6 +1,8 @@
 /*
  * sql-agg.h - the aggregate fast path of SELECT: streaming hash
- * aggregation over a table scan (sql-agg.c), called by sql-exec.c.
+ * aggregation next to each region of the table (the kernel of agg.h, run
+ * by the region client: in process, or on the datanodes over the region
+ * RPC), merged in the frontend (sql-agg.c), called by sql-exec.c.
  *
  * It answers a GROUP BY / aggregate query without gathering rows when
  *   - every GROUP BY key is a tag column, the time index, or one
@@ -18,11 +20,14 @@
  * rows get a group id from (series, time bucket), and each aggregate is
  * one loop over the batch's column updating per-group state.  Results
  * are those of the general path: groups in order of first appearance,
- * sums in scan order, nulls ignored, last_value ties to the later row.
+ * nulls ignored, last_value ties to the later row; a sum is each
+ * region's sum in scan order, added up in region order.
  * When every aggregate keeps its group's newest row (last_value ORDER BY
  * the time index, first_value ORDER BY it DESC) and no key is over time,
  * the scan reads only each series' rows at its last timestamp (a tail
- * scan, region.h), and scans again in full if that cannot decide.
+ * scan, region.h), and scans again in full if that cannot decide.  Rows
+ * the kernel cannot evaluate, or a region's groups past 48 MiB, send the
+ * query to the general path.
  *
  * Ceiling: SQL_AGG_MAX_GROUPS groups, past which the query fails with
  * RUNTIME_RESOURCES_EXHAUSTED.

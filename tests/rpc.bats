@@ -80,6 +80,34 @@ call() { gt-rpc-call --connect-ms 1000 --call-ms 3000 "unix:$T/d.sock" "$@"; }
 	[ "$rc" -eq 0 ]
 }
 
+@test "an aggregate runs on the datanode and only its groups come back, from memtable and files" {
+	start_meta
+	start_data
+	run -0 call create $R $DIR
+	run -0 call write $R <<-'EOF'
+	a 1000 1.5
+	b 2000 2.5
+	a 3000 -
+	c 4000 4
+	a 500 7
+	EOF
+	run -0 call aggregate $R
+	assert_output "$(printf '%s\n' a,3,8.5,7, b,1,2.5,2.5,2.5 c,1,4,4,4)"
+	run -0 call flush $R
+	run -0 call write $R <<-'EOF'
+	b 5000 10
+	EOF
+	run -0 call aggregate $R
+	assert_output "$(printf '%s\n' a,3,8.5,7, b,2,12.5,10,10 c,1,4,4,4)"
+	# a damaged plan gets an error naming it; an unknown region too; the server goes on
+	run -100 call aggregate $R 0102
+	assert_output --regexp "^gt-rpc-call: region $R on unix:.*: aggregate plan: bad header$"
+	run -100 call aggregate 5
+	assert_output "gt-rpc-call: region 5 is not open"
+	run -0 call aggregate $R
+	assert_line c,1,4,4,4
+}
+
 @test "errors of the datanode come back with their code and message" {
 	start_meta
 	start_data

@@ -8,12 +8,17 @@
  *     write REGION          rows "host ts v" on stdin ("-" for a null v); prints the count
  *     scan REGION [START END [HOST]]   prints "host,ts,v" lines
  *     flush | close | drop | truncate | stats | compact  REGION
+ *     aggregate REGION      GROUP BY host: count(*), sum(v), max(v),
+ *                           last_value(v ORDER BY ts) run on the datanode;
+ *                           prints "host,count,sum,max,last" lines
+ *     aggregate REGION HEX  sends the plan bytes HEX as they are
  *
  * Exit: 0 ok, 100 usage, otherwise the error's exit code with
  * "gt-rpc-call: MESSAGE" on stderr.
  */
 #include <inttypes.h>
 
+#include "agg.h"
 #include "cli.h"
 #include "key.h"
 #include "region_client.h"
@@ -125,6 +130,65 @@ static int do_scan(struct gt_region_client *c, uint64_t id, int argc, char **arg
 	return rc < 0 ? rc : 0;
 }
 
+static int do_aggregate(struct gt_region_client *c, uint64_t id, const char *hex, struct gt_err *err)
+{
+	struct gt_buf plan = {0}, partial = {0};
+	struct agg_run r;
+	const uint8_t fns[] = {AGG_COUNT, AGG_SUM, AGG_MAX, AGG_LAST};
+	struct gt_schema s;
+	int rc;
+
+	make_schema(&s);
+	memset(&r, 0, sizeof(r));
+	r.ntags = 1;
+	r.ts_id = s.cols[1].id;
+	r.unit = GT_UNIT_MS;
+	r.start = INT64_MIN;
+	r.end = INT64_MAX;
+	r.ngroup = 1;
+	r.ktag = gt_calloc(1, sizeof(*r.ktag));
+	r.naggs = 4;
+	r.aggs = gt_calloc(4, sizeof(*r.aggs));
+	r.fids = gt_calloc(1, sizeof(*r.fids));
+	r.fids[0] = s.cols[2].id;
+	r.nf = 1;
+	for (uint32_t k = 0; k < 4; k++)
+		r.aggs[k] = (struct agg_fn){.fn = fns[k], .src = k ? AGG_FIELD : AGG_STAR, .type = GT_F64, .colid = s.cols[2].id,
+					    .ord = fns[k] == AGG_LAST};
+	if ((rc = agg_prepare(&r, err)))
+		goto out;
+	if (hex) {
+		for (size_t i = 0; hex[i] && hex[i + 1]; i += 2) {
+			unsigned x;
+			sscanf(hex + i, "%2x", &x);
+			gt_buf_addch(&plan, (char)x);
+		}
+	} else if ((rc = agg_plan_encode(&r, &plan))) {
+		goto out;
+	}
+	if ((rc = c->ops->aggregate(c->self, id, plan.p ? plan.p : "", plan.len, &partial, err)) ||
+	    (rc = agg_merge(&r, partial.p ? partial.p : "", partial.len, err)))
+		goto out;
+	for (uint32_t g = 0; g < r.ngroups; g++) {
+		struct gt_vec v;
+		uint32_t len;
+		gt_vec_init(&v, GT_STRING);
+		agg_tag_push(&r, &v, r.gser[g], 0);
+		const char *h = gt_vec_str(&v, 0, &len);
+		printf("%.*s,%" PRIu64 ",%g,%g,", (int)len, h, r.aggs[0].cnt[g], r.aggs[1].f[g], r.aggs[2].f[g]);
+		if (r.aggs[3].has[g] && !r.aggs[3].null[g])
+			printf("%g", r.aggs[3].f[g]);
+		printf("\n");
+		gt_vec_release(&v);
+	}
+out:
+	gt_schema_release(&s);
+	agg_run_free(&r);
+	gt_buf_release(&plan);
+	gt_buf_release(&partial);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct gt_region_client c;
@@ -168,6 +232,8 @@ int main(int argc, char **argv)
 		rc = do_write(&c, id, &err);
 	} else if (!strcmp(op, "scan")) {
 		rc = do_scan(&c, id, argc - 3, argv + 3, &err);
+	} else if (!strcmp(op, "aggregate")) {
+		rc = do_aggregate(&c, id, argc >= 4 ? argv[3] : NULL, &err);
 	} else if (!strcmp(op, "flush")) {
 		rc = c.ops->flush(c.self, id, &err);
 	} else if (!strcmp(op, "close")) {
