@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # gt-front --user-provider: GreptimeDB's static user provider (file and
-# cmd forms) and HTTP basic auth on every endpoint but /health, against
-# the real server with curl.  Passwords never reach the log.
+# cmd forms); HTTP basic auth on every endpoint but /health, against the
+# real server with curl; the same users on MySQL and PostgreSQL with the
+# real clients.  Passwords never reach the log.
 
 load helper
 
@@ -130,4 +131,27 @@ USERS
 	run -100 gt-front --standalone --data-home "$T/d" --user-provider static_user_provider:cmd:root=secretpw,root=x
 	assert_line --partial "user 'root' is given twice"
 	refute_output --partial secretpw
+}
+
+@test "one --user-provider guards every protocol: HTTP, MySQL, PostgreSQL take the right password and refuse a wrong one" {
+	users_file
+	start_front --user-provider "static_user_provider:file:$T/users"
+	run req -u 'greptime_user:p@ss=word' "http://$ADDR/v1/sql?sql=SELECT%2042"
+	assert_output 200
+	run -0 mysql -h 127.0.0.1 -P "$MY_PORT" -u greptime_user -p'p@ss=word' --batch --skip-column-names -e 'SELECT 42'
+	assert_output 42
+	run -0 env PGPASSWORD='p@ss=word' psql -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U greptime_user -d public -c 'SELECT 42'
+	assert_output 42
+
+	run req -u 'greptime_user:wrong-pw-9' "http://$ADDR/v1/sql?sql=SELECT%2042"
+	assert_output 401
+	run -1 mysql -h 127.0.0.1 -P "$MY_PORT" -u greptime_user -p'wrong-pw-9' --batch -e 'SELECT 42'
+	assert_output --partial "ERROR 1045 (28000)"
+	run -2 env PGPASSWORD='wrong-pw-9' psql -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U greptime_user -d public -c 'SELECT 42'
+	assert_output --partial 'password authentication failed for user "greptime_user"'
+	run -2 env PGPASSWORD='p@ss=word' psql -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U nobody -d public -c 'SELECT 42'
+	assert_output --partial 'password authentication failed for user "nobody"'
+	stop_front
+	run grep -c 'p@ss=word\|wrong-pw-9' "$T/front.log"
+	assert_output 0
 }
