@@ -190,7 +190,9 @@ static int patterns(const char *sql, size_t len, char *rel, char *nsp, size_t n,
 static int answer_list(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
 		       struct gt_sql_error *e)
 {
-	static const char *const cols[] = {"Schema", "Name", "Type", "Owner"};
+	static const char *const cols[] = {"Schema", "Name", "Type", "Owner", "Persistence", "Access method", "Size",
+					   "Description"};
+	uint32_t ncols = has(sql, len, "as \"Persistence\"") ? 8 : 4;   /* \dt+ */
 	char relbuf[512], nspbuf[512];
 	const char *relpat, *nsppat;
 	/* the kinds asked for: c.relkind IN ('r','p','v',...) */
@@ -203,12 +205,13 @@ static int answer_list(struct gt_sql_session *s, const char *sql, size_t len, st
 	patterns(sql, len, relbuf, nspbuf, sizeof(relbuf), &relpat, &nsppat);
 	if ((rc = list_rels(s, &rs, e)) < 0)
 		return rc;
-	rc = gt_pg_output_text(res, cols, 4);
+	rc = gt_pg_output_text(res, cols, ncols);
 	for (uint32_t i = 0; rc == 0 && i < rs.n; i++) {
 		bool view = !strcmp(rs.v[i].type, "VIEW");
 		if ((view ? !views : !tables) || !selected(s, &rs.v[i], relpat, nsppat))
 			continue;
-		const char *row[] = {rs.v[i].db, rs.v[i].name, view ? "view" : "table", "greptime"};
+		const char *row[] = {rs.v[i].db, rs.v[i].name, view ? "view" : "table", "greptime", "permanent",
+				     view ? NULL : "mito", NULL, NULL};
 		rc = gt_pg_output_row(res, row);
 	}
 	rels_release(&rs);
@@ -273,12 +276,15 @@ static int answer_flags(struct gt_sql_session *s, const char *sql, size_t len, s
 	return rc < 0 ? rc : 1;
 }
 
-/* \d NAME step 3: attname | format_type | default | attnotnull | attcollation | attidentity | attgenerated */
+/* \d NAME step 3: attname | format_type | default | attnotnull | attcollation | attidentity | attgenerated
+ * [| attstorage | attcompression | attstattarget | description  for \d+] */
 static int answer_columns(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
 			  struct gt_sql_error *e)
 {
 	static const char *const cols[] = {"attname", "format_type", "pg_get_expr", "attnotnull", "attcollation",
-					   "attidentity", "attgenerated"};
+					   "attidentity", "attgenerated", "attstorage", "attcompression",
+					   "attstattarget", "col_description"};
+	uint32_t ncols = has(sql, len, "a.attstorage") ? 11 : 7;
 	struct gt_table_info ti;
 	struct gt_err err = {0};
 	const struct rel *r;
@@ -288,14 +294,16 @@ static int answer_columns(struct gt_sql_session *s, const char *sql, size_t len,
 	memset(&ti, 0, sizeof(ti));
 	if ((rc = list_rels(s, &rs, e)) < 0)
 		return rc;
-	rc = gt_pg_output_text(res, cols, GT_ARRAY_LEN(cols));
+	rc = gt_pg_output_text(res, cols, ncols);
 	r = by_oid(&rs, sql, len, "a.attrelid =");
 	if (rc == 0 && r && gt_db_table(s->db, r->db, r->name, &ti, &err) == 0) {
 		for (uint32_t i = 0; rc == 0 && i < ti.schema.ncols; i++) {
 			const struct gt_coldef *c = &ti.schema.cols[i];
 			const struct gt_pg_type *t = gt_pg_type_of(c->type, c->unit, c->lt);
 			bool notnull = !c->nullable || c->sem == GT_TIME;
-			const char *row[] = {c->name, t->name, c->dflt, notnull ? "t" : "f", NULL, "", ""};
+			/* PostgreSQL keeps variable-length values "extended", fixed ones "plain" */
+			const char *row[] = {c->name, t->name, c->dflt, notnull ? "t" : "f", NULL, "", "",
+					     t->len < 0 ? "x" : "p", "", NULL, NULL};
 			rc = gt_pg_output_row(res, row);
 		}
 	}
@@ -341,4 +349,112 @@ int gt_pgcat_answer(struct gt_sql_session *s, const char *sql, size_t len, struc
 		snprintf(e->msg, sizeof(e->msg), "out of memory");
 	}
 	return rc;
+}
+
+/* ---- SELECT of session functions ---- */
+
+struct tok {
+	const char *s;
+	size_t n, i;
+};
+
+static void tok_ws(struct tok *t)
+{
+	while (t->i < t->n && (t->s[t->i] == ' ' || t->s[t->i] == '\t' || t->s[t->i] == '\n' || t->s[t->i] == '\r'))
+		t->i++;
+}
+
+/* An identifier (letters, digits, _ and .) into out, lowercased; false if none. */
+static bool tok_ident(struct tok *t, char *out, size_t cap)
+{
+	size_t k = 0;
+	tok_ws(t);
+	if (t->i < t->n && t->s[t->i] == '"') {          /* a quoted alias, kept as written */
+		const char *e = memchr(t->s + t->i + 1, '"', t->n - t->i - 1);
+		if (!e || (size_t)(e - t->s - t->i - 1) >= cap)
+			return false;
+		k = (size_t)(e - t->s - t->i - 1);
+		memcpy(out, t->s + t->i + 1, k);
+		out[k] = 0;
+		t->i += k + 2;
+		return true;
+	}
+	while (t->i < t->n && k + 1 < cap &&
+	       (t->s[t->i] == '_' || t->s[t->i] == '.' || (t->s[t->i] >= '0' && t->s[t->i] <= '9') ||
+		((t->s[t->i] | 32) >= 'a' && (t->s[t->i] | 32) <= 'z')))
+	{
+		char ch = t->s[t->i++];
+		out[k++] = ch >= 'A' && ch <= 'Z' ? (char)(ch | 32) : ch;
+	}
+	out[k] = 0;
+	return k > 0;
+}
+
+static bool tok_punct(struct tok *t, char c)
+{
+	tok_ws(t);
+	if (t->i < t->n && t->s[t->i] == c) {
+		t->i++;
+		return true;
+	}
+	return false;
+}
+
+int gt_pgcat_functions(const char *sql, size_t len, const char *dbname, const char *user,
+		       const char *(*setting)(const char *name), struct gt_sql_result *res)
+{
+	struct tok t = {sql, len, 0};
+	const char *names[16], *vals[16];
+	char nbuf[16][64], arg[64], word[64];
+	uint32_t n = 0;
+
+	if (!tok_ident(&t, word, sizeof(word)) || strcmp(word, "select"))
+		return 0;
+	do {
+		const char *v, *name;
+		if (n == 16 || !tok_ident(&t, word, sizeof(word)))
+			return 0;
+		name = word + (strncmp(word, "pg_catalog.", 11) ? 0 : 11);
+		arg[0] = 0;
+		if (tok_punct(&t, '(')) {
+			tok_ws(&t);
+			if (t.i < t.n && t.s[t.i] == '\'') {           /* current_setting('name') */
+				const char *e = memchr(t.s + t.i + 1, '\'', t.n - t.i - 1);
+				size_t k = e ? (size_t)(e - t.s - t.i - 1) : sizeof(arg);
+				if (k >= sizeof(arg))
+					return 0;
+				memcpy(arg, t.s + t.i + 1, k);
+				arg[k] = 0;
+				t.i += k + 2;
+			}
+			if (!tok_punct(&t, ')'))
+				return 0;
+		}
+		if (!strcmp(name, "version"))
+			v = "PostgreSQL 16.3 (gt " GT_VERSION ", GreptimeDB-compatible) on x86_64-pc-linux-gnu";
+		else if (!strcmp(name, "current_database") || !strcmp(name, "current_schema") ||
+			 !strcmp(name, "current_catalog"))
+			v = dbname;
+		else if (!strcmp(name, "current_user") || !strcmp(name, "session_user") || !strcmp(name, "user"))
+			v = user;
+		else if (!strcmp(name, "current_setting") && arg[0] && (v = setting(arg)))
+			;
+		else
+			return 0;
+		snprintf(nbuf[n], sizeof(nbuf[n]), "%s", name);
+		if (tok_ident(&t, word, sizeof(word))) {          /* [AS] alias */
+			if (!strcmp(word, "as") && !tok_ident(&t, word, sizeof(word)))
+				return 0;
+			snprintf(nbuf[n], sizeof(nbuf[n]), "%s", word);
+		}
+		names[n] = nbuf[n];
+		vals[n++] = v;
+	} while (tok_punct(&t, ','));
+	tok_punct(&t, ';');
+	tok_ws(&t);
+	if (t.i != t.n)
+		return 0;
+	if (gt_pg_output_text(res, names, n) || gt_pg_output_row(res, vals))
+		return GT_ENOMEM;
+	return 1;
 }

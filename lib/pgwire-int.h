@@ -52,6 +52,15 @@ int gt_pg_substitute(struct gt_buf *out, const char *sql, size_t len, const char
 int gt_pgcat_answer(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
 		    struct gt_sql_error *e);
 
+/*
+ * SELECT of session functions only (no FROM): version(), current_database(),
+ * current_schema(), current_user, session_user, user, current_setting('x')
+ * (setting() answers, NULL = unknown), each with an optional alias.  1 with
+ * one row in res; 0 when sql is anything else.
+ */
+int gt_pgcat_functions(const char *sql, size_t len, const char *dbname, const char *user,
+		       const char *(*setting)(const char *name), struct gt_sql_result *res);
+
 /* Build a records output of text columns, for answers made here. */
 int gt_pg_output_text(struct gt_sql_result *res, const char *const *names, uint32_t ncols);
 int gt_pg_output_row(struct gt_sql_result *res, const char *const *vals);  /* NULL = null */

@@ -357,6 +357,13 @@ static int setting(const char *w, size_t n)
 	return -1;
 }
 
+/* What SHOW and current_setting() answer for a setting; NULL = unknown. */
+static const char *setting_value(const char *name)
+{
+	int k = setting(name, strlen(name));
+	return k >= 0 ? settings[k].value : NULL;
+}
+
 static void set_error(struct gt_sql_error *e, int status, const char *msg)
 {
 	memset(e, 0, sizeof(*e));
@@ -431,6 +438,12 @@ static int session_stmt(struct conn *c, const char *sql, size_t len, struct port
 	if (word_is(w1, n1, "show") && word_is(w2, n2, "search_path")) {
 		const char *col[] = {"search_path"}, *val[] = {c->s.dbname};
 		if (gt_pg_output_text(&p->res, col, 1) || gt_pg_output_row(&p->res, val))
+			goto nomem;
+		return 1;
+	}
+	if (word_is(w1, n1, "select") &&
+	    (rc = gt_pgcat_functions(sql, len, c->s.dbname, c->user, setting_value, &p->res)) != 0) {
+		if (rc < 0)
 			goto nomem;
 		return 1;
 	}

@@ -67,6 +67,11 @@ DELETE 1
  usage  | double precision            |           |          | 0
  n      | integer                     |           |          | 
  f      | real                        |           |          | '
+	run -0 pq -c '\d+ cpu'
+	assert_output --partial ' usage  | double precision            |           |          | 0       | plain    |             |              | '
+	assert_output --partial ' host   | text                        |           |          |         | extended |'
+	run -0 pq -A -t -c '\dt+ cpu'
+	assert_output 'public|cpu|table|greptime|permanent|mito||'
 	run -0 pq -c '\dt cp*'
 	assert_output --partial ' public | cpu  | table | greptime'
 	refute_output --partial numbers
@@ -125,6 +130,16 @@ SET
 COMMIT"
 	run -0 psql -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U greptime -d other -c 'SHOW TABLES'
 	assert_output "o"
+	# what tools ask on connect
+	run -0 psql -X -A -h 127.0.0.1 -p "$PG_PORT" -U bob -d other \
+		-c "SELECT current_database(), current_schema() AS s, current_user, pg_catalog.current_setting('server_version_num')" \
+		-c 'select version()'
+	assert_output "current_database|s|current_user|current_setting
+other|other|bob|160003
+(1 row)
+version
+PostgreSQL 16.3 (gt 0.1.0, GreptimeDB-compatible) on x86_64-pc-linux-gnu
+(1 row)"
 	stop_front
 }
 
