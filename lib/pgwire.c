@@ -896,7 +896,7 @@ static int send_startup_ok(struct conn *c, uint32_t pid, uint32_t key)
 	static const char *const names[] = {"server_version", "server_encoding", "client_encoding", "DateStyle",
 					    "TimeZone", "integer_datetimes", "standard_conforming_strings",
 					    "IntervalStyle", "is_superuser"};
-	static const char *const vals[] = {"16.3-gt-" GT_VERSION, "UTF8", "UTF8", "ISO, MDY", "UTC", "on", "on",
+	static const char *const vals[] = {("16.3-gt-" GT_VERSION), "UTF8", "UTF8", "ISO, MDY", "UTC", "on", "on",
 					   "postgres", "on"};
 	gt_pg_auth_msg(&c->out, 0, NULL, 0);
 	for (size_t i = 0; i < GT_ARRAY_LEN(names); i++)
