@@ -263,8 +263,8 @@ stop_supervise() {
 	assert_line --regexp '^meta +[0-9]+ +up +http://127\.0\.0\.1:23999$'
 	assert_line --regexp "^data-1 +[0-9]+ +up +unix:$T/c/run/data-1\.sock\$"
 	assert_line --regexp "^data-3 +[0-9]+ +up +unix:$T/c/run/data-3\.sock\$"
-	assert_line --regexp '^front-1 +[0-9]+ +up +http://127\.0\.0\.1:24000$'
-	assert_line --regexp '^front-2 +[0-9]+ +up +http://127\.0\.0\.1:24001$'
+	assert_line --regexp '^front-1 +[0-9]+ +up +http://127\.0\.0\.1:24000 mysql://127\.0\.0\.1:24002 postgres://127\.0\.0\.1:24004$'
+	assert_line --regexp '^front-2 +[0-9]+ +up +http://127\.0\.0\.1:24001 mysql://127\.0\.0\.1:24003 postgres://127\.0\.0\.1:24005$'
 	[ "${#lines[@]}" -eq 6 ]
 	grep -q "gt-data serve --data-home $T/c/data-2 --node-id 2 --addr unix:$T/c/run/data-2.sock --meta 127.0.0.1:23999" "$T/c/log/data-2.log"
 	grep -q "gt-front --meta 127.0.0.1:23999 --http-addr 127.0.0.1:24001" "$T/c/log/front-2.log"
