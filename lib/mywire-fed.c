@@ -302,6 +302,7 @@ static const struct {
 	{"query_cache_size", "0"},
 	{"query_cache_type", "OFF"},
 	{"read_only", "0"},
+	{"read_preference", "LEADER"},
 	{"sql_mode", "ONLY_FULL_GROUP_BY,STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
 		     "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"},
 	{"sql_select_limit", "18446744073709551615"},
@@ -440,6 +441,8 @@ static bool select_item(struct my_fed *f, struct fx *x, struct item *it, struct 
 			   (call || !strcmp(name, "current_user"))) {
 			snprintf(it->buf, sizeof(it->buf), "%.20s@%%", f->user);
 			it->val = it->buf;
+		} else if (!strcmp(name, "read_preference") && call) {
+			it->val = var_get(f, name);
 		} else if (!strcmp(name, "connection_id") && call) {
 			snprintf(it->buf, sizeof(it->buf), "%u", (unsigned)f->conn_id);
 			it->val = it->buf;
@@ -591,6 +594,17 @@ static int answer_set(struct my_fed *f, struct fx *x, struct gt_sql_output *out,
 			continue;
 		}
 		unquote(x->s + from, to - from, val, sizeof(val));
+		if (!strcmp(name, "read_preference")) {
+			/* GreptimeDB's: which replica of a region answers reads */
+			if (strcasecmp(val, "leader") && strcasecmp(val, "follower") && strcasecmp(val, "follower_only")) {
+				e->status = GT_STATUS_UNSUPPORTED;
+				snprintf(e->msg, sizeof(e->msg),
+					 "Not supported: Invalid read preference expr %s in set variable statement", val);
+				return GT_EINVAL;
+			}
+			for (size_t k = 0; val[k]; k++)
+				val[k] = (char)toupper((unsigned char)val[k]);
+		}
 		if (!strcmp(name, "autocommit")) {
 			bool on = !strcmp(val, "1") || !strcasecmp(val, "on") || !strcasecmp(val, "true");
 			*f->status = (uint16_t)(on ? *f->status | MY_STATUS_AUTOCOMMIT

@@ -148,12 +148,16 @@ rows: 2')"
 	stop_front
 }
 
-@test "SET of unknown variables is a warning; SHOW WARNINGS; SHOW VARIABLES" {
+@test "SET of unknown variables is a warning; SHOW WARNINGS; SHOW VARIABLES; read_preference" {
 	start_front
 	run -0 my -B -e "SET some_unsupported_var = 123; SHOW WARNINGS; SELECT 1 AS one; SHOW WARNINGS"
 	assert_output "$(printf 'Level\tCode\tMessage\nWarning\t1000\tUnsupported set variable SOME_UNSUPPORTED_VAR\none\n1')"
 	run -0 my -B -N -e "SET SESSION max_execution_time = 2000; SELECT @@session.max_execution_time; SHOW VARIABLES LIKE 'max_exec%'"
 	assert_output "$(printf '2000\nmax_execution_time\t2000')"
+	run -0 my -B -N -e "SET read_preference = 'follower'; SELECT read_preference()"
+	assert_output FOLLOWER
+	run -1 my -e "SET read_preference = 'hi'"
+	assert_output --partial "ERROR 1235 (42000) at line 1: (Unsupported): Not supported: Invalid read preference expr hi in set variable statement"
 	stop_front
 }
 
@@ -163,6 +167,14 @@ rows: 2')"
 		run -0 $PY "$TOP/tests/py/mysql_raw.py" "$c" "$MY_PORT"
 		assert_line "still serving"
 	done
+	stop_front
+}
+
+@test "an idle connection is told (4031) and closed after --timeout" {
+	start_front --timeout 1
+	run -0 $PY "$TOP/tests/py/mysql_raw.py" idle "$MY_PORT"
+	assert_line --partial "ERR 4031"
+	assert_line "still serving"
 	stop_front
 }
 

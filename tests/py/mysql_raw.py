@@ -156,5 +156,14 @@ def case_bad_execute(port):
     still_serving(port)
 
 
+def case_idle(port):
+    """A client silent past the idle timeout (gt-front --timeout 1) is told and closed."""
+    s = login(port)
+    s.settimeout(10)
+    expect_err(s, 4031)
+    expect_closed(s)
+    still_serving(port)
+
+
 if __name__ == "__main__":
     globals()["case_" + sys.argv[1]](sys.argv[2])
