@@ -158,7 +158,7 @@ static int answer_databases(struct gt_sql_session *s, bool schemas, struct gt_sq
 		rc = schemas ? gt_pg_output_text(res, ncols, 2) : gt_pg_output_text(res, lcols, 8);
 	for (uint32_t i = 0; rc == 0 && i < dbs.outs[dbs.n - 1].rows.nrows; i++) {
 		char *name = vec_dup(&dbs.outs[dbs.n - 1].rows.cols[0], i);
-		const char *row[] = {name, "greptime", "UTF8", "C", "C", NULL, "libc", NULL};
+		const char *row[] = {name, "postgres", "UTF8", "C", "C", NULL, "libc", NULL};
 		if (!name)
 			rc = GT_ENOMEM;
 		else if (!schemas || (strcmp(name, "information_schema") && strcmp(name, "greptime_private")))
@@ -210,7 +210,7 @@ static int answer_list(struct gt_sql_session *s, const char *sql, size_t len, st
 		bool view = !strcmp(rs.v[i].type, "VIEW");
 		if ((view ? !views : !tables) || !selected(s, &rs.v[i], relpat, nsppat))
 			continue;
-		const char *row[] = {rs.v[i].db, rs.v[i].name, view ? "view" : "table", "greptime", "permanent",
+		const char *row[] = {rs.v[i].db, rs.v[i].name, view ? "view" : "table", "postgres", "permanent",
 				     view ? NULL : "mito", NULL, NULL};
 		rc = gt_pg_output_row(res, row);
 	}
@@ -441,7 +441,9 @@ int gt_pgcat_functions(const char *sql, size_t len, const char *dbname, const ch
 			;
 		else
 			return 0;
-		snprintf(nbuf[n], sizeof(nbuf[n]), "%s", name);
+		/* named as GreptimeDB (DataFusion) names the column: "current_schema()", but "version" */
+		snprintf(nbuf[n], sizeof(nbuf[n]), "%s%s", name,
+			 !strcmp(name, "version") || !strcmp(name, "current_setting") ? "" : "()");
 		if (tok_ident(&t, word, sizeof(word))) {          /* [AS] alias */
 			if (!strcmp(word, "as") && !tok_ident(&t, word, sizeof(word)))
 				return 0;

@@ -330,6 +330,9 @@ static void make_tag(char *tag, size_t n, const char *sql, size_t len, const str
 		snprintf(tag, n, "%.*s %.*s", (int)n1, w1, (int)n2, w2);
 	else
 		snprintf(tag, n, "%.*s", (int)GT_MIN(n1, 32), w1);
+	/* a count the engine reports (CREATE DATABASE: 1) ends the tag, where clients read it, as GreptimeDB sends it */
+	if (o->kind == GT_SQL_AFFECTED && k && tag[0] && !(tag[strlen(tag) - 1] >= '0' && tag[strlen(tag) - 1] <= '9'))
+		snprintf(tag + strlen(tag), n - strlen(tag), " %llu", k);
 	for (char *p = tag; *p; p++)
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 32);

@@ -55,8 +55,8 @@ DELETE 1
 	assert_output "          List of relations
  Schema |  Name   | Type  |  Owner   
 --------+---------+-------+----------
- public | cpu     | table | greptime
- public | numbers | table | greptime
+ public | cpu     | table | postgres
+ public | numbers | table | postgres
 (2 rows)"
 	run -0 pq -c '\d cpu'
 	assert_output '                          Table "public.cpu"
@@ -71,9 +71,9 @@ DELETE 1
 	assert_output --partial ' usage  | double precision            |           |          | 0       | plain    |             |              | '
 	assert_output --partial ' host   | text                        |           |          |         | extended |'
 	run -0 pq -A -t -c '\dt+ cpu'
-	assert_output 'public|cpu|table|greptime|permanent|mito||'
+	assert_output 'public|cpu|table|postgres|permanent|mito||'
 	run -0 pq -c '\dt cp*'
-	assert_output --partial ' public | cpu  | table | greptime'
+	assert_output --partial ' public | cpu  | table | postgres'
 	refute_output --partial numbers
 	run -1 pq -c '\d nope'
 	assert_output 'Did not find any relation named "nope".'
@@ -83,14 +83,14 @@ Did not find any relations.'
 	run -0 pq -c "CREATE DATABASE other" -c '\dn'
 	assert_output --partial '  Name  |  Owner   
 --------+----------
- other  | greptime
- public | greptime
+ other  | postgres
+ public | postgres
 (2 rows)'
 	run -0 pq -A -t -c '\l'
-	assert_output 'greptime_private|greptime|UTF8|C|C||libc|
-information_schema|greptime|UTF8|C|C||libc|
-other|greptime|UTF8|C|C||libc|
-public|greptime|UTF8|C|C||libc|'
+	assert_output 'greptime_private|postgres|UTF8|C|C||libc|
+information_schema|postgres|UTF8|C|C||libc|
+other|postgres|UTF8|C|C||libc|
+public|postgres|UTF8|C|C||libc|'
 	stop_front
 }
 
@@ -134,7 +134,7 @@ COMMIT"
 	run -0 psql -X -A -h 127.0.0.1 -p "$PG_PORT" -U bob -d other \
 		-c "SELECT current_database(), current_schema() AS s, current_user, pg_catalog.current_setting('server_version_num')" \
 		-c 'select version()'
-	assert_output "current_database|s|current_user|current_setting
+	assert_output "current_database()|s|current_user()|current_setting
 other|other|bob|160003
 (1 row)
 version
