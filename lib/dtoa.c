@@ -1,7 +1,9 @@
 /*
  * dtoa.c - shortest round-trip decimals (dtoa.h).
  *
- * The digits come from one of two places, the cheaper first:
+ * The digits come from one of three places, the cheapest first:
+ *  0. a decimal of at most 8 places (most measured values: 12.34): m /
+ *     10^k for the smallest k that gives x back exactly;
  *  1. 15, 16 then 17 significant digits (6 to 9 for a float32) rounded
  *     from x scaled by an exact power of ten in long double (64-bit
  *     mantissa), each candidate checked against the gaps to x's binary
@@ -50,6 +52,31 @@ int gt_utoa(uint64_t v, char *out)
 	while (r > 0)
 		out[n++] = rev[--r];
 	return n;
+}
+
+/* 0.  m and 10^k are exact doubles and IEEE division rounds m * 10^-k
+ * correctly, as strtod rounds that decimal: m / 10^k == a says exactly
+ * that m * 10^-k reads back as a.  No decimal with fewer places does (a
+ * smaller k would have matched), and with a * 10^k < 2^50 the gap
+ * between a's neighbours times 10^k is at most 1/4: a * 10^k, rounded
+ * once more by the multiplication, lies within 1/4 of any such m, so
+ * rounding it to an integer finds m, and m is the only one with k
+ * places.  Fewest places at a's magnitude is fewest digits. */
+static bool short_decimal(double a, char *digits, int *nd, int *e10)
+{
+	static const double p10[9] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+	for (int k = 0; k < 9; k++) {
+		double y = a * p10[k];
+		if (y >= 0x1p50)
+			return false;
+		double m = nearbyint(y);
+		if (m >= 1 && m / p10[k] == a) {
+			*nd = gt_utoa((uint64_t)m, digits);
+			*e10 = *nd - 1 - k;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* 1. */
@@ -148,7 +175,8 @@ int gt_dtoa_digits(double x, bool f32, char *digits, int *e10)
 		a = (float)a;
 	if (a == 0) {
 		digits[nd++] = '0';
-	} else if (!(a >= (f32 ? FLT_MIN : DBL_MIN) && scaled(a, f32, digits, &nd, e10))) {
+	} else if (!(!f32 && a >= 1e-8 && short_decimal(a, digits, &nd, e10)) &&
+		   !(a >= (f32 ? FLT_MIN : DBL_MIN) && scaled(a, f32, digits, &nd, e10))) {
 		exact(a, f32, digits, &nd, e10);
 	}
 	while (nd > 1 && digits[nd - 1] == '0')

@@ -1,5 +1,6 @@
 /* rowfmt.c - CSV, JSON lines and line protocol output of rows. */
 #include "rowfmt.h"
+#include "dtoa.h"
 #include "lp.h"
 
 #include <inttypes.h>
@@ -19,24 +20,56 @@ int gt_rowfmt_parse(const char *name)
 
 int gt_fmt_f64(char *buf, size_t n, double v)
 {
+	char digits[24], out[48];
+	int e10, o = 0;
+
 	if (isnan(v))
 		return snprintf(buf, n, "NaN");
 	if (isinf(v))
 		return snprintf(buf, n, v > 0 ? "+Inf" : "-Inf");
-	for (int prec = 1; prec <= 17; prec++) {
-		int k = snprintf(buf, n, "%.*g", prec, v);
-		if (strtod(buf, NULL) != v)
-			continue;
-		/* %g writes 80 as 8e+01: between 1e-5 and 1e16 use plain decimals */
-		double a = fabs(v);
-		if (strchr(buf, 'e') && a >= 1e-5 && a < 1e16) {
-			int e10 = (int)floor(log10(a));
-			int dec = prec - 1 - e10;
-			k = snprintf(buf, n, "%.*f", dec > 0 ? dec : 0, v);
+	/* printf's %g of the fewest digits that read back (the shortest
+	 * decimal: gt_dtoa_digits): plain where %g is (exponent -4 up to
+	 * the digit count) and from 1e-5 to 1e16 */
+	int nd = gt_dtoa_digits(v, false, digits, &e10);
+	if (signbit(v))
+		out[o++] = '-';
+	if ((e10 >= -5 && e10 <= 15) || (e10 >= -4 && e10 < nd)) {
+		if (e10 < 0) {
+			out[o++] = '0';
+			out[o++] = '.';
+			for (int i = -1; i > e10; i--)
+				out[o++] = '0';
+			memcpy(out + o, digits, (size_t)nd);
+			o += nd;
+		} else {
+			for (int i = 0; i <= e10; i++)
+				out[o++] = i < nd ? digits[i] : '0';
+			if (nd > e10 + 1) {
+				out[o++] = '.';
+				memcpy(out + o, digits + e10 + 1, (size_t)(nd - e10 - 1));
+				o += nd - e10 - 1;
+			}
 		}
-		return k;
+	} else {
+		out[o++] = digits[0];
+		if (nd > 1) {
+			out[o++] = '.';
+			memcpy(out + o, digits + 1, (size_t)nd - 1);
+			o += nd - 1;
+		}
+		out[o++] = 'e';
+		out[o++] = e10 < 0 ? '-' : '+';
+		int ae = e10 < 0 ? -e10 : e10;
+		if (ae < 10)
+			out[o++] = '0';
+		o += gt_utoa((uint64_t)ae, out + o);
 	}
-	return snprintf(buf, n, "%.17g", v);
+	if (n > 0) {   /* as snprintf: truncated, terminated, full length returned */
+		size_t c = (size_t)o < n ? (size_t)o : n - 1;
+		memcpy(buf, out, c);
+		buf[c] = 0;
+	}
+	return o;
 }
 
 void gt_rowfmt_init(struct gt_rowfmt *f, int kind, const struct gt_schema *schema, const char *table, FILE *out)
