@@ -18,6 +18,7 @@
  * SQLSTATEs.
  */
 #include <ctype.h>
+#include <errno.h>
 
 #include "mywire-int.h"
 
@@ -396,6 +397,7 @@ struct item {
 	size_t from, to;               /* the expression as written: the column's name */
 	char alias[GT_NAME_MAX + 1];
 	const char *val;               /* NULL = SQL NULL */
+	bool var;                      /* @@name: the column is named in lowercase */
 	char buf[32];
 };
 
@@ -417,6 +419,7 @@ static bool select_item(struct my_fed *f, struct fx *x, struct item *it, struct 
 				return false;
 		}
 		it->to = x->i;
+		it->var = true;
 		if (!(it->val = var_get(f, name))) {
 			*rc = GT_EINVAL;
 			e->status = GT_STATUS_UNSUPPORTED;
@@ -486,6 +489,8 @@ static int answer_select(struct my_fed *f, struct fx *x, struct gt_sql_output *o
 		const char *name = items[c].alias[0] ? items[c].alias : x->s + items[c].from;
 		size_t len = items[c].alias[0] ? strlen(items[c].alias) : items[c].to - items[c].from;
 		rc = out_col(out, c, name, len, items[c].val && is_int(items[c].val) ? GT_I64 : GT_STRING);
+		for (char *p = out->cols[c].name; !rc && items[c].var && !items[c].alias[0] && *p; p++)
+			*p = (char)tolower((unsigned char)*p);
 		if (!rc)
 			rc = out_push(out, c, items[c].val);
 	}
@@ -604,6 +609,20 @@ static int answer_set(struct my_fed *f, struct fx *x, struct gt_sql_output *out,
 			}
 			for (size_t k = 0; val[k]; k++)
 				val[k] = (char)toupper((unsigned char)val[k]);
+		}
+		if (!strcmp(name, "max_execution_time")) {
+			/* milliseconds, an unsigned 64-bit number as GreptimeDB takes it */
+			const char *why = val[0] == '-' ? "Unsupported" : NULL;
+			char *end;
+			errno = 0;
+			if (!why && (!isdigit((unsigned char)val[0]) || (strtoull(val, &end, 10), errno || *end)))
+				why = "Invalid";
+			if (why) {
+				e->status = GT_STATUS_UNSUPPORTED;
+				snprintf(e->msg, sizeof(e->msg), "Not supported: %s timeout expr %s in set variable statement",
+					 why, val);
+				return GT_EINVAL;
+			}
 		}
 		if (!strcmp(name, "autocommit")) {
 			bool on = !strcmp(val, "1") || !strcasecmp(val, "on") || !strcasecmp(val, "true");

@@ -1206,7 +1206,33 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		}
 		goto out;
 	}
-	if (!strcmp(f, "coalesce") && x->nargs > 0) {
+	if (!strcmp(f, "if") && x->nargs == 3) {
+		/* MySQL's IF(cond, a, b): a where cond is true, else b (NULL is not true) */
+		struct sql_xv br[3];
+		memset(br, 0, sizeof(br));
+		rc = 0;
+		for (uint32_t k = 0; k < 3 && rc == 0; k++)
+			rc = sql_eval(c, x->args[k], &br[k]);
+		if (rc == 0) {
+			uint8_t t = x->args[1]->kind == E_NULL ? br[2].v.type : br[1].v.type;
+			if (t == GT_I64 && (br[1].v.type == GT_F64 || br[2].v.type == GT_F64))
+				t = GT_F64;
+			n = br[0].scalar && br[1].scalar && br[2].scalar ? 1 : c->nrows;
+			scalar_of(o, t);
+			o->scalar = n == 1;
+			o->unit = x->args[1]->kind == E_NULL ? br[2].unit : br[1].unit;
+			for (uint32_t i = 0; i < n && rc == 0; i++) {
+				struct sql_xv *v = &br[truth(&br[0], i) == 1 ? 1 : 2];
+				if ((SQL_NULL(v, i) ? gt_vec_push_null(&o->v) : push_as(o, v, i)) < 0)
+					rc = x_nomem(c);
+			}
+		}
+		for (uint32_t k = 0; k < 3; k++)
+			sql_xv_release(&br[k]);
+		goto out;
+	}
+	if ((!strcmp(f, "coalesce") && x->nargs > 0) ||
+	    ((!strcmp(f, "ifnull") || !strcmp(f, "nvl")) && x->nargs == 2)) {
 		/* Evaluate every argument (not just three). */
 		struct sql_xv *all = gt_calloc(x->nargs, sizeof(*all));
 		if (!all)
@@ -1216,7 +1242,11 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		for (k = 0; k < x->nargs && rc == 0; k++)
 			rc = sql_eval(c, x->args[k], &all[k]);
 		if (rc == 0) {
-			uint8_t t = all[0].v.type;
+			/* the type of the first argument that is not a bare NULL */
+			uint32_t first = 0;
+			while (first + 1 < x->nargs && x->args[first]->kind == E_NULL)
+				first++;
+			uint8_t t = all[first].v.type;
 			n = 1;
 			for (k = 0; k < x->nargs; k++) {
 				if (!all[k].scalar)
@@ -1225,7 +1255,7 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 					t = GT_F64;
 			}
 			scalar_of(o, t);
-			o->unit = all[0].unit;
+			o->unit = all[first].unit;
 			o->scalar = n == 1;
 			for (uint32_t i = 0; i < n && rc == 0; i++) {
 				for (k = 0; k < x->nargs && SQL_NULL(&all[k], i); k++)

@@ -52,6 +52,15 @@ n
 	stop_front
 }
 
+@test "what JDBC connectors send: IF, IFNULL, COALESCE (over MySQL and HTTP alike)" {
+	start_front
+	run -0 my -B -N -e "SELECT IF(1, 'yes', 'no'), IF(0, 'yes', 'no'), IF(NULL, 'yes', 'no'), IFNULL(NULL, 'default'), IFNULL('value', 'default'), COALESCE(NULL, NULL, 'third'), IF(2 > 1, 1.5, 2)"
+	assert_output "$(printf 'yes\tno\tno\tdefault\tvalue\tthird\t1.5')"
+	run -0 curl -sS --data-urlencode "sql=SELECT IF(2 > 1, 'a', 'b') AS r, COALESCE(NULL, 'c') AS s" "http://$ADDR/v1/sql"
+	assert_output --partial '"rows":[["a","c"]]'
+	stop_front
+}
+
 @test "mysql errors: MySQL numbers and SQLSTATEs, exit 1, the connection goes on" {
 	start_front
 	run -1 my -e "SELECT * FROM nosuch"
