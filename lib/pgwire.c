@@ -522,6 +522,17 @@ static void stmt_free(struct stmt *s)
 	free(s);
 }
 
+/* Outside BEGIN ... COMMIT no portal outlives its statement's transaction. */
+static void end_tx_portals(struct conn *c)
+{
+	while (c->portals && !c->in_tx) {
+		struct portal *p = c->portals;
+		c->portals = p->next;
+		portal_free(p);
+		c->nportals--;
+	}
+}
+
 /* Simple query: every statement, each answered, up to the first error. */
 static int simple_query(struct conn *c, const struct gt_pg_msg *m)
 {
@@ -560,6 +571,7 @@ static int simple_query(struct conn *c, const struct gt_pg_msg *m)
 	}
 	if (!any)
 		gt_pg_empty(&c->out, 'I');
+	end_tx_portals(c);
 	gt_pg_ready(&c->out, c->in_tx ? 'T' : 'I');
 	return flush_out(c);
 }
@@ -878,15 +890,11 @@ static int on_close(struct conn *c, const struct gt_pg_msg *m)
 	return gt_pg_empty(&c->out, '3');
 }
 
-/* Sync ends the implicit transaction: every portal goes. */
+/* Sync ends the implicit transaction: every portal goes, unless BEGIN holds them
+ * (JDBC's fetch size resumes a named portal after later Syncs). */
 static int on_sync(struct conn *c)
 {
-	while (c->portals) {
-		struct portal *p = c->portals;
-		c->portals = p->next;
-		portal_free(p);
-	}
-	c->nportals = 0;
+	end_tx_portals(c);
 	c->skip = false;
 	gt_pg_ready(&c->out, c->in_tx ? 'T' : 'I');
 	return flush_out(c);

@@ -212,6 +212,11 @@ R S S S S S S S S S S K Z"
 1 2 D C Z"
 	raw suspend;        assert_output "1 2 D D s D D s D C Z"
 	raw empty;          assert_output "I Z"
+	raw tx-portal;      assert_output "C Z
+1 2 D D s Z
+D C Z
+C Z
+E:34000 Z"
 	run -0 pq -A -t -c 'SELECT 7'
 	assert_output 7
 	stop_front

@@ -117,6 +117,19 @@ elif case == "suspend":          # Execute with a row limit suspends the portal
               msg(b"B", b"\0\0\0\0\0\0\0\0") + msg(b"E", b"\0" + struct.pack("!I", 2)) +
               msg(b"E", b"\0" + struct.pack("!I", 2)) + msg(b"E", b"\0\0\0\0\0") + msg(b"S"))
     show(answers(s))
+elif case == "tx-portal":       # inside BEGIN a named portal outlives Sync
+    s = connect()
+    s.sendall(msg(b"Q", b"BEGIN\0"))
+    show(answers(s))
+    s.sendall(msg(b"P", b"\0SELECT number FROM numbers LIMIT 3\0\0\0") +
+              msg(b"B", b"c1\0\0\0\0\0\0\0\0") + msg(b"E", b"c1\0" + struct.pack("!I", 2)) + msg(b"S"))
+    show(answers(s))
+    s.sendall(msg(b"E", b"c1\0" + struct.pack("!I", 2)) + msg(b"S"))
+    show(answers(s))
+    s.sendall(msg(b"Q", b"COMMIT\0"))
+    show(answers(s))
+    s.sendall(msg(b"E", b"c1\0" + struct.pack("!I", 2)) + msg(b"S"))
+    show(answers(s))
 elif case == "idle":             # the server closes an idle connection
     s = connect()
     show(answers(s, timeout=10))
