@@ -43,3 +43,8 @@ have_postgres() {
 	run -0 grep -c 'database system is shut down' "$T/b/pg.log"
 	run -0 grep -c '^gt-front: stopped' "$T/b/gt.log"
 }
+
+@test "gt-bench-wire and install-deps are shellcheck-clean POSIX sh" {
+	command -v shellcheck > /dev/null || skip "shellcheck not installed (Debian package shellcheck)"
+	run -0 shellcheck -s sh "$TOP/scripts/gt-bench-wire" "$TOP/scripts/install-deps"
+}
