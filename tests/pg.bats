@@ -254,3 +254,12 @@ status: SELECT 1"
 	run -1 grep -F 'Sup3r' "$T/front.log"
 	stop_front
 }
+
+@test "--postgres-addr unix:DIR/.s.PGSQL.PORT is where psql -h DIR -p PORT connects" {
+	mkdir "$T/sock"
+	start_front --postgres-addr "unix:$T/sock/.s.PGSQL.5999"
+	assert_equal "$(grep -c "postgres=unix:$T/sock/.s.PGSQL.5999" "$T/front.log")" 1
+	run -0 psql -X -A -t -h "$T/sock" -p 5999 -U greptime -d public -c 'SELECT 40 + 2'
+	assert_output 42
+	stop_front
+}
