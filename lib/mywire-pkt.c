@@ -215,16 +215,6 @@ int my_put_coldef(struct gt_buf *b, const char *name, const struct my_coltype *t
 	return my_put_uint(b, 0, 2);
 }
 
-/* A timestamp as MySQL shows DATETIME: 'YYYY-MM-DD HH:MM:SS[.fff[fff[fff]]]' UTC. */
-static size_t fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
-{
-	sql_fmt_ts(buf, n, v, unit);
-	char *t = strchr(buf, 'T');
-	if (t)
-		*t = ' ';
-	return strlen(buf);
-}
-
 int my_put_text_value(struct gt_buf *b, const struct gt_vec *v, uint32_t r, const struct gt_sql_column *c)
 {
 	char tmp[64];
@@ -269,7 +259,8 @@ int my_put_text_value(struct gt_buf *b, const struct gt_vec *v, uint32_t r, cons
 		n = 1;
 		break;
 	case GT_TS:
-		n = fmt_ts(tmp, sizeof(tmp), v->v.i64[r], c->unit);
+		/* MySQL's DATETIME text: 'YYYY-MM-DD HH:MM:SS[.fff[fff[fff]]]', UTC */
+		n = sql_fmt_ts_sep(tmp, sizeof(tmp), v->v.i64[r], c->unit, ' ');
 		break;
 	default:
 		n = 0;

@@ -474,6 +474,8 @@ int sql_db_table_defaults(struct gt_sql_session *s, const char *db, struct gt_ta
 
 /* Format a timestamp as GreptimeDB prints it (2022-11-03T03:39:57.450). */
 void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit);
+/* The same with sep between date and time (' ' for MySQL's DATETIME text); returns the length. */
+size_t sql_fmt_ts_sep(char *buf, size_t n, int64_t v, uint8_t unit, char sep);
 /* Format a float as GreptimeDB prints it (1.0, 47.26666666666667). */
 void sql_fmt_f64(char *buf, size_t n, double v);
 /* Days since 1970-01-01 of a nanosecond timestamp (floored). */

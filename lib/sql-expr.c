@@ -90,19 +90,35 @@ static int scalar_of(struct sql_xv *o, uint8_t type)
 	return 0;
 }
 
-void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
+/* The digits of v, zero-padded to width, at p; returns the count. */
+static size_t put_digits(char *p, uint64_t v, int width)
 {
-	int64_t per = 1;
-	for (int k = 0; k < unit; k++)
-		per *= 10;
+	char t[24];
+	int k = 0;
+	size_t n = 0;
+	do {
+		t[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k < width)
+		t[k++] = '0';
+	while (k)
+		p[n++] = t[--k];
+	return n;
+}
+
+/* No printf: this runs per row of every timestamp column the MySQL protocol sends. */
+size_t sql_fmt_ts_sep(char *buf, size_t n, int64_t v, uint8_t unit, char sep)
+{
+	static const int64_t pow10[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+					  1000000000};
+	int64_t per = pow10[unit > 9 ? 9 : unit];
 	int64_t secs = v / per, sub = v % per;
 	if (sub < 0) {
 		sub += per;
 		secs--;
 	}
-	int64_t nanos = sub;
-	for (int k = unit; k < 9; k++)
-		nanos *= 10;
+	int64_t nanos = sub * pow10[9 - (unit > 9 ? 9 : unit)];
 	int64_t days = secs / 86400, rem = secs % 86400;
 	if (rem < 0) {
 		rem += 86400;
@@ -111,16 +127,44 @@ void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
 	int64_t y;
 	unsigned m, d;
 	gt_civil_from_days(days, &y, &m, &d);
-	int len = snprintf(buf, n, "%s%04lld-%02u-%02uT%02d:%02d:%02d", y > 9999 ? "+" : y < 0 ? "-" : "",
-			   (long long)(y < 0 ? -y : y), m, d, (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
-	if (len < 0 || (size_t)len >= n || nanos == 0)
-		return;
-	if (nanos % 1000000 == 0)
-		snprintf(buf + len, n - (size_t)len, ".%03lld", (long long)(nanos / 1000000));
-	else if (nanos % 1000 == 0)
-		snprintf(buf + len, n - (size_t)len, ".%06lld", (long long)(nanos / 1000));
-	else
-		snprintf(buf + len, n - (size_t)len, ".%09lld", (long long)nanos);
+	char t[64];
+	size_t len = 0;
+	if (y > 9999)
+		t[len++] = '+';
+	else if (y < 0)
+		t[len++] = '-';
+	len += put_digits(t + len, (uint64_t)(y < 0 ? -y : y), 4);
+	t[len++] = '-';
+	len += put_digits(t + len, m, 2);
+	t[len++] = '-';
+	len += put_digits(t + len, d, 2);
+	t[len++] = sep;
+	len += put_digits(t + len, (uint64_t)(rem / 3600), 2);
+	t[len++] = ':';
+	len += put_digits(t + len, (uint64_t)(rem / 60 % 60), 2);
+	t[len++] = ':';
+	len += put_digits(t + len, (uint64_t)(rem % 60), 2);
+	if (nanos) {
+		t[len++] = '.';
+		if (nanos % 1000000 == 0)
+			len += put_digits(t + len, (uint64_t)(nanos / 1000000), 3);
+		else if (nanos % 1000 == 0)
+			len += put_digits(t + len, (uint64_t)(nanos / 1000), 6);
+		else
+			len += put_digits(t + len, (uint64_t)nanos, 9);
+	}
+	if (!n)
+		return 0;
+	if (len >= n)
+		len = n - 1;
+	memcpy(buf, t, len);
+	buf[len] = 0;
+	return len;
+}
+
+void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit)
+{
+	sql_fmt_ts_sep(buf, n, v, unit, 'T');
 }
 
 /*
