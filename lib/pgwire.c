@@ -817,7 +817,7 @@ static int on_describe(struct conn *c, const struct gt_pg_msg *m)
 	if (!p->ran)
 		run_stmt(c, p->sql, p->len, p);
 	if (p->rc < 0) {
-		send_sql_error(c, &p->e, NULL, 0, NULL, 0);
+		send_sql_error(c, &p->e, p->sql, p->len, p->sql, p->len);
 		c->skip = true;
 		return 0;
 	}
@@ -844,7 +844,7 @@ static int on_execute(struct conn *c, const struct gt_pg_msg *m)
 	if (!p->ran)
 		run_stmt(c, p->sql, p->len, p);
 	if (p->rc < 0) {
-		send_sql_error(c, &p->e, NULL, 0, NULL, 0);
+		send_sql_error(c, &p->e, p->sql, p->len, p->sql, p->len);
 		c->skip = true;
 		return 0;
 	}
