@@ -1093,6 +1093,12 @@ void gt_pgwire_serve_fd(const struct gt_wire_opts *o, int fd)
 			rc = 0;
 		}
 		}
+		/* a large message's buffer is not kept for the life of the connection */
+		if (c.in.cap > (1u << 20) && c.in_off == c.in.len) {
+			gt_buf_release(&c.in);
+			gt_buf_init(&c.in, GT_PG_MAX_MESSAGE + 16);
+			c.in_off = 0;
+		}
 		if (rc == GT_ECORRUPT || rc == GT_ETOOBIG || rc == GT_EINVAL) {
 			send_error(&c, true, msg_error(rc), err.msg[0] ? err.msg : "malformed message", 0);
 		} else if (rc) {
