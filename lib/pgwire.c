@@ -772,13 +772,19 @@ static int describe_stmt(struct conn *c, struct stmt *s)
 		return gt_pg_empty(&c->out, 'n');
 	if (s->nparams && !(off = gt_calloc(s->nparams, sizeof(*off))))
 		return GT_ENOMEM;
-	for (uint16_t i = 0; i < s->nparams; i++) {
-		off[i] = lits.len;
-		gt_buf_addstr(&lits, "NULL");
-		gt_buf_addch(&lits, 0);
+	/* NULL for every parameter; where NULL is not allowed (LIMIT $1), 1 */
+	for (int round = 0; round < (s->nparams ? 2 : 1) && !p.out; round++) {
+		portal_reset(&p);
+		gt_buf_reset(&lits);
+		gt_buf_reset(&sql);
+		for (uint16_t i = 0; i < s->nparams; i++) {
+			off[i] = lits.len;
+			gt_buf_addstr(&lits, round ? "1" : "NULL");
+			gt_buf_addch(&lits, 0);
+		}
+		if (gt_pg_substitute(&sql, s->sql, s->len, lits.p ? lits.p : "", off, s->nparams, &err) == 0)
+			run_stmt(c, sql.p ? sql.p : "", sql.len, &p);
 	}
-	if (gt_pg_substitute(&sql, s->sql, s->len, lits.p ? lits.p : "", off, s->nparams, &err) == 0)
-		run_stmt(c, sql.p ? sql.p : "", sql.len, &p);
 	if (p.out)
 		rc = row_description(c, p.out, NULL, 0);
 	else

@@ -170,6 +170,13 @@ host:25|n:20
 a|42
 b'q|7
 status: SELECT 2"
+	# Describe of a statement learns its columns where a NULL parameter would not do
+	run -0 gt-pq-client -p s2 "$(conninfo)" 'SELECT number AS n FROM numbers LIMIT $1' int8:2
+	assert_output "describe: 1 params, 1 columns
+n:1700
+0
+1
+status: SELECT 2"
 	run -0 gt-pq-client -c "$(conninfo)" 'SELECT number FROM numbers LIMIT $1' int4:100000
 	assert_output "rows: 100000"
 	run -0 gt-pq-client -b "$(conninfo)" 'SELECT count(*) AS c, sum(number) AS s FROM numbers WHERE number < $1' float8:50
