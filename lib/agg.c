@@ -23,20 +23,6 @@
 
 #define MAX_KEY (1u << 20)   /* bytes of a series key or a predicate value */
 
-static uint64_t f64_bits(double d)
-{
-	uint64_t u;
-	memcpy(&u, &d, sizeof(u));
-	return u;
-}
-
-static double f64_of(uint64_t u)
-{
-	double d;
-	memcpy(&d, &u, sizeof(d));
-	return d;
-}
-
 static int nomem(struct gt_err *err)
 {
 	return gt_errf(err, GT_ENOMEM, "out of memory");
@@ -902,11 +888,11 @@ int agg_partial_encode(const struct agg_run *r, struct gt_buf *out, struct gt_er
 			if (a->fn == AGG_FIRST || a->fn == AGG_LAST)
 				rc |= gt_buf_svarint(out, a->key[g]);
 			if (a->fn == AGG_SUM || a->fn == AGG_AVG) {
-				rc |= gt_buf_le64(out, f64_bits(a->f[g]));
+				rc |= gt_buf_le64(out, gt_f64_bits(a->f[g]));
 				rc |= gt_buf_svarint(out, a->i[g]);
 			} else if (keeps_value(a) && !a->null[g]) {
 				if (is_f64(a))
-					rc |= gt_buf_le64(out, f64_bits(a->f[g]));
+					rc |= gt_buf_le64(out, gt_f64_bits(a->f[g]));
 				else if (a->src == AGG_TAG)
 					rc |= gt_buf_uvarint(out, (uint64_t)a->i[g] + 1);
 				else
@@ -1001,11 +987,11 @@ int agg_merge(struct agg_run *r, const void *p, size_t n, struct gt_err *err)
 					kv += (int64_t)r->rowbase;
 			}
 			if (a->fn == AGG_SUM || a->fn == AGG_AVG) {
-				fv = f64_of(gt_rd_le64(&rd));
+				fv = gt_f64_of(gt_rd_le64(&rd));
 				iv = gt_rd_svarint(&rd);
 			} else if (!null) {
 				if (is_f64(a))
-					fv = f64_of(gt_rd_le64(&rd));
+					fv = gt_f64_of(gt_rd_le64(&rd));
 				else if (a->src == AGG_TAG) {
 					uint32_t ts = rd_u32(&rd, ns);
 					iv = ts ? smap[ts - 1] : AGG_SKIP;

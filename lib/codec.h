@@ -35,6 +35,20 @@ static inline uint64_t gt_get_le64(const uint8_t *p)
 	return (uint64_t)gt_get_le32(p) | ((uint64_t)gt_get_le32(p + 4) << 32);
 }
 
+/* A double's bits and back (the wire and file forms of floats). */
+static inline uint64_t gt_f64_bits(double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof(u));
+	return u;
+}
+static inline double gt_f64_of(uint64_t u)
+{
+	double d;
+	memcpy(&d, &u, sizeof(d));
+	return d;
+}
+
 static inline uint64_t gt_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 static inline int64_t gt_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "codec.h"
 #include "metrics.h"
 
 #define MAX_SERIES 10000   /* ceiling against unbounded label values */
@@ -180,19 +181,6 @@ struct gt_metric *gt_metrics_histogram(struct gt_metrics *m, const char *name, c
 	return get(m, K_HISTOGRAM, name, help, labels, bounds, nbounds);
 }
 
-static uint64_t dbits(double v)
-{
-	uint64_t u;
-	memcpy(&u, &v, sizeof(u));
-	return u;
-}
-
-static double bitsd(uint64_t u)
-{
-	double v;
-	memcpy(&v, &u, sizeof(v));
-	return v;
-}
 
 void gt_metric_add(struct gt_metric *c, uint64_t n)
 {
@@ -203,7 +191,7 @@ void gt_metric_add(struct gt_metric *c, uint64_t n)
 void gt_metric_set(struct gt_metric *g, double v)
 {
 	if (g && g->kind == K_GAUGE)
-		atomic_store_explicit(&g->val, dbits(v), memory_order_relaxed);
+		atomic_store_explicit(&g->val, gt_f64_bits(v), memory_order_relaxed);
 }
 
 void gt_metric_observe(struct gt_metric *h, double v)
@@ -218,7 +206,7 @@ void gt_metric_observe(struct gt_metric *h, double v)
 	atomic_fetch_add_explicit(&h->buckets[i], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
 	old = atomic_load_explicit(&h->sum_bits, memory_order_relaxed);
-	while (!atomic_compare_exchange_weak_explicit(&h->sum_bits, &old, dbits(bitsd(old) + v),
+	while (!atomic_compare_exchange_weak_explicit(&h->sum_bits, &old, gt_f64_bits(gt_f64_of(old) + v),
 						      memory_order_relaxed, memory_order_relaxed))
 		;
 }
@@ -230,7 +218,7 @@ double gt_metric_value(const struct gt_metric *x)
 	if (x->kind == K_COUNTER)
 		return (double)atomic_load(&x->val);
 	if (x->kind == K_GAUGE)
-		return bitsd(atomic_load(&x->val));
+		return gt_f64_of(atomic_load(&x->val));
 	return (double)atomic_load(&x->count);
 }
 
@@ -280,7 +268,7 @@ static int render_series(struct gt_buf *out, const struct family *f, struct gt_m
 		if (f->kind == K_COUNTER)
 			rc = gt_buf_addf(out, "%llu", (unsigned long long)atomic_load(&s->val));
 		else
-			rc = add_num(out, bitsd(atomic_load(&s->val)));
+			rc = add_num(out, gt_f64_of(atomic_load(&s->val)));
 		return rc ? rc : gt_buf_addch(out, '\n');
 	}
 	for (unsigned i = 0; i <= f->nbounds; i++) {
@@ -291,7 +279,7 @@ static int render_series(struct gt_buf *out, const struct family *f, struct gt_m
 			return rc;
 	}
 	if ((rc = gt_buf_addf(out, s->labels[0] ? "%s_sum{%s} " : "%s_sum%s ", f->name, s->labels)) ||
-	    (rc = add_num(out, bitsd(atomic_load(&s->sum_bits)))))
+	    (rc = add_num(out, gt_f64_of(atomic_load(&s->sum_bits)))))
 		return rc;
 	/* count as the buckets' total, so that it always equals the +Inf bucket */
 	return gt_buf_addf(out, s->labels[0] ? "\n%s_count{%s} %llu\n" : "\n%s_count%s %llu\n", f->name,

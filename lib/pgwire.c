@@ -796,6 +796,30 @@ static int describe_stmt(struct conn *c, struct stmt *s)
 	return rc;
 }
 
+/*
+ * The portal named `name`, its statement run (once): NULL when there is
+ * no such portal or its statement failed, the error sent and the rest of
+ * the extended-protocol batch skipped.
+ */
+static struct portal *ran_portal(struct conn *c, const char *name)
+{
+	struct portal *p = *find_portal(c, name);
+	char msg[300];
+	if (!p) {
+		snprintf(msg, sizeof(msg), "portal \"%.200s\" does not exist", name);
+		ext_error(c, "34000", msg);
+		return NULL;
+	}
+	if (!p->ran)
+		run_stmt(c, p->sql, p->len, p);
+	if (p->rc < 0) {
+		send_sql_error(c, &p->e, p->sql, p->len, p->sql, p->len);
+		c->skip = true;
+		return NULL;
+	}
+	return p;
+}
+
 static int on_describe(struct conn *c, const struct gt_pg_msg *m)
 {
 	struct gt_err err = {0};
@@ -814,19 +838,9 @@ static int on_describe(struct conn *c, const struct gt_pg_msg *m)
 		}
 		return describe_stmt(c, s);
 	}
-	struct portal *p = *find_portal(c, t.name);
-	if (!p) {
-		snprintf(msg, sizeof(msg), "portal \"%.200s\" does not exist", t.name);
-		ext_error(c, "34000", msg);
+	struct portal *p = ran_portal(c, t.name);
+	if (!p)
 		return 0;
-	}
-	if (!p->ran)
-		run_stmt(c, p->sql, p->len, p);
-	if (p->rc < 0) {
-		send_sql_error(c, &p->e, p->sql, p->len, p->sql, p->len);
-		c->skip = true;
-		return 0;
-	}
 	if (p->out)
 		return row_description(c, p->out, p->resfmts, p->nresfmts);
 	return gt_pg_empty(&c->out, 'n');
@@ -842,18 +856,8 @@ static int on_execute(struct conn *c, const struct gt_pg_msg *m)
 
 	if ((rc = gt_pg_execute_decode(&e, m, &err)))
 		return rc;
-	if (!(p = *find_portal(c, e.portal))) {
-		snprintf(msg, sizeof(msg), "portal \"%.200s\" does not exist", e.portal);
-		ext_error(c, "34000", msg);
+	if (!(p = ran_portal(c, e.portal)))
 		return 0;
-	}
-	if (!p->ran)
-		run_stmt(c, p->sql, p->len, p);
-	if (p->rc < 0) {
-		send_sql_error(c, &p->e, p->sql, p->len, p->sql, p->len);
-		c->skip = true;
-		return 0;
-	}
 	if (p->empty)
 		return gt_pg_empty(&c->out, 'I');
 	if (!p->out)
