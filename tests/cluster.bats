@@ -198,7 +198,9 @@ stop_supervise() {
 	[ "$(grep -c '^run$' "$T/sup.log")" -ge 5 ]
 
 	: > "$T/sup.log"
-	supervise --backoff 100,400 --reset 1 -- sh -c 'sleep 1; exit 4'
+	# one process (perl), not sh and its sleep: a sleep orphaned by the
+	# stop would outlive the supervisor for up to its second
+	supervise --backoff 100,400 --reset 1 -- perl -e 'sleep 1; exit 4'
 	wait_for eval '[ "$(grep -c "exited with status 4" "$T/sup.log")" -ge 3 ]'
 	stop_supervise
 	# a run of at least --reset seconds (1 or 2 by the clock's whole
