@@ -35,3 +35,8 @@ need() {
 	assert_line --regexp '^[0-9]+/[0-9]+ queries agree$'
 	stop_front
 }
+
+@test "gt-bench-prom stays shellcheck-clean" {
+	command -v shellcheck > /dev/null || skip "no shellcheck"
+	run -0 shellcheck "$TOP/scripts/gt-bench-prom"
+}
