@@ -19,6 +19,9 @@ as real scrapes are):
   demo_intermittent_metric                 only in even minutes; the first
                                            scrape of an odd minute writes a
                                            staleness marker, as Prometheus does
+demo_aligned_value is ours: exactly on the 15 s grid (no offset, no
+jitter), so that range windows and the lookback end exactly on samples,
+with a 5 minute gap near the end.
 Also missing scrapes: demo_num_cpus on :10002 has a 2 minute gap, and
 demo_disk_usage_bytes on :10001 a 7 minute one (longer than the 5 m
 lookback), neither with a marker (the scraper itself was down).
@@ -48,6 +51,8 @@ def _labels(name, inst, **kw):
 class Series:
     """One series: its labels and a function of the scrape index that
     returns a value, or None when the scrape does not have it."""
+
+    exact = False  # True: on the 15 s grid exactly, no jitter
 
     def __init__(self, labels, fn):
         self.labels = labels
@@ -130,6 +135,12 @@ def demo_series():
                            ("demo_batch_last_run_processed_bytes", "bytes")):
             out.append(Series(_labels(name, inst), lambda i, w=what, f=batch: f(i, what=w)))
         out.append(Series(_labels("demo_intermittent_metric", inst), "intermittent"))
+        # Exactly on the 15 s grid, no offset or jitter, so that windows and
+        # the lookback end exactly on samples; a 5 minute gap near the end.
+        aligned = Series(_labels("demo_aligned_value", inst),
+                         lambda i, ii=ii: None if 440 <= i < 460 else (i % (100 + 7 * ii)) * 1.5 + ii)
+        aligned.exact = True
+        out.append(aligned)
     return out
 
 
@@ -147,7 +158,7 @@ def samples(base_ms, n):
         pts = []
         was_present = False
         for i in range(n):
-            t = base_ms + i * STEP_MS + ii * 4000 + jit[i]
+            t = base_ms + i * STEP_MS + (0 if s.exact else ii * 4000 + jit[i])
             if s.fn == "intermittent":
                 even = ((t - base_ms) // 60000) % 2 == 0
                 if even:
