@@ -73,6 +73,7 @@ struct my_conn {
 	uint8_t rbuf[16384];
 	size_t rpos, rlen;
 	struct gt_buf in, out;
+	uint64_t flushes;              /* writes of out so far */
 	size_t pkt;                    /* where the packet being built starts in out */
 	struct my_stmt *stmts;
 	uint32_t nstmts, next_stmt_id;
@@ -103,6 +104,7 @@ static int flush(struct my_conn *c)
 		else
 			done += (size_t)n;
 	}
+	c->flushes++;
 	gt_buf_reset(&c->out);
 	return c->dead ? GT_EIO : 0;
 }
@@ -278,9 +280,44 @@ static int send_sql_err(struct my_conn *c, const struct gt_sql_error *e)
 
 /* ---- results ---- */
 
+/* A result set's head: the column count, the column definitions, EOF. */
+static int records_head(struct my_conn *c, const struct gt_sql_output *o)
+{
+	struct my_coltype t;
+	int rc;
+
+	if ((rc = begin(c)) || (rc = my_put_lenenc(&c->out, o->ncols)) || (rc = end(c)))
+		return rc;
+	for (uint32_t k = 0; k < o->ncols; k++) {
+		my_coltype_of(&o->cols[k], &t);
+		if ((rc = begin(c)) || (rc = my_put_coldef(&c->out, o->cols[k].name ? o->cols[k].name : "", &t)) ||
+		    (rc = end(c)))
+			return rc;
+	}
+	return send_eof(c, false);
+}
+
+/* Rows [from, to) of o as text or binary rows. */
+static int records_rows(struct my_conn *c, const struct gt_sql_output *o, uint32_t from, uint32_t to, bool binary)
+{
+	int rc = 0;
+	for (uint32_t r = from; r < to && !rc; r++) {
+		if ((rc = begin(c)))
+			return rc;
+		if (binary) {
+			rc = my_put_binary_row(&c->out, o, r);
+		} else {
+			for (uint32_t k = 0; k < o->ncols && !rc; k++)
+				rc = my_put_text_value(&c->out, &o->rows.cols[k], r, &o->cols[k]);
+		}
+		if (!rc)
+			rc = end(c);
+	}
+	return rc;
+}
+
 static int send_records(struct my_conn *c, const struct gt_sql_output *o, bool binary, bool more)
 {
-	struct my_coltype *types;
 	int rc;
 
 	/* a result of no columns has no MySQL form: say how many rows it affected (none) */
@@ -288,41 +325,48 @@ static int send_records(struct my_conn *c, const struct gt_sql_output *o, bool b
 		return send_ok(c, 0, more);
 	if (o->rows.ncols != o->ncols)
 		return GT_EINVAL;
-	if (!(types = gt_calloc(o->ncols, sizeof(*types))))
-		return GT_ENOMEM;
-	if ((rc = begin(c)) || (rc = my_put_lenenc(&c->out, o->ncols)) || (rc = end(c)))
-		goto done;
-	for (uint32_t k = 0; k < o->ncols; k++) {
-		my_coltype_of(&o->cols[k], &types[k]);
-		if ((rc = begin(c)) || (rc = my_put_coldef(&c->out, o->cols[k].name ? o->cols[k].name : "", &types[k])) ||
-		    (rc = end(c)))
-			goto done;
-	}
-	if ((rc = send_eof(c, false)))
-		goto done;
-	for (uint32_t r = 0; r < o->rows.nrows; r++) {
-		if ((rc = begin(c)))
-			goto done;
-		if (binary) {
-			rc = my_put_binary_row(&c->out, o, r);
-		} else {
-			for (uint32_t k = 0; k < o->ncols && !rc; k++)
-				rc = my_put_text_value(&c->out, &o->rows.cols[k], r, &o->cols[k]);
-		}
-		if (rc || (rc = end(c)))
-			goto done;
-	}
-	rc = send_eof(c, more);
-done:
-	free(types);
-	return rc;
+	if ((rc = records_head(c, o)) || (rc = records_rows(c, o, 0, o->rows.nrows, binary)))
+		return rc;
+	return send_eof(c, more);
 }
 
 static int send_output(struct my_conn *c, const struct gt_sql_output *o, bool binary, bool more)
 {
 	if (o->kind == GT_SQL_AFFECTED)
 		return send_ok(c, o->affected, more);
+	if (o->streamed)       /* head and rows went out as the scan made them */
+		return send_eof(c, more);
 	return send_records(c, o, binary, more);
+}
+
+/*
+ * A query's rows onto the wire as the scan makes them (sql.h: struct
+ * gt_sql_sink), flushed as out fills.  Until the first flush the answer
+ * can be taken back: a query that fails then is answered by its ERR
+ * alone, as without streaming.
+ */
+struct my_stream {
+	struct my_conn *c;
+	bool binary, begun;
+	size_t mark;                   /* out.len before the head */
+	uint8_t seq;                   /* c->seq then */
+	uint64_t flushes;              /* c->flushes then */
+};
+
+static int stream_begin(void *ctx, const struct gt_sql_output *o)
+{
+	struct my_stream *ms = ctx;
+	ms->begun = true;
+	ms->mark = ms->c->out.len;
+	ms->seq = ms->c->seq;
+	ms->flushes = ms->c->flushes;
+	return records_head(ms->c, o);
+}
+
+static int stream_rows(void *ctx, const struct gt_sql_output *o, uint32_t from, uint32_t to)
+{
+	struct my_stream *ms = ctx;
+	return records_rows(ms->c, o, from, to, ms->binary);
 }
 
 /* ---- prepared statements ---- */
@@ -453,7 +497,16 @@ static int run_one(struct my_conn *c, const char *sql, size_t n, bool binary, bo
 			sql = rewritten.p;
 			n = rewritten.len;
 		}
+		struct my_stream ms = {.c = c, .binary = binary};
+		const struct gt_sql_sink sink = {.begin = stream_begin, .rows = stream_rows, .ctx = &ms};
+		c->s.sink = &sink;
 		rc = gt_sql_exec(&c->s, sql, n, &res, &e);
+		c->s.sink = NULL;
+		if (rc < 0 && ms.begun && ms.flushes == c->flushes) {
+			c->out.len = ms.mark;      /* nothing sent yet: the ERR alone answers */
+			c->out.p[c->out.len] = 0;
+			c->seq = ms.seq;
+		}
 		if (rc == 0)
 			rc = 1;
 	}

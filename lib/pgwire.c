@@ -71,6 +71,7 @@ struct conn {
 	struct gt_buf in;
 	size_t in_off;               /* consumed bytes of in */
 	struct gt_buf out;
+	uint64_t flushes;            /* writes of out so far (a streamed answer is final once one happened) */
 	bool closing;                /* a fatal error was queued: flush and close */
 	bool skip;                   /* extended protocol error: skip to Sync */
 	bool in_tx;                  /* between BEGIN and COMMIT/ROLLBACK (no effect on the engine) */
@@ -141,6 +142,7 @@ static int flush_out(struct conn *c)
 			return GT_EIO;
 		off += (size_t)n;
 	}
+	c->flushes++;
 	gt_buf_reset(&c->out);
 	return 0;
 }
@@ -316,7 +318,7 @@ static void make_tag(char *tag, size_t n, const char *sql, size_t len, const str
 {
 	size_t i = 0, n1, n2;
 	const char *w1 = next_word(sql, len, &i, &n1), *w2 = next_word(sql, len, &i, &n2);
-	unsigned long long k = o->kind == GT_SQL_RECORDS ? o->rows.nrows : o->affected;
+	unsigned long long k = o->kind != GT_SQL_RECORDS ? o->affected : o->streamed ? o->nstreamed : o->rows.nrows;
 
 	if (o->kind == GT_SQL_RECORDS)
 		snprintf(tag, n, "SELECT %llu", k);
@@ -459,9 +461,41 @@ nomem:
 	return GT_ENOMEM;
 }
 
-/* Run one statement (or, from Parse, a text the engine splits) into p. */
-static void run_stmt(struct conn *c, const char *sql, size_t len, struct portal *p)
+/*
+ * A simple query's rows onto the wire as the scan makes them (sql.h: struct
+ * gt_sql_sink): the RowDescription, then DataRows, flushed as out fills, so
+ * that the client reads while the server formats and no whole result is
+ * held.  Until the first flush the answer can be taken back: a query that
+ * fails then is answered by its error alone, as without streaming.
+ */
+struct pg_stream {
+	struct conn *c;
+	bool begun;
+	size_t mark;                 /* out.len before the RowDescription */
+	uint64_t flushes;            /* c->flushes then */
+};
+
+static int stream_begin(void *ctx, const struct gt_sql_output *o)
 {
+	struct pg_stream *ps = ctx;
+	ps->begun = true;
+	ps->mark = ps->c->out.len;
+	ps->flushes = ps->c->flushes;
+	return row_description(ps->c, o, NULL, 0);
+}
+
+static int stream_rows(void *ctx, const struct gt_sql_output *o, uint32_t from, uint32_t to)
+{
+	struct pg_stream *ps = ctx;
+	return data_rows(ps->c, o, from, to, NULL, 0);
+}
+
+/* Run one statement (or, from Parse, a text the engine splits) into p;
+ * stream: a simple query's, whose rows may go out as they come. */
+static void run_stmt(struct conn *c, const char *sql, size_t len, struct portal *p, bool stream)
+{
+	struct pg_stream ps = {.c = c};
+	const struct gt_sql_sink sink = {.begin = stream_begin, .rows = stream_rows, .ctx = &ps};
 	size_t i = 0, n1;
 	int rc;
 
@@ -473,8 +507,15 @@ static void run_stmt(struct conn *c, const char *sql, size_t len, struct portal 
 		return;
 	}
 	rc = session_stmt(c, sql, len, p);
-	if (rc == 0)
+	if (rc == 0) {
+		c->s.sink = stream ? &sink : NULL;
 		rc = gt_sql_exec(&c->s, sql, len, &p->res, &p->e);
+		c->s.sink = NULL;
+		if (rc < 0 && ps.begun && ps.flushes == c->flushes) {
+			c->out.len = ps.mark;       /* nothing sent yet: the error alone answers */
+			c->out.p[c->out.len] = 0;
+		}
+	}
 	if (rc < 0) {
 		p->rc = rc;
 		if (!p->e.msg[0])
@@ -554,13 +595,13 @@ static int simple_query(struct conn *c, const struct gt_pg_msg *m)
 			continue;
 		}
 		any = true;
-		run_stmt(c, sql + at, end - at, &p);
+		run_stmt(c, sql + at, end - at, &p, true);
 		if (p.rc < 0) {
 			send_sql_error(c, &p.e, sql + at, end - at, sql, len);
 			portal_reset(&p);
 			break;
 		}
-		if (p.out && ((rc = row_description(c, p.out, NULL, 0)) ||
+		if (p.out && !p.out->streamed && ((rc = row_description(c, p.out, NULL, 0)) ||
 			      (rc = data_rows(c, p.out, 0, p.out->rows.nrows, NULL, 0)))) {
 			portal_reset(&p);
 			return rc;
@@ -783,7 +824,7 @@ static int describe_stmt(struct conn *c, struct stmt *s)
 			gt_buf_addch(&lits, 0);
 		}
 		if (gt_pg_substitute(&sql, s->sql, s->len, lits.p ? lits.p : "", off, s->nparams, &err) == 0)
-			run_stmt(c, sql.p ? sql.p : "", sql.len, &p);
+			run_stmt(c, sql.p ? sql.p : "", sql.len, &p, false);
 	}
 	if (p.out)
 		rc = row_description(c, p.out, NULL, 0);
@@ -811,7 +852,7 @@ static struct portal *ran_portal(struct conn *c, const char *name)
 		return NULL;
 	}
 	if (!p->ran)
-		run_stmt(c, p->sql, p->len, p);
+		run_stmt(c, p->sql, p->len, p, false);
 	if (p->rc < 0) {
 		send_sql_error(c, &p->e, p->sql, p->len, p->sql, p->len);
 		c->skip = true;

@@ -404,9 +404,19 @@ int sql_select_rel(struct gt_sql_session *s, struct sql_select *q, const struct 
  * CTE and view references, joins, subqueries in expressions (run first
  * and replaced by their values, nodes allocated in arena), then the
  * blocks through sql_select_rel.  Appends one records output to res.
+ * sink (NULL = none) may take the rows of q's own block (sql_select_stream).
  */
 int sql_query_run(struct gt_sql_session *s, struct sql_arena *arena, struct sql_select *q,
-		  struct gt_sql_result *res, struct gt_sql_error *e);
+		  const struct gt_sql_sink *sink, struct gt_sql_result *res, struct gt_sql_error *e);
+/*
+ * The statement's own block q handed to sink as the scan makes its rows
+ * (sql.h: struct gt_sql_sink), when q reads one table's columns and
+ * nothing needs the whole result: 1 = done (a streamed output appended to
+ * res), 0 = q is not such a query (run it as usual; nothing was done),
+ * < 0 = error in e.
+ */
+int sql_select_stream(struct gt_sql_session *s, struct sql_select *q, const struct gt_sql_sink *sink,
+		      struct gt_sql_result *res, struct gt_sql_error *e);
 
 /* sql-view.c: CREATE/DROP VIEW, SHOW VIEWS, SHOW CREATE VIEW. */
 int sql_exec_view(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e);

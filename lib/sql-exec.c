@@ -496,7 +496,7 @@ static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		}
 	if (st->sel) {
 		/* INSERT ... SELECT: the query's columns, cast to the table's types. */
-		if ((rc = sql_query_run(s, st->arena, st->sel, &src, e)) < 0)
+		if ((rc = sql_query_run(s, st->arena, st->sel, NULL, &src, e)) < 0)
 			goto out;
 		so = &src.outs[src.n - 1];
 		if (so->ncols != nvals) {
@@ -848,18 +848,24 @@ static int series_parts(struct gt_table_scan *scan, uint32_t sid, uint32_t *last
 	return 0;
 }
 
-/* Read the table through the scan, filter by WHERE, collect into f.  Tag
+/* What scan_table hands each batch's passing rows to instead of gathering
+ * them: cols[k] is schema column k, valid during the call.  0 to go on, 1
+ * to stop the scan (enough rows), < 0 an error with e filled. */
+typedef int (*scan_emit_fn)(void *ctx, struct gt_vec *cols, uint32_t nrows);
+
+/* Read the table through the scan, filter by WHERE, collect into f (or,
+ * with emit, hand each batch's rows to it; f then stays empty).  Tag
  * values live in the series keys: only the tags WHERE reads are spelled
  * out for every row it judges; the rest are added for the rows it keeps. */
 static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const char *table, struct sql_expr *where,
-		      struct frame *f, int64_t now_ns, struct gt_sql_error *e)
+		      struct frame *f, scan_emit_fn emit, void *ectx, int64_t now_ns, struct gt_sql_error *e)
 {
 	const struct gt_schema *sc = &ti->schema;
 	struct pushdown pd;
 	struct gt_scan_req req;
 	struct gt_table_scan *scan = NULL;
 	struct gt_err err = {0};
-	struct frame tmp = {0};
+	struct frame tmp = {0}, pass = {0};  /* pass: with emit, a batch's rows that WHERE keeps */
 	struct gt_buf scratch = {0};
 	struct gt_key_part parts[256];
 	uint32_t ntags = gt_schema_ntags(sc);
@@ -873,7 +879,8 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const 
 	pd.end = INT64_MAX;
 	push_conj(&pd, where, sc, 0);
 	struct sql_expr *judge = sql_where(&pd, where);
-	if (frame_init(f, sc) < 0 || frame_init(&tmp, sc) < 0 || !(judged = gt_calloc(sc->ncols + 1, sizeof(bool))) ||
+	if (frame_init(f, sc) < 0 || frame_init(&tmp, sc) < 0 || frame_init(&pass, sc) < 0 ||
+	    !(judged = gt_calloc(sc->ncols + 1, sizeof(bool))) ||
 	    !(view = gt_calloc(sc->ncols + 1, sizeof(*view)))) {
 		rc = sql_nomem(e);
 		goto out;
@@ -944,6 +951,11 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const 
 			view[k] = bi >= 0 ? b->cols[bi] : tmp.cols[k];
 		}
 		tmp.nrows = b->nrows;
+		if (!judge && emit) {
+			if ((rc = emit(ectx, view, tmp.nrows)) != 0)
+				goto out;
+			continue;
+		}
 		if (!judge) {
 			for (uint32_t k = 0; k < sc->ncols; k++)
 				if (gt_vec_append(&f->cols[k], &view[k], 0, tmp.nrows) < 0) {
@@ -958,31 +970,40 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const 
 		if ((rc = sql_eval(&c, judge, &m)) < 0)
 			goto out;
 		last_sid = UINT32_MAX;
+		struct frame *dst = emit ? &pass : f;
+		for (uint32_t k = 0; emit && k < sc->ncols; k++)
+			gt_vec_reset(&pass.cols[k]);
+		pass.nrows = 0;
 		for (uint32_t i = 0; i < tmp.nrows; i++) {
 			if (!row_passes(&m, i))
 				continue;
 			for (uint32_t k = 0; k < sc->ncols; k++) {
 				if (sc->cols[k].sem == GT_TAG && !judged[k])
 					continue;
-				if (gt_vec_push_from(&f->cols[k], &view[k], i) < 0) {
+				if (gt_vec_push_from(&dst->cols[k], &view[k], i) < 0) {
 					rc = sql_nomem(e);
 					goto out;
 				}
 			}
 			if (ntags && ((rc = series_parts(scan, b->sid ? b->sid[i] : 0, &last_sid, parts, ntags, &scratch, e)) < 0 ||
-				      (rc = push_tags(f->cols, sc, parts, judged, false, e)) < 0))
+				      (rc = push_tags(dst->cols, sc, parts, judged, false, e)) < 0))
 				goto out;
-			f->nrows++;
+			dst->nrows++;
 		}
+		if (emit && pass.nrows && (rc = emit(ectx, pass.cols, pass.nrows)) != 0)
+			goto out;
 	}
 	rc = 0;
 out:
+	if (rc > 0)
+		rc = 0;
 	if (scan)
 		gt_table_scan_free(scan);
 	sql_xv_release(&m);
 	free(judged);
 	free(view);
 	frame_release(&tmp);
+	frame_release(&pass);
 	gt_buf_release(&scratch);
 	return rc;
 }
@@ -1380,7 +1401,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 			fast = true;
 			nslots = q->ngroup + ap.naggs;
 			rc = 0;
-		} else if ((rc = scan_table(s, &ti, table, q->where, &f, now_ns, e)) < 0) {
+		} else if ((rc = scan_table(s, &ti, table, q->where, &f, NULL, NULL, now_ns, e)) < 0) {
 			goto out;
 		}
 	} else {
@@ -1684,6 +1705,168 @@ int sql_select_rel(struct gt_sql_session *s, struct sql_select *q, const struct 
 	return select_run(s, q, rel, res, e);
 }
 
+/* ---- SELECT streamed to a sink ---- */
+
+struct stream {
+	const struct gt_sql_sink *sink;
+	struct gt_sql_output *o;     /* the output: columns here, rows borrowed per batch */
+	uint32_t *src;               /* output column k is schema column src[k] */
+	uint64_t skip, left;         /* OFFSET still to skip, LIMIT still to send (UINT64_MAX: none) */
+	uint64_t sent;
+	struct gt_sql_error *e;
+};
+
+static int stream_emit(void *ctx, struct gt_vec *cols, uint32_t nrows)
+{
+	struct stream *st = ctx;
+	uint32_t from = 0, to = nrows;
+	if (st->skip) {
+		from = st->skip >= nrows ? nrows : (uint32_t)st->skip;
+		st->skip -= from;
+	}
+	if (to - from > st->left)
+		to = from + (uint32_t)st->left;
+	if (from < to) {
+		for (uint32_t k = 0; k < st->o->ncols; k++)
+			st->o->rows.cols[k] = cols[st->src[k]];
+		st->o->rows.nrows = nrows;
+		int rc = st->sink->rows(st->sink->ctx, st->o, from, to);
+		if (rc < 0)
+			return sql_err(st->e, GT_STATUS_INTERNAL, "%s", gt_strerror(rc));
+		st->sent += to - from;
+		if (st->left != UINT64_MAX)
+			st->left -= to - from;
+	}
+	return st->left == 0 ? 1 : 0;
+}
+
+int sql_select_stream(struct gt_sql_session *s, struct sql_select *q, const struct gt_sql_sink *sink,
+		      struct gt_sql_result *res, struct gt_sql_error *e)
+{
+	struct gt_table_info ti;
+	struct gt_sql_output view = {0};
+	struct frame f = {0};
+	struct stream st = {.sink = sink, .o = &view, .e = e};
+	char qual[2 * GT_NAME_MAX + 2], *text = NULL;
+	const char *db = dbof(s, q->from_db);
+	struct gt_err err = {0};
+	uint32_t n = 0;
+	int rc;
+
+	/* Only what needs no more than one batch at a time; the usual path
+	 * gives every error (no table, no column) as it always has. */
+	if (s->plan || !q->from || q->sub || q->njoins || q->setop || q->nctes || q->align || q->ngroup ||
+	    q->having || q->norder || q->distinct || q->distinct_rows || q->ndistinct_on || query_has_agg(q) ||
+	    !strcmp(db, "information_schema") || (!strcmp(db, "public") && !strcmp(q->from, "numbers")))
+		return 0;
+	for (uint32_t k = 0; k < q->nitems; k++)
+		if (q->items[k].e->kind != E_STAR && q->items[k].e->kind != E_COL)
+			return 0;
+	rc = gt_catalog_get_view(s->db->catalog, db, q->from, &text, &err);
+	free(text);
+	if (rc != GT_ENOTFOUND)
+		return 0;
+	memset(&ti, 0, sizeof(ti));
+	if (gt_db_table(s->db, db, q->from, &ti, &err) < 0) {
+		gt_table_info_release(&ti);
+		return 0;
+	}
+	const struct gt_schema *sc = &ti.schema;
+	if (q->alias)
+		snprintf(qual, sizeof(qual), "%s", q->alias);
+	else if (q->from_db)
+		snprintf(qual, sizeof(qual), "%s.%s", q->from_db, q->from);
+	else
+		snprintf(qual, sizeof(qual), "%s", q->from);
+	for (uint32_t k = 0; k < q->nitems; k++)
+		n += q->items[k].e->kind == E_STAR ? sc->ncols : 1;
+	if (n == 0) {
+		gt_table_info_release(&ti);
+		return 0;
+	}
+	rc = 0;
+	if (!(st.src = gt_calloc(n + 1, sizeof(*st.src))) || !(view.cols = gt_calloc(n + 1, sizeof(*view.cols))) ||
+	    !(view.rows.cols = gt_calloc(n + 1, sizeof(*view.rows.cols)))) {
+		rc = sql_nomem(e);
+		goto out;
+	}
+	view.kind = GT_SQL_RECORDS;
+	view.rows.ncols = n;
+	for (uint32_t k = 0; k < q->nitems && rc == 0; k++) {
+		const struct sql_expr *x = q->items[k].e;
+		if (x->kind == E_STAR) {
+			for (uint32_t j = 0; j < sc->ncols; j++)
+				st.src[view.ncols++] = j;
+			continue;
+		}
+		int j = gt_schema_find(sc, x->s);
+		if (j < 0 || (x->q && !sql_qual_match(x->q, qual)))
+			goto out;    /* rc 0: the usual path says what is wrong */
+		st.src[view.ncols++] = (uint32_t)j;
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		const struct gt_coldef *c = &sc->cols[st.src[k]];
+		view.cols[k].type = c->type;
+		view.cols[k].unit = c->unit;
+		view.cols[k].lt = c->lt;
+	}
+	/* names: the schema's for *, else the alias or the expression's */
+	for (uint32_t k = 0, at = 0; k < q->nitems; k++) {
+		const struct sql_expr *x = q->items[k].e;
+		if (x->kind == E_STAR) {
+			for (uint32_t j = 0; j < sc->ncols; j++, at++)
+				if (!(view.cols[at].name = gt_strdup(sc->cols[j].name)))
+					rc = sql_nomem(e);
+			continue;
+		}
+		struct gt_buf nb = {0};
+		if (q->items[k].alias)
+			gt_buf_addstr(&nb, q->items[k].alias);
+		else
+			sql_expr_name(&nb, x, qual);
+		if (!(view.cols[at++].name = gt_buf_detach(&nb, NULL)))
+			rc = sql_nomem(e);
+	}
+	if (rc < 0)
+		goto out;
+	st.skip = q->offset > 0 ? (uint64_t)q->offset : 0;
+	st.left = q->limit >= 0 ? (uint64_t)q->limit : UINT64_MAX;
+	if ((rc = sink->begin(sink->ctx, &view)) < 0) {
+		rc = sql_err(e, GT_STATUS_INTERNAL, "%s", gt_strerror(rc));
+		goto out;
+	}
+	if (st.left && (rc = scan_table(s, &ti, qual, q->where, &f, stream_emit, &st, s->now_ns ? s->now_ns : gt_now_ns(),
+					e)) < 0)
+		goto out;
+	/* the output: the columns, no rows of its own, how many were streamed */
+	struct gt_sql_output *o = sql_out_new(res);
+	if (!o) {
+		rc = sql_nomem(e);
+		goto out;
+	}
+	o->kind = GT_SQL_RECORDS;
+	o->streamed = true;
+	o->nstreamed = st.sent;
+	o->cols = view.cols;
+	o->ncols = view.ncols;
+	view.cols = NULL;
+	view.ncols = 0;
+	for (uint32_t k = 0; k < o->ncols && rc == 0; k++)
+		if (gt_batch_add_col(&o->rows, k, o->cols[k].type) < 0)
+			rc = sql_nomem(e);
+	if (rc == 0)
+		rc = 1;
+out:
+	for (uint32_t k = 0; view.cols && k < n; k++)
+		free(view.cols[k].name);
+	free(view.cols);
+	free(view.rows.cols);   /* borrowed vecs: only the array is ours */
+	free(st.src);
+	frame_release(&f);
+	gt_table_info_release(&ti);
+	return rc;
+}
+
 static int delete_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res,
 		       struct gt_sql_error *e)
 {
@@ -1699,7 +1882,7 @@ static int delete_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		rc = sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid request to region, reason: DELETE is not allowed under append mode");
 		goto out;
 	}
-	if ((rc = scan_table(s, &ti, ti.name, st->where, &f, s->now_ns ? s->now_ns : gt_now_ns(), e)) < 0)
+	if ((rc = scan_table(s, &ti, ti.name, st->where, &f, NULL, NULL, s->now_ns ? s->now_ns : gt_now_ns(), e)) < 0)
 		goto out;
 	for (uint32_t k = 0; k < ti.schema.ncols && rc == 0; k++) {
 		const struct gt_coldef *c = &ti.schema.cols[k];
@@ -1875,9 +2058,14 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_SHOW_VIEWS:
 	case S_SHOW_CREATE_VIEW:
 		return sql_exec_view(s, st, res, e);
-	case S_SELECT:
-		rc = sql_query_run(s, st->arena, st->sel, res, e);
+	case S_SELECT: {
+		/* the sink takes this statement's rows only: not a subquery's or a view's */
+		const struct gt_sql_sink *sink = s->sink;
+		s->sink = NULL;
+		rc = sql_query_run(s, st->arena, st->sel, sink, res, e);
+		s->sink = sink;
 		return rc < 0 ? sql_plan_error(e, rc) : rc;
+	}
 	default:
 		return sql_exec_ddl(s, st, res, e);
 	}

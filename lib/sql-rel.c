@@ -116,6 +116,7 @@ struct run {
 	struct gt_sql_session *s;
 	struct sql_arena *arena;
 	struct gt_sql_error *e;
+	const struct gt_sql_sink *sink;  /* for the statement's own block (depth 1), or NULL */
 	int depth;
 };
 
@@ -596,6 +597,8 @@ static int run_block(struct run *r, struct sql_select *q, const struct env *env,
 		}
 		rc = 0;
 	}
+	if (!src && r->sink && r->depth == 1 && (rc = sql_select_stream(r->s, q, r->sink, res, r->e)) != 0)
+		return rc < 0 ? rc : 0;
 	rc = sql_select_rel(r->s, q, src, res, r->e);
 	sql_rel_release(&rel);
 	return rc;
@@ -661,8 +664,8 @@ static int run_query(struct run *r, struct sql_select *q, const struct env *env,
 }
 
 int sql_query_run(struct gt_sql_session *s, struct sql_arena *arena, struct sql_select *q,
-		  struct gt_sql_result *res, struct gt_sql_error *e)
+		  const struct gt_sql_sink *sink, struct gt_sql_result *res, struct gt_sql_error *e)
 {
-	struct run r = {.s = s, .arena = arena, .e = e};
+	struct run r = {.s = s, .arena = arena, .e = e, .sink = sink};
 	return run_query(&r, q, NULL, res);
 }

@@ -46,7 +46,7 @@ static int create_view(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	struct gt_sql_result tmp = {0};
 	struct gt_sql_session vs = *s;
 	snprintf(vs.dbname, sizeof(vs.dbname), "%s", db);
-	int rc = sql_query_run(&vs, st->arena, st->sel, &tmp, e);
+	int rc = sql_query_run(&vs, st->arena, st->sel, NULL, &tmp, e);
 	uint32_t ncols = tmp.n ? tmp.outs[0].ncols : 0;
 	gt_sql_result_release(&tmp);
 	if (rc < 0)
@@ -160,7 +160,7 @@ int sql_view_rel(struct gt_sql_session *s, const char *db, const char *name, str
 		struct gt_sql_session vs = *s;
 		snprintf(vs.dbname, sizeof(vs.dbname), "%s", db);
 		view_depth++;
-		rc = sql_query_run(&vs, st->arena, st->sel, &tmp, e);
+		rc = sql_query_run(&vs, st->arena, st->sel, NULL, &tmp, e);
 		view_depth--;
 		if (rc == 0 && sql_rel_from_output(rel, &tmp.outs[0], name) < 0)
 			rc = sql_nomem(e);

@@ -99,8 +99,13 @@ int gt_sql_exec(struct gt_sql_session *s, const char *sql, size_t len, struct gt
 		sql_parse_free(&p);
 		return rc;
 	}
+	/* rows go to the sink only when the text is one statement (sql.h) */
+	const struct gt_sql_sink *sink = s->sink;
+	if (p.n != 1)
+		s->sink = NULL;
 	for (uint32_t i = 0; i < p.n && rc == 0; i++)
 		rc = sql_exec_stmt(s, p.stmts[i], res, e);
+	s->sink = sink;
 	sql_parse_free(&p);
 	return rc;
 }

@@ -60,12 +60,38 @@ const char *gt_status_name(int status);
 /* The HTTP status a GreptimeDB status maps to (400 for user errors, 500 ...). */
 int gt_status_http(int status);
 
+struct gt_sql_output;
+
+/*
+ * Where a protocol that can send rows as they come takes a SELECT's rows
+ * (s->sink, NULL = none).  When the text is one statement and it is a
+ * SELECT of one table's columns (`*` or plain column names; WHERE, LIMIT
+ * and OFFSET allowed; no aggregate, GROUP BY, ORDER BY, DISTINCT, RANGE,
+ * view, system table, EXPLAIN), the executor hands its rows to the sink
+ * batch by batch as the scan makes them instead of gathering the whole
+ * result first: begin() once with the columns (o->rows empty) before any
+ * row, then rows() with rows [from, to) of o->rows, whose vecs are valid
+ * only during the call.  The statement's output in the result is then
+ * GT_SQL_RECORDS with streamed set, nstreamed rows handed over and no
+ * rows of its own.  Every other statement is answered as without a sink.
+ * A callback returns 0 to go on or a negative GT_E* code, which stops the
+ * query (gt_sql_exec returns it with e filled).  A query can fail after
+ * begin() (a scan error): the protocol decides what becomes of the rows
+ * it already has.
+ */
+struct gt_sql_sink {
+	int (*begin)(void *ctx, const struct gt_sql_output *o);
+	int (*rows)(void *ctx, const struct gt_sql_output *o, uint32_t from, uint32_t to);
+	void *ctx;
+};
+
 struct gt_sql_session {
 	struct gt_db *db;
 	char dbname[GT_NAME_MAX + 1];  /* current database; "public" by default */
 	int64_t now_ns;                /* now() for the statement; 0 = read the clock */
 	char time_zone[64];            /* SET time_zone: "" = UTC (range queries align to its midnight) */
 	struct sql_plan *plan;         /* EXPLAIN: the executor records its plan (sql-plan.h); else NULL */
+	const struct gt_sql_sink *sink; /* rows as they come (above), or NULL */
 };
 
 enum gt_sql_kind {
@@ -86,6 +112,8 @@ struct gt_sql_output {
 	uint32_t ncols;                /* GT_SQL_RECORDS: */
 	struct gt_sql_column *cols;
 	struct gt_batch rows;          /* one vec per column, in order, of cols[i].type */
+	bool streamed;                 /* the rows went to the session's sink: nstreamed of them */
+	uint64_t nstreamed;
 };
 
 struct gt_sql_result {

@@ -137,5 +137,15 @@ elif case == "empty":            # an empty query string
     s = connect()
     s.sendall(msg(b"Q", b"\0"))
     show(answers(s))
+elif case == "query":            # a simple Query (argv[3]): the answer, runs of DataRows as D*N
+    s = connect()
+    s.sendall(msg(b"Q", sys.argv[3].encode() + b"\0"))
+    out = []
+    for a in answers(s, timeout=30):
+        if a == "D" and out and out[-1].startswith("D"):
+            out[-1] = "D*%d" % (int(out[-1][2:] or 1) + 1)
+        else:
+            out.append(a)
+    show(out)
 else:
     sys.exit("unknown case " + case)
