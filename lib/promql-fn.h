@@ -80,9 +80,12 @@ const struct gt_pq_fn_info *gt_pq_fn_lookup(const char *name);
  * One series' samples in one window, as Prometheus 2.42 selects them: t
  * ascending with t[i] in [start, end] (both ends included in 2.42), no
  * staleness markers.  For a selector foo[r] offset o evaluated at step
- * time T:  start = T - o - r, end = T - o, eval = T  (with @, T is the @
- * time as Prometheus substitutes it).  rate/increase/delta extrapolate to
- * start and end; predict_linear predicts from eval; the rest ignore all
+ * time T:  start = T - o - r, end = T - o, eval = T.  2.42 turns "@ X"
+ * into the offset o + (query start - X) and evaluates the step-invariant
+ * call once, at T = the query start: so start = X - o - r, end = X - o,
+ * eval = the query start.  Over a subquery, r and o are the subquery's.
+ * rate/increase/delta extrapolate to start and end (and rate divides by
+ * end - start); predict_linear predicts from eval; the rest ignore all
  * three.
  */
 struct gt_pq_window {
@@ -100,7 +103,8 @@ struct gt_pq_window {
  * their count.  Returns 0 with *out set, or 1 for "no value" (the series
  * drops out at this step: too few samples, or holt_winters' factors
  * outside (0, 1), which Prometheus reports as an error: see
- * gt_pq_fn_range_check).
+ * gt_pq_fn_range_check).  The window must not be empty (2.42 calls no
+ * function on an empty window; 1 is returned for one).
  */
 int gt_pq_fn_range(enum gt_pq_fn fn, const struct gt_pq_window *w, const double *args, size_t nargs,
 		   double *out);
@@ -109,8 +113,8 @@ int gt_pq_fn_range(enum gt_pq_fn fn, const struct gt_pq_window *w, const double 
  * Errors Prometheus raises from a range function's scalar arguments
  * (holt_winters: "invalid smoothing factor. Expected: 0 < sf < 1, got:
  * %f", "invalid trend factor. Expected: 0 < tf < 1, got: %f").  0 or
- * GT_EINVAL with err filled.  Prometheus raises them only when a window
- * has at least 2 samples; call it then.
+ * GT_EINVAL with err filled.  Prometheus raises them for the first
+ * non-empty window (a NaN factor passes and gives NaN); call it then.
  */
 int gt_pq_fn_range_check(enum gt_pq_fn fn, const double *args, size_t nargs, struct gt_err *err);
 
