@@ -234,7 +234,9 @@ int pq_eval_agg(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ct
 			if (topk) {
 				double f = param[i];
 				if (!(f <= 9223372036854775807.0 && f >= -9223372036854775808.0)) {
-					rc = gt_errf(ev->err, GT_EINVAL, "Scalar value %g overflows int64", f);
+					gt_buf_reset(&key);
+					rc = pq_fmt_float_v(&key, f) ? oom(ev->err)
+						: gt_errf(ev->err, GT_EINVAL, "Scalar value %s overflows int64", key.p);
 					goto done;
 				}
 				k = (int64_t)f;

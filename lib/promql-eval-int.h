@@ -94,6 +94,8 @@ int pq_labels_key(struct gt_buf *b, const struct gt_pq_labels *l, char *const *n
 int pq_labels_str(struct gt_buf *b, const struct gt_pq_labels *l);
 /* Go's strconv.FormatFloat(v, 'f', -1, 64). */
 int pq_fmt_float(struct gt_buf *b, double v);
+/* Go's fmt %v of a float64 (what Prometheus's error messages print). */
+int pq_fmt_float_v(struct gt_buf *b, double v);
 
 /* --- vectors --- */
 void pq_vec_release(struct pq_vec *v);

@@ -345,9 +345,14 @@ void pq_range_window(const struct pq_range *r, const struct pq_ctx *c, size_t st
 		     size_t *hi, int64_t *mint, int64_t *maxt)
 {
 	const struct gt_pq_series *s = &r->s[si];
-	*maxt = (r->pinned ? r->at : pq_ts(c, step)) - r->offset;
+	/* With @, Prometheus turns the @ time into an offset from the first
+	 * step, so where the call is evaluated at every step (it is not
+	 * step-invariant: predict_linear, or a step-dependent argument) the
+	 * window moves with the step, over the samples fetched for the @
+	 * time alone. */
+	*maxt = (r->pinned ? r->at + (pq_ts(c, step) - c->start) : pq_ts(c, step)) - r->offset;
 	*mint = *maxt - r->range;
-	if (r->pinned || step == 0)
+	if (step == 0)
 		*lo = *hi = 0;
 	while (*hi < s->n && s->t[*hi] <= *maxt)
 		(*hi)++;
@@ -391,6 +396,83 @@ static int eval_matrix(struct pq_ev *ev, const struct gt_pq_expr *e, const struc
 	return 0;
 }
 
+/* --- step invariance --- */
+
+/*
+ * Prometheus evaluates a step-invariant subtree (one whose value cannot
+ * change from step to step: its selectors all carry @, and no function
+ * in it reads the step's time) once, at the first step, and repeats the
+ * answer at every step.  That is visible: topk(scalar(x), y @ 10) takes
+ * k at the first step only (an aggregation's parameter does not count).
+ */
+static int unsafe_fn(const char *name)
+{
+	static const char *const names[] = {"days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour",
+					    "minute", "month", "year", "predict_linear", "time"};
+	for (size_t i = 0; i < GT_ARRAY_LEN(names); i++)
+		if (!strcmp(names[i], name))
+			return 1;
+	return 0;
+}
+
+static int invariant(const struct gt_pq_expr *e)
+{
+	switch (e->kind) {
+	case GT_PQ_NUMBER:
+	case GT_PQ_STRING: return 1;
+	case GT_PQ_SELECTOR: return e->u.sel.at != GT_PQ_AT_NONE;
+	case GT_PQ_SUBQUERY: return e->u.sub.at != GT_PQ_AT_NONE;
+	case GT_PQ_AGG: return invariant(e->u.agg.e);
+	case GT_PQ_BINARY: return invariant(e->u.bin.lhs) && invariant(e->u.bin.rhs);
+	case GT_PQ_UNARY: return invariant(e->u.un.e);
+	case GT_PQ_PAREN: return invariant(e->u.paren);
+	case GT_PQ_CALL:
+		if (unsafe_fn(e->u.call.fn->name))
+			return 0;
+		for (size_t i = 0; i < e->u.call.nargs; i++)
+			if (!invariant(e->u.call.args[i]))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+static int eval_node(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out);
+
+/* Evaluate at the first step only and repeat the answer. */
+static int eval_once(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out)
+{
+	struct pq_ctx one = {.start = c->start, .step = c->step, .n = 1};
+	struct pq_val v;
+	int rc = eval_node(ev, e, &one, &v);
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->type = v.type;
+	if (v.type == GT_PQ_T_SCALAR) {
+		if (!(rc = pq_scalar_new(out, c->n, ev->err)))
+			for (size_t i = 0; i < c->n; i++)
+				out->sc[i] = v.sc[0];
+	} else if (v.type == GT_PQ_T_VECTOR) {
+		for (size_t si = 0; si < v.vec.n && !rc; si++) {
+			size_t idx;
+			if ((rc = pq_vec_add(&out->vec, c->n, &v.vec.s[si].lb, &idx, ev->err)))
+				break;
+			for (size_t i = 0; i < c->n; i++) {
+				out->vec.s[idx].has[i] = v.vec.s[si].has[0];
+				out->vec.s[idx].v[i] = v.vec.s[si].v[0];
+			}
+		}
+	} else {
+		*out = v;
+		return 0;
+	}
+	pq_val_release(&v);
+	if (rc)
+		pq_val_release(out);
+	return rc;
+}
+
 /* --- the dispatch --- */
 
 static int eval_unary(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out)
@@ -413,6 +495,14 @@ static int eval_unary(struct pq_ev *ev, const struct gt_pq_expr *e, const struct
 }
 
 int pq_eval(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out)
+{
+	if (c->n > 1 && e->kind != GT_PQ_NUMBER && e->kind != GT_PQ_STRING && e->kind != GT_PQ_SUBQUERY &&
+	    !(e->kind == GT_PQ_SELECTOR && e->u.sel.range > 0) && invariant(e))
+		return eval_once(ev, e, c, out);
+	return eval_node(ev, e, c, out);
+}
+
+static int eval_node(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out)
 {
 	memset(out, 0, sizeof(*out));
 	switch (e->kind) {

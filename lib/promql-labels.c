@@ -230,6 +230,22 @@ int pq_fmt_float(struct gt_buf *b, double v)
 	return rc;
 }
 
+int pq_fmt_float_v(struct gt_buf *b, double v)
+{
+	if (isnan(v) || isinf(v) || v == 0)
+		return pq_fmt_float(b, v);
+	char d[24];
+	int e10, nd = gt_dtoa_digits(v, false, d, &e10);
+	if (e10 >= -4 && e10 < 21)
+		return pq_fmt_float(b, v);
+	int rc = v < 0 ? gt_buf_addch(b, '-') : 0;
+	if (!rc)
+		rc = gt_buf_addch(b, d[0]);
+	if (!rc && nd > 1)
+		rc = gt_buf_addf(b, ".%.*s", nd - 1, d + 1);
+	return rc ? rc : gt_buf_addf(b, "e%c%02d", e10 < 0 ? '-' : '+', e10 < 0 ? -e10 : e10);
+}
+
 /* --- vectors --- */
 
 void pq_vec_release(struct pq_vec *v)

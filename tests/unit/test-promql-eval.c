@@ -392,6 +392,24 @@ static void test_agg(void)
 	   "count_values with a bad label name");
 	is(err.msg, "invalid label name \"1x\"", "its message");
 
+	ok(run_instant(agg(GT_PQ_TOPK, sel("m", NULL), call("scalar", GT_PQ_T_SCALAR, 1, sel("nothing", NULL)), 0, NULL,
+			   NULL),
+		       30000) == GT_EINVAL,
+	   "topk(NaN, ...)");
+	is(err.msg, "Scalar value NaN overflows int64", "its message (Go's %%v)");
+	ok(run_instant(agg(GT_PQ_TOPK, sel("m", NULL), num(1e30), 0, NULL, NULL), 30000) == GT_EINVAL, "topk(1e30)");
+	is(err.msg, "Scalar value 1e+30 overflows int64", "its message");
+
+	/* A step-invariant aggregation takes its parameter at the first
+	 * step only, as Prometheus does: k is 1 at 0 s, 2 later. */
+	struct gt_pq_expr *pinned = sel("m", NULL);
+	pinned->u.sel.at = GT_PQ_AT_TIME;
+	pinned->u.sel.at_time = 30000;
+	struct gt_pq_expr *k = bin(GT_PQ_ADD, num(1), bin(GT_PQ_GTE, call("time", GT_PQ_T_SCALAR, 0), num(15)));
+	k->u.bin.rhs->u.bin.bool_mod = 1;
+	run_range(agg(GT_PQ_TOPK, pinned, k, 0, NULL, NULL), 0, 30000, 15000);
+	is(show(), "{__name__=m,inst=1,job=b} 0:100 15:100 30:100", "topk(k, x @ t) evaluated once");
+
 	run_range(agg(GT_PQ_SUM, sel("m", "job", "=", "a", NULL), NULL, 0, NULL, NULL), 0, 60000, 15000);
 	is(show(), "{} 0:10 15:11 30:22 45:23 60:34", "sum over a range");
 }
