@@ -21,6 +21,7 @@
 #include "timeutil.h"
 #include "lp.h"
 #include "metrics.h"
+#include "promapi.h"
 #include "sql.h"
 #include "sqljson.h"
 
@@ -285,6 +286,14 @@ static void h_sql(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
 			       "cannot encode the result", t0);
 	}
 	gt_sql_result_release(&res);
+}
+
+/* The Prometheus query API (promapi.h) over the tables of ?db=. */
+static void h_prom_api(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	struct gt_front *f = ctx;
+
+	gt_promapi_serve(f->db, db_arg(rq, "db"), rq, rs);
 }
 
 /* InfluxDB 1.x error body: {"error":"..."} with a 400. */
@@ -615,6 +624,7 @@ static const struct gt_http_route routes[] = {
 	{"/ping", GT_HTTP_GET | GT_HTTP_HEAD, h_ping},
 	{"/v1/influxdb/ping", GT_HTTP_GET | GT_HTTP_HEAD, h_ping},
 	{"/query", GT_HTTP_GET | GT_HTTP_POST, h_query},
+	{GT_PROMAPI_PREFIX, GT_HTTP_GET | GT_HTTP_POST, h_prom_api},
 };
 
 int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct gt_err *err)

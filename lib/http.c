@@ -630,6 +630,41 @@ const char *gt_http_arg(struct gt_http_req *rq, const char *name)
 	return NULL;
 }
 
+struct arg_all {
+	const char *name;
+	const char **vals;
+	size_t max, n;
+};
+
+static enum MHD_Result arg_all_it(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct arg_all *a = cls;
+
+	(void)kind;
+	if (key && !strcmp(key, a->name)) {
+		if (a->n < a->max)
+			a->vals[a->n] = value ? value : "";
+		a->n++;
+	}
+	return MHD_YES;
+}
+
+size_t gt_http_arg_all(struct gt_http_req *rq, const char *name, const char **vals, size_t max)
+{
+	struct arg_all a = {name, vals, max, 0};
+	const char *p, *end;
+
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, arg_all_it, &a);
+	if (!rq->form_parsed)
+		parse_form(rq);
+	for (p = rq->form.p, end = p ? p + rq->form.len : NULL; p && p < end;) {
+		const char *val = p + strlen(p) + 1;
+		arg_all_it(&a, MHD_GET_ARGUMENT_KIND, p, val);
+		p = val + strlen(val) + 1;
+	}
+	return a.n;
+}
+
 void gt_http_resp_header(struct gt_http_resp *rs, const char *name, const char *value)
 {
 	if (rs->nheaders < GT_HTTP_MAX_HEADERS) {

@@ -112,6 +112,13 @@ const char *gt_http_header(const struct gt_http_req *rq, const char *name);
  * absent.  Valid until the handler returns.
  */
 const char *gt_http_arg(struct gt_http_req *rq, const char *name);
+/*
+ * Every value of a repeated argument ("match[]=a&match[]=b"): those of
+ * the query string, then those of an urlencoded body, in order, at most
+ * max of them into vals.  Returns how many there are (may exceed max).
+ * Valid until the handler returns.
+ */
+size_t gt_http_arg_all(struct gt_http_req *rq, const char *name, const char **vals, size_t max);
 /* An argument of the query string only ('+' and %XX decoded), or NULL. */
 const char *gt_http_query_arg(const struct gt_http_req *rq, const char *name);
 
