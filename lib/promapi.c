@@ -329,7 +329,13 @@ static int parse_time(const char *s, int64_t *ms, char *msg, size_t n)
 {
 	double t;
 
-	if (parse_float(s, &t) && isfinite(t)) {
+	if (parse_float(s, &t) && !isfinite(t)) {
+		/* Go converts Inf and NaN to the int64 minimum, and the time
+		 * arithmetic after it ends at this instant */
+		*ms = -9223372036854LL;
+		return 0;
+	}
+	if (parse_float(s, &t)) {
 		double ip, frac = modf(t, &ip);
 		if (fabs(ip) >= 9223372036854775.0) {   /* past the int64 milliseconds: the ends */
 			*ms = t < 0 ? MIN_TIME_MS : MAX_TIME_MS;
@@ -427,7 +433,8 @@ static const char *type_name(enum gt_pq_type t)
 	}
 }
 
-static void encode_result(struct gt_http_resp *rs, const struct gt_pq_result *r, bool range)
+/* t: the time of an instant query (a string's timestamp). */
+static void encode_result(struct gt_http_resp *rs, const struct gt_pq_result *r, bool range, int64_t t)
 {
 	struct gt_buf *b = &rs->body;
 
@@ -452,7 +459,7 @@ static void encode_result(struct gt_http_resp *rs, const struct gt_pq_result *r,
 		break;
 	case GT_PQ_T_STRING:
 		gt_buf_addch(b, '[');
-		json_ts(b, r->scalar_t);
+		json_ts(b, t);
 		gt_buf_addch(b, ',');
 		json_cstr(b, r->string ? r->string : "");
 		gt_buf_addch(b, ']');
@@ -558,7 +565,7 @@ static void run_query(struct gt_db *db, const char *dbname, struct gt_http_req *
 	if (rc < 0)
 		eval_error(rs, rc, &err);
 	else
-		encode_result(rs, &res, range);
+		encode_result(rs, &res, range, q->start);
 	gt_pq_result_free(&res);
 	gt_pq_expr_free(e);
 }
@@ -632,6 +639,84 @@ static void matchsets_free(struct matchsets *ms)
 	ms->n = 0;
 }
 
+static bool ident_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == ':';
+}
+
+/*
+ * What Prometheus's series-selector grammar says of a query that parses
+ * as more than a selector: the token after the selector (a name and its
+ * braces) is unexpected.
+ */
+static void selector_error(const char *q, char *msg, size_t n)
+{
+	size_t p = 0, len;
+
+	while (isspace((unsigned char)q[p]))
+		p++;
+	while (ident_char(q[p]))
+		p++;
+	while (isspace((unsigned char)q[p]))
+		p++;
+	if (q[p] == '{') {
+		char quote = 0;
+		for (p++; q[p] && (quote || q[p] != '}'); p++) {
+			if (quote && q[p] == '\\' && q[p + 1])
+				p++;
+			else if (quote && q[p] == quote)
+				quote = 0;
+			else if (!quote && (q[p] == '"' || q[p] == '\'' || q[p] == '`'))
+				quote = q[p];
+		}
+		if (q[p])
+			p++;
+		while (isspace((unsigned char)q[p]))
+			p++;
+	}
+	static const char *const kw[] = {"offset", "bool", "by", "without", "on", "ignoring", "group_left", "group_right"};
+	static const char *const ops[] = {"==", "!=", "<=", ">=", "=~", "!~", "+", "-", "*", "/", "%", "^", "<", ">", "="};
+	const char *t = q + p;
+	for (len = 0; ident_char(t[len]); len++)
+		;
+	for (size_t i = 0; len && i < GT_ARRAY_LEN(kw); i++)
+		if (strlen(kw[i]) == len && !strncmp(t, kw[i], len)) {
+			snprintf(msg, n, "1:%zu: parse error: unexpected <%s>", p + 1, kw[i]);
+			return;
+		}
+	if ((len == 3 && !strncmp(t, "and", 3)) || (len == 2 && !strncmp(t, "or", 2)) ||
+	    (len == 6 && !strncmp(t, "unless", 6))) {
+		snprintf(msg, n, "1:%zu: parse error: unexpected <op:%.*s>", p + 1, (int)len, t);
+		return;
+	}
+	if (len && isdigit((unsigned char)t[0])) {
+		snprintf(msg, n, "1:%zu: parse error: unexpected number \"%.*s\"", p + 1, (int)len, t);
+		return;
+	}
+	if (len) {
+		snprintf(msg, n, "1:%zu: parse error: unexpected identifier \"%.*s\"", p + 1, (int)len, t);
+		return;
+	}
+	for (size_t i = 0; *t && i < GT_ARRAY_LEN(ops); i++)
+		if (!strncmp(t, ops[i], strlen(ops[i]))) {
+			snprintf(msg, n, "1:%zu: parse error: unexpected <op:%s>", p + 1, ops[i]);
+			return;
+		}
+	if (*t == '@')
+		snprintf(msg, n, "1:%zu: parse error: unexpected \"<Item 57385>\" <op:@>", p + 1);
+	else if (*t == ')')
+		snprintf(msg, n, "1:%zu: parse error: unexpected right parenthesis ')'", p + 1);
+	else if (*t == '"' || *t == '\'' || *t == '`') {
+		const char *e = strchr(t + 1, *t);
+		size_t sl = e ? (size_t)(e - t) + 1 : strlen(t);
+		struct gt_buf b = {0};
+		json_str(&b, t, sl);   /* Go's %q of the token, near enough: quotes and backslashes escaped */
+		snprintf(msg, n, "1:%zu: parse error: unexpected string %s", p + 1, b.p ? b.p : "\"\"");
+		gt_buf_release(&b);
+	} else
+		snprintf(msg, n, "1:%zu: parse error: unexpected \"%c\"", p + 1, *t ? *t : ' ');
+}
+
 /*
  * Parse every match[] as a series selector (parseMatchersParam); 0, or -1
  * with the error sent.  required: none given is an error.
@@ -658,17 +743,9 @@ static int parse_matches(struct gt_http_req *rq, struct gt_http_resp *rs, struct
 		int rc = gt_pq_parse(vals[i], &e, &err);
 		if (rc == 0 && (e->kind != GT_PQ_SELECTOR || e->u.sel.range || e->u.sel.offset ||
 				e->u.sel.at != GT_PQ_AT_NONE)) {
-			/* what the selector grammar stops at: the first token past the selector */
-			int pos = e->kind == GT_PQ_SELECTOR ? e->end : 0;
-			const char *q = vals[i];
-			if (e->kind != GT_PQ_SELECTOR)
-				while (q[pos] && (isalnum((unsigned char)q[pos]) || q[pos] == '_' || q[pos] == ':'))
-					pos++;
-			while (q[pos] == ' ')
-				pos++;
-			snprintf(msg, sizeof(msg), "1:%d: parse error: unexpected \"%c\"", pos + 1, q[pos] ? q[pos] : ' ');
 			gt_pq_expr_free(e);
 			matchsets_free(ms);
+			selector_error(vals[i], msg, sizeof(msg));
 			param_error(rs, "match[]", msg);
 			return -1;
 		}
