@@ -11,6 +11,8 @@
  *   POST /write, /api/v2/write                 the same at the root (influx CLI, Telegraf)
  *   GET|HEAD /ping, /v1/influxdb/ping          204 with X-Influxdb-Version
  *   GET|POST /query?q=...                      InfluxDB 1.x: CREATE DATABASE, SHOW DATABASES only
+ *   GET|POST /v1/prometheus/api/v1/...         Prometheus's query API (promapi.h): query,
+ *                                              query_range, series, labels, label/N/values
  *
  * With users (opts.auth), every endpoint but /health wants credentials,
  * as GreptimeDB asks for them: "Authorization: Basic base64(user:pw)";
@@ -21,7 +23,7 @@
  * 7000 unknown user, 7002 wrong password) before its body is read.
  * A refusal is logged with the user name, never the password.
  *
- * Errors are GreptimeDB's JSON, {"code":N,"error":"...","execution_time_ms":N}
+ * Errors are GreptimeDB's JSON (the Prometheus API's are Prometheus's), {"code":N,"error":"...","execution_time_ms":N}
  * with the HTTP status gt_status_http(N) gives; a line-protocol error
  * names the line and column.  /query answers in InfluxDB's shape.
  *
