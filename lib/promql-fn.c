@@ -498,6 +498,21 @@ static double date_fn(enum gt_pq_fn fn, double x)
 
 /* --- per-sample functions --- */
 
+/*
+ * Go's math.Log2: exact for powers of two, else Log(frac)/Ln2 + exp
+ * (the same last bit as Prometheus more often than glibc's log2; the
+ * other libm functions differ from Go's by an ulp at times, far inside
+ * the 1e-9 the comparisons allow).
+ */
+static double go_log2(double x)
+{
+	int e;
+	double frac = frexp(x, &e);
+	if (frac == 0.5)
+		return e - 1;
+	return log(frac) * (1 / 0.693147180559945309417232121458176568075500134360255254120680009) + e;
+}
+
 int gt_pq_fn_math(enum gt_pq_fn fn, double x, const double *args, size_t nargs, double *out)
 {
 	switch (fn) {
@@ -512,7 +527,7 @@ int gt_pq_fn_math(enum gt_pq_fn fn, double x, const double *args, size_t nargs, 
 	}
 	case GT_PQ_FN_EXP: *out = exp(x); break;
 	case GT_PQ_FN_LN: *out = log(x); break;
-	case GT_PQ_FN_LOG2: *out = log2(x); break;
+	case GT_PQ_FN_LOG2: *out = go_log2(x); break;
 	case GT_PQ_FN_LOG10: *out = log10(x); break;
 	case GT_PQ_FN_SQRT: *out = sqrt(x); break;
 	case GT_PQ_FN_SGN: *out = x < 0 ? -1 : x > 0 ? 1 : x; break;
