@@ -711,8 +711,10 @@ static int do_select(void *ctx, const struct gt_pq_matcher *m, size_t nm, int64_
 	free(q.seen);
 	free(q.caps);
 	if (!o) {
+		/* never NULL, so that callers may qsort/memcpy it as it is */
 		free(q.s);
-		q.s = NULL;
+		if (!(q.s = gt_calloc(1, sizeof(*q.s))))
+			return gt_errf(err, GT_ENOMEM, "out of memory");
 	}
 	if (o > 1)
 		qsort(q.s, o, sizeof(*q.s), series_cmp);
@@ -749,8 +751,10 @@ int gt_promstore_series(struct gt_promstore *ps, const struct gt_pq_matcher *m, 
 	free(q.seen);
 	free(q.caps);
 	if (!o) {
+		/* never NULL, so that callers may qsort/memcpy it as it is */
 		free(q.s);
-		q.s = NULL;
+		if (!(q.s = gt_calloc(1, sizeof(*q.s))))
+			return gt_errf(err, GT_ENOMEM, "out of memory");
 	}
 	*out = q.s;
 	*n = o;
