@@ -89,8 +89,7 @@ size_t my_stmt_end(const char *s, size_t n, size_t from, bool *empty)
 	return i;
 }
 
-/* Calls fn for every placeholder outside quotes and comments. */
-static uint32_t each_param(const char *s, size_t n, int (*fn)(void *, size_t), void *ctx, int *rc)
+uint32_t my_count_params(const char *s, size_t n)
 {
 	uint32_t count = 0;
 	size_t i = 0, j;
@@ -104,51 +103,33 @@ static uint32_t each_param(const char *s, size_t n, int (*fn)(void *, size_t), v
 			i = skip_quoted(s, n, i);
 			continue;
 		}
-		if (s[i] == '?') {
-			count++;
-			if (fn && (*rc = fn(ctx, i)))
-				return count;
-		}
+		count += s[i] == '?';
 		i++;
 	}
 	return count;
 }
 
-uint32_t my_count_params(const char *s, size_t n)
+int my_params(const struct gt_buf *lits, uint32_t nlits, struct gt_sql_param **out)
 {
-	return each_param(s, n, NULL, NULL, NULL);
-}
+	const char *lit = lits->p ? lits->p : "", *end = lit + lits->len + (nlits ? 1 : 0);
+	struct gt_sql_param *v;
 
-struct bind {
-	const char *s;
-	size_t done;                   /* s[0..done) copied */
-	const char *lit, *end;         /* the next literal in lits */
-	struct gt_buf *out;
-};
-
-static int bind_one(void *ctx, size_t at)
-{
-	struct bind *b = ctx;
-	size_t len;
-	int rc;
-
-	if (b->lit >= b->end)
-		return GT_EINVAL;
-	len = strlen(b->lit);
-	if ((rc = gt_buf_add(b->out, b->s + b->done, at - b->done)) || (rc = gt_buf_add(b->out, b->lit, len)))
-		return rc;
-	b->lit += len + 1;
-	b->done = at + 1;
+	*out = NULL;
+	if (!nlits)
+		return 0;
+	if (!(v = gt_calloc(nlits, sizeof(*v))))
+		return GT_ENOMEM;
+	for (uint32_t k = 0; k < nlits; k++) {
+		if (lit >= end) {
+			free(v);
+			return GT_EINVAL;
+		}
+		v[k].sql = lit;
+		v[k].len = strlen(lit);
+		lit += v[k].len + 1;
+	}
+	*out = v;
 	return 0;
-}
-
-int my_bind_params(const char *s, size_t n, const struct gt_buf *lits, uint32_t nlits, struct gt_buf *out)
-{
-	struct bind b = {s, 0, lits->p ? lits->p : "", (lits->p ? lits->p : "") + lits->len + (nlits ? 1 : 0), out};
-	int rc = 0;
-
-	each_param(s, n, bind_one, &b, &rc);
-	return rc ? rc : gt_buf_add(out, s + b.done, n - b.done);
 }
 
 static void ws(struct fx *x)

@@ -186,8 +186,9 @@ int my_stmt_id(const void *p, size_t n, uint32_t *id);
 size_t my_stmt_end(const char *s, size_t n, size_t from, bool *empty);
 /* The number of '?' placeholders outside quotes and comments. */
 uint32_t my_count_params(const char *s, size_t n);
-/* s with the i-th placeholder replaced by the i-th NUL-separated literal of lits. */
-int my_bind_params(const char *s, size_t n, const struct gt_buf *lits, uint32_t nlits, struct gt_buf *out);
+/* The nlits NUL-separated literals of lits as the engine's parameters
+ * (*out points into lits; free it); GT_EINVAL when lits holds fewer. */
+int my_params(const struct gt_buf *lits, uint32_t nlits, struct gt_sql_param **out);
 
 /* What a connection tells the statements gt answers itself. */
 struct my_vars {

@@ -440,13 +440,14 @@ nomem:
 
 /* ---- running statements ---- */
 
-static int run_text(struct my_conn *c, const char *sql, size_t n, bool binary);
+static int run_text(struct my_conn *c, const char *sql, size_t n, const struct gt_buf *lits, uint32_t nlits,
+		    bool binary);
 
 /* PREPARE / EXECUTE / DEALLOCATE in SQL: 1 when it was one (answered), 0 when not. */
 static int run_text_prepare(struct my_conn *c, const char *sql, size_t n, bool binary, bool more)
 {
 	char name[65];
-	struct gt_buf arg = {0}, text = {0};
+	struct gt_buf arg = {0};
 	struct gt_sql_error e = {0};
 	struct my_stmt *st;
 	uint32_t nargs;
@@ -467,18 +468,19 @@ static int run_text_prepare(struct my_conn *c, const char *sql, size_t n, bool b
 	} else if (nargs != st->nparams) {
 		rc = send_err(c, 1210, "HY000", "Incorrect arguments to EXECUTE: %u given, %u expected",
 			      (unsigned)nargs, (unsigned)st->nparams);
-	} else if (!(rc = my_bind_params(st->sql, st->len, &arg, nargs, &text))) {
-		rc = run_text(c, text.p ? text.p : "", text.len, binary);
+	} else {
+		rc = run_text(c, st->sql, st->len, &arg, nargs, binary);
 	}
 	kind = rc ? rc : 1;
 done:
 	gt_buf_release(&arg);
-	gt_buf_release(&text);
 	return kind;
 }
 
-/* One statement.  0 when answered (the answer may be an ERR: then *failed), or a GT_E* code. */
-static int run_one(struct my_conn *c, const char *sql, size_t n, bool binary, bool more, bool *failed)
+/* One statement, its placeholders bound to params[0..nparams).  0 when
+ * answered (the answer may be an ERR: then *failed), or a GT_E* code. */
+static int run_one(struct my_conn *c, const char *sql, size_t n, const struct gt_sql_param *params, uint32_t nparams,
+		   bool binary, bool more, bool *failed)
 {
 	struct gt_sql_result res = {0};
 	struct gt_sql_error e = {0};
@@ -500,7 +502,7 @@ static int run_one(struct my_conn *c, const char *sql, size_t n, bool binary, bo
 		struct my_stream ms = {.c = c, .binary = binary};
 		const struct gt_sql_sink sink = {.begin = stream_begin, .rows = stream_rows, .ctx = &ms};
 		c->s.sink = &sink;
-		rc = gt_sql_exec(&c->s, sql, n, &res, &e);
+		rc = gt_sql_exec_params(&c->s, sql, n, params, nparams, &res, &e);
 		c->s.sink = NULL;
 		if (rc < 0 && ms.begun && ms.flushes == c->flushes) {
 			c->out.len = ms.mark;      /* nothing sent yet: the ERR alone answers */
@@ -526,12 +528,15 @@ static int run_one(struct my_conn *c, const char *sql, size_t n, bool binary, bo
 	return rc;
 }
 
-/* Every statement of a COM_QUERY (or an executed prepared statement). */
-static int run_text(struct my_conn *c, const char *sql, size_t n, bool binary)
+/* Every statement of a COM_QUERY, or of an executed prepared statement
+ * with the NUL-separated literals lits bound to its placeholders in order. */
+static int run_text(struct my_conn *c, const char *sql, size_t n, const struct gt_buf *lits, uint32_t nlits,
+		    bool binary)
 {
 	size_t at = 0, end;
-	uint32_t count = 0, k = 0;
+	uint32_t count = 0, k = 0, used = 0;
 	bool empty, failed = false;
+	struct gt_sql_param *params = NULL;
 	int rc = 0;
 
 	for (at = 0; at < n; at = end + 1) {
@@ -543,13 +548,19 @@ static int run_text(struct my_conn *c, const char *sql, size_t n, bool binary)
 	if (count > 1 && !(c->caps & MY_CLIENT_MULTI_STATEMENTS))
 		return send_err(c, 1064, "42000",
 				"(InvalidSyntax): %u statements in one query need CLIENT_MULTI_STATEMENTS", count);
+	if (lits && (rc = my_params(lits, nlits, &params)))
+		return rc == GT_EINVAL ? send_err(c, 1210, "HY000", "Incorrect arguments to EXECUTE") : rc;
 	for (at = 0; at < n && !rc && !failed; at = end + 1) {
 		end = my_stmt_end(sql, n, at, &empty);
 		if (empty)
 			continue;
 		k++;
-		rc = run_one(c, sql + at, end - at, binary, k < count, &failed);
+		/* each statement takes the values of its own placeholders, numbered from $1 */
+		uint32_t np = GT_MIN(my_count_params(sql + at, end - at), nlits - used);
+		rc = run_one(c, sql + at, end - at, params ? params + used : NULL, np, binary, k < count, &failed);
+		used += np;
 	}
+	free(params);
 	return rc;
 }
 
@@ -616,7 +627,7 @@ static int com_stmt_execute(struct my_conn *c, const uint8_t *p, size_t n)
 	struct gt_err err = {0};
 	struct my_exec x;
 	struct my_stmt *st;
-	struct gt_buf lits, text = {0};
+	struct gt_buf lits;
 	uint32_t id;
 	int rc;
 
@@ -631,12 +642,11 @@ static int com_stmt_execute(struct my_conn *c, const uint8_t *p, size_t n)
 		goto done;
 	} else if (rc) {
 		rc = send_err(c, 1210, "HY000", "(InvalidArguments): %s", err.msg);
-	} else if (!(rc = my_bind_params(st->sql, st->len, &lits, st->nparams, &text))) {
-		rc = run_text(c, text.p ? text.p : "", text.len, true);
+	} else {
+		rc = run_text(c, st->sql, st->len, &lits, st->nparams, true);
 	}
 done:
 	gt_buf_release(&lits);
-	gt_buf_release(&text);
 	return rc;
 }
 
@@ -696,7 +706,7 @@ static int command(struct my_conn *c)
 	case MY_COM_INIT_DB:
 		return com_init_db(c, (const char *)p, n);
 	case MY_COM_QUERY:
-		return run_text(c, (const char *)p, n, false);
+		return run_text(c, (const char *)p, n, NULL, 0, false);
 	case MY_COM_FIELD_LIST:
 		/* column lists for the CLI's name completion: none offered */
 		return send_eof(c, false);
@@ -871,6 +881,7 @@ static void serve(void *ctx, int fd)
 	c->idle_ms = (int)(m->o.idle_timeout_s ? m->o.idle_timeout_s : 300) * 1000;
 	gt_buf_init(&c->in, MAX_COMMAND);
 	gt_sql_session_init(&c->s, m->o.db, NULL);
+	c->s.channel = GT_SQL_MYSQL;
 	c->fed.s = &c->s;
 	c->fed.vars = &c->vars;
 	c->fed.conn_id = c->id;

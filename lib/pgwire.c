@@ -1073,6 +1073,7 @@ static int startup(struct conn *c)
 	if (c->o->auth && authenticate(c))
 		return GT_EINVAL;
 	gt_sql_session_init(&c->s, c->o->db, "public");
+	c->s.channel = GT_SQL_POSTGRES;
 	if (strcmp(db, "public")) {
 		char use[GT_NAME_MAX + 16];
 		struct gt_sql_result res = {0};

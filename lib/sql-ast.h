@@ -38,6 +38,7 @@ enum sql_tok {
 	T_INT,
 	T_FLOAT,
 	T_OP,        /* punctuation and operators: s holds the text */
+	T_PARAM,     /* placeholder: ? or $N (s holds the text) */
 };
 
 struct sql_token {
@@ -130,6 +131,7 @@ struct sql_expr {
 	uint32_t npart, nworder;
 	int64_t days;          /* E_INTERVAL: the whole days included in i (for its name) */
 	int slot;              /* executor: >= 0 reads column slot of the group frame */
+	uint32_t param;        /* a literal bound to placeholder $param (named so); 0 = none */
 };
 
 struct sql_select_item {
@@ -316,6 +318,9 @@ int sql_interval_parse(const char *s, size_t n, const char *unit, size_t ulen, i
 		       int64_t *days);
 /* Parse every statement of text.  On error e is filled (status, line, col). */
 int sql_parse(struct sql_parse *p, const char *text, size_t len, struct gt_sql_error *e);
+/* The same with params[0..nparams) bound to its placeholders (gt_sql_exec_params). */
+int sql_parse_params(struct sql_parse *p, const char *text, size_t len, const struct gt_sql_param *params,
+		     uint32_t nparams, struct gt_sql_error *e);
 void sql_parse_free(struct sql_parse *p);
 
 /* Fill e and return GT_EINVAL (or code for non-syntax errors). */
@@ -481,6 +486,22 @@ int sql_coldef_index(struct gt_coldef *c, const struct sql_coldef *d, struct gt_
 int sql_db_set_options(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_error *e);
 /* The database options a new table in db starts with (all but compaction.*). */
 int sql_db_table_defaults(struct gt_sql_session *s, const char *db, struct gt_table_opts *o, struct gt_sql_error *e);
+
+/* A data type as GreptimeDB's errors print it: Int32(Int32Type), String(StringType { size_type: Utf8 }) ... */
+const char *sql_dt_name(uint8_t type, uint8_t lt);
+/* A number or boolean read from text. */
+union sql_num {
+	int64_t i;             /* GT_I64 and GT_BOOL (0 or 1) */
+	uint64_t u;            /* GT_U64 */
+	double f;              /* GT_F64 */
+};
+/*
+ * s[0..n) read as a value of type (GT_BOOL, GT_I64, GT_U64, GT_F64) and
+ * logical type lt, as GreptimeDB reads a string for one (Rust's parse:
+ * no spaces, "true"/"false", integers within lt's range): true with *out
+ * set, false when it does not read.
+ */
+bool sql_str_to_num(const char *s, size_t n, uint8_t type, uint8_t lt, union sql_num *out);
 
 /* Format a timestamp as GreptimeDB prints it (2022-11-03T03:39:57.450). */
 void sql_fmt_ts(char *buf, size_t n, int64_t v, uint8_t unit);

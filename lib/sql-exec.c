@@ -25,7 +25,10 @@
 #include "sql-expr.h"
 #include "sql-range.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #define SQL_MAX_ROWS (32u << 20)
@@ -318,29 +321,54 @@ static int eval_default(struct gt_sql_session *s, const char *text, struct sql_x
 	return rc;
 }
 
-static const char *dt_name(uint8_t t, uint8_t lt)
+/* p[0..n) as a whole decimal integer (an optional sign, digits). */
+static bool parse_i64(const char *p, uint32_t n, int64_t *out)
 {
-	static const char *const lnames[] = {
-		[GT_LT_I8] = "Int8(Int8Type)", [GT_LT_I16] = "Int16(Int16Type)", [GT_LT_I32] = "Int32(Int32Type)",
-		[GT_LT_U8] = "UInt8(UInt8Type)", [GT_LT_U16] = "UInt16(UInt16Type)", [GT_LT_U32] = "UInt32(UInt32Type)",
-		[GT_LT_F32] = "Float32(Float32Type)", [GT_LT_DATE] = "Date(DateType)", [GT_LT_BINARY] = "Binary(BinaryType)",
-	};
-	if (lt && lt < GT_ARRAY_LEN(lnames))
-		return lnames[lt];
-	switch (t) {
-	case GT_STRING: return "String(StringType { size_type: Utf8 })";
-	case GT_F64: return "Float64(Float64Type)";
-	case GT_I64: return "Int64(Int64Type)";
-	case GT_U64: return "UInt64(UInt64Type)";
-	case GT_BOOL: return "Boolean(BooleanType)";
-	default: return "Timestamp";
-	}
+	char buf[32], *ep;
+	if (n == 0 || n >= sizeof(buf) || isspace((unsigned char)p[0]))
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	errno = 0;
+	long long v = strtoll(buf, &ep, 10);
+	if (*ep || errno)
+		return false;
+	*out = v;
+	return true;
 }
 
-/* Append value v (scalar) to column vec out of coldef c. */
-static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec *out, struct gt_sql_error *e)
+/*
+ * A MySQL client's string literal for a boolean or numeric column, read
+ * as that type (GreptimeDB's auto_string_to_numeric): 1 with the value
+ * pushed, 0 when c is neither, or an error naming the text.
+ */
+static int push_str_number(const struct gt_coldef *c, const char *p, uint32_t n, struct gt_vec *out,
+			   struct gt_sql_error *e)
+{
+	union sql_num v;
+	int r;
+	if (c->type == GT_TS || c->type == GT_STRING || c->lt == GT_LT_DATE || c->lt == GT_LT_BINARY)
+		return 0;
+	if (!sql_str_to_num(p, n, c->type, c->lt, &v))
+		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Unable to convert %.*s to datatype %s", (int)GT_MIN(n, 200), p,
+			       sql_dt_name(c->type, c->lt));
+	r = c->type == GT_BOOL ? gt_vec_push_bool(out, v.i != 0) : c->type == GT_F64 ? gt_vec_push_f64(out, v.f) :
+	    c->type == GT_U64 ? gt_vec_push_u64(out, v.u) : gt_vec_push_i64(out, v.i);
+	return r < 0 ? sql_nomem(e) : 1;
+}
+
+/* Append value v (scalar) to column vec out of coldef c; auto_num: v is a
+ * MySQL client's string literal (push_str_number). */
+static int push_value(const struct gt_coldef *c, struct sql_xv *v, bool auto_num, struct gt_vec *out,
+		      struct gt_sql_error *e)
 {
 	int r;
+	if (auto_num && !SQL_NULL(v, 0) && v->v.type == GT_STRING) {
+		uint32_t n;
+		const char *p = gt_vec_str(&v->v, 0, &n);
+		if ((r = push_str_number(c, p, n, out, e)) != 0)
+			return r < 0 ? r : 0;
+	}
 	if (SQL_NULL(v, 0)) {
 		if (!c->nullable)
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid request for region, reason: column %s is not null", c->name);
@@ -352,10 +380,10 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 		if (vt == GT_I64 && v->scalar)
 			return sql_err(e, GT_STATUS_INVALID_SYNTAX,
 				       "Failed to parse value: Fail to parse number %lld, invalid column type: %s",
-				       (long long)v->v.v.i64[0], dt_name(c->type, c->lt));
+				       (long long)v->v.v.i64[0], sql_dt_name(c->type, c->lt));
 		if (vt != GT_STRING)
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-				       dt_name(c->type, c->lt), dt_name(vt, v->lt));
+				       sql_dt_name(c->type, c->lt), sql_dt_name(vt, v->lt));
 		{
 			uint32_t n;
 			const char *p = gt_vec_str(&v->v, 0, &n);
@@ -367,7 +395,8 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 			uint32_t n;
 			int64_t ns;
 			const char *p = gt_vec_str(&v->v, 0, &n);
-			if (gt_parse_time_unit(p, n, c->unit, &ns) < 0)
+			/* Text that is no time is a count of the column's unit, as in GreptimeDB. */
+			if (gt_parse_time_unit(p, n, c->unit, &ns) < 0 && !parse_i64(p, n, &ns))
 				return sql_err(e, GT_STATUS_INVALID_SYNTAX,
 					       "Failed to parse value: Failed to parse %.*s to Timestamp value",
 					       (int)GT_MIN(n, 200), p);
@@ -377,13 +406,13 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 		} else if (vt == GT_I64 || vt == GT_U64) {
 			r = gt_vec_push_i64(out, sql_xv_i64(v, 0));
 		} else {
-			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect Timestamp, got %s", dt_name(vt, v->lt));
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect Timestamp, got %s", sql_dt_name(vt, v->lt));
 		}
 		break;
 	case GT_BOOL:
 		if (vt == GT_STRING || vt == GT_TS)
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-				       dt_name(c->type, c->lt), dt_name(vt, v->lt));
+				       sql_dt_name(c->type, c->lt), sql_dt_name(vt, v->lt));
 		r = gt_vec_push_bool(out, sql_xv_f64(v, 0) != 0);
 		break;
 	default:
@@ -403,7 +432,7 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 			double d = strtod(buf, &ep);
 			if (ep == buf || *ep)
 				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-					       dt_name(c->type, c->lt), dt_name(vt, v->lt));
+					       sql_dt_name(c->type, c->lt), sql_dt_name(vt, v->lt));
 			r = c->type == GT_F64 ? gt_vec_push_f64(out, d) : c->type == GT_U64 ? gt_vec_push_u64(out, (uint64_t)d) :
 			    gt_vec_push_i64(out, (int64_t)d);
 		} else if (c->type == GT_F64) {
@@ -411,18 +440,18 @@ static int push_value(const struct gt_coldef *c, struct sql_xv *v, struct gt_vec
 		} else if (c->type == GT_U64) {
 			if (vt == GT_F64 || (vt == GT_I64 && v->v.v.i64[0] < 0))
 				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-					       dt_name(c->type, c->lt), dt_name(vt, v->lt));
+					       sql_dt_name(c->type, c->lt), sql_dt_name(vt, v->lt));
 			r = gt_vec_push_u64(out, (uint64_t)sql_xv_i64(v, 0));
 		} else {
 			if (vt == GT_F64)
 				return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Column type mismatch. Expect %s, got %s",
-					       dt_name(c->type, c->lt), dt_name(vt, v->lt));
+					       sql_dt_name(c->type, c->lt), sql_dt_name(vt, v->lt));
 			r = gt_vec_push_i64(out, sql_xv_i64(v, 0));
 		}
 	}
 	if (r < 0)
 		return sql_nomem(e);
-	return c->lt ? sql_narrow_last(out, c->lt, dt_name(c->type, c->lt), e) : 0;
+	return c->lt ? sql_narrow_last(out, c->lt, sql_dt_name(c->type, c->lt), e) : 0;
 }
 
 /* Row r of column k of a query's output as one value of column c's type. */
@@ -533,7 +562,7 @@ static int insert(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 				break;
 			}
 			if (rc == 0)
-				rc = push_value(c, &v, &b.cols[k], e);
+				rc = push_value(c, &v, s->channel == GT_SQL_MYSQL && x && x->kind == E_STR, &b.cols[k], e);
 			sql_xv_release(&v);
 		}
 		b.nrows++;

@@ -21,7 +21,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <strings.h>
 #include <time.h>
 
@@ -1687,6 +1689,51 @@ out:
 
 static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *table, int depth);
 
+const char *sql_dt_name(uint8_t t, uint8_t lt)
+{
+	static const char *const lnames[] = {
+		[GT_LT_I8] = "Int8(Int8Type)", [GT_LT_I16] = "Int16(Int16Type)", [GT_LT_I32] = "Int32(Int32Type)",
+		[GT_LT_U8] = "UInt8(UInt8Type)", [GT_LT_U16] = "UInt16(UInt16Type)", [GT_LT_U32] = "UInt32(UInt32Type)",
+		[GT_LT_F32] = "Float32(Float32Type)", [GT_LT_DATE] = "Date(DateType)", [GT_LT_BINARY] = "Binary(BinaryType)",
+	};
+	if (lt && lt < GT_ARRAY_LEN(lnames))
+		return lnames[lt];
+	switch (t) {
+	case GT_STRING: return "String(StringType { size_type: Utf8 })";
+	case GT_F64: return "Float64(Float64Type)";
+	case GT_I64: return "Int64(Int64Type)";
+	case GT_U64: return "UInt64(UInt64Type)";
+	case GT_BOOL: return "Boolean(BooleanType)";
+	default: return "Timestamp";
+	}
+}
+
+bool sql_str_to_num(const char *s, size_t n, uint8_t type, uint8_t lt, union sql_num *out)
+{
+	char buf[128], *ep;
+	if (n == 0 || n >= sizeof(buf) || isspace((unsigned char)s[0]))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	errno = 0;
+	switch (type) {
+	case GT_BOOL:
+		out->i = !strcmp(buf, "true");
+		return out->i || !strcmp(buf, "false");
+	case GT_F64:
+		out->f = strtod(buf, &ep);
+		return !*ep && !(lt == GT_LT_F32 && isfinite(out->f) && fabs(out->f) > FLT_MAX);
+	case GT_U64:
+		out->u = strtoull(buf, &ep, 10);
+		return buf[0] != '-' && !*ep && !errno && gt_ltype_fits_u64(lt, out->u);
+	case GT_I64:
+		out->i = strtoll(buf, &ep, 10);
+		return !*ep && !errno && gt_ltype_fits_i64(lt, out->i);
+	default:
+		return false;
+	}
+}
+
 /* " RANGE 5s FILL PREV" after a range aggregate's name. */
 static int range_name(struct gt_buf *b, const struct sql_range *r, const char *table, int depth)
 {
@@ -1706,6 +1753,9 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 					    "AND", "OR", "||", "@@"};
 	if (depth > GT_SQL_MAX_DEPTH * 2)
 		return gt_buf_addstr(b, "...");
+	/* DataFusion names a bound placeholder as written in the plan ($1: GreptimeDB numbers MySQL's ?). */
+	if (x->param)
+		return gt_buf_addf(b, "$%u", (unsigned)x->param);
 	switch (x->kind) {
 	case E_NULL:
 		return gt_buf_addstr(b, "NULL");

@@ -257,6 +257,15 @@ int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **t
 toolong:
 			gt_buf_release(&b);
 			return lex_err(e, k->line, k->col, "string literal is too long");
+		} else if (c == '?' || (c == '$' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {
+			size_t st = i++;
+			while (c == '$' && i < len && isdigit((unsigned char)s[i]))
+				i++;
+			if (i - st > 11)
+				return lex_err(e, k->line, k->col, "placeholder number is too large");
+			k->kind = T_PARAM;
+			k->s = s + st;
+			k->n = i - st;
 		} else {
 			size_t j;
 			for (j = 0; j < GT_ARRAY_LEN(ops); j++) {

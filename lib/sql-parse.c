@@ -23,6 +23,9 @@ struct P {
 	const char *text;
 	struct gt_sql_error *e;
 	bool failed;
+	const struct gt_sql_param *params;  /* values of the placeholders */
+	uint32_t nparams;
+	uint32_t nq;                        /* ? seen so far: the next one is $(nq + 1) */
 };
 
 #define TK(p) (&(p)->t[(p)->i])
@@ -417,10 +420,67 @@ static void arrow_alias(struct P *p, struct sql_expr *c, uint32_t from)
 			c->s = (char *)names[k][1];
 }
 
+static struct sql_expr *unary(struct P *p);
+
+/*
+ * A placeholder ($N, or ? numbered in order) is replaced by the literal
+ * bound to it, parsed from its text and marked with its number; without
+ * one the statement fails as GreptimeDB's execution does.
+ */
+static struct sql_expr *param(struct P *p)
+{
+	struct sql_token *t = TK(p);
+	uint32_t k = t->s[0] == '?' ? ++p->nq : (uint32_t)tok_int(&(struct sql_token){.s = t->s + 1, .n = t->n - 1});
+	if (k == 0 || k > p->nparams) {
+		char m[128];
+		snprintf(m, sizeof(m), "Execution error: Placeholder '%.*s' was not provided a value for execution.",
+			 (int)t->n, t->s);
+		failmsg(p, GT_STATUS_ENGINE_EXECUTE_QUERY, m);
+		p->e->line = p->e->col = 0;
+		return NULL;
+	}
+	const struct gt_sql_param *v = &p->params[k - 1];
+	struct P q = {.a = p->a, .e = p->e, .text = v->sql, .depth = p->depth};
+	struct sql_expr *x = NULL;
+	if (sql_lex(p->a, v->sql, v->len, &q.t, &q.n, p->e) == 0 && (x = unary(&q)) && TK(&q)->kind != T_EOF)
+		x = fail(&q, "a literal value");
+	if (!x) {
+		p->failed = true;
+		return NULL;
+	}
+	x->param = k;
+	x->line = t->line;
+	x->col = t->col;
+	p->i++;
+	return x;
+}
+
+/* A placeholder's value must read as the type a cast gives it: GreptimeDB
+ * takes a parameter's type from its cast and converts the value first. */
+static bool param_cast(struct P *p, const struct sql_expr *c)
+{
+	const struct sql_expr *v = c->a;
+	union sql_num num;
+	uint8_t type = c->cast_type;
+	if (!v->param || v->kind != E_STR || c->cast_lt == GT_LT_DATE || c->cast_lt == GT_LT_BINARY ||
+	    (type != GT_BOOL && type != GT_I64 && type != GT_U64 && type != GT_F64) ||
+	    sql_str_to_num(v->s, (size_t)v->i, type, c->cast_lt, &num))
+		return true;
+	char m[512];
+	snprintf(m, sizeof(m), "Invalid request parameter: Unable to convert %.*s to datatype %s", (int)GT_MIN(v->i, 200),
+		 v->s, sql_dt_name(type, c->cast_lt));
+	failmsg(p, GT_STATUS_INVALID_ARGUMENTS, m);
+	p->e->line = p->e->col = 0;
+	return false;
+}
+
 static struct sql_expr *primary(struct P *p)
 {
 	struct sql_token *t = TK(p);
 	struct sql_expr *x;
+
+	if (t->kind == T_PARAM)
+		return param(p);
 
 	if (t->kind == T_INT) {
 		x = node(p, E_INT);
@@ -527,7 +587,7 @@ static struct sql_expr *primary(struct P *p)
 			if (!parse_type(p, &x->cast_type, &x->cast_unit, &x->cast_lt))
 				return NULL;
 			arrow_alias(p, x, from);
-			if (!expect_op(p, ")"))
+			if (!param_cast(p, x) || !expect_op(p, ")"))
 				return NULL;
 			return x;
 		}
@@ -856,6 +916,8 @@ static struct sql_expr *postfix(struct P *p)
 				arrow_alias(p, c, from);
 			c->a = x;
 			x = c;
+			if (!param_cast(p, c))
+				return NULL;
 		} else if (is_kw(TK(p), "range")) {
 			x = range_postfix(p, x, start);
 		} else {
@@ -1677,6 +1739,32 @@ static struct sql_select *select_core(struct P *p)
 }
 
 /* [ORDER BY ...] [LIMIT n [, m]] [OFFSET n] of a query. */
+/* The count of LIMIT or OFFSET: a literal int, or a placeholder bound to one. */
+static bool limit_int(struct P *p, int64_t *out)
+{
+	union sql_num num;
+	if (TK(p)->kind == T_INT) {
+		*out = tok_int(TK(p));
+		p->i++;
+		return true;
+	}
+	if (TK(p)->kind != T_PARAM)
+		return fail(p, "a literal int"), false;
+	uint32_t at = p->i;
+	struct sql_expr *x = param(p);
+	if (!x)
+		return false;
+	if (x->kind == E_INT) {
+		*out = x->i;
+	} else if (x->kind == E_STR && sql_str_to_num(x->s, (size_t)x->i, GT_I64, 0, &num)) {
+		*out = num.i;
+	} else {
+		p->i = at;
+		return fail(p, "a literal int"), false;
+	}
+	return true;
+}
+
 static struct sql_select *order_limit(struct P *p, struct sql_select *s)
 {
 	if (accept_kw(p, "order")) {
@@ -1709,24 +1797,16 @@ static struct sql_select *order_limit(struct P *p, struct sql_select *s)
 	}
 	for (int k = 0; k < 2; k++) {
 		if (accept_kw(p, "limit")) {
-			if (TK(p)->kind != T_INT)
-				return fail(p, "a literal int");
-			s->limit = tok_int(TK(p));
-			p->i++;
+			if (!limit_int(p, &s->limit))
+				return NULL;
 			if (accept_op(p, ",")) {
-				if (TK(p)->kind != T_INT)
-					return fail(p, "a literal int");
 				s->offset = s->limit;
-				s->limit = tok_int(TK(p));
-				p->i++;
+				if (!limit_int(p, &s->limit))
+					return NULL;
 			}
 		}
-		if (accept_kw(p, "offset")) {
-			if (TK(p)->kind != T_INT)
-				return fail(p, "a literal int");
-			s->offset = tok_int(TK(p));
-			p->i++;
-		}
+		if (accept_kw(p, "offset") && !limit_int(p, &s->offset))
+			return NULL;
 	}
 	return s;
 }
@@ -2281,7 +2361,13 @@ static struct sql_stmt *statement(struct P *p)
 
 int sql_parse(struct sql_parse *ps, const char *text, size_t len, struct gt_sql_error *e)
 {
-	struct P p = {0};
+	return sql_parse_params(ps, text, len, NULL, 0, e);
+}
+
+int sql_parse_params(struct sql_parse *ps, const char *text, size_t len, const struct gt_sql_param *params,
+		     uint32_t nparams, struct gt_sql_error *e)
+{
+	struct P p = {.params = params, .nparams = nparams};
 	uint32_t cap = 0;
 	memset(ps, 0, sizeof(*ps));
 	e->status = 0;

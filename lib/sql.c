@@ -89,12 +89,18 @@ void gt_sql_session_init(struct gt_sql_session *s, struct gt_db *db, const char 
 int gt_sql_exec(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
 		struct gt_sql_error *e)
 {
+	return gt_sql_exec_params(s, sql, len, NULL, 0, res, e);
+}
+
+int gt_sql_exec_params(struct gt_sql_session *s, const char *sql, size_t len, const struct gt_sql_param *params,
+		       uint32_t n, struct gt_sql_result *res, struct gt_sql_error *e)
+{
 	struct sql_parse p;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	memset(e, 0, sizeof(*e));
-	rc = sql_parse(&p, sql, len, e);
+	rc = sql_parse_params(&p, sql, len, params, n, e);
 	if (rc < 0) {
 		sql_parse_free(&p);
 		return rc;

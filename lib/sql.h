@@ -85,6 +85,15 @@ struct gt_sql_sink {
 	void *ctx;
 };
 
+/* Where a session's statements come from: GreptimeDB bends a few rules
+ * for one protocol's clients (MySQL: a string literal inserted into a
+ * numeric column is read as a number). */
+enum gt_sql_channel {
+	GT_SQL_HTTP = 0,
+	GT_SQL_MYSQL,
+	GT_SQL_POSTGRES,
+};
+
 struct gt_sql_session {
 	struct gt_db *db;
 	char dbname[GT_NAME_MAX + 1];  /* current database; "public" by default */
@@ -92,6 +101,7 @@ struct gt_sql_session {
 	char time_zone[64];            /* SET time_zone: "" = UTC (range queries align to its midnight) */
 	struct sql_plan *plan;         /* EXPLAIN: the executor records its plan (sql-plan.h); else NULL */
 	const struct gt_sql_sink *sink; /* rows as they come (above), or NULL */
+	uint8_t channel;               /* enum gt_sql_channel; zeroed = HTTP */
 };
 
 enum gt_sql_kind {
@@ -133,6 +143,28 @@ void gt_sql_session_init(struct gt_sql_session *s, struct gt_db *db, const char 
 int gt_sql_exec(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
 		struct gt_sql_error *e);
 void gt_sql_result_release(struct gt_sql_result *res);
+
+/*
+ * A value for a placeholder of a prepared statement: the SQL text of a
+ * literal (1, -2.5, 'text', NULL, true).  Placeholders are $N (N from 1)
+ * or ?, numbered in the order they appear in the text.
+ */
+struct gt_sql_param {
+	const char *sql;
+	size_t len;
+};
+#define GT_SQL_MAX_PARAMS 65535
+
+/*
+ * gt_sql_exec with params[0..n) bound to the text's placeholders, as
+ * GreptimeDB binds a prepared statement's: each becomes its literal,
+ * named $N as a column; a string bound under a cast to a number must
+ * read as that number ("Invalid request parameter: Unable to convert
+ * ...").  A placeholder without a value fails the statement ("Placeholder
+ * '$2' was not provided a value for execution").
+ */
+int gt_sql_exec_params(struct gt_sql_session *s, const char *sql, size_t len, const struct gt_sql_param *params,
+		       uint32_t n, struct gt_sql_result *res, struct gt_sql_error *e);
 
 /*
  * Render one output as GreptimeDB's sqlness results show it:

@@ -62,7 +62,8 @@ static void execute(const uint8_t *p, size_t n)
 static void text(const uint8_t *p, size_t n)
 {
 	const char *s = (const char *)p;
-	struct gt_buf lits = {0}, out = {0}, arg = {0};
+	struct gt_buf lits = {0}, arg = {0};
+	struct gt_sql_param *v;
 	uint32_t nparams = my_count_params(s, n), nargs;
 	size_t at, end = 0;
 	bool empty;
@@ -76,13 +77,14 @@ static void text(const uint8_t *p, size_t n)
 	for (uint32_t k = 0; k < nparams && k < 100000; k++)
 		if ((k && gt_buf_addch(&lits, 0)) || gt_buf_addstr(&lits, "1"))
 			abort();
-	if (nparams <= 100000 && my_bind_params(s, n, &lits, nparams, &out))
+	if (nparams <= 100000 && my_params(&lits, nparams, &v))
 		abort();
+	if (nparams <= 100000)
+		free(v);
 	my_text_prepare(s, n, name, sizeof(name), &arg, &nargs);
 	if (strlen(name) >= sizeof(name))
 		abort();
 	gt_buf_release(&lits);
-	gt_buf_release(&out);
 	gt_buf_release(&arg);
 }
 

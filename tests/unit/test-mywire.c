@@ -77,19 +77,23 @@ static void execute_params(void)
 	};
 	uint16_t types[4] = {0};
 	bool bound = false;
-	struct gt_buf lits = {0}, sql = {0};
+	struct gt_buf lits = {0};
+	struct gt_sql_param *v = NULL;
 	struct my_exec x;
 	struct gt_err err = {0};
 
 	ok(my_exec_decode(&x, p, sizeof(p), 4, types, &bound, NULL, &lits, &err) == 0 && bound && x.stmt_id == 1,
 	   "COM_STMT_EXECUTE decodes (%s)", err.msg);
-	int rc = my_bind_params("SELECT ?, ?, '?', ? /* ? */, ?", 30, &lits, 4, &sql);
-	ok(rc == 0 && !strcmp(sql.p, "SELECT -5, 1.5, '?', 'it''s' /* ? */, NULL"), "bound: %s", sql.p ? sql.p : "");
+	int rc = my_params(&lits, 4, &v);
+	ok(rc == 0 && v[0].len == 2 && !memcmp(v[0].sql, "-5", 2) && v[1].len == 3 && !memcmp(v[1].sql, "1.5", 3) &&
+	   v[2].len == 7 && !memcmp(v[2].sql, "'it''s'", 7) && v[3].len == 4 && !memcmp(v[3].sql, "NULL", 4),
+	   "the values as SQL literals");
+	free(v);
+	ok(my_params(&lits, 5, &v) == GT_EINVAL, "fewer values than placeholders");
 	gt_buf_reset(&lits);
 	ok(my_exec_decode(&x, p, sizeof(p) - 3, 4, types, &bound, NULL, &lits, &err) == GT_ECORRUPT,
 	   "a truncated parameter: %s", err.msg);
 	gt_buf_release(&lits);
-	gt_buf_release(&sql);
 }
 
 static void statements(void)
