@@ -179,7 +179,7 @@ static int call_range(struct pq_ev *ev, const struct gt_pq_expr *e, const struct
 			}
 			for (size_t a = 0; a < nargs; a++)
 				argv[a] = sargs[a][i];
-			if (hi - lo >= 2 && (rc = gt_pq_fn_range_check(fi->id, argv, nargs, ev->err)))
+			if ((rc = gt_pq_fn_range_check(fi->id, argv, nargs, ev->err)))
 				goto close;
 			struct gt_pq_window w = {
 				.t = r.s[si].t + lo,

@@ -498,6 +498,74 @@ static void test_functions(void)
 	is(show(), "{__name__=m,inst=1,job=b} 20:100 40:100 60:100", "subquery steps aligned to multiples of 20s");
 }
 
+/* --- queries as text, through the parser --- */
+
+static int q_range(const char *q, int64_t start, int64_t end, int64_t step)
+{
+	struct gt_pq_expr *e = NULL;
+	memset(&err, 0, sizeof(err));
+	int rc = gt_pq_parse(q, &e, &err);
+	if (!rc)
+		rc = run_range(e, start, end, step);
+	gt_pq_expr_free(e);
+	return rc;
+}
+
+static int q_instant(const char *q, int64_t t)
+{
+	struct gt_pq_expr *e = NULL;
+	memset(&err, 0, sizeof(err));
+	int rc = gt_pq_parse(q, &e, &err);
+	if (!rc)
+		rc = run_instant(e, t);
+	gt_pq_expr_free(e);
+	return rc;
+}
+
+static void test_parsed(void)
+{
+	q_range("rate(m{job=\"b\"}[1m])", 60000, 120000, 30000);
+	is(show(), "{inst=1,job=b} 60:0 90:0 120:0", "rate drops __name__");
+	q_range("delta(m{inst=\"1\",job=\"a\"}[30s])", 60000, 90000, 30000);
+	is(show(), "{inst=1,job=a} 60:2 90:2", "delta over [t-30s, t] with both ends");
+	q_range("last_over_time(gone[20s])", 0, 60000, 15000);
+	is(show(), "{__name__=gone,job=a} 0:1 15:2 30:2", "last_over_time keeps __name__, skips the marker");
+	q_instant("max_over_time(m{job=\"b\"}[1m:20s] offset 10s)", 70000);
+	is(show(), "{inst=1,job=b} 70:100", "subquery with offset");
+	q_range("m{inst=\"1\",job=\"a\"} @ 30 offset 15s", 0, 30000, 15000);
+	is(show(), "{__name__=m,inst=1,job=a} 0:1 15:1 30:1", "@ with offset");
+	q_range("sum_over_time(m{inst=\"1\",job=\"a\"}[30s:15s] @ end())", 0, 60000, 30000);
+	is(show(), "{inst=1,job=a} 0:9 30:9 60:9", "subquery @ end()");
+	q_instant("absent(m{job=~\"x.*\", inst=\"9\"})", 30000);
+	is(show(), "{inst=9} 30:1", "absent keeps = matchers only");
+	q_instant("label_replace(m{job=\"b\"}, \"j\", \"$1-x\", \"job\", \"(.*)\")", 30000);
+	is(show(), "{__name__=m,inst=1,j=b-x,job=b} 30:100", "label_replace");
+	q_instant("label_join(m{job=\"b\"}, \"job\", \"\", \"inst\", \"inst\")", 30000);
+	is(show(), "{__name__=m,inst=1,job=11} 30:100", "label_join");
+	ok(q_instant("label_replace(m, \"job\", \"x\", \"job\", \".*\")", 30000) == GT_EINVAL, "relabelled alike");
+	is(err.msg, "vector cannot contain metrics with the same labelset", "its message");
+	q_instant("count_values without (inst) (\"value\", m)", 30000);
+	is(show(), "{job=a,value=2} 30:1; {job=b,value=100} 30:1; {job=a,value=20} 30:1", "count_values without");
+	q_instant("m * on (job) group_left (v) label_replace(other, \"v\", \"x\", \"\", \"\")", 30000);
+	is(show(), "{inst=1,job=a,v=x} 30:4; {inst=2,job=a,v=x} 30:40", "group_left copies a label");
+	q_instant("m unless on (job) other", 30000);
+	is(show(), "{__name__=m,inst=1,job=b} 30:100", "unless on (job)");
+	q_instant("vector(1) or on () m", 30000);
+	is(show(), "{} 30:1", "or on ()");
+	q_instant("quantile(0.5, m)", 30000);
+	is(show(), "{} 30:20", "quantile");
+	q_instant("-m{job=\"b\"}", 30000);
+	is(show(), "{inst=1,job=b} 30:-100", "unary minus drops __name__");
+	q_instant("scalar(m{job=\"b\"}) * 2 + time()", 30000);
+	is(show(), "230", "scalar arithmetic");
+	ok(q_range("m{job=\"b\"}[1m:15s]", 0, 60000, 15000) == GT_EINVAL, "range query of a subquery");
+	ok(q_instant("m{job=\"b\"}[1m:15s]", 60000) == 0 && res.type == GT_PQ_T_MATRIX, "instant query of a subquery");
+	is(show(), "{__name__=m,inst=1,job=b} 0:100 15:100 30:100 45:100 60:100", "steps at multiples of 15 s");
+	q_instant("holt_winters(m[1m], 0.5, 0.5)", 60000);
+	ok(q_instant("holt_winters(m[1m], 1.5, 0.5)", 60000) == GT_EINVAL, "holt_winters checks its factors");
+	is(err.msg, "invalid smoothing factor. Expected: 0 < sf < 1, got: 1.500000", "its message");
+}
+
 int main(void)
 {
 	load();
@@ -506,6 +574,7 @@ int main(void)
 	test_agg();
 	test_binary();
 	test_functions();
+	test_parsed();
 	gt_pq_result_free(&res);
 	free_kept();
 	return tap_done();
