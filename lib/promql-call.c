@@ -363,19 +363,27 @@ static int fn_absent(struct pq_ev *ev, const struct gt_pq_expr *e, const struct 
 	return rc;
 }
 
-static int sort_desc_flag;
-
 /* Go's vectorByValueHeap / vectorByReverseValueHeap order: NaN first. */
-static int vs_value_cmp(const void *pa, const void *pb)
+static int value_cmp(const void *pa, const void *pb, int desc)
 {
 	double a = ((const struct pq_vs *)pa)->v[0], b = ((const struct pq_vs *)pb)->v[0];
 	if (isnan(a))
 		return isnan(b) ? 0 : -1;
 	if (isnan(b))
 		return 1;
-	if (sort_desc_flag)
+	if (desc)
 		return a > b ? -1 : a < b;
 	return a < b ? -1 : a > b;
+}
+
+static int value_asc(const void *a, const void *b)
+{
+	return value_cmp(a, b, 0);
+}
+
+static int value_desc(const void *a, const void *b)
+{
+	return value_cmp(a, b, 1);
 }
 
 static int fn_sort(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, int desc, struct pq_val *out)
@@ -384,8 +392,8 @@ static int fn_sort(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq
 	if (rc || c->n != 1)
 		return rc; /* a range query's result is sorted by labels anyway */
 	pq_vec_compact(&out->vec, 1);
-	sort_desc_flag = desc;
-	qsort(out->vec.s, out->vec.n, sizeof(*out->vec.s), vs_value_cmp);
+	if (out->vec.n)
+		qsort(out->vec.s, out->vec.n, sizeof(*out->vec.s), desc ? value_desc : value_asc);
 	return 0;
 }
 

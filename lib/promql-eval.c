@@ -163,7 +163,8 @@ static int fetch(struct pq_ev *ev, const struct gt_pq_expr *e, struct pq_fetch *
 		if (rc)
 			return rc;
 		f->done = 1;
-		qsort(f->s, f->n, sizeof(*f->s), series_cmp);
+		if (f->n)
+			qsort(f->s, f->n, sizeof(*f->s), series_cmp);
 		if (e->u.sel.range > 0) {
 			for (size_t i = 0; i < f->n; i++) {
 				struct gt_pq_series *s = &f->s[i];
@@ -609,7 +610,7 @@ static int to_result(struct pq_ev *ev, const struct gt_pq_query *q, const struct
 			o->v[o->n++] = s->v[i];
 		}
 	}
-	if (!q->instant)
+	if (!q->instant && out->nseries)
 		qsort(out->series, out->nseries, sizeof(*out->series), vs_cmp);
 	return 0;
 }
