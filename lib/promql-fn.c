@@ -702,6 +702,84 @@ static int label_name_ok(const char *s)
 	return 1;
 }
 
+static int is_quant_start(const char *p)
+{
+	return *p == '*' || *p == '+' || *p == '?' || (*p == '{' && p[1] >= '0' && p[1] <= '9');
+}
+
+/* Past the quantifier at p ("*", "+", "?", "{n}", "{n,}", "{n,m}"). */
+static const char *skip_quant(const char *p)
+{
+	if (*p != '{')
+		return p + 1;
+	p++;
+	while ((*p >= '0' && *p <= '9') || *p == ',')
+		p++;
+	return *p == '}' ? p + 1 : p;
+}
+
+const char *gt_pq_re2_unsupported(const char *re)
+{
+	const char *p = re;
+	while (*p) {
+		if (*p == '\\') {
+			char c = p[1];
+			if (!c)
+				return p;
+			if (c == 'Q') { /* \Q...\E: literal text */
+				const char *e = strstr(p + 2, "\\E");
+				p = e ? e + 2 : p + strlen(p);
+				continue;
+			}
+			if ((c >= '1' && c <= '9' && !(p[2] >= '0' && p[2] <= '7')) || strchr("ZhHRKXGgkNVeEcCo", c))
+				return p;
+			p += 2;
+		} else if (*p == '[') { /* a class: its quantifier-looking characters are literal */
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p && *p != ']') {
+				if (*p == '\\' && p[1])
+					p += 2;
+				else if (p[0] == '[' && p[1] == ':' && strstr(p + 2, ":]"))
+					p = strstr(p + 2, ":]") + 2;
+				else
+					p++;
+			}
+			if (*p)
+				p++;
+		} else if (p[0] == '(' && p[1] == '?') {
+			/* RE2 knows (?flags), (?flags:...) and (?P<name>...) only */
+			const char *q = p + 2;
+			if (q[0] == 'P' && q[1] == '<') {
+				p = q + 2;
+				continue;
+			}
+			while (*q && strchr("imsU-", *q))
+				q++;
+			if (*q != ':' && *q != ')')
+				return p;
+			p = q + 1;
+		} else if (is_quant_start(p)) {
+			if (*p == '{') { /* RE2's repeat counts stop at 1000 */
+				char *e;
+				if (strtol(p + 1, &e, 10) > 1000 || (*e == ',' && strtol(e + 1, NULL, 10) > 1000))
+					return p;
+			}
+			p = skip_quant(p);
+			if (*p == '?')
+				p++; /* lazy */
+			if (*p == '+' || is_quant_start(p))
+				return p; /* possessive, or a repetition of a repetition */
+		} else {
+			p++;
+		}
+	}
+	return NULL;
+}
+
 int gt_pq_relabel_replace_new(struct gt_pq_relabel **out, const char *dst, const char *replacement,
 			      const char *src, const char *regex, struct gt_err *err)
 {
@@ -716,8 +794,10 @@ int gt_pq_relabel_replace_new(struct gt_pq_relabel **out, const char *dst, const
 	int ec;
 	PCRE2_SIZE eo;
 	/* Go's RE2 flavour: $ only at the very end, UTF-8 text */
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-				       PCRE2_DOLLAR_ENDONLY | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
+	pcre2_code *re = gt_pq_re2_unsupported(regex)
+				 ? NULL
+				 : pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+						 PCRE2_DOLLAR_ENDONLY | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ec, &eo, NULL);
 	free(pat);
 	if (!re)
 		return gt_errf(err, GT_EINVAL, "invalid regular expression in label_replace(): %s", regex);

@@ -175,4 +175,14 @@ int gt_pq_relabel_join_new(struct gt_pq_relabel **out, const char *dst, const ch
 int gt_pq_relabel_apply(const struct gt_pq_relabel *r, struct gt_pq_labels *ls, struct gt_err *err);
 void gt_pq_relabel_free(struct gt_pq_relabel *r);
 
+/*
+ * Where regex re uses what PCRE2 takes but Go's RE2 (Prometheus 2.42's
+ * regexp) refuses: backreferences, lookaround, atomic and branch-reset
+ * groups, comments, (?<name>) (Go 1.19 knows (?P<name>) only),
+ * possessive and nested quantifiers, PCRE-only escapes (\Z \h \R \K
+ * ...).  NULL when there is none.  label_replace() refuses such a regex
+ * as Prometheus does; matchers can use it the same way.
+ */
+const char *gt_pq_re2_unsupported(const char *re);
+
 #endif

@@ -467,6 +467,11 @@ static void replace_is(const char *const *kv, size_t n, const char *dst, const c
 	drop(&ls);
 }
 
+static void diag_re(const char *what, const char *re)
+{
+	printf("# wrongly %s: %s\n", what, re);
+}
+
 static void test_labels(void)
 {
 	/* testdata: testmetric{src="source-value-10",dst="original-destination-value"} */
@@ -496,6 +501,23 @@ static void test_labels(void)
 	ok(gt_pq_relabel_replace_new(&r, "1x", "a", "src", ".*", &err) == GT_EINVAL &&
 		   strcmp(err.msg, "invalid destination label name in label_replace(): 1x") == 0,
 	   "2.42: a bad destination (%s)", err.msg);
+
+	/* 2.42 (Go 1.19's RE2) refuses these; PCRE2 alone would take them */
+	const char *refused[] = {"(a)\\1", "(?=a)", "(?<=a)b", "a*+", "(?>a)", "(?<n>a)", "a\\Z", "a**", "(?#x)",
+				 "(?|a)", "a\\h", "a{2}+", "x{1001}", "(?P=n)", "(?R)", "a\\K"};
+	const char *taken[] = {"(?P<n>a)", "[*+]", "a??", "[\\d]+", "(?i)A", "\\pL", "\\Qa+\\E", "\\12", "(?is-m:a)",
+			       "a*?", "[[:alpha:]]+", "[]a]*", "x{1000}", "a{2}b,3000"};
+	int all = 1;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		if (!gt_pq_re2_unsupported(refused[i]) && (all = 0, 1))
+			diag_re("taken", refused[i]);
+	for (size_t i = 0; i < sizeof(taken) / sizeof(taken[0]); i++)
+		if (gt_pq_re2_unsupported(taken[i]) && (all = 0, 1))
+			diag_re("refused", taken[i]);
+	ok(all, "2.42: what Go's RE2 refuses and takes, as a real Prometheus answered");
+	ok(gt_pq_relabel_replace_new(&r, "x", "a", "src", "(a)\\1", &err) == GT_EINVAL &&
+		   strcmp(err.msg, "invalid regular expression in label_replace(): (a)\\1") == 0,
+	   "2.42: a backreference is an invalid regex (%s)", err.msg);
 
 	const char *srcs[] = {"src", "src1", "src2"};
 	const char *j[] = {"__name__", "testmetric", "dst", "original-destination-value", "src", "source-value-10",
