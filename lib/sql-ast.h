@@ -39,6 +39,7 @@ enum sql_tok {
 	T_FLOAT,
 	T_OP,        /* punctuation and operators: s holds the text */
 	T_PARAM,     /* placeholder: ? or $N (s holds the text) */
+	T_RAW,       /* TQL's PromQL text, unlexed, up to ';' (s points into the input) */
 };
 
 struct sql_token {
@@ -243,6 +244,9 @@ enum sql_skind {
 	S_SHOW_REGION,         /* SHOW REGION FROM table [IN db] */
 	/* sql-view.c: CREATE [OR REPLACE] VIEW db.name [(icols)] AS sel (text: the whole statement) */
 	S_CREATE_VIEW, S_DROP_VIEW, S_SHOW_VIEWS, S_SHOW_CREATE_VIEW,
+	/* sql-tql.c: TQL EVAL|EXPLAIN|ANALYZE [(start, end, step[, lookback])] promql [AS alias]:
+	 * tql_args, text (the PromQL), name (the alias or NULL), analyze/value (the verb) */
+	S_TQL,
 };
 
 struct sql_stmt {
@@ -296,6 +300,10 @@ struct sql_stmt {
 	/* EXPLAIN */
 	struct sql_stmt *inner;
 	bool analyze;
+	/* TQL */
+	struct sql_expr *tql_args[4];
+	uint32_t ntql_args;
+	uint8_t tql_verb;      /* 'E'val, e'X'plain, 'A'nalyze */
 };
 
 struct sql_parse {
@@ -422,6 +430,9 @@ int sql_query_run(struct gt_sql_session *s, struct sql_arena *arena, struct sql_
  */
 int sql_select_stream(struct gt_sql_session *s, struct sql_select *q, const struct gt_sql_sink *sink,
 		      struct gt_sql_result *res, struct gt_sql_error *e);
+
+/* sql-tql.c: TQL EVAL, evaluated by the PromQL engine over the session's database. */
+int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e);
 
 /* sql-view.c: CREATE/DROP VIEW, SHOW VIEWS, SHOW CREATE VIEW. */
 int sql_exec_view(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e);

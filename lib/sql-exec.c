@@ -2082,6 +2082,8 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		return delete_stmt(s, st, res, e);
 	case S_EXPLAIN:
 		return explain(s, st, res, e);
+	case S_TQL:
+		return sql_exec_tql(s, st, res, e);
 	case S_CREATE_VIEW:
 	case S_DROP_VIEW:
 	case S_SHOW_VIEWS:

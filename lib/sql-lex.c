@@ -112,6 +112,9 @@ int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **t
 	struct sql_token *t = NULL;
 	uint32_t n = 0, cap = 0, line = 1;
 	size_t i = 0, linestart = 0;
+	/* TQL: 1 after TQL at a statement's start, 2 after its verb, 3 inside
+	 * its (...) at depth tql_depth, 4 after them; the PromQL is then one T_RAW */
+	int tql = 0, tql_depth = 0;
 
 	if (len > GT_SQL_MAX_TEXT)
 		return sql_err(e, GT_STATUS_INVALID_SYNTAX, "SQL text is longer than %u bytes", GT_SQL_MAX_TEXT);
@@ -161,6 +164,32 @@ int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **t
 		k->line = line;
 		k->col = (uint32_t)(i - linestart + 1);
 		k->off = i;
+		if (i < len && ((tql == 2 && s[i] != '(') || tql == 4)) {
+			/* the PromQL runs to a ';' outside its quotes */
+			size_t st = i;
+			char q = 0;
+			for (; i < len && (q || s[i] != ';'); i++) {
+				if (s[i] == '\\' && q && q != '`' && i + 1 < len)
+					i++;
+				else if (q && s[i] == q)
+					q = 0;
+				else if (!q && (s[i] == '\'' || s[i] == '"' || s[i] == '`'))
+					q = s[i];
+				if (i < len && s[i] == '\n') {
+					line++;
+					linestart = i + 1;
+				}
+			}
+			size_t end = i;
+			while (end > st && isspace((unsigned char)s[end - 1]))
+				end--;
+			k->kind = T_RAW;
+			k->s = s + st;
+			k->n = end - st;
+			tql = 0;
+			n++;
+			continue;
+		}
 		if (i >= len) {
 			k->kind = T_EOF;
 			k->s = "";
@@ -178,6 +207,11 @@ int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **t
 			k->kind = T_IDENT;
 			k->s = s + st;
 			k->n = i - st;
+			bool at_start = n == 0 || (t[n - 1].kind == T_OP && t[n - 1].n == 1 && t[n - 1].s[0] == ';');
+			if (tql == 0 && at_start && k->n == 3 && strncasecmp(k->s, "tql", 3) == 0)
+				tql = 1;
+			else if (tql == 1 || (tql == 2 && k->n == 7 && strncasecmp(k->s, "verbose", 7) == 0))
+				tql = 2;
 		} else if (isdigit((unsigned char)c) || (c == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {
 			size_t st = i;
 			bool fl = false;
@@ -282,6 +316,14 @@ toolong:
 			k->s = ops[j];
 			k->n = strlen(ops[j]);
 			i += k->n;
+			if (tql == 2 && k->n == 1 && k->s[0] == '(') {
+				tql = 3;
+				tql_depth = 1;
+			} else if (tql == 3 && k->n == 1 && k->s[0] == '(') {
+				tql_depth++;
+			} else if (tql == 3 && k->n == 1 && k->s[0] == ')' && --tql_depth == 0) {
+				tql = 4;
+			}
 		}
 		n++;
 	}

@@ -2342,6 +2342,49 @@ static struct sql_stmt *statement(struct P *p)
 		}
 		return st;
 	}
+	if (accept_kw(p, "tql")) {
+		st->kind = S_TQL;
+		if (accept_kw(p, "eval") || accept_kw(p, "evaluate"))
+			st->tql_verb = 'E';
+		else if (accept_kw(p, "explain"))
+			st->tql_verb = 'X';
+		else if (accept_kw(p, "analyze"))
+			st->tql_verb = 'A';
+		else
+			return fail(p, "EVAL, EXPLAIN or ANALYZE after TQL");
+		accept_kw(p, "verbose");
+		if (accept_op(p, "(")) {
+			do {
+				if (st->ntql_args == 4)
+					return fail(p, "at most 4 TQL parameters (start, end, step, lookback)");
+				if (!(st->tql_args[st->ntql_args++] = expr(p)))
+					return NULL;
+			} while (accept_op(p, ","));
+			if (!expect_op(p, ")"))
+				return NULL;
+		}
+		if (TK(p)->kind != T_RAW || TK(p)->n == 0)
+			return fail(p, "a PromQL query");
+		/* a trailing "AS alias" names the value column */
+		const char *q = TK(p)->s;
+		size_t n = TK(p)->n, a = n;
+		while (a > 0 && (isalnum((unsigned char)q[a - 1]) || q[a - 1] == '_'))
+			a--;
+		size_t w = a;
+		while (w > 0 && isspace((unsigned char)q[w - 1]))
+			w--;
+		if (a < n && a > w && w >= 3 && strncasecmp(q + w - 2, "as", 2) == 0 && isspace((unsigned char)q[w - 3])) {
+			if (!(st->name = sql_strndup(p->a, q + a, n - a)))
+				return oom(p);
+			n = w - 2;
+			while (n > 0 && isspace((unsigned char)q[n - 1]))
+				n--;
+		}
+		if (!(st->text = sql_strndup(p->a, q, n)))
+			return oom(p);
+		p->i++;
+		return st;
+	}
 	if (accept_kw(p, "delete")) {
 		st->kind = S_DELETE;
 		if (!expect_kw(p, "from") || !qname(p, &st->db, &st->name))

@@ -170,9 +170,9 @@ int gt_sql_render(const struct gt_sql_output *o, struct gt_buf *out)
 	if (o->kind == GT_SQL_AFFECTED)
 		return gt_buf_addf(out, "Affected Rows: %llu", (unsigned long long)o->affected);
 	uint32_t n = o->ncols, rows = o->rows.nrows;
-	if (n == 0 || rows == 0)
+	if (n == 0 || (rows == 0 && !o->keep_header))
 		return gt_buf_addstr(out, "++\n++");
-	struct gt_buf *cells = gt_calloc((size_t)n * rows, sizeof(*cells));
+	struct gt_buf *cells = gt_calloc((size_t)n * rows + 1, sizeof(*cells));
 	char **names = gt_calloc(n, sizeof(*names));
 	int rc = 0;
 	if (!cells || !names) {

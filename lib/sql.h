@@ -124,6 +124,7 @@ struct gt_sql_output {
 	struct gt_batch rows;          /* one vec per column, in order, of cols[i].type */
 	bool streamed;                 /* the rows went to the session's sink: nstreamed of them */
 	uint64_t nstreamed;
+	bool keep_header;              /* render the header even without rows (TQL's empty answers) */
 };
 
 struct gt_sql_result {

@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# sql-pparse.bats - TQL EVAL through SQL: the PromQL engine over the
+# session's tables, answered in GreptimeDB's columns (the table's own
+# order for a selector; time, value, labels after a function; grouping
+# labels, time, value after an aggregation BY), its value column named as
+# GreptimeDB's plan names it; PromQL syntax errors as GreptimeDB reports them.
+
+load helper
+
+setup_tables() {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE test(i DOUBLE, j TIMESTAMP TIME INDEX, k STRING PRIMARY KEY)"
+	run -0 gt-sql --data-home "$T/d" "INSERT INTO test VALUES (1, 1, 'a'), (1, 1, 'b'), (2, 2, 'a')"
+}
+
+@test "TQL EVAL of a selector answers in the table's column order" {
+	setup_tables
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') test{k=\"a\"}"
+	assert_output "+-----+---------------------+---+
+| i   | j                   | k |
++-----+---------------------+---+
+| 2.0 | 1970-01-01T00:00:05 | a |
+| 2.0 | 1970-01-01T00:00:10 | a |
++-----+---------------------+---+"
+	# AS names the value column, which then comes first
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') count by (k) (test) AS c"
+	assert_line "| c | k | j                   |"
+	assert_line "| 1 | a | 1970-01-01T00:00:05 |"
+	# parameters as SQL expressions
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL ('1970-01-01T00:00:00'::timestamp, '1970-01-01T00:00:00'::timestamp + '2 seconds'::interval, '1s') test{k=\"a\"}"
+	assert_line "| 2.0 | 1970-01-01T00:00:02 | a |"
+	refute_line --partial "00:00:03"
+}
+
+@test "TQL EVAL of literals, functions and aggregations" {
+	setup_tables
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') 1 * 2 + 4 / 6 - 10 % 2 ^ 2"
+	assert_line "| time                | value              |"
+	assert_line "| 1970-01-01T00:00:10 | 0.6666666666666665 |"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') \"1+1\""
+	assert_line "| 1970-01-01T00:00:05 | 1+1   |"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') sum by (k) (test) * 2"
+	assert_line "| k | j                   | sum(test.i) * Float64(2) |"
+	assert_line "| a | 1970-01-01T00:00:05 | 4.0                      |"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') count_over_time(test[10s])"
+	assert_line "| j                   | prom_count_over_time(j_range,i) | k |"
+	assert_line "| 1970-01-01T00:00:05 | 2.0                             | a |"
+}
+
+@test "TQL EVAL errors: PromQL syntax, matchers GreptimeDB refuses, bad parameters" {
+	setup_tables
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') sum(test bar)"
+	assert_output 'Error: 2000(InvalidSyntax), unexpected identifier "bar" in aggregation'
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') {__name__!=\"test\"}"
+	assert_output 'Error: 2000(InvalidSyntax), vector selector must contain at least one non-empty matcher'
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') {__name__=~\"test\"}"
+	assert_output 'Error: 1004(InvalidArguments), Matcher operator =~ is not supported for __name__'
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') test{__field__=\"nope\"}"
+	assert_output 'Error: 1004(InvalidArguments), Cannot find column nope'
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 100000, '1ms') test"
+	assert_output --partial 'exceeded maximum resolution of 11,000 points per timeseries'
+	run -1 gt-sql --data-home "$T/d" "TQL FOO (0, 10, '5s') test"
+	assert_output --partial 'EVAL, EXPLAIN or ANALYZE after TQL'
+}
