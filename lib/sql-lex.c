@@ -165,7 +165,20 @@ int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **t
 		k->col = (uint32_t)(i - linestart + 1);
 		k->off = i;
 		if (i < len && ((tql == 2 && s[i] != '(') || tql == 4)) {
-			/* the PromQL runs to a ';' outside its quotes */
+			/* the PromQL runs to a ';' outside its quotes (a ',' after the parameters is allowed) */
+			if (tql == 4 && s[i] == ',') {
+				i++;
+				while (i < len && isspace((unsigned char)s[i])) {
+					if (s[i] == '\n') {
+						line++;
+						linestart = i + 1;
+					}
+					i++;
+				}
+				k->col = (uint32_t)(i - linestart + 1);
+				k->line = line;
+				k->off = i;
+			}
 			size_t st = i;
 			char q = 0;
 			for (; i < len && (q || s[i] != ';'); i++) {
