@@ -69,7 +69,9 @@ static bool short_decimal(double a, char *digits, int *nd, int *e10)
 		double y = a * p10[k];
 		if (y >= 0x1p50)
 			return false;
-		double m = nearbyint(y);
+		/* y rounded to an integer, ties to even (exact below 2^52, and
+		 * cheaper than nearbyint's call) */
+		double m = (y + 0x1p52) - 0x1p52;
 		if (m >= 1 && m / p10[k] == a) {
 			*nd = gt_utoa((uint64_t)m, digits);
 			*e10 = *nd - 1 - k;

@@ -77,18 +77,24 @@ static int put_digits(char *p, uint64_t v, int width)
 
 /* PostgreSQL's float output (extra_float_digits = 1, the default since 12):
  * the shortest digits that read back, plain for exponents -4..14 (6 for
- * real), else d.ddde+XX. */
-static int put_float(struct gt_buf *b, double x, bool f32)
+ * real), else d.ddde+XX; into out (room for GT_PG_TEXT_FIXED), its length. */
+static int text_float(char *out, double x, bool f32)
 {
-	char digits[24], out[64];
+	char digits[24];
 	int e10, nd, n = 0;
+	const char *w = NULL;
 
 	if (isnan(x))
-		return gt_buf_addstr(b, "NaN");
-	if (isinf(x))
-		return gt_buf_addstr(b, x > 0 ? "Infinity" : "-Infinity");
-	if (x == 0)
-		return gt_buf_addstr(b, signbit(x) ? "-0" : "0");
+		w = "NaN";
+	else if (isinf(x))
+		w = x > 0 ? "Infinity" : "-Infinity";
+	else if (x == 0)
+		w = signbit(x) ? "-0" : "0";
+	if (w) {
+		n = (int)strlen(w);
+		memcpy(out, w, (size_t)n);
+		return n;
+	}
 	nd = gt_dtoa_digits(x, f32, digits, &e10);
 	if (x < 0)
 		out[n++] = '-';
@@ -116,7 +122,7 @@ static int put_float(struct gt_buf *b, double x, bool f32)
 			out[n++] = i < nd ? digits[i] : '0';
 		}
 	}
-	return gt_buf_add(b, out, (size_t)n);
+	return n;
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -150,27 +156,54 @@ static int put_date(struct gt_buf *b, int64_t days)
 	return gt_buf_add(b, p, (size_t)fmt_date(p, days));
 }
 
-/* 'YYYY-MM-DD HH:MM:SS[.ffffff]', trailing zeros of the fraction dropped as PostgreSQL does. */
-static int put_ts(struct gt_buf *b, int64_t us)
+static void put2(char *p, unsigned v)
 {
-	int64_t days = floor_div(us, 86400000000LL), rem = us - days * 86400000000LL;
-	int64_t s = rem / 1000000, frac = rem % 1000000;
-	char p[48];
-	int n = fmt_date(p, days);
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
 
+/* 'YYYY-MM-DD HH:MM:SS[.ffffff]', trailing zeros of the fraction dropped as
+ * PostgreSQL does.  The date of the last day seen is kept per thread: a
+ * series' rows, and the series of one time, mostly share their day. */
+static int text_ts(char *p, int64_t us)
+{
+	static _Thread_local struct {
+		bool ok;
+		int64_t days;
+		int n;
+		char p[24];
+	} day;
+	int64_t days = floor_div(us, 86400000000LL), rem = us - days * 86400000000LL;
+	unsigned s = (unsigned)(rem / 1000000), frac = (unsigned)(rem % 1000000);
+	int n;
+
+	if (!day.ok || day.days != days) {
+		day.n = fmt_date(day.p, days);
+		day.days = days;
+		day.ok = true;
+	}
+	memcpy(p, day.p, (size_t)day.n);
+	n = day.n;
 	p[n++] = ' ';
-	n += put_digits(p + n, (uint64_t)(s / 3600), 2);
-	p[n++] = ':';
-	n += put_digits(p + n, (uint64_t)(s / 60 % 60), 2);
-	p[n++] = ':';
-	n += put_digits(p + n, (uint64_t)(s % 60), 2);
+	put2(p + n, s / 3600);
+	p[n + 2] = ':';
+	put2(p + n + 3, s / 60 % 60);
+	p[n + 5] = ':';
+	put2(p + n + 6, s % 60);
+	n += 8;
 	if (frac) {
 		p[n++] = '.';
-		n += put_digits(p + n, (uint64_t)frac, 6);
+		n += put_digits(p + n, frac, 6);
 		while (p[n - 1] == '0')
 			n--;
 	}
-	return gt_buf_add(b, p, (size_t)n);
+	return n;
+}
+
+static int put_ts(struct gt_buf *b, int64_t us)
+{
+	char p[GT_PG_TEXT_FIXED];
+	return gt_buf_add(b, p, (size_t)text_ts(p, us));
 }
 
 static int64_t ts_to_us(int64_t v, unsigned unit)
@@ -203,36 +236,73 @@ static int put_numeric_u64(struct gt_buf *b, uint64_t v)
 
 static const char hexd[] = "0123456789abcdef";
 
-int gt_pg_value(struct gt_buf *b, const struct gt_sql_column *c, const struct gt_vec *v, uint32_t r, int fmt)
+size_t gt_pg_text_size(const struct gt_pg_type *t, const struct gt_vec *v, uint32_t r)
 {
-	const struct gt_pg_type *t = gt_pg_type_of(c->type, c->unit, c->lt);
-	char num[24];
+	uint32_t n;
+	if (v->type != GT_STRING)
+		return GT_PG_TEXT_FIXED;
+	gt_vec_str(v, r, &n);
+	return t->oid == GT_PG_BYTEA ? 2 + 2 * (size_t)n : n;
+}
 
+size_t gt_pg_text(char *p, const struct gt_pg_type *t, unsigned unit, const struct gt_vec *v, uint32_t r)
+{
 	switch (v->type) {
 	case GT_STRING: {
 		uint32_t n;
 		const char *s = gt_vec_str(v, r, &n);
-		if (t->oid != GT_PG_BYTEA || fmt)
-			return gt_buf_add(b, s, n);
-		int rc = gt_buf_grow(b, 2 + 2 * (size_t)n);
+		if (t->oid != GT_PG_BYTEA) {
+			memcpy(p, s, n);
+			return n;
+		}
+		p[0] = '\\';
+		p[1] = 'x';
+		for (uint32_t i = 0; i < n; i++) {
+			p[2 + 2 * i] = hexd[(uint8_t)s[i] >> 4];
+			p[3 + 2 * i] = hexd[(uint8_t)s[i] & 15];
+		}
+		return 2 + 2 * (size_t)n;
+	}
+	case GT_BOOL:
+		p[0] = v->v.b[r] ? 't' : 'f';
+		return 1;
+	case GT_F64:
+		return (size_t)text_float(p, v->v.f64[r], t->oid == GT_PG_FLOAT4);
+	case GT_U64:
+		return (size_t)gt_utoa(v->v.u64[r], p);
+	case GT_TS:
+		return (size_t)text_ts(p, ts_to_us(v->v.i64[r], unit));
+	default:
+		if (t->oid == GT_PG_DATE)
+			return (size_t)fmt_date(p, v->v.i64[r]);
+		if (v->v.i64[r] >= 0)
+			return (size_t)gt_utoa((uint64_t)v->v.i64[r], p);
+		p[0] = '-';
+		return 1 + (size_t)gt_utoa(-(uint64_t)v->v.i64[r], p + 1);
+	}
+}
+
+int gt_pg_value(struct gt_buf *b, const struct gt_sql_column *c, const struct gt_vec *v, uint32_t r, int fmt)
+{
+	const struct gt_pg_type *t = gt_pg_type_of(c->type, c->unit, c->lt);
+
+	if (!fmt) {
+		int rc = gt_buf_grow(b, gt_pg_text_size(t, v, r));
 		if (rc)
 			return rc;
-		b->p[b->len++] = '\\';
-		b->p[b->len++] = 'x';
-		for (uint32_t i = 0; i < n; i++) {
-			b->p[b->len++] = hexd[(uint8_t)s[i] >> 4];
-			b->p[b->len++] = hexd[(uint8_t)s[i] & 15];
-		}
+		b->len += gt_pg_text(b->p + b->len, t, c->unit, v, r);
 		b->p[b->len] = 0;
 		return 0;
 	}
+	switch (v->type) {
+	case GT_STRING: {
+		uint32_t n;
+		const char *s = gt_vec_str(v, r, &n);
+		return gt_buf_add(b, s, n);
+	}
 	case GT_BOOL:
-		if (fmt)
-			return gt_buf_addch(b, v->v.b[r] ? 1 : 0);
-		return gt_buf_addch(b, v->v.b[r] ? 't' : 'f');
+		return gt_buf_addch(b, v->v.b[r] ? 1 : 0);
 	case GT_F64:
-		if (!fmt)
-			return put_float(b, v->v.f64[r], t->oid == GT_PG_FLOAT4);
 		if (t->oid == GT_PG_FLOAT4) {
 			float f = (float)v->v.f64[r];
 			uint32_t u;
@@ -244,23 +314,15 @@ int gt_pg_value(struct gt_buf *b, const struct gt_sql_column *c, const struct gt
 			return put_be(b, u, 8);
 		}
 	case GT_U64:
-		if (fmt && t->oid == GT_PG_NUMERIC)
+		if (t->oid == GT_PG_NUMERIC)
 			return put_numeric_u64(b, v->v.u64[r]);
-		if (fmt)
-			return put_be(b, v->v.u64[r], (unsigned)t->len);
-		return gt_buf_add(b, num, (size_t)gt_utoa(v->v.u64[r], num));
-	case GT_TS: {
-		int64_t us = ts_to_us(v->v.i64[r], c->unit);
-		if (fmt)
-			return put_be(b, (uint64_t)(us - PG_EPOCH_DAYS * 86400000000LL), 8);
-		return put_ts(b, us);
-	}
+		return put_be(b, v->v.u64[r], (unsigned)t->len);
+	case GT_TS:
+		return put_be(b, (uint64_t)(ts_to_us(v->v.i64[r], c->unit) - PG_EPOCH_DAYS * 86400000000LL), 8);
 	default:
 		if (t->oid == GT_PG_DATE)
-			return fmt ? put_be(b, (uint64_t)(v->v.i64[r] - PG_EPOCH_DAYS), 4) : put_date(b, v->v.i64[r]);
-		if (fmt)
-			return put_be(b, (uint64_t)v->v.i64[r], (unsigned)t->len);
-		return gt_buf_add_i64(b, v->v.i64[r]);
+			return put_be(b, (uint64_t)(v->v.i64[r] - PG_EPOCH_DAYS), 4);
+		return put_be(b, (uint64_t)v->v.i64[r], (unsigned)t->len);
 	}
 }
 

@@ -20,6 +20,13 @@ const struct gt_pg_type *gt_pg_type_of(unsigned type, unsigned unit, unsigned lt
 /* Append row r of column v (described by c) in format fmt (0 text, 1 binary),
  * without the length word.  v's row must not be null. */
 int gt_pg_value(struct gt_buf *b, const struct gt_sql_column *c, const struct gt_vec *v, uint32_t r, int fmt);
+/* The text form of that straight into p, which has room for
+ * gt_pg_text_size() bytes (GT_PG_TEXT_FIXED for all but strings); returns
+ * its length.  (What a DataRow of many rows is built from: one room check
+ * per row rather than one per value.)  unit: the column's, for GT_TS. */
+#define GT_PG_TEXT_FIXED 64
+size_t gt_pg_text_size(const struct gt_pg_type *t, const struct gt_vec *v, uint32_t r);
+size_t gt_pg_text(char *p, const struct gt_pg_type *t, unsigned unit, const struct gt_vec *v, uint32_t r);
 
 /*
  * Append a Bind parameter as a SQL literal the engine reads back as the

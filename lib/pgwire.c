@@ -246,35 +246,83 @@ static int row_description(struct conn *c, const struct gt_sql_output *o, const 
 	return rc ? rc : gt_pg_end(&c->out, s);
 }
 
-/* DataRows for rows [from, to) of o; flushes as out grows. */
+static void put_be32(char *p, uint32_t n)
+{
+	p[0] = (char)(n >> 24);
+	p[1] = (char)(n >> 16);
+	p[2] = (char)(n >> 8);
+	p[3] = (char)n;
+}
+
+/* DataRows for rows [from, to) of o; flushes as out grows.  A row in text
+ * format is laid out in place after one room check: this runs per row of
+ * every result. */
 static int data_rows(struct conn *c, const struct gt_sql_output *o, uint32_t from, uint32_t to, const int16_t *fmts,
 		     uint16_t nfmts)
 {
+	const struct gt_pg_type *tv[64], **types = tv;
+	bool text = true;
 	int rc = 0;
+
+	if (o->ncols > GT_ARRAY_LEN(tv) && !(types = gt_calloc(o->ncols, sizeof(*types))))
+		return GT_ENOMEM;
+	for (uint32_t i = 0; i < o->ncols; i++) {
+		types[i] = gt_pg_type_of(o->cols[i].type, o->cols[i].unit, o->cols[i].lt);
+		text &= gt_pg_format(fmts, nfmts, i) == 0;
+	}
 	for (uint32_t r = from; rc == 0 && r < to; r++) {
-		size_t s = gt_pg_begin(&c->out, 'D');
-		rc = gt_pg_put_i16(&c->out, (int16_t)o->ncols);
-		for (uint32_t i = 0; rc == 0 && i < o->ncols; i++) {
-			const struct gt_vec *v = &o->rows.cols[i];
-			if (gt_vec_is_null(v, r)) {
-				rc = gt_pg_put_i32(&c->out, -1);
-				continue;
-			}
-			size_t at = c->out.len;
-			if ((rc = gt_pg_put_i32(&c->out, 0)) ||
-			    (rc = gt_pg_value(&c->out, &o->cols[i], v, r, gt_pg_format(fmts, nfmts, i))))
+		if (text) {
+			size_t need = 7;
+			for (uint32_t i = 0; i < o->ncols; i++)
+				need += 4 + (gt_vec_is_null(&o->rows.cols[i], r) ? 0 :
+					     gt_pg_text_size(types[i], &o->rows.cols[i], r));
+			if (need > INT32_MAX) {
+				rc = GT_ETOOBIG;
 				break;
-			uint32_t n = (uint32_t)(c->out.len - at - 4);
-			c->out.p[at] = (char)(n >> 24);
-			c->out.p[at + 1] = (char)(n >> 16);
-			c->out.p[at + 2] = (char)(n >> 8);
-			c->out.p[at + 3] = (char)n;
+			}
+			if ((rc = gt_buf_grow(&c->out, need)))
+				break;
+			char *b = c->out.p + c->out.len, *p = b + 7;
+			b[0] = 'D';
+			b[5] = (char)(o->ncols >> 8);
+			b[6] = (char)o->ncols;
+			for (uint32_t i = 0; i < o->ncols; i++) {
+				const struct gt_vec *v = &o->rows.cols[i];
+				if (gt_vec_is_null(v, r)) {
+					put_be32(p, UINT32_MAX);   /* -1: NULL */
+					p += 4;
+					continue;
+				}
+				size_t n = gt_pg_text(p + 4, types[i], o->cols[i].unit, v, r);
+				put_be32(p, (uint32_t)n);
+				p += 4 + n;
+			}
+			put_be32(b + 1, (uint32_t)(p - b - 1));
+			c->out.len += (size_t)(p - b);
+			c->out.p[c->out.len] = 0;
+		} else {
+			size_t s = gt_pg_begin(&c->out, 'D');
+			rc = gt_pg_put_i16(&c->out, (int16_t)o->ncols);
+			for (uint32_t i = 0; rc == 0 && i < o->ncols; i++) {
+				const struct gt_vec *v = &o->rows.cols[i];
+				if (gt_vec_is_null(v, r)) {
+					rc = gt_pg_put_i32(&c->out, -1);
+					continue;
+				}
+				size_t at = c->out.len;
+				if ((rc = gt_pg_put_i32(&c->out, 0)) ||
+				    (rc = gt_pg_value(&c->out, &o->cols[i], v, r, gt_pg_format(fmts, nfmts, i))))
+					break;
+				put_be32(c->out.p + at, (uint32_t)(c->out.len - at - 4));
+			}
+			if (rc == 0)
+				rc = gt_pg_end(&c->out, s);
 		}
-		if (rc == 0)
-			rc = gt_pg_end(&c->out, s);
 		if (rc == 0 && c->out.len >= OUT_FLUSH)
 			rc = flush_out(c);
 	}
+	if (types != tv)
+		free(types);
 	return rc;
 }
 
