@@ -16,7 +16,7 @@
 CC ?= cc
 PREFIX ?= /usr/local
 SANITIZE ?=
-PKGS := libzstd jansson libxxhash libmicrohttpd zlib libcurl libpcre2-8 libcrypto
+PKGS := libzstd jansson libxxhash libmicrohttpd zlib libcurl libpcre2-8 libcrypto libprotobuf-c
 
 ifeq ($(SANITIZE),)
 O ?= build
@@ -29,13 +29,19 @@ endif
 WARN := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla \
 	-Wno-unused-parameter -Wmissing-prototypes \
 	$(shell $(CC) -Werror -Wno-format-truncation -x c -c /dev/null -o /dev/null 2>/dev/null && echo -Wno-format-truncation)
-CPPFLAGS += -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags $(PKGS))
+CPPFLAGS += -D_GNU_SOURCE -Ilib -I$(O)/gen $(shell pkg-config --cflags $(PKGS))
 CFLAGS += $(OPT) $(WARN) -pthread
 LDFLAGS += $(if $(SANITIZE),-fsanitize=$(SANITIZE))
-LDLIBS += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+# snappy (libsnappy-dev) has no .pc file
+LDLIBS += $(shell pkg-config --libs $(PKGS)) -lsnappy -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard lib/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o)
+# Protocol buffers (proto/*.proto) compiled by protoc-c into $(O)/gen/,
+# their C linked into libgt.a like lib/*.c.
+PROTO := $(sort $(wildcard proto/*.proto))
+PROTO_C := $(patsubst proto/%.proto,$(O)/gen/%.pb-c.c,$(PROTO))
+PROTO_H := $(PROTO_C:.c=.h)
+LIB_OBJ := $(LIB_SRC:%.c=$(O)/%.o) $(PROTO_C:.c=.o)
 PROGS := $(patsubst bin/%.c,$(O)/bin/%,$(sort $(wildcard bin/gt-*.c)))
 UNIT := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(sort $(wildcard tests/unit/test-*.c)))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz-*.c))
@@ -47,6 +53,19 @@ all: $(PROGS) $(UNIT) $(FUZZ_REPLAY) $(TOOLS)
 $(O)/%.o: %.c $(wildcard lib/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/gen/%.pb-c.c $(O)/gen/%.pb-c.h: proto/%.proto
+	@mkdir -p $(dir $@)
+	protoc-c --proto_path=proto --c_out=$(O)/gen $<
+
+# generated code: compiled without the house warnings
+$(O)/gen/%.pb-c.o: $(O)/gen/%.pb-c.c
+	$(CC) $(CPPFLAGS) $(OPT) -std=c11 -pthread -c -o $@ $<
+
+# whatever includes a generated header waits for it
+$(LIB_OBJ) $(patsubst %.c,$(O)/%.o,$(wildcard tests/tools/*.c tests/fuzz/*.c tests/unit/*.c bin/*.c)): | $(PROTO_H)
+
+$(O)/lib/promwrite.o $(O)/lib/promread.o: $(PROTO_H)
 
 $(O)/libgt.a: $(LIB_OBJ)
 	@rm -f $@

@@ -22,6 +22,7 @@
 #include "lp.h"
 #include "metrics.h"
 #include "promapi.h"
+#include "promwrite.h"
 #include "sql.h"
 #include "sqljson.h"
 
@@ -34,12 +35,15 @@ struct gt_front {
 	struct gt_http *http;
 	struct gt_metrics *m;
 	struct gt_metric *rows, *write_reqs;
+	struct gt_metric *prom_samples, *prom_reqs;
+	size_t max_body;
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
 };
 
 struct conn {
 	struct gt_ingest in;
+	struct gt_prom_scratch prom;
 };
 
 static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -145,6 +149,7 @@ static void conn_close(void *ctx, void *p)
 
 	(void)ctx;
 	gt_ingest_release(&c->in);
+	gt_prom_scratch_release(&c->prom);
 	free(c);
 }
 
@@ -178,6 +183,27 @@ static void h_ping(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
 	gt_http_resp_header(rs, "X-Influxdb-Build", "OSS");
 }
 
+/* http.c hands snappy bodies over as sent (gt_http_opts.passthrough_encoding). */
+static bool snappy_body(struct gt_http_req *rq)
+{
+	const char *ce = gt_http_header(rq, "Content-Encoding");
+	return ce && !strcasecmp(ce, "snappy");
+}
+
+/* A failed write as GreptimeDB's error; a client's mistake is 400. */
+static void write_error(struct gt_front *f, struct gt_http_resp *rs, const char *db, int rc, struct gt_err *err,
+			int64_t t0)
+{
+	int st = status_of(rc);
+	if (rc == GT_ENOTFOUND)
+		snprintf(err->msg, sizeof(err->msg), "Database not found: %.255s", db);
+	else if (!err->msg[0])
+		snprintf(err->msg, sizeof(err->msg), "%s", gt_strerror(rc));
+	if (st >= GT_STATUS_STORAGE_UNAVAILABLE || rc == GT_ENOMEM)
+		flog(f, "write to '%s': %s", db, err->msg);
+	gerror(rs, st, err->msg, t0);
+}
+
 static void write_common(struct gt_front *f, struct gt_http_req *rq, struct gt_http_resp *rs, bool v2)
 {
 	struct conn *c = gt_http_conn(rq);
@@ -206,6 +232,11 @@ static void write_common(struct gt_front *f, struct gt_http_req *rq, struct gt_h
 		gerror(rs, GT_STATUS_INVALID_ARGUMENTS, err.msg, t0);
 		return;
 	}
+	if (snappy_body(rq)) {
+		rs->status = 415;
+		error_body(f, rs, "unsupported Content-Encoding 'snappy' for line protocol (gzip, deflate or identity)");
+		return;
+	}
 	body = gt_http_body(rq, &len);
 	in = c ? &c->in : &tmp;
 	if (!c)
@@ -219,14 +250,7 @@ static void write_common(struct gt_front *f, struct gt_http_req *rq, struct gt_h
 		gt_ingest_release(&tmp);
 	gt_metric_add(f->write_reqs, 1);
 	if (rc) {
-		int st = status_of(rc);
-		if (rc == GT_ENOTFOUND)
-			snprintf(err.msg, sizeof(err.msg), "Database not found: %.255s", db);
-		else if (!err.msg[0])
-			snprintf(err.msg, sizeof(err.msg), "%s", gt_strerror(rc));
-		if (st >= GT_STATUS_STORAGE_UNAVAILABLE || rc == GT_ENOMEM)
-			flog(f, "write to '%s': %s", db, err.msg);
-		gerror(rs, st, err.msg, t0);
+		write_error(f, rs, db, rc, &err, t0);
 		return;
 	}
 	gt_metric_add(f->rows, rows);
@@ -241,6 +265,59 @@ static void h_write(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
 static void h_write_v2(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
 {
 	write_common(ctx, rq, rs, true);
+}
+
+/*
+ * Prometheus remote write: a snappy-compressed WriteRequest (the body
+ * is snappy whether or not Content-Encoding says so, as the protocol
+ * has it).  All or nothing, 204 once written.
+ */
+static void h_prom_write(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	struct gt_front *f = ctx;
+	struct conn *c = gt_http_conn(rq), tmp;
+	struct gt_err err = {0};
+	const char *db = db_arg(rq, "db"), *ce = gt_http_header(rq, "Content-Encoding");
+	int64_t t0 = gt_mono_ns();
+	uint64_t samples = 0, rows = 0;
+	size_t len, rawlen = 0;
+	char *body;
+	int rc;
+
+	if (!db)
+		db = GT_DEFAULT_DB;
+	if (ce && *ce && strcasecmp(ce, "snappy") && strcasecmp(ce, "identity")) {
+		rs->status = 415;
+		snprintf(err.msg, sizeof(err.msg), "unsupported Content-Encoding '%.40s' (remote write is snappy)", ce);
+		error_body(f, rs, err.msg);
+		return;
+	}
+	if (gt_check_name("database", db, &err)) {
+		gerror(rs, GT_STATUS_INVALID_ARGUMENTS, err.msg, t0);
+		return;
+	}
+	if (!c) {
+		memset(&tmp, 0, sizeof(tmp));
+		gt_ingest_init(&tmp.in, f->db);
+		c = &tmp;
+	}
+	body = gt_http_body(rq, &len);
+	rc = gt_snappy_decode(&c->prom, body, len, f->max_body, &rawlen, &err);
+	if (!rc)
+		rc = gt_promwrite_parse(&c->in, &c->prom, c->prom.raw, rawlen, &samples, &err);
+	if (!rc)
+		rc = gt_ingest_commit(&c->in, db, &rows, &err);
+	if (c == &tmp) {
+		gt_ingest_release(&tmp.in);
+		gt_prom_scratch_release(&tmp.prom);
+	}
+	gt_metric_add(f->prom_reqs, 1);
+	if (rc) {
+		write_error(f, rs, db, rc, &err, t0);
+		return;
+	}
+	gt_metric_add(f->prom_samples, samples);
+	rs->status = 204;
 }
 
 static void h_sql(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
@@ -625,6 +702,7 @@ static const struct gt_http_route routes[] = {
 	{"/v1/influxdb/ping", GT_HTTP_GET | GT_HTTP_HEAD, h_ping},
 	{"/query", GT_HTTP_GET | GT_HTTP_POST, h_query},
 	{GT_PROMAPI_PREFIX, GT_HTTP_GET | GT_HTTP_POST, h_prom_api},
+	{"/v1/prometheus/write", GT_HTTP_POST, h_prom_write},
 };
 
 int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct gt_err *err)
@@ -646,6 +724,10 @@ int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct 
 	}
 	f->rows = gt_metrics_counter(f->m, "gt_ingest_rows_total", "Rows written by line protocol requests", NULL);
 	f->write_reqs = gt_metrics_counter(f->m, "gt_ingest_requests_total", "Line protocol write requests", NULL);
+	f->prom_samples = gt_metrics_counter(f->m, "gt_prom_write_samples_total",
+					     "Samples written by Prometheus remote write requests", NULL);
+	f->prom_reqs = gt_metrics_counter(f->m, "gt_prom_write_requests_total", "Prometheus remote write requests", NULL);
+	f->max_body = o->max_body ? o->max_body : GT_HTTP_MAX_BODY_DEFAULT;
 	ho.addr = o->http_addr ? o->http_addr : "127.0.0.1:4000";
 	ho.max_body = o->max_body;
 	ho.timeout_s = o->timeout_s;
@@ -658,6 +740,7 @@ int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct 
 	ho.authorize = authorize;
 	ho.on_done = on_done;
 	ho.log = http_log;
+	ho.passthrough_encoding = "snappy";
 	if ((rc = gt_http_start(&f->http, &ho, err))) {
 		gt_metrics_free(f->m);
 		free(f);

@@ -13,6 +13,7 @@
  *   GET|POST /query?q=...                      InfluxDB 1.x: CREATE DATABASE, SHOW DATABASES only
  *   GET|POST /v1/prometheus/api/v1/...         Prometheus's query API (promapi.h): query,
  *                                              query_range, series, labels, label/N/values
+ *   POST /v1/prometheus/write?db=D             Prometheus remote write 1.0 (promwrite.h), 204
  *
  * With users (opts.auth), every endpoint but /health wants credentials,
  * as GreptimeDB asks for them: "Authorization: Basic base64(user:pw)";

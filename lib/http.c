@@ -226,6 +226,8 @@ static void check_encoding(struct gt_http_req *rq, bool *compressed)
 	*compressed = false;
 	if (!ce || !*ce || !strcasecmp(ce, "identity"))
 		return;
+	if (rq->h->o.passthrough_encoding && !strcasecmp(ce, rq->h->o.passthrough_encoding))
+		return;
 	if (!strcasecmp(ce, "gzip") || !strcasecmp(ce, "x-gzip") || !strcasecmp(ce, "deflate")) {
 		*compressed = true;
 		return;

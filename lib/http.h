@@ -16,9 +16,10 @@
  * A request's life: headers arrive -> a body over max_body is refused
  * with 413 as soon as its Content-Length or its bytes show it (the rest
  * of the body is read and dropped, so the connection stays usable) ->
- * the body is inflated if Content-Encoding says gzip/deflate (415 for an
- * unknown encoding, 400 for a damaged or truncated stream, 413 if the
- * inflated body is over max_body) -> the route's handler fills a
+ * the body is inflated if Content-Encoding says gzip/deflate (passed as
+ * is if it says passthrough_encoding; 415 for an unknown encoding, 400
+ * for a damaged or truncated stream, 413 if the inflated body is over
+ * max_body) -> the route's handler fills a
  * response -> on_done sees the route, status and latency (metrics).
  * A client that goes away mid-request costs nothing more than its buffer,
  * freed when libmicrohttpd reports the request complete.
@@ -87,6 +88,10 @@ struct gt_http_opts {
 	/* After every response: route path (or NULL when none matched), status, latency. */
 	void (*on_done)(void *ctx, const char *route, int status, int64_t elapsed_ns);
 	void (*log)(void *ctx, const char *msg);
+	/* A Content-Encoding handed to the handlers undecoded (the handler
+	 * checks the header): "snappy" for Prometheus's remote write and
+	 * read.  NULL = none. */
+	const char *passthrough_encoding;
 };
 
 /* Listen and start serving.  GT_EIO with err naming the address if the bind fails. */

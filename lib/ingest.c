@@ -70,6 +70,7 @@ void gt_ingest_init(struct gt_ingest *in, struct gt_db *db)
 {
 	memset(in, 0, sizeof(*in));
 	in->db = db;
+	in->ts_unit = GT_UNIT_NS;
 }
 
 static void table_reset(struct gt_ingest_table *t)
@@ -228,19 +229,12 @@ static int stab_grow(struct gt_ingest_table *t)
 	return 0;
 }
 
-/* The slot of a point's tag set, made on first sight. */
-static int slot_for(struct gt_ingest_table *t, const struct gt_lp_point *pt, struct gt_err *err)
+/* The slot of a point's tag set (hash h), made on first sight. */
+static int slot_for(struct gt_ingest_table *t, const struct gt_lp_point *pt, uint64_t h, struct gt_err *err)
 {
-	uint64_t h = 0;
 	uint32_t j;
 	struct slot *sl;
 
-	if (pt->ntags) {
-		/* tags lie in order in the (unescaped in place) line: hash them in one go */
-		const char *a = pt->tags[0].key.p;
-		const char *e = pt->tags[pt->ntags - 1].val.p + pt->tags[pt->ntags - 1].val.n;
-		h = XXH3_64bits(a, (size_t)(e - a));
-	}
 	if ((t->nslots + 1) * 2 > t->stab_cap && stab_grow(t))
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	for (j = (uint32_t)h & (t->stab_cap - 1); t->stab[j]; j = (j + 1) & (t->stab_cap - 1)) {
@@ -291,24 +285,43 @@ static int slot_for(struct gt_ingest_table *t, const struct gt_lp_point *pt, str
 	return (int)(t->nslots - 1);
 }
 
+/* Room in row_slot for n more rows. */
+static int rows_reserve(struct gt_ingest_table *t, size_t n)
+{
+	if (n > UINT32_MAX - t->nrows)
+		return GT_ETOOBIG;
+	if (t->nrows + n > t->row_cap) {
+		uint32_t cap = t->row_cap ? t->row_cap : 1024;
+		while (cap < t->nrows + n)
+			cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
+		uint32_t *rs = gt_reallocarray(t->row_slot, cap, sizeof(*rs));
+		if (!rs)
+			return GT_ENOMEM;
+		t->row_slot = rs;
+		t->row_cap = cap;
+	}
+	return 0;
+}
+
 static int on_point(void *ctx, const struct gt_lp_point *pt)
 {
 	struct pctx *p = ctx;
 	struct gt_ingest_table *t = table_for(p->in, &pt->measurement);
+	uint64_t h = 0;
 	int rc, i;
 
 	if (!t)
 		return gt_errf(p->err, GT_ENOMEM, "out of memory");
-	if ((i = slot_for(t, pt, p->err)) < 0)
-		return i;
-	if (t->nrows == t->row_cap) {
-		uint32_t cap = t->row_cap ? t->row_cap * 2 : 1024;
-		uint32_t *rs = gt_reallocarray(t->row_slot, cap, sizeof(*rs));
-		if (!rs)
-			return gt_errf(p->err, GT_ENOMEM, "out of memory");
-		t->row_slot = rs;
-		t->row_cap = cap;
+	if (pt->ntags) {
+		/* tags lie in order in the (unescaped in place) line: hash them in one go */
+		const char *a = pt->tags[0].key.p;
+		const char *e = pt->tags[pt->ntags - 1].val.p + pt->tags[pt->ntags - 1].val.n;
+		h = XXH3_64bits(a, (size_t)(e - a));
 	}
+	if ((i = slot_for(t, pt, h, p->err)) < 0)
+		return i;
+	if (rows_reserve(t, 1))
+		return gt_errf(p->err, GT_ENOMEM, "out of memory");
 	t->row_slot[t->nrows] = (uint32_t)i;
 	for (uint32_t k = 0; k < pt->nfields; k++) {
 		const struct gt_lp_field *f = &pt->fields[k];
@@ -356,12 +369,20 @@ static int prepare(struct gt_ingest *in, const char *dbname, struct gt_ingest_ta
 				if (b->cols[c].sem == GT_TAG)
 					rc = gt_schema_add(&s, b->cols[c].name, GT_STRING, GT_TAG, GT_UNIT_NS, err) < 0;
 			for (uint32_t c = 0; c < b->ncols && !rc; c++)
+				if (b->cols[c].sem == GT_TAG && !strcmp(b->cols[c].name, GT_TS_COLUMN))
+					rc = gt_errf(err, GT_EINVAL, "column name '%s' is reserved for the time index",
+						     GT_TS_COLUMN);
+			if (!rc && in->ts_first)
+				rc = gt_schema_add(&s, GT_TS_COLUMN, GT_TS, GT_TIME, (enum gt_unit)in->ts_unit, err) < 0;
+			for (uint32_t c = 0; c < b->ncols && !rc; c++)
 				if (b->cols[c].sem == GT_FIELD)
 					rc = gt_schema_add(&s, b->cols[c].name, b->cols[c].type, GT_FIELD, GT_UNIT_NS, err) < 0;
 			rc = rc ? GT_EINVAL : 0;
-			if (!rc && gt_schema_find(&s, GT_TS_COLUMN) >= 0)
+			if (!rc && !in->ts_first && gt_schema_find(&s, GT_TS_COLUMN) >= 0)
 				rc = gt_errf(err, GT_EINVAL, "column name '%s' is reserved for the time index", GT_TS_COLUMN);
-			if (!rc && (rc = gt_schema_add(&s, GT_TS_COLUMN, GT_TS, GT_TIME, GT_UNIT_NS, err)) >= 0)
+			if (!rc && !in->ts_first)
+				rc = gt_schema_add(&s, GT_TS_COLUMN, GT_TS, GT_TIME, (enum gt_unit)in->ts_unit, err) < 0 ? GT_EINVAL : 0;
+			if (!rc)
 				rc = gt_db_create_table(in->db, dbname, b->name, &s, NULL, t, err);
 			gt_schema_release(&s);
 			if (rc == GT_EEXIST)
@@ -499,12 +520,8 @@ out:
 	return rc;
 }
 
-int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, uint64_t first_lineno,
-		    struct gt_err *err)
+void gt_ingest_begin(struct gt_ingest *in, enum gt_unit ts_unit, bool ts_first)
 {
-	struct pctx p = {in, err, 0};
-	long n;
-
 	/* keep builders of measurements gone quiet from piling up across calls */
 	if (in->ntables > 64) {
 		struct gt_db *db = in->db;
@@ -513,6 +530,57 @@ int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, 
 	}
 	for (uint32_t i = 0; i < in->ntables; i++)
 		table_reset(&in->tables[i]);
+	in->ts_unit = (uint8_t)ts_unit;
+	in->ts_first = ts_first;
+}
+
+int gt_ingest_rows(struct gt_ingest *in, const struct gt_lp_point *pt, const int64_t *ts_ns, const double *v,
+		   size_t n, struct gt_err *err)
+{
+	struct gt_ingest_table *t = table_for(in, &pt->measurement);
+	uint64_t h = 0;
+	struct gt_vec *fv;
+	int rc, i, slot;
+
+	if (!t)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	if (pt->nfields != 1 || pt->fields[0].type != GT_F64)
+		return gt_errf(err, GT_EINVAL, "gt_ingest_rows wants one float field");
+	for (uint32_t k = 0; k < pt->ntags; k++) {
+		h = XXH3_64bits_withSeed(pt->tags[k].key.p, pt->tags[k].key.n, h);
+		h = XXH3_64bits_withSeed(pt->tags[k].val.p, pt->tags[k].val.n, h ^ 0x9e3779b97f4a7c15ULL);
+	}
+	if ((slot = slot_for(t, pt, h, err)) < 0)
+		return slot;
+	if ((i = column_for(t, pt->ntags, &pt->fields[0].key, GT_FIELD, GT_F64, pt->lineno, err)) < 0)
+		return i;
+	if (!n)
+		return 0;
+	if ((rc = rows_reserve(t, n)))
+		return gt_errf(err, rc, "series %" PRIu64 ": too many rows", pt->lineno);
+	fv = &t->cols[i].v;
+	for (size_t r = 0; r < n; r++) {
+		t->row_slot[t->nrows + r] = (uint32_t)slot;
+		if ((rc = gt_vec_push_f64(fv, v[r])) || (rc = gt_vec_push_i64(&t->ts, ts_ns[r])))
+			return gt_errf(err, rc, "out of memory");
+	}
+	t->nrows += (uint32_t)n;
+	/* other fields of the table's builder (not of a Prometheus metric, which has one) */
+	if (t->ncols != pt->ntags + 1)
+		for (uint32_t c = 0; c < t->ncols; c++)
+			while (t->cols[c].sem == GT_FIELD && t->cols[c].v.len < t->nrows)
+				if ((rc = gt_vec_push_null(&t->cols[c].v)))
+					return gt_errf(err, rc, "out of memory");
+	return 0;
+}
+
+int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, uint64_t first_lineno,
+		    struct gt_err *err)
+{
+	struct pctx p = {in, err, 0};
+	long n;
+
+	gt_ingest_begin(in, GT_UNIT_NS, false);
 	n = gt_lp_parse(buf, len, (enum gt_unit)precision, gt_now_ns(), first_lineno, on_point, &p, err);
 	return n < 0 ? (int)n : 0;
 }

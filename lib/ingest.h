@@ -16,6 +16,7 @@
 #define GT_INGEST_H
 
 #include "db.h"
+#include "lp.h"
 
 #define GT_TS_COLUMN "greptime_timestamp"
 
@@ -25,6 +26,8 @@ struct gt_ingest {
 	struct gt_db *db;
 	struct gt_ingest_table *tables;
 	uint32_t ntables, cap;
+	uint8_t ts_unit;         /* a new table's time index unit (gt_ingest_begin) */
+	bool ts_first;           /* a new table has the time index before its fields */
 };
 
 void gt_ingest_init(struct gt_ingest *in, struct gt_db *db);
@@ -49,5 +52,22 @@ int gt_ingest_lp(struct gt_ingest *in, const char *dbname, char *buf, size_t len
 int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, uint64_t first_lineno,
 		    struct gt_err *err);
 int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, struct gt_err *err);
+
+/*
+ * Rows from another protocol (Prometheus remote write, promwrite.h)
+ * instead of line-protocol text: gt_ingest_begin, gt_ingest_rows per
+ * series, then gt_ingest_commit.  A table created by the commit gets
+ * its time index in ts_unit, placed before the fields when ts_first
+ * (GreptimeDB's layout of Prometheus metrics: tags, greptime_timestamp,
+ * greptime_value).
+ *
+ * gt_ingest_rows adds n rows of one series: pt names the table
+ * (measurement), the tags (names unique) and one GT_F64 field whose
+ * value is ignored: v[i] is row i's, ts_ns[i] its time in nanoseconds.
+ * pt->lineno numbers the series in messages.
+ */
+void gt_ingest_begin(struct gt_ingest *in, enum gt_unit ts_unit, bool ts_first);
+int gt_ingest_rows(struct gt_ingest *in, const struct gt_lp_point *pt, const int64_t *ts_ns, const double *v,
+		   size_t n, struct gt_err *err);
 
 #endif
