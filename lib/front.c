@@ -22,6 +22,7 @@
 #include "lp.h"
 #include "metrics.h"
 #include "promapi.h"
+#include "promstore.h"
 #include "promwrite.h"
 #include "sql.h"
 #include "sqljson.h"
@@ -318,6 +319,57 @@ static void h_prom_write(void *ctx, struct gt_http_req *rq, struct gt_http_resp 
 	}
 	gt_metric_add(f->prom_samples, samples);
 	rs->status = 204;
+}
+
+/* Prometheus remote read: a snappy ReadRequest in, a snappy ReadResponse (samples) out. */
+static void h_prom_read(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
+{
+	struct gt_front *f = ctx;
+	struct conn *c = gt_http_conn(rq), tmp;
+	struct gt_err err = {0};
+	const char *db = db_arg(rq, "db");
+	struct gt_promstore ps;
+	struct gt_pq_source src;
+	struct gt_buf pb = {0};
+	int64_t t0 = gt_mono_ns();
+	size_t len, rawlen = 0;
+	char *body;
+	int rc;
+
+	if (!db)
+		db = GT_DEFAULT_DB;
+	if (gt_check_name("database", db, &err)) {
+		gerror(rs, GT_STATUS_INVALID_ARGUMENTS, err.msg, t0);
+		return;
+	}
+	if (!f->db->mc.ops->has_db(f->db->mc.self, db)) {
+		write_error(f, rs, db, GT_ENOTFOUND, &err, t0);
+		return;
+	}
+	if (!c) {
+		memset(&tmp, 0, sizeof(tmp));
+		c = &tmp;
+	}
+	body = gt_http_body(rq, &len);
+	gt_promstore_init(&ps, f->db, db);
+	gt_promstore_source(&ps, &src);
+	rc = gt_snappy_decode(&c->prom, body, len, f->max_body, &rawlen, &err);
+	if (!rc)
+		rc = gt_promread(&src, &c->prom, c->prom.raw, rawlen, &pb, &err);
+	if (!rc) {
+		gt_buf_reset(&rs->body);
+		rc = gt_snappy_encode(pb.p ? pb.p : "", pb.len, &rs->body, &err);
+	}
+	gt_buf_release(&pb);
+	if (c == &tmp)
+		gt_prom_scratch_release(&tmp.prom);
+	if (rc) {
+		write_error(f, rs, db, rc, &err, t0);
+		return;
+	}
+	rs->status = 200;
+	rs->ctype = "application/x-protobuf";
+	gt_http_resp_header(rs, "Content-Encoding", "snappy");
 }
 
 static void h_sql(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
@@ -703,6 +755,7 @@ static const struct gt_http_route routes[] = {
 	{"/query", GT_HTTP_GET | GT_HTTP_POST, h_query},
 	{GT_PROMAPI_PREFIX, GT_HTTP_GET | GT_HTTP_POST, h_prom_api},
 	{"/v1/prometheus/write", GT_HTTP_POST, h_prom_write},
+	{"/v1/prometheus/read", GT_HTTP_POST, h_prom_read},
 };
 
 int gt_front_start(struct gt_front **out, const struct gt_front_opts *o, struct gt_err *err)

@@ -212,3 +212,27 @@ EOF
 	prom_stop
 	stop_front
 }
+
+@test "remote read: the samples come back bit for bit (NaN, +-Inf, staleness markers), matchers apply" {
+	start_front
+	push <<'EOF2'
+rr{k="a",z="1"} 1.5 1000
+rr{k="a",z="1"} NaN 2000
+rr{k="a",z="1"} stale 3000
+rr{k="b"} +Inf 1000
+rr{k="c"} -Inf 1000
+EOF2
+	run gt-prom-send --read 'rr{k="a"}' --start 0 --end 10000 "http://$ADDR/v1/prometheus/read"
+	assert_success
+	assert_output 'rr{k="a",z="1"} 1.5 1000
+rr{k="a",z="1"} NaN 2000
+rr{k="a",z="1"} stale 3000'
+	run gt-prom-send --read 'rr{k!="a"}' --start 0 --end 10000 "http://$ADDR/v1/prometheus/read"
+	assert_output 'rr{k="b"} +Inf 1000
+rr{k="c"} -Inf 1000'
+	run gt-prom-send --read 'rr{k="a"}' --start 1500 --end 2500 "http://$ADDR/v1/prometheus/read"
+	assert_output 'rr{k="a",z="1"} NaN 2000'
+	run gt-prom-send --raw "http://$ADDR/v1/prometheus/read" < <(printf '\x0a\x05hello')
+	assert_output --partial 'HTTP 400'
+	stop_front
+}
