@@ -683,6 +683,28 @@ static bool like_match(const char *s, uint32_t n, const char *p, uint32_t m, boo
 	return j == m;
 }
 
+/*
+ * What arrow's string-to-timestamp cast (the one GreptimeDB's casts run)
+ * says of text whose shape it refuses before reading the time: NULL
+ * when it starts YYYY-MM-DD (four-digit year, after blanks) followed by
+ * nothing, 'T' or a blank.
+ */
+static const char *ts_text_shape(const char *s, uint32_t len)
+{
+	while (len && isspace((unsigned char)*s)) {
+		s++;
+		len--;
+	}
+	if (len < 10)
+		return "timestamp must contain at least 10 characters";
+	for (int k = 0; k < 10; k++)
+		if (k == 4 || k == 7 ? s[k] != '-' : !isdigit((unsigned char)s[k]))
+			return "error parsing date";
+	if (len > 10 && s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+		return "invalid timestamp separator";
+	return NULL;
+}
+
 static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, uint8_t lt, struct sql_xv *o)
 {
 	uint32_t n = a->scalar ? 1 : c->nrows;
@@ -736,8 +758,11 @@ static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t un
 			snprintf(buf, sizeof(buf), "%.*s", (int)GT_MIN(len, 127), s);
 			if (type == GT_TS) {
 				int64_t ns;
-				if (gt_parse_time_unit(s, len, unit, &ns) < 0)
-					return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "Cannot cast string '%s' to timestamp", buf);
+				const char *why = ts_text_shape(s, len);
+				if (why || gt_parse_time_unit(s, len, unit, &ns) < 0)
+					return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
+						       "Parser error: Error parsing timestamp from '%s': %s", buf,
+						       why ? why : "error parsing time");
 				r = gt_vec_push_i64(&o->v, ns);
 			} else if (type == GT_BOOL) {
 				if (!strcasecmp(buf, "true") || !strcmp(buf, "1") || !strcasecmp(buf, "t"))

@@ -551,6 +551,13 @@ static struct sql_expr *primary(struct P *p)
 			p->i++;
 			return x;
 		}
+		if (is_kw(t, "timestamp") && t[1].kind == T_STR) {
+			/* TIMESTAMP 'text': the text cast to TIMESTAMP, named by the text as DataFusion does */
+			x = node(p, E_CAST);
+			if (!x || !parse_type(p, &x->cast_type, &x->cast_unit, &x->cast_lt) || !(x->a = primary(p)))
+				return NULL;
+			return x;
+		}
 		if (is_kw(t, "interval")) {
 			p->i++;
 			struct sql_token *v = TK(p);

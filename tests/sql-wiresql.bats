@@ -73,3 +73,17 @@ pg() { # psql ARGS...: against the server, database public, no .psqlrc
 	assert_output --partial '"code":3001'
 	stop_front
 }
+
+@test "TIMESTAMP 'text' is the text cast to a timestamp; text arrow cannot read fails as GreptimeDB's cast does" {
+	start_front
+	run -0 curl -sS --data-urlencode "sql=SELECT timestamp '2017-07-23 13:10:11' AS a, TIMESTAMP '1970-01-01' + interval '1 day' AS b" "http://$ADDR/v1/sql"
+	assert_output --partial '"rows":[[1500815411000,86400000]]'
+	run -0 my -B -N -e "SELECT timestamp '2017-07-23T13:10:11Z'"
+	assert_output "2017-07-23 13:10:11"
+	run -0 curl -sS --data-urlencode "sql=SELECT '294247-01-10 04:00:54'::timestamp" "http://$ADDR/v1/sql"
+	assert_output --partial "Parser error: Error parsing timestamp from '294247-01-10 04:00:54': error parsing date"
+	assert_output --partial '"code":3001'
+	run -0 curl -sS --data-urlencode "sql=SELECT timestamp '2017-07-23A13:10:11'" "http://$ADDR/v1/sql"
+	assert_output --partial "Error parsing timestamp from '2017-07-23A13:10:11': invalid timestamp separator"
+	stop_front
+}
