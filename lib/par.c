@@ -1,0 +1,119 @@
+/*
+ * par.c - jobs side by side (par.h).
+ *
+ * The helpers are a pool started on first use and kept for the process's
+ * life: a thread started and ended per request costs more than the job
+ * here (a new stack mapped, its pages faulted in, unmapped again at
+ * exit, with the TLB shootdowns that brings).  A run is queued with the
+ * number of helpers it still wants; idle helpers join it until that is
+ * met.  The caller works too, then takes its run off the queue and waits
+ * for the helpers still inside (the run lives on its stack).
+ */
+#include "par.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+enum { POOL_THREADS = 7 };
+
+struct par {
+	atomic_uint next;
+	uint32_t n;
+	void (*job)(void *ctx, uint32_t i);
+	void *ctx;
+	uint32_t wanted;             /* helpers it may still take (pool.mu) */
+	uint32_t inside;             /* helpers working on it (pool.mu) */
+	bool queued;                 /* on pool.queue (pool.mu) */
+	struct par *qnext;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct par *queue;
+	uint32_t threads;
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0};
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void drain(struct par *p)
+{
+	for (uint32_t i; (i = atomic_fetch_add(&p->next, 1)) < p->n;)
+		p->job(p->ctx, i);
+}
+
+/* Take p off the queue (mu held). */
+static void unqueue(struct par *p)
+{
+	struct par **q = &pool.queue;
+	while (*q && *q != p)
+		q = &(*q)->qnext;
+	if (*q)
+		*q = p->qnext;
+	p->queued = false;
+}
+
+static void *helper(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&pool.mu);
+	for (;;) {
+		while (!pool.queue)
+			pthread_cond_wait(&pool.work, &pool.mu);
+		struct par *p = pool.queue;
+		p->inside++;
+		if (--p->wanted == 0)
+			unqueue(p);
+		pthread_mutex_unlock(&pool.mu);
+		drain(p);
+		pthread_mutex_lock(&pool.mu);
+		if (--p->inside == 0)
+			pthread_cond_broadcast(&pool.done);
+	}
+	return NULL;
+}
+
+static void pool_start(void)
+{
+	pthread_attr_t a;
+	pthread_t th;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&a, 1u << 20);
+	for (int k = 0; k < POOL_THREADS; k++)
+		if (pthread_create(&th, &a, helper, NULL) == 0)
+			pool.threads++;
+	pthread_attr_destroy(&a);
+}
+
+void gt_par_run(uint32_t n, uint32_t max_threads, void (*job)(void *ctx, uint32_t i), void *ctx)
+{
+	struct par p = {.n = n, .job = job, .ctx = ctx};
+
+	atomic_init(&p.next, 0);
+	if (n > 1 && max_threads > 1)
+		pthread_once(&pool_once, pool_start);
+	p.wanted = (max_threads < n ? max_threads : n);
+	p.wanted = p.wanted > 1 ? p.wanted - 1 : 0;
+	if (p.wanted > pool.threads)
+		p.wanted = pool.threads;
+	bool shared = p.wanted > 0;  /* p.wanted itself counts down as helpers join */
+	if (shared) {
+		pthread_mutex_lock(&pool.mu);
+		p.queued = true;
+		p.qnext = pool.queue;
+		pool.queue = &p;
+		pthread_cond_broadcast(&pool.work);
+		pthread_mutex_unlock(&pool.mu);
+	}
+	drain(&p);
+	if (shared) {
+		pthread_mutex_lock(&pool.mu);
+		if (p.queued)
+			unqueue(&p);
+		while (p.inside)
+			pthread_cond_wait(&pool.done, &pool.mu);
+		pthread_mutex_unlock(&pool.mu);
+	}
+}
