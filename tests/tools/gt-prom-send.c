@@ -12,9 +12,12 @@
  *   gt-prom-send --gen METRICS,HOSTS,STEPS [-b BATCH] [-c SENDERS]
  *        [--start MS] [--interval MS] URL
  *        TSBS-like data: metrics cpu_<i>, hosts host_<j> with the TSBS
- *        cpu tags; every request holds BATCH samples (all series, then
- *        the next timestamps); the bodies are built before the clock
- *        starts and SENDERS threads post them.  Prints one line
+ *        cpu tags; the series are split into SENDERS shards (series k,
+ *        k + SENDERS, ...), as Prometheus's remote-write queue shards
+ *        them, and each shard's requests hold about BATCH samples (all
+ *        its series, then the next timestamps), so every series
+ *        arrives in time order; the bodies are built before the clock
+ *        starts and one thread a shard posts them.  Prints one line
  *        "samples=N requests=R seconds=S samples_per_sec=X".
  *   gt-prom-send --raw URL < bytes             post stdin, snappy-compressed,
  *        as it is (bad-input tests)
@@ -345,25 +348,22 @@ static const char *const tsbs_tags[][2] = {
 	{"service_environment", "production"},
 };
 
-struct job {
+/* One sender's requests, posted in order: a shard of the series, as
+ * Prometheus's remote-write queue shards them, so that every series
+ * arrives in time order (Prometheus's receiver refuses a sample older
+ * than its series' last one). */
+struct shard {
 	struct gt_buf *bodies;
-	size_t nbodies, next;
-	pthread_mutex_t mu;
+	size_t nbodies;
 };
 
 static void *sender(void *arg)
 {
-	struct job *j = arg;
+	struct shard *sh = arg;
 	CURL *c = curl_easy_init();
 
-	for (;;) {
-		pthread_mutex_lock(&j->mu);
-		size_t i = j->next++;
-		pthread_mutex_unlock(&j->mu);
-		if (i >= j->nbodies)
-			break;
-		post(c, url, &j->bodies[i], false, NULL);
-	}
+	for (size_t i = 0; i < sh->nbodies; i++)
+		post(c, url, &sh->bodies[i], false, NULL);
 	curl_easy_cleanup(c);
 	return NULL;
 }
@@ -375,80 +375,92 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* Series i of the generated set: cpu_<i / hosts>{hostname="host_<i % hosts>", TSBS tags}. */
+static Prometheus__TimeSeries *gen_series(size_t i, unsigned hosts, size_t per)
+{
+	char name[64], host[64];
+	Prometheus__TimeSeries *ts = xmalloc(sizeof(*ts));
+	prometheus__time_series__init(ts);
+	size_t nl = 2 + GT_ARRAY_LEN(tsbs_tags), k = 0;
+	Prometheus__Label **l = xmalloc(nl * sizeof(*l));
+	snprintf(name, sizeof(name), "cpu_%zu", i / hosts);
+	snprintf(host, sizeof(host), "host_%zu", i % hosts);
+	l[k++] = label("__name__", 8, name, strlen(name));
+	for (size_t t = 0; t < GT_ARRAY_LEN(tsbs_tags); t++)
+		l[k++] = label(tsbs_tags[t][0], strlen(tsbs_tags[t][0]), tsbs_tags[t][1], strlen(tsbs_tags[t][1]));
+	l[k++] = label("hostname", 8, host, strlen(host));
+	qsort(l, nl, sizeof(*l), lbl_cmp);
+	ts->labels = l;
+	ts->n_labels = nl;
+	ts->samples = xmalloc(per * sizeof(*ts->samples));
+	for (size_t s = 0; s < per; s++) {
+		ts->samples[s] = xmalloc(sizeof(**ts->samples));
+		prometheus__sample__init(ts->samples[s]);
+	}
+	return ts;
+}
+
 static void send_gen(const char *spec, size_t batch, int senders, int64_t start, int64_t interval)
 {
 	unsigned metrics, hosts, steps;
 	if (sscanf(spec, "%u,%u,%u", &metrics, &hosts, &steps) != 3 || !metrics || !hosts || !steps)
 		die("--gen wants METRICS,HOSTS,STEPS");
-	size_t nseries = (size_t)metrics * hosts, per = batch / nseries ? batch / nseries : 1;
-	size_t nreq = (steps + per - 1) / per;
-	struct job j = {.bodies = xmalloc(nreq * sizeof(struct gt_buf)), .nbodies = nreq};
-	pthread_mutex_init(&j.mu, NULL);
+	size_t nseries = (size_t)metrics * hosts, total = 0, nreq = 0;
+	if ((size_t)senders > nseries)
+		senders = (int)nseries;
+	struct shard *sh = xmalloc((size_t)senders * sizeof(*sh));
 	uint64_t rng = 0x9e3779b97f4a7c15ULL;
-	size_t total = 0;
-	char name[64], host[64];
 
-	/* one WriteRequest of nseries series, reused for every request */
-	Prometheus__WriteRequest wr = PROMETHEUS__WRITE_REQUEST__INIT;
-	wr.n_timeseries = nseries;
-	wr.timeseries = xmalloc(nseries * sizeof(*wr.timeseries));
-	for (unsigned m = 0; m < metrics; m++)
-		for (unsigned h = 0; h < hosts; h++) {
-			Prometheus__TimeSeries *ts = xmalloc(sizeof(*ts));
-			prometheus__time_series__init(ts);
-			size_t nl = 2 + GT_ARRAY_LEN(tsbs_tags);
-			Prometheus__Label **l = xmalloc(nl * sizeof(*l));
-			snprintf(name, sizeof(name), "cpu_%u", m);
-			snprintf(host, sizeof(host), "host_%u", h);
-			size_t k = 0;
-			l[k++] = label("__name__", 8, name, strlen(name));
-			for (size_t t = 0; t < GT_ARRAY_LEN(tsbs_tags); t++)
-				l[k++] = label(tsbs_tags[t][0], strlen(tsbs_tags[t][0]), tsbs_tags[t][1], strlen(tsbs_tags[t][1]));
-			l[k++] = label("hostname", 8, host, strlen(host));
-			qsort(l, nl, sizeof(*l), lbl_cmp);
-			ts->labels = l;
-			ts->n_labels = nl;
-			ts->samples = xmalloc(per * sizeof(*ts->samples));
-			for (size_t s = 0; s < per; s++) {
-				ts->samples[s] = xmalloc(sizeof(**ts->samples));
-				prometheus__sample__init(ts->samples[s]);
+	for (int k = 0; k < senders; k++) {
+		/* shard k: series k, k + senders, ...; each request BATCH samples of them */
+		size_t nsub = (nseries - (size_t)k + (size_t)senders - 1) / (size_t)senders;
+		size_t per = batch / nsub ? batch / nsub : 1;
+		Prometheus__WriteRequest wr = PROMETHEUS__WRITE_REQUEST__INIT;
+		wr.n_timeseries = nsub;
+		wr.timeseries = xmalloc(nsub * sizeof(*wr.timeseries));
+		for (size_t i = 0; i < nsub; i++)
+			wr.timeseries[i] = gen_series((size_t)k + i * (size_t)senders, hosts, per);
+		sh[k].nbodies = (steps + per - 1) / per;
+		sh[k].bodies = xmalloc(sh[k].nbodies * sizeof(struct gt_buf));
+		for (size_t r = 0; r < sh[k].nbodies; r++) {
+			size_t step0 = r * per, n = GT_MIN(per, steps - step0);
+			for (size_t i = 0; i < nsub; i++) {
+				Prometheus__TimeSeries *ts = wr.timeseries[i];
+				ts->n_samples = n;
+				for (size_t s = 0; s < n; s++) {
+					rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+					ts->samples[s]->timestamp = start + (int64_t)(step0 + s) * interval;
+					ts->samples[s]->value = (double)(rng >> 11) / 9007199254740992.0 * 100.0;
+				}
+				total += n;
 			}
-			wr.timeseries[(size_t)m * hosts + h] = ts;
+			encode_write(&wr, &sh[k].bodies[r]);
 		}
-	for (size_t r = 0; r < nreq; r++) {
-		size_t step0 = r * per, n = GT_MIN(per, steps - step0);
-		for (size_t i = 0; i < nseries; i++) {
-			Prometheus__TimeSeries *ts = wr.timeseries[i];
-			ts->n_samples = n;
-			for (size_t s = 0; s < n; s++) {
-				rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
-				ts->samples[s]->timestamp = start + (int64_t)(step0 + s) * interval;
-				ts->samples[s]->value = (double)(rng >> 11) / 9007199254740992.0 * 100.0;
-			}
-			total += n;
-		}
-		encode_write(&wr, &j.bodies[r]);
+		for (size_t i = 0; i < nsub; i++)
+			wr.timeseries[i]->n_samples = per;
+		free_write(&wr);
+		nreq += sh[k].nbodies;
 	}
-	for (size_t i = 0; i < nseries; i++)
-		wr.timeseries[i]->n_samples = per;
-	free_write(&wr);
 	if (dump_path) {
 		CURL *c = curl_easy_init();
-		post(c, url, &j.bodies[0], false, NULL);
+		post(c, url, &sh[0].bodies[0], false, NULL);
 	}
 
 	pthread_t *th = xmalloc((size_t)senders * sizeof(*th));
 	double t0 = now_s();
 	for (int i = 0; i < senders; i++)
-		if (pthread_create(&th[i], NULL, sender, &j))
+		if (pthread_create(&th[i], NULL, sender, &sh[i]))
 			die("cannot start a thread");
 	for (int i = 0; i < senders; i++)
 		pthread_join(th[i], NULL);
 	double dt = now_s() - t0;
 	printf("samples=%zu requests=%zu seconds=%.3f samples_per_sec=%.0f\n", total, nreq, dt, (double)total / dt);
-	for (size_t r = 0; r < nreq; r++)
-		gt_buf_release(&j.bodies[r]);
-	free(j.bodies);
+	for (int k = 0; k < senders; k++) {
+		for (size_t r = 0; r < sh[k].nbodies; r++)
+			gt_buf_release(&sh[k].bodies[r]);
+		free(sh[k].bodies);
+	}
+	free(sh);
 	free(th);
 }
 
