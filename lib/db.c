@@ -1,6 +1,7 @@
 /* db.c - catalog + engine + region client for one data directory, or a
  * cluster's catalog and regions reached through gt-meta (db.h). */
 #include "db.h"
+#include "par.h"
 #include "kv.h"
 #include "meta-api.h"
 #include "merge.h"
@@ -228,11 +229,28 @@ static int sub_batch(struct gt_batch *out, const struct gt_batch *b, const uint3
 	return 0;
 }
 
+/* The regions of one write, written side by side (par.h): a datanode's
+ * answer or a WAL's fdatasync each, overlapping instead of adding up. */
+struct region_write {
+	struct gt_db *db;
+	uint64_t region_id;
+	struct gt_batch part;
+	struct gt_err err;
+	int rc;
+};
+
+static void region_write_job(void *ctx, uint32_t i)
+{
+	struct region_write *w = (struct region_write *)ctx + i;
+	w->rc = w->db->rc.ops->write(w->db->rc.self, w->region_id, &w->part, &w->err);
+}
+
 int gt_db_write(struct gt_db *db, const struct gt_table_info *t, const struct gt_batch *b,
 		struct gt_err *err)
 {
 	struct gt_part_plan *pl = NULL;
-	uint32_t *region = NULL;
+	struct region_write *w = NULL;
+	uint32_t *region = NULL, nw = 0;
 	int64_t *kmap = NULL;
 	int rc;
 
@@ -243,22 +261,32 @@ int gt_db_write(struct gt_db *db, const struct gt_table_info *t, const struct gt
 		return gt_err_prefix(err, "table '%s'", t->name), rc;
 	region = gt_calloc(b->nrows ? b->nrows : 1, sizeof(*region));
 	kmap = gt_calloc(b->has_keys && b->nkeys ? b->nkeys : 1, sizeof(*kmap));
-	if (!region || !kmap)
+	w = gt_calloc(t->nregions + 1, sizeof(*w));
+	if (!region || !kmap || !w)
 		rc = gt_errf(err, GT_ENOMEM, "out of memory");
 	else if ((rc = gt_partition_route(pl, b, region, err)))
 		gt_err_prefix(err, "table '%s'", t->name);
 	for (uint32_t g = 0; !rc && g < t->nregions; g++) {
-		struct gt_batch part;
 		bool any = false;
 		for (uint32_t r = 0; r < b->nrows && !any; r++)
 			any = region[r] == g;
 		if (!any)
 			continue;
-		if ((rc = sub_batch(&part, b, region, g, kmap, err)))
+		if ((rc = sub_batch(&w[nw].part, b, region, g, kmap, err)))
 			break;
-		rc = db->rc.ops->write(db->rc.self, gt_table_region(t, g), &part, err);
-		gt_batch_release(&part);
+		w[nw].db = db;
+		w[nw++].region_id = gt_table_region(t, g);
 	}
+	if (!rc)
+		gt_par_run(nw, 8, region_write_job, w);
+	for (uint32_t i = 0; i < nw; i++) {
+		if (!rc && w[i].rc < 0) {
+			rc = w[i].rc;
+			*err = w[i].err;
+		}
+		gt_batch_release(&w[i].part);
+	}
+	free(w);
 	free(region);
 	free(kmap);
 	gt_part_plan_free(pl);
