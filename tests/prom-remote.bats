@@ -213,6 +213,40 @@ EOF
 	stop_front
 }
 
+@test "a real Prometheus with remote_read to gt answers PromQL over samples only gt holds" {
+	command -v prometheus > /dev/null || skip "prometheus is not installed"
+	start_front
+	# an hour ago, in gt only: Prometheus's own TSDB never saw these
+	local now t at
+	now=$(date +%s)
+	t=$(((now - 3600) * 1000))
+	push <<EOF
+lts_temp{room="a"} 20.5 $t
+lts_temp{room="a"} 21.5 $((t + 60000))
+lts_temp{room="b"} 18 $t
+EOF
+	cat > "$T/prom.yml" <<EOF
+global:
+  scrape_interval: 1h
+remote_read:
+  - url: http://$ADDR/v1/prometheus/read?db=public
+    read_recent: true
+EOF
+	prom_start "$T/prom.yml"
+	at=$(((t + 60000) / 1000))
+	run curl -sS "http://$PROM/api/v1/query" --data-urlencode 'query=sort(lts_temp)' --data-urlencode "time=$at"
+	assert_output --partial '"status":"success"'
+	assert_output --partial "{\"metric\":{\"__name__\":\"lts_temp\",\"room\":\"b\"},\"value\":[$at,\"18\"]}"
+	assert_output --partial "{\"metric\":{\"__name__\":\"lts_temp\",\"room\":\"a\"},\"value\":[$at,\"21.5\"]}"
+	run curl -sS "http://$PROM/api/v1/query" --data-urlencode 'query=max_over_time(lts_temp{room="a"}[5m])' --data-urlencode "time=$at"
+	assert_output --partial "\"value\":[$at,\"21.5\"]"
+	run curl -sS "http://$PROM/api/v1/series" --data-urlencode 'match[]=lts_temp' --data-urlencode "start=$((at - 600))" --data-urlencode "end=$at"
+	assert_output --partial '"room":"a"'
+	assert_output --partial '"room":"b"'
+	prom_stop
+	stop_front
+}
+
 @test "remote read: the samples come back bit for bit (NaN, +-Inf, staleness markers), matchers apply" {
 	start_front
 	push <<'EOF2'
