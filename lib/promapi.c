@@ -523,6 +523,8 @@ static void eval_error(struct gt_http_resp *rs, int rc, const struct gt_err *err
 	}
 }
 
+enum { QUERY_TIMEOUT_MS = 120000 };
+
 /* query and query_range share all but their time parameters. */
 static void run_query(struct gt_db *db, const char *dbname, struct gt_http_req *rq, struct gt_http_resp *rs,
 		      struct gt_pq_query *q, bool range)
@@ -537,10 +539,14 @@ static void run_query(struct gt_db *db, const char *dbname, struct gt_http_req *
 	int64_t ms;
 	int rc;
 
+	/* Prometheus's --query.timeout default, 2 minutes; the timeout
+	 * parameter can only shorten it */
+	ms = QUERY_TIMEOUT_MS;
 	if (*to && parse_dur(to, &ms, msg, sizeof(msg))) {
 		param_error(rs, "timeout", msg);
 		return;
 	}
+	q->deadline = gt_mono_ns() + GT_MIN(GT_MAX(ms, (int64_t)0), (int64_t)QUERY_TIMEOUT_MS) * 1000000;
 	if (*lb) {
 		if (parse_dur(lb, &q->lookback, msg, sizeof(msg))) {
 			param_error(rs, "lookback", msg);

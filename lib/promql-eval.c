@@ -495,12 +495,31 @@ static int eval_unary(struct pq_ev *ev, const struct gt_pq_expr *e, const struct
 	return pq_vec_merge_same(&out->vec, c->n, ev->err);
 }
 
+/* The query's deadline: Prometheus's wording, which its API answers with 503 "timeout". */
+static int timed_out(struct pq_ev *ev)
+{
+	if (ev->q->deadline && gt_mono_ns() >= ev->q->deadline)
+		return gt_errf(ev->err, GT_EAGAIN, "query timed out in expression evaluation");
+	return 0;
+}
+
 int pq_eval(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out)
 {
+	int rc;
+	if ((rc = timed_out(ev))) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
 	if (c->n > 1 && e->kind != GT_PQ_NUMBER && e->kind != GT_PQ_STRING && e->kind != GT_PQ_SUBQUERY &&
 	    !(e->kind == GT_PQ_SELECTOR && e->u.sel.range > 0) && invariant(e))
-		return eval_once(ev, e, c, out);
-	return eval_node(ev, e, c, out);
+		rc = eval_once(ev, e, c, out);
+	else
+		rc = eval_node(ev, e, c, out);
+	if (rc == 0 && (rc = timed_out(ev))) {
+		pq_val_release(out);
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
 }
 
 static int eval_node(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out)

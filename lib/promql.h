@@ -204,11 +204,13 @@ struct gt_pq_query {
 	int64_t start, end, step;      /* instant query: start == end, step 0 */
 	int64_t lookback;              /* 0: GT_PQ_LOOKBACK_MS */
 	int instant;                   /* 1: an instant query (vector/scalar result) */
+	int64_t deadline;              /* gt_mono_ns() past which evaluation stops; 0: none */
 };
 /*
  * Evaluate e.  Errors as Prometheus words them, GT_EINVAL for the
  * user's ("vector cannot contain metrics with the same labelset"),
- * GT_ETOOBIG over GT_PQ_MAX_POINTS.  Range results sorted by labels.
+ * GT_ETOOBIG over GT_PQ_MAX_POINTS, GT_EAGAIN once q->deadline has passed
+ * (checked before and after every node: a node's own work is not cut).  Range results sorted by labels.
  */
 int gt_pq_eval(const struct gt_pq_expr *e, const struct gt_pq_query *q, const struct gt_pq_source *src,
 	       struct gt_pq_result *out, struct gt_err *err);

@@ -136,6 +136,27 @@ mem,host=a used=10 1700000000'
 	stop_front
 }
 
+@test "timeout: an expired query answers 503 timeout, as Prometheus; a bad timeout is 400" {
+	start_front
+	ingest
+	P="http://$ADDR/v1/prometheus/api/v1"
+	run req "$P/query?query=sum(cpu)&time=1700000015&timeout=0s"
+	assert_output 503
+	run cat "$T/body"
+	assert_output '{"status":"error","errorType":"timeout","error":"query timed out in expression evaluation"}'
+	run req "$P/query_range?query=sum(cpu)&start=1700000000&end=1700000015&step=5&timeout=0.0000001"
+	assert_output 503
+	run req "$P/query?query=sum(cpu)&time=1700000015&timeout=30s"
+	assert_output 200
+	run cat "$T/body"
+	assert_output '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000015,"5.5"]}]}}'
+	run req "$P/query?query=sum(cpu)&timeout=-1s"
+	assert_output 400
+	run cat "$T/body"
+	assert_output '{"status":"error","errorType":"bad_data","error":"invalid parameter \"timeout\": cannot parse \"-1s\" to a valid duration"}'
+	stop_front
+}
+
 @test "11,000 points per series: the boundary passes, one more is refused" {
 	start_front
 	P="http://$ADDR/v1/prometheus/api/v1"
