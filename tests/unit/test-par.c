@@ -10,7 +10,6 @@
 struct run {
 	int count[1000];
 	pthread_t who[1000];
-	int slow;                    /* microseconds each job sleeps */
 };
 
 static void job(void *ctx, uint32_t i)
@@ -18,8 +17,6 @@ static void job(void *ctx, uint32_t i)
 	struct run *r = ctx;
 	__atomic_fetch_add(&r->count[i], 1, __ATOMIC_RELAXED);
 	r->who[i] = pthread_self();
-	if (r->slow)
-		usleep((useconds_t)r->slow);
 }
 
 static int each_once(const struct run *r, uint32_t n)
@@ -62,14 +59,32 @@ static void test_counts(void)
 	   "max_threads 1: all on the caller");
 }
 
+/* Job 0 waits (10 s at most) until some other job has started: only a
+ * helper beside the caller can start one, so this passes on a loaded
+ * machine too and fails when nothing runs side by side. */
+static int started_other;
+
+static void meet(void *ctx, uint32_t i)
+{
+	struct run *r = ctx;
+	job(ctx, i);
+	if (i == 0) {
+		for (int k = 0; k < 10000 && !__atomic_load_n(&started_other, __ATOMIC_ACQUIRE); k++)
+			usleep(1000);
+	} else {
+		__atomic_store_n(&started_other, 1, __ATOMIC_RELEASE);
+	}
+	(void)r;
+}
+
 static void test_side_by_side(void)
 {
 	static struct run r;
 	memset(&r, 0, sizeof(r));
-	r.slow = 20000;              /* 16 jobs of 20 ms: helpers surely join */
-	gt_par_run(16, 4, job, &r);
+	gt_par_run(16, 4, meet, &r);
 	int used = threads_used(&r, 16);
-	ok(each_once(&r, 16) && used > 1 && used <= 4, "16 slow jobs, up to 4 threads: ran on %d", used);
+	ok(each_once(&r, 16) && __atomic_load_n(&started_other, __ATOMIC_ACQUIRE) && used > 1 && used <= 4,
+	   "16 jobs, up to 4 threads: a helper ran beside the caller (%d threads)", used);
 }
 
 static void *caller(void *arg)
