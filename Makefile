@@ -50,7 +50,7 @@ TOOLS := $(patsubst tests/tools/%.c,$(O)/tests/tools/%,$(sort $(wildcard tests/t
 
 all: $(PROGS) $(UNIT) $(FUZZ_REPLAY) $(TOOLS)
 
-$(O)/%.o: %.c $(wildcard lib/*.h)
+$(O)/%.o: %.c $(wildcard lib/*.h lib/*.inc)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 

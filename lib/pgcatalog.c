@@ -2,8 +2,13 @@
  * pgcatalog.c - answers to the catalog queries psql sends for \dt, \d
  * and \d NAME (pgwire-int.h), recognised by their text as psql 10-16
  * write them (describe.c), and answered from information_schema.tables
- * and the tables' schemas.  gt has no pg_catalog: a query naming it that
- * is not recognised here fails in the SQL engine as a missing table.
+ * and the tables' schemas.  The SQL engine has pg_catalog's tables for
+ * PostgreSQL sessions (sql-sys.c) and the functions over them
+ * (sql-pgfn.c), and answers every other query naming them; psql's
+ * queries join those tables (and pg_am, pg_index ...), which the engine
+ * cannot yet, so they are recognised here first, with the same answers:
+ * the relations on the search path are those of the session's database
+ * and of public, as pg_table_is_visible() says.
  *
  * The queries, in the order psql sends them:
  *   \l, \dn      ... FROM pg_catalog.pg_database d / pg_namespace n: the databases
@@ -170,10 +175,11 @@ static int answer_databases(struct gt_sql_session *s, bool schemas, struct gt_sq
 }
 
 /* The relations a query's patterns select: its name pattern, and its schema
- * pattern or else the session's database (pg_table_is_visible). */
+ * pattern or else those on the search path, the session's database and
+ * public (pg_table_is_visible, as the engine's: sql_pg_visible_oids). */
 static bool selected(const struct gt_sql_session *s, const struct rel *r, const char *relpat, const char *nsppat)
 {
-	if (nsppat ? !matches(nsppat, r->db) : strcmp(r->db, s->dbname))
+	if (nsppat ? !matches(nsppat, r->db) : strcmp(r->db, s->dbname) && strcmp(r->db, GT_DEFAULT_DB))
 		return false;
 	return matches(relpat, r->name);
 }
@@ -431,7 +437,7 @@ int gt_pgcat_functions(const char *sql, size_t len, const char *dbname, const ch
 				return 0;
 		}
 		if (!strcmp(name, "version"))
-			v = "PostgreSQL 16.3 (gt " GT_VERSION ", GreptimeDB-compatible) on x86_64-pc-linux-gnu";
+			v = GT_PG_VERSION_TEXT;
 		else if (!strcmp(name, "current_database") || !strcmp(name, "current_schema") ||
 			 !strcmp(name, "current_catalog"))
 			v = dbname;

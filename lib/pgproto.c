@@ -417,8 +417,8 @@ int gt_pg_error(struct gt_buf *b, char type, const char *severity, const char *s
 	size_t s = gt_pg_begin(b, type);
 	char pos[16];
 
-	if (gt_buf_addch(b, 'S') || gt_pg_put_str(b, severity) || gt_buf_addch(b, 'V') ||
-	    gt_pg_put_str(b, severity) || gt_buf_addch(b, 'C') || gt_pg_put_str(b, sqlstate) ||
+	/* S only: GreptimeDB sends no V (the unlocalized severity, which clients read as optional) */
+	if (gt_buf_addch(b, 'S') || gt_pg_put_str(b, severity) || gt_buf_addch(b, 'C') || gt_pg_put_str(b, sqlstate) ||
 	    gt_buf_addch(b, 'M') || gt_pg_put_str(b, msg))
 		return GT_ENOMEM;
 	if (position) {

@@ -125,7 +125,8 @@ int gt_pg_backend_key(struct gt_buf *b, uint32_t pid, uint32_t key);            
 int gt_pg_ready(struct gt_buf *b, char status);                                  /* 'Z' */
 int gt_pg_complete(struct gt_buf *b, const char *tag);                           /* 'C' */
 int gt_pg_empty(struct gt_buf *b, char type);   /* bodiless: '1' '2' '3' 'n' 'I' 's' */
-/* 'E' ErrorResponse / 'N' NoticeResponse: severity, SQLSTATE, message; position 0 = none. */
+/* 'E' ErrorResponse / 'N' NoticeResponse: severity (S; no V, as GreptimeDB), SQLSTATE, message;
+ * position 0 = none. */
 int gt_pg_error(struct gt_buf *b, char type, const char *severity, const char *sqlstate, const char *msg,
 		uint32_t position);
 

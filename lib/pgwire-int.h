@@ -9,6 +9,9 @@
 #include "pgproto.h"
 #include "sql.h"
 
+/* What version() answers a PostgreSQL client. */
+#define GT_PG_VERSION_TEXT "PostgreSQL 16.3 (gt " GT_VERSION ", GreptimeDB-compatible) on x86_64-pc-linux-gnu"
+
 /* A gt column type as PostgreSQL sees it. */
 struct gt_pg_type {
 	uint32_t oid;

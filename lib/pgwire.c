@@ -549,7 +549,7 @@ static void run_stmt(struct conn *c, const char *sql, size_t len, struct portal 
 
 	p->ran = true;
 	p->row = 0;
-	next_word(sql, len, &i, &n1);
+	const char *w1 = next_word(sql, len, &i, &n1);
 	if (n1 == 0) {
 		p->empty = true;
 		return;
@@ -572,6 +572,9 @@ static void run_stmt(struct conn *c, const char *sql, size_t len, struct portal 
 	}
 	if (p->res.n) {
 		struct gt_sql_output *o = &p->res.outs[p->res.n - 1];
+		/* GreptimeDB answers USE with a result of no columns, not a command count */
+		if (word_is(w1, n1, "use") && o->kind == GT_SQL_AFFECTED)
+			o->kind = GT_SQL_RECORDS;
 		if (o->kind == GT_SQL_RECORDS)
 			p->out = o;
 		if (!p->tag[0])
@@ -1122,6 +1125,7 @@ static int startup(struct conn *c)
 		return GT_EINVAL;
 	gt_sql_session_init(&c->s, c->o->db, "public");
 	c->s.channel = GT_SQL_POSTGRES;
+	c->s.user = c->user;
 	if (strcmp(db, "public")) {
 		char use[GT_NAME_MAX + 16];
 		struct gt_sql_result res = {0};

@@ -441,13 +441,24 @@ int sql_view_rel(struct gt_sql_session *s, const char *db, const char *name, str
 		 struct gt_sql_error *e);
 
 /*
- * sql-sys.c: a system table (information_schema.*, public.numbers) as a
- * relation.  SELECT asks it first for every FROM name (db already
- * resolved to the session's when unqualified): 1 = rel filled (the
+ * sql-sys.c: a system table (information_schema.*, public.numbers,
+ * pg_catalog.* for PostgreSQL sessions) as a relation.  SELECT asks it
+ * first for every FROM name (db already resolved: sql_pg_named's
+ * pg_catalog, else the session's when unqualified): 1 = rel filled (the
  * caller releases it), 0 = not a system table, < 0 = error in e.
  */
 int sql_sys_table(struct gt_sql_session *s, const char *db, const char *name, struct sql_rel *rel,
 		  struct gt_sql_error *e);
+/* Whether FROM name (db as written, NULL = unqualified) is one of the
+ * pg_catalog tables, which only PostgreSQL sessions see and which an
+ * unqualified name finds before the session's database, as PostgreSQL
+ * searches pg_catalog first. */
+bool sql_pg_named(const struct gt_sql_session *s, const char *db, const char *name);
+/* The oids of the relations pg_table_is_visible() is true for: the tables
+ * of the session's database and of public (PostgreSQL's default search
+ * path, "$user", public, with the database in the user's place).  *oids
+ * is the caller's to free. */
+int sql_pg_visible_oids(struct gt_sql_session *s, uint32_t **oids, size_t *n, struct gt_sql_error *e);
 /*
  * GreptimeDB's public.numbers: one UInt32 column `number` holding 0..n-1.
  * Its scan yields SQL_NUMBERS_ROWS rows, or as many as a LIMIT pushed into

@@ -108,14 +108,25 @@ const char *sql_type_name(const struct gt_coldef *c, char *buf, size_t n)
 static int describe(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
 {
 	struct gt_table_info ti;
+	struct sql_rel sys;
+	const struct gt_schema *sc = &ti.schema;
 	const char *const hdr[] = {"Column", "Type", "Key", "Null", "Default", "Semantic Type"};
-	int rc = get_table(s, st->db, st->name, &ti, e);
-	if (rc < 0)
+	int rc;
+
+	memset(&ti, 0, sizeof(ti));
+	sql_rel_init(&sys);
+	/* pg_catalog's tables are described by the columns their rows are built with */
+	if (sql_pg_named(s, st->db, st->name)) {
+		if ((rc = sql_sys_table(s, "pg_catalog", st->name, &sys, e)) < 0)
+			return rc;
+		sc = &sys.schema;
+	} else if ((rc = get_table(s, st->db, st->name, &ti, e)) < 0) {
 		return rc;
+	}
 	struct gt_sql_output *o = sql_out_table(res, hdr, NULL, 6);
 	rc = o ? 0 : sql_nomem(e);
-	for (uint32_t i = 0; i < ti.schema.ncols && rc == 0; i++) {
-		const struct gt_coldef *c = &ti.schema.cols[i];
+	for (uint32_t i = 0; i < sc->ncols && rc == 0; i++) {
+		const struct gt_coldef *c = &sc->cols[i];
 		const char *v[6] = {
 			c->name, gt_ltype_name(c->type, c->unit, c->lt), c->sem == GT_FIELD ? "" : "PRI",
 			c->nullable ? "YES" : "NO", c->dflt ? c->dflt : "",
@@ -127,6 +138,7 @@ static int describe(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 		o->rows.nrows++;
 	}
 	gt_table_info_release(&ti);
+	sql_rel_release(&sys);
 	return rc;
 }
 
@@ -300,7 +312,7 @@ done:
 
 static int eval_const(struct gt_sql_session *s, struct sql_expr *x, struct sql_xv *o, struct gt_sql_error *e)
 {
-	struct sql_ctx c = {.e = e, .nrows = 1, .now_ns = s->now_ns ? s->now_ns : gt_now_ns()};
+	struct sql_ctx c = {.e = e, .nrows = 1, .now_ns = s->now_ns ? s->now_ns : gt_now_ns(), .s = s};
 	return sql_eval(&c, x, o);
 }
 
@@ -784,8 +796,8 @@ static bool row_passes(const struct sql_xv *m, uint32_t i)
 }
 
 /* Append the rows of cols (sc->ncols vecs of nrows) that pass WHERE to f. */
-static int frame_add(struct frame *f, const struct gt_schema *sc, const char *table, struct gt_vec *cols,
-		     uint32_t nrows, struct sql_expr *where, int64_t now_ns, struct gt_sql_error *e)
+static int frame_add(struct gt_sql_session *s, struct frame *f, const struct gt_schema *sc, const char *table,
+		     struct gt_vec *cols, uint32_t nrows, struct sql_expr *where, int64_t now_ns, struct gt_sql_error *e)
 {
 	int rc = 0;
 	if (f->nrows + (uint64_t)nrows > SQL_MAX_ROWS)
@@ -797,7 +809,7 @@ static int frame_add(struct frame *f, const struct gt_schema *sc, const char *ta
 		f->nrows += nrows;
 		return 0;
 	}
-	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = cols, .nrows = nrows, .now_ns = now_ns};
+	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = cols, .nrows = nrows, .now_ns = now_ns, .s = s};
 	struct sql_xv m;
 	if ((rc = sql_eval(&c, where, &m)) < 0)
 		return rc;
@@ -994,7 +1006,8 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const 
 			f->nrows += tmp.nrows;
 			continue;
 		}
-		struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = view, .nrows = tmp.nrows, .now_ns = now_ns};
+		struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = view, .nrows = tmp.nrows, .now_ns = now_ns,
+				    .s = s};
 		sql_xv_release(&m);
 		if ((rc = sql_eval(&c, judge, &m)) < 0)
 			goto out;
@@ -1388,7 +1401,8 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 		else
 			snprintf(qual, sizeof(qual), "%s", q->from);
 		table = qual;
-		if ((rc = sql_sys_table(s, dbof(s, q->from_db), q->from, &sys, e)) < 0)
+		if ((rc = sql_sys_table(s, sql_pg_named(s, q->from_db, q->from) ? "pg_catalog" : dbof(s, q->from_db),
+					q->from, &sys, e)) < 0)
 			return rc;
 		/* GreptimeDB pushes a bare LIMIT into the numbers scan, which then
 		 * generates that many rows instead of its default 100. */
@@ -1415,7 +1429,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 			rc = sql_nomem(e);
 			goto out;
 		}
-		if ((rc = frame_add(&f, sc, table, rel->rows.cols, rel->rows.nrows, q->where, now_ns, e)) < 0)
+		if ((rc = frame_add(s, &f, sc, table, rel->rows.cols, rel->rows.nrows, q->where, now_ns, e)) < 0)
 			goto out;
 	} else if (q->from) {
 		if (q->from_db && !strcmp(q->from_db, "information_schema"))
@@ -1436,7 +1450,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 	} else {
 		f.nrows = 1;
 		if (q->where) {
-			struct sql_ctx c0 = {.e = e, .nrows = 1, .now_ns = now_ns};
+			struct sql_ctx c0 = {.e = e, .nrows = 1, .now_ns = now_ns, .s = s};
 			struct sql_xv m;
 			if ((rc = sql_eval(&c0, q->where, &m)) < 0)
 				goto out;
@@ -1445,7 +1459,8 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 			sql_xv_release(&m);
 		}
 	}
-	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = f.cols, .nrows = f.nrows, .now_ns = now_ns};
+	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = f.cols, .nrows = f.nrows, .now_ns = now_ns,
+			    .s = s};
 
 	/* Aggregation. */
 	bool agg = query_has_agg(q) || q->align;
@@ -1786,7 +1801,8 @@ int sql_select_stream(struct gt_sql_session *s, struct sql_select *q, const stru
 	 * gives every error (no table, no column) as it always has. */
 	if (s->plan || !q->from || q->sub || q->njoins || q->setop || q->nctes || q->align || q->ngroup ||
 	    q->having || q->norder || q->distinct || q->distinct_rows || q->ndistinct_on || query_has_agg(q) ||
-	    !strcmp(db, "information_schema") || (!strcmp(db, "public") && !strcmp(q->from, "numbers")))
+	    !strcmp(db, "information_schema") || (!strcmp(db, "public") && !strcmp(q->from, "numbers")) ||
+	    sql_pg_named(s, q->from_db, q->from))
 		return 0;
 	for (uint32_t k = 0; k < q->nitems; k++)
 		if (q->items[k].e->kind != E_STAR && q->items[k].e->kind != E_COL)
@@ -1994,6 +2010,10 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 {
 	struct gt_err err = {0};
 	int rc;
+	/* the system schemas exist for every session, whether or not it sees them */
+	if (st->kind == S_CREATE_DB && (!strcmp(st->name, "information_schema") || !strcmp(st->name, "pg_catalog")))
+		return st->if_exists ? affected(res, 1, e)
+				     : sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Schema %s already exists", st->name);
 	if ((rc = read_only(s, st, e)) < 0)
 		return rc;
 	switch (st->kind) {
@@ -2039,7 +2059,8 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 		return affected(res, 0, e);
 	}
 	case S_USE:
-		if (!gt_catalog_has_db(s->db->catalog, st->name) && strcmp(st->name, "information_schema"))
+		if (!gt_catalog_has_db(s->db->catalog, st->name) && strcmp(st->name, "information_schema") &&
+		    !(s->channel == GT_SQL_POSTGRES && !strcmp(st->name, "pg_catalog")))
 			return sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", st->name);
 		snprintf(s->dbname, sizeof(s->dbname), "%s", st->name);
 		return affected(res, 0, e);

@@ -1342,6 +1342,10 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		free(all);
 		goto out;
 	}
+	if ((rc = sql_pg_func(c, x, av, n, o)) != 0) {
+		rc = rc < 0 ? rc : 0;
+		goto out;
+	}
 	rc = sql_err(c->e, GT_STATUS_PLAN_QUERY,
 		     "Failed to plan SQL: Error during planning: Invalid function '%s'.", f);
 	goto out;
@@ -1861,6 +1865,9 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 	case E_WINDOW:
 	case E_FUNC:
 		/* DataFusion names an alias by its function (covar is covar_samp). */
+		/* DataFusion names PostgreSQL's version() bare, as a column. */
+		if (!strcmp(x->s, "version") && !x->nargs)
+			return gt_buf_addstr(b, "version");
 		gt_buf_addf(b, "%s(", strcmp(x->s, "covar") ? x->s : "covar_samp");
 		if (x->distinct)
 			gt_buf_addstr(b, "DISTINCT ");

@@ -31,9 +31,13 @@ struct sql_ctx {
 	uint32_t nrows;
 	struct sql_xv *slots;            /* group frame (nrows = groups), or NULL */
 	int64_t now_ns;
+	struct gt_sql_session *s;        /* for the session's functions (sql-pgfn.c), or NULL */
 };
 
 int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *out);
+/* sql-pgfn.c: PostgreSQL's session and catalog functions, x's arguments
+ * evaluated in av over n rows: 1 = o filled, 0 = not one of them, < 0 = error. */
+int sql_pg_func(struct sql_ctx *c, struct sql_expr *x, const struct sql_xv *av, uint32_t n, struct sql_xv *o);
 /* CAST(a AS type) over c->nrows rows (or one when a is scalar); lt the logical type or 0. */
 int sql_xv_cast(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, uint8_t lt, struct sql_xv *o);
 /* Does column qualifier q ("t" or "db.t") name table ("t", "db.t" or an alias)? */

@@ -640,6 +640,13 @@ static struct sql_expr *primary(struct P *p)
 		char *name = ident(p);
 		if (!name)
 			return NULL;
+		/* pg_catalog.f(...): PostgreSQL's functions, named as PostgreSQL tools write them */
+		if (bare && !strcmp(name, "pg_catalog") && p->i + 2 < p->n && is_op(TK(p), ".") &&
+		    p->t[p->i + 1].kind == T_IDENT && is_op(&p->t[p->i + 2], "(")) {
+			p->i++;
+			if (!(name = ident(p)))
+				return NULL;
+		}
 		if (bare && accept_op(p, "(")) {
 			x = node(p, E_FUNC);
 			uint32_t cap = 0;
@@ -692,6 +699,13 @@ static struct sql_expr *primary(struct P *p)
 			x = node(p, E_FUNC);
 			if (x)
 				x->s = "now";
+			return x;
+		}
+		/* SQL's niladic functions, called without parentheses */
+		if (bare && (!strcmp(name, "session_user") || !strcmp(name, "current_user"))) {
+			x = node(p, E_FUNC);
+			if (x)
+				x->s = name;
 			return x;
 		}
 		x = node(p, E_COL);
@@ -915,6 +929,23 @@ static struct sql_expr *postfix(struct P *p)
 		if (accept_op(p, "::")) {
 			struct sql_expr *c = node(p, E_CAST);
 			uint32_t from = p->i;
+			/* PostgreSQL's object identifiers: 'name'::regclass is the table's oid, ::oid a number */
+			if (c && accept_kw(p, "regclass")) {
+				c->kind = E_FUNC;
+				c->s = "regclass";
+				if (!(c->args = sql_alloc(p->a, sizeof(*c->args))))
+					return oom(p);
+				c->args[0] = x;
+				c->nargs = 1;
+				x = c;
+				continue;
+			}
+			if (c && accept_kw(p, "oid")) {
+				c->cast_type = GT_I64;
+				c->a = x;
+				x = c;
+				continue;
+			}
 			if (c && accept_kw(p, "interval"))
 				c->cast_type = SQL_CAST_INTERVAL;
 			else if (!c || !parse_type(p, &c->cast_type, &c->cast_unit, &c->cast_lt))
@@ -1014,6 +1045,24 @@ static struct sql_expr *cmp(struct P *p)
 			     is_op(t, ">=") ? B_GE : is_op(t, "@@") ? B_ATAT : 0;
 		if (op) {
 			p->i++;
+			if ((op == B_EQ || op == B_NE) && (is_kw(TK(p), "any") || is_kw(TK(p), "some")) &&
+			    p->i + 1 < p->n && is_op(&p->t[p->i + 1], "(")) {
+				/* a = ANY (array): sql-pgfn.c's "any" over the array's text form */
+				struct sql_expr *f = node(p, E_FUNC);
+				p->i += 2;
+				if (!f)
+					return NULL;
+				if (!(f->args = sql_alloc(p->a, 2 * sizeof(*f->args))))
+					return oom(p);
+				if (!(f->args[1] = expr(p)) || !expect_op(p, ")"))
+					return NULL;
+				f->s = "any";
+				f->op = op;
+				f->args[0] = x;
+				f->nargs = 2;
+				x = f;
+				continue;
+			}
 			x = bin(p, op, x, add(p));
 			if (!x)
 				return NULL;

@@ -7,12 +7,18 @@
  * Served: public.numbers and information_schema's schemata, tables,
  * statistics, partitions, region_peers, engines, character_sets and
  * collations, built from the catalog (and gt-meta's routes) on every
- * query.  Every other name falls through to the catalog.
+ * query; and, to sessions that came over the PostgreSQL protocol only,
+ * pg_catalog's pg_namespace, pg_class, pg_attribute, pg_database and
+ * pg_type (PostgreSQL's own rows, pg-types.inc).  Every other name falls
+ * through to the catalog, so over HTTP and MySQL pg_catalog.pg_class is
+ * a missing table as in GreptimeDB.
  */
 #include "sql-ast.h"
 #include "catalog.h"
 #include "db.h"
 #include "meta-api.h"
+#include "crc32c.h"
+#include "pgwire-int.h"
 
 #include <stdlib.h>
 
@@ -36,17 +42,31 @@ struct sys_col {
 	uint8_t type, unit;
 };
 
+/* Append a column to rel: lt narrows its declared type (DESC shows it),
+ * notnull makes DESC say NO where the column never holds a null. */
+static int rel_col(struct sql_rel *rel, const char *name, uint8_t type, uint8_t unit, uint8_t lt, bool notnull,
+		   struct gt_sql_error *e)
+{
+	int k = sql_rel_add_col(rel, name, type, unit);
+	if (k < 0)
+		return sql_nomem(e);
+	rel->schema.cols[k].lt = lt;
+	rel->schema.cols[k].nullable = !notnull;
+	return 0;
+}
+
 static int sys_cols(struct sql_rel *rel, const char *name, const struct sys_col *c, size_t n, struct gt_sql_error *e)
 {
 	if (sql_rel_set_name(rel, name) < 0)
 		return sql_nomem(e);
 	for (size_t i = 0; i < n; i++)
-		if (sql_rel_add_col(rel, c[i].name, c[i].type, c[i].unit) < 0)
-			return sql_nomem(e);
+		if (rel_col(rel, c[i].name, c[i].type, c[i].unit, 0, false, e) < 0)
+			return GT_ENOMEM;
 	return 0;
 }
 
-/* One row given as text cells (NULL = null), converted to each column's type. */
+/* One row given as text cells (NULL = null), converted to each column's
+ * type (booleans as PostgreSQL writes them: t or f). */
 static int sys_row(struct sql_rel *rel, const char *const *v, struct gt_sql_error *e)
 {
 	for (uint32_t k = 0; k < rel->schema.ncols; k++) {
@@ -58,6 +78,10 @@ static int sys_row(struct sql_rel *rel, const char *const *v, struct gt_sql_erro
 			rc = gt_vec_push_str(c, v[k], strlen(v[k]));
 		else if (c->type == GT_U64)
 			rc = gt_vec_push_u64(c, strtoull(v[k], NULL, 10));
+		else if (c->type == GT_BOOL)
+			rc = gt_vec_push_bool(c, v[k][0] == 't');
+		else if (c->type == GT_F64)
+			rc = gt_vec_push_f64(c, strtod(v[k], NULL));
 		else
 			rc = gt_vec_push_i64(c, strtoll(v[k], NULL, 10));
 		if (rc < 0)
@@ -362,9 +386,342 @@ static int sys_const(struct sql_rel *rel, const char *name, const struct sys_col
 	return rc < 0 ? rc : 1;
 }
 
+/*
+ * ---- pg_catalog: what PostgreSQL tools read, for PostgreSQL sessions only ----
+ *
+ * A gt database is a PostgreSQL schema (a pg_namespace row); the one
+ * PostgreSQL database is the catalog, greptime.  Every object is owned by
+ * oid 10, the bootstrap superuser pg_get_userbyid() names "postgres".
+ * A table's oid is its table id; the system tables, which have none, get
+ * fixed small ones (public.numbers 2, as GreptimeDB's table id;
+ * information_schema's 100 and up in name order).
+ */
+#define PG_OWNER "10"
+#define NSP_INFORMATION_SCHEMA 13283u   /* as pg_type's information_schema types name it */
+#define NSP_FIRST 16384u                /* PostgreSQL's FirstNormalObjectId */
+#define NSP_SPAN 49152u                 /* user schemas' oids stay below 65536 */
+#define OID_NUMBERS 2u
+#define OID_INFO_SCHEMA_FIRST 100u
+
+static const char *const pg_tables[] = {"pg_attribute", "pg_class", "pg_database", "pg_namespace", "pg_type"};
+
+bool sql_pg_named(const struct gt_sql_session *s, const char *db, const char *name)
+{
+	if (s->channel != GT_SQL_POSTGRES || (db && strcmp(db, "pg_catalog")))
+		return false;
+	for (size_t i = 0; i < GT_ARRAY_LEN(pg_tables); i++)
+		if (!strcmp(name, pg_tables[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Namespace oids.  gt keeps no number per database, so the oid is made
+ * from the name: a CRC-32C into 16384..65535, the same on every call and
+ * every start.  Two names on one oid: the later in name order takes the
+ * next free one (so creating a database can move the oid of one that
+ * sorts after it and collided; with a few hundred databases that is
+ * rare).
+ */
+struct nsp_map {
+	char **dbs;                /* all_dbs(): sorted */
+	uint32_t *oid;
+	size_t n;
+};
+
+static void nsp_release(struct nsp_map *m)
+{
+	gt_strv_free(m->dbs);
+	free(m->oid);
+	memset(m, 0, sizeof(*m));
+}
+
+static int nsp_load(struct gt_sql_session *s, struct nsp_map *m, struct gt_sql_error *e)
+{
+	int rc;
+	memset(m, 0, sizeof(*m));
+	if ((rc = all_dbs(s, &m->dbs, e)) < 0)
+		return rc;
+	while (m->dbs[m->n])
+		m->n++;
+	if (!(m->oid = gt_calloc(m->n + 1, sizeof(*m->oid)))) {
+		nsp_release(m);
+		return sql_nomem(e);
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		uint32_t o = NSP_FIRST + gt_crc32c(0, m->dbs[i], strlen(m->dbs[i])) % NSP_SPAN;
+		if (!strcmp(m->dbs[i], "information_schema"))
+			o = NSP_INFORMATION_SCHEMA;
+		for (size_t j = 0; j < i; j++)
+			if (m->oid[j] == o) {
+				o = NSP_FIRST + (o - NSP_FIRST + 1) % NSP_SPAN;
+				j = (size_t)-1;   /* look again from the first */
+			}
+		m->oid[i] = o;
+	}
+	return 0;
+}
+
+static uint32_t nsp_oid(const struct nsp_map *m, const char *db)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->dbs[i], db))
+			return m->oid[i];
+	return 0;
+}
+
+/* A pg_catalog column: PostgreSQL's catalogs declare most of theirs NOT NULL. */
+struct pg_col {
+	const char *name;
+	uint8_t type, lt;
+	bool notnull;
+};
+#define PG_OIDCOL(name) {name, GT_I64, GT_LT_I32, true}
+#define PG_I16COL(name) {name, GT_I64, GT_LT_I16, true}
+#define PG_BOOLCOL(name) {name, GT_BOOL, 0, true}
+#define PG_STRCOL(name) {name, GT_STRING, 0, true}
+#define PG_NULLSTR(name) {name, GT_STRING, 0, false}
+
+static int pg_cols(struct sql_rel *rel, const char *name, const struct pg_col *c, size_t n, struct gt_sql_error *e)
+{
+	if (sql_rel_set_name(rel, name) < 0)
+		return sql_nomem(e);
+	for (size_t i = 0; i < n; i++)
+		if (rel_col(rel, c[i].name, c[i].type, 0, c[i].lt, c[i].notnull, e) < 0)
+			return GT_ENOMEM;
+	return 0;
+}
+
+static int pg_namespace(struct gt_sql_session *s, struct sql_rel *rel, struct gt_sql_error *e)
+{
+	static const struct pg_col cols[] = {
+		PG_OIDCOL("oid"), PG_STRCOL("nspname"), PG_OIDCOL("nspowner"), PG_NULLSTR("nspacl"),
+		PG_NULLSTR("options"),
+	};
+	struct nsp_map m;
+	int rc = pg_cols(rel, "pg_namespace", cols, GT_ARRAY_LEN(cols), e);
+	if (rc < 0 || (rc = nsp_load(s, &m, e)) < 0)
+		return rc;
+	for (size_t i = 0; i < m.n && rc == 0; i++) {
+		char oid[16];
+		snprintf(oid, sizeof(oid), "%u", m.oid[i]);
+		const char *v[] = {oid, m.dbs[i], PG_OWNER, NULL, NULL};
+		rc = sys_row(rel, v, e);
+	}
+	nsp_release(&m);
+	return rc < 0 ? rc : 1;
+}
+
+struct pg_class_ctx {
+	struct nsp_map m;
+	uint32_t next_sys;         /* information_schema's next oid */
+};
+
+static uint32_t rel_oid(struct pg_class_ctx *x, const char *db, struct gt_table_info *ti)
+{
+	if (ti)
+		return ti->id;
+	return strcmp(db, "information_schema") ? OID_NUMBERS : x->next_sys++;
+}
+
+static int class_row(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
+		     struct sql_rel *rel, void *ctx, struct gt_sql_error *e)
+{
+	struct pg_class_ctx *x = ctx;
+	char oid[16], nsp[16], natts[16];
+	(void)s;
+	snprintf(oid, sizeof(oid), "%u", rel_oid(x, db, ti));
+	snprintf(nsp, sizeof(nsp), "%u", nsp_oid(&x->m, db));
+	snprintf(natts, sizeof(natts), "%u", ti ? ti->schema.ncols : 1u);
+	const char *v[] = {oid, name, nsp, "0", "0", PG_OWNER, "0", oid, "0", "0", "-1", "0", "0", "f", "f", "p",
+			   "r", natts, "0", "f", "f", "f", "f", "f", "t", "d", "f", "0", "0", "0", NULL};
+	return sys_row(rel, v, e);
+}
+
+static int pg_class(struct gt_sql_session *s, struct sql_rel *rel, struct gt_sql_error *e)
+{
+	static const struct pg_col cols[] = {
+		PG_OIDCOL("oid"), PG_STRCOL("relname"), PG_OIDCOL("relnamespace"), PG_OIDCOL("reltype"),
+		{"reloftype", GT_I64, GT_LT_I32, false}, PG_OIDCOL("relowner"), PG_OIDCOL("relam"),
+		PG_OIDCOL("relfilenode"), PG_OIDCOL("reltablespace"), PG_OIDCOL("relpages"),
+		{"reltuples", GT_F64, 0, true}, PG_OIDCOL("relallvisible"), PG_OIDCOL("reltoastrelid"),
+		PG_BOOLCOL("relhasindex"), PG_BOOLCOL("relisshared"), PG_STRCOL("relpersistence"),
+		PG_STRCOL("relkind"), PG_I16COL("relnatts"), PG_I16COL("relchecks"), PG_BOOLCOL("relhasrules"),
+		PG_BOOLCOL("relhastriggers"), PG_BOOLCOL("relhassubclass"), PG_BOOLCOL("relrowsecurity"),
+		PG_BOOLCOL("relforcerowsecurity"), PG_BOOLCOL("relispopulated"), PG_STRCOL("relreplident"),
+		PG_BOOLCOL("relispartition"), {"relrewrite", GT_I64, GT_LT_I32, false},
+		PG_OIDCOL("relfrozenxid"), PG_OIDCOL("relminmxid"), PG_NULLSTR("relpartbound"),
+	};
+	struct pg_class_ctx x = {.next_sys = OID_INFO_SCHEMA_FIRST};
+	int rc = pg_cols(rel, "pg_class", cols, GT_ARRAY_LEN(cols), e);
+	if (rc < 0 || (rc = nsp_load(s, &x.m, e)) < 0)
+		return rc;
+	rc = each_table(s, class_row, rel, &x, e);
+	nsp_release(&x.m);
+	return rc;
+}
+
+/* A user table's columns, numbered from 1, typed as the PostgreSQL protocol sends them. */
+static int attribute_rows(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
+			  struct sql_rel *rel, void *ctx, struct gt_sql_error *e)
+{
+	int rc = 0;
+	(void)s;
+	(void)db;
+	(void)name;
+	(void)ctx;
+	for (uint32_t i = 0; ti && i < ti->schema.ncols && rc == 0; i++) {
+		const struct gt_coldef *c = &ti->schema.cols[i];
+		const struct gt_pg_type *t = gt_pg_type_of(c->type, c->unit, c->lt);
+		char relid[16], typid[16], len[16], num[16];
+		bool notnull = !c->nullable || c->sem == GT_TIME;
+		snprintf(relid, sizeof(relid), "%u", ti->id);
+		snprintf(typid, sizeof(typid), "%u", t->oid);
+		snprintf(len, sizeof(len), "%d", t->len);
+		snprintf(num, sizeof(num), "%u", i + 1);
+		/* PostgreSQL keeps variable-length values "extended", fixed ones "plain" */
+		const char *v[] = {relid, c->name, typid, "-1", len, num, "0", "-1", "-1", t->len > 0 ? "t" : "f",
+				   t->len == 8 ? "d" : "i", t->len < 0 ? "x" : "p", "", notnull ? "t" : "f",
+				   c->dflt ? "t" : "f", "f", "", "", "f", "t", "0", t->oid == 25 ? "100" : "0"};
+		rc = sys_row(rel, v, e);
+	}
+	return rc;
+}
+
+static int pg_attribute(struct gt_sql_session *s, struct sql_rel *rel, struct gt_sql_error *e)
+{
+	static const struct pg_col cols[] = {
+		PG_OIDCOL("attrelid"), PG_STRCOL("attname"), PG_OIDCOL("atttypid"), PG_I16COL("attstattarget"),
+		PG_I16COL("attlen"), PG_I16COL("attnum"), PG_OIDCOL("attndims"), PG_OIDCOL("attcacheoff"),
+		PG_OIDCOL("atttypmod"), PG_BOOLCOL("attbyval"), PG_STRCOL("attalign"), PG_STRCOL("attstorage"),
+		PG_STRCOL("attcompression"), PG_BOOLCOL("attnotnull"), PG_BOOLCOL("atthasdef"),
+		PG_BOOLCOL("atthasmissing"), PG_STRCOL("attidentity"), PG_STRCOL("attgenerated"),
+		PG_BOOLCOL("attisdropped"), PG_BOOLCOL("attislocal"), PG_OIDCOL("attinhcount"),
+		PG_OIDCOL("attcollation"),
+	};
+	int rc = pg_cols(rel, "pg_attribute", cols, GT_ARRAY_LEN(cols), e);
+	return rc < 0 ? rc : each_table(s, attribute_rows, rel, NULL, e);
+}
+
+static int pg_database(struct sql_rel *rel, struct gt_sql_error *e)
+{
+	static const struct pg_col cols[] = {
+		PG_OIDCOL("oid"), PG_STRCOL("datname"), PG_OIDCOL("datdba"), PG_OIDCOL("encoding"),
+		PG_STRCOL("datlocprovider"), PG_STRCOL("datcollate"), PG_STRCOL("datctype"),
+		PG_BOOLCOL("datistemplate"), PG_BOOLCOL("datallowconn"), PG_OIDCOL("datconnlimit"),
+		PG_OIDCOL("datlastsysoid"), PG_OIDCOL("datfrozenxid"), PG_OIDCOL("datminmxid"),
+		PG_OIDCOL("dattablespace"), PG_NULLSTR("daticulocale"), PG_NULLSTR("daticurules"), PG_NULLSTR("datacl"),
+	};
+	/* encoding 6 is UTF8; 1663 is pg_default's tablespace */
+	static const char *const row[] = {"1", "greptime", PG_OWNER, "6", "c", "C", "C", "f", "t", "-1", "0", "0", "1",
+					  "1663", NULL, NULL, NULL};
+	int rc = pg_cols(rel, "pg_database", cols, GT_ARRAY_LEN(cols), e);
+	if (rc == 0)
+		rc = sys_row(rel, row, e);
+	return rc < 0 ? rc : 1;
+}
+
+/* PostgreSQL's types: the checked-in rows of pg-types.inc, '|'-separated, an empty cell NULL. */
+static const char *const pg_type_rows[] = {
+#include "pg-types.inc"
+};
+
+static int pg_type(struct sql_rel *rel, struct gt_sql_error *e)
+{
+	static const struct pg_col cols[] = {
+		PG_OIDCOL("oid"), PG_STRCOL("typname"), PG_OIDCOL("typnamespace"), PG_OIDCOL("typowner"),
+		PG_I16COL("typlen"), PG_BOOLCOL("typbyval"), PG_STRCOL("typtype"), PG_STRCOL("typcategory"),
+		PG_BOOLCOL("typispreferred"), PG_BOOLCOL("typisdefined"), PG_STRCOL("typdelim"), PG_OIDCOL("typrelid"),
+		PG_STRCOL("typsubscript"), PG_OIDCOL("typelem"), PG_OIDCOL("typarray"), PG_STRCOL("typinput"),
+		PG_STRCOL("typoutput"), PG_STRCOL("typreceive"), PG_STRCOL("typsend"), PG_STRCOL("typmodin"),
+		PG_STRCOL("typmodout"), PG_STRCOL("typanalyze"), PG_STRCOL("typalign"), PG_STRCOL("typstorage"),
+		PG_BOOLCOL("typnotnull"), PG_OIDCOL("typbasetype"), PG_OIDCOL("typtypmod"), PG_OIDCOL("typndims"),
+		PG_OIDCOL("typcollation"), PG_NULLSTR("typdefaultbin"), PG_NULLSTR("typdefault"), PG_NULLSTR("typacl"),
+	};
+	enum { NCOLS = GT_ARRAY_LEN(cols) };
+	int rc = pg_cols(rel, "pg_type", cols, NCOLS, e);
+	for (size_t i = 0; rc == 0 && i < GT_ARRAY_LEN(pg_type_rows); i++) {
+		char buf[512], *p = buf;
+		const char *v[NCOLS];
+		snprintf(buf, sizeof(buf), "%s", pg_type_rows[i]);
+		for (size_t k = 0; k < NCOLS; k++) {
+			char *bar = strchr(p, '|');
+			if (bar)
+				*bar = 0;
+			v[k] = *p ? p : NULL;
+			p = bar ? bar + 1 : p + strlen(p);
+		}
+		rc = sys_row(rel, v, e);
+	}
+	return rc < 0 ? rc : 1;
+}
+
+int sql_pg_visible_oids(struct gt_sql_session *s, uint32_t **out, size_t *n, struct gt_sql_error *e)
+{
+	const char *path[] = {s->dbname, "public"};
+	uint32_t *v = NULL;
+	size_t cap = 0;
+	int rc = 0;
+	*out = NULL;
+	*n = 0;
+	for (size_t d = 0; d < 2 && rc == 0; d++) {
+		char **names = NULL;
+		if ((d == 1 && !strcmp(path[0], "public")) || !gt_catalog_has_db(s->db->catalog, path[d]))
+			continue;
+		if ((rc = sql_list_tables(s, path[d], &names, e)) < 0)
+			break;
+		for (size_t k = 0; names[k] && rc == 0; k++) {
+			struct gt_table_info ti;
+			struct gt_err err = {0};
+			uint32_t oid = OID_NUMBERS;
+			memset(&ti, 0, sizeof(ti));
+			if (gt_db_table(s->db, path[d], names[k], &ti, &err) == 0)
+				oid = ti.id;
+			else if (strcmp(sql_table_type(path[d], names[k]), "LOCAL TEMPORARY"))
+				oid = 0;        /* a view */
+			gt_table_info_release(&ti);
+			if (*n == cap) {
+				uint32_t *w = gt_reallocarray(v, cap = cap ? 2 * cap : 64, sizeof(*v));
+				if (!w) {
+					rc = sql_nomem(e);
+					break;
+				}
+				v = w;
+			}
+			if (oid)
+				v[(*n)++] = oid;
+		}
+		gt_strv_free(names);
+	}
+	if (rc < 0) {
+		free(v);
+		*n = 0;
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
+static int pg_table(struct gt_sql_session *s, const char *name, struct sql_rel *rel, struct gt_sql_error *e)
+{
+	if (!strcmp(name, "pg_namespace"))
+		return pg_namespace(s, rel, e);
+	if (!strcmp(name, "pg_class"))
+		return pg_class(s, rel, e);
+	if (!strcmp(name, "pg_attribute"))
+		return pg_attribute(s, rel, e);
+	if (!strcmp(name, "pg_database"))
+		return pg_database(rel, e);
+	if (!strcmp(name, "pg_type"))
+		return pg_type(rel, e);
+	return 0;
+}
+
 int sql_sys_table(struct gt_sql_session *s, const char *db, const char *name, struct sql_rel *rel,
 		  struct gt_sql_error *e)
 {
+	if (!strcmp(db, "pg_catalog"))
+		return sql_pg_named(s, db, name) ? pg_table(s, name, rel, e) : 0;
 	if (!strcmp(db, "public") && !strcmp(name, "numbers"))
 		return sql_numbers_table(rel, SQL_NUMBERS_ROWS, e);
 	if (strcmp(db, "information_schema"))

@@ -102,6 +102,7 @@ struct gt_sql_session {
 	struct sql_plan *plan;         /* EXPLAIN: the executor records its plan (sql-plan.h); else NULL */
 	const struct gt_sql_sink *sink; /* rows as they come (above), or NULL */
 	uint8_t channel;               /* enum gt_sql_channel; zeroed = HTTP */
+	const char *user;              /* who logged in (session_user), borrowed; NULL = greptime */
 };
 
 enum gt_sql_kind {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bats
 # pg.bats - gt-front's PostgreSQL protocol (--postgres-addr) with the real
 # clients: psql (several statements, \dt, \d TABLE, errors with their
-# SQLSTATE), libpq's extended protocol (tests/tools/gt-pq-client:
-# PQexecParams with text and binary parameters and results, PQprepare +
-# PQexecPrepared, many rows), psycopg2 (tests/py/pg_psycopg2.py), and
+# SQLSTATE, pg_catalog's tables and functions), libpq's extended protocol
+# (tests/tools/gt-pq-client: PQexecParams with text and binary parameters
+# and results, PQprepare + PQexecPrepared, many rows), psycopg2 (tests/py/pg_psycopg2.py), and
 # hand-made bytes for what clients never send (tests/py/pg_raw.py).
 
 load helper
@@ -91,6 +91,65 @@ Did not find any relations.'
 information_schema|postgres|UTF8|C|C||libc|
 other|postgres|UTF8|C|C||libc|
 public|postgres|UTF8|C|C||libc|'
+	stop_front
+}
+
+@test "pg_catalog: pg_namespace, pg_class, pg_attribute, pg_type for PostgreSQL sessions only; the functions tools call" {
+	start_front
+	run -0 pq -c "CREATE TABLE cpu (ts TIMESTAMP TIME INDEX, host STRING PRIMARY KEY, usage DOUBLE, n BIGINT)" \
+		-c "CREATE DATABASE other" -c "CREATE TABLE other.o (ts TIMESTAMP TIME INDEX)"
+	run -0 pq -A -t -c "SELECT nspname, nspowner FROM pg_catalog.pg_namespace ORDER BY nspname"
+	assert_output "greptime_private|10
+information_schema|10
+other|10
+public|10"
+	# a schema's oid is the same on every call and after a restart
+	run -0 pq -A -t -c "SELECT oid FROM pg_namespace WHERE nspname = 'other'"
+	local oid=$output
+	run -0 pq -A -t -c "SELECT relname, relkind, pg_catalog.pg_get_userbyid(relowner) FROM pg_catalog.pg_class
+		WHERE relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = 'other')"
+	assert_output "o|r|postgres"
+	run -0 pq -A -t -c "SELECT relname FROM pg_class WHERE relnamespace IN
+		(SELECT oid FROM pg_namespace WHERE nspname = 'public' OR nspname = 'other') ORDER BY relname"
+	assert_output "cpu
+numbers
+o"
+	run -0 pq -A -t -c "SELECT attname, atttypid, attnotnull FROM pg_attribute WHERE attrelid = 'cpu'::regclass::oid ORDER BY attnum"
+	assert_output "ts|1114|t
+host|25|f
+usage|701|f
+n|20|f"
+	run -0 pq -A -t -c "SELECT typname FROM pg_catalog.pg_type WHERE oid = 1114"
+	assert_output "timestamp"
+	# the search path: the database, then public; the system schemas with current_schemas(true)
+	run -0 pq -A -t -c "SELECT current_schema(), current_database(), current_schemas(false), current_schemas(true), session_user"
+	assert_output "public|public|{public}|{public,information_schema,pg_catalog,greptime_private}|greptime"
+	run -0 psql -X -A -t -h 127.0.0.1 -p "$PG_PORT" -U greptime -d other -c "SELECT current_schemas(false),
+		'other' = ANY (current_schemas(false)), 'nope' = ANY (current_schemas(true))" \
+		-c "SELECT relname FROM pg_class WHERE pg_table_is_visible(oid) ORDER BY relname"
+	assert_output "{other,public}|t|f
+cpu
+numbers
+o"
+	run -0 pq -A -t -c "SELECT obj_description(oid, 'pg_class') IS NULL, pg_my_temp_schema() FROM pg_class WHERE relname = 'cpu'"
+	assert_output "t|0"
+	run -0 pq -A -c "DESC TABLE pg_catalog.pg_namespace"
+	assert_output "Column|Type|Key|Null|Default|Semantic Type
+oid|Int32||NO||FIELD
+nspname|String||NO||FIELD
+nspowner|Int32||NO||FIELD
+nspacl|String||YES||FIELD
+options|String||YES||FIELD
+(5 rows)"
+	run -1 pq -c "CREATE DATABASE pg_catalog"
+	assert_output --partial "Schema pg_catalog already exists"
+	# over HTTP (as over MySQL) there is no pg_catalog
+	run -0 curl -s "http://$ADDR/v1/sql" --data-urlencode "sql=SELECT * FROM pg_catalog.pg_class"
+	assert_output --partial "Table not found: greptime.pg_catalog.pg_class"
+	stop_front
+	start_front
+	run -0 pq -A -t -c "SELECT oid FROM pg_namespace WHERE nspname = 'other'"
+	assert_output "$oid"
 	stop_front
 }
 
