@@ -177,6 +177,13 @@ void my_coltype_of(const struct gt_sql_column *c, struct my_coltype *t)
 		case GT_LT_I16: case GT_LT_U16: t->type = MY_T_SHORT; t->length = 6; break;
 		case GT_LT_I32: case GT_LT_U32: t->type = MY_T_LONG; t->length = 11; break;
 		case GT_LT_DATE: t->type = MY_T_DATE; t->length = 10; t->flags = MY_FLAG_BINARY; break;
+		/* times of day and durations go as their text (01:02:03, PT1.5S) */
+		case GT_LT_TIME: case GT_LT_DURATION:
+			t->type = MY_T_VAR_STRING;
+			t->flags = 0;
+			t->charset = MY_CHARSET_UTF8MB4;
+			t->length = 64;
+			return;
 		default: t->type = MY_T_LONGLONG; t->length = 20; break;
 		}
 		if (c->type == GT_U64)
@@ -229,8 +236,7 @@ int my_put_text_value(struct gt_buf *b, const struct gt_vec *v, uint32_t r, cons
 		s = gt_vec_str(v, r, &len);
 		return my_put_lenstr(b, s, len);
 	case GT_I64:
-		if (c->lt == GT_LT_DATE) {
-			sql_fmt_logical(tmp, sizeof(tmp), v, r, c->lt);
+		if (sql_fmt_logical(tmp, sizeof(tmp), v, r, c->lt, c->unit)) {
 			n = strlen(tmp);
 		} else {
 			n = (size_t)(v->v.i64[r] < 0 ? 1 + gt_utoa(-(uint64_t)v->v.i64[r], tmp + 1)
@@ -340,6 +346,12 @@ int my_put_binary_row(struct gt_buf *b, const struct gt_sql_output *o, uint32_t 
 				if (!(rc = gt_buf_addch(b, 4)) && !(rc = my_put_uint(b, (uint64_t)y, 2)) &&
 				    !(rc = gt_buf_addch(b, (int)m)))
 					rc = gt_buf_addch(b, (int)d);
+				break;
+			}
+			if (t.type == MY_T_VAR_STRING) {
+				char tmp[64];
+				sql_fmt_logical(tmp, sizeof(tmp), v, r, o->cols[c].lt, o->cols[c].unit);
+				rc = my_put_lenstr(b, tmp, strlen(tmp));
 				break;
 			}
 			rc = my_put_uint(b, v->v.u64[r], t.type == MY_T_TINY ? 1 : t.type == MY_T_SHORT ? 2

@@ -5,7 +5,9 @@
  *
  * Binary forms (big-endian): bool 1 byte; int2/int4/int8 two's
  * complement; float4/float8 IEEE 754; timestamp int64 microseconds since
- * 2000-01-01 00:00:00; date int32 days since 2000-01-01; numeric
+ * 2000-01-01 00:00:00; date int32 days since 2000-01-01; time int64
+ * microseconds since midnight; interval int64 microseconds | int32
+ * days | int32 months (a duration: all in the microseconds); numeric
  * int16 ndigits | int16 weight | int16 sign | int16 dscale | ndigits x
  * int16 base-10000 digits; text and bytea their bytes.
  */
@@ -28,6 +30,8 @@ static const struct gt_pg_type t_text = {GT_PG_TEXT, -1, "text"};
 static const struct gt_pg_type t_bytea = {GT_PG_BYTEA, -1, "bytea"};
 static const struct gt_pg_type t_ts = {GT_PG_TIMESTAMP, 8, "timestamp without time zone"};
 static const struct gt_pg_type t_date = {GT_PG_DATE, 4, "date"};
+static const struct gt_pg_type t_time = {GT_PG_TIME, 8, "time without time zone"};
+static const struct gt_pg_type t_interval = {GT_PG_INTERVAL, 16, "interval"};
 
 const struct gt_pg_type *gt_pg_type_of(unsigned type, unsigned unit, unsigned lt)
 {
@@ -39,6 +43,8 @@ const struct gt_pg_type *gt_pg_type_of(unsigned type, unsigned unit, unsigned lt
 	case GT_LT_F32: return &t_float4;
 	case GT_LT_DATE: return &t_date;
 	case GT_LT_BINARY: return &t_bytea;
+	case GT_LT_TIME: return &t_time;
+	case GT_LT_DURATION: return &t_interval;
 	default: break;
 	}
 	switch (type) {
@@ -216,6 +222,32 @@ static int64_t ts_to_us(int64_t v, unsigned unit)
 	}
 }
 
+/* 'HH:MM:SS[.ffffff]' of a time of day or a span in microseconds (hours
+ * past 24 as they are, '-' before a negative span), as GreptimeDB's
+ * interval text writes a duration: zero is 00:00:00, a fraction has six
+ * digits.  Returns the length. */
+static int text_hms(char *p, int64_t us, bool trim)
+{
+	uint64_t mag = us < 0 ? -(uint64_t)us : (uint64_t)us, s = mag / 1000000;
+	unsigned frac = (unsigned)(mag % 1000000);
+	int n = 0;
+	if (us < 0)
+		p[n++] = '-';
+	n += put_digits(p + n, s / 3600, 2);
+	p[n++] = ':';
+	put2(p + n, (unsigned)(s / 60 % 60));
+	p[n + 2] = ':';
+	put2(p + n + 3, (unsigned)(s % 60));
+	n += 5;
+	if (frac) {
+		p[n++] = '.';
+		n += put_digits(p + n, frac, 6);
+		while (trim && p[n - 1] == '0')
+			n--;
+	}
+	return n;
+}
+
 /* numeric's binary form of an unsigned integer. */
 static int put_numeric_u64(struct gt_buf *b, uint64_t v)
 {
@@ -275,6 +307,10 @@ size_t gt_pg_text(char *p, const struct gt_pg_type *t, unsigned unit, const stru
 	default:
 		if (t->oid == GT_PG_DATE)
 			return (size_t)fmt_date(p, v->v.i64[r]);
+		if (t->oid == GT_PG_TIME)
+			return (size_t)text_hms(p, floor_div(v->v.i64[r], 1000), true);
+		if (t->oid == GT_PG_INTERVAL)
+			return (size_t)text_hms(p, ts_to_us(v->v.i64[r], unit), false);
 		if (v->v.i64[r] >= 0)
 			return (size_t)gt_utoa((uint64_t)v->v.i64[r], p);
 		p[0] = '-';
@@ -322,6 +358,12 @@ int gt_pg_value(struct gt_buf *b, const struct gt_sql_column *c, const struct gt
 	default:
 		if (t->oid == GT_PG_DATE)
 			return put_be(b, (uint64_t)(v->v.i64[r] - PG_EPOCH_DAYS), 4);
+		if (t->oid == GT_PG_TIME)
+			return put_be(b, (uint64_t)floor_div(v->v.i64[r], 1000), 8);
+		if (t->oid == GT_PG_INTERVAL) {
+			int rc = put_be(b, (uint64_t)ts_to_us(v->v.i64[r], c->unit), 8);
+			return rc ? rc : put_be(b, 0, 8);
+		}
 		return put_be(b, (uint64_t)v->v.i64[r], (unsigned)t->len);
 	}
 }

@@ -273,7 +273,7 @@ static const char *const sem_names[] = {
 static const char *const ltype_names[] = {
 	[GT_LT_I8] = "i8", [GT_LT_I16] = "i16", [GT_LT_I32] = "i32", [GT_LT_U8] = "u8",
 	[GT_LT_U16] = "u16", [GT_LT_U32] = "u32", [GT_LT_F32] = "f32", [GT_LT_DATE] = "date",
-	[GT_LT_BINARY] = "binary",
+	[GT_LT_BINARY] = "binary", [GT_LT_TIME] = "time", [GT_LT_DURATION] = "duration",
 };
 
 const char *gt_ltype_name(enum gt_type t, enum gt_unit unit, unsigned lt)
@@ -281,8 +281,14 @@ const char *gt_ltype_name(enum gt_type t, enum gt_unit unit, unsigned lt)
 	static const char *const names[] = {
 		[GT_LT_I8] = "Int8", [GT_LT_I16] = "Int16", [GT_LT_I32] = "Int32", [GT_LT_U8] = "UInt8",
 		[GT_LT_U16] = "UInt16", [GT_LT_U32] = "UInt32", [GT_LT_F32] = "Float32", [GT_LT_DATE] = "Date",
-		[GT_LT_BINARY] = "Binary",
+		[GT_LT_BINARY] = "Binary", [GT_LT_TIME] = "TimeNanosecond",
 	};
+	static const char *const durations[] = {
+		[GT_UNIT_S] = "DurationSecond", [GT_UNIT_MS] = "DurationMillisecond",
+		[GT_UNIT_US] = "DurationMicrosecond", [GT_UNIT_NS] = "DurationNanosecond",
+	};
+	if (lt == GT_LT_DURATION && t == GT_I64 && unit < GT_ARRAY_LEN(durations) && durations[unit])
+		return durations[unit];
 	if (lt && lt < GT_ARRAY_LEN(names) && gt_ltype_storage(lt) == t)
 		return names[lt];
 	return gt_type_name(t, unit);

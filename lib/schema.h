@@ -65,6 +65,9 @@ enum gt_ltype {
 	GT_LT_F32 = 7,       /* GT_F64, values rounded to float32 on the way in */
 	GT_LT_DATE = 8,      /* GT_I64: days since 1970-01-01 */
 	GT_LT_BINARY = 9,    /* GT_STRING */
+	/* Values of expressions only, never a column's declared type: */
+	GT_LT_TIME = 10,     /* GT_I64: nanoseconds since midnight (SQL TIME, Arrow Time64(ns)) */
+	GT_LT_DURATION = 11, /* GT_I64: a span in the value's unit (timestamp - timestamp) */
 };
 
 #define GT_NAME_MAX 255       /* longest database, table or column name */

@@ -84,11 +84,59 @@ static int nomem(struct sql_ctx *c)
 	return sql_nomem(c->e);
 }
 
+/*
+ * The coercible signatures of sum and avg, in DataFusion's order: the
+ * class each candidate requires and its implicit coercions.  A call
+ * matching none fails with every candidate's complaint and the list.
+ */
+static const struct {
+	const char *f;
+	const char *cls[5], *coerce[5];
+} sigs[] = {
+	{"sum",
+	 {"Decimal", "Native(LogicalType(Native(UInt64), UInt64))", "Native(LogicalType(Native(Int64), Int64))",
+	  "Native(LogicalType(Native(Float64), Float64))", "Duration"},
+	 {NULL,
+	  "[Native(LogicalType(Native(UInt8), UInt8)), Native(LogicalType(Native(UInt16), UInt16)), "
+	  "Native(LogicalType(Native(UInt32), UInt32))], default_type=UInt64",
+	  "[Native(LogicalType(Native(Int8), Int8)), Native(LogicalType(Native(Int16), Int16)), "
+	  "Native(LogicalType(Native(Int32), Int32))], default_type=Int64",
+	  "[Float], default_type=Float64", NULL}},
+	{"avg",
+	 {"Decimal", "Duration", "Native(LogicalType(Native(Float64), Float64))"},
+	 {NULL, NULL, "[Integer, Float], default_type=Float64"}},
+};
+
 static int plan_err(struct sql_ctx *c, const char *f, const struct sql_xv *arg)
 {
-	return sql_err(c->e, GT_STATUS_PLAN_QUERY,
-		       "Failed to plan SQL: Error during planning: No function matches the given name and argument types '%s(%s)'.",
-		       f, arg->v.type == GT_STRING ? "Utf8" : arg->v.type == GT_BOOL ? "Boolean" : "Timestamp");
+	const char *t = sql_arrow_type_name(arg->v.type, arg->unit, arg->lt);
+	struct gt_buf b = {0};
+	size_t k;
+	int rc;
+	for (k = 0; k < GT_ARRAY_LEN(sigs) && strcmp(sigs[k].f, f); k++)
+		;
+	if (k == GT_ARRAY_LEN(sigs))
+		return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+			       "Failed to plan SQL: Error during planning: No function matches the given name and argument types '%s(%s)'.",
+			       f, arg->v.type == GT_STRING ? "Utf8" : arg->v.type == GT_BOOL ? "Boolean" : t);
+	gt_buf_addf(&b, "Execution error: Function '%s' failed to match any signature, errors: ", f);
+	for (size_t i = 0; i < 5 && sigs[k].cls[i]; i++)
+		gt_buf_addf(&b, "%sError during planning: Function '%s' requires TypeSignatureClass::%s, but received %s (DataType: %s).",
+			    i ? "," : "", f, sigs[k].cls[i], t, t);
+	gt_buf_addf(&b, " No function matches the given name and argument types '%s(%s)'. You might need to add explicit type casts.\n\tCandidate functions:",
+		    f, t);
+	for (size_t i = 0; i < 5 && sigs[k].cls[i]; i++) {
+		gt_buf_addf(&b, "\n\t%s(Coercion(TypeSignatureClass::%s", f, sigs[k].cls[i]);
+		/* DataFusion leaves the call's parenthesis open after a coercion list */
+		if (sigs[k].coerce[i])
+			gt_buf_addf(&b, ", implicit_coercion=ImplicitCoercion(%s))", sigs[k].coerce[i]);
+		else
+			gt_buf_addstr(&b, "))");
+	}
+	rc = b.p ? sql_err(c->e, GT_STATUS_PLAN_QUERY, "Failed to plan SQL: Error during planning: %s", b.p)
+		 : sql_nomem(c->e);
+	gt_buf_release(&b);
+	return rc;
 }
 
 /* The evaluated inputs of one call. */

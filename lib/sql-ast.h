@@ -511,6 +511,8 @@ int sql_db_table_defaults(struct gt_sql_session *s, const char *db, struct gt_ta
 
 /* A data type as GreptimeDB's errors print it: Int32(Int32Type), String(StringType { size_type: Utf8 }) ... */
 const char *sql_dt_name(uint8_t type, uint8_t lt);
+/* A data type as Arrow (DataFusion's errors and arrow_cast) names it: Int64, Utf8, Timestamp(ms), Duration(ms) ... */
+const char *sql_arrow_type_name(uint8_t type, uint8_t unit, uint8_t lt);
 /* A number or boolean read from text. */
 union sql_num {
 	int64_t i;             /* GT_I64 and GT_BOOL (0 or 1) */
@@ -538,7 +540,8 @@ int64_t sql_days_of_ns(int64_t ns);
  * (what names the type in the message). */
 int sql_narrow_last(struct gt_vec *v, uint8_t lt, const char *what, struct gt_sql_error *e);
 /* Row r of v as its logical type lt prints (Float32 in its shortest
- * float32 form, Date as 2024-01-01); false if lt prints as the storage type. */
-bool sql_fmt_logical(char *buf, size_t n, const struct gt_vec *v, uint32_t r, uint8_t lt);
+ * float32 form, Date as 2024-01-01, Time as 01:02:03, a Duration of
+ * unit as PT1.5S); false if lt prints as the storage type. */
+bool sql_fmt_logical(char *buf, size_t n, const struct gt_vec *v, uint32_t r, uint8_t lt, uint8_t unit);
 
 #endif

@@ -241,17 +241,81 @@ int sql_narrow_last(struct gt_vec *v, uint8_t lt, const char *what, struct gt_sq
 	}
 }
 
-bool sql_fmt_logical(char *buf, size_t n, const struct gt_vec *v, uint32_t r, uint8_t lt)
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+/* n nanoseconds' fraction of a second as chrono prints it: none, or 3, 6 or 9 digits. */
+static size_t fmt_nanos(char *buf, size_t n, int64_t ns)
+{
+	if (ns == 0)
+		return 0;
+	if (ns % 1000000 == 0)
+		return (size_t)snprintf(buf, n, ".%03lld", (long long)(ns / 1000000));
+	if (ns % 1000 == 0)
+		return (size_t)snprintf(buf, n, ".%06lld", (long long)(ns / 1000));
+	return (size_t)snprintf(buf, n, ".%09lld", (long long)ns);
+}
+
+/*
+ * A duration as Arrow prints one (chrono's ISO 8601 form): P0D for zero,
+ * else PT<seconds>[.<fraction without trailing zeros>]S, negative spans
+ * with a leading '-'.
+ */
+static void fmt_duration(char *buf, size_t n, int64_t v, uint8_t unit)
+{
+	int64_t per = 1;
+	for (unsigned k = 0; k < unit && k < 9; k++)
+		per *= 10;
+	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	uint64_t secs = mag / (uint64_t)per, frac = (mag % (uint64_t)per) * (uint64_t)(1000000000 / per);
+	if (mag == 0) {
+		snprintf(buf, n, "P0D");
+		return;
+	}
+	int k = snprintf(buf, n, "%sPT%llu", v < 0 ? "-" : "", (unsigned long long)secs);
+	if (frac && k > 0 && (size_t)k < n) {
+		int digits = 9;
+		while (frac % 10 == 0) {
+			frac /= 10;
+			digits--;
+		}
+		k += snprintf(buf + k, n - (size_t)k, ".%0*llu", digits, (unsigned long long)frac);
+	}
+	if (k > 0 && (size_t)k < n)
+		snprintf(buf + k, n - (size_t)k, "S");
+}
+
+bool sql_fmt_logical(char *buf, size_t n, const struct gt_vec *v, uint32_t r, uint8_t lt, uint8_t unit)
 {
 	if (lt == GT_LT_F32 && v->type == GT_F64) {
 		fmt_float(buf, n, (double)(float)v->v.f64[r], true);
 		return true;
 	}
-	if (lt == GT_LT_DATE && v->type == GT_I64) {
+	if (v->type != GT_I64)
+		return false;
+	if (lt == GT_LT_DATE) {
 		int64_t y;
 		unsigned m, d;
 		gt_civil_from_days(v->v.i64[r], &y, &m, &d);
 		snprintf(buf, n, "%04lld-%02u-%02u", (long long)y, m, d);
+		return true;
+	}
+	if (lt == GT_LT_TIME) {
+		/* Arrow's Time64(ns) as chrono's NaiveTime prints it: 01:01:01[.500] */
+		int64_t ns = v->v.i64[r], s = ns / 1000000000;
+		int k = snprintf(buf, n, "%02lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60),
+				 (long long)(s % 60));
+		if (k > 0 && (size_t)k < n)
+			fmt_nanos(buf + k, n - (size_t)k, ns % 1000000000);
+		return true;
+	}
+	if (lt == GT_LT_DURATION) {
+		fmt_duration(buf, n, v->v.i64[r], unit);
 		return true;
 	}
 	return false;
@@ -261,7 +325,7 @@ bool sql_fmt_logical(char *buf, size_t n, const struct gt_vec *v, uint32_t r, ui
 int sql_xv_text(const struct sql_xv *x, uint32_t i, char *buf, size_t n, const char **s, uint32_t *len)
 {
 	uint32_t r = SQL_IX(x, i);
-	if (sql_fmt_logical(buf, n, &x->v, r, x->lt)) {
+	if (sql_fmt_logical(buf, n, &x->v, r, x->lt, x->unit)) {
 		*s = buf;
 		*len = (uint32_t)strlen(buf);
 		return 0;
@@ -569,18 +633,27 @@ static int arith(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_xv 
 		return sql_err(c->e, GT_STATUS_PLAN_QUERY,
 			       "Failed to plan SQL: Error during planning: Cannot coerce arithmetic expression %s to valid types",
 			       "with a string operand");
+	if (a->v.type == GT_TS && b->v.type == GT_TS && op != B_SUB) {
+		/* Arrow has no sum, product or ratio of two instants: DataFusion's planner refuses them */
+		static const char ops[] = {[B_ADD] = '+', [B_MUL] = '*', [B_DIV] = '/', [B_MOD] = '%'};
+		const char *ta = sql_arrow_type_name(GT_TS, a->unit, 0), *tb = sql_arrow_type_name(GT_TS, b->unit, 0);
+		char ch = op < sizeof(ops) && ops[op] ? ops[op] : '?';
+		return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+			       "Failed to plan SQL: Error during planning: Cannot get result type for temporal operation %s %c %s: "
+			       "Invalid argument error: Invalid timestamp arithmetic operation: %s %c %s",
+			       ta, ch, tb, ta, ch, tb);
+	}
 	if (a->v.type == GT_TS || b->v.type == GT_TS) {
 		const struct sql_xv *t = a->v.type == GT_TS ? a : b;
-		const struct sql_xv *other = t == a ? b : a;
-		if (a->v.type == GT_TS && b->v.type == GT_TS && op == B_SUB) {
+		if (a->v.type == GT_TS && b->v.type == GT_TS) {
+			/* instant - instant: a Duration in the finer of the two units */
 			type = GT_I64;
+			unit = GT_MAX(a->unit, b->unit);
 		} else {
+			/* ts +- integer: the integer is in the column's unit; an interval or duration is converted */
 			ts = true;
 			unit = t->unit;
 			type = GT_TS;
-			if (!other->interval && (op == B_ADD || op == B_SUB)) {
-				/* ts +- integer: the integer is in the column's unit. */
-			}
 		}
 	} else if (both_int(a, b) && !(op == B_DIV && 0)) {
 		type = GT_I64;
@@ -589,6 +662,8 @@ static int arith(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_xv 
 	}
 	scalar_of(o, type);
 	o->unit = unit;
+	if (a->v.type == GT_TS && b->v.type == GT_TS)
+		o->lt = GT_LT_DURATION;
 	/* Float32 with Float32 or an integer stays Float32, as DataFusion coerces */
 	if (type == GT_F64 && (a->lt == GT_LT_F32 || b->lt == GT_LT_F32) &&
 	    (a->v.type != GT_F64 || a->lt == GT_LT_F32) && (b->v.type != GT_F64 || b->lt == GT_LT_F32))
@@ -617,13 +692,13 @@ static int arith(struct sql_ctx *c, uint8_t op, struct sql_xv *a, struct sql_xv 
 		} else {
 			int64_t x = sql_xv_i64(a, i), y = sql_xv_i64(b, i), z;
 			if (ts) {
-				if (a->interval)
-					x = gt_unit_convert(x, GT_UNIT_NS, unit);
-				if (b->interval)
-					y = gt_unit_convert(y, GT_UNIT_NS, unit);
+				if (a->interval || a->lt == GT_LT_DURATION)
+					x = gt_unit_convert(x, a->interval ? GT_UNIT_NS : a->unit, unit);
+				if (b->interval || b->lt == GT_LT_DURATION)
+					y = gt_unit_convert(y, b->interval ? GT_UNIT_NS : b->unit, unit);
 			} else if (a->v.type == GT_TS && b->v.type == GT_TS) {
-				x = gt_unit_convert(x, a->unit, GT_UNIT_NS);
-				y = gt_unit_convert(y, b->unit, GT_UNIT_NS);
+				x = gt_unit_convert(x, a->unit, unit);
+				y = gt_unit_convert(y, b->unit, unit);
 			}
 			switch (op) {
 			case B_ADD: z = (int64_t)((uint64_t)x + (uint64_t)y); break;
@@ -705,6 +780,56 @@ static const char *ts_text_shape(const char *s, uint32_t len)
 	return NULL;
 }
 
+/*
+ * Timestamp text whose time is followed by a zone name ('2017-07-23
+ * 13:10:11 Asia/Shanghai'), which arrow reads after the offsets gt's own
+ * parser knows: 1 with *out in unit, 0 when the text has no such tail
+ * (or its date and time do not read), or arrow's error for an unknown zone.
+ */
+static int ts_text_named_zone(struct sql_ctx *c, const char *s, uint32_t len, uint8_t unit, int64_t *out)
+{
+	const char *p = s, *end = s + len, *z;
+	char zone[64];
+	int64_t v, per = 1;
+	int32_t off;
+	while (p < end && isspace((unsigned char)*p))
+		p++;
+	if (end - p <= 11)
+		return 0;
+	for (p += 11; p < end && (isdigit((unsigned char)*p) || *p == ':' || *p == '.'); p++)
+		;
+	for (z = p; z < end && isspace((unsigned char)*z); z++)
+		;
+	if (z == end || *z == '+' || *z == '-' || ((*z == 'Z' || *z == 'z') && z + 1 == end))
+		return 0;
+	snprintf(zone, sizeof(zone), "%.*s", (int)GT_MIN(end - z, 63), z);
+	if (gt_tz_offset(zone, 0, &off) < 0)
+		return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
+			       "Parser error: Invalid timezone \"%s\": failed to parse timezone", zone);
+	if (gt_parse_time_unit(s, (size_t)(p - s), unit, &v) < 0)
+		return 0;
+	for (unsigned k = 0; k < unit; k++)
+		per *= 10;
+	/* the zone's offset at that wall-clock time read as UTC: right but within a DST change */
+	if (gt_tz_offset(zone, v / per, &off) < 0)
+		return 0;
+	*out = v - (int64_t)off * per;
+	return 1;
+}
+
+/* ns nanoseconds since midnight of H:MM[:SS[.fffffffff]]: 0, or -1 if s is not such a time. */
+static int time_of_day(const char *s, uint32_t len, int64_t *ns)
+{
+	char buf[64];
+	int64_t v;
+	/* the time of day of that time on the epoch's day */
+	int n = snprintf(buf, sizeof(buf), "1970-01-01 %s%.*s", len > 1 && s[1] == ':' ? "0" : "", (int)GT_MIN(len, 40), s);
+	if (n <= 0 || gt_parse_time(buf, (size_t)n, &v) < 0 || v < 0 || v >= 86400000000000LL)
+		return -1;
+	*ns = v;
+	return 0;
+}
+
 static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, uint8_t lt, struct sql_xv *o)
 {
 	uint32_t n = a->scalar ? 1 : c->nrows;
@@ -725,6 +850,22 @@ static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t un
 				return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
 					       "Cast error: Cannot cast string '%.*s' to value of Date type", (int)GT_MIN(len, 127), s);
 			r = gt_vec_push_i64(&o->v, sql_days_of_ns(ns));
+		} else if (lt == GT_LT_TIME && a->v.type == GT_TS) {
+			int64_t ns = gt_unit_convert(a->v.v.i64[SQL_IX(a, i)], a->unit, GT_UNIT_NS);
+			r = gt_vec_push_i64(&o->v, ns - floor_div(ns, 86400000000000LL) * 86400000000000LL);
+		} else if (lt == GT_LT_TIME && a->v.type == GT_STRING) {
+			uint32_t len;
+			const char *s = gt_vec_str(&a->v, SQL_IX(a, i), &len);
+			int64_t ns;
+			if (time_of_day(s, len, &ns) < 0)
+				return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
+					       "Cast error: Cannot cast string '%.*s' to value of Time64(Nanosecond) type",
+					       (int)GT_MIN(len, 127), s);
+			r = gt_vec_push_i64(&o->v, ns);
+		} else if (lt == GT_LT_TIME && a->lt != GT_LT_TIME) {
+			return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+				       "Failed to plan SQL: Error during planning: Unsupported CAST from %s to Time64(ns)",
+				       sql_arrow_type_name(a->v.type, a->unit, a->lt));
 		} else if (lt == GT_LT_DATE && a->v.type == GT_TS) {
 			r = gt_vec_push_i64(&o->v, sql_days_of_ns(gt_unit_convert(a->v.v.i64[SQL_IX(a, i)], a->unit, GT_UNIT_NS)));
 		} else if (type == GT_TS && a->lt == GT_LT_DATE) {
@@ -759,10 +900,16 @@ static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t un
 			if (type == GT_TS) {
 				int64_t ns;
 				const char *why = ts_text_shape(s, len);
-				if (why || gt_parse_time_unit(s, len, unit, &ns) < 0)
+				if (!why && gt_parse_time_unit(s, len, unit, &ns) < 0) {
+					int z = ts_text_named_zone(c, s, len, unit, &ns);
+					if (z < 0)
+						return z;
+					if (z == 0)
+						why = "error parsing time";
+				}
+				if (why)
 					return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
-						       "Parser error: Error parsing timestamp from '%s': %s", buf,
-						       why ? why : "error parsing time");
+						       "Parser error: Error parsing timestamp from '%s': %s", buf, why);
 				r = gt_vec_push_i64(&o->v, ns);
 			} else if (type == GT_BOOL) {
 				if (!strcasecmp(buf, "true") || !strcmp(buf, "1") || !strcasecmp(buf, "t"))
@@ -807,14 +954,6 @@ static int cast_to(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t un
 int sql_xv_cast(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, uint8_t lt, struct sql_xv *o)
 {
 	return cast_to(c, a, type, unit, lt, o);
-}
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
 }
 
 /* text @@ term over the frame (both strings). */
@@ -1052,6 +1191,111 @@ static uint64_t gcd_u64(uint64_t a, uint64_t b)
 	return a;
 }
 
+/* The parts date_part() (and EXTRACT) reads, as DataFusion names them: an
+ * interval unit, singular or plural, or one of Postgres' extra fields. */
+enum dpart { DP_YEAR, DP_QUARTER, DP_MONTH, DP_WEEK, DP_DAY, DP_DOY, DP_DOW, DP_HOUR, DP_MINUTE,
+	     DP_SECOND, DP_MS, DP_US, DP_NS, DP_EPOCH };
+
+static int dpart_of(const char *s, uint32_t n)
+{
+	static const struct {
+		const char *name;
+		uint8_t part;
+	} parts[] = {
+		{"year", DP_YEAR}, {"month", DP_MONTH}, {"week", DP_WEEK}, {"day", DP_DAY}, {"hour", DP_HOUR},
+		{"minute", DP_MINUTE}, {"second", DP_SECOND}, {"millisecond", DP_MS}, {"microsecond", DP_US},
+		{"nanosecond", DP_NS}, {"qtr", DP_QUARTER}, {"quarter", DP_QUARTER}, {"doy", DP_DOY},
+		{"dow", DP_DOW}, {"epoch", DP_EPOCH},
+	};
+	for (size_t k = 0; k < GT_ARRAY_LEN(parts); k++) {
+		size_t l = strlen(parts[k].name);
+		bool plural = parts[k].part < DP_QUARTER || (parts[k].part >= DP_HOUR && parts[k].part <= DP_NS);
+		if ((n == l || (plural && n == l + 1 && (s[l] == 's' || s[l] == 'S'))) && !strncasecmp(s, parts[k].name, l))
+			return parts[k].part;
+	}
+	return -1;
+}
+
+/* Field part of an instant ns nanoseconds after the epoch. */
+static int64_t dpart_value(int part, int64_t ns)
+{
+	int64_t secs = floor_div(ns, 1000000000), sub = ns - secs * 1000000000;
+	int64_t days = floor_div(secs, 86400), sod = secs - days * 86400, y;
+	unsigned m, d;
+	gt_civil_from_days(days, &y, &m, &d);
+	switch (part) {
+	case DP_YEAR: return y;
+	case DP_QUARTER: return (m + 2) / 3;
+	case DP_MONTH: return m;
+	case DP_DAY: return d;
+	case DP_DOY: return days - gt_days_from_civil(y, 1, 1) + 1;
+	case DP_DOW: return ((days + 4) % 7 + 7) % 7;     /* 1970-01-01 was a Thursday; Sunday is 0 */
+	case DP_HOUR: return sod / 3600;
+	case DP_MINUTE: return sod / 60 % 60;
+	case DP_SECOND: return sod % 60;
+	case DP_MS: return sod % 60 * 1000 + sub / 1000000;
+	case DP_US: return sod % 60 * 1000000 + sub / 1000;
+	case DP_NS: return sod % 60 * 1000000000 + sub;
+	default: {
+		/* ISO 8601 week: the week (from Monday) holding the year's first Thursday is 1 */
+		int64_t wd = ((days + 3) % 7 + 7) % 7, thu = days - wd + 3, ty;
+		unsigned tm, td;
+		gt_civil_from_days(thu, &ty, &tm, &td);
+		return (thu - gt_days_from_civil(ty, 1, 1)) / 7 + 1;
+	}
+	}
+}
+
+/* date_part(part, x) over a timestamp, date, time of day or timestamp text:
+ * Int32, or Float64 seconds for epoch, as DataFusion answers. */
+static int date_part(struct sql_ctx *c, struct sql_xv *av, uint32_t n, struct sql_xv *o)
+{
+	uint32_t pl = 0;
+	const char *ps = av[0].v.type == GT_STRING && !SQL_NULL(&av[0], 0) ? gt_vec_str(&av[0].v, 0, &pl) : "";
+	int part = dpart_of(ps, pl);
+	struct sql_xv *a = &av[1];
+	if (part < 0)
+		return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY, "Execution error: Date part '%.*s' not supported",
+			       (int)GT_MIN(pl, 64), ps);
+	scalar_of(o, part == DP_EPOCH ? GT_F64 : GT_I64);
+	o->lt = part == DP_EPOCH ? 0 : GT_LT_I32;
+	o->scalar = n == 1;
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t ns;
+		int r;
+		if (SQL_NULL(a, i)) {
+			if (gt_vec_push_null(&o->v) < 0)
+				return x_nomem(c);
+			continue;
+		}
+		if (a->v.type == GT_TS) {
+			ns = gt_unit_convert(a->v.v.i64[SQL_IX(a, i)], a->unit, GT_UNIT_NS);
+		} else if (a->v.type == GT_I64 && a->lt == GT_LT_DATE) {
+			ns = a->v.v.i64[SQL_IX(a, i)] * 86400000000000LL;
+		} else if (a->v.type == GT_I64 && a->lt == GT_LT_TIME) {
+			ns = a->v.v.i64[SQL_IX(a, i)];
+		} else if (a->v.type == GT_STRING) {
+			uint32_t len;
+			const char *s = gt_vec_str(&a->v, SQL_IX(a, i), &len);
+			if (gt_parse_time(s, len, &ns) < 0)
+				return sql_err(c->e, GT_STATUS_ENGINE_EXECUTE_QUERY,
+					       "Parser error: Error parsing timestamp from '%.*s': error parsing date",
+					       (int)GT_MIN(len, 127), s);
+		} else {
+			return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+				       "Failed to plan SQL: Error during planning: Function 'date_part' does not support %s",
+				       sql_arrow_type_name(a->v.type, a->unit, a->lt));
+		}
+		if (part == DP_EPOCH)
+			r = gt_vec_push_f64(&o->v, (double)ns / 1e9);
+		else
+			r = gt_vec_push_i64(&o->v, dpart_value(part, ns));
+		if (r < 0)
+			return x_nomem(c);
+	}
+	return 0;
+}
+
 static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 {
 	struct sql_xv av[3];
@@ -1185,6 +1429,10 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 			if (gt_vec_push_i64(&o->v, gt_unit_convert(r, GT_UNIT_NS, o->unit)) < 0)
 				goto nomem;
 		}
+		goto out;
+	}
+	if (!strcmp(f, "date_part") && na == 2) {
+		rc = date_part(c, av, n, o);
 		goto out;
 	}
 	if (na == 1 && math1(f)) {
@@ -1734,6 +1982,35 @@ const char *sql_dt_name(uint8_t t, uint8_t lt)
 	case GT_U64: return "UInt64(UInt64Type)";
 	case GT_BOOL: return "Boolean(BooleanType)";
 	default: return "Timestamp";
+	}
+}
+
+const char *sql_arrow_type_name(uint8_t t, uint8_t unit, uint8_t lt)
+{
+	static const char *const lnames[] = {
+		[GT_LT_I8] = "Int8", [GT_LT_I16] = "Int16", [GT_LT_I32] = "Int32", [GT_LT_U8] = "UInt8",
+		[GT_LT_U16] = "UInt16", [GT_LT_U32] = "UInt32", [GT_LT_F32] = "Float32", [GT_LT_DATE] = "Date32",
+		[GT_LT_BINARY] = "Binary", [GT_LT_TIME] = "Time64(ns)",
+	};
+	static const char *const ts[] = {
+		[GT_UNIT_S] = "Timestamp(s)", [GT_UNIT_MS] = "Timestamp(ms)", [GT_UNIT_US] = "Timestamp(µs)",
+		[GT_UNIT_NS] = "Timestamp(ns)",
+	};
+	static const char *const durations[] = {
+		[GT_UNIT_S] = "Duration(s)", [GT_UNIT_MS] = "Duration(ms)", [GT_UNIT_US] = "Duration(µs)",
+		[GT_UNIT_NS] = "Duration(ns)",
+	};
+	if (lt == GT_LT_DURATION && unit < GT_ARRAY_LEN(durations) && durations[unit])
+		return durations[unit];
+	if (lt && lt < GT_ARRAY_LEN(lnames) && lnames[lt])
+		return lnames[lt];
+	switch (t) {
+	case GT_STRING: return "Utf8";
+	case GT_F64: return "Float64";
+	case GT_I64: return "Int64";
+	case GT_U64: return "UInt64";
+	case GT_BOOL: return "Boolean";
+	default: return unit < GT_ARRAY_LEN(ts) && ts[unit] ? ts[unit] : "Timestamp(ms)";
 	}
 }
 

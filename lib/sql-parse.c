@@ -281,7 +281,7 @@ static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit, uint8_t *lt)
 		{"uint64", GT_U64, 0, 0}, {"uint32", GT_U64, GT_LT_U32, 0}, {"uint16", GT_U64, GT_LT_U16, 0},
 		{"uint8", GT_U64, GT_LT_U8, 0},
 		{"boolean", GT_BOOL, 0, 0}, {"bool", GT_BOOL, 0, 0},
-		{"date", GT_I64, GT_LT_DATE, 0},
+		{"date", GT_I64, GT_LT_DATE, 0}, {"time", GT_I64, GT_LT_TIME, 0},
 		{"datetime", GT_TS, 0, GT_UNIT_US},
 		{"timestamp", GT_TS, 0, GT_UNIT_MS}, {"timestamptz", GT_TS, 0, GT_UNIT_MS},
 		{"timestamp_s", GT_TS, 0, GT_UNIT_S}, {"timestamp_sec", GT_TS, 0, GT_UNIT_S},
@@ -301,6 +301,8 @@ static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit, uint8_t *lt)
 	*lt = types[k].lt;
 	if (*type == GT_TS)
 		*unit = types[k].unit;
+	if (*lt == GT_LT_TIME)
+		*unit = GT_UNIT_NS;   /* DataFusion's TIME is Time64(ns) */
 	if (is_kw(t, "double") && p->i + 1 < p->n && is_kw(&p->t[p->i + 1], "precision"))
 		p->i++;
 	p->i++;
@@ -404,7 +406,9 @@ int sql_interval_parse(const char *s, size_t n, const char *unit, size_t ulen, i
  * GreptimeDB rewrites a cast to one of its Arrow-named type aliases
  * (INT64, UINT8, FLOAT32 ...) into arrow_cast(x, 'Int64'), and DataFusion
  * then names the column by that call; standard SQL types stay plain casts.
- * Marks the cast node (s = the Arrow type) when the type just parsed is one.
+ * A cast to a TIMESTAMP type is rewritten the same way (DataFusion lacks
+ * TIMESTAMP(p)), to arrow_cast(x, 'Timestamp(ms)').  Marks the cast node
+ * (s = the Arrow type) when the type just parsed is one.
  */
 static void arrow_alias(struct P *p, struct sql_expr *c, uint32_t from)
 {
@@ -413,7 +417,18 @@ static void arrow_alias(struct P *p, struct sql_expr *c, uint32_t from)
 		{"uint16", "UInt16"}, {"uint32", "UInt32"}, {"uint64", "UInt64"}, {"float32", "Float32"},
 		{"float64", "Float64"},
 	};
-	if (p->i != from + 1 || p->t[from].kind != T_IDENT)
+	static const char *const ts[] = {
+		[GT_UNIT_S] = "Timestamp(s)", [GT_UNIT_MS] = "Timestamp(ms)", [GT_UNIT_US] = "Timestamp(µs)",
+		[GT_UNIT_NS] = "Timestamp(ns)",
+	};
+	if (p->t[from].kind != T_IDENT)
+		return;
+	/* DATETIME is its own SQL type, not TIMESTAMP: a plain cast */
+	if (c->cast_type == GT_TS && c->cast_unit < GT_ARRAY_LEN(ts) && !is_kw(&p->t[from], "datetime")) {
+		c->s = (char *)ts[c->cast_unit];
+		return;
+	}
+	if (p->i != from + 1)
 		return;
 	for (size_t k = 0; k < GT_ARRAY_LEN(names); k++)
 		if (names[k][1] && is_kw(&p->t[from], names[k][0]))
@@ -472,6 +487,29 @@ static bool param_cast(struct P *p, const struct sql_expr *c)
 	failmsg(p, GT_STATUS_INVALID_ARGUMENTS, m);
 	p->e->line = p->e->col = 0;
 	return false;
+}
+
+/*
+ * The text of a typed literal (TIMESTAMP '  2017-07-23   13:10:11 ') as
+ * GreptimeDB hands it on: blanks around it dropped and each run of blanks
+ * inside made one space, in place.  It names the column so as well.
+ */
+static void typed_text(struct sql_expr *s)
+{
+	size_t n = 0;
+	bool blank = false;
+	for (const char *q = s->s; *q; q++) {
+		if (isspace((unsigned char)*q)) {
+			blank = n > 0;
+			continue;
+		}
+		if (blank)
+			s->s[n++] = ' ';
+		blank = false;
+		s->s[n++] = *q;
+	}
+	s->s[n] = 0;
+	s->i = (int64_t)n;
 }
 
 static struct sql_expr *primary(struct P *p)
@@ -551,11 +589,12 @@ static struct sql_expr *primary(struct P *p)
 			p->i++;
 			return x;
 		}
-		if (is_kw(t, "timestamp") && t[1].kind == T_STR) {
-			/* TIMESTAMP 'text': the text cast to TIMESTAMP, named by the text as DataFusion does */
+		if ((is_kw(t, "timestamp") || is_kw(t, "date")) && t[1].kind == T_STR) {
+			/* TIMESTAMP 'text', DATE 'text': the text cast to the type, named by the text as DataFusion does */
 			x = node(p, E_CAST);
 			if (!x || !parse_type(p, &x->cast_type, &x->cast_unit, &x->cast_lt) || !(x->a = primary(p)))
 				return NULL;
+			typed_text(x->a);
 			return x;
 		}
 		if (is_kw(t, "interval")) {
@@ -595,6 +634,23 @@ static struct sql_expr *primary(struct P *p)
 				return NULL;
 			arrow_alias(p, x, from);
 			if (!param_cast(p, x) || !expect_op(p, ")"))
+				return NULL;
+			return x;
+		}
+		if (is_kw(t, "extract") && is_op(&t[1], "(") && t[2].kind == T_IDENT && is_kw(&t[3], "from")) {
+			/* EXTRACT(field FROM x) is date_part('FIELD', x), the field upper-cased as sqlparser prints it */
+			struct sql_expr *f = node(p, E_STR);
+			if (!f || !(x = node(p, E_FUNC)) || !(f->s = sql_strndup(p->a, t[2].s, t[2].n)))
+				return oom(p);
+			for (char *q = f->s; *q; q++)
+				*q = (char)toupper((unsigned char)*q);
+			f->i = (int64_t)t[2].n;
+			p->i += 4;
+			uint32_t cap = 0;
+			struct sql_expr *arg = expr(p);
+			x->s = "date_part";
+			if (!arg || !push_ptr(p, (void ***)&x->args, &x->nargs, &cap, f) ||
+			    !push_ptr(p, (void ***)&x->args, &x->nargs, &cap, arg) || !expect_op(p, ")"))
 				return NULL;
 			return x;
 		}
@@ -1257,8 +1313,16 @@ static bool index_opt(struct P *p, struct sql_coldef *c)
 static bool coldef(struct P *p, struct sql_coldef *c)
 {
 	memset(c, 0, sizeof(*c));
-	if (!(c->name = ident(p)) || !parse_type(p, &c->type, &c->unit, &c->lt))
+	if (!(c->name = ident(p)))
 		return false;
+	uint32_t at = p->i;
+	if (!parse_type(p, &c->type, &c->unit, &c->lt))
+		return false;
+	if (c->lt == GT_LT_TIME) {
+		/* TIME is a value of casts only: no column stores one */
+		p->i = at;
+		return fail(p, "a data type"), false;
+	}
 	for (;;) {
 		if (accept_kw(p, "not")) {
 			if (!expect_kw(p, "null"))

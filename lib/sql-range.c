@@ -173,7 +173,7 @@ static int origin(struct plan *p, int64_t *ns)
 	if (SQL_NULL(&v, 0) || (v.v.type != GT_TS && v.v.type != GT_I64))
 		rc = sql_err(c->e, GT_STATUS_PLAN_QUERY,
 			     "Error during planning: Illegal `align to` argument in range select query");
-	else if (v.v.type == GT_TS)
+	else if (v.v.type == GT_TS || v.lt == GT_LT_DURATION)   /* an instant, or a span (now() - ts) */
 		*ns = sql_xv_i64(&v, 0) * unit_mul(v.unit);
 	else
 		*ns = sql_xv_i64(&v, 0);

@@ -11,7 +11,7 @@ static int cell(const struct gt_sql_output *o, uint32_t c, uint32_t r, struct gt
 	char buf[64];
 	if (r >= v->len || gt_vec_is_null(v, r))
 		return 0;
-	if (sql_fmt_logical(buf, sizeof(buf), v, r, o->cols[c].lt))
+	if (sql_fmt_logical(buf, sizeof(buf), v, r, o->cols[c].lt, o->cols[c].unit))
 		return gt_buf_addstr(out, buf);
 	switch (v->type) {
 	case GT_STRING: {

@@ -136,7 +136,7 @@ struct gt_sql_result {
 struct gt_sql_error {
 	int status;                    /* enum gt_status */
 	uint32_t line, col;            /* 1-based position for syntax errors, else 0 */
-	char msg[1024];
+	char msg[4096];                /* DataFusion's signature errors list every candidate: ~2 KiB */
 };
 
 void gt_sql_session_init(struct gt_sql_session *s, struct gt_db *db, const char *dbname);

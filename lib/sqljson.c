@@ -194,6 +194,11 @@ static void type_from_name(const char *name, uint8_t *type, uint8_t *unit, uint8
 		{"TimestampMillisecond", GT_TS, GT_UNIT_MS, 0},
 		{"TimestampMicrosecond", GT_TS, GT_UNIT_US, 0},
 		{"TimestampNanosecond", GT_TS, GT_UNIT_NS, 0},
+		{"TimeNanosecond", GT_I64, GT_UNIT_NS, GT_LT_TIME},
+		{"DurationSecond", GT_I64, GT_UNIT_S, GT_LT_DURATION},
+		{"DurationMillisecond", GT_I64, GT_UNIT_MS, GT_LT_DURATION},
+		{"DurationMicrosecond", GT_I64, GT_UNIT_US, GT_LT_DURATION},
+		{"DurationNanosecond", GT_I64, GT_UNIT_NS, GT_LT_DURATION},
 	};
 	*type = GT_STRING;
 	*unit = 0;

@@ -48,6 +48,17 @@ DELETE 1
 	stop_front
 }
 
+@test "psql: a timestamp difference is an interval, a TIME cast a time, in PostgreSQL's text" {
+	start_front
+	run -0 pq -A -c "SELECT '2025-04-14 20:42:19.021000'::TIMESTAMP - '2025-04-14 20:42:18.103000'::TIMESTAMP AS d,
+		'2025-04-15 22:42:19'::TIMESTAMP - '2025-04-14 20:42:19'::TIMESTAMP AS h, now() - now() AS z,
+		'2025-04-14 20:42:19.5'::TIMESTAMP::TIME AS t"
+	assert_output "d|h|z|t
+00:00:00.918000|26:00:00|00:00:00|20:42:19.5
+(1 row)"
+	stop_front
+}
+
 @test "psql: \\dt, \\d, \\d TABLE, \\dn and \\l describe the catalog" {
 	start_front
 	run -0 pq -c "CREATE TABLE cpu (ts TIMESTAMP(3) TIME INDEX, host STRING, usage DOUBLE DEFAULT 0, n INT, f FLOAT, PRIMARY KEY(host))"

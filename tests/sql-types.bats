@@ -203,3 +203,59 @@ Affected Rows: 2
 | 0        |
 +----------+"
 }
+
+@test "timestamp arithmetic, typed literals, TIME casts and date_part over HTTP as DataFusion answers" {
+	start_front
+	run -0 sql "CREATE TABLE tt (t TIMESTAMP, ts TIMESTAMP TIME INDEX)"
+	run -0 sql "INSERT INTO tt VALUES ('2008-01-01 00:00:01.5', 1000), (NULL, 2000)"
+	# instant + instant (and *, /, %) has no type: a planning error, not a made-up timestamp
+	run -0 sql "SELECT t + t FROM tt"
+	assert_output --partial '"code":3000'
+	assert_output --partial 'Cannot get result type for temporal operation Timestamp(ms) + Timestamp(ms): Invalid argument error: Invalid timestamp arithmetic operation: Timestamp(ms) + Timestamp(ms)'
+	run -0 sql "SELECT t % t FROM tt"
+	assert_output --partial 'Invalid timestamp arithmetic operation: Timestamp(ms) % Timestamp(ms)'
+	# instant - instant is a Duration in the timestamps' unit
+	run -0 sql "SELECT t - t, t - '2008-01-01'::TIMESTAMP FROM tt ORDER BY ts"
+	assert_output --partial '{"name":"tt.t - tt.t","data_type":"DurationMillisecond"}'
+	assert_output --partial '"rows":[[0,1500],[null,null]]'
+	# sum and avg list DataFusion's candidate signatures
+	run -0 sql "SELECT sum(t) FROM tt"
+	assert_output --partial "Function 'sum' requires TypeSignatureClass::Duration, but received Timestamp(ms) (DataType: Timestamp(ms))."
+	assert_output --partial "No function matches the given name and argument types 'sum(Timestamp(ms))'. You might need to add explicit type casts.\n\tCandidate functions:\n\tsum(Coercion(TypeSignatureClass::Decimal))"
+	run -0 sql "SELECT avg(t) FROM tt"
+	assert_output --partial "avg(Coercion(TypeSignatureClass::Native(LogicalType(Native(Float64), Float64)), implicit_coercion=ImplicitCoercion([Integer, Float], default_type=Float64))"
+	# a typed literal's blanks are trimmed and collapsed; an unknown zone after the time is named
+	run -0 sql "SELECT timestamp '    2017-07-23     13:10:11    '"
+	assert_output --partial '"column_schemas":[{"name":"Utf8(\"2017-07-23 13:10:11\")","data_type":"TimestampMillisecond"}]},"rows":[[1500815411000]]'
+	run -0 sql "SELECT timestamp '2017-07-23 13:10:11 AA'"
+	assert_output --partial 'Parser error: Invalid timezone \"AA\": failed to parse timezone'
+	run -0 sql "SELECT timestamp '2017-07-23 13:10:11 Asia/Shanghai'"
+	assert_output --partial '"rows":[[1500786611000]]'
+	# casts to TIMESTAMP are named as GreptimeDB's arrow_cast rewrite; EXTRACT is date_part
+	run -0 sql "SELECT (DATE '1992-01-01')::TIMESTAMP, EXTRACT(YEAR FROM t), date_part('microseconds', t), t::TIME FROM tt ORDER BY ts"
+	assert_output --partial '{"name":"arrow_cast(Utf8(\"1992-01-01\"),Utf8(\"Timestamp(ms)\"))","data_type":"TimestampMillisecond"}'
+	assert_output --partial '{"name":"date_part(Utf8(\"YEAR\"),tt.t)","data_type":"Int32"}'
+	assert_output --partial '{"name":"tt.t","data_type":"TimeNanosecond"}'
+	assert_output --partial '"rows":[[694224000000,2008,1500000,1500000000],[694224000000,null,null,null]]'
+	stop_front
+}
+
+@test "durations, times of day and dates print as GreptimeDB prints them" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE tt (t TIMESTAMP, ts TIMESTAMP TIME INDEX);
+INSERT INTO tt VALUES ('2008-01-01 00:00:01.5', 1000), ('2024-02-29 23:59:58', 2000);
+SELECT t - t AS z, t - '2008-01-01'::TIMESTAMP AS d, t::TIME AS tm, t::DATE AS dt, EXTRACT(dow FROM t) AS dow, date_part('week', t) AS w FROM tt ORDER BY ts"
+	assert_output "Affected Rows: 0
+
+Affected Rows: 2
+
++-----+--------------+--------------+------------+-----+---+
+| z   | d            | tm           | dt         | dow | w |
++-----+--------------+--------------+------------+-----+---+
+| P0D | PT1.5S       | 00:00:01.500 | 2008-01-01 | 2   | 1 |
+| P0D | PT510105598S | 23:59:58     | 2024-02-29 | 4   | 9 |
++-----+--------------+--------------+------------+-----+---+"
+	run -1 gt-sql --data-home "$T/d" "SELECT date_part('fortnight', t) FROM tt"
+	assert_output "Error: 3001(EngineExecuteQuery), Execution error: Date part 'fortnight' not supported"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE x (a TIME, ts TIMESTAMP TIME INDEX)"
+	assert_output --partial "Expected: a data type, found: TIME"
+}
