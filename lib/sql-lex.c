@@ -103,7 +103,7 @@ static int lex_err(struct gt_sql_error *e, uint32_t line, uint32_t col, const ch
 
 static const char *const ops[] = {
 	"<>", "<=", ">=", "!=", "==", "||", "::", "@@",
-	"(", ")", ",", ";", "+", "-", "*", "/", "%", "=", "<", ">", ".",
+	"(", ")", ",", ";", "+", "-", "*", "/", "%", "=", "<", ">", ".", "[", "]",
 };
 
 int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **toks,

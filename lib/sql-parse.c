@@ -1012,6 +1012,19 @@ static struct sql_expr *postfix(struct P *p)
 			x = c;
 			if (!param_cast(p, c))
 				return NULL;
+		} else if (accept_op(p, "[")) {
+			/* arr[i]: sql-pgfn.c's array_element over the array's text form */
+			struct sql_expr *f = node(p, E_FUNC);
+			if (!f)
+				return NULL;
+			if (!(f->args = sql_alloc(p->a, 2 * sizeof(*f->args))))
+				return oom(p);
+			if (!(f->args[1] = expr(p)) || !expect_op(p, "]"))
+				return NULL;
+			f->s = "array_element";
+			f->args[0] = x;
+			f->nargs = 2;
+			x = f;
 		} else if (is_kw(TK(p), "range")) {
 			x = range_postfix(p, x, start);
 		} else {

@@ -17,6 +17,9 @@
  *   regclass(text)                         'name'::regclass: the table's oid
  *   a op ANY (array)                       the parser's "any" call: a op any
  *                                          element of a text array '{x,y}'
+ *   string_to_array, array_length,         arrays as text; a[i] is the parser's
+ *   array_lower, array_upper, a[i]         array_element(a, i)
+ *   quote_ident, parse_ident
  *
  * gt has no array type: arrays are their PostgreSQL text form, which is
  * also what a PostgreSQL client reads for a text[] value.
@@ -154,36 +157,45 @@ static int regclass(struct sql_ctx *c, const struct sql_xv *a, uint32_t i, struc
 	return gt_vec_push_i64(out, oid) < 0 ? pg_nomem(c) : 0;
 }
 
+/*
+ * The next element of the text array s[0..n) ('{a,b,"c,d"}') from *pos
+ * (1 at the start): false after the last.  A quoted element is returned
+ * without its quotes (backslash escapes are not undone).
+ */
+static bool array_next(const char *s, uint32_t n, uint32_t *pos, const char **el, uint32_t *len)
+{
+	uint32_t k = *pos, end;
+	if (n < 2 || s[0] != '{' || s[n - 1] != '}' || k >= n - 1)
+		return false;
+	if (s[k] == '"') {
+		for (end = k + 1; end < n - 1 && s[end] != '"'; end++)
+			if (s[end] == '\\' && end + 1 < n - 1)
+				end++;
+		*el = s + k + 1;
+		*len = end - k - 1;
+		end++;
+	} else {
+		for (end = k; end < n - 1 && s[end] != ','; end++)
+			;
+		*el = s + k;
+		*len = end - k;
+	}
+	*pos = end + 1;
+	return true;
+}
+
 /* Whether text a[i] compares as op (= or <>) to some element of the text array arr[i]. */
 static bool any_element(const struct sql_xv *a, const struct sql_xv *arr, uint32_t i, int op)
 {
 	char ba[64], bb[64];
-	const char *x, *s;
-	uint32_t nx, ns;
+	const char *x, *s, *el;
+	uint32_t nx, ns, len, pos = 1;
 	if (sql_xv_text(a, i, ba, sizeof(ba), &x, &nx) < 0 || sql_xv_text(arr, i, bb, sizeof(bb), &s, &ns) < 0)
 		return false;
-	if (ns < 2 || s[0] != '{' || s[ns - 1] != '}')
-		return false;
-	for (uint32_t k = 1; k < ns - 1;) {
-		uint32_t end = k;
-		const char *el = s + k;
-		if (*el == '"') {          /* a quoted element: "a,b" */
-			el++;
-			for (end = k + 1; end < ns - 1 && s[end] != '"'; end++)
-				;
-			uint32_t len = end - k - 1;
-			bool eq = len == nx && !memcmp(el, x, nx);
-			if (op == B_EQ ? eq : !eq)
-				return true;
-			k = end + 2;
-			continue;
-		}
-		while (end < ns - 1 && s[end] != ',')
-			end++;
-		bool eq = end - k == nx && !memcmp(el, x, nx);
+	while (array_next(s, ns, &pos, &el, &len)) {
+		bool eq = len == nx && !memcmp(el, x, nx);
 		if (op == B_EQ ? eq : !eq)
 			return true;
-		k = end + 1;
 	}
 	return false;
 }
@@ -201,6 +213,177 @@ static int any(struct sql_ctx *c, struct sql_expr *x, const struct sql_xv *av, u
 			return pg_nomem(c);
 	}
 	return 1;
+}
+
+/*
+ * A function of text: f(text of av[0] row i, the second argument, out)
+ * appends the row's result to out (digits for an integer type) or returns
+ * 1 for a NULL result.  A NULL first argument gives NULL.
+ */
+typedef int (*text_fn)(const char *s, uint32_t n, const struct sql_xv *arg2, uint32_t i, struct gt_buf *out);
+
+static int text_rows(struct sql_ctx *c, const struct sql_xv *av, uint32_t n, uint8_t type, text_fn f,
+		     struct sql_xv *o)
+{
+	struct gt_buf b;
+	int rc = 1;
+	pg_scalar(o, type);
+	o->scalar = n == 1;
+	gt_buf_init(&b, 1 << 20);
+	for (uint32_t i = 0; i < n && rc > 0; i++) {
+		char buf[64];
+		const char *s;
+		uint32_t len;
+		int r = 1;
+		gt_buf_reset(&b);
+		if (!SQL_NULL(&av[0], i) && sql_xv_text(&av[0], i, buf, sizeof(buf), &s, &len) == 0)
+			r = f(s, len, &av[1], i, &b);
+		if (r < 0 || (r == 0 && !b.p && gt_buf_addstr(&b, "") < 0))
+			rc = pg_nomem(c);
+		else if (r == 1)
+			rc = gt_vec_push_null(&o->v) < 0 ? pg_nomem(c) : 1;
+		else if (type == GT_I64)
+			rc = gt_vec_push_i64(&o->v, strtoll(b.p, NULL, 10)) < 0 ? pg_nomem(c) : 1;
+		else
+			rc = gt_vec_push_str(&o->v, b.p, b.len) < 0 ? pg_nomem(c) : 1;
+	}
+	gt_buf_release(&b);
+	return rc;
+}
+
+/* An array element as PostgreSQL writes it: quoted when it holds a delimiter, a quote, space or is empty. */
+static int add_element(struct gt_buf *out, const char *s, uint32_t n)
+{
+	bool quote = n == 0 || (n == 4 && !strncasecmp(s, "null", 4));
+	for (uint32_t k = 0; k < n && !quote; k++)
+		quote = strchr(",{}\"\\ \t", s[k]) != NULL;
+	if (out->len > 1 && gt_buf_addch(out, ',') < 0)
+		return GT_ENOMEM;
+	if (!quote)
+		return gt_buf_add(out, s, n);
+	if (gt_buf_addch(out, '"') < 0)
+		return GT_ENOMEM;
+	for (uint32_t k = 0; k < n; k++)
+		if ((s[k] == '"' || s[k] == '\\' ? gt_buf_addch(out, '\\') : 0) < 0 || gt_buf_addch(out, s[k]) < 0)
+			return GT_ENOMEM;
+	return gt_buf_addch(out, '"');
+}
+
+/* string_to_array(text, delimiter) */
+static int split(const char *s, uint32_t n, const struct sql_xv *d, uint32_t i, struct gt_buf *out)
+{
+	char buf[64];
+	const char *dl;
+	uint32_t dn, start = 0;
+	if (SQL_NULL(d, i) || sql_xv_text(d, i, buf, sizeof(buf), &dl, &dn) < 0)
+		return 1;
+	if (gt_buf_addch(out, '{') < 0)
+		return GT_ENOMEM;
+	for (uint32_t k = 0; n && dn && k + dn <= n; k++)
+		if (!memcmp(s + k, dl, dn)) {
+			if (add_element(out, s + start, k - start) < 0)
+				return GT_ENOMEM;
+			start = k + dn;
+			k += dn - 1;
+		}
+	if (n && (add_element(out, s + start, n - start) < 0))
+		return GT_ENOMEM;
+	return gt_buf_addch(out, '}') < 0 ? GT_ENOMEM : 0;
+}
+
+static uint32_t array_count(const char *s, uint32_t n)
+{
+	const char *el;
+	uint32_t len, pos = 1, k = 0;
+	while (array_next(s, n, &pos, &el, &len))
+		k++;
+	return k;
+}
+
+/* array_length(a, 1) and array_upper(a, 1): the count; array_lower(a, 1): 1.  NULL when empty or dim is not 1. */
+static int bound(const char *s, uint32_t n, const struct sql_xv *dim, uint32_t i, struct gt_buf *out, bool lower)
+{
+	uint32_t k = array_count(s, n);
+	if (SQL_NULL(dim, i) || sql_xv_i64(dim, i) != 1 || k == 0)
+		return 1;
+	return gt_buf_addf(out, "%u", lower ? 1u : k) < 0 ? GT_ENOMEM : 0;
+}
+
+static int upper(const char *s, uint32_t n, const struct sql_xv *dim, uint32_t i, struct gt_buf *out)
+{
+	return bound(s, n, dim, i, out, false);
+}
+
+static int lower(const char *s, uint32_t n, const struct sql_xv *dim, uint32_t i, struct gt_buf *out)
+{
+	return bound(s, n, dim, i, out, true);
+}
+
+/* a[i], 1-based; NULL outside the array */
+static int element(const char *s, uint32_t n, const struct sql_xv *ix, uint32_t i, struct gt_buf *out)
+{
+	const char *el;
+	uint32_t len, pos = 1;
+	int64_t want = SQL_NULL(ix, i) ? 0 : sql_xv_i64(ix, i);
+	for (int64_t k = 1; array_next(s, n, &pos, &el, &len); k++)
+		if (k == want)
+			return gt_buf_add(out, el, len) < 0 ? GT_ENOMEM : 0;
+	return 1;
+}
+
+/* quote_ident: as is when a plain lowercase identifier, else in double quotes ("" for "). */
+static int quote(const char *s, uint32_t n, const struct sql_xv *unused, uint32_t i, struct gt_buf *out)
+{
+	bool plain = n > 0 && (s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z'));
+	(void)unused;
+	(void)i;
+	for (uint32_t k = 0; k < n && plain; k++)
+		plain = s[k] == '_' || (s[k] >= 'a' && s[k] <= 'z') || (s[k] >= '0' && s[k] <= '9') || s[k] == '$';
+	if (plain)
+		return gt_buf_add(out, s, n) < 0 ? GT_ENOMEM : 0;
+	if (gt_buf_addch(out, '"') < 0)
+		return GT_ENOMEM;
+	for (uint32_t k = 0; k < n; k++)
+		if ((s[k] == '"' ? gt_buf_addch(out, '"') : 0) < 0 || gt_buf_addch(out, s[k]) < 0)
+			return GT_ENOMEM;
+	return gt_buf_addch(out, '"') < 0 ? GT_ENOMEM : 0;
+}
+
+/* parse_ident('a.b'): the dotted name's parts as an array, unquoted ones lowercased. */
+static int parse_ident(const char *s, uint32_t n, const struct sql_xv *unused, uint32_t i, struct gt_buf *out)
+{
+	struct gt_buf part;
+	uint32_t k = 0;
+	int rc = 0;
+	(void)unused;
+	(void)i;
+	gt_buf_init(&part, 1 << 16);
+	if (gt_buf_addch(out, '{') < 0)
+		return GT_ENOMEM;
+	while (rc == 0 && k <= n) {
+		gt_buf_reset(&part);
+		if (gt_buf_addstr(&part, "") < 0)
+			rc = GT_ENOMEM;
+		if (k < n && s[k] == '"') {
+			for (k++; k < n && rc == 0; k++) {
+				if (s[k] == '"' && !(k + 1 < n && s[k + 1] == '"'))
+					break;
+				k += s[k] == '"';
+				rc = gt_buf_addch(&part, s[k]);
+			}
+			k++;
+		} else {
+			for (; k < n && s[k] != '.' && rc == 0; k++)
+				rc = gt_buf_addch(&part, s[k] >= 'A' && s[k] <= 'Z' ? (char)(s[k] | 32) : s[k]);
+		}
+		if (rc == 0)
+			rc = add_element(out, part.p, (uint32_t)part.len);
+		if (k < n && s[k] != '.')
+			break;
+		k++;
+	}
+	gt_buf_release(&part);
+	return rc < 0 || gt_buf_addch(out, '}') < 0 ? GT_ENOMEM : 0;
 }
 
 int sql_pg_func(struct sql_ctx *c, struct sql_expr *x, const struct sql_xv *av, uint32_t n, struct sql_xv *o)
@@ -230,5 +413,17 @@ int sql_pg_func(struct sql_ctx *c, struct sql_expr *x, const struct sql_xv *av, 
 		return per_row(c, &av[0], n, GT_I64, o, regclass, NULL);
 	if (na == 2 && !strcmp(f, "any"))
 		return any(c, x, av, n, o);
+	if (na == 2 && !strcmp(f, "string_to_array"))
+		return text_rows(c, av, n, GT_STRING, split, o);
+	if (na == 2 && (!strcmp(f, "array_length") || !strcmp(f, "array_upper")))
+		return text_rows(c, av, n, GT_I64, upper, o);
+	if (na == 2 && !strcmp(f, "array_lower"))
+		return text_rows(c, av, n, GT_I64, lower, o);
+	if (na == 2 && !strcmp(f, "array_element"))
+		return text_rows(c, av, n, GT_STRING, element, o);
+	if (na == 1 && !strcmp(f, "quote_ident"))
+		return text_rows(c, av, n, GT_STRING, quote, o);
+	if (na == 1 && !strcmp(f, "parse_ident"))
+		return text_rows(c, av, n, GT_STRING, parse_ident, o);
 	return 0;
 }

@@ -144,6 +144,10 @@ numbers
 o"
 	run -0 pq -A -t -c "SELECT obj_description(oid, 'pg_class') IS NULL, pg_my_temp_schema() FROM pg_class WHERE relname = 'cpu'"
 	assert_output "t|0"
+	# arrays are their text form: what Grafana's metadata queries take apart
+	run -0 pq -A -t -c "SELECT string_to_array('a, b,c', ','), array_upper(string_to_array('a,b', ','), 1),
+		(string_to_array('a,b,c', ','))[2], quote_ident('cpu'), quote_ident('My Tab'), parse_ident('my_db.Foo')"
+	assert_output '{a," b",c}|2|b|cpu|"My Tab"|{my_db,foo}'
 	run -0 pq -A -c "DESC TABLE pg_catalog.pg_namespace"
 	assert_output "Column|Type|Key|Null|Default|Semantic Type
 oid|Int32||NO||FIELD
