@@ -575,6 +575,16 @@ static void do_read(const char *sel, int64_t start, int64_t end)
 			}
 		}
 	prometheus__read_response__free_unpacked(rsp, NULL);
+	for (size_t i = 0; i < q.n_matchers; i++)
+		free(q.matchers[i]);   /* name and value belong to ts's labels */
+	free(q.matchers);
+	for (size_t k = 0; k < ts.n_labels; k++) {
+		free(ts.labels[k]->name);
+		free(ts.labels[k]->value);
+		free(ts.labels[k]);
+	}
+	free(ts.labels);
+	free(copy);
 	gt_prom_scratch_release(&s);
 	gt_buf_release(&body);
 	gt_buf_release(&resp);
