@@ -15,7 +15,7 @@ mkdir -p "$(dirname "$log")"
 : > "$log"
 pass=0
 fail=0
-SAN_BATS="engine.bats cluster-sql.bats pg.bats mysql.bats auth.bats prom-api.bats"
+SAN_BATS="engine.bats cluster-sql.bats pg.bats mysql.bats auth.bats prom-api.bats prom-remote.bats"
 
 run_suite() {
 	name=$1
