@@ -81,7 +81,56 @@ struct conn {
 	struct stmt *stmts;
 	struct portal *portals;
 	uint32_t nstmts, nportals;
+	int cancel;                  /* a CancelRequest named this connection (atomic) */
+	uint32_t pid, key;           /* BackendKeyData, what a CancelRequest must name */
+	struct conn *live_next;      /* in live (registered after startup) */
 };
+
+/*
+ * The connections a CancelRequest can reach: every one past startup, in
+ * this process.  A request naming a connection's pid and key raises its
+ * cancel flag, which the SQL engine checks between scan batches
+ * (gt_sql_cancelled) and each statement clears when it starts; the
+ * connection is taken out before its memory goes, under the same lock.
+ */
+static struct {
+	pthread_mutex_t mu;
+	struct conn *head;
+} live = {PTHREAD_MUTEX_INITIALIZER, NULL};
+
+static void live_add(struct conn *c)
+{
+	pthread_mutex_lock(&live.mu);
+	c->live_next = live.head;
+	live.head = c;
+	pthread_mutex_unlock(&live.mu);
+}
+
+static void live_remove(struct conn *c)
+{
+	pthread_mutex_lock(&live.mu);
+	for (struct conn **p = &live.head; *p; p = &(*p)->live_next)
+		if (*p == c) {
+			*p = c->live_next;
+			break;
+		}
+	pthread_mutex_unlock(&live.mu);
+}
+
+static void live_cancel(uint32_t pid, uint32_t key)
+{
+	pthread_mutex_lock(&live.mu);
+	for (struct conn *c = live.head; c; c = c->live_next)
+		if (c->pid == pid && c->key == key)
+			__atomic_store_n(&c->cancel, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&live.mu);
+}
+
+/* A statement starts: a cancel that came while idle is forgotten. */
+static void cancel_clear(struct conn *c)
+{
+	__atomic_store_n(&c->cancel, 0, __ATOMIC_RELAXED);
+}
 
 /* One table from gt status codes to SQLSTATEs; a message substring refines a
  * status the engine uses for several things (first match wins). */
@@ -549,6 +598,7 @@ static void run_stmt(struct conn *c, const char *sql, size_t len, struct portal 
 
 	p->ran = true;
 	p->row = 0;
+	cancel_clear(c);
 	const char *w1 = next_word(sql, len, &i, &n1);
 	if (n1 == 0) {
 		p->empty = true;
@@ -1102,8 +1152,10 @@ static int startup(struct conn *c)
 		}
 		break;
 	}
-	if (st.code == GT_PG_CANCEL_REQUEST)
-		return GT_ECLOSED;           /* statements are not interruptible: nothing to cancel */
+	if (st.code == GT_PG_CANCEL_REQUEST) {
+		live_cancel(st.cancel_pid, st.cancel_key);
+		return GT_ECLOSED;           /* no answer: the client just closes */
+	}
 	if (st.code != GT_PG_PROTO_V3) {
 		char msg[120];
 		snprintf(msg, sizeof(msg), "unsupported frontend protocol %u.%u: server supports 3.0", st.code >> 16,
@@ -1142,7 +1194,11 @@ static int startup(struct conn *c)
 	}
 	uint32_t ids[2] = {0, 0};
 	RAND_bytes((unsigned char *)ids, sizeof(ids));
-	return send_startup_ok(c, ids[0] & 0x7fffffff, ids[1]);
+	c->pid = ids[0] & 0x7fffffff;
+	c->key = ids[1];
+	c->s.cancel = &c->cancel;
+	live_add(c);
+	return send_startup_ok(c, c->pid, c->key);
 }
 
 static const char *msg_error(int rc)
@@ -1212,6 +1268,7 @@ void gt_pgwire_serve_fd(const struct gt_wire_opts *o, int fd)
 		}
 	}
 done:
+	live_remove(&c);
 	if (c.closing)
 		flush_out(&c);
 	while (c.portals) {

@@ -967,6 +967,8 @@ static int scan_table(struct gt_sql_session *s, struct gt_table_info *ti, const 
 		}
 		if (rc == 0)
 			break;
+		if ((rc = gt_sql_cancelled(s, e)) < 0)
+			goto out;
 		rc = 0;
 		if (!b->nrows)
 			continue;

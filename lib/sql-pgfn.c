@@ -14,6 +14,8 @@
  *   obj_description, col_description,      NULL: gt keeps no comments
  *   shobj_description
  *   pg_my_temp_schema()                    0: no temporary schema
+ *   pg_sleep(seconds)                      waits (a row at a time), NULL; a
+ *                                          cancel request ends it
  *   regclass(text)                         'name'::regclass: the table's oid
  *   a op ANY (array)                       the parser's "any" call: a op any
  *                                          element of a text array '{x,y}'
@@ -31,6 +33,7 @@
 #include "pgwire-int.h"
 
 #include <stdlib.h>
+#include <time.h>
 
 #define PG_SYSTEM_SCHEMAS "information_schema,pg_catalog,greptime_private"
 
@@ -386,6 +389,30 @@ static int parse_ident(const char *s, uint32_t n, const struct sql_xv *unused, u
 	return rc < 0 || gt_buf_addch(out, '}') < 0 ? GT_ENOMEM : 0;
 }
 
+/* pg_sleep(seconds): PostgreSQL's, a row at a time; it waits in slices
+ * so that a cancel request (gt_sql_cancelled) ends it. */
+static int pg_sleep(struct sql_ctx *c, const struct sql_xv *a, uint32_t n, struct sql_xv *o)
+{
+	int rc;
+	for (uint32_t i = 0; i < (a->scalar ? 1 : n); i++) {
+		double left = SQL_NULL(a, i) ? 0 : sql_xv_f64(a, i);
+		if (!(left <= 86400 * 366.0))   /* NaN, or longer than PostgreSQL would take */
+			return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "pg_sleep: invalid duration");
+		int64_t until = gt_mono_ns() + (int64_t)(left * 1e9);
+		for (;;) {
+			if ((rc = gt_sql_cancelled(c->s, c->e)) < 0)
+				return rc;
+			int64_t now = gt_mono_ns();
+			if (now >= until)
+				break;
+			int64_t step = GT_MIN(until - now, (int64_t)10000000);
+			struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)step};
+			nanosleep(&ts, NULL);
+		}
+	}
+	return pg_text(c, o, NULL);
+}
+
 int sql_pg_func(struct sql_ctx *c, struct sql_expr *x, const struct sql_xv *av, uint32_t n, struct sql_xv *o)
 {
 	const char *f = x->s;
@@ -405,6 +432,8 @@ int sql_pg_func(struct sql_ctx *c, struct sql_expr *x, const struct sql_xv *av, 
 	if (((na == 1 || na == 2) && !strcmp(f, "obj_description")) || (na == 2 && !strcmp(f, "col_description")) ||
 	    (na == 2 && !strcmp(f, "shobj_description")))
 		return pg_text(c, o, NULL);
+	if (na == 1 && !strcmp(f, "pg_sleep"))
+		return pg_sleep(c, &av[0], n, o);
 	if (na == 0 && !strcmp(f, "pg_my_temp_schema")) {
 		pg_scalar(o, GT_I64);
 		return gt_vec_push_i64(&o->v, 0) < 0 ? pg_nomem(c) : 1;

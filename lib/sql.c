@@ -86,6 +86,13 @@ void gt_sql_session_init(struct gt_sql_session *s, struct gt_db *db, const char 
 	snprintf(s->dbname, sizeof(s->dbname), "%s", dbname ? dbname : GT_DEFAULT_DB);
 }
 
+int gt_sql_cancelled(const struct gt_sql_session *s, struct gt_sql_error *e)
+{
+	if (s && s->cancel && __atomic_load_n(s->cancel, __ATOMIC_RELAXED))
+		return sql_err(e, GT_STATUS_CANCELLED, "canceling statement due to user request");
+	return 0;
+}
+
 int gt_sql_exec(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
 		struct gt_sql_error *e)
 {

@@ -103,7 +103,10 @@ struct gt_sql_session {
 	const struct gt_sql_sink *sink; /* rows as they come (above), or NULL */
 	uint8_t channel;               /* enum gt_sql_channel; zeroed = HTTP */
 	const char *user;              /* who logged in (session_user), borrowed; NULL = greptime */
+	const int *cancel;             /* nonzero (set by another thread, read atomically): stop
+					* the statement with GT_STATUS_CANCELLED; NULL = never */
 };
+
 
 enum gt_sql_kind {
 	GT_SQL_AFFECTED = 1,
@@ -145,6 +148,9 @@ void gt_sql_session_init(struct gt_sql_session *s, struct gt_db *db, const char 
 int gt_sql_exec(struct gt_sql_session *s, const char *sql, size_t len, struct gt_sql_result *res,
 		struct gt_sql_error *e);
 void gt_sql_result_release(struct gt_sql_result *res);
+/* GT_STATUS_CANCELLED into e when s's cancel flag is up (checked between
+ * scan batches and while pg_sleep waits); 0 otherwise. */
+int gt_sql_cancelled(const struct gt_sql_session *s, struct gt_sql_error *e);
 
 /*
  * A value for a placeholder of a prepared statement: the SQL text of a

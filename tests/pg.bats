@@ -275,6 +275,35 @@ status: SELECT 1"
 	stop_front
 }
 
+@test "cancel requests: psql's Ctrl-C and psycopg2's cancel() stop a running statement with 57014" {
+	start_front
+	# psql on SIGINT sends a CancelRequest on a new connection
+	run timeout -s INT 1 psql -X -h 127.0.0.1 -p "$PG_PORT" -U greptime -d public -c "SELECT pg_sleep(60)"
+	assert_output --partial 'Cancel request sent'
+	assert_output --partial 'ERROR:  canceling statement due to user request'
+	[ -x "$PY" ] && "$PY" -c 'import psycopg2' 2>/dev/null || skip "python3-psycopg2 is not installed"
+	run "$PY" - "$PG_PORT" <<'EOF'
+import psycopg2, sys, threading, time
+c = psycopg2.connect(host="127.0.0.1", port=int(sys.argv[1]), dbname="public", user="greptime")
+c.autocommit = True
+cur = c.cursor()
+t0 = time.time()
+threading.Timer(0.3, c.cancel).start()
+try:
+    cur.execute("SELECT pg_sleep(60)")
+    print("ran to the end")
+except psycopg2.errors.QueryCanceled as e:
+    print("QueryCanceled", e.pgcode, str(e).strip(), "in time" if time.time() - t0 < 30 else "late")
+c.cancel()  # while idle: nothing to cancel, the next statement runs
+cur.execute("SELECT 1")
+print(cur.fetchall())
+EOF
+	assert_success
+	assert_output "QueryCanceled 57014 canceling statement due to user request in time
+[(1,)]"
+	stop_front
+}
+
 @test "bad input closes the connection with a protocol error; the server and other connections go on" {
 	start_front
 	psql -X -h 127.0.0.1 -p "$PG_PORT" -U greptime -d public -c 'SELECT 1' > /dev/null
