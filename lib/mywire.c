@@ -15,6 +15,7 @@
 #include <netinet/tcp.h>
 #include <openssl/crypto.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -41,6 +42,8 @@ struct gt_mywire {
 	struct gt_connserv *cs;
 	atomic_uint next_id;
 	int64_t started_ns;
+	pthread_mutex_t live_mu;       /* live: the connections KILL can name */
+	struct my_conn *live;
 };
 
 /* A prepared statement: COM_STMT_PREPARE (id) or PREPARE name FROM (name). */
@@ -59,6 +62,8 @@ struct my_conn {
 	struct gt_mywire *srv;
 	int fd;
 	uint32_t id;
+	int cancel;                    /* KILL [QUERY] named this connection (atomic) */
+	struct my_conn *live_next;
 	uint8_t seq;
 	uint32_t caps;
 	uint16_t status;
@@ -479,6 +484,61 @@ done:
 
 /* One statement, its placeholders bound to params[0..nparams).  0 when
  * answered (the answer may be an ERR: then *failed), or a GT_E* code. */
+/*
+ * KILL [QUERY | CONNECTION] id, what the mysql client sends on a second
+ * connection when Ctrl-C interrupts a query: the connection's cancel
+ * flag goes up (the SQL engine ends its statement with 1317 "Query
+ * execution was interrupted"), and without QUERY its socket is shut so
+ * that it ends too.  1 when sql is a KILL (answered), 0 when not.
+ */
+static bool blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+static int kill_stmt(struct my_conn *c, const char *sql, size_t n, int *rc)
+{
+	size_t i = 0, k;
+	bool query = false;
+	uint64_t id = 0;
+
+	while (i < n && blank(sql[i]))
+		i++;
+	if (n - i < 5 || strncasecmp(sql + i, "kill", 4) || !blank(sql[i + 4]))
+		return 0;
+	for (i += 5; i < n && blank(sql[i]); i++)
+		;
+	if (n - i > 6 && !strncasecmp(sql + i, "query", 5) && blank(sql[i + 5])) {
+		query = true;
+		i += 6;
+	} else if (n - i > 11 && !strncasecmp(sql + i, "connection", 10) && blank(sql[i + 10])) {
+		i += 11;
+	}
+	while (i < n && blank(sql[i]))
+		i++;
+	for (k = i; k < n && sql[k] >= '0' && sql[k] <= '9' && id <= UINT32_MAX; k++)
+		id = id * 10 + (uint64_t)(sql[k] - '0');
+	size_t e = k;
+	while (e < n && (blank(sql[e]) || sql[e] == ';'))
+		e++;
+	if (k == i || e != n || id > UINT32_MAX) {
+		*rc = send_err(c, 1064, "42000", "(InvalidSyntax): KILL [QUERY | CONNECTION] wants a connection id");
+		return 1;
+	}
+	bool found = false;
+	pthread_mutex_lock(&c->srv->live_mu);
+	for (struct my_conn *t = c->srv->live; t; t = t->live_next)
+		if (t->id == (uint32_t)id) {
+			found = true;
+			__atomic_store_n(&t->cancel, 1, __ATOMIC_RELAXED);
+			if (!query)
+				shutdown(t->fd, SHUT_RDWR);
+		}
+	pthread_mutex_unlock(&c->srv->live_mu);
+	*rc = found ? send_ok(c, 0, false) : send_err(c, 1094, "HY000", "Unknown thread id: %u", (unsigned)id);
+	return 1;
+}
+
 static int run_one(struct my_conn *c, const char *sql, size_t n, const struct gt_sql_param *params, uint32_t nparams,
 		   bool binary, bool more, bool *failed)
 {
@@ -488,6 +548,9 @@ static int run_one(struct my_conn *c, const char *sql, size_t n, const struct gt
 	int rc;
 
 	c->questions++;
+	__atomic_store_n(&c->cancel, 0, __ATOMIC_RELAXED);   /* a KILL QUERY while idle is forgotten */
+	if (kill_stmt(c, sql, n, &rc))
+		return rc;
 	rc = my_fed_answer(&c->fed, sql, n, &res, &rewritten, &e);
 	if (rc == 0 && !rewritten.len && (rc = run_text_prepare(c, sql, n, binary, more))) {
 		gt_buf_release(&rewritten);
@@ -882,6 +945,7 @@ static void serve(void *ctx, int fd)
 	gt_buf_init(&c->in, MAX_COMMAND);
 	gt_sql_session_init(&c->s, m->o.db, NULL);
 	c->s.channel = GT_SQL_MYSQL;
+	c->s.cancel = &c->cancel;
 	c->fed.s = &c->s;
 	c->fed.vars = &c->vars;
 	c->fed.conn_id = c->id;
@@ -890,6 +954,10 @@ static void serve(void *ctx, int fd)
 	peer_name(fd, c->peer, sizeof(c->peer));
 	if (handshake(c))
 		goto done;
+	pthread_mutex_lock(&m->live_mu);
+	c->live_next = m->live;
+	m->live = c;
+	pthread_mutex_unlock(&m->live_mu);
 	for (;;) {
 		c->seq = 0;
 		rc = read_payload(c, c->idle_ms);
@@ -926,6 +994,13 @@ static void serve(void *ctx, int fd)
 			break;
 	}
 done:
+	pthread_mutex_lock(&m->live_mu);
+	for (struct my_conn **p = &m->live; *p; p = &(*p)->live_next)
+		if (*p == c) {
+			*p = c->live_next;
+			break;
+		}
+	pthread_mutex_unlock(&m->live_mu);
 	reset_session(c);
 	gt_buf_release(&c->in);
 	gt_buf_release(&c->out);
@@ -958,6 +1033,7 @@ int gt_mywire_start(struct gt_mywire **out, const struct gt_wire_opts *o, struct
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	m->o = *o;
 	m->started_ns = gt_now_ns();
+	pthread_mutex_init(&m->live_mu, NULL);
 	co.addr = o->addr ? o->addr : "127.0.0.1:4002";
 	co.max_conns = o->max_conns;
 	co.serve = serve;

@@ -170,6 +170,47 @@ rows: 2')"
 	stop_front
 }
 
+@test "KILL QUERY: the mysql client's Ctrl-C and pymysql stop a running statement (1317); KILL ends a connection" {
+	start_front
+	run timeout -s INT 1 mysql -h 127.0.0.1 -P "$MY_PORT" -u root --connect-timeout=10 -e "SELECT pg_sleep(60)" public
+	assert_output --partial 'Ctrl-C -- query killed.'
+	assert_output --partial 'ERROR 1317 (70100) at line 1: (Cancelled): canceling statement due to user request'
+	run "$PY" - "$MY_PORT" <<'EOF'
+import pymysql, sys, threading, time
+port = int(sys.argv[1])
+a = pymysql.connect(host="127.0.0.1", port=port, database="public", user="root")
+b = pymysql.connect(host="127.0.0.1", port=port, database="public", user="root")
+cur = a.cursor()
+cur.execute("SELECT connection_id()")
+cid = cur.fetchone()[0]
+threading.Timer(0.3, lambda: b.cursor().execute("KILL QUERY %d" % cid)).start()
+t0 = time.time()
+try:
+    cur.execute("SELECT pg_sleep(60)")
+    print("ran to the end")
+except pymysql.err.OperationalError as e:
+    print(e.args[0], "in time" if time.time() - t0 < 30 else "late")
+cur.execute("SELECT 1")
+print(cur.fetchall())
+try:
+    b.cursor().execute("KILL QUERY 999999")
+except pymysql.err.MySQLError as e:
+    print(e.args)
+b.cursor().execute("KILL %d" % cid)
+try:
+    cur.execute("SELECT 1")
+    print("still connected")
+except pymysql.err.MySQLError as e:
+    print("connection ended")
+EOF
+	assert_success
+	assert_output "1317 in time
+((1,),)
+(1094, 'Unknown thread id: 999999')
+connection ended"
+	stop_front
+}
+
 @test "bad input: garbage, short handshake, out of sequence, over 16 MiB, truncated, unknown command" {
 	start_front
 	for c in garbage short_handshake order toobig truncated unknown bad_execute; do
