@@ -174,13 +174,14 @@ static int check_series(Prometheus__TimeSeries *ts, size_t i, struct gt_lp_point
 		const Prometheus__Label *l = ts->labels[k];
 		if (k && !strcmp(ts->labels[k - 1]->name, l->name))
 			return gt_errf(err, GT_EINVAL, "series %zu has label '%.100s' twice", i + 1, l->name);
-		if (!strcmp(l->name, "__name__")) {
+		/* the first letter before the whole name: most labels are neither */
+		if (l->name[0] == '_' && !strcmp(l->name, "__name__")) {
 			name = l->value;
 			continue;
 		}
 		if (!label_name_ok(l->name))
 			return gt_errf(err, GT_EINVAL, "series %zu: invalid label name '%.100s'", i + 1, l->name);
-		if (!strcmp(l->name, GT_TS_COLUMN) || !strcmp(l->name, GT_PROM_VALUE_COLUMN))
+		if (l->name[0] == 'g' && (!strcmp(l->name, GT_TS_COLUMN) || !strcmp(l->name, GT_PROM_VALUE_COLUMN)))
 			return gt_errf(err, GT_EINVAL, "series %zu: label name '%s' is reserved for a column", i + 1,
 				       l->name);
 		if (!*l->value)
