@@ -933,6 +933,24 @@ static bool order_item(struct P *p, struct sql_order *o)
 	return (o->e = expr(p)) && order_dir(p, o);
 }
 
+/* name(lhs, <expr>) for postfix syntax that reads as a call: the node at
+ * the current token, then skip tokens, the argument, and closer. */
+static struct sql_expr *call2(struct P *p, char *name, struct sql_expr *lhs, uint32_t skip, const char *closer)
+{
+	struct sql_expr *f = node(p, E_FUNC);
+	p->i += skip;
+	if (!f)
+		return NULL;
+	if (!(f->args = sql_alloc(p->a, 2 * sizeof(*f->args))))
+		return oom(p);
+	if (!(f->args[1] = expr(p)) || !expect_op(p, closer))
+		return NULL;
+	f->s = name;
+	f->args[0] = lhs;
+	f->nargs = 2;
+	return f;
+}
+
 /* f(...) OVER ([PARTITION BY e, ...] [ORDER BY key, ...]): x becomes an E_WINDOW. */
 static struct sql_expr *window_spec(struct P *p, struct sql_expr *x)
 {
@@ -1014,17 +1032,8 @@ static struct sql_expr *postfix(struct P *p)
 				return NULL;
 		} else if (accept_op(p, "[")) {
 			/* arr[i]: sql-pgfn.c's array_element over the array's text form */
-			struct sql_expr *f = node(p, E_FUNC);
-			if (!f)
+			if (!(x = call2(p, "array_element", x, 0, "]")))
 				return NULL;
-			if (!(f->args = sql_alloc(p->a, 2 * sizeof(*f->args))))
-				return oom(p);
-			if (!(f->args[1] = expr(p)) || !expect_op(p, "]"))
-				return NULL;
-			f->s = "array_element";
-			f->args[0] = x;
-			f->nargs = 2;
-			x = f;
 		} else if (is_kw(TK(p), "range")) {
 			x = range_postfix(p, x, start);
 		} else {
@@ -1117,19 +1126,9 @@ static struct sql_expr *cmp(struct P *p)
 			if ((op == B_EQ || op == B_NE) && (is_kw(TK(p), "any") || is_kw(TK(p), "some")) &&
 			    p->i + 1 < p->n && is_op(&p->t[p->i + 1], "(")) {
 				/* a = ANY (array): sql-pgfn.c's "any" over the array's text form */
-				struct sql_expr *f = node(p, E_FUNC);
-				p->i += 2;
-				if (!f)
+				if (!(x = call2(p, "any", x, 2, ")")))
 					return NULL;
-				if (!(f->args = sql_alloc(p->a, 2 * sizeof(*f->args))))
-					return oom(p);
-				if (!(f->args[1] = expr(p)) || !expect_op(p, ")"))
-					return NULL;
-				f->s = "any";
-				f->op = op;
-				f->args[0] = x;
-				f->nargs = 2;
-				x = f;
+				x->op = op;
 				continue;
 			}
 			x = bin(p, op, x, add(p));
