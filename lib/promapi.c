@@ -1038,6 +1038,11 @@ void gt_promapi_serve(struct gt_db *db, const char *dbname, struct gt_http_req *
 		label_strings(db, dbname, rq, rs, NULL);
 	} else if (!strcmp(sub, "status/buildinfo")) {
 		h_buildinfo(rs);
+	} else if (!strcmp(sub, "metadata")) {
+		/* Grafana's metric browser asks; gt keeps no TYPE/HELP (remote
+		 * write's metadata is not stored): none known, not an error */
+		success_start(rs);
+		gt_buf_addstr(&rs->body, "{}}");
 	} else if (!strncmp(sub, "label/", 6) && strlen(sub) > 13 && !strcmp(sub + strlen(sub) - 7, "/values")) {
 		char name[GT_NAME_MAX + 1];
 		size_t n = strlen(sub) - 13;

@@ -157,6 +157,13 @@ mem,host=a used=10 1700000000'
 	stop_front
 }
 
+@test "metadata: an empty map (Grafana's metric browser asks; gt keeps no TYPE or HELP)" {
+	start_front
+	run curl -sS "http://$ADDR/v1/prometheus/api/v1/metadata"
+	assert_output '{"status":"success","data":{}}'
+	stop_front
+}
+
 @test "11,000 points per series: the boundary passes, one more is refused" {
 	start_front
 	P="http://$ADDR/v1/prometheus/api/v1"
