@@ -395,6 +395,11 @@ struct sql_rel {
 	char *name;               /* qualifier of its columns (table name or alias), or NULL */
 	struct gt_schema schema;  /* names, types, units; duplicates allowed, first match wins */
 	struct gt_batch rows;     /* rows.cols[k] holds schema.cols[k]; rows.nrows rows */
+	/* A join's output: quals[k] qualifies column k (its side's name) and
+	 * hidden[k] leaves it out of * and unqualified lookups (the left key
+	 * of USING); both NULL when name qualifies every column. */
+	char **quals;
+	bool *hidden;
 };
 void sql_rel_init(struct sql_rel *r);
 void sql_rel_release(struct sql_rel *r);

@@ -797,7 +797,7 @@ static bool row_passes(const struct sql_xv *m, uint32_t i)
 
 /* Append the rows of cols (sc->ncols vecs of nrows) that pass WHERE to f. */
 static int frame_add(struct gt_sql_session *s, struct frame *f, const struct gt_schema *sc, const char *table,
-		     struct gt_vec *cols, uint32_t nrows, struct sql_expr *where, int64_t now_ns, struct gt_sql_error *e)
+		     const struct sql_rel *rel, struct gt_vec *cols, uint32_t nrows, struct sql_expr *where, int64_t now_ns, struct gt_sql_error *e)
 {
 	int rc = 0;
 	if (f->nrows + (uint64_t)nrows > SQL_MAX_ROWS)
@@ -811,6 +811,10 @@ static int frame_add(struct gt_sql_session *s, struct frame *f, const struct gt_
 	}
 	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = cols, .nrows = nrows, .now_ns = now_ns, .s = s};
 	struct sql_xv m;
+	if (rel) {
+		c.quals = rel->quals;
+		c.hidden = rel->hidden;
+	}
 	if ((rc = sql_eval(&c, where, &m)) < 0)
 		return rc;
 	for (uint32_t i = 0; i < nrows && rc == 0; i++) {
@@ -1431,7 +1435,7 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 			rc = sql_nomem(e);
 			goto out;
 		}
-		if ((rc = frame_add(s, &f, sc, table, rel->rows.cols, rel->rows.nrows, q->where, now_ns, e)) < 0)
+		if ((rc = frame_add(s, &f, sc, table, rel, rel->rows.cols, rel->rows.nrows, q->where, now_ns, e)) < 0)
 			goto out;
 	} else if (q->from) {
 		if (q->from_db && !strcmp(q->from_db, "information_schema"))
@@ -1463,6 +1467,10 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 	}
 	struct sql_ctx c = {.e = e, .schema = sc, .table = table, .cols = f.cols, .nrows = f.nrows, .now_ns = now_ns,
 			    .s = s};
+	if (rel) {
+		c.quals = rel->quals;
+		c.hidden = rel->hidden;
+	}
 
 	/* Aggregation. */
 	bool agg = query_has_agg(q) || q->align;
@@ -1609,7 +1617,11 @@ static int select_run(struct gt_sql_session *s, struct sql_select *q, const stru
 	for (uint32_t k = 0; k < q->nitems && rc == 0; k++) {
 		struct sql_expr *x = q->items[k].e;
 		if (x->kind == E_STAR) {
+			/* t.* takes t's columns; * leaves out the left keys of USING. */
 			for (uint32_t j = 0; j < sc->ncols && rc == 0; j++) {
+				const char *jq = c.quals ? c.quals[j] : table;
+				if (x->s ? !sql_qual_match(x->s, jq) : c.hidden && c.hidden[j])
+					continue;
 				struct sql_xv *p = &proj[nproj];
 				gt_vec_init(&p->v, sc->cols[j].type);
 				p->unit = sc->cols[j].unit;

@@ -1607,6 +1607,29 @@ out:
 	return rc;
 }
 
+#define SQL_QUAL(c, k) ((c)->quals ? (c)->quals[k] : (c)->table)
+
+int sql_col_find(const struct sql_ctx *c, const struct sql_expr *x)
+{
+	const struct gt_schema *sc = c->schema;
+	if (!c->quals) {
+		int k = gt_schema_find(sc, x->s);
+		return k >= 0 && x->q && !sql_qual_match(x->q, c->table) ? -1 : k;
+	}
+	int found = -1;
+	for (uint32_t k = 0; k < sc->ncols; k++) {
+		if (strcmp(sc->cols[k].name, x->s))
+			continue;
+		if (x->q ? !sql_qual_match(x->q, c->quals[k]) : c->hidden && c->hidden[k])
+			continue;
+		if (found < 0)
+			found = (int)k;
+		else if (!x->q && (!c->quals[k] || !c->quals[found] || strcmp(c->quals[k], c->quals[found])))
+			return -2;
+	}
+	return found;
+}
+
 bool sql_qual_match(const char *q, const char *table)
 {
 	if (!q || !table)
@@ -1688,11 +1711,9 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		return gt_vec_push_i64(&o->v, x->i + x->i2 * 30 * 86400000000000LL) < 0 ? x_nomem(c) : 0;
 	case E_COL: {
 		int k = -1;
-		if (c->schema && !c->slots) {
-			k = gt_schema_find(c->schema, x->s);
-			if (k >= 0 && x->q && !sql_qual_match(x->q, c->table))
-				k = -1;
-		}
+		if (c->schema && !c->slots && (k = sql_col_find(c, x)) == -2)
+			return sql_err(c->e, GT_STATUS_PLAN_QUERY,
+				       "Failed to plan SQL: Ambiguous reference to unqualified field %s", x->s);
 		if (k < 0) {
 			if (c->slots)
 				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
@@ -1702,7 +1723,7 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 				size_t vl = 0;
 				for (uint32_t j = 0; j < c->schema->ncols && vl < 900; j++)
 					vl += (size_t)snprintf(valid + vl, sizeof(valid) - vl, "%s%s%s%s", j ? ", " : "",
-							       c->table ? c->table : "", c->table ? "." : "",
+							       SQL_QUAL(c, j) ? SQL_QUAL(c, j) : "", SQL_QUAL(c, j) ? "." : "",
 							       c->schema->cols[j].name);
 				return sql_err(c->e, GT_STATUS_PLAN_QUERY,
 					       "Failed to plan SQL: No field named %s%s%s. Valid fields are %s.", x->q ? x->q : "",
@@ -2080,8 +2101,9 @@ static int name_rec(struct gt_buf *b, const struct sql_expr *x, const char *tabl
 		return gt_buf_addf(b, "IntervalMonthDayNano(\"IntervalMonthDayNano { months: %lld, days: %lld, nanoseconds: %lld }\")",
 				   (long long)x->i2, (long long)x->days, (long long)(x->i - x->days * 86400000000000LL));
 	case E_COL:
-		if (table)
-			return gt_buf_addf(b, "%s.%s", table, x->s);
+		/* A join has no one table: its columns keep the qualifier written. */
+		if (table || x->q)
+			return gt_buf_addf(b, "%s.%s", table ? table : x->q, x->s);
 		return gt_buf_addstr(b, x->s);
 	case E_STAR:
 		return gt_buf_addstr(b, "*");

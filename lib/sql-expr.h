@@ -27,6 +27,8 @@ struct sql_ctx {
 	struct gt_sql_error *e;
 	const struct gt_schema *schema;  /* input frame: cols[k] is schema column k */
 	const char *table;
+	char *const *quals;              /* a join's per-column qualifiers (struct sql_rel), or NULL */
+	const bool *hidden;
 	struct gt_vec *cols;
 	uint32_t nrows;
 	struct sql_xv *slots;            /* group frame (nrows = groups), or NULL */
@@ -40,6 +42,9 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *out);
 int sql_pg_func(struct sql_ctx *c, struct sql_expr *x, const struct sql_xv *av, uint32_t n, struct sql_xv *o);
 /* CAST(a AS type) over c->nrows rows (or one when a is scalar); lt the logical type or 0. */
 int sql_xv_cast(struct sql_ctx *c, struct sql_xv *a, uint8_t type, uint8_t unit, uint8_t lt, struct sql_xv *o);
+/* The frame column E_COL x names: its index, -1 none, -2 an unqualified
+ * name two sides of a join have. */
+int sql_col_find(const struct sql_ctx *c, const struct sql_expr *x);
 /* Does column qualifier q ("t" or "db.t") name table ("t", "db.t" or an alias)? */
 bool sql_qual_match(const char *q, const char *table);
 void sql_xv_release(struct sql_xv *x);

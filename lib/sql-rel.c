@@ -31,6 +31,10 @@ void sql_rel_init(struct sql_rel *r)
 
 void sql_rel_release(struct sql_rel *r)
 {
+	for (uint32_t k = 0; r->quals && k < r->schema.ncols; k++)
+		free(r->quals[k]);
+	free(r->quals);
+	free(r->hidden);
 	free(r->name);
 	gt_schema_release(&r->schema);
 	gt_batch_release(&r->rows);
@@ -559,7 +563,434 @@ out:
 	return rc;
 }
 
-/* One query block: its FROM source resolved to a table, a CTE or a derived table. */
+/* ---- joins ---- */
+
+/*
+ * A join pairs rows in memory, so its pairs have a ceiling: the candidate
+ * pairs (before residual ON conditions) and the joined rows past it are
+ * refused with an error, never allocated.
+ */
+#define SQL_JOIN_MAX_ROWS (1u << 22)
+#define NONE UINT32_MAX
+
+/* One side of a join as a relation named by its qualifier: a derived
+ * table runs as is; a table, view, CTE or system table as SELECT * FROM it. */
+static int side_rel(struct run *r, const struct env *env, char *db, char *name, struct sql_select *sub, char *alias,
+		    struct sql_rel *out)
+{
+	if (sub)
+		return run_rel(r, sub, env, alias, out);
+	struct sql_select w;
+	struct sql_select_item it;
+	struct sql_expr star;
+	char qual[2 * GT_NAME_MAX + 2];
+	memset(&w, 0, sizeof(w));
+	memset(&it, 0, sizeof(it));
+	memset(&star, 0, sizeof(star));
+	star.kind = E_STAR;
+	star.slot = -1;
+	it.e = &star;
+	w.items = &it;
+	w.nitems = 1;
+	w.from_db = db;
+	w.from = name;
+	w.alias = alias;
+	w.limit = w.offset = -1;
+	if (alias)
+		snprintf(qual, sizeof(qual), "%s", alias);
+	else if (db)
+		snprintf(qual, sizeof(qual), "%s.%s", db, name);
+	else
+		snprintf(qual, sizeof(qual), "%s", name);
+	return run_rel(r, &w, env, qual, out);
+}
+
+/* What expressions over rel's rows are evaluated against. */
+static void rel_ctx(struct run *r, const struct sql_rel *rel, struct sql_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->e = r->e;
+	c->schema = &rel->schema;
+	c->table = rel->name;
+	c->quals = rel->quals;
+	c->hidden = rel->hidden;
+	c->cols = rel->rows.cols;
+	c->nrows = rel->rows.nrows;
+	c->now_ns = r->s->now_ns ? r->s->now_ns : gt_now_ns();
+	c->s = r->s;
+}
+
+/* Whether x reads only columns of c's frame (or none), so it can be
+ * evaluated over that side of a join alone. */
+static bool reads_only(const struct sql_ctx *c, const struct sql_expr *x, int depth)
+{
+	if (!x)
+		return true;
+	if (depth > GT_SQL_MAX_DEPTH * 2 || x->sub || x->kind == E_STAR || x->kind == E_WINDOW)
+		return false;
+	if (x->kind == E_COL)
+		return sql_col_find(c, x) >= 0;
+	if (!reads_only(c, x->a, depth + 1) || !reads_only(c, x->b, depth + 1) || !reads_only(c, x->c, depth + 1))
+		return false;
+	for (uint32_t k = 0; k < x->nargs; k++)
+		if (!reads_only(c, x->args[k], depth + 1))
+			return false;
+	return true;
+}
+
+/* The conditions of one join: equality keys (lk[k] over the left side
+ * equals rk[k] over the right) and the rest (resid), all ANDed. */
+struct jcond {
+	struct sql_expr *lk[64], *rk[64], *resid[64];
+	uint32_t nk, nresid;
+	int using_col[64];      /* USING: the left key's column in L, else -1 */
+};
+
+static int split_on(struct run *r, const struct sql_ctx *lc, const struct sql_ctx *rc, struct sql_expr *x,
+		    struct jcond *jc, int depth)
+{
+	if (x->kind == E_BIN && x->op == B_AND && depth < 32) {
+		int rv = split_on(r, lc, rc, x->a, jc, depth + 1);
+		return rv < 0 ? rv : split_on(r, lc, rc, x->b, jc, depth + 1);
+	}
+	if (x->kind == E_BIN && x->op == B_EQ && jc->nk < 64) {
+		if (reads_only(lc, x->a, 0) && reads_only(rc, x->b, 0)) {
+			jc->using_col[jc->nk] = -1;
+			jc->lk[jc->nk] = x->a;
+			jc->rk[jc->nk++] = x->b;
+			return 0;
+		}
+		if (reads_only(rc, x->a, 0) && reads_only(lc, x->b, 0)) {
+			jc->using_col[jc->nk] = -1;
+			jc->lk[jc->nk] = x->b;
+			jc->rk[jc->nk++] = x->a;
+			return 0;
+		}
+	}
+	if (jc->nresid >= 64)
+		return sql_err(r->e, GT_STATUS_UNSUPPORTED, "too many join conditions");
+	jc->resid[jc->nresid++] = x;
+	return 0;
+}
+
+/* USING (cols): each an equality key, the left one hidden in the result. */
+static int using_keys(struct run *r, const struct sql_ctx *lc, const struct sql_ctx *rc, const struct sql_from *j,
+		      struct jcond *jc)
+{
+	for (uint32_t k = 0; k < j->nusing; k++) {
+		struct sql_expr *x[2];
+		for (int sd = 0; sd < 2; sd++) {
+			if (!(x[sd] = sql_alloc(r->arena, sizeof(*x[sd]))))
+				return sql_nomem(r->e);
+			memset(x[sd], 0, sizeof(*x[sd]));
+			x[sd]->kind = E_COL;
+			x[sd]->s = j->using[k];
+			x[sd]->slot = -1;
+			/* The left key is its first column of that name, hidden or not,
+			 * as DataFusion resolves USING through a chain of joins. */
+			int c = sd ? sql_col_find(rc, x[sd]) : gt_schema_find(lc->schema, j->using[k]);
+			if (c < 0)
+				return sql_err(r->e, GT_STATUS_PLAN_QUERY,
+					       "Failed to plan SQL: Schema error: No field named %s.", j->using[k]);
+			if (!sd)
+				jc->using_col[jc->nk] = c;
+		}
+		if (jc->nk >= 64)
+			return sql_err(r->e, GT_STATUS_UNSUPPORTED, "too many join conditions");
+		jc->lk[jc->nk] = x[0];
+		jc->rk[jc->nk++] = x[1];
+	}
+	return 0;
+}
+
+/* Evaluate key k over both sides, cast to one type so equal values make equal keys. */
+static int eval_keys(struct run *r, struct sql_ctx *lc, struct sql_ctx *rc, const struct jcond *jc, uint32_t k,
+		     struct sql_xv *lv, struct sql_xv *rv)
+{
+	int rc0;
+	if ((rc0 = sql_eval(lc, jc->lk[k], lv)) < 0 || (rc0 = sql_eval(rc, jc->rk[k], rv)) < 0)
+		return rc0;
+	uint8_t a = lv->v.type, b = rv->v.type;
+	uint8_t t = unify(a, b);
+	uint8_t unit = t != GT_TS ? 0 : a == GT_TS && b == GT_TS ? GT_MAX(lv->unit, rv->unit) : a == GT_TS ? lv->unit : rv->unit;
+	struct sql_xv *side[2] = {lv, rv};
+	struct sql_ctx *cx[2] = {lc, rc};
+	for (int sd = 0; sd < 2; sd++) {
+		struct sql_xv *x = side[sd], o;
+		if (x->v.type == t && (t != GT_TS || x->unit == unit))
+			continue;
+		if ((rc0 = sql_xv_cast(cx[sd], x, t, unit, 0, &o)) < 0)
+			return rc0;
+		sql_xv_release(x);
+		*x = o;
+	}
+	return 0;
+}
+
+static bool key_of(struct gt_buf *kb, const struct sql_xv *v, uint32_t n, uint32_t i)
+{
+	gt_buf_reset(kb);
+	for (uint32_t k = 0; k < n; k++) {
+		if (SQL_NULL(&v[k], i))
+			return false;      /* NULL never equals anything */
+		sql_key_add(kb, &v[k], i);
+	}
+	return true;
+}
+
+static int add_pair(struct run *r, uint32_t **li, uint32_t **ri, uint32_t *n, uint32_t *cap, uint32_t a, uint32_t b)
+{
+	if (*n >= SQL_JOIN_MAX_ROWS)
+		return sql_err(r->e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED,
+			       "join result exceeds %u rows", SQL_JOIN_MAX_ROWS);
+	if (*n == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 256;
+		uint32_t *x = gt_reallocarray(*li, nc, sizeof(*x)), *y;
+		if (!x)
+			return sql_nomem(r->e);
+		*li = x;
+		if (!(y = gt_reallocarray(*ri, nc, sizeof(*y))))
+			return sql_nomem(r->e);
+		*ri = y;
+		*cap = nc;
+	}
+	(*li)[*n] = a;
+	(*ri)[*n] = b;
+	(*n)++;
+	return 0;
+}
+
+/* The columns of L then R, each qualified by its side, rows li[i]/ri[i]
+ * (NONE: nulls); a USING key on the right takes the left's value where
+ * the right has no row (ufrom: the left column of each right one, or -1). */
+static int gather(struct run *r, const struct sql_rel *L, const struct sql_rel *R, const uint32_t *li,
+		  const uint32_t *ri, uint32_t n, const int *ufrom, struct sql_rel *out)
+{
+	uint32_t nl = L->schema.ncols, nc = nl + R->schema.ncols;
+	sql_rel_init(out);
+	if (!(out->quals = gt_calloc(nc + 1, sizeof(*out->quals))) || !(out->hidden = gt_calloc(nc + 1, 1)))
+		return sql_nomem(r->e);
+	for (uint32_t k = 0; k < nc; k++) {
+		const struct sql_rel *sd = k < nl ? L : R;
+		uint32_t c = k < nl ? k : k - nl;
+		const struct gt_coldef *d = &sd->schema.cols[c];
+		const char *q = sd->quals ? sd->quals[c] : sd->name;
+		if (sql_rel_add_col(out, d->name, d->type, d->unit) < 0 || (q && !(out->quals[k] = gt_strdup(q))))
+			return sql_nomem(r->e);
+		out->schema.cols[k].lt = d->lt;
+		out->hidden[k] = sd->hidden && sd->hidden[c];
+		const uint32_t *rows = k < nl ? li : ri;
+		struct gt_vec *v = &out->rows.cols[k];
+		for (uint32_t i = 0; i < n; i++) {
+			int rv;
+			if (rows[i] != NONE)
+				rv = gt_vec_push_from(v, &sd->rows.cols[c], rows[i]);
+			else if (k >= nl && ufrom && ufrom[c] >= 0 && li[i] != NONE)
+				rv = gt_vec_push_from(v, &L->rows.cols[ufrom[c]], li[i]);
+			else
+				rv = gt_vec_push_null(v);
+			if (rv < 0)
+				return sql_nomem(r->e);
+		}
+	}
+	out->rows.nrows = n;
+	return 0;
+}
+
+/* L joined with R by j into out. */
+static int join_rels(struct run *r, const struct sql_rel *L, const struct sql_rel *R, const struct sql_from *j,
+		     struct sql_rel *out)
+{
+	struct sql_ctx lc, rc;
+	struct jcond jc;
+	struct sql_xv lv[64], rv[64];
+	struct gt_keymap m = {0};
+	struct gt_buf kb = {0};
+	struct sql_rel cand;
+	uint32_t *li = NULL, *ri = NULL, n = 0, cap = 0, *head = NULL, *next = NULL;
+	uint32_t *fl = NULL, *fr = NULL, fn = 0, fcap = 0;
+	uint8_t *lm = NULL, *rm = NULL, *keep = NULL;
+	int *ufrom = NULL;
+	uint32_t nl = L->rows.nrows, nr = R->rows.nrows;
+	int rv0 = 0;
+
+	memset(&jc, 0, sizeof(jc));
+	memset(lv, 0, sizeof(lv));
+	memset(rv, 0, sizeof(rv));
+	sql_rel_init(&cand);
+	rel_ctx(r, L, &lc);
+	rel_ctx(r, R, &rc);
+	if (j->on)
+		rv0 = split_on(r, &lc, &rc, j->on, &jc, 0);
+	else if (j->nusing)
+		rv0 = using_keys(r, &lc, &rc, j, &jc);
+	for (uint32_t k = 0; k < jc.nk && rv0 == 0; k++)
+		rv0 = eval_keys(r, &lc, &rc, &jc, k, &lv[k], &rv[k]);
+	if (rv0 < 0)
+		goto out;
+	/* Candidate pairs: equal keys through a hash of R, else every pair. */
+	if (jc.nk) {
+		head = gt_calloc((size_t)nr + 1, sizeof(*head));
+		next = gt_calloc((size_t)nr + 1, sizeof(*next));
+		if (!head || !next) {
+			rv0 = sql_nomem(r->e);
+			goto out;
+		}
+		for (uint32_t i = 0; i <= nr; i++)
+			head[i] = NONE;
+		/* Chains built from the last row keep each key's rows in R's order. */
+		for (uint32_t jr = nr; jr-- > 0;) {
+			bool isnew;
+			next[jr] = NONE;
+			if (!key_of(&kb, rv, jc.nk, jr))
+				continue;
+			int id = gt_keymap_get(&m, kb.p, kb.len, &isnew);
+			if (id < 0) {
+				rv0 = sql_nomem(r->e);
+				goto out;
+			}
+			next[jr] = head[id];
+			head[id] = jr;
+		}
+		uint32_t nids = m.n;
+		for (uint32_t i = 0; i < nl && rv0 == 0; i++) {
+			bool isnew;
+			if (!key_of(&kb, lv, jc.nk, i))
+				continue;
+			int id = gt_keymap_get(&m, kb.p, kb.len, &isnew);
+			if (id < 0) {
+				rv0 = sql_nomem(r->e);
+				goto out;
+			}
+			if ((uint32_t)id >= nids)
+				continue;
+			for (uint32_t jr = head[id]; jr != NONE && rv0 == 0; jr = next[jr])
+				rv0 = add_pair(r, &li, &ri, &n, &cap, i, jr);
+		}
+	} else {
+		if ((uint64_t)nl * nr > SQL_JOIN_MAX_ROWS) {
+			rv0 = sql_err(r->e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED,
+				      "join of %u by %u rows exceeds %u row pairs", nl, nr, SQL_JOIN_MAX_ROWS);
+			goto out;
+		}
+		for (uint32_t i = 0; i < nl && rv0 == 0; i++)
+			for (uint32_t jr = 0; jr < nr && rv0 == 0; jr++)
+				rv0 = add_pair(r, &li, &ri, &n, &cap, i, jr);
+	}
+	if (rv0 < 0)
+		goto out;
+	/* The rest of ON over the candidate rows. */
+	keep = gt_calloc((size_t)n + 1, 1);
+	lm = gt_calloc((size_t)nl + 1, 1);
+	rm = gt_calloc((size_t)nr + 1, 1);
+	if (!keep || !lm || !rm) {
+		rv0 = sql_nomem(r->e);
+		goto out;
+	}
+	memset(keep, 1, n);
+	if (jc.nresid) {
+		struct sql_ctx cc;
+		if ((rv0 = gather(r, L, R, li, ri, n, NULL, &cand)) < 0)
+			goto out;
+		rel_ctx(r, &cand, &cc);
+		for (uint32_t k = 0; k < jc.nresid && rv0 == 0; k++) {
+			struct sql_xv mk;
+			if ((rv0 = sql_eval(&cc, jc.resid[k], &mk)) < 0)
+				break;
+			for (uint32_t i = 0; i < n; i++)
+				if (SQL_NULL(&mk, i) ||
+				    (mk.v.type == GT_BOOL ? !mk.v.v.b[SQL_IX(&mk, i)] : sql_xv_f64(&mk, i) == 0))
+					keep[i] = 0;
+			sql_xv_release(&mk);
+		}
+		if (rv0 < 0)
+			goto out;
+	}
+	for (uint32_t i = 0; i < n && rv0 == 0; i++) {
+		if (!keep[i])
+			continue;
+		lm[li[i]] = rm[ri[i]] = 1;
+		rv0 = add_pair(r, &fl, &fr, &fn, &fcap, li[i], ri[i]);
+	}
+	if (j->join == J_LEFT || j->join == J_FULL)
+		for (uint32_t i = 0; i < nl && rv0 == 0; i++)
+			if (!lm[i])
+				rv0 = add_pair(r, &fl, &fr, &fn, &fcap, i, NONE);
+	if (j->join == J_RIGHT || j->join == J_FULL)
+		for (uint32_t jr = 0; jr < nr && rv0 == 0; jr++)
+			if (!rm[jr])
+				rv0 = add_pair(r, &fl, &fr, &fn, &fcap, NONE, jr);
+	if (rv0 < 0)
+		goto out;
+	if (!(ufrom = gt_calloc(R->schema.ncols + 1, sizeof(*ufrom)))) {
+		rv0 = sql_nomem(r->e);
+		goto out;
+	}
+	for (uint32_t k = 0; k < R->schema.ncols; k++)
+		ufrom[k] = -1;
+	for (uint32_t k = 0; k < jc.nk; k++) {
+		int c = jc.using_col[k];
+		if (c >= 0 && jc.rk[k]->kind == E_COL) {
+			int rc2 = sql_col_find(&rc, jc.rk[k]);
+			if (rc2 >= 0)
+				ufrom[rc2] = c;
+		}
+	}
+	if ((rv0 = gather(r, L, R, fl, fr, fn, ufrom, out)) < 0)
+		goto out;
+	for (uint32_t k = 0; k < jc.nk; k++)
+		if (jc.using_col[k] >= 0)
+			out->hidden[jc.using_col[k]] = true;
+out:
+	for (uint32_t k = 0; k < jc.nk; k++) {
+		sql_xv_release(&lv[k]);
+		sql_xv_release(&rv[k]);
+	}
+	sql_rel_release(&cand);
+	gt_keymap_release(&m);
+	gt_buf_release(&kb);
+	free(li);
+	free(ri);
+	free(fl);
+	free(fr);
+	free(head);
+	free(next);
+	free(keep);
+	free(lm);
+	free(rm);
+	free(ufrom);
+	return rv0;
+}
+
+/* FROM a JOIN b ... JOIN c: each item materialized, joined left to right into out. */
+static int run_joins(struct run *r, struct sql_select *q, const struct env *env, struct sql_rel *out)
+{
+	struct sql_rel cur, side, next;
+	int rc;
+	sql_rel_init(&side);
+	if ((rc = side_rel(r, env, q->from_db, q->from, q->sub, q->alias, &cur)) < 0)
+		return rc;
+	for (uint32_t k = 0; k < q->njoins && rc == 0; k++) {
+		const struct sql_from *j = &q->joins[k];
+		if ((rc = side_rel(r, env, j->db, j->name, j->sub, j->alias, &side)) < 0)
+			break;
+		if ((rc = join_rels(r, &cur, &side, j, &next)) == 0) {
+			sql_rel_release(&cur);
+			cur = next;
+		} else {
+			sql_rel_release(&next);
+		}
+		sql_rel_release(&side);
+	}
+	if (rc < 0)
+		sql_rel_release(&cur);
+	else
+		*out = cur;
+	return rc;
+}
+
+/* One query block: its FROM source resolved to a table, a CTE, a derived
+ * table or the join of several. */
 static int run_block(struct run *r, struct sql_select *q, const struct env *env, struct gt_sql_result *res)
 {
 	struct sql_rel rel, view;
@@ -567,9 +998,11 @@ static int run_block(struct run *r, struct sql_select *q, const struct env *env,
 	int rc = 0;
 
 	sql_rel_init(&rel);
-	if (q->njoins)
-		return sql_err(r->e, GT_STATUS_UNSUPPORTED, "joins are not supported yet");
-	if (q->sub) {
+	if (q->njoins) {
+		if ((rc = run_joins(r, q, env, &rel)) < 0)
+			return rc;
+		src = &rel;
+	} else if (q->sub) {
 		if ((rc = run_rel(r, q->sub, env, q->alias, &rel)) < 0)
 			return rc;
 		src = &rel;
