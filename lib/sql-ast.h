@@ -163,6 +163,7 @@ struct sql_from {
 	struct sql_expr *on;
 	char **using;
 	uint32_t nusing;
+	bool natural;             /* NATURAL: USING the column names both sides have */
 };
 
 /* WITH name [(cols)] AS (query) */

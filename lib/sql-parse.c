@@ -1723,7 +1723,7 @@ static bool from_item(struct P *p, char **db, char **name, struct sql_select **s
 	return true;
 }
 
-/* FROM a [AS x] {, b | [INNER|LEFT|RIGHT|FULL [OUTER]|CROSS] JOIN b [ON expr | USING (cols)]} */
+/* FROM a [AS x] {, b | [NATURAL] [INNER|LEFT|RIGHT|FULL [OUTER]|CROSS] JOIN b [ON expr | USING (cols)]} */
 static bool from_clause(struct P *p, struct sql_select *s)
 {
 	uint32_t cap = 0;
@@ -1731,7 +1731,19 @@ static bool from_clause(struct P *p, struct sql_select *s)
 		return false;
 	for (;;) {
 		uint8_t kind;
-		if (accept_op(p, ",")) {
+		bool natural = accept_kw(p, "natural");
+		if (natural) {
+			kind = J_INNER;
+			if (is_kw(TK(p), "left") || is_kw(TK(p), "right") || is_kw(TK(p), "full")) {
+				kind = is_kw(TK(p), "left") ? J_LEFT : is_kw(TK(p), "right") ? J_RIGHT : J_FULL;
+				p->i++;
+				accept_kw(p, "outer");
+			} else {
+				accept_kw(p, "inner");
+			}
+			if (!expect_kw(p, "join"))
+				return false;
+		} else if (accept_op(p, ",")) {
 			kind = J_CROSS;
 		} else if (accept_kw(p, "cross")) {
 			if (!expect_kw(p, "join"))
@@ -1771,9 +1783,10 @@ static bool from_clause(struct P *p, struct sql_select *s)
 		struct sql_from *j = &s->joins[s->njoins++];
 		memset(j, 0, sizeof(*j));
 		j->join = kind;
+		j->natural = natural;
 		if (!from_item(p, &j->db, &j->name, &j->sub, &j->alias))
 			return false;
-		if (kind == J_CROSS)
+		if (kind == J_CROSS || natural)
 			continue;
 		if (accept_kw(p, "on")) {
 			if (!(j->on = expr(p)))

@@ -674,24 +674,24 @@ static int split_on(struct run *r, const struct sql_ctx *lc, const struct sql_ct
 }
 
 /* USING (cols): each an equality key, the left one hidden in the result. */
-static int using_keys(struct run *r, const struct sql_ctx *lc, const struct sql_ctx *rc, const struct sql_from *j,
-		      struct jcond *jc)
+static int using_keys(struct run *r, const struct sql_ctx *lc, const struct sql_ctx *rc, char *const *names,
+		      uint32_t n, struct jcond *jc)
 {
-	for (uint32_t k = 0; k < j->nusing; k++) {
+	for (uint32_t k = 0; k < n; k++) {
 		struct sql_expr *x[2];
 		for (int sd = 0; sd < 2; sd++) {
 			if (!(x[sd] = sql_alloc(r->arena, sizeof(*x[sd]))))
 				return sql_nomem(r->e);
 			memset(x[sd], 0, sizeof(*x[sd]));
 			x[sd]->kind = E_COL;
-			x[sd]->s = j->using[k];
+			x[sd]->s = names[k];
 			x[sd]->slot = -1;
 			/* The left key is its first column of that name, hidden or not,
 			 * as DataFusion resolves USING through a chain of joins. */
-			int c = sd ? sql_col_find(rc, x[sd]) : gt_schema_find(lc->schema, j->using[k]);
+			int c = sd ? sql_col_find(rc, x[sd]) : gt_schema_find(lc->schema, names[k]);
 			if (c < 0)
 				return sql_err(r->e, GT_STATUS_PLAN_QUERY,
-					       "Failed to plan SQL: Schema error: No field named %s.", j->using[k]);
+					       "Failed to plan SQL: Schema error: No field named %s.", names[k]);
 			if (!sd)
 				jc->using_col[jc->nk] = c;
 		}
@@ -701,6 +701,24 @@ static int using_keys(struct run *r, const struct sql_ctx *lc, const struct sql_
 		jc->rk[jc->nk++] = x[1];
 	}
 	return 0;
+}
+
+/* NATURAL: USING the names of the left's visible columns the right also has. */
+static int natural_keys(struct run *r, const struct sql_ctx *lc, const struct sql_ctx *rc, struct jcond *jc)
+{
+	char *names[64];
+	uint32_t n = 0;
+	for (uint32_t k = 0; k < lc->schema->ncols && n < 64; k++) {
+		char *nm = lc->schema->cols[k].name;
+		if ((lc->hidden && lc->hidden[k]) || gt_schema_find(rc->schema, nm) < 0)
+			continue;
+		bool dup = false;
+		for (uint32_t i = 0; i < n; i++)
+			dup |= !strcmp(names[i], nm);
+		if (!dup)
+			names[n++] = nm;
+	}
+	return using_keys(r, lc, rc, names, n, jc);
 }
 
 /* Evaluate key k over both sides, cast to one type so equal values make equal keys. */
@@ -823,7 +841,9 @@ static int join_rels(struct run *r, const struct sql_rel *L, const struct sql_re
 	if (j->on)
 		rv0 = split_on(r, &lc, &rc, j->on, &jc, 0);
 	else if (j->nusing)
-		rv0 = using_keys(r, &lc, &rc, j, &jc);
+		rv0 = using_keys(r, &lc, &rc, j->using, j->nusing, &jc);
+	else if (j->natural)
+		rv0 = natural_keys(r, &lc, &rc, &jc);
 	for (uint32_t k = 0; k < jc.nk && rv0 == 0; k++)
 		rv0 = eval_keys(r, &lc, &rc, &jc, k, &lv[k], &rv[k]);
 	if (rv0 < 0)
@@ -974,6 +994,7 @@ static int run_joins(struct run *r, struct sql_select *q, const struct env *env,
 		const struct sql_from *j = &q->joins[k];
 		if ((rc = side_rel(r, env, j->db, j->name, j->sub, j->alias, &side)) < 0)
 			break;
+		sql_rel_init(&next);
 		if ((rc = join_rels(r, &cur, &side, j, &next)) == 0) {
 			sql_rel_release(&cur);
 			cur = next;

@@ -168,6 +168,19 @@ options|String||YES||FIELD
 	stop_front
 }
 
+@test "pg_catalog: pg_class JOIN pg_attribute JOIN pg_type lists a table's columns, as tools ask" {
+	start_front
+	run -0 pq -c "CREATE TABLE foo (ts TIMESTAMP TIME INDEX, log_data STRING, count_num BIGINT)"
+	run -0 pq -A -t -c "SELECT attname, atttypid, typ.typname FROM pg_catalog.pg_class AS cls INNER JOIN
+pg_catalog.pg_attribute AS attr ON cls.oid = attr.attrelid INNER JOIN
+pg_catalog.pg_type AS typ ON attr.atttypid = typ.oid WHERE attr.attnum >= 0 AND
+cls.oid = 'foo'::regclass::oid ORDER BY attr.attnum"
+	assert_output "ts|1114|timestamp
+log_data|25|text
+count_num|20|int8"
+	stop_front
+}
+
 @test "psql: errors carry SQLSTATE codes and positions; the session goes on" {
 	start_front
 	run -1 pq -c "SELECT * FROM nope"
