@@ -507,9 +507,24 @@ static int coerce_date(struct sql_ctx *c, struct sql_xv *s)
 	return 0;
 }
 
+/* An interval (nanoseconds) compared with a duration (timestamp -
+ * timestamp, in the timestamps' unit) is brought into that unit. */
+static void interval_to_unit(struct sql_xv *x, uint8_t unit)
+{
+	for (uint32_t i = 0; i < x->v.len; i++)
+		x->v.v.i64[i] = gt_unit_convert(x->v.v.i64[i], GT_UNIT_NS, unit);
+	x->interval = false;
+	x->lt = GT_LT_DURATION;
+	x->unit = unit;
+}
+
 static int prep_compare(struct sql_ctx *c, struct sql_xv *a, struct sql_xv *b)
 {
 	int rc = 0;
+	if (a->interval && !b->interval && b->lt == GT_LT_DURATION)
+		interval_to_unit(a, b->unit);
+	else if (b->interval && !a->interval && a->lt == GT_LT_DURATION)
+		interval_to_unit(b, a->unit);
 	if (a->v.type == GT_TS && b->v.type == GT_STRING)
 		rc = coerce_ts(c, b, a->unit);
 	else if (b->v.type == GT_TS && a->v.type == GT_STRING)

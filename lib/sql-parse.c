@@ -1111,6 +1111,36 @@ static struct sql_expr *add(struct P *p)
 	return x;
 }
 
+/*
+ * a IS [NOT] DISTINCT FROM b, null-safe equality, as the expression
+ * CASE WHEN a IS NULL THEN b IS NULL WHEN b IS NULL THEN false ELSE a = b END
+ * (negated for IS DISTINCT FROM), so the executor needs nothing new.
+ */
+static struct sql_expr *not_distinct(struct P *p, struct sql_expr *a, struct sql_expr *b, bool distinct)
+{
+	struct sql_expr *c = node(p, E_CASE), *an = node(p, E_ISNULL), *bn = node(p, E_ISNULL), *bn2 = node(p, E_ISNULL);
+	struct sql_expr *f = node(p, E_BOOL), *eq = b ? bin(p, B_EQ, a, b) : NULL;
+	if (!c || !an || !bn || !bn2 || !f || !eq)
+		return NULL;
+	if (!(c->args = sql_alloc(p->a, 4 * sizeof(*c->args))))
+		return oom(p);
+	an->a = a;
+	bn->a = bn2->a = b;
+	f->i = 0;
+	c->args[0] = an;
+	c->args[1] = bn;
+	c->args[2] = bn2;
+	c->args[3] = f;
+	c->nargs = 4;
+	c->a = eq;
+	if (!distinct)
+		return c;
+	struct sql_expr *n = node(p, E_NOT);
+	if (n)
+		n->a = c;
+	return n;
+}
+
 static struct sql_expr *cmp(struct P *p)
 {
 	struct sql_expr *x = add(p);
@@ -1141,6 +1171,11 @@ static struct sql_expr *cmp(struct P *p)
 			if (!n)
 				return NULL;
 			n->neg = accept_kw(p, "not");
+			if (accept_kw(p, "distinct")) {
+				if (!expect_kw(p, "from") || !(x = not_distinct(p, x, add(p), !n->neg)))
+					return NULL;
+				continue;
+			}
 			if (!expect_kw(p, "null"))
 				return NULL;
 			n->a = x;

@@ -50,6 +50,8 @@ SELECT a.k, count(*), count(b.y) FROM a LEFT JOIN b ON a.k = b.k GROUP BY a.k
 SELECT t.x, b.y FROM (SELECT * FROM a WHERE k > 1) t JOIN b ON t.k < b.k
 WITH c AS (SELECT k, y FROM b WHERE k IS NOT NULL) SELECT a.x, c.y FROM a JOIN c ON a.k = c.k
 SELECT a.x || b.y FROM a JOIN b USING (k)
+SELECT a.x, b.y FROM a JOIN b ON a.k IS NOT DISTINCT FROM b.k
+SELECT a.x, b.y FROM a LEFT JOIN b ON a.k IS DISTINCT FROM b.k AND b.k IS NOT NULL
 Q
 }
 
