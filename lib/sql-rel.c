@@ -573,10 +573,22 @@ out:
 #define SQL_JOIN_MAX_ROWS (1u << 22)
 #define NONE UINT32_MAX
 
+/* The qualifier of a FROM item: its alias, else db.name or name as written. */
+static void item_qual(char *buf, size_t n, const char *db, const char *name, const char *alias)
+{
+	if (alias)
+		snprintf(buf, n, "%s", alias);
+	else if (db)
+		snprintf(buf, n, "%s.%s", db, name);
+	else
+		snprintf(buf, n, "%s", name ? name : "");
+}
+
 /* One side of a join as a relation named by its qualifier: a derived
- * table runs as is; a table, view, CTE or system table as SELECT * FROM it. */
+ * table runs as is; a table, view, CTE or system table as SELECT * FROM
+ * it WHERE where (the conditions pushed down to it, or NULL). */
 static int side_rel(struct run *r, const struct env *env, char *db, char *name, struct sql_select *sub, char *alias,
-		    struct sql_rel *out)
+		    struct sql_expr *where, struct sql_rel *out)
 {
 	if (sub)
 		return run_rel(r, sub, env, alias, out);
@@ -595,13 +607,9 @@ static int side_rel(struct run *r, const struct env *env, char *db, char *name, 
 	w.from_db = db;
 	w.from = name;
 	w.alias = alias;
+	w.where = where;
 	w.limit = w.offset = -1;
-	if (alias)
-		snprintf(qual, sizeof(qual), "%s", alias);
-	else if (db)
-		snprintf(qual, sizeof(qual), "%s.%s", db, name);
-	else
-		snprintf(qual, sizeof(qual), "%s", name);
+	item_qual(qual, sizeof(qual), db, name, alias);
 	return run_rel(r, &w, env, qual, out);
 }
 
@@ -982,17 +990,110 @@ out:
 	return rv0;
 }
 
+/* Whether x reads columns, each qualified by qual, and nothing else that
+ * depends on the other items (a subquery, *, a window, an aggregate). */
+static bool only_qual(const struct sql_expr *x, const char *qual, bool *cols, int depth)
+{
+	if (!x)
+		return true;
+	if (depth > GT_SQL_MAX_DEPTH * 2 || x->sub || x->kind == E_STAR || x->kind == E_WINDOW ||
+	    (x->kind == E_FUNC && (x->distinct || x->ord || x->over)))
+		return false;
+	if (x->kind == E_COL) {
+		*cols = true;
+		return x->q && sql_qual_match(x->q, qual);
+	}
+	if (!only_qual(x->a, qual, cols, depth + 1) || !only_qual(x->b, qual, cols, depth + 1) ||
+	    !only_qual(x->c, qual, cols, depth + 1))
+		return false;
+	for (uint32_t k = 0; k < x->nargs; k++)
+		if (!only_qual(x->args[k], qual, cols, depth + 1))
+			return false;
+	return true;
+}
+
+/*
+ * The conjuncts of WHERE that read only item qual's columns, ANDed onto
+ * *acc, for that item's scan: fewer rows to join, and a table's scan
+ * narrows by time and tags.  WHERE still runs whole over the join, so
+ * pushing only has to be safe, never complete: an item a later outer
+ * join may fill with NULLs gets nothing (its rows failing a condition
+ * must still be there to be NULL-filled).
+ */
+static int push_where(struct run *r, struct sql_expr *x, const char *qual, struct sql_expr **acc, int depth)
+{
+	if (!x)
+		return 0;
+	if (x->kind == E_BIN && x->op == B_AND && depth < 32) {
+		int rc = push_where(r, x->a, qual, acc, depth + 1);
+		return rc < 0 ? rc : push_where(r, x->b, qual, acc, depth + 1);
+	}
+	bool cols = false;
+	if (!only_qual(x, qual, &cols, 0) || !cols)
+		return 0;
+	if (!*acc) {
+		*acc = x;
+		return 0;
+	}
+	struct sql_expr *a = sql_alloc(r->arena, sizeof(*a));
+	if (!a)
+		return sql_nomem(r->e);
+	memset(a, 0, sizeof(*a));
+	a->kind = E_BIN;
+	a->op = B_AND;
+	a->slot = -1;
+	a->a = *acc;
+	a->b = x;
+	*acc = a;
+	return 0;
+}
+
+/* The WHERE conditions item k (0 = the first FROM item) can be scanned with. */
+static int item_where(struct run *r, const struct sql_select *q, uint32_t k, struct sql_expr **out)
+{
+	char qual[2 * GT_NAME_MAX + 2], other[2 * GT_NAME_MAX + 2];
+	*out = NULL;
+	if (!q->where || (k == 0 ? q->sub != NULL : q->joins[k - 1].sub != NULL))
+		return 0;
+	if (k > 0 && (q->joins[k - 1].join == J_LEFT || q->joins[k - 1].join == J_FULL))
+		return 0;
+	/* joins[i] joins items 0..i with item i + 1. */
+	for (uint32_t i = k; i < q->njoins; i++)
+		if (q->joins[i].join == J_RIGHT || q->joins[i].join == J_FULL)
+			return 0;
+	if (k == 0)
+		item_qual(qual, sizeof(qual), q->from_db, q->from, q->alias);
+	else
+		item_qual(qual, sizeof(qual), q->joins[k - 1].db, q->joins[k - 1].name, q->joins[k - 1].alias);
+	/* Two items of one name: a qualified column could be either's. */
+	for (uint32_t i = 0; i <= q->njoins; i++) {
+		if (i == k)
+			continue;
+		if (i == 0)
+			item_qual(other, sizeof(other), q->from_db, q->from, q->alias);
+		else
+			item_qual(other, sizeof(other), q->joins[i - 1].db, q->joins[i - 1].name, q->joins[i - 1].alias);
+		if (sql_qual_match(qual, other) || sql_qual_match(other, qual))
+			return 0;
+	}
+	return push_where(r, q->where, qual, out, 0);
+}
+
 /* FROM a JOIN b ... JOIN c: each item materialized, joined left to right into out. */
 static int run_joins(struct run *r, struct sql_select *q, const struct env *env, struct sql_rel *out)
 {
 	struct sql_rel cur, side, next;
+	struct sql_expr *w;
 	int rc;
 	sql_rel_init(&side);
-	if ((rc = side_rel(r, env, q->from_db, q->from, q->sub, q->alias, &cur)) < 0)
+	sql_rel_init(&cur);
+	if ((rc = item_where(r, q, 0, &w)) < 0 ||
+	    (rc = side_rel(r, env, q->from_db, q->from, q->sub, q->alias, w, &cur)) < 0)
 		return rc;
 	for (uint32_t k = 0; k < q->njoins && rc == 0; k++) {
 		const struct sql_from *j = &q->joins[k];
-		if ((rc = side_rel(r, env, j->db, j->name, j->sub, j->alias, &side)) < 0)
+		if ((rc = item_where(r, q, k + 1, &w)) < 0 ||
+		    (rc = side_rel(r, env, j->db, j->name, j->sub, j->alias, w, &side)) < 0)
 			break;
 		sql_rel_init(&next);
 		if ((rc = join_rels(r, &cur, &side, j, &next)) == 0) {
