@@ -178,6 +178,11 @@ cls.oid = 'foo'::regclass::oid ORDER BY attr.attnum"
 	assert_output "ts|1114|timestamp
 log_data|25|text
 count_num|20|int8"
+	# psql's \dv, \di and \ds join pg_class with pg_namespace through the engine
+	for c in '\dv' '\di' '\ds'; do
+		run -0 pq -c "$c"
+		assert_output "Did not find any relations."
+	done
 	stop_front
 }
 
