@@ -68,6 +68,9 @@ int gt_pgcat_answer(struct gt_sql_session *s, const char *sql, size_t len, struc
  * (setting() answers, NULL = unknown), each with an optional alias.  1 with
  * one row in res; 0 when sql is anything else.
  */
+/* A session setting's value as SHOW answers it (pgwire.c); NULL = unknown
+ * or per session (search_path). */
+const char *gt_pg_setting(const char *name);
 int gt_pgcat_functions(const char *sql, size_t len, const char *dbname, const char *user,
 		       const char *(*setting)(const char *name), struct gt_sql_result *res);
 

@@ -459,8 +459,9 @@ static int setting(const char *w, size_t n)
 	return -1;
 }
 
-/* What SHOW and current_setting() answer for a setting; NULL = unknown. */
-static const char *setting_value(const char *name)
+/* What SHOW and current_setting() answer for a setting; NULL = unknown
+ * (search_path is the session's database: the engine answers it). */
+const char *gt_pg_setting(const char *name)
 {
 	int k = setting(name, strlen(name));
 	return k >= 0 ? settings[k].value : NULL;
@@ -544,7 +545,7 @@ static int session_stmt(struct conn *c, const char *sql, size_t len, struct port
 		return 1;
 	}
 	if (word_is(w1, n1, "select") &&
-	    (rc = gt_pgcat_functions(sql, len, c->s.dbname, c->user, setting_value, &p->res)) != 0) {
+	    (rc = gt_pgcat_functions(sql, len, c->s.dbname, c->user, gt_pg_setting, &p->res)) != 0) {
 		if (rc < 0)
 			goto nomem;
 		return 1;

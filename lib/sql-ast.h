@@ -198,6 +198,10 @@ struct sql_select {
 	uint32_t ngroup;
 	bool distinct;         /* SELECT DISTINCT: grouped by every item */
 	bool distinct_rows;    /* SELECT DISTINCT ... GROUP BY: output rows deduplicated */
+	/* FROM generate_series(start, stop[, step]) AS col: this block selects
+	 * the arguments, and run_rel turns its one row into the rows of col */
+	bool series;
+	char *series_col;
 	struct sql_expr **distinct_on;  /* SELECT DISTINCT ON (...): first row per key after ORDER BY */
 	uint32_t ndistinct_on;
 	struct sql_order *order;

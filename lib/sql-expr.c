@@ -1506,6 +1506,31 @@ static int func(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		}
 		goto out;
 	}
+	if (na == 1 && (!strcmp(f, "trim") || !strcmp(f, "btrim") || !strcmp(f, "ltrim") || !strcmp(f, "rtrim"))) {
+		/* spaces off both ends (trim, btrim) or one (ltrim, rtrim), as DataFusion and PostgreSQL */
+		bool left = f[0] != 'r', right = f[0] != 'l';
+		scalar_of(o, GT_STRING);
+		o->scalar = n == 1;
+		for (uint32_t i = 0; i < n; i++) {
+			char buf[64];
+			const char *t;
+			uint32_t l;
+			int r;
+			if (SQL_NULL(&av[0], i)) {
+				r = gt_vec_push_null(&o->v);
+			} else {
+				sql_xv_text(&av[0], i, buf, sizeof(buf), &t, &l);
+				while (left && l && *t == ' ')
+					t++, l--;
+				while (right && l && t[l - 1] == ' ')
+					l--;
+				r = gt_vec_push_str(&o->v, t, l);
+			}
+			if (r < 0)
+				goto nomem;
+		}
+		goto out;
+	}
 	if (na == 1 && (!strcmp(f, "lower") || !strcmp(f, "upper") || !strcmp(f, "length") ||
 			!strcmp(f, "char_length") || !strcmp(f, "character_length"))) {
 		bool len = f[0] == 'l' && f[1] == 'e' ? true : f[0] == 'c';
@@ -1729,6 +1754,12 @@ int sql_eval(struct sql_ctx *c, struct sql_expr *x, struct sql_xv *o)
 		if (c->schema && !c->slots && (k = sql_col_find(c, x)) == -2)
 			return sql_err(c->e, GT_STATUS_PLAN_QUERY,
 				       "Failed to plan SQL: Ambiguous reference to unqualified field %s", x->s);
+		if (k < 0 && !x->q && !strcmp(x->s, "user") && c->s && c->s->channel == GT_SQL_POSTGRES) {
+			/* PostgreSQL's USER is current_user (a column named user still wins) */
+			scalar_of(o, GT_STRING);
+			const char *u = c->s->user ? c->s->user : "greptime";
+			return gt_vec_push_str(&o->v, u, strlen(u)) < 0 ? x_nomem(c) : 0;
+		}
 		if (k < 0) {
 			if (c->slots)
 				return sql_err(c->e, GT_STATUS_PLAN_QUERY,

@@ -1738,13 +1738,49 @@ static bool at_query(struct P *p, uint32_t i)
 	return i < p->n && (is_kw(&p->t[i], "select") || is_kw(&p->t[i], "with"));
 }
 
-/* One FROM item: [db.]name or (query), then [AS] alias. */
+/*
+ * A function in FROM, name(args) [AS] alias, as PostgreSQL has it: a
+ * derived table of one column named alias (else the function's name).
+ * generate_series(start, stop[, step]) gives a row per value (the block
+ * selects the arguments; sql-rel.c's run_rel expands them); any other
+ * function one row of its value.
+ */
+static struct sql_select *from_function(struct P *p, struct sql_expr *fx, char *alias)
+{
+	struct sql_select *q = sql_alloc(p->a, sizeof(*q));
+	if (!q)
+		return oom(p), NULL;
+	memset(q, 0, sizeof(*q));
+	q->limit = q->offset = -1;
+	bool series = !strcmp(fx->s, "generate_series");
+	if (series && (fx->nargs < 2 || fx->nargs > 3))
+		return failmsg(p, GT_STATUS_INVALID_ARGUMENTS, "generate_series wants (start, stop[, step])"), NULL;
+	q->nitems = series ? fx->nargs : 1;
+	if (!(q->items = sql_alloc(p->a, q->nitems * sizeof(*q->items))))
+		return oom(p), NULL;
+	for (uint32_t k = 0; k < q->nitems; k++) {
+		q->items[k].e = series ? fx->args[k] : fx;
+		q->items[k].alias = series ? NULL : alias ? alias : fx->s;
+	}
+	q->series = series;
+	q->series_col = alias ? alias : fx->s;
+	return q;
+}
+
+/* One FROM item: [db.]name, (query) or name(args), then [AS] alias. */
 static bool from_item(struct P *p, char **db, char **name, struct sql_select **sub, char **alias)
 {
+	struct sql_expr *fx = NULL;
 	if (is_op(TK(p), "(") && at_query(p, p->i + 1)) {
 		p->i++;
 		if (!(*sub = query(p)) || !expect_op(p, ")"))
 			return false;
+	} else if (TK(p)->kind == T_IDENT && p->i + 1 < p->n && is_op(&p->t[p->i + 1], "(")) {
+		if (!(fx = primary(p)))
+			return false;
+		if (fx->kind != E_FUNC)
+			return failmsg(p, GT_STATUS_INVALID_SYNTAX, "Invalid SQL syntax: a function call expected in FROM"),
+			       false;
 	} else if (!qname(p, db, name)) {
 		return false;
 	}
@@ -1753,6 +1789,12 @@ static bool from_item(struct P *p, char **db, char **name, struct sql_select **s
 			return false;
 	} else if (from_alias_ok(TK(p))) {
 		if (!(*alias = ident(p)))
+			return false;
+	}
+	if (fx) {
+		if (!*alias)
+			*alias = fx->s;
+		if (!(*sub = from_function(p, fx, *alias)))
 			return false;
 	}
 	return true;

@@ -14,6 +14,8 @@
  *   obj_description, col_description,      NULL: gt keeps no comments
  *   shobj_description
  *   pg_my_temp_schema()                    0: no temporary schema
+ *   current_setting(name)                  SHOW's answer (search_path: the database)
+ *   user                                   current_user, where no column is named so
  *   pg_sleep(seconds)                      waits (a row at a time), NULL; a
  *                                          cancel request ends it
  *   regclass(text)                         'name'::regclass: the table's oid
@@ -32,6 +34,7 @@
 #include "db.h"
 #include "pgwire-int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -389,6 +392,26 @@ static int parse_ident(const char *s, uint32_t n, const struct sql_xv *unused, u
 	return rc < 0 || gt_buf_addch(out, '}') < 0 ? GT_ENOMEM : 0;
 }
 
+/* current_setting(name): what SHOW name answers; search_path is the
+ * session's database, as gt-front's SHOW search_path says. */
+static int current_setting(struct sql_ctx *c, const struct sql_xv *a, struct sql_xv *o)
+{
+	char name[64];
+	if (!a->scalar || a->v.type != GT_STRING || SQL_NULL(a, 0))
+		return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "current_setting wants a setting's name as text");
+	uint32_t n;
+	const char *v = gt_vec_str(&a->v, 0, &n);
+	snprintf(name, sizeof(name), "%.*s", (int)GT_MIN(n, sizeof(name) - 1), v);
+	for (char *q = name; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	if (!strcmp(name, "search_path"))
+		return pg_text(c, o, session_db(c));
+	const char *val = gt_pg_setting(name);
+	if (!val)
+		return sql_err(c->e, GT_STATUS_INVALID_ARGUMENTS, "unrecognized configuration parameter \"%s\"", name);
+	return pg_text(c, o, val);
+}
+
 /* pg_sleep(seconds): PostgreSQL's, a row at a time; it waits in slices
  * so that a cancel request (gt_sql_cancelled) ends it. */
 static int pg_sleep(struct sql_ctx *c, const struct sql_xv *a, uint32_t n, struct sql_xv *o)
@@ -432,6 +455,8 @@ int sql_pg_func(struct sql_ctx *c, struct sql_expr *x, const struct sql_xv *av, 
 	if (((na == 1 || na == 2) && !strcmp(f, "obj_description")) || (na == 2 && !strcmp(f, "col_description")) ||
 	    (na == 2 && !strcmp(f, "shobj_description")))
 		return pg_text(c, o, NULL);
+	if (na == 1 && !strcmp(f, "current_setting"))
+		return current_setting(c, &av[0], o);
 	if (na == 1 && !strcmp(f, "pg_sleep"))
 		return pg_sleep(c, &av[0], n, o);
 	if (na == 0 && !strcmp(f, "pg_my_temp_schema")) {

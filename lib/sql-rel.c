@@ -126,6 +126,43 @@ struct run {
 
 static int run_query(struct run *r, struct sql_select *q, const struct env *env, struct gt_sql_result *res);
 
+/* generate_series's rows from its arguments (o: one row of start, stop
+ * and maybe step), as PostgreSQL gives them: none when an argument is
+ * NULL or the range is empty, a zero step an error. */
+static int series_rel(struct run *r, const struct gt_sql_output *o, const char *name, const char *col,
+		      struct sql_rel *out)
+{
+	enum { SERIES_MAX_ROWS = 1u << 22 };
+	int64_t arg[3] = {0, 0, 1};
+	bool null = o->rows.nrows != 1;
+	for (uint32_t k = 0; k < o->ncols && k < 3 && !null; k++) {
+		const struct gt_vec *v = &o->rows.cols[k];
+		if (gt_vec_is_null(v, 0))
+			null = true;
+		else if (v->type == GT_I64 || v->type == GT_U64)
+			arg[k] = v->v.i64[0];
+		else if (v->type == GT_F64 && v->v.f64[0] == (double)(int64_t)v->v.f64[0])
+			arg[k] = (int64_t)v->v.f64[0];
+		else
+			return sql_err(r->e, GT_STATUS_INVALID_ARGUMENTS, "generate_series wants integer arguments");
+	}
+	if (arg[2] == 0)
+		return sql_err(r->e, GT_STATUS_INVALID_ARGUMENTS, "step size cannot equal zero");
+	if (sql_rel_set_name(out, name) < 0 || sql_rel_add_col(out, col, GT_I64, 0) < 0)
+		return sql_nomem(r->e);
+	for (int64_t v = arg[0]; !null && (arg[2] > 0 ? v <= arg[1] : v >= arg[1]); v += arg[2]) {
+		if (out->rows.nrows >= SERIES_MAX_ROWS)
+			return sql_err(r->e, GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED, "generate_series: more than %u rows",
+				       (unsigned)SERIES_MAX_ROWS);
+		if (gt_vec_push_i64(&out->rows.cols[0], v) < 0)
+			return sql_nomem(r->e);
+		out->rows.nrows++;
+		if ((arg[2] > 0 && v > INT64_MAX - arg[2]) || (arg[2] < 0 && v < INT64_MIN - arg[2]))
+			break;
+	}
+	return 0;
+}
+
 /* Run q and take its output as a relation named name. */
 static int run_rel(struct run *r, struct sql_select *q, const struct env *env, const char *name, struct sql_rel *out)
 {
@@ -134,7 +171,9 @@ static int run_rel(struct run *r, struct sql_select *q, const struct env *env, c
 	sql_rel_init(out);
 	if (rc == 0 && (tmp.n != 1 || tmp.outs[0].kind != GT_SQL_RECORDS))
 		rc = sql_err(r->e, GT_STATUS_UNEXPECTED, "a subquery returned no records");
-	if (rc == 0 && sql_rel_from_output(out, &tmp.outs[0], name) < 0)
+	if (rc == 0 && q->series)
+		rc = series_rel(r, &tmp.outs[0], name, q->series_col, out);
+	else if (rc == 0 && sql_rel_from_output(out, &tmp.outs[0], name) < 0)
 		rc = sql_nomem(r->e);
 	gt_sql_result_release(&tmp);
 	return rc;

@@ -186,6 +186,25 @@ count_num|20|int8"
 	stop_front
 }
 
+@test "functions in FROM: generate_series as rows, a scalar function as one row; current_setting, user, trim" {
+	start_front
+	run -0 pq -A -t -c "SELECT * FROM generate_series(1, 5, 2) AS i" -c "SELECT count(*) FROM generate_series(5, 1)" \
+		-c "SELECT i, s[i] FROM generate_series(1, 2) i, string_to_array('a,b', ',') s ORDER BY i" \
+		-c "SELECT current_setting('search_path'), current_setting('DateStyle'), user, trim('  x ') || '|'"
+	assert_output "1
+3
+5
+0
+1|a
+2|b
+public|ISO, MDY|greptime|x|"
+	run pq -c "SELECT current_setting('no_such')"
+	assert_output --partial 'unrecognized configuration parameter "no_such"'
+	run pq -c "SELECT * FROM generate_series(1, 3, 0)"
+	assert_output --partial 'step size cannot equal zero'
+	stop_front
+}
+
 @test "psql: errors carry SQLSTATE codes and positions; the session goes on" {
 	start_front
 	run -1 pq -c "SELECT * FROM nope"
