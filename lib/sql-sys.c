@@ -20,6 +20,7 @@
 #include "crc32c.h"
 #include "pgwire-int.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 
 int sql_numbers_table(struct sql_rel *rel, uint32_t n, struct gt_sql_error *e)
@@ -250,6 +251,69 @@ static int sys_statistics(struct gt_sql_session *s, struct sql_rel *rel, struct 
 	};
 	int rc = sys_cols(rel, "statistics", cols, GT_ARRAY_LEN(cols), e);
 	return rc < 0 ? rc : each_table(s, statistics_row, rel, NULL, e);
+}
+
+/* information_schema.columns: a row per column of every table, in the
+ * table's column order, with GreptimeDB's columns; the MySQL-style
+ * lengths and precisions follow the type (strings unbounded, integers
+ * their decimal digits, timestamps their fraction digits). */
+static int column_row(struct gt_sql_session *s, const char *db, const char *name, struct gt_table_info *ti,
+		      struct sql_rel *rel, void *ctx, struct gt_sql_error *e)
+{
+	int rc = 0;
+	(void)s;
+	(void)ctx;
+	if (!ti)
+		return 0;   /* gt's own system tables are not listed */
+	for (uint32_t k = 0; k < ti->schema.ncols && rc == 0; k++) {
+		const struct gt_coldef *c = &ti->schema.cols[k];
+		char ord[16], tb[32], type[32], prec[8] = "", dtp[8] = "";
+		bool str = c->type == GT_STRING, integer = c->type == GT_I64 || c->type == GT_U64;
+		snprintf(ord, sizeof(ord), "%u", k + 1);
+		snprintf(type, sizeof(type), "%s", sql_type_name(c, tb, sizeof(tb)));
+		for (char *q = type; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		if (integer) {
+			int digits = c->type == GT_U64 ? 20 : 19;
+			switch (c->lt) {
+			case GT_LT_I8: case GT_LT_U8: digits = 3; break;
+			case GT_LT_I16: case GT_LT_U16: digits = 5; break;
+			case GT_LT_I32: case GT_LT_U32: digits = 10; break;
+			default: break;
+			}
+			snprintf(prec, sizeof(prec), "%d", digits);
+		} else if (c->type == GT_F64) {
+			snprintf(prec, sizeof(prec), "%d", c->lt == GT_LT_F32 ? 12 : 22);
+		} else if (c->type == GT_TS) {
+			snprintf(dtp, sizeof(dtp), "%d", c->unit == GT_UNIT_S ? 0 : c->unit == GT_UNIT_MS ? 3 : c->unit == GT_UNIT_US ? 6 : 9);
+		}
+		const char *v[] = {"greptime", db, name, c->name, ord, str ? "2147483647" : NULL,
+				   str ? "2147483647" : NULL, prec[0] ? prec : NULL, integer ? "0" : NULL,
+				   dtp[0] ? dtp : NULL, str ? "utf8" : NULL, str ? "utf8_bin" : NULL,
+				   c->sem == GT_TAG ? "PRI" : c->sem == GT_TIME ? "TIME INDEX" : "", "", "select,insert", "",
+				   gt_ltype_name((enum gt_type)c->type, (enum gt_unit)c->unit, c->lt), type,
+				   c->sem == GT_TAG ? "TAG" : c->sem == GT_TIME ? "TIMESTAMP" : "FIELD", c->dflt,
+				   c->nullable ? "YES" : "NO", type, NULL, NULL};
+		rc = sys_row(rel, v, e);
+	}
+	return rc;
+}
+
+static int sys_columns(struct gt_sql_session *s, struct sql_rel *rel, struct gt_sql_error *e)
+{
+	static const struct sys_col cols[] = {
+		{"table_catalog", GT_STRING, 0}, {"table_schema", GT_STRING, 0}, {"table_name", GT_STRING, 0},
+		{"column_name", GT_STRING, 0}, {"ordinal_position", GT_I64, 0},
+		{"character_maximum_length", GT_I64, 0}, {"character_octet_length", GT_I64, 0},
+		{"numeric_precision", GT_I64, 0}, {"numeric_scale", GT_I64, 0}, {"datetime_precision", GT_I64, 0},
+		{"character_set_name", GT_STRING, 0}, {"collation_name", GT_STRING, 0}, {"column_key", GT_STRING, 0},
+		{"extra", GT_STRING, 0}, {"privileges", GT_STRING, 0}, {"generation_expression", GT_STRING, 0},
+		{"greptime_data_type", GT_STRING, 0}, {"data_type", GT_STRING, 0}, {"semantic_type", GT_STRING, 0},
+		{"column_default", GT_STRING, 0}, {"is_nullable", GT_STRING, 0}, {"column_type", GT_STRING, 0},
+		{"column_comment", GT_STRING, 0}, {"srs_id", GT_I64, 0},
+	};
+	int rc = sys_cols(rel, "columns", cols, GT_ARRAY_LEN(cols), e);
+	return rc < 0 ? rc : each_table(s, column_row, rel, NULL, e);
 }
 
 /* information_schema.partitions: a row per region, p0, p1 ... in rule order. */
@@ -730,6 +794,8 @@ int sql_sys_table(struct gt_sql_session *s, const char *db, const char *name, st
 		return sys_schemata(s, rel, e);
 	if (!strcmp(name, "tables"))
 		return sys_tables(s, rel, e);
+	if (!strcmp(name, "columns"))
+		return sys_columns(s, rel, e);
 	if (!strcmp(name, "statistics"))
 		return sys_statistics(s, rel, e);
 	if (!strcmp(name, "partitions"))

@@ -125,6 +125,14 @@ ALTER TABLE mydb.t SET 'max_row_group_row_count'='10'"
 | SKIPPING_INDEX_m | 1            | m           | bloom_filter        |
 | TIME INDEX       | 1            | ts          |                     |
 +------------------+--------------+-------------+---------------------+"
+	run -0 gt-sql --data-home "$T/d" "SELECT column_name, ordinal_position, column_key, semantic_type, data_type, greptime_data_type, is_nullable, character_maximum_length, datetime_precision FROM information_schema.columns WHERE table_schema = 'abc' AND table_name = 't' ORDER BY ordinal_position"
+	assert_output "+-------------+------------------+------------+---------------+--------------+----------------------+-------------+--------------------------+--------------------+
+| column_name | ordinal_position | column_key | semantic_type | data_type    | greptime_data_type   | is_nullable | character_maximum_length | datetime_precision |
++-------------+------------------+------------+---------------+--------------+----------------------+-------------+--------------------------+--------------------+
+| h           | 1                | PRI        | TAG           | string       | String               | YES         | 2147483647               |                    |
+| m           | 2                |            | FIELD         | string       | String               | YES         | 2147483647               |                    |
+| ts          | 3                | TIME INDEX | TIMESTAMP     | timestamp(3) | TimestampMillisecond | NO          |                          | 3                  |
++-------------+------------------+------------+---------------+--------------+----------------------+-------------+--------------------------+--------------------+"
 	run -0 gt-sql --data-home "$T/d" "SELECT schema_name, options FROM information_schema.schemata WHERE schema_name LIKE 'a%'"
 	assert_output --partial "| abc         | 'ttl'='1h' |"
 	run -1 gt-sql --data-home "$T/d" "DROP TABLE information_schema.tables"
