@@ -36,6 +36,17 @@ need() {
 	stop_front
 }
 
+@test "gt-bench-prom --gt-only runs end to end: every gt figure is a number and the answers have their series" {
+	command -v /usr/bin/python3 > /dev/null || skip "no python3"
+	run -0 "$TOP/scripts/gt-bench-prom" --gt-only --hosts 5 --hours 1 --dir "$T/bench"
+	assert_line --regexp '^\| max_over_time 1h, one host \(range, step 1h\) \| [0-9.]+ \| - \| - \|$'
+	assert_line --regexp '^\| avg by \(hostname\) of avg_over_time 1h \(range, step 1h\) \| [0-9.]+ \| - \| - \|$'
+	assert_line --regexp '^\| lastpoint: cpu_usage_user of every host \(instant\) \| [0-9.]+ \| - \| - \|$'
+	assert_line '| series in the answers (check) | 1 / 5 / 5 | - | - |'
+	assert_line --regexp '^\| remote-write ingest, samples/s .* \| [0-9]+ \| - \| - \|$'
+	assert_line --regexp '^\| the same, gt with --wal-sync interval \(fresh data dir\) \| [0-9]+ \| - \| - \|$'
+}
+
 @test "gt-bench-prom stays shellcheck-clean" {
 	command -v shellcheck > /dev/null || skip "no shellcheck"
 	run -0 shellcheck "$TOP/scripts/gt-bench-prom"
