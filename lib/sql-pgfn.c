@@ -4,7 +4,8 @@
  * drivers' metadata calls).  sql-expr.c asks sql_pg_func() about every
  * call it does not know, with the arguments evaluated.
  *
- *   current_schema(), current_database()   the session's database
+ *   current_schema(), current_database()   the session's database (MySQL's
+ *   database(), schema()                   names for it too)
  *   current_schemas(bool)                  the search path as a text array:
  *                                          {db,public[,information_schema,pg_catalog,greptime_private]}
  *   session_user, current_user             the user the session logged in as
@@ -440,7 +441,8 @@ int sql_pg_func(struct sql_ctx *c, struct sql_expr *x, const struct sql_xv *av, 
 {
 	const char *f = x->s;
 	uint32_t na = x->nargs;
-	if (na == 0 && (!strcmp(f, "current_schema") || !strcmp(f, "current_database")))
+	if (na == 0 && (!strcmp(f, "current_schema") || !strcmp(f, "current_database") || !strcmp(f, "database") ||
+			!strcmp(f, "schema")))
 		return pg_text(c, o, session_db(c));
 	if (na == 0 && (!strcmp(f, "session_user") || !strcmp(f, "current_user")))
 		return pg_text(c, o, c->s && c->s->user ? c->s->user : "greptime");

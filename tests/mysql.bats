@@ -58,6 +58,11 @@ n
 	assert_output "$(printf 'yes\tno\tno\tdefault\tvalue\tthird\t1.5')"
 	run -0 curl -sS --data-urlencode "sql=SELECT IF(2 > 1, 'a', 'b') AS r, COALESCE(NULL, 'c') AS s" "http://$ADDR/v1/sql"
 	assert_output --partial '"rows":[["a","c"]]'
+	# Grafana's MySQL data source lists tables and columns of the current database
+	run -0 my -B -N -e "CREATE TABLE g (ts TIMESTAMP TIME INDEX, host STRING PRIMARY KEY, v DOUBLE);
+		SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE';
+		SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'g' ORDER BY ordinal_position" public
+	assert_output "$(printf 'g\nts\ttimestamp(3)\nhost\tstring\nv\tdouble')"
 	stop_front
 }
 
