@@ -443,6 +443,19 @@ static int check_distinct_order(struct run *r, const struct sql_select *q, const
 	return rc;
 }
 
+/* w = SELECT * (no FROM yet), built in the caller's it and star. */
+static void select_star(struct sql_select *w, struct sql_select_item *it, struct sql_expr *star)
+{
+	memset(w, 0, sizeof(*w));
+	memset(it, 0, sizeof(*it));
+	memset(star, 0, sizeof(*star));
+	star->kind = E_STAR;
+	star->slot = -1;
+	it->e = star;
+	w->items = it;
+	w->nitems = 1;
+}
+
 /* ORDER BY / LIMIT / OFFSET of q over rel (SELECT * FROM rel ORDER BY ...), or rel itself. */
 static int finish(struct run *r, struct sql_select *q, struct sql_rel *rel, struct gt_sql_result *res)
 {
@@ -451,14 +464,7 @@ static int finish(struct run *r, struct sql_select *q, struct sql_rel *rel, stru
 	struct sql_select w;
 	struct sql_select_item it;
 	struct sql_expr star;
-	memset(&w, 0, sizeof(w));
-	memset(&it, 0, sizeof(it));
-	memset(&star, 0, sizeof(star));
-	star.kind = E_STAR;
-	star.slot = -1;
-	it.e = &star;
-	w.items = &it;
-	w.nitems = 1;
+	select_star(&w, &it, &star);
 	w.order = q->order;
 	w.norder = q->norder;
 	w.limit = q->limit;
@@ -635,14 +641,7 @@ static int side_rel(struct run *r, const struct env *env, char *db, char *name, 
 	struct sql_select_item it;
 	struct sql_expr star;
 	char qual[2 * GT_NAME_MAX + 2];
-	memset(&w, 0, sizeof(w));
-	memset(&it, 0, sizeof(it));
-	memset(&star, 0, sizeof(star));
-	star.kind = E_STAR;
-	star.slot = -1;
-	it.e = &star;
-	w.items = &it;
-	w.nitems = 1;
+	select_star(&w, &it, &star);
 	w.from_db = db;
 	w.from = name;
 	w.alias = alias;
