@@ -69,3 +69,29 @@ stop_front() {
 	wait "$FPID" || st=$?
 	[ "$st" -eq 0 ] || fail "gt-front exited $st after SIGTERM: $(cat "$T/front.log")"
 }
+
+# compare < QUERIES: each line "query" (for both) or "gt query @@ sqlite
+# query", run by gt-sql on $T/d and by sqlite3 on $T/s.db as CSV; floats
+# compared to 9 digits, answers of queries without ORDER BY sorted.
+# Prints each difference and "N queries, M differ"; fails if M > 0.
+compare() {
+	local nq=0 bad=0 line gq sq go so
+	norm() {
+		awk -F, -v OFS=, '{ for (i = 1; i <= NF; i++) if ($i ~ /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/ && $i ~ /[.eE]/) $i = sprintf("%.9g", sprintf("%.10g", $i)); print }'
+	}
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		gq=${line%% @@ *} sq=${line#* @@ }
+		nq=$((nq + 1))
+		case $gq in
+		*"ORDER BY"*) go=$(gt-sql --data-home "$T/d" --csv "$gq" 2>&1 | norm) so=$(sqlite3 -csv "$T/s.db" "$sq" 2>&1 | norm) ;;
+		*) go=$(gt-sql --data-home "$T/d" --csv "$gq" 2>&1 | norm | LC_ALL=C sort) so=$(sqlite3 -csv "$T/s.db" "$sq" 2>&1 | norm | LC_ALL=C sort) ;;
+		esac
+		if [ "$go" != "$so" ]; then
+			bad=$((bad + 1))
+			echo "query $nq: $line"; diff <(echo "$go") <(echo "$so") | head -20 || true
+		fi
+	done
+	echo "$nq queries, $bad differ"
+	[ "$bad" -eq 0 ]
+}

@@ -15,23 +15,6 @@ INSERT INTO a VALUES $rows_a; INSERT INTO b VALUES $rows_b"
 INSERT INTO a VALUES $rows_a; INSERT INTO b VALUES $rows_b"
 }
 
-# Each line a query for both; answers compared sorted.
-compare() {
-	local nq=0 bad=0 q go so
-	while IFS= read -r q; do
-		[ -n "$q" ] || continue
-		nq=$((nq + 1))
-		go=$(gt-sql --data-home "$T/d" --csv "$q" 2>&1 | LC_ALL=C sort)
-		so=$(sqlite3 -csv "$T/s.db" "$q" 2>&1 | LC_ALL=C sort)
-		if [ "$go" != "$so" ]; then
-			bad=$((bad + 1))
-			echo "query $nq: $q"; diff <(echo "$go") <(echo "$so") | head -20 || true
-		fi
-	done
-	echo "$nq queries, $bad differ"
-	[ "$bad" -eq 0 ]
-}
-
 @test "inner, outer, cross and comma joins agree with sqlite3, NULL keys never matching" {
 	load_ab
 	compare <<'Q'

@@ -19,30 +19,6 @@ CREATE TABLE d (host TEXT, zone TEXT, k INTEGER, ts INTEGER); INSERT INTO d VALU
 CREATE TABLE d (host STRING, zone STRING, k BIGINT NULL, ts TIMESTAMP TIME INDEX, PRIMARY KEY(host)); INSERT INTO d VALUES $dvals"
 }
 
-# Each line: "gt query" or "gt query @@ sqlite query"; answers of queries
-# without ORDER BY are compared sorted.
-compare() {
-	local nq=0 bad=0 line gq sq go so
-	norm() {
-		awk -F, -v OFS=, '{ for (i = 1; i <= NF; i++) if ($i ~ /^-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?$/ && $i ~ /[.eE]/) $i = sprintf("%.9g", sprintf("%.10g", $i)); print }'
-	}
-	while IFS= read -r line; do
-		[ -n "$line" ] || continue
-		gq=${line%% @@ *} sq=${line#* @@ }
-		nq=$((nq + 1))
-		case $gq in
-		*"ORDER BY"*) go=$(gt-sql --data-home "$T/d" --csv "$gq" 2>&1 | norm) so=$(sqlite3 -csv "$T/s.db" "$sq" 2>&1 | norm) ;;
-		*) go=$(gt-sql --data-home "$T/d" --csv "$gq" 2>&1 | norm | LC_ALL=C sort) so=$(sqlite3 -csv "$T/s.db" "$sq" 2>&1 | norm | LC_ALL=C sort) ;;
-		esac
-		if [ "$go" != "$so" ]; then
-			bad=$((bad + 1))
-			echo "query $nq: $line"; diff <(echo "$go") <(echo "$so") | head -20 || true
-		fi
-	done
-	echo "$nq queries, $bad differ"
-	[ "$bad" -eq 0 ]
-}
-
 @test "derived tables, set operations, WITH and subqueries agree with sqlite3" {
 	load_rows
 	compare <<'Q'
