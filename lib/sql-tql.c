@@ -2,24 +2,49 @@
  * sql-tql.c - GreptimeDB's TQL statement: `TQL EVAL (start, end, step
  * [, lookback]) <promql> [AS alias]`, a PromQL range query run by the
  * PromQL engine (promql.h) over the session's database (promstore.h)
- * and answered as a table the way GreptimeDB's plan names and orders
- * its columns:
+ * and answered as a table shaped the way GreptimeDB's PromQL planner
+ * shapes its DataFusion plan.
  *
- *   a plain selector     the table's columns in table order, the time
- *                        index holding the step's time, the field its
- *                        value at that step
- *   `AS alias`, or a     the value (named alias, or the field), the tags,
- *   __field__ matcher    the time index
- *   an aggregation BY l  l..., the time index, the value
- *   anything else        the time index, the value, the labels (new
- *                        labels first, then the table's tags in order)
- *   a scalar or string   "time" (or the table's time index), the value
+ * The shape comes from walking the expression as that planner does and
+ * keeping what it keeps (struct shape): the plan's table, time index,
+ * value ("field") columns, tag columns and its output columns in order.
+ * The rules, node by node:
  *
- * The value column is named after the expression as DataFusion prints
- * GreptimeDB's plan: the field ("val"), prom_rate(ts_range,val,ts,
- * Int64(60000)), sum(t.val), x * Float64(100), ...  Parameters are SQL
- * expressions: numbers are seconds, strings seconds, RFC 3339 times or
- * durations ('5s'), timestamps and intervals what they say.
+ *   selector          the table's columns in table order; fields, tags,
+ *                     time index when a __field__ matcher picks fields or
+ *                     the time index is not in milliseconds (the planner
+ *                     projects then); a missing table is an empty metric
+ *   literal, vector(), an "empty metric": `time`, then `value`
+ *   a call without      (`greptime_value` for vector())
+ *   a vector argument
+ *   function call     time index, one column per field (prom_rate(ts_range,
+ *                     val,ts,Int64(60000)), abs(val), ...), tags; label_join
+ *                     and label_replace add their label after the fields
+ *   aggregation       by() labels the input has (or, for without(), the
+ *                     input's other columns sorted), time index, one
+ *                     column per field: sum(t.val) (qualified while the
+ *                     field is still the table's column); count_values
+ *                     puts fields, tags, time index, its label; topk and
+ *                     bottomk keep the rows: fields, tags, time index
+ *   x op literal      tags, time index, `val + Float64(5)`; a comparison
+ *                     without bool filters and keeps the shape
+ *   x op y            a join: tags, time index, `a.val / b.val` named with
+ *                     each side's table (lhs/rhs when both are the same
+ *                     table); the right side's tags and time index (the
+ *                     left's when the right has no tags and the tables
+ *                     match); a comparison without bool keeps a side
+ *   and, unless       the left side's columns
+ *   or                the left time index, then every other column of
+ *                     both sides sorted (the right's value column only
+ *                     when it has the left's name)
+ *   scalar(), absent()  time index and value (absent: and the labels of
+ *                     its selector's equality matchers)
+ *   `AS alias`        the value named alias, the tags, the time index
+ *
+ * Each value column is computed with every selector reading its n-th
+ * field: a table with several fields gives a column per field.  Parameters
+ * are SQL expressions: numbers are seconds, strings seconds, RFC 3339
+ * times or durations ('5s'), timestamps and intervals what they say.
  */
 #include <math.h>
 #include <time.h>
@@ -30,22 +55,6 @@
 #include "promstore.h"
 #include "sql-expr.h"
 #include "timeutil.h"
-
-enum tql_layout {
-	L_TABLE,   /* the table's columns in order */
-	L_VTT,     /* value, tags, time */
-	L_GTV,     /* grouping labels, time, value */
-	L_TVT,     /* time, value, tags */
-	L_SCALAR,  /* time, value */
-};
-
-struct tql {
-	struct gt_sql_session *s;
-	struct gt_table_info ti;   /* the first selector's table */
-	bool have_ti;
-	const char *ts;            /* its time index's name */
-	char field[GT_NAME_MAX + 1];
-};
 
 /* Does x compute with times (now(), casts to timestamps, intervals)? */
 static bool involves_time(const struct sql_expr *x)
@@ -106,39 +115,12 @@ static int tql_param(struct gt_sql_session *s, struct sql_expr *x, bool dur, int
 	return rc;
 }
 
-static bool numeric(uint8_t t)
-{
-	return t == GT_F64 || t == GT_I64 || t == GT_U64;
-}
 
-/* Look the first selector's table up once; its time index and field name the columns. */
-static int tql_table(struct tql *t, const struct gt_pq_expr *sel, struct gt_sql_error *e)
+static bool numeric(const struct gt_coldef *c)
 {
-	const char *metric = sel->u.sel.metric, *field = NULL, *db = t->s->dbname;
-	struct gt_err err = {0};
-
-	for (size_t i = 0; i < sel->u.sel.nm; i++) {
-		const struct gt_pq_matcher *m = &sel->u.sel.m[i];
-		if (!metric && m->op == GT_PQ_M_EQ && strcmp(m->name, "__name__") == 0)
-			metric = m->value;
-		if (m->op == GT_PQ_M_EQ && strcmp(m->name, "__field__") == 0)
-			field = m->value;
-		if (m->op == GT_PQ_M_EQ && (strcmp(m->name, "__schema__") == 0 || strcmp(m->name, "__database__") == 0))
-			db = m->value;
-	}
-	if (t->have_ti || !metric || gt_db_table(t->s->db, db, metric, &t->ti, &err) < 0)
-		return 0;
-	t->have_ti = true;
-	for (uint32_t i = 0; i < t->ti.schema.ncols; i++) {
-		const struct gt_coldef *c = &t->ti.schema.cols[i];
-		if (c->sem == GT_TIME)
-			t->ts = c->name;
-		else if (c->sem == GT_FIELD && !t->field[0] && (field ? strcmp(c->name, field) == 0 : numeric(c->type)))
-			snprintf(t->field, sizeof t->field, "%s", c->name);
-	}
-	if (field && !t->field[0])
-		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Cannot find column %s", field);
-	return 0;
+	/* the columns promstore reads as values */
+	return c->sem == GT_FIELD && (c->type == GT_F64 || c->type == GT_I64 || c->type == GT_U64) &&
+	       c->lt != GT_LT_DATE;
 }
 
 /* Matchers GreptimeDB refuses before it plans. */
@@ -168,40 +150,6 @@ static int check_selectors(const struct gt_pq_expr *x, struct gt_sql_error *e)
 		return rc;
 	default:
 		return 0;
-	}
-}
-
-/* Only numbers (and strings): the value column is "value". */
-static bool literal_only(const struct gt_pq_expr *x)
-{
-	switch (x->kind) {
-	case GT_PQ_NUMBER:
-	case GT_PQ_STRING: return true;
-	case GT_PQ_PAREN: return literal_only(x->u.paren);
-	case GT_PQ_UNARY: return literal_only(x->u.un.e);
-	case GT_PQ_BINARY: return literal_only(x->u.bin.lhs) && literal_only(x->u.bin.rhs);
-	default: return false;
-	}
-}
-
-static const struct gt_pq_expr *find_selector(const struct gt_pq_expr *e)
-{
-	const struct gt_pq_expr *r = NULL;
-
-	switch (e->kind) {
-	case GT_PQ_SELECTOR: return e;
-	case GT_PQ_SUBQUERY: return find_selector(e->u.sub.e);
-	case GT_PQ_PAREN: return find_selector(e->u.paren);
-	case GT_PQ_UNARY: return find_selector(e->u.un.e);
-	case GT_PQ_AGG: return find_selector(e->u.agg.e);
-	case GT_PQ_BINARY:
-		r = find_selector(e->u.bin.lhs);
-		return r ? r : find_selector(e->u.bin.rhs);
-	case GT_PQ_CALL:
-		for (size_t i = 0; i < e->u.call.nargs && !r; i++)
-			r = find_selector(e->u.call.args[i]);
-		return r;
-	default: return NULL;
 	}
 }
 
@@ -245,11 +193,434 @@ static const char *binop_text(enum gt_pq_binop op)
 {
 	static const char *const s[] = {
 		[GT_PQ_ADD] = "+", [GT_PQ_SUB] = "-", [GT_PQ_MUL] = "*", [GT_PQ_DIV] = "/", [GT_PQ_MOD] = "%",
-		[GT_PQ_POW] = "^", [GT_PQ_ATAN2] = "atan2", [GT_PQ_EQL] = "=", [GT_PQ_NEQ] = "!=",
+		[GT_PQ_POW] = "power", [GT_PQ_ATAN2] = "atan2", [GT_PQ_EQL] = "=", [GT_PQ_NEQ] = "!=",
 		[GT_PQ_LSS] = "<", [GT_PQ_GTR] = ">", [GT_PQ_LTE] = "<=", [GT_PQ_GTE] = ">=",
 		[GT_PQ_AND] = "and", [GT_PQ_OR] = "or", [GT_PQ_UNLESS] = "unless",
 	};
 	return s[op];
+}
+
+static bool is_comparison(enum gt_pq_binop op)
+{
+	return op >= GT_PQ_EQL && op <= GT_PQ_GTE;
+}
+
+/* DataFusion's expression text for lhs op rhs: power() and atan2() are functions there. */
+static void binop_name(struct gt_buf *b, enum gt_pq_binop op, const char *l, const char *r)
+{
+	if (op == GT_PQ_POW || op == GT_PQ_ATAN2)
+		gt_buf_addf(b, "%s(%s,%s)", binop_text(op), l, r);
+	else
+		gt_buf_addf(b, "%s %s %s", l, binop_text(op), r);
+}
+
+/* --- the planner's view: what GreptimeDB's PromPlannerContext holds --- */
+
+struct scol {
+	const char *name;
+	const char *qual;   /* the column's relation (a table, "lhs", ""); NULL: none */
+};
+
+struct shape {
+	const char *table;  /* NULL: none; "": an empty metric (literal, vector(), time() ...) */
+	const char *ts;     /* the time index */
+	const char **fields, **tags;
+	uint32_t nf, nt;
+	struct scol *cols;  /* the plan's output columns in order */
+	uint32_t nc;
+};
+
+/* A selector and the fields it reads: evaluation pins it to one at a time. */
+struct pin {
+	struct gt_pq_expr *sel;
+	const char **fields;
+	uint32_t nf;
+	struct gt_pq_matcher *saved;
+	size_t saved_nm;
+};
+
+struct tql {
+	struct gt_sql_session *s;
+	void **mem;                        /* every allocation of the planning, freed at the end */
+	size_t nmem;
+	bool oom;
+	struct pin *pins;
+	size_t npins;
+	const struct gt_pq_expr *lastsel;  /* the selector planned last: absent() takes its labels */
+	int64_t range;                     /* the range of the range selector or subquery planned last */
+	bool seen_sel, int_field;          /* the first table's first field is an integer */
+};
+
+static void *tmem(struct tql *t, void *p)
+{
+	void **m;
+
+	if (!p || !(m = realloc(t->mem, (t->nmem + 1) * sizeof *m))) {
+		free(p);
+		t->oom = true;
+		return NULL;
+	}
+	t->mem = m;
+	m[t->nmem++] = p;
+	return p;
+}
+
+/* The text built in b, kept until the statement ends ("" when memory ran out). */
+static const char *tbuf(struct tql *t, struct gt_buf *b)
+{
+	size_t len;
+	char *p = b->p ? gt_buf_detach(b, &len) : strdup("");
+
+	gt_buf_release(b);
+	p = tmem(t, p);
+	return p ? p : "";
+}
+
+static const char *tstr(struct tql *t, const char *s)
+{
+	char *p = tmem(t, strdup(s));
+	return p ? p : "";
+}
+
+static void add_name(struct tql *t, const char ***a, uint32_t *n, const char *s)
+{
+	const char **na = tmem(t, calloc(*n + 1, sizeof *na));
+
+	if (!na)
+		return;
+	if (*n)
+		memcpy(na, *a, *n * sizeof *na);
+	na[(*n)++] = s;
+	*a = na;
+}
+
+static void add_col(struct tql *t, struct shape *sh, const char *name, const char *qual)
+{
+	struct scol *nc = tmem(t, calloc(sh->nc + 1, sizeof *nc));
+
+	if (!nc)
+		return;
+	if (sh->nc)
+		memcpy(nc, sh->cols, sh->nc * sizeof *nc);
+	nc[sh->nc++] = (struct scol){name, qual};
+	sh->cols = nc;
+}
+
+static bool has_name(const char *const *a, uint32_t n, const char *s)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(a[i], s) == 0)
+			return true;
+	return false;
+}
+
+static const struct scol *find_col(const struct shape *sh, const char *name)
+{
+	for (uint32_t i = 0; i < sh->nc; i++)
+		if (strcmp(sh->cols[i].name, name) == 0)
+			return &sh->cols[i];
+	return NULL;
+}
+
+static const char *qual_of(const struct shape *sh, const char *name)
+{
+	const struct scol *c = find_col(sh, name);
+	return c ? c->qual : NULL;
+}
+
+/* A literal, vector(), a call with no vector argument: GreptimeDB's EmptyMetric. */
+static void empty_metric(struct tql *t, struct shape *sh, const char *field)
+{
+	*sh = (struct shape){.table = "", .ts = "time"};
+	add_name(t, &sh->fields, &sh->nf, field);
+	add_col(t, sh, "time", NULL);
+	add_col(t, sh, field, NULL);
+}
+
+/* GreptimeDB's projection_for_each_field_column: tags, time index, the new value columns. */
+static void project_fields(struct tql *t, struct shape *sh, const char **names)
+{
+	struct shape o = *sh;
+
+	o.cols = NULL;
+	o.nc = 0;
+	o.fields = names;
+	for (uint32_t i = 0; i < sh->nt; i++)
+		add_col(t, &o, sh->tags[i], sh->table);
+	add_col(t, &o, sh->ts, sh->table);
+	for (uint32_t i = 0; i < sh->nf; i++)
+		add_col(t, &o, names[i], NULL);
+	*sh = o;
+}
+
+/* A function call's projection: time index, the expressions, tags. */
+static void project_call(struct tql *t, struct shape *sh, const char **exprs, uint32_t n)
+{
+	struct shape o = *sh;
+
+	o.cols = NULL;
+	o.nc = 0;
+	add_col(t, &o, sh->ts, qual_of(sh, sh->ts));
+	for (uint32_t i = 0; i < n; i++)
+		add_col(t, &o, exprs[i], NULL);
+	for (uint32_t i = 0; i < sh->nt; i++)
+		add_col(t, &o, sh->tags[i], qual_of(sh, sh->tags[i]));
+	*sh = o;
+}
+
+/* A literal as GreptimeDB's try_build_literal_expr sees one, and its text. */
+static bool lit_name(const struct gt_pq_expr *e, struct gt_buf *b)
+{
+	switch (e->kind) {
+	case GT_PQ_NUMBER:
+		gt_buf_addstr(b, "Float64(");
+		rust_f64(b, e->u.num);
+		gt_buf_addch(b, ')');
+		return true;
+	case GT_PQ_STRING:
+		gt_buf_addf(b, "Utf8(\"%s\")", e->u.str);
+		return true;
+	case GT_PQ_PAREN:
+		return lit_name(e->u.paren, b);
+	case GT_PQ_UNARY:
+		if (e->u.un.op == '-' && e->u.un.e->kind == GT_PQ_NUMBER) {
+			gt_buf_addstr(b, "Float64(");
+			rust_f64(b, -e->u.un.e->u.num);
+			gt_buf_addch(b, ')');
+			return true;
+		}
+		return lit_name(e->u.un.e, b);
+	case GT_PQ_BINARY: {
+		struct gt_buf l = {0}, r = {0};
+		bool ok = e->u.bin.op < GT_PQ_AND && lit_name(e->u.bin.lhs, &l) && lit_name(e->u.bin.rhs, &r);
+		if (ok)
+			binop_name(b, e->u.bin.op, l.p ? l.p : "", r.p ? r.p : "");
+		gt_buf_release(&l);
+		gt_buf_release(&r);
+		return ok;
+	}
+	default:
+		return false;
+	}
+}
+
+static bool is_literal(const struct gt_pq_expr *e)
+{
+	struct gt_buf b = {0};
+	bool r = lit_name(e, &b);
+
+	gt_buf_release(&b);
+	return r;
+}
+
+static const char *lit_text(struct tql *t, const struct gt_pq_expr *e)
+{
+	struct gt_buf b = {0};
+
+	lit_name(e, &b);
+	return tbuf(t, &b);
+}
+
+static int plan(struct tql *t, struct gt_pq_expr *e, struct shape *sh, struct gt_sql_error *err);
+
+static int multi_fields(struct gt_sql_error *err, const char *what)
+{
+	return sql_err(err, GT_STATUS_UNSUPPORTED, "Multi fields calculation is not supported in %s", what);
+}
+
+static int plan_selector(struct tql *t, struct gt_pq_expr *e, struct shape *sh, struct gt_sql_error *err)
+{
+	const char *metric = e->u.sel.metric, *db = t->s->dbname, *schema = NULL;
+	struct gt_table_info ti;
+	struct gt_err gerr = {0};
+	bool any_field_m = false, any_in = false;
+
+	t->lastsel = e;
+	if (e->u.sel.range)
+		t->range = e->u.sel.range;
+	for (size_t i = 0; i < e->u.sel.nm; i++) {
+		const struct gt_pq_matcher *m = &e->u.sel.m[i];
+		if (!metric && m->op == GT_PQ_M_EQ && strcmp(m->name, "__name__") == 0)
+			metric = m->value;
+		if (strcmp(m->name, "__field__") == 0) {
+			any_field_m = true;
+			any_in |= m->op == GT_PQ_M_EQ || m->op == GT_PQ_M_RE;
+		}
+		if (m->op == GT_PQ_M_EQ && (strcmp(m->name, "__schema__") == 0 || strcmp(m->name, "__database__") == 0))
+			db = schema = m->value;
+	}
+	memset(&ti, 0, sizeof ti);
+	if (!metric || gt_db_table(t->s->db, db, metric, &ti, &gerr) < 0) {
+		empty_metric(t, sh, "value");
+		return 0;
+	}
+	struct gt_buf ref = {0};
+	gt_buf_addf(&ref, "%s%s%s", schema ? schema : "", schema ? "." : "", metric);
+	*sh = (struct shape){.table = tbuf(t, &ref)};
+	bool ms = true;
+	int rc = 0;
+	/* __field__: = and =~ opt columns in, != and !~ out (GreptimeDB's result and reverse sets) */
+	for (size_t i = 0; i < e->u.sel.nm && rc == 0; i++) {
+		const struct gt_pq_matcher *m = &e->u.sel.m[i];
+		int k = gt_schema_find(&ti.schema, m->value);
+		if (strcmp(m->name, "__field__") == 0 && (m->op == GT_PQ_M_EQ || m->op == GT_PQ_M_NE) &&
+		    (k < 0 || !numeric(&ti.schema.cols[k])))
+			rc = sql_err(err, GT_STATUS_INVALID_ARGUMENTS, "Cannot find column %s", m->value);
+	}
+	for (uint32_t k = 0; k < ti.schema.ncols && rc == 0; k++) {
+		const struct gt_coldef *c = &ti.schema.cols[k];
+		if (c->sem == GT_TIME) {
+			sh->ts = tstr(t, c->name);
+			ms = c->unit == GT_UNIT_MS;
+		} else if (c->sem == GT_TAG) {
+			add_name(t, &sh->tags, &sh->nt, tstr(t, c->name));
+		} else if (numeric(c)) {
+			bool in = !any_in;
+			for (size_t i = 0; i < e->u.sel.nm; i++) {
+				const struct gt_pq_matcher *m = &e->u.sel.m[i];
+				bool hit = strcmp(m->name, "__field__") == 0 && gt_pq_matcher_match(m, c->name, strlen(c->name));
+				if (hit && (m->op == GT_PQ_M_EQ || m->op == GT_PQ_M_RE))
+					in = true;
+				/* != and !~ match the columns they do not name: those they name go */
+				if (strcmp(m->name, "__field__") == 0 && !hit && (m->op == GT_PQ_M_NE || m->op == GT_PQ_M_NRE))
+					in = false;
+			}
+			if (in)
+				add_name(t, &sh->fields, &sh->nf, tstr(t, c->name));
+			if (in && !t->seen_sel)
+				t->int_field = c->type == GT_I64;
+			t->seen_sel |= in;
+		}
+	}
+	if (rc == 0 && (any_field_m || !ms)) {
+		/* the planner's projection: fields, tags, time index */
+		for (uint32_t i = 0; i < sh->nf; i++)
+			add_col(t, sh, sh->fields[i], sh->table);
+		for (uint32_t i = 0; i < sh->nt; i++)
+			add_col(t, sh, sh->tags[i], sh->table);
+		add_col(t, sh, sh->ts, sh->table);
+	} else if (rc == 0) {
+		for (uint32_t k = 0; k < ti.schema.ncols; k++) {
+			const struct gt_coldef *c = &ti.schema.cols[k];
+			if (c->sem == GT_TIME || c->sem == GT_TAG || has_name(sh->fields, sh->nf, c->name))
+				add_col(t, sh, tstr(t, c->name), sh->table);
+		}
+	}
+	gt_table_info_release(&ti);
+	if (rc == 0 && sh->nf) {
+		struct pin *np = tmem(t, calloc(t->npins + 1, sizeof *np));
+		if (np) {
+			if (t->npins)
+				memcpy(np, t->pins, t->npins * sizeof *np);
+			np[t->npins++] = (struct pin){.sel = e, .fields = sh->fields, .nf = sh->nf};
+			t->pins = np;
+		}
+	}
+	return rc;
+}
+
+static const char *agg_name(enum gt_pq_aggop op)
+{
+	static const char *const names[] = {
+		[GT_PQ_SUM] = "sum", [GT_PQ_AVG] = "avg", [GT_PQ_MIN] = "min", [GT_PQ_MAX] = "max",
+		[GT_PQ_COUNT] = "count", [GT_PQ_GROUP] = "max", [GT_PQ_STDDEV] = "stddev_pop",
+		[GT_PQ_STDVAR] = "var_pop", [GT_PQ_TOPK] = "", [GT_PQ_BOTTOMK] = "",
+		[GT_PQ_QUANTILE] = "quantile", [GT_PQ_COUNT_VALUES] = "count",
+	};
+	return names[op];
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int plan_agg(struct tql *t, struct gt_pq_expr *e, struct shape *sh, struct gt_sql_error *err)
+{
+	enum gt_pq_aggop op = e->u.agg.op;
+	struct shape in;
+	int rc = plan(t, e->u.agg.e, &in, err);
+
+	if (rc < 0)
+		return rc;
+	*sh = in;
+	sh->cols = NULL;
+	sh->nc = 0;
+	if (op == GT_PQ_TOPK || op == GT_PQ_BOTTOMK) {
+		/* a window and a filter: the rows stay, projected fields, tags, time index */
+		if (in.nf != 1)
+			return sql_err(err, GT_STATUS_INVALID_ARGUMENTS,
+				       "Unsupported expr type: topk or bottomk on multi-value input");
+		add_col(t, sh, in.fields[0], qual_of(&in, in.fields[0]));
+		for (uint32_t i = 0; i < in.nt; i++)
+			add_col(t, sh, in.tags[i], qual_of(&in, in.tags[i]));
+		add_col(t, sh, in.ts, qual_of(&in, in.ts));
+		return 0;
+	}
+	if (op == GT_PQ_GROUP && in.nf > 1)
+		return multi_fields(err, "group()");
+	if (op == GT_PQ_COUNT_VALUES && in.nf != 1)
+		return sql_err(err, GT_STATUS_INVALID_ARGUMENTS, "Unsupported expr type: count_values on multi-value input");
+	sh->tags = NULL;
+	sh->nt = 0;
+	if (e->u.agg.without) {
+		/* the input's columns but the time index, the fields and those named, sorted */
+		const char **all = NULL;
+		uint32_t n = 0;
+		for (uint32_t i = 0; i < in.nc; i++) {
+			const char *c = in.cols[i].name;
+			bool named = false;
+			for (size_t j = 0; j < e->u.agg.ngrouping; j++)
+				named |= strcmp(e->u.agg.grouping[j], c) == 0;
+			if (!named && strcmp(c, in.ts) && !has_name(in.fields, in.nf, c) && !has_name(all, n, c))
+				add_name(t, &all, &n, c);
+		}
+		if (n)
+			qsort(all, n, sizeof *all, cmp_str);
+		sh->tags = all;
+		sh->nt = n;
+	} else {
+		/* by(): the labels the input has, as written */
+		for (size_t j = 0; j < e->u.agg.ngrouping; j++) {
+			const char *l = e->u.agg.grouping[j];
+			if (find_col(&in, l) && !has_name(sh->tags, sh->nt, l))
+				add_name(t, &sh->tags, &sh->nt, find_col(&in, l)->name);
+		}
+	}
+	sh->fields = NULL;
+	sh->nf = 0;
+	for (uint32_t i = 0; i < in.nf; i++) {
+		struct gt_buf b = {0};
+		const char *q = qual_of(&in, in.fields[i]);
+		gt_buf_addf(&b, "%s(", agg_name(op));
+		if (op == GT_PQ_GROUP) {
+			gt_buf_addstr(&b, "Float64(1))");
+		} else {
+			if (op == GT_PQ_QUANTILE && e->u.agg.param) {
+				lit_name(e->u.agg.param, &b);
+				gt_buf_addch(&b, ',');
+			}
+			gt_buf_addf(&b, "%s%s%s)", q ? q : "", q ? "." : "", in.fields[i]);
+		}
+		add_name(t, &sh->fields, &sh->nf, tbuf(t, &b));
+	}
+	if (op == GT_PQ_COUNT_VALUES) {
+		const struct gt_pq_expr *p = e->u.agg.param;
+		while (p && p->kind == GT_PQ_PAREN)
+			p = p->u.paren;
+		add_col(t, sh, sh->fields[0], NULL);
+		for (uint32_t i = 0; i < sh->nt; i++)
+			add_col(t, sh, sh->tags[i], qual_of(&in, sh->tags[i]));
+		add_col(t, sh, in.ts, qual_of(&in, in.ts));
+		add_col(t, sh, p && p->kind == GT_PQ_STRING ? p->u.str : "", NULL);
+		return 0;
+	}
+	for (uint32_t i = 0; i < sh->nt; i++)
+		add_col(t, sh, sh->tags[i], qual_of(&in, sh->tags[i]));
+	add_col(t, sh, in.ts, qual_of(&in, in.ts));
+	for (uint32_t i = 0; i < sh->nf; i++)
+		add_col(t, sh, sh->fields[i], NULL);
+	return 0;
 }
 
 static const char *fn_sql_name(const char *f)
@@ -263,141 +634,394 @@ static const char *fn_sql_name(const char *f)
 	return f;
 }
 
-/* The value column's name for e; qual: qualify a selector's field with its table. */
-static void value_name(struct tql *t, const struct gt_pq_expr *e, bool qual, struct gt_buf *b)
+static const char *date_part_name(const char *f)
 {
-	switch (e->kind) {
-	case GT_PQ_NUMBER:
-		gt_buf_addstr(b, "Float64(");
-		rust_f64(b, e->u.num);
-		gt_buf_addch(b, ')');
-		break;
-	case GT_PQ_STRING:
-		gt_buf_addf(b, "Utf8(\"%s\")", e->u.str);
-		break;
-	case GT_PQ_SELECTOR:
-		if (qual && e->u.sel.metric)
-			gt_buf_addf(b, "%s.", e->u.sel.metric);
-		gt_buf_addstr(b, t->field[0] ? t->field : "greptime_value");
-		break;
-	case GT_PQ_SUBQUERY:
-		value_name(t, e->u.sub.e, qual, b);
-		break;
-	case GT_PQ_PAREN:
-		value_name(t, e->u.paren, qual, b);
-		break;
-	case GT_PQ_UNARY:
-		gt_buf_addstr(b, "(- ");
-		value_name(t, e->u.un.e, qual, b);
-		gt_buf_addch(b, ')');
-		break;
-	case GT_PQ_AGG: {
-		static const char *const names[] = {
-			[GT_PQ_SUM] = "sum", [GT_PQ_AVG] = "avg", [GT_PQ_MIN] = "min", [GT_PQ_MAX] = "max",
-			[GT_PQ_COUNT] = "count", [GT_PQ_GROUP] = "max", [GT_PQ_STDDEV] = "stddev_pop",
-			[GT_PQ_STDVAR] = "var_pop", [GT_PQ_TOPK] = "", [GT_PQ_BOTTOMK] = "",
-			[GT_PQ_QUANTILE] = "quantile", [GT_PQ_COUNT_VALUES] = "count",
-		};
-		enum gt_pq_aggop op = e->u.agg.op;
-		if (op == GT_PQ_TOPK || op == GT_PQ_BOTTOMK) {
-			value_name(t, e->u.agg.e, qual, b);
-			break;
-		}
-		gt_buf_addf(b, "%s(", names[op]);
-		if (op == GT_PQ_GROUP) {
-			gt_buf_addstr(b, "Float64(1))");
-			break;
-		}
-		if (op == GT_PQ_QUANTILE) {
-			value_name(t, e->u.agg.param, true, b);
-			gt_buf_addch(b, ',');
-		}
-		value_name(t, e->u.agg.e, true, b);
-		gt_buf_addch(b, ')');
-		break;
-	}
-	case GT_PQ_CALL: {
-		const char *f = e->u.call.fn->name;
-		size_t n = e->u.call.nargs;
-		int m = -1;   /* the range-vector argument */
-		for (size_t i = 0; i < n; i++)
-			if (e->u.call.args[i]->type == GT_PQ_T_MATRIX)
-				m = (int)i;
-		if (strcmp(f, "label_replace") == 0 || strcmp(f, "label_join") == 0 || strcmp(f, "sort") == 0 ||
-		    strcmp(f, "sort_desc") == 0) {
-			value_name(t, e->u.call.args[0], qual, b);
-			break;
-		}
-		if (strcmp(f, "vector") == 0) {
-			gt_buf_addstr(b, "greptime_value");
-			break;
-		}
-		if (m >= 0) {
-			const struct gt_pq_expr *a = e->u.call.args[m];
-			int64_t range = a->kind == GT_PQ_SELECTOR ? a->u.sel.range : a->u.sub.range;
-			const char *ts = t->ts ? t->ts : "time";
-			gt_buf_addf(b, "prom_%s(%s_range,", f, ts);
-			value_name(t, a, false, b);
-			if (strcmp(f, "rate") == 0 || strcmp(f, "increase") == 0 || strcmp(f, "delta") == 0)
-				gt_buf_addf(b, ",%s,Int64(%lld)", ts, (long long)range);
-			for (size_t i = 0; i < n; i++) {
-				if ((int)i == m)
-					continue;
-				gt_buf_addch(b, ',');
-				value_name(t, e->u.call.args[i], false, b);
-			}
-			gt_buf_addch(b, ')');
-			break;
-		}
-		gt_buf_addf(b, "%s(", fn_sql_name(f));
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				gt_buf_addch(b, ',');
-			value_name(t, e->u.call.args[i], qual, b);
-		}
-		gt_buf_addch(b, ')');
-		break;
-	}
-	case GT_PQ_BINARY: {
-		const struct gt_pq_expr *l = e->u.bin.lhs, *r = e->u.bin.rhs;
-		bool vv = l->type == GT_PQ_T_VECTOR && r->type == GT_PQ_T_VECTOR;
-		if (e->u.bin.op == GT_PQ_ATAN2) {
-			gt_buf_addstr(b, "atan2(");
-			value_name(t, l, qual || vv, b);
-			gt_buf_addch(b, ',');
-			value_name(t, r, qual || vv, b);
-			gt_buf_addch(b, ')');
-			break;
-		}
-		value_name(t, l, qual || vv, b);
-		gt_buf_addf(b, " %s ", binop_text(e->u.bin.op));
-		value_name(t, r, qual || vv, b);
-		break;
-	}
-	}
+	static const char *const map[][2] = {
+		{"minute", "minute"}, {"hour", "hour"}, {"month", "month"}, {"year", "year"},
+		{"day_of_month", "day"}, {"day_of_week", "dow"}, {"day_of_year", "doy"},
+	};
+	for (size_t i = 0; i < GT_ARRAY_LEN(map); i++)
+		if (strcmp(f, map[i][0]) == 0)
+			return map[i][1];
+	return NULL;
 }
 
-/* The expression that decides the layout: through parentheses and arithmetic with a scalar. */
-static const struct gt_pq_expr *core(const struct gt_pq_expr *e)
+static bool is_fn(const char *f, const char *const *names)
 {
-	for (;;) {
-		if (e->kind == GT_PQ_PAREN)
-			e = e->u.paren;
-		else if (e->kind == GT_PQ_BINARY && e->u.bin.rhs->type == GT_PQ_T_SCALAR)
-			e = e->u.bin.lhs;
-		else if (e->kind == GT_PQ_BINARY && e->u.bin.lhs->type == GT_PQ_T_SCALAR)
-			e = e->u.bin.rhs;
-		else
-			return e;
-	}
-}
-
-static bool has_field_matcher(const struct gt_pq_expr *sel)
-{
-	for (size_t i = 0; i < sel->u.sel.nm; i++)
-		if (strcmp(sel->u.sel.m[i].name, "__field__") == 0)
+	for (; *names; names++)
+		if (strcmp(f, *names) == 0)
 			return true;
 	return false;
+}
+
+/* label_join and label_replace: the fields stay, the label they write joins the tags. */
+static void plan_label_fn(struct tql *t, const struct gt_pq_expr *e, struct shape *sh)
+{
+	bool join = strcmp(e->u.call.fn->name, "label_join") == 0;
+	const char *arg[4] = {"", "", "", ""};
+	const char **exprs = NULL, **tags = NULL;
+	uint32_t nexprs = 0, ntags = 0;
+
+	for (size_t i = 1; i < e->u.call.nargs && i < 5; i++) {
+		const struct gt_pq_expr *a = e->u.call.args[i];
+		while (a->kind == GT_PQ_PAREN)
+			a = a->u.paren;
+		if (a->kind == GT_PQ_STRING)
+			arg[i - 1] = a->u.str;
+	}
+	const char *dst = arg[0];
+	bool adds = true;
+	if (!join) {
+		/* label_replace(v, dst, replacement, src, regex) changes nothing with an empty regex on a
+		 * label the input has, or an empty replacement of one it has not */
+		bool has_src = has_name(sh->tags, sh->nt, arg[2]);
+		adds = has_src ? arg[3][0] != '\0' : arg[1][0] != '\0';
+	}
+	for (uint32_t i = 0; i < sh->nf; i++)
+		if (!adds || strcmp(sh->fields[i], dst))
+			add_name(t, &exprs, &nexprs, sh->fields[i]);
+	if (adds)
+		add_name(t, &exprs, &nexprs, dst);
+	for (uint32_t i = 0; i < sh->nt; i++)
+		if (!join || strcmp(sh->tags[i], dst))
+			add_name(t, &tags, &ntags, sh->tags[i]);
+	const char **fields = sh->fields;
+	uint32_t nf = sh->nf;
+	sh->tags = tags;
+	sh->nt = ntags;
+	project_call(t, sh, exprs, nexprs);
+	sh->fields = fields;
+	sh->nf = nf;
+	if (adds && !has_name(sh->tags, sh->nt, dst))
+		add_name(t, &sh->tags, &sh->nt, dst);
+}
+
+static int plan_call(struct tql *t, struct gt_pq_expr *e, struct shape *sh, struct gt_sql_error *err)
+{
+	static const char *const keep[] = {"sort", "sort_desc", "sort_by_label", "sort_by_label_desc", "timestamp", NULL};
+	static const char *const extrapolated[] = {"rate", "increase", "delta", NULL};
+	const char *f = e->u.call.fn->name;
+	struct gt_pq_expr *input = NULL;
+	const char **lits = NULL;
+	uint32_t nlits = 0;
+	int rc = 0;
+
+	if (strcmp(f, "vector") == 0) {
+		empty_metric(t, sh, "greptime_value");
+		return 0;
+	}
+	if (strcmp(f, "histogram_quantile") == 0) {
+		if ((rc = plan(t, e->u.call.args[1], sh, err)) < 0)
+			return rc;
+		if (!has_name(sh->tags, sh->nt, "le")) {
+			/* no le: GreptimeDB answers an empty relation */
+			*sh = (struct shape){.table = sh->table, .ts = sh->ts};
+			return 0;
+		}
+		struct shape o = *sh;
+		o.tags = NULL;
+		o.nt = 0;
+		o.cols = NULL;
+		o.nc = 0;
+		for (uint32_t i = 0; i < sh->nt; i++)
+			if (strcmp(sh->tags[i], "le"))
+				add_name(t, &o.tags, &o.nt, sh->tags[i]);
+		for (uint32_t i = 0; i < sh->nc; i++)
+			if (strcmp(sh->cols[i].name, "le"))
+				add_col(t, &o, sh->cols[i].name, sh->cols[i].qual);
+		*sh = o;
+		return 0;
+	}
+	if (strcmp(f, "scalar") == 0 || strcmp(f, "absent") == 0) {
+		t->lastsel = NULL;
+		if ((rc = plan(t, e->u.call.args[0], sh, err)) < 0)
+			return rc;
+		if (f[0] == 's' && sh->nf != 1)
+			return multi_fields(err, "scalar");
+		struct shape o = *sh;
+		o.cols = NULL;
+		o.nc = 0;
+		add_col(t, &o, sh->ts, NULL);
+		if (f[0] == 's') {
+			struct gt_buf b = {0};
+			gt_buf_addf(&b, "scalar(%s)", sh->fields[0]);
+			o.fields = NULL;
+			o.nf = 0;
+			add_name(t, &o.fields, &o.nf, tbuf(t, &b));
+			o.tags = NULL;
+			o.nt = 0;
+			add_col(t, &o, o.fields[0], NULL);
+		} else {
+			/* absent(): the value, then the labels its selector's = matchers name */
+			add_col(t, &o, sh->nf ? sh->fields[0] : "value", NULL);
+			const struct gt_pq_expr *ls = sh->table && sh->table[0] ? t->lastsel : NULL;
+			for (size_t i = 0; ls && i < ls->u.sel.nm; i++) {
+				const struct gt_pq_matcher *m = &ls->u.sel.m[i];
+				if (m->op == GT_PQ_M_EQ && strncmp(m->name, "__", 2) && !find_col(&o, m->name))
+					add_col(t, &o, m->name, NULL);
+			}
+		}
+		*sh = o;
+		return 0;
+	}
+	for (size_t i = 0; i < e->u.call.nargs; i++) {
+		if (is_literal(e->u.call.args[i]))
+			add_name(t, &lits, &nlits, lit_text(t, e->u.call.args[i]));
+		else if (!input)
+			input = e->u.call.args[i];
+	}
+	if (input) {
+		if ((rc = plan(t, input, sh, err)) < 0)
+			return rc;
+		const struct gt_pq_expr *in = input;
+		while (in->kind == GT_PQ_PAREN)
+			in = in->u.paren;
+		if (strcmp(f, "timestamp") == 0 && in->kind == GT_PQ_SELECTOR) {
+			/* the planner projects the time index as the value, named "value" */
+			const char **v = NULL;
+			uint32_t nv = 0;
+			add_name(t, &v, &nv, "value");
+			sh->nf = 1;
+			project_call(t, sh, v, nv);
+			sh->fields = v;
+		}
+	} else {
+		empty_metric(t, sh, "value");
+	}
+	if (strcmp(f, "label_join") == 0 || strcmp(f, "label_replace") == 0) {
+		plan_label_fn(t, e, sh);
+		return 0;
+	}
+	const char **exprs = NULL;
+	uint32_t nexprs = 0;
+	const char *dp = date_part_name(f);
+	struct gt_buf b = {0};
+	if (strcmp(f, "time") == 0) {
+		gt_buf_addf(&b, "%s / Float64(1000)", sh->ts);
+		add_name(t, &exprs, &nexprs, tbuf(t, &b));
+	} else if (dp) {
+		gt_buf_addf(&b, "date_part(Utf8(\"%s\"),%s)", dp, sh->ts);
+		add_name(t, &exprs, &nexprs, tbuf(t, &b));
+	} else if (strcmp(f, "days_in_month") == 0) {
+		gt_buf_addf(&b, "date_part(Utf8(\"day\"),date_trunc(Utf8(\"month\"),%s) + IntervalYearMonth(\"1\") - "
+			    "IntervalDayTime(\"IntervalDayTime { days: 1, milliseconds: 0 }\"))", sh->ts);
+		add_name(t, &exprs, &nexprs, tbuf(t, &b));
+	} else if (strcmp(f, "pi") == 0) {
+		add_name(t, &exprs, &nexprs, "pi()");
+	} else if (is_fn(f, keep)) {
+		exprs = sh->fields;
+		nexprs = sh->nf;
+	} else {
+		bool range = input && input->type == GT_PQ_T_MATRIX;
+		for (uint32_t i = 0; i < sh->nf; i++) {
+			if (range)
+				gt_buf_addf(&b, "prom_%s(%s_range,%s", f, sh->ts, sh->fields[i]);
+			else
+				gt_buf_addf(&b, "%s%s(%s", strcmp(f, "round") ? "" : "prom_", fn_sql_name(f), sh->fields[i]);
+			if (range && is_fn(f, extrapolated))
+				gt_buf_addf(&b, ",%s,Int64(%lld)", sh->ts, (long long)t->range);
+			for (uint32_t j = 0; j < nlits; j++)
+				gt_buf_addf(&b, ",%s", lits[j]);
+			if (strcmp(f, "round") == 0 && nlits == 0)
+				gt_buf_addstr(&b, ",Float64(0)");
+			gt_buf_addch(&b, ')');
+			add_name(t, &exprs, &nexprs, tbuf(t, &b));
+		}
+	}
+	gt_buf_release(&b);
+	project_call(t, sh, exprs, nexprs);
+	sh->fields = exprs;
+	sh->nf = nexprs;
+	return 0;
+}
+
+/* and, unless, or: GreptimeDB's set operators (semi and anti joins, a union). */
+static int plan_setop(struct tql *t, const struct gt_pq_expr *e, const struct shape *l, const struct shape *r,
+		      struct shape *sh, struct gt_sql_error *err)
+{
+	if (e->u.bin.op != GT_PQ_OR) {
+		if (l->nf != 1)
+			return multi_fields(err, "AND operator");
+		*sh = *l;
+		sh->table = r->table;
+		sh->tags = r->tags;
+		sh->nt = r->nt;
+		sh->nf = 1;
+		return 0;
+	}
+	if (l->nf != 1 || r->nf != 1)
+		return multi_fields(err, "OR operator");
+	const char **all = NULL;
+	uint32_t n = 0;
+	const struct shape *side[2] = {l, r};
+	for (int s = 0; s < 2; s++)
+		for (uint32_t i = 0; i < side[s]->nc; i++) {
+			const char *c = side[s]->cols[i].name;
+			if (strcmp(c, l->ts) && strcmp(c, r->ts) && (strcmp(l->fields[0], r->fields[0]) == 0 || strcmp(c, r->fields[0])) &&
+			    !has_name(all, n, c))
+				add_name(t, &all, &n, c);
+		}
+	if (n)
+		qsort(all, n, sizeof *all, cmp_str);
+	*sh = (struct shape){.table = l->table, .ts = l->ts, .fields = l->fields, .nf = 1};
+	const char *q = l->nc ? l->cols[0].qual : NULL;
+	add_col(t, sh, l->ts, q);
+	for (uint32_t i = 0; i < n; i++)
+		add_col(t, sh, all[i], q);
+	for (uint32_t i = 0; i < l->nt; i++)
+		add_name(t, &sh->tags, &sh->nt, l->tags[i]);
+	for (uint32_t i = 0; i < r->nt; i++)
+		if (!has_name(sh->tags, sh->nt, r->tags[i]))
+			add_name(t, &sh->tags, &sh->nt, r->tags[i]);
+	if (sh->nt)
+		qsort(sh->tags, sh->nt, sizeof *sh->tags, cmp_str);
+	return 0;
+}
+
+static int plan_binary(struct tql *t, struct gt_pq_expr *e, struct shape *sh, struct gt_sql_error *err)
+{
+	enum gt_pq_binop op = e->u.bin.op;
+	bool lit_l = is_literal(e->u.bin.lhs), lit_r = is_literal(e->u.bin.rhs);
+	bool filter = is_comparison(op) && !e->u.bin.bool_mod;
+	const char **names = NULL;
+	uint32_t nn = 0;
+	int rc;
+
+	if (lit_l && lit_r) {
+		empty_metric(t, sh, "value");
+		return 0;
+	}
+	if (lit_l || lit_r) {
+		if ((rc = plan(t, lit_l ? e->u.bin.rhs : e->u.bin.lhs, sh, err)) < 0)
+			return rc;
+		if (filter) {
+			if (sh->nf != 1)
+				return sql_err(err, GT_STATUS_INVALID_ARGUMENTS, "Unsupported expr type: filter on multi-value input");
+			return 0;
+		}
+		const char *lit = lit_text(t, lit_l ? e->u.bin.lhs : e->u.bin.rhs);
+		for (uint32_t i = 0; i < sh->nf; i++) {
+			struct gt_buf b = {0};
+			binop_name(&b, op, lit_l ? lit : sh->fields[i], lit_l ? sh->fields[i] : lit);
+			add_name(t, &names, &nn, tbuf(t, &b));
+		}
+		project_fields(t, sh, names);
+		return 0;
+	}
+	struct shape l, r;
+	if ((rc = plan(t, e->u.bin.lhs, &l, err)) < 0 || (rc = plan(t, e->u.bin.rhs, &r, err)) < 0)
+		return rc;
+	if (op >= GT_PQ_AND)
+		return plan_setop(t, e, &l, &r, sh, err);
+	const char *lref = l.table ? l.table : "", *rref = r.table ? r.table : "";
+	*sh = r;
+	if (strcmp(lref, rref) == 0) {
+		/* one table on both sides: the planner renames them; a side without tags (scalar()) leaves
+		 * the other's */
+		lref = "lhs";
+		rref = "rhs";
+		if (!r.nt)
+			*sh = l;
+		sh->table = r.nt ? "rhs" : "lhs";
+	}
+	if (filter) {
+		/* a comparison keeps the side with a table (the left when both have one) */
+		*sh = l.table && l.table[0] ? l : r;
+		sh->table = "";
+		return sh->nf == 1 ? 0 : sql_err(err, GT_STATUS_INVALID_ARGUMENTS, "Unsupported expr type: filter on multi-value input");
+	}
+	for (uint32_t i = 0; i < l.nf && i < r.nf; i++) {
+		struct gt_buf lb = {0}, rb = {0}, b = {0};
+		gt_buf_addf(&lb, "%s.%s", lref, l.fields[i]);
+		gt_buf_addf(&rb, "%s.%s", rref, r.fields[i]);
+		binop_name(&b, op, lb.p ? lb.p : "", rb.p ? rb.p : "");
+		gt_buf_release(&lb);
+		gt_buf_release(&rb);
+		add_name(t, &names, &nn, tbuf(t, &b));
+	}
+	sh->nf = nn;
+	project_fields(t, sh, names);
+	return 0;
+}
+
+/* Walk e as GreptimeDB's PromPlanner does, into sh. */
+static int plan(struct tql *t, struct gt_pq_expr *e, struct shape *sh, struct gt_sql_error *err)
+{
+	int rc;
+
+	switch (e->kind) {
+	case GT_PQ_NUMBER:
+	case GT_PQ_STRING:
+		empty_metric(t, sh, "value");
+		return 0;
+	case GT_PQ_PAREN:
+		return plan(t, e->u.paren, sh, err);
+	case GT_PQ_SELECTOR:
+		return plan_selector(t, e, sh, err);
+	case GT_PQ_SUBQUERY:
+		if ((rc = plan(t, e->u.sub.e, sh, err)) < 0)
+			return rc;
+		t->range = e->u.sub.range;
+		return 0;
+	case GT_PQ_UNARY:
+		if ((rc = plan(t, e->u.un.e, sh, err)) < 0 || e->u.un.op != '-')
+			return rc;
+		const char **names = NULL;
+		uint32_t nn = 0;
+		for (uint32_t i = 0; i < sh->nf; i++) {
+			struct gt_buf b = {0};
+			gt_buf_addf(&b, "(- %s)", sh->fields[i]);
+			add_name(t, &names, &nn, tbuf(t, &b));
+		}
+		project_fields(t, sh, names);
+		return 0;
+	case GT_PQ_AGG:
+		return plan_agg(t, e, sh, err);
+	case GT_PQ_CALL:
+		return plan_call(t, e, sh, err);
+	case GT_PQ_BINARY:
+		return plan_binary(t, e, sh, err);
+	}
+	return 0;
+}
+
+/* --- evaluation, a field at a time --- */
+
+/* Point every selector at its k-th field (its last when it has fewer), in place of its own
+ * __field__ matchers: GreptimeDB computes each value column on its own. */
+static int pin_fields(struct tql *t, uint32_t k)
+{
+	for (size_t i = 0; i < t->npins; i++) {
+		struct pin *p = &t->pins[i];
+		struct gt_pq_expr *s = p->sel;
+		struct gt_pq_matcher *m = calloc(s->u.sel.nm + 1, sizeof *m);
+		size_t n = 0;
+		if (!m)
+			return GT_ENOMEM;
+		for (size_t j = 0; j < s->u.sel.nm; j++)
+			if (strcmp(s->u.sel.m[j].name, "__field__"))
+				m[n++] = s->u.sel.m[j];
+		m[n++] = (struct gt_pq_matcher){.name = (char *)"__field__", .value = (char *)p->fields[k < p->nf ? k : p->nf - 1],
+						.op = GT_PQ_M_EQ};
+		p->saved = s->u.sel.m;
+		p->saved_nm = s->u.sel.nm;
+		s->u.sel.m = m;
+		s->u.sel.nm = n;
+	}
+	return 0;
+}
+
+static void unpin_fields(struct tql *t)
+{
+	for (size_t i = 0; i < t->npins; i++) {
+		struct pin *p = &t->pins[i];
+		if (!p->saved)
+			continue;
+		free(p->sel->u.sel.m);
+		p->sel->u.sel.m = p->saved;
+		p->sel->u.sel.nm = p->saved_nm;
+		p->saved = NULL;
+	}
 }
 
 static const char *label_of(const struct gt_pq_labels *l, const char *name)
@@ -406,6 +1030,35 @@ static const char *label_of(const struct gt_pq_labels *l, const char *name)
 		if (strcmp(l->l[i].name, name) == 0)
 			return l->l[i].value;
 	return NULL;
+}
+
+static bool same_labels(const struct gt_pq_labels *a, const struct gt_pq_labels *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->l[i].name, b->l[i].name) || strcmp(a->l[i].value, b->l[i].value))
+			return false;
+	return true;
+}
+
+/* The value of field k's result at series like s, time ts; false when it has none. */
+static bool field_value(const struct gt_pq_result *r, const struct gt_pq_series *s, int64_t ts, double *v)
+{
+	const struct gt_pq_series *ss = r->type == GT_PQ_T_SCALAR ? &r->scalars : r->series;
+	size_t n = r->type == GT_PQ_T_SCALAR ? 1 : r->nseries;
+
+	for (size_t i = 0; i < n; i++) {
+		if (r->type != GT_PQ_T_SCALAR && !same_labels(&ss[i].labels, &s->labels))
+			continue;
+		for (size_t j = 0; j < ss[i].n; j++)
+			if (ss[i].t[j] == ts) {
+				*v = ss[i].v[j];
+				return true;
+			}
+		return false;
+	}
+	return false;
 }
 
 /* Does e hand its selector's values through with integer arithmetic only? */
@@ -426,181 +1079,80 @@ static bool keeps_int(const struct gt_pq_expr *e)
 	}
 }
 
-static bool has_agg(const struct gt_pq_expr *e)
-{
-	switch (e->kind) {
-	case GT_PQ_AGG: return true;
-	case GT_PQ_PAREN: return has_agg(e->u.paren);
-	case GT_PQ_SUBQUERY: return has_agg(e->u.sub.e);
-	case GT_PQ_UNARY: return has_agg(e->u.un.e);
-	case GT_PQ_BINARY: return has_agg(e->u.bin.lhs) || has_agg(e->u.bin.rhs);
-	case GT_PQ_CALL:
-		for (size_t i = 0; i < e->u.call.nargs; i++)
-			if (has_agg(e->u.call.args[i]))
-				return true;
-		return false;
-	default: return false;
-	}
-}
-
 struct col {
 	const char *name;
 	char kind;        /* 'v'alue, 't'ime, 'l'abel */
-	uint8_t type;
+	uint32_t field;   /* 'v': which field */
 };
 
-static int add_col(struct col **cols, uint32_t *n, const char *name, char kind, uint8_t type)
+/* The result table: the shape's columns (or, with AS, the value, the tags, the time index), the
+ * points of every series of the first field's result, the other fields' values beside them. */
+static int render(struct tql *t, const struct gt_pq_expr *e, const struct shape *sh, const char *alias,
+		  const struct gt_pq_query *q, const struct gt_pq_result *rs, struct gt_sql_result *res)
 {
-	for (uint32_t i = 0; kind == 'l' && i < *n; i++)
-		if ((*cols)[i].kind == 'l' && strcmp((*cols)[i].name, name) == 0)
-			return 0;
-	struct col *nc = realloc(*cols, (*n + 1) * sizeof *nc);
-	if (!nc)
-		return GT_ENOMEM;
-	nc[*n] = (struct col){name, kind, type};
-	*cols = nc;
-	(*n)++;
-	return 0;
-}
-
-static int is_table_tag(const struct tql *t, const char *name)
-{
-	for (uint32_t i = 0; t->have_ti && i < t->ti.schema.ncols; i++)
-		if (t->ti.schema.cols[i].sem == GT_TAG && strcmp(t->ti.schema.cols[i].name, name) == 0)
-			return 1;
-	return 0;
-}
-
-static bool label_present(const struct gt_pq_result *r, const char *name)
-{
-	for (size_t i = 0; i < r->nseries; i++)
-		if (label_of(&r->series[i].labels, name))
-			return true;
-	return false;
-}
-
-/* The tag columns: labels no table column has (sorted, as the series carry them), then the table's
- * tags; after an aggregation only those some series still has. */
-static int add_tags(struct tql *t, const struct gt_pq_result *r, bool present_only, struct col **cols, uint32_t *n)
-{
-	for (size_t i = 0; i < r->nseries; i++)
-		for (size_t j = 0; j < r->series[i].labels.n; j++) {
-			const char *ln = r->series[i].labels.l[j].name;
-			if (strcmp(ln, "__name__") != 0 && !is_table_tag(t, ln) && add_col(cols, n, ln, 'l', GT_STRING) < 0)
-				return GT_ENOMEM;
-		}
-	for (uint32_t i = 0; t->have_ti && i < t->ti.schema.ncols; i++)
-		if (t->ti.schema.cols[i].sem == GT_TAG && (!present_only || label_present(r, t->ti.schema.cols[i].name)) &&
-		    add_col(cols, n, t->ti.schema.cols[i].name, 'l', GT_STRING) < 0)
-			return GT_ENOMEM;
-	return 0;
-}
-
-static int render(struct tql *t, const struct gt_pq_expr *e, const char *alias, const struct gt_pq_query *q,
-		  const struct gt_pq_result *r, struct gt_sql_result *res, struct gt_sql_error *e2)
-{
-	const struct gt_pq_expr *c = core(e);
-	struct gt_buf vname = {0};
-	struct col *cols = NULL;
+	const struct gt_pq_result *r = &rs[0];
+	struct col *cols = calloc(sh->nc + sh->nt + 2, sizeof *cols);
 	uint32_t ncols = 0;
-	enum tql_layout lay;
 	uint8_t vtype = GT_F64;
-	const char *tsname = t->ts ? t->ts : "time";
 	int rc = 0;
 
-	if (e->type == GT_PQ_T_SCALAR || e->type == GT_PQ_T_STRING || (c->kind == GT_PQ_SELECTOR && !t->have_ti))
-		lay = L_SCALAR;
-	else if (alias || (c->kind == GT_PQ_SELECTOR && has_field_matcher(c)))
-		lay = L_VTT;
-	else if (c->kind == GT_PQ_SELECTOR && t->have_ti)
-		lay = L_TABLE;
-	else if (c->kind == GT_PQ_AGG && !c->u.agg.without)
-		lay = L_GTV;
-	else
-		lay = L_TVT;
-	if (c->kind == GT_PQ_AGG && c == e && (c->u.agg.op == GT_PQ_COUNT || c->u.agg.op == GT_PQ_COUNT_VALUES))
-		vtype = GT_I64;
-	if (alias)
-		gt_buf_addstr(&vname, alias);
-	else if (literal_only(e) || (c->kind == GT_PQ_SELECTOR && !t->have_ti))
-		gt_buf_addstr(&vname, "value");
-	else
-		value_name(t, e, false, &vname);
-	if (!vname.p) {
-		rc = GT_ENOMEM;
-		goto out;
+	if (!cols)
+		return GT_ENOMEM;
+	if (alias) {
+		cols[ncols++] = (struct col){alias, 'v', 0};
+		for (uint32_t i = 0; i < sh->nt; i++)
+			cols[ncols++] = (struct col){sh->tags[i], 'l', 0};
+		cols[ncols++] = (struct col){sh->ts, 't', 0};
+	} else {
+		for (uint32_t i = 0; i < sh->nc; i++) {
+			const char *n = sh->cols[i].name;
+			struct col c = {n, 'l', 0};
+			if (strcmp(n, sh->ts) == 0)
+				c.kind = 't';
+			for (uint32_t k = 0; k < sh->nf; k++)
+				if (strcmp(n, sh->fields[k]) == 0)
+					c = (struct col){n, 'v', k};
+			cols[ncols++] = c;
+		}
 	}
+	const struct gt_pq_expr *c = e;
+	while (c->kind == GT_PQ_PAREN)
+		c = c->u.paren;
+	if (c->kind == GT_PQ_AGG && (c->u.agg.op == GT_PQ_COUNT || c->u.agg.op == GT_PQ_COUNT_VALUES))
+		vtype = GT_I64;
+	/* an integer field stays integer through sort, label_*, sum, min, max ... */
+	if (t->int_field && !alias && keeps_int(e))
+		vtype = GT_I64;
 	if (e->type == GT_PQ_T_STRING)
 		vtype = GT_STRING;
-	/* an integer field stays integer through sort, label_*, sum, min, max ... */
-	for (uint32_t i = 0; t->have_ti && !alias && i < t->ti.schema.ncols; i++) {
-		const struct gt_coldef *cd = &t->ti.schema.cols[i];
-		if (strcmp(cd->name, t->field) == 0 && cd->type == GT_I64 && keeps_int(e))
-			vtype = GT_I64;
-	}
-	switch (lay) {
-	case L_SCALAR:
-		rc = add_col(&cols, &ncols, t->have_ti ? tsname : "time", 't', GT_TS);
-		rc |= add_col(&cols, &ncols, vname.p, 'v', vtype);
-		break;
-	case L_TABLE:
-		for (uint32_t i = 0; i < t->ti.schema.ncols && rc == 0; i++) {
-			const struct gt_coldef *cd = &t->ti.schema.cols[i];
-			if (cd->sem == GT_TIME)
-				rc = add_col(&cols, &ncols, cd->name, 't', GT_TS);
-			else if (cd->sem == GT_TAG)
-				rc = add_col(&cols, &ncols, cd->name, 'l', GT_STRING);
-			else if (strcmp(cd->name, t->field) == 0)
-				rc = add_col(&cols, &ncols, vname.p, 'v', vtype);
-		}
-		break;
-	case L_VTT:
-		rc = add_col(&cols, &ncols, vname.p, 'v', vtype);
-		rc |= add_tags(t, r, has_agg(e), &cols, &ncols);
-		rc |= add_col(&cols, &ncols, tsname, 't', GT_TS);
-		break;
-	case L_GTV:
-		for (size_t i = 0; i < c->u.agg.ngrouping && rc == 0; i++)
-			rc = add_col(&cols, &ncols, c->u.agg.grouping[i], 'l', GT_STRING);
-		rc |= add_col(&cols, &ncols, tsname, 't', GT_TS);
-		rc |= add_col(&cols, &ncols, vname.p, 'v', vtype);
-		break;
-	case L_TVT:
-		rc = add_col(&cols, &ncols, tsname, 't', GT_TS);
-		rc |= add_col(&cols, &ncols, vname.p, 'v', vtype);
-		rc |= add_tags(t, r, has_agg(e), &cols, &ncols);
-		break;
-	}
-	if (rc < 0)
-		goto out;
 
 	const char **names = calloc(ncols ? ncols : 1, sizeof *names);
 	uint8_t *types = calloc(ncols ? ncols : 1, 1);
 	if (!names || !types) {
 		free(names);
 		free(types);
-		rc = GT_ENOMEM;
-		goto out;
+		free(cols);
+		return GT_ENOMEM;
 	}
 	for (uint32_t i = 0; i < ncols; i++) {
 		names[i] = cols[i].name;
-		types[i] = cols[i].type;
+		types[i] = cols[i].kind == 't' ? GT_TS : cols[i].kind == 'l' ? GT_STRING : vtype;
 	}
 	struct gt_sql_output *o = sql_out_table(res, names, types, ncols);
 	free(names);
 	free(types);
 	if (!o) {
-		rc = GT_ENOMEM;
-		goto out;
+		free(cols);
+		return GT_ENOMEM;
 	}
 	o->keep_header = true;
 	for (uint32_t i = 0; i < ncols; i++)
-		if (cols[i].type == GT_TS)
+		if (cols[i].kind == 't')
 			o->cols[i].unit = GT_UNIT_MS;
 
 	/* the points: a scalar's, a string's at every step, or every series' */
 	const struct gt_pq_series *ss = r->series;
-	size_t nss = r->nseries;
+	size_t nss = ncols ? r->nseries : 0;
 	struct gt_pq_series one = {0};
 	if (r->type == GT_PQ_T_SCALAR) {
 		ss = &r->scalars;
@@ -613,8 +1165,8 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const char *alias, 
 	/* sort() and sort_desc() order the series by value (their first point's) */
 	size_t *order = calloc(nss ? nss : 1, sizeof *order);
 	if (!order) {
-		rc = GT_ENOMEM;
-		goto out;
+		free(cols);
+		return GT_ENOMEM;
 	}
 	for (size_t i = 0; i < nss; i++)
 		order[i] = i;
@@ -638,15 +1190,18 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const char *alias, 
 			int64_t ts = r->type == GT_PQ_T_STRING ? q->start + pi * q->step : sr->t[pi];
 			for (uint32_t k = 0; k < ncols && rc == 0; k++) {
 				struct gt_vec *v = &o->rows.cols[k];
+				double x = r->type == GT_PQ_T_STRING ? 0 : sr->v[pi];
 				if (cols[k].kind == 't') {
 					rc = gt_vec_push_i64(v, ts);
 				} else if (cols[k].kind == 'v') {
-					if (vtype == GT_STRING)
+					if (cols[k].field && !field_value(&rs[cols[k].field], sr, ts, &x))
+						rc = gt_vec_push_null(v);
+					else if (vtype == GT_STRING)
 						rc = gt_vec_push_str(v, r->string ? r->string : "", r->string ? strlen(r->string) : 0);
 					else if (vtype == GT_I64)
-						rc = gt_vec_push_i64(v, (int64_t)sr->v[pi]);
+						rc = gt_vec_push_i64(v, (int64_t)x);
 					else
-						rc = gt_vec_push_f64(v, sr->v[pi]);
+						rc = gt_vec_push_f64(v, x);
 				} else {
 					const char *lv = label_of(&sr->labels, cols[k].name);
 					rc = lv ? gt_vec_push_str(v, lv, strlen(lv)) : gt_vec_push_null(v);
@@ -657,12 +1212,8 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const char *alias, 
 		}
 	}
 	free(order);
-out:
 	free(cols);
-	gt_buf_release(&vname);
-	if (rc < 0)
-		return sql_nomem(e2);
-	return 0;
+	return rc;
 }
 
 /* Prometheus's "1:9: parse error: " prefix off: GreptimeDB's parser does not print positions. */
@@ -672,13 +1223,35 @@ static const char *strip_position(const char *msg)
 	return p ? p + strlen("parse error: ") : msg;
 }
 
+/* Evaluate x once per value column of sh into r[0..nf). */
+static int eval_fields(struct tql *t, struct gt_pq_expr *x, const struct shape *sh, const struct gt_pq_query *q,
+		       struct gt_pq_result *r, struct gt_sql_error *e)
+{
+	struct gt_promstore ps;
+	struct gt_pq_source src;
+	struct gt_err err = {0};
+	int rc = 0;
+
+	gt_promstore_init(&ps, t->s->db, t->s->dbname);
+	gt_promstore_source(&ps, &src);
+	for (uint32_t k = 0; k < (sh->nf ? sh->nf : 1) && rc == 0; k++) {
+		if ((rc = pin_fields(t, k)) == 0)
+			rc = gt_pq_eval(x, q, &src, &r[k], &err);
+		unpin_fields(t);
+		if (rc < 0)
+			rc = rc == GT_ENOMEM && !err.msg[0] ? sql_nomem(e) : sql_engine_err(e, rc, &err);
+	}
+	return rc;
+}
+
 int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
 {
 	struct gt_pq_query q = {0};
 	struct gt_pq_expr *x = NULL;
-	struct gt_pq_result r = {0};
+	struct gt_pq_result *r = NULL;
 	struct gt_err err = {0};
 	struct tql t = {.s = s};
+	struct shape sh = {0};
 	int64_t v[4] = {0, 0, 0, 0};
 	int rc;
 
@@ -703,37 +1276,34 @@ int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	if ((rc = gt_pq_parse(st->text, &x, &err)) < 0)
 		return sql_err(e, rc == GT_ENOMEM ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED : GT_STATUS_INVALID_SYNTAX, "%s",
 			       strip_position(err.msg));
-	if ((rc = check_selectors(x, e)) < 0)
+	if ((rc = check_selectors(x, e)) < 0 || (rc = plan(&t, x, &sh, e)) < 0)
 		goto out;
-	const struct gt_pq_expr *sel = find_selector(x);
-	if (sel && (rc = tql_table(&t, sel, e)) < 0)
+	if (t.oom || !(r = calloc(sh.nf ? sh.nf : 1, sizeof *r))) {
+		rc = sql_nomem(e);
 		goto out;
+	}
 	if (x->type == GT_PQ_T_STRING) {
 		/* a string literal: the engine answers it only for an instant query; GreptimeDB at every step */
 		const struct gt_pq_expr *lit = x;
 		while (lit->kind == GT_PQ_PAREN)
 			lit = lit->u.paren;
-		r.type = GT_PQ_T_STRING;
-		if (!(r.string = strdup(lit->u.str))) {
+		r[0].type = GT_PQ_T_STRING;
+		if (!(r[0].string = strdup(lit->u.str))) {
 			rc = sql_nomem(e);
 			goto out;
 		}
-	} else {
-		struct gt_promstore ps;
-		struct gt_pq_source src;
-		gt_promstore_init(&ps, s->db, s->dbname);
-		gt_promstore_source(&ps, &src);
-		rc = gt_pq_eval(x, &q, &src, &r, &err);
-		if (rc < 0) {
-			rc = sql_engine_err(e, rc, &err);
-			goto out;
-		}
+	} else if ((rc = eval_fields(&t, x, &sh, &q, r, e)) < 0) {
+		goto out;
 	}
-	rc = render(&t, x, st->name, &q, &r, res, e);
+	if ((rc = render(&t, x, &sh, st->name, &q, r, res)) < 0)
+		rc = sql_nomem(e);
 out:
-	gt_pq_result_free(&r);
+	for (uint32_t k = 0; r && k < (sh.nf ? sh.nf : 1); k++)
+		gt_pq_result_free(&r[k]);
+	free(r);
 	gt_pq_expr_free(x);
-	if (t.have_ti)
-		gt_table_info_release(&t.ti);
+	for (size_t i = 0; i < t.nmem; i++)
+		free(t.mem[i]);
+	free(t.mem);
 	return rc;
 }

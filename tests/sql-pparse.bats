@@ -61,3 +61,24 @@ setup_tables() {
 	run -1 gt-sql --data-home "$T/d" "TQL FOO (0, 10, '5s') test"
 	assert_output --partial 'EVAL, EXPLAIN or ANALYZE after TQL'
 }
+
+@test "TQL EVAL shapes joins, set operators and several fields as GreptimeDB's plan" {
+	setup_tables
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE m(ts TIMESTAMP TIME INDEX, h STRING PRIMARY KEY, a DOUBLE, b DOUBLE)"
+	run -0 gt-sql --data-home "$T/d" "INSERT INTO m VALUES (1, 'x', 1, 10)"
+	# the same table on both sides: lhs and rhs; tags, time index, value
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') test / test"
+	assert_line "| k | j                   | lhs.i / rhs.i |"
+	# a column per field
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') m + m"
+	assert_line "| h | ts                  | lhs.a + rhs.a | lhs.b + rhs.b |"
+	assert_line "| x | 1970-01-01T00:00:05 | 2.0           | 20.0          |"
+	# or: the left time index, then the other columns sorted
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') test * 2 or m{__field__=\"a\"}"
+	assert_line "| j                   | h | i * Float64(2) | k |"
+	# a function: time index, value, tags
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') abs(test)"
+	assert_line "| j                   | abs(i) | k |"
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') group(m)"
+	assert_output 'Error: 1001(Unsupported), Multi fields calculation is not supported in group()'
+}
