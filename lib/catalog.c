@@ -1,5 +1,6 @@
 /* catalog.c - databases and tables in one JSON document, the value of one KV key. */
 #include "catalog.h"
+#include "keymap.h"
 #include "kv.h"
 
 #include <jansson.h>
@@ -17,6 +18,12 @@ struct gt_catalog {
 	int64_t max_age_ms; /* reads trust doc this long after a revalidation */
 	int64_t checked_ms; /* monotonic time of the last revalidation */
 	bool maybe_stale;   /* the last read skipped revalidating */
+	/* Tables already parsed from doc (by "db\0name"), so that a write
+	 * does not parse a schema from JSON every time; dropped whenever doc
+	 * is replaced. */
+	struct gt_keymap parsed_keys;
+	struct gt_table_info *parsed;
+	json_t *parsed_doc;
 };
 
 #define CATALOG_MAX ((size_t)256 << 20)
@@ -217,10 +224,23 @@ int gt_catalog_open(struct gt_catalog **out, const char *path, bool create, stru
 	return rc;
 }
 
+/* Forget the parsed tables (mu held). */
+static void parsed_drop(struct gt_catalog *c)
+{
+	for (uint32_t i = 0; i < c->parsed_keys.n; i++)
+		gt_table_info_release(&c->parsed[i]);
+	free(c->parsed);
+	c->parsed = NULL;
+	gt_keymap_release(&c->parsed_keys);
+	memset(&c->parsed_keys, 0, sizeof(c->parsed_keys));
+	c->parsed_doc = NULL;
+}
+
 void gt_catalog_close(struct gt_catalog *c)
 {
 	if (!c)
 		return;
+	parsed_drop(c);
 	json_decref(c->doc);
 	if (c->own_kv)
 		gt_kv_close(c->kv);
@@ -516,6 +536,59 @@ int gt_catalog_create_table(struct gt_catalog *c, const char *db, const char *na
 	return rc;
 }
 
+static int info_copy(struct gt_table_info *dst, const struct gt_table_info *src)
+{
+	*dst = *src;
+	dst->db = gt_strdup(src->db);
+	dst->name = gt_strdup(src->name);
+	memset(&dst->schema, 0, sizeof(dst->schema));
+	memset(&dst->part, 0, sizeof(dst->part));
+	if (!dst->db || !dst->name || gt_schema_copy(&dst->schema, &src->schema) ||
+	    gt_partition_copy(&dst->part, &src->part)) {
+		gt_table_info_release(dst);
+		return GT_ENOMEM;
+	}
+	return 0;
+}
+
+/* Table j of doc as *out: parsed once per document (mu held). */
+static int parsed_get(struct gt_catalog *c, const char *db, const char *name, json_t *j,
+		      struct gt_table_info *out, struct gt_err *err)
+{
+	size_t dl = strlen(db), nl = strlen(name);
+	char key[2 * GT_NAME_MAX + 2];
+	bool isnew = false;
+	int rc;
+
+	if (dl + nl + 1 > sizeof(key))
+		return info_from(db, name, j, out, err);
+	if (c->parsed_doc != c->doc) {
+		parsed_drop(c);
+		c->parsed_doc = c->doc;
+	}
+	memcpy(key, db, dl);
+	key[dl] = '\0';
+	memcpy(key + dl + 1, name, nl);
+	int id = gt_keymap_get(&c->parsed_keys, key, dl + 1 + nl, &isnew);
+	if (id < 0)
+		return info_from(db, name, j, out, err);
+	if (isnew) {
+		struct gt_table_info *p = gt_reallocarray(c->parsed, c->parsed_keys.n, sizeof(*p));
+		if (p)
+			c->parsed = p;
+		if (!p || (rc = info_from(db, name, j, &c->parsed[id], err))) {
+			/* leave no half entry: start over at the next read */
+			if (p)
+				memset(&c->parsed[id], 0, sizeof(c->parsed[id]));
+			parsed_drop(c);
+			return p ? rc : gt_errf(err, GT_ENOMEM, "out of memory");
+		}
+	}
+	if (info_copy(out, &c->parsed[id]))
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	return 0;
+}
+
 int gt_catalog_get_table(struct gt_catalog *c, const char *db, const char *name,
 			 struct gt_table_info *out, struct gt_err *err)
 {
@@ -534,7 +607,7 @@ int gt_catalog_get_table(struct gt_catalog *c, const char *db, const char *name,
 	else if (!j)
 		rc = gt_errf(err, GT_ENOTFOUND, "table '%s.%s' does not exist", db, name);
 	else
-		rc = info_from(db, name, j, out, err);
+		rc = parsed_get(c, db, name, j, out, err);
 	pthread_mutex_unlock(&c->mu);
 	return rc;
 }
