@@ -1,8 +1,9 @@
 /*
  * promwrite.h - Prometheus remote write 1.0 and remote read (samples
  * response; promread.c): the snappy block frames, the protobuf messages of
- * proto/prometheus-remote.proto (protobuf-c), and their mapping onto
- * tables as GreptimeDB lays them out:
+ * proto/prometheus-remote.proto (a WriteRequest is read in place, its
+ * strings left in the body; a ReadRequest through protobuf-c), and their
+ * mapping onto tables as GreptimeDB lays them out:
  *
  *   one table per metric name (__name__), created on first write in the
  *   request's database: every other label a tag column (STRING, primary
@@ -43,8 +44,8 @@ struct gt_prom_scratch {
 };
 void gt_prom_scratch_release(struct gt_prom_scratch *s);
 
-/* protobuf-c's allocator over s's arena: allocations up to max bytes in
- * all, freed together by gt_prom_arena_end (or the next start). */
+/* protobuf-c's allocator over s's arena (remote read): allocations up to
+ * max bytes in all, freed together by gt_prom_arena_end (or the next start). */
 struct ProtobufCAllocator;
 void gt_prom_arena_start(struct gt_prom_scratch *s, struct ProtobufCAllocator *a, size_t max);
 void gt_prom_arena_end(struct gt_prom_scratch *s);

@@ -101,6 +101,11 @@ EOF
 	run gt-prom-send --raw "http://$ADDR/v1/prometheus/write" < <(printf '\x0a\xff\xff\xff\x7f\x00')
 	assert_failure
 	assert_output --partial 'HTTP 400'
+	assert_output --partial 'field 1 of a WriteRequest at offset 0 is truncated'
+	# a known field of the wrong type: Sample.value (a double) sent as a varint
+	run gt-prom-send --raw "http://$ADDR/v1/prometheus/write" < <(printf '\x0a\x04\x12\x02\x08\x01')
+	assert_failure
+	assert_output --partial 'Sample.value at offset 4 has wire type 0'
 	# no metric name; the good series before it is not written either
 	run push < <(printf 'good 1 1000\n{job="x"} 1 1000\n')
 	assert_failure
