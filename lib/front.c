@@ -25,6 +25,7 @@
 #include "promstore.h"
 #include "promwrite.h"
 #include "sql.h"
+#include "sqlarrow.h"
 #include "sqljson.h"
 
 /* The InfluxDB version /ping reports: what clients expect of a 1.x server. */
@@ -405,8 +406,20 @@ static void h_sql(void *ctx, struct gt_http_req *rq, struct gt_http_resp *rs)
 	if (tz)
 		snprintf(s.time_zone, sizeof(s.time_zone), "%s", tz);
 	rc = gt_sql_exec(&s, sql, strlen(sql), &res, &e);
+	const char *format = gt_http_arg(rq, "format");
 	if (rc) {
 		gerror(rs, e.status ? e.status : status_of(rc), e.msg[0] ? e.msg : gt_strerror(rc), t0);
+	} else if (format && strcmp(format, "arrow") == 0) {
+		/* GreptimeDB's Arrow answer: one statement's records as an IPC file, an empty body for
+		 * a count of rows (sqlarrow.h) */
+		rs->status = 200;
+		rs->ctype = "application/arrow";
+		gt_buf_reset(&rs->body);
+		if (res.n > 1)
+			gerror(rs, GT_STATUS_INVALID_ARGUMENTS, "cannot output multi-statements result in arrow format", t0);
+		else if (res.n == 1 && res.outs[0].kind == GT_SQL_RECORDS && (rc = gt_sqlarrow_encode(&res.outs[0], &rs->body)))
+			gerror(rs, rc == GT_ETOOBIG ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED : GT_STATUS_INTERNAL,
+			       "cannot encode the result", t0);
 	} else {
 		rs->status = 200;
 		rs->ctype = "application/json";

@@ -2,10 +2,12 @@
  * test-sqljson.c - GreptimeDB's /v1/sql JSON: the exact text of encoded
  * results and errors, decoding of GreptimeDB's own bodies, round trips
  * of every type (nulls, escapes, float forms), and refusal of bodies
- * that are not such JSON.
+ * that are not such JSON; the Arrow answer (sqlarrow.h) giving back the
+ * NaN and infinities JSON writes as null, and keeping NULL null.
  */
 #include <math.h>
 
+#include "sqlarrow.h"
 #include "sqljson.h"
 #include "tap.h"
 
@@ -215,11 +217,58 @@ static void test_greptime_body(void)
 	gt_sql_result_release(&res);
 }
 
+/* JSON writes NaN, inf and NULL alike; the Arrow file of the same output tells them apart. */
+static void test_arrow_floats(void)
+{
+	struct gt_sql_result res, back;
+	struct gt_sql_error e;
+	struct gt_buf js = {0}, ar = {0};
+
+	build(&res);
+	struct gt_sql_output *o = &res.outs[1];
+	gt_vec_push_str(&o->rows.cols[0], "x", 1);
+	gt_vec_push_i64(&o->rows.cols[1], 5);
+	gt_vec_push_f64(&o->rows.cols[2], -INFINITY);
+	gt_vec_push_i64(&o->rows.cols[3], 1);
+	gt_vec_push_u64(&o->rows.cols[4], 1);
+	gt_vec_push_bool(&o->rows.cols[5], true);
+	gt_vec_push_null(&o->rows.cols[0]);
+	gt_vec_push_i64(&o->rows.cols[1], 6);
+	gt_vec_push_null(&o->rows.cols[2]);
+	gt_vec_push_i64(&o->rows.cols[3], 1);
+	gt_vec_push_u64(&o->rows.cols[4], 1);
+	gt_vec_push_bool(&o->rows.cols[5], true);
+	o->rows.nrows += 2;
+	ok(gt_sqljson_encode(&res, 0, &js) == 0, "json encodes");
+	ok(gt_sqlarrow_encode(o, &ar) == 0, "arrow encodes");
+	ok(ar.len > 16 && memcmp(ar.p, "ARROW1", 6) == 0 && memcmp(ar.p + ar.len - 6, "ARROW1", 6) == 0,
+	   "an Arrow IPC file: ARROW1 at both ends");
+	memset(&back, 0, sizeof(back));
+	memset(&e, 0, sizeof(e));
+	ok(gt_sqljson_decode(js.p, js.len, &back, &e) == 0, "json decodes");
+	struct gt_sql_output *b = &back.outs[1];
+	uint32_t n = b->rows.nrows;
+	ok(n >= 5 && gt_vec_is_null(&b->rows.cols[2], 2) && gt_vec_is_null(&b->rows.cols[2], n - 2),
+	   "json: NaN and -inf read back as NULL");
+	ok(gt_sqlarrow_floats(ar.p, ar.len, b) == 0, "arrow read");
+	ok(isnan(b->rows.cols[2].v.f64[2]) && !gt_vec_is_null(&b->rows.cols[2], 2), "arrow: NaN back");
+	ok(b->rows.cols[2].v.f64[n - 2] == -INFINITY, "arrow: -inf back");
+	ok(gt_vec_is_null(&b->rows.cols[2], n - 1), "arrow: NULL stays NULL");
+	gt_sqlarrow_floats(ar.p, ar.len / 2, b);
+	ok(1, "half a file is read without a crash");
+	ok(gt_sqlarrow_floats("ARROW1\0\0\xff\xff\xff\xff\x40", 13, b) == GT_ECORRUPT, "a short file is corrupt");
+	gt_sql_result_release(&res);
+	gt_sql_result_release(&back);
+	gt_buf_release(&js);
+	gt_buf_release(&ar);
+}
+
 int main(void)
 {
 	test_encode_decode();
 	test_floats();
 	test_errors();
 	test_greptime_body();
+	test_arrow_floats();
 	return tap_done();
 }
