@@ -412,8 +412,14 @@ json_t *gt_schema_to_json(const struct gt_schema *s)
 	if (j && s->opts.kv.n)
 		json_object_set_new(json_object_get(j, "options"), "kv", gt_opts_to_json(&s->opts.kv));
 	if (j && s->opts.engine == GT_TABLE_METRIC)
-		json_object_set_new(json_object_get(j, "options"), "engine", json_string("metric"));
+		json_object_set_new(json_object_get(j, "options"), "engine",
+				    json_string(gt_table_engine_name(s->opts.engine)));
 	return j;
+}
+
+const char *gt_table_engine_name(unsigned engine)
+{
+	return engine == GT_TABLE_METRIC ? "metric" : "mito";
 }
 
 static int lookup(const char *const *names, size_t n, const char *s)

@@ -115,8 +115,11 @@ struct gt_coldef {
 /* The table engine CREATE TABLE ... ENGINE= names. */
 enum gt_table_engine {
 	GT_TABLE_MITO = 0,     /* the region engine: every table so far */
-	GT_TABLE_METRIC = 1,   /* a metric engine table (physical_metric_table); stored as mito */
+	GT_TABLE_METRIC = 1,   /* a metric engine table, physical or logical (lib/sql-metric.c); stored as mito */
 };
+
+/* The engine's name as ENGINE= and information_schema spell it: "mito", "metric". */
+const char *gt_table_engine_name(unsigned engine);
 
 struct gt_table_opts {
 	uint8_t engine;     /* enum gt_table_engine */

@@ -512,6 +512,28 @@ int sql_table_opts_apply(struct gt_table_opts *o, const struct sql_opt *opts, ui
 			 struct gt_sql_error *e);
 /* ENGINE=name (NULL: mito) into o; metric tables must say physical or logical. */
 int sql_table_engine(struct gt_table_opts *o, const char *engine, struct gt_sql_error *e);
+/*
+ * sql-metric.c: metric engine tables (see its header for the design).
+ * physical_of: the on_physical_table of a logical metric table, or NULL.
+ * internal_col: __table_id / __tsid of a physical table (SHOW CREATE hides them).
+ * stmt_logical: CREATE TABLE st names on_physical_table.
+ * sort_cols: a logical table's columns in name order, as GreptimeDB lists them.
+ * logical_check: sc (a logical table) checked against its physical table
+ * as the metric engine checks it, taking the physical table's region options.
+ * widen_physical: the physical table of logical gains the tags it lacks.
+ * alter_check: GreptimeDB's error for an ALTER of a logical table other than ADD COLUMN.
+ * drop_check: GreptimeDB's error when db.name is a physical table in use.
+ */
+const char *sql_metric_physical_of(const struct gt_table_opts *o);
+bool sql_metric_is_physical(const struct gt_table_opts *o);
+bool sql_metric_internal_col(const struct gt_table_opts *o, const char *name);
+bool sql_metric_stmt_logical(const struct sql_stmt *st);
+void sql_metric_sort_cols(struct sql_stmt *st);
+int sql_metric_logical_check(struct gt_sql_session *s, const char *db, struct gt_schema *sc, struct gt_sql_error *e);
+int sql_metric_widen_physical(struct gt_sql_session *s, const char *db, const struct gt_schema *logical,
+			      struct gt_sql_error *e);
+int sql_metric_alter_check(const struct gt_table_opts *o, bool add_column, struct gt_sql_error *e);
+int sql_metric_drop_check(struct gt_sql_session *s, const char *db, const char *name, struct gt_sql_error *e);
 /* The column options of d (index kinds and their WITH) checked and stored in c. */
 int sql_coldef_index(struct gt_coldef *c, const struct sql_coldef *d, struct gt_sql_error *e);
 /* CREATE DATABASE ... WITH / ALTER DATABASE SET: st->opts applied to database st->name. */

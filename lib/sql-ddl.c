@@ -244,6 +244,9 @@ static int drop_tables(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	for (uint32_t i = 0; i <= st->nmore; i++) {
 		const char *db = i ? st->more_db[i - 1] : st->db;
 		const char *t = i ? st->more_name[i - 1] : st->name;
+		/* in list order, so that "DROP TABLE logical, physical" drops both */
+		if ((rc = sql_metric_drop_check(s, db ? db : s->dbname, t, e)) < 0)
+			return rc;
 		rc = gt_db_drop_table(s->db, db ? db : s->dbname, t, &err);
 		if (rc == GT_ENOTFOUND)
 			continue;
@@ -282,9 +285,9 @@ static int alter_set(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sq
 		return sql_err(e, GT_STATUS_TABLE_NOT_FOUND, "Table not found: greptime.%s.%s", db, st->name);
 	if (rc < 0)
 		return sql_engine_err(e, rc, &err);
-	if (gt_schema_copy(&sc, &ti.schema) < 0) {
+	if ((rc = sql_metric_alter_check(&ti.schema.opts, false, e)) < 0 || gt_schema_copy(&sc, &ti.schema) < 0) {
 		gt_table_info_release(&ti);
-		return sql_nomem(e);
+		return rc < 0 ? rc : sql_nomem(e);
 	}
 	rc = sql_table_opts_apply(&sc.opts, st->opts, st->nopts, true, e);
 	sc.version++;
@@ -419,6 +422,9 @@ int sql_table_opts_apply(struct gt_table_opts *o, const struct sql_opt *opts, ui
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid options: invalid append_mode: %s", v);
 		} else if (!strcmp(k, "merge_mode") && *v && strcmp(v, "last_row") && strcmp(v, "last_non_null")) {
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid options: unknown merge_mode: %s", v);
+		} else if (!strcmp(k, "index.type") && strcasecmp(v, "inverted") && strcasecmp(v, "skipping")) {
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
+				       "Failed to parse region options: Invalid index type: %s", v);
 		} else if (!strcmp(k, "compaction.twcs.trigger_file_num") && !all_digits(v)) {
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid options: invalid digit found in string");
 		} else if (!strcmp(k, "max_row_group_row_count")) {

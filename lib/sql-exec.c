@@ -121,6 +121,10 @@ static int describe(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql
 			return rc;
 		sc = &sys.schema;
 	} else if ((rc = get_table(s, st->db, st->name, &ti, e)) < 0) {
+		/* DESCRIBE names a missing table as it was written, not in full */
+		if (e->status == GT_STATUS_TABLE_NOT_FOUND)
+			sql_err(e, GT_STATUS_TABLE_NOT_FOUND, "Table not found: %s%s%s", st->db ? st->db : "",
+				st->db ? "." : "", st->name);
 		return rc;
 	}
 	struct gt_sql_output *o = sql_out_table(res, hdr, NULL, 6);
@@ -206,6 +210,9 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 	if (npk_inline > 1)
 		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS,
 			       "Illegal primary keys definition: not allowed to inline multiple primary keys in columns options");
+	bool logical = st->engine && !strcasecmp(st->engine, "metric") && sql_metric_stmt_logical(st);
+	if (logical)
+		sql_metric_sort_cols(st);
 	bool found_ts = false;
 	for (uint32_t i = 0; i < st->ncols && rc == 0; i++) {
 		const struct sql_coldef *d = &st->cols[i];
@@ -240,9 +247,8 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 		rc = sql_db_table_defaults(s, db, &sc.opts, e);
 	if (rc == 0)
 		rc = sql_table_opts_apply(&sc.opts, st->opts, st->nopts, false, e);
-	if (rc == 0 && gt_opts_get(&sc.opts.kv, "on_physical_table"))
-		rc = sql_err(e, GT_STATUS_UNSUPPORTED,
-			     "Logical metric tables (on_physical_table) are not supported yet");
+	if (rc == 0 && logical)
+		rc = sql_metric_logical_check(s, db, &sc, e);
 	if (rc == 0 && st->partitioned &&
 	    (rc = gt_partition_make(&part, st->name, (const char *const *)st->part_cols, st->npart_cols,
 				    (const char *const *)st->part_exprs, st->npart_exprs, &sc, &err)) < 0)
@@ -256,6 +262,8 @@ static int create_table(struct gt_sql_session *s, struct sql_stmt *st, struct gt
 			rc = sql_err(e, GT_STATUS_DATABASE_NOT_FOUND, "Database not found: %s", db);
 		} else if (rc < 0) {
 			rc = sql_engine_err(e, rc, &err);
+		} else if (logical && (rc = sql_metric_widen_physical(s, db, &sc, e)) < 0) {
+			gt_db_drop_table(s->db, db, st->name, NULL);
 		}
 	}
 	gt_schema_release(&sc);
@@ -271,9 +279,10 @@ static int alter(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	int rc = get_table(s, st->db, st->name, &ti, e);
 	if (rc < 0)
 		return rc;
-	if (gt_schema_copy(&sc, &ti.schema) < 0) {
+	if ((rc = sql_metric_alter_check(&ti.schema.opts, st->kind == S_ALTER_ADD, e)) < 0 ||
+	    gt_schema_copy(&sc, &ti.schema) < 0) {
 		gt_table_info_release(&ti);
-		return sql_nomem(e);
+		return rc < 0 ? rc : sql_nomem(e);
 	}
 	if (st->kind == S_ALTER_ADD) {
 		const struct sql_coldef *d = &st->cols[0];
@@ -302,6 +311,8 @@ static int alter(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	}
 	if (rc == 0 && (rc = gt_db_alter_table(s->db, &ti, &sc, &err)) < 0)
 		rc = sql_engine_err(e, rc, &err);
+	if (rc == 0 && sql_metric_physical_of(&sc.opts))
+		rc = sql_metric_widen_physical(s, dbof(s, st->db), &sc, e);
 done:
 	gt_schema_release(&sc);
 	gt_table_info_release(&ti);
@@ -2083,6 +2094,8 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_DROP_TABLE:
 		if (st->nmore)
 			return sql_exec_ddl(s, st, res, e);
+		if ((rc = sql_metric_drop_check(s, dbof(s, st->db), st->name, e)) < 0)
+			return rc;
 		rc = gt_db_drop_table(s->db, dbof(s, st->db), st->name, &err);
 		if (rc == GT_ENOTFOUND) {
 			if (st->if_exists)

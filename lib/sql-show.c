@@ -219,7 +219,7 @@ static int show_table_status(struct gt_sql_session *s, struct sql_stmt *st, stru
 		memset(&ti, 0, sizeof(ti));
 		if (strcmp(db, "information_schema") && gt_db_table(s->db, db, names[i], &ti, &err) == 0) {
 			ms = ti.created_ms;
-			engine = "mito";
+			engine = gt_table_engine_name(ti.schema.opts.engine);
 		} else if (!strcmp(db, "public") && !strcmp(names[i], "numbers")) {
 			engine = "test_engine";
 		}
@@ -277,9 +277,14 @@ static int show_create(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	gt_buf_init(&b, 1 << 20);
 	gt_buf_addf(&b, "CREATE TABLE IF NOT EXISTS \"%s\" (\n", ti.name);
 	int ts = gt_schema_time_index(&ti.schema);
-	uint32_t ntags = gt_schema_ntags(&ti.schema);
+	uint32_t ntags = 0;
+	/* A physical metric table's __table_id and __tsid are the engine's, not the user's. */
+	for (uint32_t i = 0; i < ti.schema.ncols; i++)
+		ntags += ti.schema.cols[i].sem == GT_TAG && !sql_metric_internal_col(&ti.schema.opts, ti.schema.cols[i].name);
 	for (uint32_t i = 0; i < ti.schema.ncols; i++) {
 		const struct gt_coldef *c = &ti.schema.cols[i];
+		if (sql_metric_internal_col(&ti.schema.opts, c->name))
+			continue;
 		gt_buf_addf(&b, "  \"%s\" %s %s", c->name, sql_type_name(c, tb, sizeof(tb)),
 			    c->nullable ? "NULL" : "NOT NULL");
 		if (c->dflt)
@@ -304,7 +309,7 @@ static int show_create(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 		gt_buf_addstr(&b, "  PRIMARY KEY (");
 		uint32_t k = 0;
 		for (uint32_t i = 0; i < ti.schema.ncols; i++)
-			if (ti.schema.cols[i].sem == GT_TAG)
+			if (ti.schema.cols[i].sem == GT_TAG && !sql_metric_internal_col(&ti.schema.opts, ti.schema.cols[i].name))
 				gt_buf_addf(&b, "%s\"%s\"", k++ ? ", " : "", ti.schema.cols[i].name);
 		gt_buf_addstr(&b, ")\n");
 	}
@@ -320,7 +325,7 @@ static int show_create(struct gt_sql_session *s, struct sql_stmt *st, struct gt_
 	} else {
 		gt_buf_addstr(&b, "\n");
 	}
-	gt_buf_addf(&b, "ENGINE=%s\n", ti.schema.opts.engine == GT_TABLE_METRIC ? "metric" : "mito");
+	gt_buf_addf(&b, "ENGINE=%s\n", gt_table_engine_name(ti.schema.opts.engine));
 	if (ti.schema.opts.kv.n) {
 		gt_buf_addstr(&b, "WITH(\n  ");
 		opts_text(&b, &ti.schema.opts.kv, ",\n  ");

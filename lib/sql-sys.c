@@ -191,7 +191,7 @@ static int table_row(struct gt_sql_session *s, const char *db, const char *name,
 	char id[16], created[32];
 	snprintf(id, sizeof(id), "%u", ti ? ti->id : 0u);
 	snprintf(created, sizeof(created), "%lld", (long long)(ti ? ti->created_ms / 1000 : 0));
-	const char *engine = ti ? "mito" : strcmp(db, "information_schema") ? "test_engine" : NULL;
+	const char *engine = ti ? gt_table_engine_name(ti->schema.opts.engine) : strcmp(db, "information_schema") ? "test_engine" : NULL;
 	const char *v[] = {"greptime", db, name, sql_table_type(db, name), ti ? id : NULL, "0", "0", "0", "0", "0",
 			   engine, "11", "Fixed", "0", "0", "0", ti ? created : NULL, ti ? created : NULL, NULL,
 			   "utf8_bin", "0", "", "", ti ? "N" : "Y"};

@@ -171,8 +171,60 @@ INSERT INTO m VALUES (9000, 'd', 4)"
 	assert_output --partial "|   physical_metric_table = ''       |"
 	run -1 gt-sql --data-home "$T/d" "INSERT INTO phy VALUES (0, 1.0, 'a')"
 	assert_output "Error: 1001(Unsupported), Write request to physical region is forbidden"
-	run -1 gt-sql --data-home "$T/d" "CREATE TABLE t1 (ts TIMESTAMP TIME INDEX, val DOUBLE) ENGINE=metric WITH (on_physical_table = 'phy')"
-	assert_output "Error: 1001(Unsupported), Logical metric tables (on_physical_table) are not supported yet"
 	run -1 gt-sql --data-home "$T/d" "CREATE TABLE t2 (ts TIMESTAMP TIME INDEX) ENGINE=nope"
 	assert_output "Error: 1004(InvalidArguments), Table engine not found: nope"
+}
+
+@test "ENGINE=metric: logical tables on a physical table, as GreptimeDB shows them" {
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE t1 (ts TIMESTAMP TIME INDEX, val DOUBLE) ENGINE=metric WITH (on_physical_table = 'phy')"
+	assert_output "Error: 4001(TableNotFound), Table not found: __table_name/greptime/public/phy"
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE phy (ts TIMESTAMP TIME INDEX, val DOUBLE) ENGINE=metric WITH (physical_metric_table = '', 'index.type' = 'skipping');
+CREATE TABLE t1 (ts TIMESTAMP TIME INDEX, val DOUBLE, host STRING PRIMARY KEY) ENGINE=metric WITH (on_physical_table = 'phy')"
+	# columns in name order, so a positional INSERT reads host, ts, val
+	run -0 gt-sql --data-home "$T/d" "INSERT INTO t1 VALUES ('a', 0, 1), ('b', 0, 2);
+SELECT * FROM t1 ORDER BY host"
+	assert_output "Affected Rows: 2
+
++------+---------------------+-----+
+| host | ts                  | val |
++------+---------------------+-----+
+| a    | 1970-01-01T00:00:00 | 1.0 |
+| b    | 1970-01-01T00:00:00 | 2.0 |
++------+---------------------+-----+"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '1s') sum(t1)"
+	assert_output --partial "| 1970-01-01T00:00:00 | 3.0         |"
+	# the physical table shows the engine's columns and its logical tables' tags
+	run -0 gt-sql --data-home "$T/d" "DESC phy"
+	assert_output --partial "| __table_id | UInt32               | PRI | NO   |         | TAG           |
+| __tsid     | UInt64               | PRI | NO   |         | TAG           |
+| host       | String               | PRI | YES  |         | TAG           |"
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE TABLE phy"
+	refute_output --partial "__tsid"
+	assert_output --partial '"host" STRING NULL SKIPPING INDEX WITH(false_positive_rate = '"'0.01'"', granularity = '"'10240'"', type = '"'BLOOM'"'),'
+	run -0 gt-sql --data-home "$T/d" "SHOW CREATE TABLE t1"
+	assert_output --partial "|       |   on_physical_table = 'phy'       |"
+	run -0 gt-sql --data-home "$T/d" "SELECT table_name, engine FROM information_schema.tables WHERE engine = 'metric' ORDER BY table_name"
+	assert_output --partial "| phy        | metric |
+| t1         | metric |"
+	# the metric engine's checks
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE t3 (ts TIMESTAMP TIME INDEX, val STRING) ENGINE=metric WITH (on_physical_table = 'phy')"
+	assert_output "Error: 1004(InvalidArguments), Column type mismatch. Expect Float64(Float64Type), got String(StringType { size_type: Utf8 })"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE t3 (ts TIMESTAMP TIME INDEX, val DOUBLE, n BIGINT PRIMARY KEY) ENGINE=metric WITH (on_physical_table = 'phy')"
+	assert_output "Error: 1004(InvalidArguments), Column type mismatch. Expect String(StringType { size_type: Utf8 }), got Int64(Int64Type)"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE t3 (ts TIMESTAMP TIME INDEX, v DOUBLE) ENGINE=metric WITH (on_physical_table = 'phy')"
+	assert_output "Error: 1004(InvalidArguments), Adding field column v to physical table"
+	run -1 gt-sql --data-home "$T/d" "CREATE TABLE t3 (ts TIMESTAMP(6) TIME INDEX, val DOUBLE) ENGINE=metric WITH (on_physical_table = 'phy')"
+	assert_output "Error: 1004(InvalidArguments), Unexpected request: Metric has differenttime unit (Microsecond) than the physical region (Millisecond)"
+	run -1 gt-sql --data-home "$T/d" "ALTER TABLE t1 SET ttl = '1h'"
+	assert_output "Error: 1004(InvalidArguments), Alter logical tables invalid arguments: Only support add columns operation"
+	run -0 gt-sql --data-home "$T/d" "ALTER TABLE t1 ADD COLUMN k STRING PRIMARY KEY;
+DESC phy"
+	assert_output --partial "| k          | String               | PRI | YES  |         | TAG           |"
+	run -1 gt-sql --data-home "$T/d" "DROP TABLE phy"
+	assert_output "Error: 1004(InvalidArguments), Physical region is busy, there are still some logical regions using it"
+	run -0 gt-sql --data-home "$T/d" "DROP TABLE t1, phy;
+SHOW TABLES"
+	refute_output --partial "phy"
+	run -1 gt-sql --data-home "$T/d" "DESC TABLE t1"
+	assert_output "Error: 4001(TableNotFound), Table not found: t1"
 }
