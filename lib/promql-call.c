@@ -3,6 +3,7 @@
  * and per-sample math through the kernels of promql-fn.h, and the
  * structural functions that are the evaluator's own (time, vector,
  * scalar, timestamp, absent, absent_over_time, sort, sort_desc,
+ * sort_by_label, sort_by_label_desc,
  * label_replace, label_join, histogram_quantile, pi).
  *
  * __name__ is dropped where Prometheus 2.42 drops it: by every range
@@ -403,6 +404,44 @@ static const char *str_arg(const struct gt_pq_expr *e)
 	return e->kind == GT_PQ_STRING ? e->u.str : "";
 }
 
+struct by_label {
+	const char **names;
+	size_t n;
+	int desc;
+};
+
+/* The named labels in turn, then (as Prometheus 3 does) the whole label set, so the order is total. */
+static int by_label_cmp(const void *pa, const void *pb, void *arg)
+{
+	const struct by_label *bl = arg;
+	const struct gt_pq_labels *a = &((const struct pq_vs *)pa)->lb, *b = &((const struct pq_vs *)pb)->lb;
+	int c = gt_pq_labels_cmp_by(a, b, bl->names, bl->n);
+	if (!c)
+		c = pq_labels_cmp(a, b);
+	return bl->desc ? -c : c;
+}
+
+/* sort_by_label[_desc](v, "label", ...): an instant query's samples in the order of those labels. */
+static int fn_sort_by_label(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, int desc,
+			    struct pq_val *out)
+{
+	int rc = eval_vector(ev, e->u.call.args[0], c, out);
+	if (rc || c->n != 1)
+		return rc; /* a range query's result is sorted by labels anyway */
+	struct by_label bl = {gt_calloc(e->u.call.nargs, sizeof(*bl.names)), e->u.call.nargs - 1, desc};
+	if (!bl.names) {
+		pq_val_release(out);
+		return oom(ev->err);
+	}
+	for (size_t i = 0; i < bl.n; i++)
+		bl.names[i] = str_arg(e->u.call.args[1 + i]);
+	pq_vec_compact(&out->vec, 1);
+	if (out->vec.n)
+		qsort_r(out->vec.s, out->vec.n, sizeof(*out->vec.s), by_label_cmp, &bl);
+	free(bl.names);
+	return 0;
+}
+
 static int fn_label(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, int join, struct pq_val *out)
 {
 	struct gt_pq_relabel *rl = NULL;
@@ -586,6 +625,8 @@ int pq_eval_call(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_c
 		return fn_absent(ev, e, c, out);
 	if (!strcmp(name, "sort") || !strcmp(name, "sort_desc"))
 		return fn_sort(ev, e, c, name[4] == '_', out);
+	if (!strcmp(name, "sort_by_label") || !strcmp(name, "sort_by_label_desc"))
+		return fn_sort_by_label(ev, e, c, name[13] == '_', out);
 	if (!strcmp(name, "label_replace") || !strcmp(name, "label_join"))
 		return fn_label(ev, e, c, name[6] == 'j', out);
 	if (!strcmp(name, "histogram_quantile"))

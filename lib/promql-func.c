@@ -8,6 +8,11 @@
  * function with optional arguments has exactly one (variadic 1), so "the
  * last n are optional" reads the same.
  *
+ * Beyond 2.42, GreptimeDB's PromQL has sort_by_label and
+ * sort_by_label_desc (Prometheus 2.49's experimental functions, a vector
+ * and the label names to order by); Prometheus 2.42 refuses them, so no
+ * query it answers changes.
+ *
  * The table is sorted by name for the binary search.
  */
 #include "promql.h"
@@ -77,6 +82,8 @@ static const struct gt_pq_func funcs[] = {
 	{"sin", {V}, 1, 0, V},
 	{"sinh", {V}, 1, 0, V},
 	{"sort", {V}, 1, 0, V},
+	{"sort_by_label", {V, STR}, 2, -1, V},
+	{"sort_by_label_desc", {V, STR}, 2, -1, V},
 	{"sort_desc", {V}, 1, 0, V},
 	{"sqrt", {V}, 1, 0, V},
 	{"stddev_over_time", {M}, 1, 0, V},

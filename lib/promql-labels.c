@@ -133,6 +133,18 @@ void pq_labels_keep(struct gt_pq_labels *l, char *const *names, size_t n)
 	l->n = j;
 }
 
+int gt_pq_labels_cmp_by(const struct gt_pq_labels *a, const struct gt_pq_labels *b, const char *const *names,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *va = pq_labels_get(a, names[i]), *vb = pq_labels_get(b, names[i]);
+		int c = strcmp(va ? va : "", vb ? vb : "");
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
 /* labels.Compare: name by name, then value, then length. */
 int pq_labels_cmp(const struct gt_pq_labels *a, const struct gt_pq_labels *b)
 {

@@ -16,6 +16,7 @@
  * 1-based column counted in bytes from the line's start, as Prometheus.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <pcre2.h>
@@ -1384,14 +1385,15 @@ static int parse_grouping(struct pq *p, char ***out, size_t *nout)
 			take(p);
 			break;
 		}
-		if (!is_label_tok(t->t)) {
+		/* a quoted label name (Prometheus 3's UTF-8 names): by ("service.name") */
+		if (!is_label_tok(t->t) && t->t != T_STRING) {
 			ctx_push(p, "grouping opts", "label");
 			unexpected(p);
 			ctx_pop(p);
 			goto fail;
 		}
 		struct tok_item lt = take(p);
-		for (int i = lt.pos; i < lt.end; i++) {
+		for (int i = lt.pos; lt.t != T_STRING && i < lt.end; i++) {
 			if (p->q[i] == ':') {
 				ctx_push(p, "grouping opts", "label");
 				unexpected_at(p, &lt);
@@ -1400,7 +1402,8 @@ static int parse_grouping(struct pq *p, char ***out, size_t *nout)
 			}
 		}
 		char **nv = realloc(v, (n + 1) * sizeof *v);
-		if (!nv || !(nv[n] = xstrndup(p->q + lt.pos, (size_t)(lt.end - lt.pos)))) {
+		if (!nv || !(nv[n] = lt.t == T_STRING ? tok_unquote(p, &lt) :
+				     xstrndup(p->q + lt.pos, (size_t)(lt.end - lt.pos)))) {
 			v = nv ? nv : v;
 			oom(p);
 			goto fail;
@@ -1427,7 +1430,33 @@ fail:
 	return GT_EINVAL;
 }
 
-/* '{' matchers '}' into e (a selector). */
+/* Append matcher (name op value) to selector e; takes name and value (NULL: out of memory). */
+static int add_matcher(struct pq *p, struct gt_pq_expr *e, enum gt_pq_mop op, char *name, char *value)
+{
+	struct gt_pq_matcher *nm = realloc(e->u.sel.m, (e->u.sel.nm + 1) * sizeof *nm);
+	if (!nm || !name || !value) {
+		e->u.sel.m = nm ? nm : e->u.sel.m;
+		free(name);
+		free(value);
+		oom(p);
+		return GT_ENOMEM;
+	}
+	e->u.sel.m = nm;
+	struct gt_pq_matcher *m = &nm[e->u.sel.nm++];
+	memset(m, 0, sizeof *m);
+	m->op = op;
+	m->name = name;
+	m->value = value;
+	return 0;
+}
+
+/*
+ * '{' matchers '}' into e (a selector).  As in Prometheus 3, a label name
+ * may be quoted ({"service.name"="x"}), and a quoted name with no operator
+ * names the metric ({"metric.name"} is {__name__="metric.name"}): UTF-8
+ * names that are not identifiers.  Prometheus 2.42 refuses both, so no
+ * query it answers changes meaning.
+ */
 static int parse_matchers(struct pq *p, struct gt_pq_expr *e)
 {
 	take(p);   /* '{' */
@@ -1437,7 +1466,7 @@ static int parse_matchers(struct pq *p, struct gt_pq_expr *e)
 			take(p);
 			return 0;
 		}
-		if (t->t != T_IDENT) {
+		if (t->t != T_IDENT && t->t != T_STRING) {
 			ctx_push(p, "label matching", "identifier or \"}\"");
 			unexpected(p);
 			ctx_pop(p);
@@ -1452,6 +1481,11 @@ static int parse_matchers(struct pq *p, struct gt_pq_expr *e)
 		case T_EQL_REGEX: op = GT_PQ_M_RE; break;
 		case T_NEQ_REGEX: op = GT_PQ_M_NRE; break;
 		default:
+			if (name.t == T_STRING && (t->t == T_COMMA || t->t == T_RBRACE)) {
+				if (add_matcher(p, e, GT_PQ_M_EQ, xstrndup("__name__", 8), tok_unquote(p, &name)) < 0)
+					return GT_ENOMEM;
+				goto next;
+			}
 			ctx_push(p, "label matching", "label matching operator");
 			unexpected(p);
 			ctx_pop(p);
@@ -1465,24 +1499,13 @@ static int parse_matchers(struct pq *p, struct gt_pq_expr *e)
 			return GT_EINVAL;
 		}
 		struct tok_item val = take(p);
-		struct gt_pq_matcher *nm = realloc(e->u.sel.m, (e->u.sel.nm + 1) * sizeof *nm);
-		if (!nm) {
-			oom(p);
+		char *label = name.t == T_STRING ? tok_unquote(p, &name) :
+			      xstrndup(p->q + name.pos, (size_t)(name.end - name.pos));
+		if (add_matcher(p, e, op, label, tok_unquote(p, &val)) < 0)
 			return GT_ENOMEM;
-		}
-		e->u.sel.m = nm;
-		struct gt_pq_matcher *m = &nm[e->u.sel.nm];
-		memset(m, 0, sizeof *m);
-		m->op = op;
-		m->name = xstrndup(p->q + name.pos, (size_t)(name.end - name.pos));
-		m->value = tok_unquote(p, &val);
-		e->u.sel.nm++;
-		if (!m->name || !m->value) {
-			oom(p);
-			return GT_ENOMEM;
-		}
-		if (matcher_compile(p, m, name.pos) < 0)
+		if (matcher_compile(p, &e->u.sel.m[e->u.sel.nm - 1], name.pos) < 0)
 			return GT_EINVAL;
+next:
 		t = peek(p);
 		if (t->t == T_COMMA) {
 			take(p);
@@ -1514,19 +1537,9 @@ static struct gt_pq_expr *parse_selector(struct pq *p)
 	}
 	if (peek(p)->t == T_LBRACE && parse_matchers(p, e) < 0)
 		goto fail;
-	if (e->u.sel.metric) {
-		struct gt_pq_matcher *nm = realloc(e->u.sel.m, (e->u.sel.nm + 1) * sizeof *nm);
-		if (!nm)
-			goto nomem;
-		e->u.sel.m = nm;
-		memset(&nm[e->u.sel.nm], 0, sizeof *nm);
-		nm[e->u.sel.nm].op = GT_PQ_M_EQ;
-		nm[e->u.sel.nm].name = xstrndup("__name__", 8);
-		nm[e->u.sel.nm].value = xstrndup(e->u.sel.metric, strlen(e->u.sel.metric));
-		e->u.sel.nm++;
-		if (!nm[e->u.sel.nm - 1].name || !nm[e->u.sel.nm - 1].value)
-			goto nomem;
-	}
+	if (e->u.sel.metric &&
+	    add_matcher(p, e, GT_PQ_M_EQ, xstrndup("__name__", 8), xstrndup(e->u.sel.metric, strlen(e->u.sel.metric))) < 0)
+		goto fail;
 	e->end = p->last_end;
 	p->h = 1;
 	return e;
@@ -2468,13 +2481,25 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A label name, quoted (as Prometheus 3 prints it) when it is not an identifier. */
+static void print_label(struct gt_buf *b, const char *name)
+{
+	bool ident = isalpha((unsigned char)name[0]) || name[0] == '_';
+	for (const char *c = name; ident && *c; c++)
+		ident = isalnum((unsigned char)*c) || *c == '_';
+	if (ident)
+		gt_buf_addstr(b, name);
+	else
+		go_quote(b, name, strlen(name));
+}
+
 static void print_list(struct gt_buf *b, char **v, size_t n)
 {
 	gt_buf_addch(b, '(');
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			gt_buf_addstr(b, ", ");
-		gt_buf_addstr(b, v[i]);
+		print_label(b, v[i]);
 	}
 	gt_buf_addch(b, ')');
 }
@@ -2500,7 +2525,7 @@ static void print(const struct gt_pq_expr *e, struct gt_buf *b)
 			if (metric && m->op == GT_PQ_M_EQ && strcmp(m->name, "__name__") == 0 && strcmp(m->value, metric) == 0)
 				continue;
 			struct gt_buf mb = {0};
-			gt_buf_addstr(&mb, m->name);
+			print_label(&mb, m->name);
 			gt_buf_addstr(&mb, ops[m->op]);
 			go_quote(&mb, m->value, strlen(m->value));
 			ls[nl++] = gt_buf_detach(&mb, NULL);

@@ -45,6 +45,14 @@ struct gt_pq_labels {
 	size_t n;
 };
 
+/*
+ * Order a and b by the values of the labels names[0..n) in turn (a missing
+ * label reads as ""), bytewise: the order of sort_by_label, which
+ * GreptimeDB runs as an ORDER BY of those label columns.  0 when all agree.
+ */
+int gt_pq_labels_cmp_by(const struct gt_pq_labels *a, const struct gt_pq_labels *b, const char *const *names,
+			size_t n);
+
 /* --- the tree --- */
 
 enum gt_pq_mop { GT_PQ_M_EQ, GT_PQ_M_NE, GT_PQ_M_RE, GT_PQ_M_NRE };

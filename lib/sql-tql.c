@@ -46,12 +46,14 @@
  * are SQL expressions: numbers are seconds, strings seconds, RFC 3339
  * times or durations ('5s'), timestamps and intervals what they say.
  */
+#include <ctype.h>
 #include <math.h>
 #include <time.h>
 
 #include "buf.h"
 #include "dtoa.h"
 #include "promql.h"
+#include "promql-fn.h"
 #include "promstore.h"
 #include "sql-expr.h"
 #include "timeutil.h"
@@ -123,7 +125,50 @@ static bool numeric(const struct gt_coldef *c)
 	       c->lt != GT_LT_DATE;
 }
 
-/* Matchers GreptimeDB refuses before it plans. */
+static const char *str_lit(const struct gt_pq_expr *x)
+{
+	while (x->kind == GT_PQ_PAREN)
+		x = x->u.paren;
+	return x->kind == GT_PQ_STRING ? x->u.str : "";
+}
+
+/*
+ * label_join's and label_replace's arguments, checked when GreptimeDB
+ * plans them, before any data: label_join needs a source label (Prometheus
+ * takes none), and Prometheus's own argument errors, which the relabel
+ * constructors give, read with a capital ("Invalid destination label name
+ * in label_replace(): ~x").
+ */
+static int check_label_call(const struct gt_pq_expr *x, struct gt_sql_error *e)
+{
+	const char *f = x->u.call.fn->name;
+	struct gt_pq_relabel *rl = NULL;
+	struct gt_err err = {0};
+	int rc;
+
+	if (strcmp(f, "label_join") == 0) {
+		size_t nsrc = x->u.call.nargs > 3 ? x->u.call.nargs - 3 : 0;
+		const char *src[64];
+		if (nsrc == 0 || nsrc > GT_ARRAY_LEN(src))
+			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid function argument for label_join");
+		for (size_t i = 0; i < nsrc; i++)
+			src[i] = str_lit(x->u.call.args[3 + i]);
+		rc = gt_pq_relabel_join_new(&rl, str_lit(x->u.call.args[1]), str_lit(x->u.call.args[2]), src, nsrc, &err);
+	} else if (strcmp(f, "label_replace") == 0) {
+		rc = gt_pq_relabel_replace_new(&rl, str_lit(x->u.call.args[1]), str_lit(x->u.call.args[2]),
+					       str_lit(x->u.call.args[3]), str_lit(x->u.call.args[4]), &err);
+	} else {
+		return 0;
+	}
+	gt_pq_relabel_free(rl);
+	if (rc == GT_ENOMEM)
+		return sql_nomem(e);
+	if (rc < 0)
+		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "%c%s", toupper((unsigned char)err.msg[0]), err.msg + 1);
+	return 0;
+}
+
+/* Matchers and function arguments GreptimeDB refuses before it plans. */
 static int check_selectors(const struct gt_pq_expr *x, struct gt_sql_error *e)
 {
 	int rc = 0;
@@ -145,6 +190,7 @@ static int check_selectors(const struct gt_pq_expr *x, struct gt_sql_error *e)
 		rc = check_selectors(x->u.bin.lhs, e);
 		return rc < 0 ? rc : check_selectors(x->u.bin.rhs, e);
 	case GT_PQ_CALL:
+		rc = check_label_call(x, e);
 		for (size_t i = 0; i < x->u.call.nargs && rc == 0; i++)
 			rc = check_selectors(x->u.call.args[i], e);
 		return rc;
@@ -1061,6 +1107,23 @@ static bool field_value(const struct gt_pq_result *r, const struct gt_pq_series 
 	return false;
 }
 
+/* Whether series a goes after b in the rows of sort-family call c (a stable order: ties stay). */
+static bool series_after(const struct gt_pq_expr *c, const struct gt_pq_series *a, const struct gt_pq_series *b)
+{
+	const char *f = c->u.call.fn->name;
+	bool desc = strcmp(f, "sort_desc") == 0 || strcmp(f, "sort_by_label_desc") == 0;
+	if (strncmp(f, "sort_by_label", 13) == 0) {
+		const char *names[64];
+		size_t n = 0;
+		for (size_t i = 1; i < c->u.call.nargs && n < GT_ARRAY_LEN(names); i++)
+			names[n++] = str_lit(c->u.call.args[i]);
+		int cmp = gt_pq_labels_cmp_by(&a->labels, &b->labels, names, n);
+		return desc ? cmp < 0 : cmp > 0;
+	}
+	double va = a->n ? a->v[0] : NAN, vb = b->n ? b->v[0] : NAN;
+	return desc ? va < vb : va > vb;
+}
+
 /* Does e hand its selector's values through with integer arithmetic only? */
 static bool keeps_int(const struct gt_pq_expr *e)
 {
@@ -1072,7 +1135,7 @@ static bool keeps_int(const struct gt_pq_expr *e)
 			e->u.agg.op == GT_PQ_TOPK || e->u.agg.op == GT_PQ_BOTTOMK) && keeps_int(e->u.agg.e);
 	case GT_PQ_CALL: {
 		const char *f = e->u.call.fn->name;
-		return (strcmp(f, "sort") == 0 || strcmp(f, "sort_desc") == 0 || strcmp(f, "label_replace") == 0 ||
+		return (strncmp(f, "sort", 4) == 0 || strcmp(f, "label_replace") == 0 ||
 			strcmp(f, "label_join") == 0) && keeps_int(e->u.call.args[0]);
 	}
 	default: return false;
@@ -1162,7 +1225,8 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const struct shape 
 		nss = 1;
 	}
 	int64_t nsteps = r->type == GT_PQ_T_STRING ? (q->step > 0 ? (q->end - q->start) / q->step + 1 : 1) : 0;
-	/* sort() and sort_desc() order the series by value (their first point's) */
+	/* sort() and sort_desc() order the series by value (their first point's),
+	 * sort_by_label() and sort_by_label_desc() by the labels they name */
 	size_t *order = calloc(nss ? nss : 1, sizeof *order);
 	if (!order) {
 		free(cols);
@@ -1170,13 +1234,10 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const struct shape 
 	}
 	for (size_t i = 0; i < nss; i++)
 		order[i] = i;
-	if (c->kind == GT_PQ_CALL && (strcmp(c->u.call.fn->name, "sort") == 0 || strcmp(c->u.call.fn->name, "sort_desc") == 0)) {
-		bool desc = c->u.call.fn->name[4] == '_';
+	if (c->kind == GT_PQ_CALL && strncmp(c->u.call.fn->name, "sort", 4) == 0) {
 		for (size_t i = 1; i < nss; i++)   /* insertion sort: stable, series are few */
 			for (size_t j = i; j > 0; j--) {
-				const struct gt_pq_series *a = &ss[order[j - 1]], *b = &ss[order[j]];
-				double va = a->n ? a->v[0] : NAN, vb = b->n ? b->v[0] : NAN;
-				if (!(desc ? va < vb : va > vb))
+				if (!series_after(c, &ss[order[j - 1]], &ss[order[j]]))
 					break;
 				size_t tmp = order[j];
 				order[j] = order[j - 1];
@@ -1257,7 +1318,9 @@ int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 
 	if (st->tql_verb != 'E')
 		return sql_err(e, GT_STATUS_UNSUPPORTED, "TQL EXPLAIN and TQL ANALYZE are not supported");
-	if (st->ntql_args < 3)
+	if (st->ntql_args == 0)
+		v[2] = 300000;   /* GreptimeDB's TQL EVAL without parameters: (0, 0, '5m') */
+	else if (st->ntql_args < 3)
 		return sql_err(e, GT_STATUS_INVALID_SYNTAX, "TQL EVAL needs (start, end, step)");
 	for (uint32_t i = 0; i < st->ntql_args; i++)
 		if ((rc = tql_param(s, st->tql_args[i], i >= 2, &v[i], e)) < 0)

@@ -82,3 +82,33 @@ setup_tables() {
 	run -1 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') group(m)"
 	assert_output 'Error: 1001(Unsupported), Multi fields calculation is not supported in group()'
 }
+
+@test "TQL EVAL: quoted UTF-8 names, sort_by_label, label_* argument errors, no parameters" {
+	setup_tables
+	run -0 gt-sql --data-home "$T/d" 'CREATE TABLE svc (ts TIMESTAMP TIME INDEX, "service.name" STRING PRIMARY KEY, val DOUBLE);
+INSERT INTO svc VALUES (0, '"'api'"', 1), (0, '"'db'"', 2)'
+	# Prometheus 3: a quoted label name, a quoted metric name, a quoted grouping label
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '1s') svc{\"service.name\"=\"api\"}"
+	assert_output --partial "| api "
+	refute_output --partial "| db "
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '1s') {\"svc\"}"
+	assert_output --partial "| api "
+	assert_output --partial "| db "
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '1s') sum by (\"service.name\") (svc)"
+	assert_output --partial "| db "
+	# sort_by_label orders the rows by the labels named; without it they come a, b
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (1, 1, '1s') sort_by_label_desc(test, \"k\")"
+	assert_equal "$(printf '%s\n' "$output" | grep -o '| [ab] ' | tr -d '| \n')" "ba"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (1, 1, '1s') sort_by_label(test, \"k\")"
+	assert_equal "$(printf '%s\n' "$output" | grep -o '| [ab] ' | tr -d '| \n')" "ab"
+	# label_join and label_replace arguments, refused as GreptimeDB refuses them
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') label_join(test, \"x\", \"-\")"
+	assert_output "Error: 1004(InvalidArguments), Invalid function argument for label_join"
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL label_replace(nosuch, \"~x\", \"\", \"k\", \"(.*)\")"
+	assert_output "Error: 1004(InvalidArguments), Invalid destination label name in label_replace(): ~x"
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL label_replace(nosuch, \"j\", \"v\", \"k\", \"(.*\")"
+	assert_output "Error: 1004(InvalidArguments), Invalid regular expression in label_replace(): (.*"
+	# without (start, end, step): GreptimeDB's (0, 0, '5m')
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL time()"
+	assert_output --partial "| 1970-01-01T00:00:00 | 0.0 "
+}
