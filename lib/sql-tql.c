@@ -12,8 +12,9 @@
  *
  *   selector          the table's columns in table order; fields, tags,
  *                     time index when a __field__ matcher picks fields or
- *                     the time index is not in milliseconds (the planner
- *                     projects then); a missing table is an empty metric
+ *                     the time index is not in milliseconds or the table
+ *                     is a logical metric table (the planner projects
+ *                     then); a missing table is an empty metric
  *   literal, vector(), an "empty metric": `time`, then `value`
  *   a call without      (`greptime_value` for vector())
  *   a vector argument
@@ -538,8 +539,9 @@ static int plan_selector(struct tql *t, struct gt_pq_expr *e, struct shape *sh, 
 			t->seen_sel |= in;
 		}
 	}
-	if (rc == 0 && (any_field_m || !ms)) {
-		/* the planner's projection: fields, tags, time index */
+	if (rc == 0 && (any_field_m || !ms || sql_metric_physical_of(&ti.schema.opts))) {
+		/* the planner's projection: fields, tags, time index (also over a
+		 * metric engine's logical table, to leave __tsid out) */
 		for (uint32_t i = 0; i < sh->nf; i++)
 			add_col(t, sh, sh->fields[i], sh->table);
 		for (uint32_t i = 0; i < sh->nt; i++)
