@@ -193,6 +193,9 @@ SELECT * FROM t1 ORDER BY host"
 +------+---------------------+-----+"
 	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '1s') sum(t1)"
 	assert_output --partial "| 1970-01-01T00:00:00 | 3.0         |"
+	# GreptimeDB's planner projects a logical table: fields, tags, time index
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '1s') t1"
+	assert_line "| val | host | ts                  |"
 	# the physical table shows the engine's columns and its logical tables' tags
 	run -0 gt-sql --data-home "$T/d" "DESC phy"
 	assert_output --partial "| __table_id | UInt32               | PRI | NO   |         | TAG           |
