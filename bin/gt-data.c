@@ -536,15 +536,23 @@ static int table_regions(const struct opts *o, struct gt_table_info *t, struct g
 	return rc;
 }
 
-static int dump_record(void *ctx, uint64_t seq, uint32_t count, const void *p, size_t len)
+/* Which records `wal dump --table` shows: the table's regions (all when t is NULL). */
+struct dump_filter {
+	const struct gt_table_info *t;
+};
+
+static int dump_record(void *ctx, uint64_t region, uint64_t seq, uint32_t count, const void *p, size_t len)
 {
+	const struct dump_filter *f = ctx;
 	struct gt_batch b;
 	struct gt_err err = {0};
 	int rc;
 
+	if (f && f->t && (GT_REGION_TABLE(region) != f->t->id || GT_REGION_NUM(region) >= f->t->nregions))
+		return 0;
 	gt_batch_init(&b);
 	rc = gt_batch_decode(&b, p, len, &err);
-	printf("seq=%" PRIu64 " rows=%u bytes=%zu", seq, count, len);
+	printf("region=%" PRIu64 " seq=%" PRIu64 " rows=%u bytes=%zu", region, seq, count, len);
 	if (rc) {
 		printf(" payload=damaged (%s)\n", err.msg);
 	} else {
@@ -554,11 +562,10 @@ static int dump_record(void *ctx, uint64_t seq, uint32_t count, const void *p, s
 		printf("%s\n", b.op ? " ops" : "");
 	}
 	gt_batch_release(&b);
-	(void)ctx;
 	return 0;
 }
 
-static int dump_file(const char *path)
+static int dump_file(const char *path, const struct dump_filter *f)
 {
 	struct gt_buf b = {0};
 	struct gt_err err = {0};
@@ -566,7 +573,7 @@ static int dump_file(const char *path)
 	if (rc)
 		return fail(rc, &err);
 	printf("# %s\n", path);
-	rc = gt_wal_read_segment(b.p, b.len, dump_record, NULL, &err);
+	rc = gt_wal_read_segment(b.p, b.len, dump_record, (void *)f, &err);
 	gt_buf_release(&b);
 	if (rc) {
 		gt_cli_errorf("%s: %s", path, err.msg);
@@ -590,7 +597,7 @@ static int cmd_wal(int argc, char **argv)
 		return gt_cli_usage_error(usage, "%s", "wal: the subcommand is 'dump'");
 	if (argc > 2 && argv[2][0] != '-') {
 		for (int i = 2; i < argc; i++) {
-			int e = dump_file(argv[i]);
+			int e = dump_file(argv[i], NULL);
 			if (e > ex)
 				ex = e;
 		}
@@ -600,25 +607,26 @@ static int cmd_wal(int argc, char **argv)
 		return rc;
 	if ((rc = table_regions(&o, &t, &err)))
 		return fail(rc, &err);
-	for (uint32_t i = 0; i < t.nregions; i++) {
-		char dir[4096];
-		struct dirent **names;
-		int n;
-		snprintf(dir, sizeof(dir), "%s/wal/%" PRIu64, o.home, gt_table_region(&t, i));
-		n = scandir(dir, &names, NULL, alphasort);
-		for (int k = 0; k < n; k++) {
-			char path[8192];
-			if (strstr(names[k]->d_name, ".wal")) {
-				snprintf(path, sizeof(path), "%s/%s", dir, names[k]->d_name);
-				int e = dump_file(path);
-				if (e > ex)
-					ex = e;
-			}
-			free(names[k]);
+	/* the log is shared by every region: show the table's records */
+	struct dump_filter f = {&t};
+	char dir[4096];
+	struct dirent **names;
+	int n;
+	snprintf(dir, sizeof(dir), "%s/wal", o.home);
+	n = scandir(dir, &names, NULL, alphasort);
+	for (int k = 0; k < n; k++) {
+		char path[8192];
+		size_t nl = strlen(names[k]->d_name);
+		if (nl > 4 && !strcmp(names[k]->d_name + nl - 4, ".wal")) {
+			snprintf(path, sizeof(path), "%s/%s", dir, names[k]->d_name);
+			int e = dump_file(path, &f);
+			if (e > ex)
+				ex = e;
 		}
-		if (n >= 0)
-			free(names);
+		free(names[k]);
 	}
+	if (n >= 0)
+		free(names);
 	gt_table_info_release(&t);
 	return ex;
 }

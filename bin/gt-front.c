@@ -21,11 +21,11 @@
 #include "pgwire.h"
 
 static const char usage[] =
-	"usage: gt-front --standalone --data-home DIR [--http-addr HOST:PORT] [--mysql-addr HOST:PORT] [--postgres-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--wal-sync always|interval|none] [--memtable-bytes N] [--user-provider SPEC] [--ready-fd N]\n"
+	"usage: gt-front --standalone --data-home DIR [--http-addr HOST:PORT] [--mysql-addr HOST:PORT] [--postgres-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--wal-sync always|interval|none] [--wal-purge-bytes N] [--memtable-bytes N] [--user-provider SPEC] [--ready-fd N]\n"
 	"       gt-front --meta HOST:PORT [--http-addr HOST:PORT] [--mysql-addr HOST:PORT] [--postgres-addr HOST:PORT] [--max-body N] [--timeout SECONDS] [--user-provider SPEC] [--ready-fd N]\n"
 	"       gt-front --help\n";
 
-enum { O_STANDALONE = 256, O_META, O_HOME, O_HTTP, O_MYSQL, O_PG, O_MAXBODY, O_TIMEOUT, O_WAL_SYNC, O_MEMTABLE, O_USERS, O_READY, O_HELP };
+enum { O_STANDALONE = 256, O_META, O_HOME, O_HTTP, O_MYSQL, O_PG, O_MAXBODY, O_TIMEOUT, O_WAL_SYNC, O_WAL_PURGE, O_MEMTABLE, O_USERS, O_READY, O_HELP };
 
 static const struct option longopts[] = {
 	{"standalone", no_argument, NULL, O_STANDALONE},
@@ -37,6 +37,7 @@ static const struct option longopts[] = {
 	{"max-body", required_argument, NULL, O_MAXBODY},
 	{"timeout", required_argument, NULL, O_TIMEOUT},
 	{"wal-sync", required_argument, NULL, O_WAL_SYNC},
+	{"wal-purge-bytes", required_argument, NULL, O_WAL_PURGE},
 	{"memtable-bytes", required_argument, NULL, O_MEMTABLE},
 	{"user-provider", required_argument, NULL, O_USERS},
 	{"ready-fd", required_argument, NULL, O_READY},
@@ -48,7 +49,7 @@ struct opts {
 	bool standalone;
 	const char *home, *http, *meta, *mysql, *pg;   /* "" = that protocol not served */
 	struct gt_auth *auth;            /* --user-provider; NULL = open access */
-	uint64_t max_body, timeout, memtable;
+	uint64_t max_body, timeout, memtable, wal_purge;
 	int wal_sync;
 	int64_t ready_fd;
 };
@@ -82,6 +83,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_WAL_SYNC:
 			if ((o->wal_sync = gt_wal_sync_parse(optarg)) < 0)
 				return gt_cli_usage_error(usage, "unknown --wal-sync '%s'", optarg);
+			break;
+		case O_WAL_PURGE:
+			if (gt_parse_size(optarg, &o->wal_purge) || o->wal_purge < 4096)
+				return gt_cli_usage_error(usage, "--wal-purge-bytes '%s' must be at least 4K", optarg);
 			break;
 		case O_MEMTABLE:
 			if (gt_parse_size(optarg, &o->memtable) || o->memtable < 4096)
@@ -148,6 +153,11 @@ int main(int argc, char **argv)
 
 	eo.data_home = o.home;
 	eo.wal.sync = (uint8_t)o.wal_sync;
+	if (o.wal_purge) {
+		/* segments of a quarter of it, so that there is something to purge */
+		eo.wal.purge_bytes = o.wal_purge;
+		eo.wal.segment_bytes = GT_MIN(o.wal_purge / 4, (uint64_t)64 << 20);
+	}
 	eo.memtable_bytes = (size_t)o.memtable;
 	eo.background = true;
 	eo.auto_compact = true;

@@ -41,6 +41,7 @@ struct gt_engine {
 	int lock_fd;
 	struct gt_objstore *store;
 	struct gt_cache *cache;
+	struct gt_wal *wal;        /* shared by every region */
 	struct gt_region_env env;
 	char wal_root[4096], tmp_dir[4096];
 	pthread_mutex_t mu;
@@ -50,6 +51,7 @@ struct gt_engine {
 	uint32_t nslots;
 	struct queue flushq, compactq;
 	bool stopping;
+	bool purge_wanted;         /* the WAL is over its size (flush worker) */
 };
 
 static void elog(struct gt_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -99,6 +101,49 @@ static void want_flush(void *ctx, struct gt_region *r)
 	enqueue(e, &e->flushq, gt_region_id(r));
 }
 
+static struct slot *find_slot(struct gt_engine *e, uint64_t id);
+
+static void want_wal_purge(void *ctx)
+{
+	struct gt_engine *e = ctx;
+	pthread_mutex_lock(&e->mu);
+	if (!e->purge_wanted) {
+		e->purge_wanted = true;
+		pthread_cond_signal(&e->flushq.cond);
+	}
+	pthread_mutex_unlock(&e->mu);
+}
+
+/* Flush the regions that hold the WAL's oldest segment, so that it can
+ * go (flush worker, e->mu held; released while flushing). */
+static void purge_wal(struct gt_engine *e)
+{
+	uint64_t ids[64];
+	size_t n;
+
+	e->purge_wanted = false;
+	pthread_mutex_unlock(&e->mu);
+	n = gt_wal_pinning(e->wal, ids, GT_ARRAY_LEN(ids));
+	pthread_mutex_lock(&e->mu);
+	for (size_t i = 0; i < n; i++) {
+		struct slot *s = find_slot(e, ids[i]);
+		if (!s || !s->r) {
+			elog(e, "WAL: region %" PRIu64 ", which is not open, holds its oldest segment", ids[i]);
+			continue;
+		}
+		struct gt_region *r = s->r;
+		struct gt_err err = {0};
+		s->busy++;
+		pthread_mutex_unlock(&e->mu);
+		if (gt_region_flush(r, &err))
+			elog(e, "region %" PRIu64 ": flush for the WAL's size failed: %s", ids[i], err.msg);
+		pthread_mutex_lock(&e->mu);
+		if ((s = find_slot(e, ids[i])))
+			s->busy--;
+		pthread_cond_broadcast(&e->idle);
+	}
+}
+
 static void want_compact(void *ctx, struct gt_region *r)
 {
 	struct gt_engine *e = ctx;
@@ -139,8 +184,12 @@ static void *worker(void *arg)
 	pthread_setname_np(pthread_self(), compact ? "gt-compact" : "gt-flush");
 	pthread_mutex_lock(&e->mu);
 	for (;;) {
-		while (!q->n && !e->stopping)
+		while (!q->n && !e->stopping && (compact || !e->purge_wanted))
 			pthread_cond_wait(&q->cond, &e->mu);
+		if (!compact && e->purge_wanted && !e->stopping) {
+			purge_wal(e);
+			continue;
+		}
 		if (!q->n && e->stopping)
 			break;
 		uint64_t id = q->ids[0];
@@ -289,11 +338,17 @@ int gt_engine_open(struct gt_engine **out, const struct gt_engine_opts *o, struc
 		rc = gt_errf(err, GT_ENOMEM, "out of memory");
 		goto fail;
 	}
+	struct gt_wal_open_info wi = {0};
+	if ((rc = gt_wal_open(&e->wal, e->wal_root, &o->wal, 1, &wi, err)))
+		goto fail;
+	if (wi.dropped_bytes)
+		elog(e, "WAL had a torn or damaged tail: dropped %" PRIu64 " bytes after %" PRIu64
+		     " whole records (%s)", wi.dropped_bytes, wi.records, wi.damage[0] ? wi.damage : "no detail");
 	e->env.store = e->store;
 	e->env.cache = e->cache;
+	e->env.wal_log = e->wal;
 	e->env.wal_root = e->wal_root;
 	e->env.tmp_dir = e->tmp_dir;
-	e->env.wal = o->wal;
 	e->env.memtable_bytes = o->memtable_bytes;
 	/* rANS does the entropy coding: a higher zstd level buys 0.02% (gt-sst(5)) */
 	e->env.sst_compact.zstd_level = 3;
@@ -302,6 +357,7 @@ int gt_engine_open(struct gt_engine **out, const struct gt_engine_opts *o, struc
 	if (o->background) {
 		e->env.want_flush = want_flush;
 		e->env.want_compact = want_compact;
+		e->env.want_wal_purge = want_wal_purge;
 		e->env.sched_ctx = e;
 		if ((rc = start_worker(e, &e->flushq, false, err)) ||
 		    (rc = start_worker(e, &e->compactq, true, err)))
@@ -476,8 +532,9 @@ int gt_engine_drop_region(struct gt_engine *e, uint64_t region_id, struct gt_err
 		free(d.keys[i]);
 	free(d.keys);
 	free(prefix);
+	gt_wal_forget(e->wal, region_id, NULL);
 	snprintf(path, sizeof(path), "%s/%" PRIu64, e->wal_root, region_id);
-	gt_rm_tree(path);
+	gt_rm_tree(path);   /* a per-region WAL of an older gt, if any */
 	return rc == GT_ENOTFOUND ? 0 : rc;
 }
 
@@ -529,6 +586,7 @@ void gt_engine_close(struct gt_engine *e, int flush)
 	for (uint32_t i = 0; i < e->nslots; i++)
 		if (e->slots[i].r)
 			gt_region_close(e->slots[i].r, flush);
+	gt_wal_close(e->wal);
 	free(e->slots);
 	free(e->flushq.ids);
 	free(e->compactq.ids);

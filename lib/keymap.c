@@ -31,6 +31,19 @@ static int rehash(struct gt_keymap *m)
 	return 0;
 }
 
+int gt_keymap_find(const struct gt_keymap *m, const void *k, size_t kl)
+{
+	if (!m->nslots)
+		return -1;
+	for (uint64_t h = XXH3_64bits(k, kl) & (m->nslots - 1); m->slots[h] != UINT32_MAX;
+	     h = (h + 1) & (m->nslots - 1)) {
+		uint32_t id = m->slots[h];
+		if (m->len[id] == kl && (!kl || !memcmp(m->keys.p + m->off[id], k, kl)))
+			return (int)id;
+	}
+	return -1;
+}
+
 int gt_keymap_get(struct gt_keymap *m, const void *k, size_t kl, bool *isnew)
 {
 	uint64_t h;

@@ -20,6 +20,8 @@ struct gt_keymap {
 /* The id of key k[0..kl); a new key gets id n-1 and *isnew.  GT_ENOMEM
  * (or GT_ETOOBIG past 4 GiB of keys) on failure. */
 int gt_keymap_get(struct gt_keymap *m, const void *k, size_t kl, bool *isnew);
+/* The id of key k[0..kl), or -1 when the map does not have it. */
+int gt_keymap_find(const struct gt_keymap *m, const void *k, size_t kl);
 void gt_keymap_release(struct gt_keymap *m);
 
 static inline const char *gt_keymap_key(const struct gt_keymap *m, uint32_t id, uint32_t *len)

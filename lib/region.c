@@ -9,6 +9,7 @@
  */
 #include "region.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -36,8 +37,7 @@ struct gt_region {
 	struct gt_region_env env;
 	uint64_t id;
 	char *dir;                 /* object store prefix, ends without '/' */
-	char *wal_dir;
-	struct gt_wal *wal;
+	struct gt_wal *wal;              /* the engine's, shared by its regions */
 	struct gt_manifest *manifest;
 	pthread_mutex_t manifest_mu;
 	pthread_mutex_t flush_mu;
@@ -170,7 +170,6 @@ static struct gt_region *region_alloc(const struct gt_region_env *env, uint64_t 
 {
 	struct gt_region *r = gt_calloc(1, sizeof(*r));
 	pthread_rwlockattr_t ra;
-	char path[4096];
 
 	if (!r)
 		return NULL;
@@ -181,8 +180,7 @@ static struct gt_region *region_alloc(const struct gt_region_env *env, uint64_t 
 		r->env.max_frozen = 2;
 	r->id = id;
 	r->dir = gt_strdup(dir);
-	snprintf(path, sizeof(path), "%s/%" PRIu64, env->wal_root, id);
-	r->wal_dir = gt_strdup(path);
+	r->wal = env->wal_log;
 	pthread_mutex_init(&r->manifest_mu, NULL);
 	pthread_mutex_init(&r->flush_mu, NULL);
 	pthread_mutex_init(&r->compact_mu, NULL);
@@ -192,9 +190,7 @@ static struct gt_region *region_alloc(const struct gt_region_env *env, uint64_t 
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&r->freeze_lock, &ra);
 	pthread_rwlockattr_destroy(&ra);
-	if (!r->dir || !r->wal_dir) {
-		free(r->dir);
-		free(r->wal_dir);
+	if (!r->dir) {
 		free(r);
 		return NULL;
 	}
@@ -205,8 +201,7 @@ static void region_free(struct gt_region *r)
 {
 	if (!r)
 		return;
-	if (r->wal)
-		gt_wal_close(r->wal);
+
 	if (r->manifest)
 		gt_manifest_close(r->manifest);
 	pthread_mutex_lock(&r->mu);
@@ -226,25 +221,22 @@ static void region_free(struct gt_region *r)
 	pthread_cond_destroy(&r->flushed);
 	pthread_rwlock_destroy(&r->freeze_lock);
 	free(r->dir);
-	free(r->wal_dir);
 	free(r);
 }
 
+/* Take writes from sequence flushed_seq + 1 on: the shared log's
+ * sequences must pass the region's own (its manifest may come from
+ * another datanode's log), and its records up to flushed_seq are done. */
 static int open_wal(struct gt_region *r, uint64_t flushed_seq, struct gt_err *err)
 {
-	struct gt_wal_open_info info = {0};
 	int rc;
 
-	if ((rc = gt_mkdir_p(r->wal_dir, err)))
+	if (!r->wal)
+		return gt_errf(err, GT_EINVAL, "region %" PRIu64 ": no WAL", r->id);
+	gt_wal_floor(r->wal, flushed_seq + 1);
+	if ((rc = gt_wal_obsolete(r->wal, r->id, flushed_seq, err)))
 		return rc;
-	rc = gt_wal_open(&r->wal, r->wal_dir, &r->env.wal, flushed_seq + 1, &info, err);
-	if (rc)
-		return rc;
-	if (info.dropped_bytes)
-		logf_(r, "region %" PRIu64 ": WAL had a torn or damaged tail: dropped %" PRIu64
-		      " bytes after %" PRIu64 " whole records (%s)", r->id, info.dropped_bytes, info.records,
-		      info.damage[0] ? info.damage : "no detail");
-	r->last_seq = info.next_seq - 1;
+	r->last_seq = GT_MAX(flushed_seq, gt_wal_region_last(r->wal, r->id));
 	return 0;
 }
 
@@ -283,8 +275,9 @@ struct replay_ctx {
 
 static int freeze_locked(struct gt_region *r, struct gt_err *err);
 
-static int replay_one(void *ctx, uint64_t seq, uint32_t count, const void *p, size_t len)
+static int replay_one(void *ctx, uint64_t region, uint64_t seq, uint32_t count, const void *p, size_t len)
 {
+	(void)region;
 	struct replay_ctx *rc = ctx;
 	int e;
 
@@ -307,6 +300,75 @@ static int replay_one(void *ctx, uint64_t seq, uint32_t count, const void *p, si
 	if (gt_memtable_bytes(rc->r->mutable->mt) > rc->r->env.memtable_bytes &&
 	    ((e = freeze_locked(rc->r, rc->err)) || (e = gt_region_flush_frozen(rc->r, rc->err))))
 		return e;
+	return 0;
+}
+
+struct legacy_ctx {
+	struct replay_ctx *rc;
+	uint64_t from_seq;
+};
+
+static int legacy_one(void *ctx, uint64_t region, uint64_t seq, uint32_t count, const void *p, size_t len)
+{
+	struct legacy_ctx *l = ctx;
+	if (seq + count - 1 < l->from_seq)
+		return 0;
+	return replay_one(l->rc, region, seq, count, p, len);
+}
+
+/*
+ * An older gt kept a WAL per region in <wal_root>/<region id>/ (format
+ * version 1).  Replay what the manifest does not have yet, flush it at
+ * once (the shared log never saw those rows), make the shared log's
+ * sequences pass them, then remove the directory.  A damaged tail ends
+ * the old log, as its own recovery did.
+ */
+static int replay_legacy(struct gt_region *r, struct replay_ctx *rc, uint64_t flushed_seq, struct gt_err *err)
+{
+	struct legacy_ctx l = {rc, flushed_seq + 1};
+	struct dirent **names = NULL;
+	char dir[4096];
+	int n, e = 0;
+
+	if (!r->env.wal_root)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/%" PRIu64, r->env.wal_root, r->id);
+	if ((n = scandir(dir, &names, NULL, alphasort)) < 0)
+		return errno == ENOENT ? 0 : gt_errf(err, GT_EIO, "cannot list '%s': %s", dir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		size_t nl = strlen(names[i]->d_name);
+		if (!e && nl > 4 && !strcmp(names[i]->d_name + nl - 4, ".wal")) {
+			char path[8192];
+			struct gt_buf b = {0};
+			struct gt_err why = {0};
+			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
+			e = gt_read_file(path, (size_t)1 << 34, &b, err);
+			if (!e) {
+				e = gt_wal_read_segment(b.p, b.len, legacy_one, &l, &why);
+				if (e == GT_ECORRUPT) {
+					logf_(r, "region %" PRIu64 ": old WAL '%s' ends in damage (%s): replayed up to it",
+					      r->id, path, why.msg);
+					e = 0;
+				} else if (e && err && !err->msg[0]) {
+					*err = why;
+					gt_err_prefix(err, "old WAL '%s'", path);
+				}
+			}
+			gt_buf_release(&b);
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (e)
+		return e;
+	if (r->last_seq > flushed_seq) {
+		logf_(r, "region %" PRIu64 ": replayed its WAL of an older gt (to sequence %" PRIu64 "), flushing it",
+		      r->id, r->last_seq);
+		if ((e = freeze_locked(r, err)) || (e = gt_region_flush_frozen(r, err)))
+			return e;
+	}
+	gt_wal_floor(r->wal, r->last_seq + 1);
+	gt_rm_tree(dir);
 	return 0;
 }
 
@@ -397,7 +459,9 @@ int gt_region_open(struct gt_region **out, const struct gt_region_env *env, uint
 	/* a freeze during replay must record only what was replayed so far */
 	uint64_t wal_last = r->last_seq;
 	r->last_seq = st->flushed_seq;
-	e = gt_wal_replay(r->wal, st->flushed_seq + 1, replay_one, &rc, err);
+	e = replay_legacy(r, &rc, st->flushed_seq, err);
+	if (!e)
+		e = gt_wal_replay(r->wal, r->id, gt_manifest_state(r->manifest)->flushed_seq + 1, replay_one, &rc, err);
 	if (wal_last > r->last_seq)
 		r->last_seq = wal_last;
 	r->env.want_flush = env->want_flush;
@@ -543,7 +607,7 @@ int gt_region_write(struct gt_region *r, const struct gt_batch *b, uint64_t *fir
 			     payload.len, GT_WAL_MAX_RECORD);
 		goto out;
 	}
-	if ((rc = gt_wal_append(r->wal, b->nrows, payload.p, payload.len, &seq, err)))
+	if ((rc = gt_wal_append(r->wal, r->id, b->nrows, payload.p, payload.len, &seq, err)))
 		goto out;
 	rc = gt_memtable_insert(m->mt, b, seq, err);
 	pthread_mutex_lock(&r->mu);
@@ -558,6 +622,8 @@ int gt_region_write(struct gt_region *r, const struct gt_batch *b, uint64_t *fir
 	}
 	if (first_seq)
 		*first_seq = seq;
+	if (r->env.want_wal_purge && gt_wal_over(r->wal))
+		r->env.want_wal_purge(r->env.sched_ctx);
 out:
 	bytes = gt_memtable_bytes(m->mt);
 	pthread_mutex_lock(&r->mu);
@@ -745,7 +811,7 @@ static int flush_one(struct gt_region *r, struct rmem *fm, struct gt_err *err)
 	}
 	r->flushes++;
 	pthread_mutex_unlock(&r->mu);
-	if (!rc && (rc = gt_wal_obsolete(r->wal, fm->last_seq, err)))
+	if (!rc && (rc = gt_wal_obsolete(r->wal, r->id, fm->last_seq, err)))
 		logf_(r, "region %" PRIu64 ": cannot trim the WAL: %s", r->id, err ? err->msg : "");
 	rc = 0;
 out:
@@ -923,7 +989,7 @@ int gt_region_truncate(struct gt_region *r, struct gt_err *err)
 		rfile_unref(r, old[i]);
 	}
 	free(old);
-	gt_wal_obsolete(r->wal, e.flushed_seq, NULL);
+	gt_wal_obsolete(r->wal, r->id, e.flushed_seq, NULL);
 out:
 	pthread_rwlock_unlock(&r->freeze_lock);
 	pthread_mutex_unlock(&r->flush_mu);
@@ -1452,7 +1518,7 @@ void gt_region_stats(struct gt_region *r, struct gt_region_stats *out)
 	pthread_mutex_lock(&r->manifest_mu);
 	out->flushed_seq = gt_manifest_state(r->manifest)->flushed_seq;
 	pthread_mutex_unlock(&r->manifest_mu);
-	out->wal_bytes = gt_wal_bytes(r->wal);
+	out->wal_bytes = gt_wal_region_bytes(r->wal, r->id);
 }
 
 char *gt_region_manifest_json(struct gt_region *r)

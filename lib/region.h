@@ -51,9 +51,10 @@ typedef void (*gt_log_fn)(void *ctx, const char *msg);
 struct gt_region_env {
 	struct gt_objstore *store;
 	struct gt_cache *cache;          /* may be NULL */
-	const char *wal_root;            /* local dir: the WAL is wal_root/<region id> */
+	struct gt_wal *wal_log;          /* the datanode's WAL, shared by its regions (engine.h) */
+	const char *wal_root;            /* where an older gt kept a WAL per region,
+					  * <wal_root>/<region id>/: replayed once, then removed */
 	const char *tmp_dir;             /* local dir for SSTs being written */
-	struct gt_wal_opts wal;
 	size_t memtable_bytes;           /* 0 = 32 MiB */
 	uint32_t max_frozen;             /* 0 = 1 */
 	struct gt_sst_writer_opts sst;
@@ -63,6 +64,8 @@ struct gt_region_env {
 	/* asked to run flush / compaction soon (engine workers); NULL = do it inline */
 	void (*want_flush)(void *ctx, struct gt_region *r);
 	void (*want_compact)(void *ctx, struct gt_region *r);
+	/* the shared WAL is over its size: flush the regions that hold it */
+	void (*want_wal_purge)(void *ctx);
 	void *sched_ctx;
 };
 

@@ -1,5 +1,6 @@
 /*
- * wal.c - the write-ahead log: segment files, group commit, recovery.
+ * wal.c - the write-ahead log: segment files, group commit, recovery,
+ * and the index of each region's records.
  *
  * On-disk format (man/man5/gt-wal.5 is the full specification; every
  * integer little-endian):
@@ -8,21 +9,26 @@
  *
  *   offset  size  field
  *   0       6     magic "GTWAL\0"           47 54 57 41 4c 00
- *   6       2     version, u16 = 1          01 00
+ *   6       2     version, u16 = 2          02 00
  *   8       8     first seq, u64            equal to the number in the name
  *   16      ...   records, back to back, no padding, no trailer
  *
- *   record (frame of 20 bytes, then the payload)
+ *   record (frame of 28 bytes, then the payload)
  *
  *   offset  size  field
  *   0       4     len, u32                  payload bytes, <= GT_WAL_MAX_RECORD
- *   4       4     crc, u32                  CRC-32C of bytes 8 .. 20 + len
- *   8       8     seq, u64                  first sequence of the record
- *   16      4     count, u32                >= 1: covers [seq, seq + count)
- *   20      len   payload                   opaque (a gt_batch_encode image)
+ *   4       4     crc, u32                  CRC-32C of bytes 8 .. 28 + len
+ *   8       8     region, u64               the region the record belongs to
+ *   16      8     seq, u64                  first sequence of the record
+ *   24      4     count, u32                >= 1: covers [seq, seq + count)
+ *   28      len   payload                   opaque (a gt_batch_encode image)
  *
- * Rules a reader checks, in this order, at each record: 20 bytes left
- * for the frame; len within the ceiling; len bytes left; crc; count >= 1;
+ * Version 1 (one log per region, before the log was shared) has the
+ * 20-byte frame without the region; it is still read (gt-data wal dump,
+ * the fuzzer) with region 0, but never opened as a log.
+ *
+ * Rules a reader checks, in this order, at each record: the frame's
+ * bytes left; len within the ceiling; len bytes left; crc; count >= 1;
  * seq at or above the end (seq + count) of the record before (the header's
  * first seq for the first record); seq + count does not overflow.  The
  * first failing rule ends the good part of the segment.
@@ -37,6 +43,12 @@
  *              lock; publish sizes; mark the group done with one result;
  *              broadcast(done_cv)
  *
+ * The region index: for every region, where its records are (segment,
+ * offset, end of sequences), oldest first; built by recovery and added
+ * to by each group under mu.  Replay reads only a region's own records;
+ * obsolete drops a region's records up to a sequence, and a segment
+ * (never the active one) is deleted once no region has a record in it.
+ *
  * Everything the leader touches while unlocked (fd, act_*, wbuf) is
  * owned by whoever holds `leading`.  The interval syncer reads fd under
  * sync_mu, and a roll swaps fd under sync_mu, so the syncer never syncs
@@ -46,6 +58,7 @@
 #include "buf.h"
 #include "codec.h"
 #include "crc32c.h"
+#include "keymap.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -59,9 +72,10 @@
 
 #define WAL_MAGIC "GTWAL"             /* 6 bytes with its NUL */
 #define WAL_MAGIC_LEN 6
-#define WAL_VERSION 1
+#define WAL_VERSION 2
 #define WAL_HDR 16
-#define WAL_FRAME 20
+#define WAL_FRAME 28
+#define WAL_FRAME_V1 20
 #define WAL_DIGITS 20
 #define WAL_NAME_MAX 32
 #define WAL_CHUNK ((size_t)1 << 20)   /* read-ahead of the file reader */
@@ -81,12 +95,29 @@ struct wal_seg {
 	uint64_t records;
 };
 
+/* Where one record of a region is. */
+struct wal_loc {
+	uint64_t seg;        /* the segment's first seq */
+	uint64_t off;        /* the record's frame in it */
+	uint64_t end;        /* seq + count */
+};
+
+/* One region's records, oldest first: locs[head .. n) are live. */
+struct wal_region {
+	struct wal_loc *locs;
+	size_t head, n, cap;
+	size_t pending;      /* queued appends, each with a reserved location */
+	uint64_t bytes;      /* frames and payloads appended since open */
+};
+
 /* One queued append, on its appender's stack until done. */
 struct wal_req {
 	struct wal_req *next;
 	const void *payload;
 	size_t len;
+	uint64_t region;
 	uint64_t seq;
+	uint64_t off;        /* set by the leader: the frame's offset */
 	uint32_t count;
 	int done;
 	int rc;
@@ -98,6 +129,7 @@ struct gt_wal {
 	char *dir;
 	int dirfd;           /* holds the flock */
 
+	pthread_mutex_t ob_mu;  /* one obsolete at a time: it deletes segments unlocked */
 	pthread_mutex_t mu;  /* guards the fields down to `leader-owned` */
 	pthread_cond_t done_cv;
 	struct wal_req *head, *tail;
@@ -109,6 +141,8 @@ struct gt_wal {
 	uint64_t next_seq;
 	struct wal_seg *segs;  /* oldest first; the last is the active one */
 	size_t nsegs, segs_cap;
+	struct gt_keymap rkeys;        /* region id (8 bytes) -> index into regions */
+	struct wal_region *regions;
 
 	/* leader-owned (whoever set `leading`, or open/close) */
 	int fd;              /* active segment, -1 until one exists; set under sync_mu */
@@ -125,6 +159,7 @@ struct gt_wal {
 	uint64_t bytes;      /* atomic */
 	uint64_t syncs;      /* atomic */
 	int roll_wanted;     /* atomic: every record of the active segment is obsolete */
+	int over;            /* atomic: the segments hold more than purge_bytes */
 };
 
 /* ---------------------------------------------------------------- */
@@ -225,6 +260,108 @@ static int wal_segs_reserve(struct gt_wal *w)
 }
 
 /* ---------------------------------------------------------------- */
+/* The region index */
+
+/* Region id's entry, made when missing (mu held, or open/close); NULL
+ * when out of memory. */
+static struct wal_region *wal_region(struct gt_wal *w, uint64_t id)
+{
+	uint8_t k[8];
+	bool isnew = false;
+	int i;
+
+	if (w->rkeys.n == w->rkeys.cap || !w->regions) {
+		/* room first, so that a key never lacks its entry */
+		size_t cap = (size_t)w->rkeys.n + 64;
+		struct wal_region *r = gt_reallocarray(w->regions, cap, sizeof(*r));
+		if (!r)
+			return NULL;
+		w->regions = r;
+	}
+	gt_put_le64(k, id);
+	i = gt_keymap_get(&w->rkeys, k, sizeof(k), &isnew);
+	if (i < 0)
+		return NULL;
+	if (isnew)
+		memset(&w->regions[i], 0, sizeof(w->regions[i]));
+	return &w->regions[i];
+}
+
+/* Set `over` from the segments' sizes (mu held). */
+static void wal_check_size(struct gt_wal *w)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < w->nsegs; i++)
+		total += w->segs[i].size;
+	__atomic_store_n(&w->over, total > w->opts.purge_bytes, __ATOMIC_RELAXED);
+}
+
+/* Region id's entry, or NULL when the log has none. */
+static struct wal_region *wal_region_find(const struct gt_wal *w, uint64_t id)
+{
+	uint8_t k[8];
+	int i;
+
+	gt_put_le64(k, id);
+	i = gt_keymap_find(&w->rkeys, k, sizeof(k));
+	return i < 0 ? NULL : &w->regions[i];
+}
+
+/* Room for `more` locations past the end of r's list. */
+static int wal_loc_reserve(struct wal_region *r, size_t more)
+{
+	if (r->n + more <= r->cap)
+		return 0;
+	if (r->head) {
+		/* drop the obsolete front before growing */
+		memmove(r->locs, r->locs + r->head, (r->n - r->head) * sizeof(*r->locs));
+		r->n -= r->head;
+		r->head = 0;
+		if (r->n + more <= r->cap)
+			return 0;
+	}
+	size_t cap = GT_MAX(r->cap * 2, r->n + more);
+	cap = GT_MAX(cap, (size_t)16);
+	struct wal_loc *l = gt_reallocarray(r->locs, cap, sizeof(*l));
+	if (!l)
+		return GT_ENOMEM;
+	r->locs = l;
+	r->cap = cap;
+	return 0;
+}
+
+static int wal_index_add(struct wal_region *r, uint64_t seg, uint64_t off, uint64_t end, uint64_t bytes)
+{
+	if (!r || wal_loc_reserve(r, 1))
+		return GT_ENOMEM;
+	r->locs[r->n++] = (struct wal_loc){ .seg = seg, .off = off, .end = end };
+	r->bytes += bytes;
+	return 0;
+}
+
+/* The first seq of the oldest segment any region still needs (mu held);
+ * UINT64_MAX when none does. */
+static uint64_t wal_min_live(const struct gt_wal *w)
+{
+	uint64_t min = UINT64_MAX;
+
+	for (uint32_t i = 0; i < w->rkeys.n; i++) {
+		const struct wal_region *r = &w->regions[i];
+		if (r->head < r->n && r->locs[r->head].seg < min)
+			min = r->locs[r->head].seg;
+	}
+	return min;
+}
+
+static void wal_index_free(struct gt_wal *w)
+{
+	for (uint32_t i = 0; w->regions && i < w->rkeys.n; i++)
+		free(w->regions[i].locs);
+	free(w->regions);
+	gt_keymap_release(&w->rkeys);
+}
+
+/* ---------------------------------------------------------------- */
 /* The segment parser: one piece of code for read_segment, open, replay */
 
 /* Where the parser reads from: a whole image in memory, or a file
@@ -279,7 +416,10 @@ struct wal_walk {
 	uint64_t from_seq;   /* fn gets records whose last seq >= from_seq */
 	gt_wal_fn fn;
 	void *ctx;
+	struct gt_wal *index;  /* add every good record to this log's index */
+	int v2_only;         /* a log: version 1 (per region) is not one */
 	/* out */
+	uint32_t frame;      /* the record frame of the header's version */
 	uint64_t first_seq;
 	uint64_t end_seq;    /* seq + count of the last good record; first_seq if none */
 	uint64_t records;
@@ -309,9 +449,11 @@ static int wal_check_header(const uint8_t *p, struct wal_walk *wk, struct gt_err
 	if (memcmp(p, WAL_MAGIC, WAL_MAGIC_LEN) != 0)
 		return wal_bad(err, 0, "bad magic (not a gt WAL segment)");
 	/* Not damage: a newer gt wrote it, and cutting would lose its log. */
-	if (version != WAL_VERSION)
-		return gt_errf(err, GT_EUNSUPP, "offset %d: unsupported version %u",
-			       WAL_MAGIC_LEN, (unsigned)version);
+	if (version != WAL_VERSION && (version != 1 || wk->v2_only))
+		return gt_errf(err, GT_EUNSUPP, "offset %d: unsupported version %u%s",
+			       WAL_MAGIC_LEN, (unsigned)version,
+			       version == 1 ? " (a per-region WAL of an older gt)" : "");
+	wk->frame = version == 1 ? WAL_FRAME_V1 : WAL_FRAME;
 	if (wk->check_name && first != wk->name_seq)
 		return wal_bad(err, 8, "first seq %" PRIu64 " does not match the file name",
 			       first);
@@ -323,19 +465,21 @@ static int wal_check_header(const uint8_t *p, struct wal_walk *wk, struct gt_err
 }
 
 /*
- * Check the record whose 20 + len bytes are at p (len already checked
- * against the ceiling and the bytes left); fill *seq and *count.
+ * Check the record whose frame + len bytes are at p (len already checked
+ * against the ceiling and the bytes left); fill *region, *seq and *count.
  */
-static int wal_check_record(const uint8_t *p, uint64_t off, uint64_t end_seq,
-			    uint64_t *seq, uint32_t *count, struct gt_err *err)
+static int wal_check_record(const uint8_t *p, uint32_t frame, uint64_t off, uint64_t end_seq,
+			    uint64_t *region, uint64_t *seq, uint32_t *count, struct gt_err *err)
 {
 	uint32_t len = gt_get_le32(p);
-	uint32_t crc = gt_crc32c(gt_crc32c(0, p + 8, 12), p + WAL_FRAME, len);
+	uint32_t crc = gt_crc32c(gt_crc32c(0, p + 8, frame - 8), p + frame, len);
+	const uint8_t *q = frame == WAL_FRAME_V1 ? p + 8 : p + 16;
 
 	if (crc != gt_get_le32(p + 4))
 		return wal_bad(err, off, "crc mismatch");
-	*seq = gt_get_le64(p + 8);
-	*count = gt_get_le32(p + 16);
+	*region = frame == WAL_FRAME_V1 ? 0 : gt_get_le64(p + 8);
+	*seq = gt_get_le64(q);
+	*count = gt_get_le32(q + 8);
 	if (*count == 0)
 		return wal_bad(err, off, "count 0");
 	if (*seq < end_seq)
@@ -373,35 +517,38 @@ static int wal_walk(struct wal_src *s, struct wal_walk *wk, struct gt_err *err)
 	wk->end_seq = wk->first_seq;
 	wk->good = WAL_HDR;
 	while (off < s->size) {
-		uint64_t left = s->size - off, seq = 0;
-		uint32_t len, count = 0;
+		uint64_t left = s->size - off, seq = 0, region = 0;
+		uint32_t len, count = 0, frame = wk->frame;
 
-		if (left < WAL_FRAME)
-			return wal_bad(err, off, "truncated record (%" PRIu64 " bytes left, the frame is %d)",
-				       left, WAL_FRAME);
-		if ((rc = src_get(s, off, WAL_FRAME, &p, err)) != 0)
+		if (left < frame)
+			return wal_bad(err, off, "truncated record (%" PRIu64 " bytes left, the frame is %u)",
+				       left, frame);
+		if ((rc = src_get(s, off, frame, &p, err)) != 0)
 			return rc;
 		len = gt_get_le32(p);
 		if (len > GT_WAL_MAX_RECORD)
 			return wal_bad(err, off, "length %" PRIu32 " over limit %u", len,
 				       GT_WAL_MAX_RECORD);
-		if (left - WAL_FRAME < len)
+		if (left - frame < len)
 			return wal_bad(err, off, "truncated record (length %" PRIu32 ", %" PRIu64 " bytes left)",
-				       len, left - WAL_FRAME);
-		if ((rc = src_get(s, off, WAL_FRAME + (size_t)len, &p, err)) != 0)
+				       len, left - frame);
+		if ((rc = src_get(s, off, frame + (size_t)len, &p, err)) != 0)
 			return rc;
-		if ((rc = wal_check_record(p, off, wk->end_seq, &seq, &count, err)) != 0)
+		if ((rc = wal_check_record(p, frame, off, wk->end_seq, &region, &seq, &count, err)) != 0)
 			return rc;
 		if (wk->fn && seq + count - 1 >= wk->from_seq) {
-			rc = wk->fn(wk->ctx, seq, count, p + WAL_FRAME, len);
+			rc = wk->fn(wk->ctx, region, seq, count, p + frame, len);
 			if (rc) {
 				wk->by_fn = 1;
 				return rc;
 			}
 		}
+		if (wk->index && wal_index_add(wal_region(wk->index, region), wk->first_seq, off, seq + count,
+					       frame + (uint64_t)len))
+			return gt_errf(err, GT_ENOMEM, "out of memory indexing the log");
 		wk->end_seq = seq + count;
 		wk->records++;
-		off += WAL_FRAME + (uint64_t)len;
+		off += frame + (uint64_t)len;
 		wk->good = off;
 	}
 	return 0;
@@ -525,7 +672,9 @@ static int wal_recover(struct gt_wal *w, uint64_t *dropped, uint64_t *records,
 	if ((rc = wal_list(w, &firsts, &n, err)) != 0)
 		return rc;
 	for (i = 0; i < n; i++) {
-		struct wal_walk wk = { .check_name = 1, .name_seq = firsts[i], .min_first = prev_end };
+		struct wal_walk wk = {
+			.check_name = 1, .name_seq = firsts[i], .min_first = prev_end, .index = w, .v2_only = 1,
+		};
 		struct gt_err why = {0};
 		struct stat st;
 		int fd;
@@ -671,10 +820,12 @@ static void wal_free(struct gt_wal *w)
 	if (w->dirfd >= 0)
 		close(w->dirfd);
 	pthread_mutex_destroy(&w->mu);
+	pthread_mutex_destroy(&w->ob_mu);
 	pthread_mutex_destroy(&w->sync_mu);
 	pthread_cond_destroy(&w->done_cv);
 	pthread_cond_destroy(&w->sync_cv);
 	gt_buf_release(&w->wbuf);
+	wal_index_free(w);
 	free(w->segs);
 	free(w->dir);
 	free(w);
@@ -704,8 +855,11 @@ int gt_wal_open(struct gt_wal **out, const char *dir, const struct gt_wal_opts *
 		w->opts.interval_ms = WAL_DEF_INTERVAL;
 	if (!w->opts.segment_bytes)
 		w->opts.segment_bytes = WAL_DEF_SEGMENT;
+	if (!w->opts.purge_bytes)
+		w->opts.purge_bytes = 4 * w->opts.segment_bytes;
 	gt_buf_init(&w->wbuf, WAL_WBUF_MAX);
 	pthread_mutex_init(&w->mu, NULL);
+	pthread_mutex_init(&w->ob_mu, NULL);
 	pthread_mutex_init(&w->sync_mu, NULL);
 	pthread_cond_init(&w->done_cv, NULL);
 	pthread_condattr_init(&ca);
@@ -721,6 +875,7 @@ int gt_wal_open(struct gt_wal **out, const char *dir, const struct gt_wal_opts *
 		goto fail;
 	if ((rc = wal_recover(w, &dropped, &records, damage, sizeof(damage), err)) != 0)
 		goto fail;
+	wal_check_size(w);
 	w->next_seq = min_next_seq;
 	if (w->nsegs) {
 		struct wal_seg *s = &w->segs[w->nsegs - 1];
@@ -869,6 +1024,7 @@ static int wal_roll(struct gt_wal *w, uint64_t first, struct gt_err *err)
 	w->act_records = 0;
 	pthread_mutex_lock(&w->mu);
 	w->segs[w->nsegs++] = (struct wal_seg){ .first = first, .end = first, .size = WAL_HDR };
+	wal_check_size(w);
 	pthread_mutex_unlock(&w->mu);
 	return rc;
 }
@@ -892,12 +1048,14 @@ static int wal_write_group(struct gt_wal *w, struct wal_req *batch, struct gt_er
 			return gt_errf(err, rc, "wal '%s': cannot build a group: %s", w->dir,
 				       gt_strerror(rc));
 		f = (uint8_t *)w->wbuf.p + w->wbuf.len;
+		r->off = w->act_size + w->wbuf.len;
 		gt_put_le32(f, (uint32_t)r->len);
-		gt_put_le64(f + 8, r->seq);
-		gt_put_le32(f + 16, r->count);
+		gt_put_le64(f + 8, r->region);
+		gt_put_le64(f + 16, r->seq);
+		gt_put_le32(f + 24, r->count);
 		if (r->len)
 			memcpy(f + WAL_FRAME, r->payload, r->len);
-		gt_put_le32(f + 4, gt_crc32c(gt_crc32c(0, f + 8, 12), f + WAL_FRAME, r->len));
+		gt_put_le32(f + 4, gt_crc32c(gt_crc32c(0, f + 8, WAL_FRAME - 8), f + WAL_FRAME, r->len));
 		w->wbuf.len += WAL_FRAME + r->len;
 		last = r;
 	}
@@ -960,6 +1118,14 @@ static void wal_lead(struct gt_wal *w)
 		w->act_records = s->records;
 	}
 	for (r = batch; r; r = r->next) {
+		/* the entry exists and has room: reserved at append */
+		struct wal_region *reg = wal_region_find(w, r->region);
+		reg->pending--;
+		if (rc == 0)
+			wal_index_add(reg, w->segs[w->nsegs - 1].first, r->off, r->seq + r->count,
+				      WAL_FRAME + (uint64_t)r->len);
+	}
+	for (r = batch; r; r = r->next) {
 		r->rc = rc;
 		if (rc && r->err)
 			*r->err = rc == GT_EIO ? w->fail : why;
@@ -969,10 +1135,11 @@ static void wal_lead(struct gt_wal *w)
 	pthread_cond_broadcast(&w->done_cv);
 }
 
-int gt_wal_append(struct gt_wal *w, uint32_t count, const void *payload, size_t len,
+int gt_wal_append(struct gt_wal *w, uint64_t region, uint32_t count, const void *payload, size_t len,
 		  uint64_t *seq, struct gt_err *err)
 {
-	struct wal_req r = { .payload = payload, .len = len, .count = count, .err = err };
+	struct wal_req r = { .payload = payload, .len = len, .region = region, .count = count, .err = err };
+	struct wal_region *reg;
 	int rc = 0;
 
 	if (count == 0)
@@ -991,6 +1158,10 @@ int gt_wal_append(struct gt_wal *w, uint32_t count, const void *payload, size_t 
 		rc = gt_errf(err, GT_ECLOSED, "wal '%s' is closing", w->dir);
 	} else if (count > UINT64_MAX - w->next_seq) {
 		rc = gt_errf(err, GT_ETOOBIG, "wal '%s': sequences exhausted", w->dir);
+	} else if (!(reg = wal_region(w, region)) || wal_loc_reserve(reg, reg->pending + 1)) {
+		rc = gt_errf(err, GT_ENOMEM, "wal '%s': out of memory", w->dir);
+	} else {
+		reg->pending++;
 	}
 	if (rc) {
 		pthread_mutex_unlock(&w->mu);
@@ -1019,59 +1190,112 @@ int gt_wal_append(struct gt_wal *w, uint32_t count, const void *payload, size_t 
 /* ---------------------------------------------------------------- */
 /* Replay, obsolete, close */
 
-int gt_wal_replay(struct gt_wal *w, uint64_t from_seq, gt_wal_fn fn, void *ctx, struct gt_err *err)
+/* Read, check and hand over the record at loc (of region). */
+static int wal_read_loc(struct gt_wal *w, int fd, const char *name, uint64_t region, const struct wal_loc *loc,
+			struct gt_buf *b, gt_wal_fn fn, void *ctx, struct gt_err *err)
 {
-	struct wal_seg *segs;
-	size_t n, i;
-	int rc = 0;
+	uint64_t rg, seq;
+	uint32_t len, count;
+	int rc;
+
+	gt_buf_reset(b);
+	if ((rc = gt_buf_grow(b, WAL_FRAME)) != 0 || wal_pread_all(fd, b->p, WAL_FRAME, loc->off) != 0)
+		goto io;
+	len = gt_get_le32((const uint8_t *)b->p);
+	if (len > GT_WAL_MAX_RECORD)
+		return gt_errf(err, GT_ECORRUPT, "wal segment '%s/%s': offset %" PRIu64 ": length %" PRIu32
+			       " over limit %u", w->dir, name, loc->off, len, GT_WAL_MAX_RECORD);
+	if ((rc = gt_buf_grow(b, WAL_FRAME + (size_t)len)) != 0 ||
+	    wal_pread_all(fd, b->p + WAL_FRAME, len, loc->off + WAL_FRAME) != 0)
+		goto io;
+	if ((rc = wal_check_record((const uint8_t *)b->p, WAL_FRAME, loc->off, 0, &rg, &seq, &count, err)) != 0)
+		return gt_err_prefix(err, "wal segment '%s/%s'", w->dir, name), rc;
+	if (rg != region || seq + count != loc->end)
+		return gt_errf(err, GT_ECORRUPT, "wal segment '%s/%s': offset %" PRIu64 ": not the record indexed there",
+			       w->dir, name, loc->off);
+	return fn(ctx, rg, seq, count, b->p + WAL_FRAME, len);
+io:
+	return gt_errf(err, rc ? rc : GT_EIO, "cannot read '%s/%s' at offset %" PRIu64 ": %s", w->dir, name,
+		       loc->off, rc ? gt_strerror(rc) : strerror(errno));
+}
+
+int gt_wal_replay(struct gt_wal *w, uint64_t region, uint64_t from_seq, gt_wal_fn fn, void *ctx,
+		  struct gt_err *err)
+{
+	struct wal_region *r;
+	struct wal_loc *locs = NULL;
+	struct gt_buf b;
+	size_t n = 0;
+	uint64_t seg = 0;
+	char name[WAL_NAME_MAX] = "";
+	int fd = -1, rc = 0;
 
 	pthread_mutex_lock(&w->mu);
-	n = w->nsegs;
-	segs = gt_reallocarray(NULL, n ? n : 1, sizeof(*segs));
-	if (segs && n)
-		memcpy(segs, w->segs, n * sizeof(*segs));
-	pthread_mutex_unlock(&w->mu);
-	if (!segs)
-		return gt_errf(err, GT_ENOMEM, "out of memory replaying wal '%s'", w->dir);
-	for (i = 0; i < n && rc == 0; i++) {
-		struct wal_walk wk = {
-			.check_name = 1, .name_seq = segs[i].first, .from_seq = from_seq,
-			.fn = fn, .ctx = ctx,
-		};
-		char name[WAL_NAME_MAX];
-		int fd;
-
-		if (!segs[i].records || segs[i].end - 1 < from_seq)
-			continue;
-		wal_name(name, segs[i].first);
-		fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			rc = gt_errf(err, GT_EIO, "cannot open '%s/%s': %s", w->dir, name,
-				     strerror(errno));
-			break;
-		}
-		rc = wal_walk_file(fd, segs[i].size, &wk, err);
-		close(fd);
-		if (rc && !wk.by_fn)
-			gt_err_prefix(err, "wal segment '%s/%s'", w->dir, name);
+	r = wal_region_find(w, region);
+	if (r && r->n > r->head) {
+		locs = gt_reallocarray(NULL, r->n - r->head, sizeof(*locs));
+		for (size_t i = r->head; locs && i < r->n; i++)
+			if (r->locs[i].end - 1 >= from_seq)
+				locs[n++] = r->locs[i];
+		if (!locs)
+			rc = gt_errf(err, GT_ENOMEM, "out of memory replaying wal '%s'", w->dir);
 	}
-	free(segs);
+	pthread_mutex_unlock(&w->mu);
+	gt_buf_init(&b, WAL_FRAME + (size_t)GT_WAL_MAX_RECORD);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (fd < 0 || locs[i].seg != seg) {
+			if (fd >= 0)
+				close(fd);
+			seg = locs[i].seg;
+			wal_name(name, seg);
+			fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				rc = gt_errf(err, GT_EIO, "cannot open '%s/%s': %s", w->dir, name, strerror(errno));
+				break;
+			}
+		}
+		rc = wal_read_loc(w, fd, name, region, &locs[i], &b, fn, ctx, err);
+	}
+	if (fd >= 0)
+		close(fd);
+	gt_buf_release(&b);
+	free(locs);
 	return rc;
 }
 
-int gt_wal_obsolete(struct gt_wal *w, uint64_t seq, struct gt_err *err)
+static int wal_obsolete(struct gt_wal *w, uint64_t region, uint64_t seq, struct gt_err *err);
+
+int gt_wal_obsolete(struct gt_wal *w, uint64_t region, uint64_t seq, struct gt_err *err)
 {
-	uint64_t *firsts;
+	pthread_mutex_lock(&w->ob_mu);
+	int rc = wal_obsolete(w, region, seq, err);
+	pthread_mutex_unlock(&w->ob_mu);
+	return rc;
+}
+
+static int wal_obsolete(struct gt_wal *w, uint64_t region, uint64_t seq, struct gt_err *err)
+{
+	struct wal_region *r;
+	uint64_t *firsts, live;
 	size_t k = 0, done = 0;
 	int rc = 0;
 
 	pthread_mutex_lock(&w->mu);
-	/* Sequences increase across segments, so the deletable ones are a prefix. */
-	while (k + 1 < w->nsegs && (!w->segs[k].records || w->segs[k].end - 1 <= seq))
+	if (seq && (r = wal_region_find(w, region))) {
+		while (r->head < r->n && r->locs[r->head].end - 1 <= seq)
+			r->head++;
+		if (r->head == r->n)
+			r->head = r->n = 0;
+	}
+	/* Segments hold increasing sequences and each region's records are in
+	 * order, so the segments no region needs are the ones before the
+	 * oldest any region still needs: a prefix. */
+	live = wal_min_live(w);
+	while (k + 1 < w->nsegs && w->segs[k].first < live)
 		k++;
 	/* The active segment holds only obsolete records: the next group starts
-	 * a new one, so that the next call can delete this one whole. */
-	if (k + 1 == w->nsegs && w->segs[k].records && w->segs[k].end - 1 <= seq)
+	 * a new one, so that a later call can delete this one whole. */
+	if (k + 1 == w->nsegs && w->segs[k].records && w->segs[k].first < live)
 		__atomic_store_n(&w->roll_wanted, 1, __ATOMIC_RELEASE);
 	firsts = k ? gt_reallocarray(NULL, k, sizeof(*firsts)) : NULL;
 	for (size_t i = 0; firsts && i < k; i++)
@@ -1089,12 +1313,83 @@ int gt_wal_obsolete(struct gt_wal *w, uint64_t seq, struct gt_err *err)
 		pthread_mutex_lock(&w->mu);
 		memmove(w->segs, w->segs + done, (w->nsegs - done) * sizeof(*w->segs));
 		w->nsegs -= done;
+		wal_check_size(w);
 		pthread_mutex_unlock(&w->mu);
 		int src = wal_fsync_dir(w, rc ? NULL : err);
 		if (!rc)
 			rc = src;
 	}
 	return rc;
+}
+
+int gt_wal_forget(struct gt_wal *w, uint64_t region, struct gt_err *err)
+{
+	struct wal_region *r;
+
+	pthread_mutex_lock(&w->mu);
+	if ((r = wal_region_find(w, region)) && !r->pending)
+		r->head = r->n = 0;
+	pthread_mutex_unlock(&w->mu);
+	return gt_wal_obsolete(w, region, 0, err);
+}
+
+bool gt_wal_over(struct gt_wal *w)
+{
+	return __atomic_load_n(&w->over, __ATOMIC_RELAXED);
+}
+
+size_t gt_wal_pinning(struct gt_wal *w, uint64_t *ids, size_t max)
+{
+	size_t n = 0;
+
+	/* first the segments no region needs (obsolete deletes them, and a
+	 * sequence of 0 marks nothing) */
+	gt_wal_obsolete(w, 0, 0, NULL);
+	pthread_mutex_lock(&w->mu);
+	wal_check_size(w);
+	uint64_t live = wal_min_live(w);
+	if (w->over && live != UINT64_MAX) {
+		for (uint32_t i = 0; i < w->rkeys.n && n < max; i++) {
+			const struct wal_region *r = &w->regions[i];
+			uint32_t kl;
+			if (r->head < r->n && r->locs[r->head].seg == live)
+				ids[n++] = gt_get_le64((const uint8_t *)gt_keymap_key(&w->rkeys, i, &kl));
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return n;
+}
+
+void gt_wal_floor(struct gt_wal *w, uint64_t next_seq)
+{
+	pthread_mutex_lock(&w->mu);
+	if (w->next_seq < next_seq)
+		w->next_seq = next_seq;
+	pthread_mutex_unlock(&w->mu);
+}
+
+uint64_t gt_wal_region_last(struct gt_wal *w, uint64_t region)
+{
+	struct wal_region *r;
+	uint64_t last = 0;
+
+	pthread_mutex_lock(&w->mu);
+	if ((r = wal_region_find(w, region)) && r->n > r->head)
+		last = r->locs[r->n - 1].end - 1;
+	pthread_mutex_unlock(&w->mu);
+	return last;
+}
+
+uint64_t gt_wal_region_bytes(struct gt_wal *w, uint64_t region)
+{
+	struct wal_region *r;
+	uint64_t bytes = 0;
+
+	pthread_mutex_lock(&w->mu);
+	if ((r = wal_region_find(w, region)))
+		bytes = r->bytes;
+	pthread_mutex_unlock(&w->mu);
+	return bytes;
 }
 
 uint64_t gt_wal_bytes(const struct gt_wal *w)

@@ -1,19 +1,28 @@
 /*
- * wal.h - the write-ahead log of one region: the log-store interface of
- * DESIGN.md section 3, local segment files behind it.
+ * wal.h - the write-ahead log of a datanode, shared by all its regions:
+ * the log-store interface of DESIGN.md section 3 (append a region's
+ * record, read a region's records from a sequence, mark a region's
+ * sequence obsolete), local segment files behind it.  One log for every
+ * region means one write and one fdatasync for a request that touches
+ * many regions (a remote write of many metrics), as GreptimeDB's
+ * raft-engine log does.
  *
  * A WAL is a directory of segment files named <first seq, 20 digits>.wal.
- * Each record carries a run of sequence numbers [seq, seq + count): the
- * WAL assigns them, in append order, so sequences on disk always
- * increase.  Record framing (man/man5/gt-wal.5):
+ * Each record belongs to a region and carries a run of sequence numbers
+ * [seq, seq + count): the WAL assigns them, in append order, from one
+ * counter for all regions, so sequences on disk always increase and a
+ * region's sequences increase with gaps.  Record framing
+ * (man/man5/gt-wal.5):
  *
- *   u32 len | u32 crc32c(seq..payload) | u64 seq | u32 count | payload[len]
+ *   u32 len | u32 crc32c(region..payload) | u64 region | u64 seq | u32 count | payload[len]
  *
- * little-endian; the CRC-32C covers the 12 bytes of seq and count and
- * then the payload (not len: a damaged len shows as a length over the
- * limit, a truncated record or a crc mismatch).  A segment starts with a
- * 16-byte header: 6 bytes of magic "GTWAL\0", u16 version (1, so the
- * bytes are 01 00), u64 first seq (equal to the number in the name).
+ * little-endian; the CRC-32C covers the 20 bytes of region, seq and
+ * count and then the payload (not len: a damaged len shows as a length
+ * over the limit, a truncated record or a crc mismatch).  A segment
+ * starts with a 16-byte header: 6 bytes of magic "GTWAL\0", u16 version
+ * (2, so the bytes are 02 00), u64 first seq (equal to the number in the
+ * name).  Version 1 segments (a log per region, from before) are read by
+ * gt_wal_read_segment() with region 0 but are not opened as a log.
  * Segments roll between groups once the active one holds segment_bytes
  * or more, so a record never spans segments and a segment may pass
  * segment_bytes by up to one group.
@@ -31,6 +40,13 @@
  * failed fsync the state of the file is unknown): close it and open it
  * again, which recovers.
  *
+ * The log keeps an index of each region's records (segment and offset),
+ * built when it opens and added to by every append: replay reads only
+ * the region's records, and a segment is deleted once no region needs a
+ * record in it (obsolete).  A region that is never opened again keeps
+ * its records, and the segments that hold them, until it is (or until
+ * gt_wal_forget, when it is dropped).
+ *
  * Recovery: gt_wal_open() scans the segments, checks every record, and
  * cuts a torn or damaged tail at the last whole record (truncating the
  * file); it reports how many bytes were dropped in info->dropped_bytes
@@ -44,13 +60,15 @@
  * The open WAL holds an flock(2) on its directory: a second open of the
  * same directory, from this process or another, fails with GT_ELOCKED.
  *
- * Thread safety: append is thread-safe and may run alongside obsolete;
- * replay, obsolete and close must not run concurrently with each other,
- * and appends must not run during replay or close.  The caller owns the
- * struct.
+ * Thread safety: append, replay, obsolete and forget may run from many
+ * threads at once, except that a region's own appends must not run
+ * during its replay (a region replays while it opens, before it takes
+ * writes); close runs alone.  The caller owns the struct.
  */
 #ifndef GT_WAL_H
 #define GT_WAL_H
+
+#include <stdbool.h>
 
 #include "gt.h"
 
@@ -69,6 +87,8 @@ struct gt_wal_opts {
 	uint8_t sync;              /* enum gt_wal_sync; zero = always */
 	uint32_t interval_ms;      /* GT_WAL_SYNC_INTERVAL; 0 = 1000 */
 	uint64_t segment_bytes;    /* 0 = 64 MiB */
+	uint64_t purge_bytes;      /* past this size gt_wal_pinning names regions to
+				    * flush; 0 = 4 segments */
 };
 
 struct gt_wal;
@@ -83,31 +103,58 @@ struct gt_wal_open_info {
 
 /*
  * Open (creating if needed) the WAL in dir.  min_next_seq is a floor for
- * the next sequence (the manifest's flushed sequence + 1), for when every
- * segment has been deleted: next_seq = max(min_next_seq, the end (seq +
- * count) of the last record, the first seq of the last segment).  The
- * directory itself is created (one level, fsyncing its parent) when
- * missing.  info may be NULL.
+ * the next sequence, for when every segment has been deleted (see also
+ * gt_wal_floor): next_seq = max(min_next_seq, the end (seq + count) of
+ * the last record, the first seq of the last segment).  The directory
+ * itself is created (one level, fsyncing its parent) when missing.
+ * info may be NULL.
  */
 int gt_wal_open(struct gt_wal **out, const char *dir, const struct gt_wal_opts *opts,
 		uint64_t min_next_seq, struct gt_wal_open_info *info, struct gt_err *err);
 
-/* Append one record covering `count` sequences; *seq gets the first. */
-int gt_wal_append(struct gt_wal *w, uint32_t count, const void *payload, size_t len,
+/* Append one record of region covering `count` sequences; *seq gets the first. */
+int gt_wal_append(struct gt_wal *w, uint64_t region, uint32_t count, const void *payload, size_t len,
 		  uint64_t *seq, struct gt_err *err);
 
-typedef int (*gt_wal_fn)(void *ctx, uint64_t seq, uint32_t count, const void *payload, size_t len);
+typedef int (*gt_wal_fn)(void *ctx, uint64_t region, uint64_t seq, uint32_t count, const void *payload,
+			 size_t len);
 
-/* Call fn for every record whose last sequence is >= from_seq, in order.
- * A non-zero return from fn stops the replay and is returned. */
-int gt_wal_replay(struct gt_wal *w, uint64_t from_seq, gt_wal_fn fn, void *ctx, struct gt_err *err);
+/* Call fn for every record of region whose last sequence is >= from_seq,
+ * in order.  A non-zero return from fn stops the replay and is returned. */
+int gt_wal_replay(struct gt_wal *w, uint64_t region, uint64_t from_seq, gt_wal_fn fn, void *ctx,
+		  struct gt_err *err);
 
-/* Records whose sequences are all <= seq are no longer needed: delete the
- * segments that hold only such records (never the active one). */
-int gt_wal_obsolete(struct gt_wal *w, uint64_t seq, struct gt_err *err);
+/* Region's records whose sequences are all <= seq are no longer needed:
+ * delete the segments no region needs any more (never the active one). */
+int gt_wal_obsolete(struct gt_wal *w, uint64_t region, uint64_t seq, struct gt_err *err);
 
-/* Bytes appended since open (record frames and payloads, for metrics). */
+/* Region was dropped: none of its records is needed (none may be in flight). */
+int gt_wal_forget(struct gt_wal *w, uint64_t region, struct gt_err *err);
+
+/* Sequences from now on are >= next_seq: a region opening with a flushed
+ * sequence (from its manifest, maybe written on another datanode) raises
+ * the floor to it + 1 before it writes. */
+void gt_wal_floor(struct gt_wal *w, uint64_t next_seq);
+
+/*
+ * The log only shrinks from its oldest segment, so one region that is
+ * written once and never flushed would keep every later segment.  Once
+ * the segments hold more than purge_bytes, gt_wal_over() is true and
+ * gt_wal_pinning() deletes the segments no region needs, then fills ids
+ * (up to max) with the regions that hold the oldest segment still
+ * needed: flushing them lets obsolete delete it.  Returns how many; 0
+ * when the log is within its size.
+ */
+bool gt_wal_over(struct gt_wal *w);
+size_t gt_wal_pinning(struct gt_wal *w, uint64_t *ids, size_t max);
+
+/* The last sequence of region's records still in the log; 0 when none. */
+uint64_t gt_wal_region_last(struct gt_wal *w, uint64_t region);
+
+/* Bytes appended since open (record frames and payloads, for metrics):
+ * in all, and by one region. */
 uint64_t gt_wal_bytes(const struct gt_wal *w);
+uint64_t gt_wal_region_bytes(struct gt_wal *w, uint64_t region);
 
 /* fdatasync() calls made on segment files since open: one per group
  * under GT_WAL_SYNC_ALWAYS, one per dirty interval under
@@ -124,7 +171,8 @@ void gt_wal_close(struct gt_wal *w);
  * message reads "offset N: reason" (e.g. "offset 1234: crc mismatch").
  * A header of another format version gives GT_EUNSUPP instead: it is
  * not damage, and gt_wal_open() fails with it rather than cut the log.
- * The same parser checks segments in gt_wal_open() and gt_wal_replay().
+ * The same parser checks segments in gt_wal_open(); replay checks each
+ * record again as it reads it.
  * A non-zero return from fn stops the walk and is returned. */
 int gt_wal_read_segment(const void *buf, size_t len, gt_wal_fn fn, void *ctx, struct gt_err *err);
 

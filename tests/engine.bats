@@ -117,15 +117,62 @@ lp() { printf '%s\n' "$@"; }
 @test "wal dump lists the records of a table" {
 	lp 'm,h=a v=1 10' | gt-data write --data-home "$T/d" >/dev/null
 	lp 'm,h=a v=2 20' 'm,h=a v=3 30' | gt-data write --data-home "$T/d" >/dev/null
+	lp 'other v=1 10' | gt-data write --data-home "$T/d" >/dev/null
 	run -0 gt-data wal dump --data-home "$T/d" --table m
-	assert_line --partial "seq=1 rows=1"
-	assert_line --partial "seq=2 rows=2"
+	assert_line --partial "region=4398046511104 seq=1 rows=1"
+	assert_line --partial "region=4398046511104 seq=2 rows=2"
+	# the log is shared, the dump shows only the table's records
+	refute_line --partial "seq=4 "
+	run -0 gt-data wal dump --data-home "$T/d" --table other
+	assert_line --partial "region=4402341478400 seq=4 rows=1"
+}
+
+@test "a WAL of an older gt (a directory per region) is replayed, flushed and removed" {
+	lp 'm,h=a v=1 10' | gt-data write --data-home "$T/d" >/dev/null
+	gt-data flush --data-home "$T/d" >/dev/null
+	lp 'm,h=b v=2 20' | gt-data write --data-home "$T/d" >/dev/null
+	# Rebuild what gt before the shared log left: wal/<region id>/ with a
+	# format 1 segment holding that last write (sequence 7), and no
+	# record of it in the shared log.
+	rid=4398046511104
+	mkdir "$T/d/wal/$rid"
+	python3 - "$(ls "$T"/d/wal/0*.wal | tail -1)" "$T/d/wal/$rid/00000000000000000007.wal" <<'PY'
+import struct, sys
+def crc32c(data, crc=0):
+    crc ^= 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
+    return crc ^ 0xffffffff
+img = open(sys.argv[1], 'rb').read()
+off, last = 16, None
+while off < len(img):
+    n = struct.unpack_from('<I', img, off)[0]
+    last = img[off + 28:off + 28 + n], struct.unpack_from('<I', img, off + 24)[0]
+    off += 28 + n
+payload, count = last
+body = struct.pack('<QI', 7, count)
+rec = struct.pack('<II', len(payload), crc32c(body + payload)) + body + payload
+open(sys.argv[2], 'wb').write(b'GTWAL\0\1\0' + struct.pack('<Q', 7) + rec)
+PY
+	rm "$T"/d/wal/0*.wal
+	run -0 --separate-stderr gt-data scan --data-home "$T/d" --table m
+	assert_output "$(lp 'h,v,greptime_timestamp' 'a,1,10' 'b,2,20')"
+	[[ "$stderr" == *"replayed its WAL of an older gt (to sequence 7), flushing it"* ]]
+	[ ! -e "$T/d/wal/$rid" ]
+	# flushed: it survives without any WAL, and new writes come after it
+	lp 'm,h=c v=3 30' | gt-data write --data-home "$T/d" >/dev/null
+	run -0 gt-data wal dump --data-home "$T/d" --table m
+	assert_line --partial "seq=8 rows=1"
+	run -0 gt-data scan --data-home "$T/d" --table m
+	assert_output "$(lp 'h,v,greptime_timestamp' 'a,1,10' 'b,2,20' 'c,3,30')"
 }
 
 @test "a torn WAL tail is cut at the last whole record, with a warning" {
 	lp 'm,h=a v=1 10' | gt-data write --data-home "$T/d" >/dev/null
 	lp 'm,h=a v=2 20' | gt-data write --data-home "$T/d" >/dev/null
-	w=$(ls "$T"/d/wal/*/*.wal)
+	w=$(ls "$T"/d/wal/*.wal)
 	truncate -s -5 "$w"
 	run -0 --separate-stderr gt-data scan --data-home "$T/d" --table m
 	assert_output "$(lp 'h,v,greptime_timestamp' 'a,1,10')"

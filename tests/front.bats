@@ -221,6 +221,31 @@ c,3.5,3000"
 	assert_output --regexp '^21 rows'
 }
 
+@test "the shared WAL stays near --wal-purge-bytes: a region that holds it is flushed" {
+	start_front --wal-purge-bytes 64K
+	# one row in 'idle', then 'busy' fills the log many times over
+	run -0 req --data-binary 'idle,host=a v=1 1' "http://$ADDR/v1/influxdb/write"
+	for i in $(seq 1 40); do
+		awk -v i="$i" 'BEGIN { for (k = 0; k < 200; k++) printf "busy,host=h%d,rack=r%d v=%d,w=%d %d\n", k, k % 7, k, i, i * 1000 + k }' > "$T/body"
+		run -0 req --data-binary @"$T/body" "http://$ADDR/v1/influxdb/write"
+		assert_output 204
+	done
+	sleep 1
+	# 'idle' was flushed for the log's sake, and the log holds a few segments, not 40 requests' worth
+	run -0 sh -c "ls '$T'/d/data/public/*/*/*.sst | wc -l"
+	[ "$output" -ge 1 ]
+	size=$(du -sk "$T/d/wal" | cut -f1)
+	[ "$size" -lt 160 ] || fail "the WAL holds $size KiB"
+	kill -9 "$FPID"
+	wait "$FPID" || true
+	start_front
+	stop_front
+	run -0 gt-data scan --data-home "$T/d" --table idle --format count
+	assert_output --regexp '^1 rows'
+	run -0 gt-data scan --data-home "$T/d" --table busy --format count
+	assert_output --regexp '^8000 rows'
+}
+
 @test "clients that stall or vanish mid-request do not hurt the server" {
 	start_front --timeout 2
 	head -c 200000 /dev/zero | tr '\0' 'x' > "$T/slow"

@@ -18,11 +18,12 @@ struct acc {
 	uint8_t x;
 };
 
-static int touch(void *ctx, uint64_t seq, uint32_t count, const void *payload, size_t len)
+static int touch(void *ctx, uint64_t region, uint64_t seq, uint32_t count, const void *payload, size_t len)
 {
 	struct acc *a = ctx;
 	const uint8_t *p = payload;
 
+	(void)region;
 	/* The parser promises increasing, non-empty sequence runs. */
 	if (count == 0 || seq < a->next)
 		abort();

@@ -25,7 +25,11 @@ static char base[256];
 /* ---------------------------------------------------------------- */
 /* Helpers */
 
+/* The record frame: len, crc, region, seq, count (man/man5/gt-wal.5). */
+#define FRAME 28
+
 struct rec {
+	uint64_t region;
 	uint64_t seq;
 	uint32_t count;
 	size_t len;
@@ -38,7 +42,7 @@ struct recs {
 	int stop_after;    /* > 0: return 42 after this many records */
 };
 
-static int collect(void *ctx, uint64_t seq, uint32_t count, const void *payload, size_t len)
+static int collect(void *ctx, uint64_t region, uint64_t seq, uint32_t count, const void *payload, size_t len)
 {
 	struct recs *r = ctx;
 
@@ -48,6 +52,7 @@ static int collect(void *ctx, uint64_t seq, uint32_t count, const void *payload,
 		if (!r->v)
 			abort();
 	}
+	r->v[r->n].region = region;
 	r->v[r->n].seq = seq;
 	r->v[r->n].count = count;
 	r->v[r->n].len = len;
@@ -173,7 +178,7 @@ static uint64_t xappend(struct gt_wal *w, uint32_t count, const void *p, size_t 
 	struct gt_err err = {0};
 	uint64_t seq = 0;
 
-	if (gt_wal_append(w, count, p, len, &seq, &err) != 0) {
+	if (gt_wal_append(w, 0, count, p, len, &seq, &err) != 0) {
 		printf("# append: %s\n", err.msg);
 		abort();
 	}
@@ -209,11 +214,11 @@ static void test_roundtrip(void)
 		seq = xappend(w, count, buf, len);
 		bad += seq != want;
 		want += count;
-		bytes += 20 + len;
+		bytes += FRAME + len;
 	}
 	ok(bad == 0, "sequences are assigned in order, each record taking count of them");
 	ok(gt_wal_bytes(w) == bytes, "gt_wal_bytes counts frames and payloads (%" PRIu64 ")", bytes);
-	ok(gt_wal_replay(w, 0, collect, &r, &err) == 0 && r.n == 50, "replay from 0 sees 50 records");
+	ok(gt_wal_replay(w, 0, 0, collect, &r, &err) == 0 && r.n == 50, "replay from 0 sees 50 records");
 	bad = 0;
 	want = 1;
 	for (i = 0; i < 50 && r.n == 50; i++) {
@@ -233,7 +238,7 @@ static void test_roundtrip(void)
 	seq = xappend(w, 2, "x", 1);
 	ok(seq == want, "append after reopen continues the sequence");
 	want += 2;
-	ok(gt_wal_replay(w, 0, collect, &r, &err) == 0 && r.n == 51 && r.v[50].seq == seq,
+	ok(gt_wal_replay(w, 0, 0, collect, &r, &err) == 0 && r.n == 51 && r.v[50].seq == seq,
 	   "replay after reopen sees the old and the new records");
 	recs_free(&r);
 	gt_wal_close(w);
@@ -254,7 +259,7 @@ static void test_roundtrip(void)
 	gt_wal_close(w);
 }
 
-/* Three records of 40 bytes in one segment: offsets 16, 76, 136; size 196. */
+/* Three records of 40 bytes in one segment: offsets 16, 84, 152; size 220. */
 static void make_three(const char *dir, uint32_t count)
 {
 	struct gt_wal *w = xopen(dir, NULL, 1, NULL);
@@ -281,14 +286,14 @@ static void test_torn_tail(void)
 	make_three(dir, 1);
 	seg_path(seg, sizeof(seg), dir, 1);
 	img = read_file(seg, &len);
-	ok(len == 196, "three 40-byte records make a 196-byte segment");
-	for (size_t cut = 136; cut < len; cut++) {
+	ok(len == 220, "three 40-byte records make a 220-byte segment");
+	for (size_t cut = 152; cut < len; cut++) {
 		write_file(seg, img, cut);
 		w = xopen(dir, NULL, 1, &info);
 		bad_rec += info.records != 2 || info.next_seq != 3;
-		bad_drop += info.dropped_bytes != cut - 136;
-		bad_size += file_size(seg) != 136;
-		bad_replay += gt_wal_replay(w, 0, collect, &r, NULL) != 0 || r.n != 2 || r.v[1].seq != 2;
+		bad_drop += info.dropped_bytes != cut - 152;
+		bad_size += file_size(seg) != 152;
+		bad_replay += gt_wal_replay(w, 0, 0, collect, &r, NULL) != 0 || r.n != 2 || r.v[1].seq != 2;
 		recs_free(&r);
 		gt_wal_close(w);
 		cuts++;
@@ -301,7 +306,7 @@ static void test_torn_tail(void)
 	ok(xappend(w, 1, "z", 1) == 3, "after a torn tail, the next append reuses the lost sequence");
 	gt_wal_close(w);
 	w = xopen(dir, NULL, 1, &info);
-	ok(info.records == 3 && info.dropped_bytes == 0 && file_size(seg) == 136 + 21,
+	ok(info.records == 3 && info.dropped_bytes == 0 && file_size(seg) == 152 + FRAME + 1,
 	   "the append landed at the cut and reopens cleanly");
 	gt_wal_close(w);
 	free(img);
@@ -309,8 +314,8 @@ static void test_torn_tail(void)
 
 static void test_flip_middle(void)
 {
-	/* byte offsets inside the middle record (at 76): len, crc, seq, count, payload */
-	static const size_t at[] = { 76, 77, 81, 84, 92, 96, 100, 115 };
+	/* byte offsets inside the middle record (at 84): len, crc, region, seq, count, payload */
+	static const size_t at[] = { 84, 85, 89, 92, 100, 108, 112, 123 };
 	char dir[300], seg[400];
 	struct gt_wal_open_info info;
 	struct gt_wal *w;
@@ -327,7 +332,7 @@ static void test_flip_middle(void)
 		write_file(seg, img, len);
 		img[at[i]] ^= 0x40;
 		w = xopen(dir, NULL, 1, &info);
-		if (info.records != 1 || info.dropped_bytes != len - 76 || file_size(seg) != 76 ||
+		if (info.records != 1 || info.dropped_bytes != len - 84 || file_size(seg) != 84 ||
 		    info.next_seq != 2) {
 			printf("# flip at %zu: records %" PRIu64 " dropped %" PRIu64 "\n", at[i],
 			       info.records, info.dropped_bytes);
@@ -335,11 +340,11 @@ static void test_flip_middle(void)
 		}
 		gt_wal_close(w);
 	}
-	ok(bad == 0, "a flipped byte in the middle record cuts the log there (1 record kept, 120 bytes dropped)");
+	ok(bad == 0, "a flipped byte in the middle record cuts the log there (1 record kept, 136 bytes dropped)");
 	free(img);
 }
 
-/* segment_bytes 200 and 100-byte payloads: 2 records (256 bytes) a segment. */
+/* segment_bytes 200 and 100-byte payloads: 2 records (272 bytes) a segment. */
 static const struct gt_wal_opts small_segs = { .segment_bytes = 200 };
 
 static void make_six(const char *dir)
@@ -370,16 +375,16 @@ static void test_damage_segments(void)
 	   "six records roll into segments 1, 3 and 5");
 	seg_path(seg, sizeof(seg), dir, 3);
 	img = read_file(seg, &len);
-	img[136 + 50] ^= 1;
+	img[144 + 50] ^= 1;
 	write_file(seg, img, len);
 	free(img);
 	w = xopen(dir, &small_segs, 1, &info);
-	ok(info.records == 3 && info.dropped_bytes == 120 + 256 && info.next_seq == 4,
+	ok(info.records == 3 && info.dropped_bytes == 128 + 272 && info.next_seq == 4,
 	   "damage in a middle segment: cut there, later segment dropped (%" PRIu64 " bytes)",
 	   info.dropped_bytes);
-	ok(list_segs(dir, firsts, 8) == 2 && file_size(seg) == 136,
+	ok(list_segs(dir, firsts, 8) == 2 && file_size(seg) == 144,
 	   "the later segment is deleted and the damaged one truncated");
-	ok(strcmp(info.damage, "00000000000000000003.wal: offset 136: crc mismatch") == 0,
+	ok(strcmp(info.damage, "00000000000000000003.wal: offset 144: crc mismatch") == 0,
 	   "info.damage says where and why: %s", info.damage);
 	ok(xappend(w, 1, "a", 1) == 4, "appends continue after the cut");
 	gt_wal_close(w);
@@ -393,7 +398,7 @@ static void test_damage_segments(void)
 	write_file(seg, img, len);
 	free(img);
 	w = xopen(dir, &small_segs, 1, &info);
-	ok(info.records == 4 && info.dropped_bytes == 256 && !exists(seg) && info.next_seq == 5,
+	ok(info.records == 4 && info.dropped_bytes == 272 && !exists(seg) && info.next_seq == 5,
 	   "bad magic in the last segment: it is deleted and its bytes dropped");
 	gt_wal_close(w);
 
@@ -406,7 +411,7 @@ static void test_damage_segments(void)
 	write_file(seg, img, len);
 	free(img);
 	w = xopen(dir, &small_segs, 1, &info);
-	ok(info.records == 2 && info.dropped_bytes == 512 && list_segs(dir, NULL, 0) == 1,
+	ok(info.records == 2 && info.dropped_bytes == 544 && list_segs(dir, NULL, 0) == 1,
 	   "first seq not matching the name in a middle segment: it and the later one go");
 	gt_wal_close(w);
 
@@ -415,7 +420,7 @@ static void test_damage_segments(void)
 	make_six(dir);
 	seg_path(seg, sizeof(seg), dir, 3);
 	img = read_file(seg, &len);
-	img[6] = 2;
+	img[6] = 3;
 	write_file(seg, img, len);
 	free(img);
 	{
@@ -423,7 +428,7 @@ static void test_damage_segments(void)
 		struct gt_wal *w2 = NULL;
 		ok(gt_wal_open(&w2, dir, &small_segs, 1, NULL, &err) == GT_EUNSUPP && !w2 &&
 		   list_segs(dir, NULL, 0) == 3 && file_size(seg) == (long)len,
-		   "a segment of version 2 fails the open and nothing is cut: %s", err.msg);
+		   "a segment of version 3 fails the open and nothing is cut: %s", err.msg);
 	}
 
 	/* A zero-byte segment (crash while rolling) and a header-only one. */
@@ -435,16 +440,16 @@ static void test_damage_segments(void)
 	ok(info.records == 6 && info.dropped_bytes == 0 && !exists(seg),
 	   "a zero-byte segment is deleted and drops nothing");
 	gt_wal_close(w);
-	memcpy(hdr, "GTWAL\0\1\0", 8);
+	memcpy(hdr, "GTWAL\0\2\0", 8);
 	gt_put_le64(hdr + 8, 50);
 	seg_path(seg, sizeof(seg), dir, 50);
 	write_file(seg, hdr, sizeof(hdr));
 	w = xopen(dir, &small_segs, 1, &info);
 	ok(info.records == 6 && info.dropped_bytes == 0 && info.next_seq == 50,
 	   "a header-only last segment is kept and its first seq floors next_seq");
-	ok(xappend(w, 1, "h", 1) == 50 && file_size(seg) == 16 + 21,
+	ok(xappend(w, 1, "h", 1) == 50 && file_size(seg) == 16 + FRAME + 1,
 	   "the next append goes to the end of the header-only segment");
-	ok(gt_wal_replay(w, 0, collect, &r, NULL) == 0 && r.n == 7 && r.v[6].seq == 50,
+	ok(gt_wal_replay(w, 0, 0, collect, &r, NULL) == 0 && r.n == 7 && r.v[6].seq == 50,
 	   "replay crosses all segments");
 	recs_free(&r);
 	gt_wal_close(w);
@@ -468,9 +473,9 @@ static void test_roll_obsolete(void)
 		fill(buf, sizeof(buf), (uint64_t)i);
 		xappend(w, 1, buf, sizeof(buf));
 	}
-	/* 16 + 8 * 120 = 976 < 1000, the 9th record makes 1096: 9 a segment. */
+	/* 16 + 7 * 128 = 912 < 1000, the 8th record makes 1040: 8 a segment. */
 	n = list_segs(dir, firsts, 16);
-	ok(n == 6, "50 records of 120 bytes roll at 1000 bytes into 6 segments (%d)", n);
+	ok(n == 7, "50 records of 128 bytes roll at 1000 bytes into 7 segments (%d)", n);
 	for (int i = 0; i < n && i < 16; i++) {
 		uint8_t *img;
 		size_t len;
@@ -479,28 +484,32 @@ static void test_roll_obsolete(void)
 		seg_path(seg, sizeof(seg), dir, firsts[i]);
 		img = read_file(seg, &len);
 		rc = gt_wal_read_segment(img, len, collect, &r, &err);
-		bad += rc != 0 || firsts[i] != 1 + 9 * (uint64_t)i || r.v[r.n - (i == 5 ? 5 : 9)].seq != firsts[i];
+		bad += rc != 0 || firsts[i] != 1 + 8 * (uint64_t)i || r.v[r.n - (i == 6 ? 2 : 8)].seq != firsts[i];
 		free(img);
 	}
 	ok(bad == 0 && r.n == 50, "each segment is named by its first record's seq and holds whole records");
 	recs_free(&r);
 
-	ok(gt_wal_obsolete(w, 9, &err) == 0 && list_segs(dir, firsts, 16) == 5 && firsts[0] == 10,
-	   "obsolete(9) deletes exactly the first segment (seqs 1..9)");
-	ok(gt_wal_obsolete(w, 17, &err) == 0 && list_segs(dir, firsts, 16) == 5,
-	   "obsolete(17) keeps the segment holding 10..18");
-	ok(gt_wal_obsolete(w, UINT64_MAX, &err) == 0 && list_segs(dir, firsts, 16) == 1 &&
-	   firsts[0] == 46, "obsolete(max) deletes all but the active segment");
-	ok(gt_wal_replay(w, 0, collect, &r, &err) == 0 && r.n == 5 && r.v[0].seq == 46,
-	   "replay after obsolete starts at the active segment");
+	ok(gt_wal_obsolete(w, 0, 8, &err) == 0 && list_segs(dir, firsts, 16) == 6 && firsts[0] == 9,
+	   "obsolete(8) deletes exactly the first segment (seqs 1..8)");
+	ok(gt_wal_obsolete(w, 0, 15, &err) == 0 && list_segs(dir, firsts, 16) == 6,
+	   "obsolete(15) keeps the segment holding 9..16");
+	ok(gt_wal_replay(w, 0, 0, collect, &r, &err) == 0 && r.n == 35 && r.v[0].seq == 16,
+	   "replay after obsolete(15) starts at seq 16");
+	recs_free(&r);
+	ok(gt_wal_obsolete(w, 0, UINT64_MAX, &err) == 0 && list_segs(dir, firsts, 16) == 1 &&
+	   firsts[0] == 49, "obsolete(max) deletes all but the active segment");
+	ok(gt_wal_replay(w, 0, 0, collect, &r, &err) == 0 && r.n == 0,
+	   "replay after obsolete(max) has nothing to give");
 	recs_free(&r);
 	ok(xappend(w, 1, "q", 1) == 51, "appends continue after obsolete");
 	gt_wal_close(w);
 	w = xopen(dir, &o, 1, &info);
-	ok(info.records == 6 && info.next_seq == 52, "reopen after obsolete: 6 records, next 52");
+	ok(info.records == 3 && info.next_seq == 52,
+	   "reopen after obsolete: the old active segment (until the next obsolete) and the new one, next 52");
 	gt_wal_close(w);
 	w = xopen(dir, &o, 1, &info);
-	ok(gt_wal_obsolete(w, UINT64_MAX, &err) == 0 && list_segs(dir, NULL, 0) == 1,
+	ok(gt_wal_obsolete(w, 0, UINT64_MAX, &err) == 0 && list_segs(dir, NULL, 0) == 1,
 	   "the active segment survives obsolete after a reopen too");
 	gt_wal_close(w);
 }
@@ -523,7 +532,7 @@ static void test_replay_from(void)
 	for (int i = 0; i < 4; i++)
 		xappend(w, 3, "abc", 3);
 	for (size_t i = 0; i < GT_ARRAY_LEN(cases); i++) {
-		if (gt_wal_replay(w, cases[i].from, collect, &r, &err) != 0 || r.n != cases[i].n ||
+		if (gt_wal_replay(w, 0, cases[i].from, collect, &r, &err) != 0 || r.n != cases[i].n ||
 		    (r.n && r.v[0].seq != cases[i].first)) {
 			printf("# from %" PRIu64 ": %zu records\n", cases[i].from, r.n);
 			bad++;
@@ -532,10 +541,94 @@ static void test_replay_from(void)
 	}
 	ok(bad == 0, "replay(from) gives every record whose last seq >= from");
 	r.stop_after = 2;
-	ok(gt_wal_replay(w, 0, collect, &r, &err) == 42 && r.n == 2,
+	ok(gt_wal_replay(w, 0, 0, collect, &r, &err) == 42 && r.n == 2,
 	   "a non-zero return from fn stops replay and is returned");
 	recs_free(&r);
 	gt_wal_close(w);
+}
+
+/* The log is shared: each region replays and obsoletes only its own records. */
+static void test_regions(void)
+{
+	struct gt_wal_opts o = { .segment_bytes = 300, .purge_bytes = 1000 };
+	char dir[300], seg[400];
+	struct gt_wal_open_info info;
+	struct gt_wal *w;
+	struct recs r = {0};
+	struct gt_err err = {0};
+	uint64_t firsts[16], seq;
+	uint8_t buf[100];
+	int bad = 0;
+
+	fresh(dir, sizeof(dir), "regions");
+	w = xopen(dir, &o, 1, NULL);
+	/* regions 7 and 9 alternate; 128-byte records, 3 a segment (16 + 3 * 128 > 300) */
+	for (int i = 0; i < 12; i++) {
+		fill(buf, sizeof(buf), (uint64_t)i);
+		if (gt_wal_append(w, i % 2 ? 9 : 7, 1, buf, sizeof(buf), &seq, &err) || seq != (uint64_t)i + 1)
+			bad++;
+	}
+	ok(bad == 0 && list_segs(dir, firsts, 16) == 4, "12 records of two regions share one sequence and 4 segments");
+	ok(gt_wal_replay(w, 9, 0, collect, &r, &err) == 0 && r.n == 6 && r.v[0].seq == 2 && r.v[5].seq == 12 &&
+	   r.v[3].region == 9, "region 9 replays its 6 records, seqs 2 .. 12");
+	recs_free(&r);
+	ok(gt_wal_replay(w, 7, 6, collect, &r, &err) == 0 && r.n == 3 && r.v[0].seq == 7,
+	   "region 7 from seq 6: seqs 7, 9, 11");
+	recs_free(&r);
+	ok(gt_wal_region_last(w, 7) == 11 && gt_wal_region_last(w, 9) == 12 && gt_wal_region_last(w, 8) == 0,
+	   "the last sequence of each region, 0 for one with no records");
+	ok(gt_wal_region_bytes(w, 7) == 6 * (FRAME + 100), "bytes appended by one region");
+	{
+		uint64_t ids[4];
+		size_t n = gt_wal_pinning(w, ids, 4);
+		ok(gt_wal_over(w) && n == 2 && ((ids[0] == 7 && ids[1] == 9) || (ids[0] == 9 && ids[1] == 7)),
+		   "over purge_bytes: both regions hold the oldest segment (%zu)", n);
+		gt_wal_obsolete(w, 7, 3, &err);
+		n = gt_wal_pinning(w, ids, 4);
+		ok(n == 1 && ids[0] == 9, "region 7 flushed past it: only region 9 holds it");
+	}
+	ok(gt_wal_obsolete(w, 7, UINT64_MAX, &err) == 0 && list_segs(dir, NULL, 0) == 4,
+	   "region 7 done: every segment still holds a record of region 9");
+	ok(gt_wal_obsolete(w, 9, 6, &err) == 0 && list_segs(dir, firsts, 16) == 2 && firsts[0] == 7,
+	   "region 9 done to 6: the segments of 1 .. 6 go, its record 8 keeps the one of 7 .. 9");
+	ok(gt_wal_forget(w, 9, &err) == 0 && list_segs(dir, firsts, 16) == 1 && firsts[0] == 10,
+	   "forgetting region 9 (dropped) frees all but the active segment");
+	ok(gt_wal_replay(w, 9, 0, collect, &r, &err) == 0 && r.n == 0, "a forgotten region replays nothing");
+	recs_free(&r);
+	gt_wal_close(w);
+
+	w = xopen(dir, &o, 1, &info);
+	ok(info.records == 3 && info.next_seq == 13, "reopen: the active segment's 3 records, next 13");
+	ok(gt_wal_replay(w, 7, 0, collect, &r, &err) == 0 && r.n == 1 && r.v[0].seq == 11 &&
+	   gt_wal_region_last(w, 9) == 12, "the index is rebuilt on open: region 7 has 11, region 9 ends at 12");
+	recs_free(&r);
+	gt_wal_floor(w, 1000);
+	gt_wal_floor(w, 10);
+	ok(xappend(w, 1, "f", 1) == 1000, "a region's floor raises the next sequence, a lower one does not lower it");
+	gt_wal_close(w);
+
+	/* A version 1 segment (a WAL per region, before): readable, never opened as a log. */
+	fresh(dir, sizeof(dir), "v1");
+	{
+		uint8_t img[16 + 20 + 3];
+		memcpy(img, "GTWAL\0\1\0", 8);
+		gt_put_le64(img + 8, 5);
+		gt_put_le32(img + 16, 3);
+		gt_put_le64(img + 24, 5);
+		gt_put_le32(img + 32, 2);
+		memcpy(img + 36, "abc", 3);
+		gt_put_le32(img + 20, gt_crc32c(gt_crc32c(0, img + 24, 12), img + 36, 3));
+		ok(gt_wal_read_segment(img, sizeof(img), collect, &r, &err) == 0 && r.n == 1 && r.v[0].seq == 5 &&
+		   r.v[0].count == 2 && r.v[0].region == 0 && r.v[0].len == 3, "a version 1 segment reads, region 0");
+		recs_free(&r);
+		w = xopen(dir, NULL, 1, NULL);
+		gt_wal_close(w);
+		seg_path(seg, sizeof(seg), dir, 5);
+		write_file(seg, img, sizeof(img));
+		struct gt_wal *w2 = NULL;
+		ok(gt_wal_open(&w2, dir, NULL, 1, NULL, &err) == GT_EUNSUPP && !w2 && exists(seg) &&
+		   strstr(err.msg, "per-region WAL of an older gt"), "but a log will not open on it: %s", err.msg);
+	}
 }
 
 static void check_msg(const void *img, size_t len, const char *want, size_t calls, const char *what)
@@ -552,7 +645,7 @@ static void check_msg(const void *img, size_t len, const char *want, size_t call
 static void reseal(uint8_t *rec)
 {
 	uint32_t len = gt_get_le32(rec);
-	gt_put_le32(rec + 4, gt_crc32c(gt_crc32c(0, rec + 8, 12), rec + 20, len));
+	gt_put_le32(rec + 4, gt_crc32c(gt_crc32c(0, rec + 8, FRAME - 8), rec + FRAME, len));
 }
 
 static void test_read_segment(void)
@@ -573,43 +666,43 @@ static void test_read_segment(void)
 	recs_free(&r);
 	ok(gt_wal_read_segment(img, 16, collect, &r, &err) == 0 && r.n == 0, "a header alone is a good, empty segment");
 
-	check_msg(img, 166, "offset 136: truncated record", 2, "cut inside the last payload");
-	check_msg(img, 146, "offset 136: truncated record", 2, "cut inside the last frame");
+	check_msg(img, 182, "offset 152: truncated record", 2, "cut inside the last payload");
+	check_msg(img, 162, "offset 152: truncated record", 2, "cut inside the last frame");
 	check_msg(img, 10, "offset 0: truncated header", 0, "10 bytes");
 	check_msg(img, 0, "offset 0: truncated header", 0, "no bytes");
 
 	memcpy(cp, img, len);
-	cp[76 + 30] ^= 0x80;
-	check_msg(cp, len, "offset 76: crc mismatch", 1, "a flipped payload byte");
+	cp[84 + 30] ^= 0x80;
+	check_msg(cp, len, "offset 84: crc mismatch", 1, "a flipped payload byte");
 	memcpy(cp, img, len);
 	gt_put_le32(cp + 16, 999999999);
 	check_msg(cp, len, "offset 16: length 999999999 over limit", 0, "a huge length");
 	memcpy(cp, img, len);
-	gt_put_le32(cp + 76, 41);
-	check_msg(cp, len, "offset 76: crc mismatch", 1, "a length one too long");
+	gt_put_le32(cp + 84, 41);
+	check_msg(cp, len, "offset 84: crc mismatch", 1, "a length one too long");
 	memcpy(cp, img, len);
 	cp[0] = 'g';
 	check_msg(cp, len, "offset 0: bad magic", 0, "bad magic");
 	memcpy(cp, img, len);
-	cp[6] = 2;
+	cp[6] = 3;
 	ok(gt_wal_read_segment(cp, len, collect, &r, &err) == GT_EUNSUPP && r.n == 0 &&
-	   strstr(err.msg, "offset 6: unsupported version 2"), "read_segment, version 2: GT_EUNSUPP, \"%s\"", err.msg);
+	   strstr(err.msg, "offset 6: unsupported version 3"), "read_segment, version 3: GT_EUNSUPP, \"%s\"", err.msg);
 	recs_free(&r);
 	memcpy(cp, img, len);
-	gt_put_le32(cp + 76 + 16, 0);
-	reseal(cp + 76);
-	check_msg(cp, len, "offset 76: count 0", 1, "count 0 under a good crc");
+	gt_put_le32(cp + 84 + 24, 0);
+	reseal(cp + 84);
+	check_msg(cp, len, "offset 84: count 0", 1, "count 0 under a good crc");
 	memcpy(cp, img, len);
-	gt_put_le64(cp + 136 + 8, 2);
-	reseal(cp + 136);
-	check_msg(cp, len, "offset 136: sequence 2 goes backwards", 2, "a sequence going back");
+	gt_put_le64(cp + 152 + 16, 2);
+	reseal(cp + 152);
+	check_msg(cp, len, "offset 152: sequence 2 goes backwards", 2, "a sequence going back");
 	memcpy(cp, img, len);
 	gt_put_le64(cp + 8, 2);
 	check_msg(cp, len, "offset 16: sequence 1 goes backwards", 0, "a record below the header's first seq");
 	memcpy(cp, img, len);
-	gt_put_le64(cp + 136 + 8, UINT64_MAX);
-	reseal(cp + 136);
-	check_msg(cp, len, "offset 136: sequence 18446744073709551615 + count 2 overflows", 2, "overflow");
+	gt_put_le64(cp + 152 + 16, UINT64_MAX);
+	reseal(cp + 152);
+	check_msg(cp, len, "offset 152: sequence 18446744073709551615 + count 2 overflows", 2, "overflow");
 	free(cp);
 	free(img);
 }
@@ -625,8 +718,8 @@ static void test_misuse(void)
 
 	fresh(dir, sizeof(dir), "misuse");
 	w = xopen(dir, NULL, 1, NULL);
-	ok(gt_wal_append(w, 0, "a", 1, &seq, &err) == GT_EINVAL && seq == 77, "count 0 is refused");
-	ok(gt_wal_append(w, 1, x, (size_t)GT_WAL_MAX_RECORD + 1, &seq, &err) == GT_ETOOBIG,
+	ok(gt_wal_append(w, 0, 0, "a", 1, &seq, &err) == GT_EINVAL && seq == 77, "count 0 is refused");
+	ok(gt_wal_append(w, 0, 1, x, (size_t)GT_WAL_MAX_RECORD + 1, &seq, &err) == GT_ETOOBIG,
 	   "a payload over GT_WAL_MAX_RECORD is refused before it is read");
 	ok(gt_wal_open(&w2, dir, NULL, 1, NULL, &err) == GT_ELOCKED && !w2,
 	   "a second open of the same directory is refused: %s", err.msg);
@@ -680,6 +773,7 @@ static void test_sync_policies(void)
 struct worker {
 	struct gt_wal *w;
 	int id;
+	uint64_t region;   /* the region its records belong to */
 	int n;             /* records to append; 0 = until an error */
 	size_t len;
 	uint64_t *seqs;    /* the seq each record got, or 0 */
@@ -702,11 +796,11 @@ static void *work(void *arg)
 		fill(buf, k->len, (uint64_t)k->id * 1000003u + (uint64_t)i);
 		gt_put_le32(buf, (uint32_t)k->id);
 		gt_put_le32(buf + 4, (uint32_t)i);
-		rc = gt_wal_append(k->w, 1, buf, k->len, &seq, &err);
+		rc = gt_wal_append(k->w, k->region, 1, buf, k->len, &seq, &err);
 		if (rc) {
 			k->first_err = rc;
 			snprintf(k->msg, sizeof(k->msg), "%s", err.msg);
-			k->after_err = gt_wal_append(k->w, 1, buf, k->len, &seq, &err);
+			k->after_err = gt_wal_append(k->w, k->region, 1, buf, k->len, &seq, &err);
 			break;
 		}
 		if (k->seqs)
@@ -750,7 +844,7 @@ static void test_concurrent(void)
 	}
 	run_workers(k, NT);
 	syncs = gt_wal_syncs(w);
-	ok(gt_wal_replay(w, 0, collect, &r, &err) == 0 && r.n == NT * PER,
+	ok(gt_wal_replay(w, 0, 0, collect, &r, &err) == 0 && r.n == NT * PER,
 	   "%d threads x %d records: all %d replayed", NT, PER, NT * PER);
 	for (size_t i = 0; i < r.n; i++) {
 		uint32_t id = gt_get_le32(r.v[i].p), idx = gt_get_le32(r.v[i].p + 4);
@@ -790,7 +884,7 @@ static void *obsolete_loop(void *arg)
 	struct gt_err err = {0};
 
 	while (!__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE)) {
-		o->fails += gt_wal_obsolete(o->w, UINT64_MAX, &err) != 0;
+		o->fails += gt_wal_obsolete(o->w, 1, UINT64_MAX, &err) != 0;
 		o->calls++;
 		sched_yield();
 	}
@@ -816,7 +910,7 @@ static void test_obsolete_concurrent(void)
 	w = xopen(dir, &o, 1, NULL);
 	memset(k, 0, sizeof(k));
 	for (int i = 0; i < NT; i++)
-		k[i] = (struct worker){ .w = w, .id = i, .n = PER, .len = 1000 };
+		k[i] = (struct worker){ .w = w, .id = i, .region = (uint64_t)i + 1, .n = PER, .len = 1000 };
 	ob.w = w;
 	if (pthread_create(&th, NULL, obsolete_loop, &ob) != 0)
 		abort();
@@ -824,12 +918,11 @@ static void test_obsolete_concurrent(void)
 	__atomic_store_n(&ob.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	ok(ob.fails == 0 && ob.calls > 0, "obsolete ran %d times alongside appends without error", ob.calls);
-	rc = gt_wal_replay(w, 0, collect, &r, &err);
-	ok(rc == 0 && r.n > 0 && r.v[r.n - 1].seq == NT * PER,
-	   "the log still ends at the last append (%zu records left)", r.n);
+	/* region 1 was obsoleted all along; the others keep every record */
+	rc = gt_wal_replay(w, 2, 0, collect, &r, &err);
 	for (size_t i = 1; i < r.n; i++)
-		order += r.v[i].seq != r.v[i - 1].seq + 1;
-	ok(order == 0, "the records left are a contiguous tail of the log");
+		order += r.v[i].seq <= r.v[i - 1].seq || r.v[i].region != 2;
+	ok(rc == 0 && r.n == PER && order == 0, "another region's records are all there, in order (%zu)", r.n);
 	recs_free(&r);
 	gt_wal_close(w);
 	w = xopen(dir, &o, 1, &info);
@@ -878,12 +971,12 @@ static void test_io_error(void)
 	}
 	ok(eio == NT, "a failed write reaches every appender as GT_EIO with a message (%s)", k[0].msg);
 	ok(after == NT, "once broken, the wal refuses every later append with GT_EIO");
-	ok(gt_wal_append(w, 1, "late", 4, &seq, &err) == GT_EIO,
+	ok(gt_wal_append(w, 0, 1, "late", 4, &seq, &err) == GT_EIO,
 	   "refused even after the limit is lifted: %s", err.msg);
 	gt_wal_close(w);
 
 	w = xopen(dir, NULL, 1, &info);
-	ok(gt_wal_replay(w, 0, collect, &r, &err) == 0, "reopen after the failure recovers (dropped %" PRIu64 ")",
+	ok(gt_wal_replay(w, 0, 0, collect, &r, &err) == 0, "reopen after the failure recovers (dropped %" PRIu64 ")",
 	   info.dropped_bytes);
 	for (int i = 0; i < NT; i++) {
 		for (int j = 0; j < k[i].acked; j++) {
@@ -961,6 +1054,7 @@ int main(void)
 	test_roll_obsolete();
 	test_replay_from();
 	test_read_segment();
+	test_regions();
 	test_misuse();
 	test_sync_policies();
 	test_concurrent();
