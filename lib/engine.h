@@ -6,7 +6,7 @@
  * Data directory layout (GreptimeDB's, familiar to its operators):
  *   DATA_HOME/LOCK                       flock: one process at a time
  *   DATA_HOME/catalog.json               the catalog (catalog.h)
- *   DATA_HOME/wal/<region id>/           WAL segments (wal.h)
+ *   DATA_HOME/wal/                       WAL segments, shared by every region (wal.h)
  *   DATA_HOME/tmp/                       SSTs being written
  *   DATA_HOME/data/<db>/<table id>/<table id>_<region number, 10 digits>/
  *       manifest/                        (manifest.h)

@@ -588,10 +588,11 @@ int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, 
 
 /*
  * The tables of one commit are written side by side: each table is its
- * own region(s) with its own WAL, and under --wal-sync always each waits
- * for its fdatasync.  One after the other, a remote-write request naming
- * ten metrics paid ten syncs in a row; side by side they overlap (and a
- * region's group commit joins the other requests writing it).
+ * own region(s), and under --wal-sync always each write waits for the
+ * WAL's fdatasync.  Side by side, the regions' records reach the WAL
+ * together and its group commit makes them one write and one sync (the
+ * log is shared by every region); one after the other, a remote-write
+ * request naming ten metrics would pay ten syncs in a row.
  */
 enum { COMMIT_THREADS = 8 };
 

@@ -143,6 +143,7 @@ struct gt_wal {
 	size_t nsegs, segs_cap;
 	struct gt_keymap rkeys;        /* region id (8 bytes) -> index into regions */
 	struct wal_region *regions;
+	size_t regions_cap;
 
 	/* leader-owned (whoever set `leading`, or open/close) */
 	int fd;              /* active segment, -1 until one exists; set under sync_mu */
@@ -270,13 +271,14 @@ static struct wal_region *wal_region(struct gt_wal *w, uint64_t id)
 	bool isnew = false;
 	int i;
 
-	if (w->rkeys.n == w->rkeys.cap || !w->regions) {
+	if (w->rkeys.n == w->regions_cap) {
 		/* room first, so that a key never lacks its entry */
-		size_t cap = (size_t)w->rkeys.n + 64;
+		size_t cap = w->regions_cap ? w->regions_cap * 2 : 64;
 		struct wal_region *r = gt_reallocarray(w->regions, cap, sizeof(*r));
 		if (!r)
 			return NULL;
 		w->regions = r;
+		w->regions_cap = cap;
 	}
 	gt_put_le64(k, id);
 	i = gt_keymap_get(&w->rkeys, k, sizeof(k), &isnew);

@@ -607,6 +607,20 @@ static void test_regions(void)
 	ok(xappend(w, 1, "f", 1) == 1000, "a region's floor raises the next sequence, a lower one does not lower it");
 	gt_wal_close(w);
 
+	/* Many regions (a Prometheus server's metrics are hundreds of tables). */
+	fresh(dir, sizeof(dir), "many");
+	w = xopen(dir, NULL, 1, NULL);
+	bad = 0;
+	for (uint64_t i = 0; i < 1000; i++)
+		bad += gt_wal_append(w, 1000 + i * 7, 1, &i, sizeof(i), &seq, &err) != 0 || seq != i + 1;
+	for (uint64_t i = 0; i < 1000; i += 37) {
+		bad += gt_wal_replay(w, 1000 + i * 7, 0, collect, &r, &err) != 0 || r.n != 1 || r.v[0].seq != i + 1 ||
+		       memcmp(r.v[0].p, &i, sizeof(i)) != 0;
+		recs_free(&r);
+	}
+	ok(bad == 0, "1000 regions: each replays its own record");
+	gt_wal_close(w);
+
 	/* A version 1 segment (a WAL per region, before): readable, never opened as a log. */
 	fresh(dir, sizeof(dir), "v1");
 	{
