@@ -117,7 +117,15 @@ struct cand {
 	double v;
 	size_t si;
 	uint32_t g;
+	const struct gt_pq_labels *lb;   /* ties_by_labels: the series' labels; NULL: input order */
 };
+
+/* The order of tied candidates: their labels when the query asks, else input order. */
+static int cand_tie(const struct cand *a, const struct cand *b)
+{
+	int c = a->lb && b->lb ? pq_labels_cmp(a->lb, b->lb) : 0;
+	return c ? c : (a->si < b->si ? -1 : a->si > b->si);
+}
 
 static int cand_group(const void *pa, const void *pb)
 {
@@ -135,7 +143,8 @@ static int cand_desc(const void *pa, const void *pb)
 		return isnan(a->v) ? 1 : -1;
 	if (!isnan(a->v) && a->v != b->v)
 		return a->v > b->v ? -1 : 1;
-	return a->si < b->si ? -1 : a->si > b->si;
+	/* GreptimeDB ranks topk's ties in descending label order too */
+	return a->lb ? -cand_tie(a, b) : cand_tie(a, b);
 }
 
 static int cand_asc(const void *pa, const void *pb)
@@ -145,7 +154,7 @@ static int cand_asc(const void *pa, const void *pb)
 		return isnan(a->v) ? 1 : -1;
 	if (!isnan(a->v) && a->v != b->v)
 		return a->v < b->v ? -1 : 1;
-	return a->si < b->si ? -1 : a->si > b->si;
+	return cand_tie(a, b);
 }
 
 int pq_eval_agg(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out)
@@ -247,7 +256,8 @@ int pq_eval_agg(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ct
 			size_t nc = 0;
 			for (size_t si = 0; si < n; si++)
 				if (in.vec.s[si].has[i])
-					cands[nc++] = (struct cand){.v = in.vec.s[si].v[i], .si = si, .g = gid[si]};
+					cands[nc++] = (struct cand){.v = in.vec.s[si].v[i], .si = si, .g = gid[si],
+								    .lb = ev->q->ties_by_labels ? &in.vec.s[si].lb : NULL};
 			qsort(cands, nc, sizeof(*cands), cand_group);
 			for (size_t a = 0; a < nc;) {
 				uint32_t g = cands[a].g;

@@ -213,6 +213,8 @@ struct gt_pq_query {
 	int64_t lookback;              /* 0: GT_PQ_LOOKBACK_MS */
 	int instant;                   /* 1: an instant query (vector/scalar result) */
 	int64_t deadline;              /* gt_mono_ns() past which evaluation stops; 0: none */
+	int ties_by_labels;            /* 1: topk and bottomk break ties by labels, topk preferring the
+					  greatest (GreptimeDB's row_number()); 0: input order (Prometheus) */
 };
 /*
  * Evaluate e.  Errors as Prometheus words them, GT_EINVAL for the

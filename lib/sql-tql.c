@@ -42,6 +42,10 @@
  *                     its selector's equality matchers)
  *   `AS alias`        the value named alias, the tags, the time index
  *
+ * Rows come in the order of the plan's last sort: an aggregation's group
+ * columns, and for topk and bottomk their rank (row_order below); else
+ * the engine's series order, each series' points in time order.
+ *
  * Each value column is computed with every selector reading its n-th
  * field: a table with several fields gives a column per field.  Parameters
  * are SQL expressions: numbers are seconds, strings seconds, RFC 3339
@@ -1144,6 +1148,108 @@ static bool keeps_int(const struct gt_pq_expr *e)
 	}
 }
 
+/*
+ * GreptimeDB's row order.  An aggregation ends in a sort on its group
+ * columns: the by() labels (nulls last), the time index, and for
+ * count_values the value counted.  topk and bottomk number the rows of
+ * each group and time with row_number() over the value (descending for
+ * topk), then the input's tags in the same direction (nulls first), and
+ * sort on the group labels, the time index and that rank.  Anything else
+ * keeps the engine's series order.
+ */
+struct rowref {
+	size_t s, p, seq;   /* series, point, position in the engine's order */
+};
+
+struct row_order {
+	const struct gt_pq_series *ss;
+	bool string;                  /* a string result: point p is step p */
+	const struct gt_pq_query *q;
+	const char **keys;            /* the group labels */
+	uint32_t nk;
+	const char *value_label;      /* count_values: its label, compared as a number */
+	int rank;                     /* 1 topk, -1 bottomk, 0 neither */
+	const char *const *tags;      /* topk and bottomk: the tie-breaking tags */
+	uint32_t nt;
+};
+
+static int64_t row_ts(const struct row_order *ro, const struct rowref *x)
+{
+	return ro->string ? ro->q->start + (int64_t)x->p * ro->q->step : ro->ss[x->s].t[x->p];
+}
+
+/* Labels a and b, a missing one (NULL) after every value unless nulls_first. */
+static int cmp_label(const char *a, const char *b, bool nulls_first)
+{
+	if (!a || !b)
+		return !a == !b ? 0 : (!a) == nulls_first ? -1 : 1;
+	return strcmp(a, b);
+}
+
+static int cmp_num(double a, double b)
+{
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_rows(const void *pa, const void *pb, void *ctx)
+{
+	const struct rowref *a = pa, *b = pb;
+	const struct row_order *ro = ctx;
+	const struct gt_pq_labels *la = &ro->ss[a->s].labels, *lb = &ro->ss[b->s].labels;
+	int c = 0;
+
+	for (uint32_t i = 0; i < ro->nk && c == 0; i++)
+		c = cmp_label(label_of(la, ro->keys[i]), label_of(lb, ro->keys[i]), false);
+	if (c == 0)
+		c = cmp_num((double)row_ts(ro, a), (double)row_ts(ro, b));
+	if (c == 0 && ro->value_label) {
+		const char *va = label_of(la, ro->value_label), *vb = label_of(lb, ro->value_label);
+		c = cmp_num(va ? strtod(va, NULL) : 0, vb ? strtod(vb, NULL) : 0);
+	}
+	if (c == 0 && ro->rank) {
+		c = ro->rank * cmp_num(ro->ss[b->s].v[b->p], ro->ss[a->s].v[a->p]);
+		for (uint32_t i = 0; i < ro->nt && c == 0; i++)
+			c = ro->rank * cmp_label(label_of(lb, ro->tags[i]), label_of(la, ro->tags[i]), false);
+	}
+	return c ? c : cmp_num((double)a->seq, (double)b->seq);
+}
+
+/* Fill ro's keys for aggregation c over shape sh; false when c is no aggregation. */
+static bool agg_row_order(struct tql *t, const struct gt_pq_expr *c, const struct shape *sh, struct row_order *ro)
+{
+	if (c->kind != GT_PQ_AGG)
+		return false;
+	enum gt_pq_aggop op = c->u.agg.op;
+	if (op != GT_PQ_TOPK && op != GT_PQ_BOTTOMK) {
+		ro->keys = sh->tags;
+		ro->nk = sh->nt;
+		if (op == GT_PQ_COUNT_VALUES)
+			ro->value_label = sh->cols[sh->nc - 1].name;
+		return true;
+	}
+	/* topk and bottomk keep their input's tags: their groups are the by() labels among them, or
+	 * the others, sorted, for without() */
+	ro->rank = op == GT_PQ_TOPK ? 1 : -1;
+	ro->tags = sh->tags;
+	ro->nt = sh->nt;
+	if (!c->u.agg.without) {
+		for (size_t j = 0; j < c->u.agg.ngrouping; j++)
+			if (has_name(sh->tags, sh->nt, c->u.agg.grouping[j]))
+				add_name(t, &ro->keys, &ro->nk, c->u.agg.grouping[j]);
+		return true;
+	}
+	for (uint32_t i = 0; i < sh->nt; i++) {
+		bool named = false;
+		for (size_t j = 0; j < c->u.agg.ngrouping; j++)
+			named |= strcmp(c->u.agg.grouping[j], sh->tags[i]) == 0;
+		if (!named)
+			add_name(t, &ro->keys, &ro->nk, sh->tags[i]);
+	}
+	if (ro->nk)
+		qsort(ro->keys, ro->nk, sizeof *ro->keys, cmp_str);
+	return true;
+}
+
 struct col {
 	const char *name;
 	char kind;        /* 'v'alue, 't'ime, 'l'abel */
@@ -1246,34 +1352,52 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const struct shape 
 				order[j - 1] = tmp;
 			}
 	}
-	for (size_t oi = 0; oi < nss && rc == 0; oi++) {
-		const struct gt_pq_series *sr = &ss[order[oi]];
-		int64_t np = r->type == GT_PQ_T_STRING ? nsteps : (int64_t)sr->n;
-		for (int64_t pi = 0; pi < np && rc == 0; pi++) {
-			int64_t ts = r->type == GT_PQ_T_STRING ? q->start + pi * q->step : sr->t[pi];
-			for (uint32_t k = 0; k < ncols && rc == 0; k++) {
-				struct gt_vec *v = &o->rows.cols[k];
-				double x = r->type == GT_PQ_T_STRING ? 0 : sr->v[pi];
-				if (cols[k].kind == 't') {
-					rc = gt_vec_push_i64(v, ts);
-				} else if (cols[k].kind == 'v') {
-					if (cols[k].field && !field_value(&rs[cols[k].field], sr, ts, &x))
-						rc = gt_vec_push_null(v);
-					else if (vtype == GT_STRING)
-						rc = gt_vec_push_str(v, r->string ? r->string : "", r->string ? strlen(r->string) : 0);
-					else if (vtype == GT_I64)
-						rc = gt_vec_push_i64(v, (int64_t)x);
-					else
-						rc = gt_vec_push_f64(v, x);
-				} else {
-					const char *lv = label_of(&sr->labels, cols[k].name);
-					rc = lv ? gt_vec_push_str(v, lv, strlen(lv)) : gt_vec_push_null(v);
-				}
-			}
-			if (rc == 0)
-				o->rows.nrows++;
-		}
+	/* every row as a (series, point) pair, in the engine's series order, then GreptimeDB's */
+	size_t nrefs = 0;
+	for (size_t i = 0; i < nss; i++)
+		nrefs += r->type == GT_PQ_T_STRING ? (size_t)nsteps : ss[i].n;
+	struct rowref *refs = calloc(nrefs ? nrefs : 1, sizeof *refs);
+	if (!refs) {
+		free(order);
+		free(cols);
+		return GT_ENOMEM;
 	}
+	nrefs = 0;
+	for (size_t oi = 0; oi < nss; oi++) {
+		size_t np = r->type == GT_PQ_T_STRING ? (size_t)nsteps : ss[order[oi]].n;
+		for (size_t pi = 0; pi < np; pi++, nrefs++)
+			refs[nrefs] = (struct rowref){.s = order[oi], .p = pi, .seq = nrefs};
+	}
+	struct row_order ro = {.ss = ss, .string = r->type == GT_PQ_T_STRING, .q = q};
+	if (agg_row_order(t, c, sh, &ro))
+		qsort_r(refs, nrefs, sizeof *refs, cmp_rows, &ro);
+	for (size_t ri = 0; ri < nrefs && rc == 0; ri++) {
+		const struct gt_pq_series *sr = &ss[refs[ri].s];
+		size_t pi = refs[ri].p;
+		int64_t ts = row_ts(&ro, &refs[ri]);
+		for (uint32_t k = 0; k < ncols && rc == 0; k++) {
+			struct gt_vec *v = &o->rows.cols[k];
+			double x = r->type == GT_PQ_T_STRING ? 0 : sr->v[pi];
+			if (cols[k].kind == 't') {
+				rc = gt_vec_push_i64(v, ts);
+			} else if (cols[k].kind == 'v') {
+				if (cols[k].field && !field_value(&rs[cols[k].field], sr, ts, &x))
+					rc = gt_vec_push_null(v);
+				else if (vtype == GT_STRING)
+					rc = gt_vec_push_str(v, r->string ? r->string : "", r->string ? strlen(r->string) : 0);
+				else if (vtype == GT_I64)
+					rc = gt_vec_push_i64(v, (int64_t)x);
+				else
+					rc = gt_vec_push_f64(v, x);
+			} else {
+				const char *lv = label_of(&sr->labels, cols[k].name);
+				rc = lv ? gt_vec_push_str(v, lv, strlen(lv)) : gt_vec_push_null(v);
+			}
+		}
+		if (rc == 0)
+			o->rows.nrows++;
+	}
+	free(refs);
 	free(order);
 	free(cols);
 	return rc;
@@ -1338,6 +1462,7 @@ int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	q.end = v[1];
 	q.step = v[2];
 	q.lookback = v[3];
+	q.ties_by_labels = 1;
 	if ((rc = gt_pq_parse(st->text, &x, &err)) < 0)
 		return sql_err(e, rc == GT_ENOMEM ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED : GT_STATUS_INVALID_SYNTAX, "%s",
 			       strip_position(err.msg));

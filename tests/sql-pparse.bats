@@ -112,3 +112,19 @@ INSERT INTO svc VALUES (0, '"'api'"', 1), (0, '"'db'"', 2)'
 	run -0 gt-sql --data-home "$T/d" "TQL EVAL time()"
 	assert_output --partial "| 1970-01-01T00:00:00 | 0.0 "
 }
+
+@test "TQL EVAL orders aggregation rows as GreptimeDB's plan sorts them" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE m (ts TIMESTAMP(3) TIME INDEX, h STRING, g STRING, val BIGINT, PRIMARY KEY(h, g));
+INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5000, 'h1', 'a', 1), (5000, 'h2', 'a', 4), (5000, 'h3', 'b', 1)"
+	# topk: by time, then value descending, ties by tags descending (h3 before h1)
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 5, '5s') topk(3, m)"
+	assert_equal "$(printf '%s\n' "$output" | grep -o '| h[123] ' | tr -d '| \n')" "h3h2h1h2h3h1"
+	# topk breaks a tie toward the greater labels, bottomk toward the lesser
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '5s') topk(1, sum by (g) (m))"
+	assert_line "| 3          | b | 1970-01-01T00:00:00 |"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '5s') bottomk(1, sum by (g) (m))"
+	assert_line "| 3          | a | 1970-01-01T00:00:00 |"
+	# count_values: by time, then the value counted
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 5, '5s') count_values(\"v\", m)"
+	assert_equal "$(printf '%s\n' "$output" | awk -F'|' 'NR > 3 && NF > 3 { gsub(/ /, "", $4); printf "%s,", $4 }')" "1,2,3,1,4,"
+}
