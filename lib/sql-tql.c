@@ -19,7 +19,8 @@
  *   a call without      (`greptime_value` for vector())
  *   a vector argument
  *   function call     time index, one column per field (prom_rate(ts_range,
- *                     val,ts,Int64(60000)), abs(val), ...), tags; label_join
+ *                     val,ts,Int64(60000)), abs(val), ...; the date functions,
+ *                     date_part(), integers), tags; label_join
  *                     and label_replace add their label after the fields
  *   aggregation       by() labels the input has (or, for without(), the
  *                     input's other columns sorted), time index, one
@@ -1290,6 +1291,9 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const struct shape 
 	while (c->kind == GT_PQ_PAREN)
 		c = c->u.paren;
 	if (c->kind == GT_PQ_AGG && (c->u.agg.op == GT_PQ_COUNT || c->u.agg.op == GT_PQ_COUNT_VALUES))
+		vtype = GT_I64;
+	/* hour(), day_of_week(), days_in_month() ... are DataFusion's date_part(): integers */
+	if (c->kind == GT_PQ_CALL && (date_part_name(c->u.call.fn->name) || strcmp(c->u.call.fn->name, "days_in_month") == 0))
 		vtype = GT_I64;
 	/* an integer field stays integer through sort, label_*, sum, min, max ... */
 	if (t->int_field && !alias && keeps_int(e))

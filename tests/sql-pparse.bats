@@ -128,3 +128,13 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 5, '5s') count_values(\"v\", m)"
 	assert_equal "$(printf '%s\n' "$output" | awk -F'|' 'NR > 3 && NF > 3 { gsub(/ /, "", $4); printf "%s,", $4 }')" "1,2,3,1,4,"
 }
+
+@test "TQL EVAL: the date functions answer integers, as DataFusion's date_part" {
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (1701413023, 1701413023, '1s') day_of_week()"
+	assert_line "| 2023-12-01T06:43:43 | 5                           |"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (1701413023, 1701413023, '1s') days_in_month()"
+	assert_output --partial "| 2023-12-01T06:43:43 | 31 "
+	# time() stays a float
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (1, 1, '1s') time()"
+	assert_output --partial "| 1.0 "
+}
