@@ -594,7 +594,7 @@ int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, 
  * log is shared by every region); one after the other, a remote-write
  * request naming ten metrics would pay ten syncs in a row.
  */
-enum { COMMIT_THREADS = 8 };
+enum { COMMIT_THREADS = 16 };
 
 struct commit {
 	struct gt_ingest *in;
