@@ -209,17 +209,14 @@ static int pb_next(struct pb *r, struct pb_field *f, const char *msg, struct gt_
 			goto truncated;
 		return 1;
 	case PB_I64:
-		if (r->end - r->off < 8)
+	case PB_I32: {
+		size_t width = f->wt == PB_I64 ? 8 : 4;
+		if (r->end - r->off < width)
 			goto truncated;
-		f->v = gt_get_le64(r->base + r->off);
-		r->off += 8;
+		f->v = width == 8 ? gt_get_le64(r->base + r->off) : gt_get_le32(r->base + r->off);
+		r->off += width;
 		return 1;
-	case PB_I32:
-		if (r->end - r->off < 4)
-			goto truncated;
-		f->v = gt_get_le32(r->base + r->off);
-		r->off += 4;
-		return 1;
+	}
 	case PB_LEN:
 		if (pb_varint(r, &f->v) || f->v > r->end - r->off)
 			goto truncated;
