@@ -45,7 +45,9 @@
  *
  * Rows come in the order of the plan's last sort: an aggregation's group
  * columns, and for topk and bottomk their rank (row_order below); else
- * the engine's series order, each series' points in time order.
+ * the engine's series order, each series' points in time order.  An
+ * empty answer keeps its header only for a selector of a missing table
+ * (the empty batch of GreptimeDB's empty metric).
  *
  * Each value column is computed with every selector reading its n-th
  * field: a table with several fields gives a column per field.  Parameters
@@ -89,7 +91,8 @@ static int tql_param(struct gt_sql_session *s, struct sql_expr *x, bool dur, int
 		sql_xv_release(&v);
 		return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "TQL parameters must not be NULL");
 	}
-	if (v.v.type == GT_TS) {
+	if (v.v.type == GT_TS || (v.v.type == GT_I64 && v.lt == GT_LT_DURATION)) {
+		/* an instant, or the difference of two (a duration): both in their unit */
 		int64_t t = sql_xv_i64(&v, 0);
 		for (unsigned u = v.unit; u > GT_UNIT_MS; u -= 3)
 			t /= 1000;
@@ -97,7 +100,7 @@ static int tql_param(struct gt_sql_session *s, struct sql_expr *x, bool dur, int
 			t *= 1000;
 		*ms = t;
 	} else if (v.interval || (v.v.type == GT_I64 && involves_time(x))) {
-		/* an interval, or the difference of two timestamps: nanoseconds */
+		/* an interval, or other arithmetic of times: nanoseconds */
 		*ms = sql_xv_i64(&v, 0) / 1000000;
 	} else if (v.v.type == GT_STRING) {
 		char buf[64];
@@ -1320,7 +1323,9 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const struct shape 
 		free(cols);
 		return GT_ENOMEM;
 	}
-	o->keep_header = true;
+	/* a selector of a missing table: GreptimeDB's empty metric streams an empty batch, its
+	 * header shows; what computes on one (a call, an aggregation, a join) streams none */
+	o->keep_header = c->kind == GT_PQ_SELECTOR && sh->table && !sh->table[0];
 	for (uint32_t i = 0; i < ncols; i++)
 		if (cols[i].kind == 't')
 			o->cols[i].unit = GT_UNIT_MS;

@@ -304,7 +304,11 @@ int gt_sqlarrow_encode(const struct gt_sql_output *o, struct gt_buf *out)
 	fb_patch(&fb, hpos, at);
 	if ((rc = add_message(out, &fb, NULL, &meta)))
 		goto out;
-	/* the batch */
+	/* the batch: none for an empty answer that shows no header (GreptimeDB's scans of nothing
+	 * stream no batch; its empty metric streams an empty one) */
+	bool batch = o->rows.nrows > 0 || o->keep_header;
+	if (!batch)
+		goto eos;
 	if ((rc = batch_body(o, &body, nodes, bufs, &nbufs)))
 		goto out;
 	size_t batch_at = out->len;
@@ -325,6 +329,7 @@ int gt_sqlarrow_encode(const struct gt_sql_output *o, struct gt_buf *out)
 	put_le(blocks[0] + 8, (uint64_t)meta, 4);
 	put_le(blocks[0] + 12, 0, 4);
 	put_le(blocks[0] + 16, body.len, 8);
+eos:
 	/* end of stream, then the footer */
 	if ((rc = add_le(out, 0xFFFFFFFFu, 4)) || (rc = add_le(out, 0, 4)))
 		goto out;
@@ -340,7 +345,7 @@ int gt_sqlarrow_encode(const struct gt_sql_output *o, struct gt_buf *out)
 	if ((rc = fb_vector(&fb, 0, 24, 8, blocks[1], &dv)))
 		goto out;
 	fb_patch(&fb, fpos[2], dv);
-	if ((rc = fb_vector(&fb, 1, 24, 8, blocks[0], &rv)))
+	if ((rc = fb_vector(&fb, batch ? 1 : 0, 24, 8, blocks[0], &rv)))
 		goto out;
 	fb_patch(&fb, fpos[3], rv);
 	if ((rc = gt_buf_add(out, fb.p, fb.len)) || (rc = add_le(out, fb.len, 4)) || (rc = gt_buf_add(out, "ARROW1", 6)))
@@ -431,6 +436,7 @@ int gt_sqlarrow_floats(const char *text, size_t len, struct gt_sql_output *o)
 					types[i] = 0;
 			}
 		} else if (h == H_RECORDBATCH) {
+			o->keep_header = true;
 			uint64_t n = rd(&m, rd_field(&m, hdr, 0), 8);
 			size_t bv = rd_deref(&m, rd_field(&m, hdr, 2));
 			uint32_t nb = (uint32_t)rd(&m, bv, 4), bi = 0;

@@ -12,7 +12,9 @@
  *
  * The file (Arrow columnar format, IPC file format, metadata V5, little
  * endian, no compression, no dictionaries):
- *   "ARROW1\0\0", the Schema message, one RecordBatch message, the
+ *   "ARROW1\0\0", the Schema message, one RecordBatch message (none for
+ *   an answer with no rows whose header is not shown: the batch is what
+ *   makes GreptimeDB's runner print an empty answer's header), the
  *   end-of-stream marker (0xFFFFFFFF, 0), the Footer, its int32 length,
  *   "ARROW1".
  * A message is 0xFFFFFFFF, an int32 length, a Message flatbuffer padded
@@ -34,7 +36,7 @@ int gt_sqlarrow_encode(const struct gt_sql_output *o, struct gt_buf *out);
 /*
  * Read the Arrow IPC file p (len bytes) answering the query o answers,
  * and fill the NULL cells of o's Float64 columns where the file has a
- * value (NaN, inf).  GT_ECORRUPT when p is not such a file; o is then
+ * value (NaN, inf); set o->keep_header when the file has a record batch.  GT_ECORRUPT when p is not such a file; o is then
  * unchanged or partly filled.
  */
 int gt_sqlarrow_floats(const char *p, size_t len, struct gt_sql_output *o);

@@ -138,3 +138,18 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	run -0 gt-sql --data-home "$T/d" "TQL EVAL (1, 1, '1s') time()"
 	assert_output --partial "| 1.0 "
 }
+
+@test "TQL EVAL: a missing table answers an empty table with its header, an empty one none" {
+	setup_tables
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') nosuch"
+	assert_output "+------+-------+
+| time | value |
++------+-------+
++------+-------+"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (1000, 1000, '5s') test"
+	assert_output "++
+++"
+	# the difference of two timestamps is a duration in their unit
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (now() - now(), now() - (now() - '10 seconds'::interval), '5s') test{k=\"a\"}"
+	assert_line --partial "| 1970-01-01T00:00:10 | a |"
+}

@@ -1182,19 +1182,27 @@ static bool float_nulls(const struct gt_sql_output *o)
 	return false;
 }
 
+/* An answer of columns and no rows: whether its header shows is in the Arrow answer. */
+static bool empty_records(const struct gt_sql_output *o)
+{
+	return o->kind == GT_SQL_RECORDS && o->ncols && o->rows.nrows == 0;
+}
+
 /*
  * JSON writes NaN and the infinities as null, as GreptimeDB's does;
  * GreptimeDB's runner reads Arrow and prints them.  So where a Float64
  * column holds a NULL the statement (a query: it answered rows) is
  * asked again for GreptimeDB's Arrow answer (sqlarrow.h), which tells
- * the two apart.
+ * the two apart.  An empty answer is asked again too: GreptimeDB's
+ * runner prints its header when a batch came (an empty one), `++` when
+ * none did, and JSON has the schema either way.
  */
 static void refine_floats(const struct asked *a, struct gt_sql_result *res)
 {
 	char why[256];
 	long code = 0;
 
-	if (res->n != 1 || !float_nulls(&res->outs[0]) ||
+	if (res->n != 1 || !(float_nulls(&res->outs[0]) || empty_records(&res->outs[0])) ||
 	    http_sql(a->h, a->addr, a->db, a->tz, "arrow", a->sql, a->len, why, sizeof(why)))
 		return;
 	curl_easy_getinfo(a->h->curl, CURLINFO_RESPONSE_CODE, &code);

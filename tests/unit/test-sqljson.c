@@ -218,6 +218,31 @@ static void test_greptime_body(void)
 }
 
 /* JSON writes NaN, inf and NULL alike; the Arrow file of the same output tells them apart. */
+/* An empty answer: a batch (its header shows) only when the output keeps its header. */
+static void test_arrow_empty(void)
+{
+	struct gt_sql_result res;
+	struct gt_buf ar = {0};
+
+	memset(&res, 0, sizeof(res));
+	res.outs = gt_calloc(1, sizeof(*res.outs));
+	res.n = 1;
+	struct gt_sql_output *o = &res.outs[0];
+	o->kind = GT_SQL_RECORDS;
+	gt_batch_init(&o->rows);
+	add_col(o, "time", GT_TS, GT_UNIT_MS);
+	add_col(o, "value", GT_F64, 0);
+	ok(gt_sqlarrow_encode(o, &ar) == 0 && gt_sqlarrow_floats(ar.p, ar.len, o) == 0 && !o->keep_header,
+	   "arrow: an empty answer without its header has no batch");
+	gt_buf_reset(&ar);
+	o->keep_header = true;
+	ok(gt_sqlarrow_encode(o, &ar) == 0, "arrow encodes an empty batch");
+	o->keep_header = false;
+	ok(gt_sqlarrow_floats(ar.p, ar.len, o) == 0 && o->keep_header, "arrow: an empty batch keeps the header");
+	gt_sql_result_release(&res);
+	gt_buf_release(&ar);
+}
+
 static void test_arrow_floats(void)
 {
 	struct gt_sql_result res, back;
@@ -270,5 +295,6 @@ int main(void)
 	test_errors();
 	test_greptime_body();
 	test_arrow_floats();
+	test_arrow_empty();
 	return tap_done();
 }
