@@ -34,7 +34,9 @@
  *                     each side's table (lhs/rhs when both are the same
  *                     table); the right side's tags and time index (the
  *                     left's when the right has no tags and the tables
- *                     match); a comparison without bool keeps a side
+ *                     match); a comparison without bool keeps a side:
+ *                     its time index, field, tags (the side with a
+ *                     table, the left when both have one)
  *   and, unless       the left side's columns
  *   or                the left time index, then every other column of
  *                     both sides sorted (the right's value column only
@@ -981,9 +983,18 @@ static int plan_binary(struct tql *t, struct gt_pq_expr *e, struct shape *sh, st
 		sh->table = r.nt ? "rhs" : "lhs";
 	}
 	if (filter) {
-		/* a comparison keeps the side with a table (the left when both have one) */
-		*sh = l.table && l.table[0] ? l : r;
+		/* a comparison filters the join, then projects the side it keeps (the one with a table,
+		 * the left when both have one): time index, fields, tags */
+		const struct shape *k = l.table && l.table[0] ? &l : &r;
+		*sh = *k;
 		sh->table = "";
+		sh->cols = NULL;
+		sh->nc = 0;
+		add_col(t, sh, k->ts, qual_of(k, k->ts));
+		for (uint32_t i = 0; i < k->nf; i++)
+			add_col(t, sh, k->fields[i], qual_of(k, k->fields[i]));
+		for (uint32_t i = 0; i < k->nt; i++)
+			add_col(t, sh, k->tags[i], qual_of(k, k->tags[i]));
 		return sh->nf == 1 ? 0 : sql_err(err, GT_STATUS_INVALID_ARGUMENTS, "Unsupported expr type: filter on multi-value input");
 	}
 	for (uint32_t i = 0; i < l.nf && i < r.nf; i++) {

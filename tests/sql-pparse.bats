@@ -153,3 +153,13 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	run -0 gt-sql --data-home "$T/d" "TQL EVAL (now() - now(), now() - (now() - '10 seconds'::interval), '5s') test{k=\"a\"}"
 	assert_line --partial "| 1970-01-01T00:00:10 | a |"
 }
+
+@test "TQL EVAL: a comparison of two vectors answers the kept side's time index, value, tags" {
+	setup_tables
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') time() > test{k=\"a\"}"
+	assert_output "+---------------------+-----+---+
+| j                   | i   | k |
++---------------------+-----+---+
+| 1970-01-01T00:00:05 | 2.0 | a |
++---------------------+-----+---+"
+}
