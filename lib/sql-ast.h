@@ -172,6 +172,7 @@ struct sql_cte {
 	char **cols;
 	uint32_t ncols;
 	struct sql_select *q;
+	struct sql_stmt *tql;     /* AS (TQL EVAL ...): GreptimeDB's TQL CTE, in place of q */
 };
 
 /*

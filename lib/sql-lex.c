@@ -115,6 +115,7 @@ int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **t
 	/* TQL: 1 after TQL at a statement's start, 2 after its verb, 3 inside
 	 * its (...) at depth tql_depth, 4 after them; the PromQL is then one T_RAW */
 	int tql = 0, tql_depth = 0;
+	bool tql_cte = false;   /* TQL as a CTE's body: its PromQL ends at the ')' closing the CTE */
 
 	if (len > GT_SQL_MAX_TEXT)
 		return sql_err(e, GT_STATUS_INVALID_SYNTAX, "SQL text is longer than %u bytes", GT_SQL_MAX_TEXT);
@@ -181,13 +182,16 @@ int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **t
 			}
 			size_t st = i;
 			char q = 0;
-			for (; i < len && (q || s[i] != ';'); i++) {
+			int depth = 0;
+			for (; i < len && (q || (s[i] != ';' && !(tql_cte && s[i] == ')' && depth == 0))); i++) {
 				if (s[i] == '\\' && q && q != '`' && i + 1 < len)
 					i++;
 				else if (q && s[i] == q)
 					q = 0;
 				else if (!q && (s[i] == '\'' || s[i] == '"' || s[i] == '`'))
 					q = s[i];
+				else if (!q)
+					depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
 				if (i < len && s[i] == '\n') {
 					line++;
 					linestart = i + 1;
@@ -221,8 +225,13 @@ int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **t
 			k->s = s + st;
 			k->n = i - st;
 			bool at_start = n == 0 || (t[n - 1].kind == T_OP && t[n - 1].n == 1 && t[n - 1].s[0] == ';');
-			if (tql == 0 && at_start && k->n == 3 && strncasecmp(k->s, "tql", 3) == 0)
+			/* WITH name [(cols)] AS (TQL ...): a CTE's body */
+			bool in_cte = n >= 2 && t[n - 1].kind == T_OP && t[n - 1].n == 1 && t[n - 1].s[0] == '(' &&
+				      t[n - 2].kind == T_IDENT && t[n - 2].n == 2 && strncasecmp(t[n - 2].s, "as", 2) == 0;
+			if (tql == 0 && (at_start || in_cte) && k->n == 3 && strncasecmp(k->s, "tql", 3) == 0) {
 				tql = 1;
+				tql_cte = in_cte;
+			}
 			else if (tql == 1 || (tql == 2 && k->n == 7 && strncasecmp(k->s, "verbose", 7) == 0))
 				tql = 2;
 		} else if (isdigit((unsigned char)c) || (c == '.' && i + 1 < len && isdigit((unsigned char)s[i + 1]))) {

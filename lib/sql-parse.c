@@ -2087,6 +2087,8 @@ static struct sql_select *query_set(struct P *p, int depth)
 	return l;
 }
 
+static struct sql_stmt *tql(struct P *p, struct sql_stmt *st);
+
 /* [WITH name [(cols)] AS (query), ...] set-expression [ORDER BY] [LIMIT] */
 static struct sql_select *query(struct P *p)
 {
@@ -2115,8 +2117,23 @@ static struct sql_select *query(struct P *p)
 				return NULL;
 			if (is_op(TK(p), "(") && !name_list(p, &c->cols, &c->ncols))
 				return NULL;
-			if (!expect_kw(p, "as") || !expect_op(p, "(") || !(c->q = query(p)) || !expect_op(p, ")"))
+			if (!expect_kw(p, "as") || !expect_op(p, "("))
 				return NULL;
+			if (accept_kw(p, "tql")) {
+				/* GreptimeDB's TQL CTE: the TQL answer is the CTE's rows */
+				if (!(c->tql = sql_alloc(p->a, sizeof(*c->tql))))
+					return oom(p);
+				c->tql->arena = p->a;
+				if (!tql(p, c->tql))
+					return NULL;
+				if (c->tql->tql_verb != 'E')
+					return failmsg(p, GT_STATUS_INVALID_SYNTAX,
+						       "Invalid SQL, error: Only TQL EVAL is supported in CTEs");
+				if (!expect_op(p, ")"))
+					return NULL;
+			} else if (!(c->q = query(p)) || !expect_op(p, ")")) {
+				return NULL;
+			}
 			if (!accept_op(p, ","))
 				break;
 		}
@@ -2368,6 +2385,52 @@ static struct sql_stmt *create_view(struct P *p, struct sql_stmt *st, uint32_t s
 	return (st->text = span(p, start, p->i)) ? st : oom(p);
 }
 
+/* TQL {EVAL | EXPLAIN | ANALYZE} [VERBOSE] [(start, end, step [, lookback])] <promql> [AS alias], after TQL */
+static struct sql_stmt *tql(struct P *p, struct sql_stmt *st)
+{
+	st->kind = S_TQL;
+	if (accept_kw(p, "eval") || accept_kw(p, "evaluate"))
+		st->tql_verb = 'E';
+	else if (accept_kw(p, "explain"))
+		st->tql_verb = 'X';
+	else if (accept_kw(p, "analyze"))
+		st->tql_verb = 'A';
+	else
+		return fail(p, "EVAL, EXPLAIN or ANALYZE after TQL");
+	accept_kw(p, "verbose");
+	if (accept_op(p, "(")) {
+		do {
+			if (st->ntql_args == 4)
+				return fail(p, "at most 4 TQL parameters (start, end, step, lookback)");
+			if (!(st->tql_args[st->ntql_args++] = expr(p)))
+				return NULL;
+		} while (accept_op(p, ","));
+		if (!expect_op(p, ")"))
+			return NULL;
+	}
+	if (TK(p)->kind != T_RAW || TK(p)->n == 0)
+		return fail(p, "a PromQL query");
+	/* a trailing "AS alias" names the value column */
+	const char *q = TK(p)->s;
+	size_t n = TK(p)->n, a = n;
+	while (a > 0 && (isalnum((unsigned char)q[a - 1]) || q[a - 1] == '_'))
+		a--;
+	size_t w = a;
+	while (w > 0 && isspace((unsigned char)q[w - 1]))
+		w--;
+	if (a < n && a > w && w >= 3 && strncasecmp(q + w - 2, "as", 2) == 0 && isspace((unsigned char)q[w - 3])) {
+		if (!(st->name = sql_strndup(p->a, q + a, n - a)))
+			return oom(p);
+		n = w - 2;
+		while (n > 0 && isspace((unsigned char)q[n - 1]))
+			n--;
+	}
+	if (!(st->text = sql_strndup(p->a, q, n)))
+		return oom(p);
+	p->i++;
+	return st;
+}
+
 static struct sql_stmt *statement(struct P *p)
 {
 	uint32_t start = p->i;
@@ -2564,49 +2627,8 @@ static struct sql_stmt *statement(struct P *p)
 		}
 		return st;
 	}
-	if (accept_kw(p, "tql")) {
-		st->kind = S_TQL;
-		if (accept_kw(p, "eval") || accept_kw(p, "evaluate"))
-			st->tql_verb = 'E';
-		else if (accept_kw(p, "explain"))
-			st->tql_verb = 'X';
-		else if (accept_kw(p, "analyze"))
-			st->tql_verb = 'A';
-		else
-			return fail(p, "EVAL, EXPLAIN or ANALYZE after TQL");
-		accept_kw(p, "verbose");
-		if (accept_op(p, "(")) {
-			do {
-				if (st->ntql_args == 4)
-					return fail(p, "at most 4 TQL parameters (start, end, step, lookback)");
-				if (!(st->tql_args[st->ntql_args++] = expr(p)))
-					return NULL;
-			} while (accept_op(p, ","));
-			if (!expect_op(p, ")"))
-				return NULL;
-		}
-		if (TK(p)->kind != T_RAW || TK(p)->n == 0)
-			return fail(p, "a PromQL query");
-		/* a trailing "AS alias" names the value column */
-		const char *q = TK(p)->s;
-		size_t n = TK(p)->n, a = n;
-		while (a > 0 && (isalnum((unsigned char)q[a - 1]) || q[a - 1] == '_'))
-			a--;
-		size_t w = a;
-		while (w > 0 && isspace((unsigned char)q[w - 1]))
-			w--;
-		if (a < n && a > w && w >= 3 && strncasecmp(q + w - 2, "as", 2) == 0 && isspace((unsigned char)q[w - 3])) {
-			if (!(st->name = sql_strndup(p->a, q + a, n - a)))
-				return oom(p);
-			n = w - 2;
-			while (n > 0 && isspace((unsigned char)q[n - 1]))
-				n--;
-		}
-		if (!(st->text = sql_strndup(p->a, q, n)))
-			return oom(p);
-		p->i++;
-		return st;
-	}
+	if (accept_kw(p, "tql"))
+		return tql(p, st);
 	if (accept_kw(p, "delete")) {
 		st->kind = S_DELETE;
 		if (!expect_kw(p, "from") || !qname(p, &st->db, &st->name))

@@ -179,6 +179,21 @@ static int run_rel(struct run *r, struct sql_select *q, const struct env *env, c
 	return rc;
 }
 
+/* A TQL CTE's rows: the TQL EVAL answer as a relation named after the CTE. */
+static int tql_rel(struct run *r, const struct sql_cte *c, struct sql_rel *out)
+{
+	struct gt_sql_result tmp = {0};
+	int rc = sql_exec_tql(r->s, c->tql, &tmp, r->e);
+
+	sql_rel_init(out);
+	if (rc == 0 && (tmp.n != 1 || tmp.outs[0].kind != GT_SQL_RECORDS))
+		rc = sql_err(r->e, GT_STATUS_UNEXPECTED, "a TQL CTE returned no records");
+	else if (rc == 0 && sql_rel_from_output(out, &tmp.outs[0], c->name) < 0)
+		rc = sql_nomem(r->e);
+	gt_sql_result_release(&tmp);
+	return rc;
+}
+
 static const struct sql_rel *find_cte(const struct env *env, const char *name)
 {
 	for (; env; env = env->up)
@@ -1213,7 +1228,7 @@ static int run_query(struct run *r, struct sql_select *q, const struct env *env,
 		}
 		for (uint32_t k = 0; k < q->nctes && rc == 0; k++) {
 			const struct sql_cte *c = &q->ctes[k];
-			if ((rc = run_rel(r, c->q, &in, c->name, &in.rels[k])) < 0)
+			if ((rc = c->tql ? tql_rel(r, c, &in.rels[k]) : run_rel(r, c->q, &in, c->name, &in.rels[k])) < 0)
 				break;
 			in.n = k + 1;
 			if (c->ncols && c->ncols != in.rels[k].schema.ncols) {

@@ -163,3 +163,19 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 | 1970-01-01T00:00:05 | 2.0 | a |
 +---------------------+-----+---+"
 }
+
+@test "TQL EVAL as a CTE's body: its answer is the CTE's rows" {
+	setup_tables
+	run -0 gt-sql --data-home "$T/d" "WITH t (ts, val, kk) AS (TQL EVAL (0, 10, '5s') test{k=\"a\"}) SELECT ts, kk FROM t ORDER BY ts"
+	assert_output "+-----+----+
+| ts  | kk |
++-----+----+
+| 2.0 | a  |
+| 2.0 | a  |
++-----+----+"
+	# the PromQL runs to the ')' closing the CTE, its own parentheses nested
+	run -0 gt-sql --data-home "$T/d" "WITH t AS (TQL EVAL (0, 10, '5s') sum((test))), u AS (SELECT 1 AS one) SELECT count(*) FROM t, u"
+	assert_line "| 2        |"
+	run -1 gt-sql --data-home "$T/d" "WITH t AS (TQL EXPLAIN test) SELECT * FROM t"
+	assert_output "Error: 2000(InvalidSyntax), Invalid SQL, error: Only TQL EVAL is supported in CTEs"
+}

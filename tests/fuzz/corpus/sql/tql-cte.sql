@@ -1,0 +1,6 @@
+CREATE TABLE m (ts TIMESTAMP TIME INDEX, h STRING PRIMARY KEY, v DOUBLE);
+INSERT INTO m VALUES (0, 'a', 1);
+WITH t (a, b) AS (TQL EVAL (0, 10, '5s') sum((m))), u AS (TQL EVAL (0, 1, '1s') m{h=")"}) SELECT * FROM t, u;
+WITH t AS (TQL EVAL (0,1,1) m)) SELECT 1;
+WITH t AS (TQL EXPLAIN m) SELECT 1;
+WITH t AS (TQL EVAL (0,1,1) m
