@@ -342,7 +342,8 @@ static int replay_legacy(struct gt_region *r, struct replay_ctx *rc, uint64_t fl
 			struct gt_buf b = {0};
 			struct gt_err why = {0};
 			snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name);
-			e = gt_read_file(path, (size_t)1 << 34, &b, err);
+			/* a segment holds at most 64 MiB and one group past it */
+			e = gt_read_file(path, (size_t)256 << 20, &b, err);
 			if (!e) {
 				e = gt_wal_read_segment(b.p, b.len, legacy_one, &l, &why);
 				if (e == GT_ECORRUPT) {
