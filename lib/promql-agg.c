@@ -117,7 +117,7 @@ struct cand {
 	double v;
 	size_t si;
 	uint32_t g;
-	const struct gt_pq_labels *lb;   /* ties_by_labels: the series' labels; NULL: input order */
+	const struct gt_pq_labels *lb;   /* q->greptime: the series' labels; NULL: input order */
 };
 
 /* The order of tied candidates: their labels when the query asks, else input order. */
@@ -257,7 +257,7 @@ int pq_eval_agg(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ct
 			for (size_t si = 0; si < n; si++)
 				if (in.vec.s[si].has[i])
 					cands[nc++] = (struct cand){.v = in.vec.s[si].v[i], .si = si, .g = gid[si],
-								    .lb = ev->q->ties_by_labels ? &in.vec.s[si].lb : NULL};
+								    .lb = ev->q->greptime ? &in.vec.s[si].lb : NULL};
 			qsort(cands, nc, sizeof(*cands), cand_group);
 			for (size_t a = 0; a < nc;) {
 				uint32_t g = cands[a].g;

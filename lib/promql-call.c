@@ -221,6 +221,17 @@ out:
 
 /* --- per-sample functions --- */
 
+/* GreptimeDB's deg() and rad() (q->greptime): Rust's to_degrees and to_radians multiply by one
+ * rounded constant where Prometheus multiplies then divides. */
+static int math_at(const struct pq_ev *ev, enum gt_pq_fn fn, double x, const double *args, size_t nargs, double *out)
+{
+	if (ev->q->greptime && (fn == GT_PQ_FN_DEG || fn == GT_PQ_FN_RAD)) {
+		*out = x * (fn == GT_PQ_FN_DEG ? 180.0 / M_PI : M_PI / 180.0);
+		return 0;
+	}
+	return gt_pq_fn_math(fn, x, args, nargs, out);
+}
+
 static int call_math(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c,
 		     const struct gt_pq_fn_info *fi, struct pq_val *out)
 {
@@ -262,7 +273,7 @@ static int call_math(struct pq_ev *ev, const struct gt_pq_expr *e, const struct 
 				continue;
 			for (size_t a = 0; a < nargs; a++)
 				argv[a] = sargs[a][i];
-			if (gt_pq_fn_math(fi->id, s->v[i], argv, nargs, &s->v[i]))
+			if (math_at(ev, fi->id, s->v[i], argv, nargs, &s->v[i]))
 				s->has[i] = 0;
 		}
 	}

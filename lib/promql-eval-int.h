@@ -151,6 +151,7 @@ struct pq_range {
 	int64_t range, offset;
 	int pinned; /* @: every step's window ends at at - offset */
 	int64_t at;
+	int open;   /* q->greptime: the window leaves out a sample at its start */
 	const struct gt_pq_expr *sel;   /* the selector, NULL for a subquery */
 	struct gt_pq_series *owned;     /* a subquery's series */
 };

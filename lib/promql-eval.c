@@ -11,7 +11,9 @@
  * [T-o-r, T-o] (both ends included in 2.42) without staleness markers;
  * a subquery [r:s] evaluates its expression at the multiples of s in
  * [T-o-r, T-o] (s defaults to 1m, Prometheus's evaluation interval); @
- * pins T to one time for every step.
+ * pins T to one time for every step.  With q->greptime (TQL) the
+ * lookback and range windows leave out their start, (T-o-r, T-o], as
+ * GreptimeDB's (and Prometheus 3's) do.
  */
 #include <math.h>
 
@@ -228,7 +230,7 @@ int pq_eval_selector(struct pq_ev *ev, const struct gt_pq_expr *e, const struct 
 				j = 0;
 			while (j < s->n && s->t[j] <= ref)
 				j++;
-			if (!j || s->t[j - 1] < ref - ev->lookback || is_stale(s->v[j - 1]))
+			if (!j || s->t[j - 1] < ref - ev->lookback + (ev->q->greptime != 0) || is_stale(s->v[j - 1]))
 				continue;
 			o->has[i] = 1;
 			o->v[i] = want_ts ? (double)s->t[j - 1] / 1000 : s->v[j - 1];
@@ -249,6 +251,7 @@ int pq_eval_selector(struct pq_ev *ev, const struct gt_pq_expr *e, const struct 
 int pq_range_open(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_range *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->open = ev->q->greptime != 0;
 	e = unparen(e);
 	if (e->kind == GT_PQ_SELECTOR) {
 		struct pq_fetch *f;
@@ -357,7 +360,7 @@ void pq_range_window(const struct pq_range *r, const struct pq_ctx *c, size_t st
 		*lo = *hi = 0;
 	while (*hi < s->n && s->t[*hi] <= *maxt)
 		(*hi)++;
-	while (*lo < *hi && s->t[*lo] < *mint)
+	while (*lo < *hi && s->t[*lo] < *mint + r->open)
 		(*lo)++;
 }
 

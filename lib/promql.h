@@ -213,9 +213,20 @@ struct gt_pq_query {
 	int64_t lookback;              /* 0: GT_PQ_LOOKBACK_MS */
 	int instant;                   /* 1: an instant query (vector/scalar result) */
 	int64_t deadline;              /* gt_mono_ns() past which evaluation stops; 0: none */
-	int ties_by_labels;            /* 1: topk and bottomk break ties by labels, topk preferring the
-					  greatest (GreptimeDB's row_number()); 0: input order (Prometheus) */
+	int greptime;                  /* 1: GreptimeDB's PromQL (TQL), 0: Prometheus 2.42's; see below */
 };
+/*
+ * Where GreptimeDB's PromQL departs from Prometheus 2.42, q->greptime
+ * picks GreptimeDB's way (TQL alone asks: the Prometheus HTTP API keeps
+ * 2.42's answers):
+ *   - lookback and range windows are left-open, (T-r, T] (Prometheus 3's
+ *     choice too), where 2.42 includes a sample at exactly T-r;
+ *   - topk and bottomk break ties by labels, topk preferring the greatest
+ *     (GreptimeDB's row_number()), where 2.42 keeps input order;
+ *   - deg() and rad() multiply by one rounded constant (Rust's
+ *     to_degrees and to_radians), where 2.42 multiplies then divides:
+ *     the last digit can differ.
+ */
 /*
  * Evaluate e.  Errors as Prometheus words them, GT_EINVAL for the
  * user's ("vector cannot contain metrics with the same labelset"),

@@ -48,8 +48,9 @@
  * Rows come in the order of the plan's last sort: an aggregation's group
  * columns, and for topk and bottomk their rank (row_order below); else
  * the engine's series order, each series' points in time order.  An
- * empty answer keeps its header only for a selector of a missing table
- * (the empty batch of GreptimeDB's empty metric).
+ * empty answer keeps its header only where GreptimeDB streams an empty
+ * batch: a selector of a missing table (its empty metric) and a join of
+ * a table with itself (lhs/rhs).
  *
  * Each value column is computed with every selector reading its n-th
  * field: a table with several fields gives a column per field.  Parameters
@@ -285,6 +286,7 @@ struct shape {
 	uint32_t nf, nt;
 	struct scol *cols;  /* the plan's output columns in order */
 	uint32_t nc;
+	bool batch;         /* the plan streams a batch even with no rows: an empty answer shows its header */
 };
 
 /* A selector and the fields it reads: evaluation pins it to one at a time. */
@@ -952,6 +954,7 @@ static int plan_binary(struct tql *t, struct gt_pq_expr *e, struct shape *sh, st
 	if (lit_l || lit_r) {
 		if ((rc = plan(t, lit_l ? e->u.bin.rhs : e->u.bin.lhs, sh, err)) < 0)
 			return rc;
+		sh->batch = false;
 		if (filter) {
 			if (sh->nf != 1)
 				return sql_err(err, GT_STATUS_INVALID_ARGUMENTS, "Unsupported expr type: filter on multi-value input");
@@ -973,6 +976,7 @@ static int plan_binary(struct tql *t, struct gt_pq_expr *e, struct shape *sh, st
 		return plan_setop(t, e, &l, &r, sh, err);
 	const char *lref = l.table ? l.table : "", *rref = r.table ? r.table : "";
 	*sh = r;
+	sh->batch = false;
 	if (strcmp(lref, rref) == 0) {
 		/* one table on both sides: the planner renames them; a side without tags (scalar()) leaves
 		 * the other's */
@@ -981,12 +985,15 @@ static int plan_binary(struct tql *t, struct gt_pq_expr *e, struct shape *sh, st
 		if (!r.nt)
 			*sh = l;
 		sh->table = r.nt ? "rhs" : "lhs";
+		/* GreptimeDB's join of a table with itself streams its (empty) batch */
+		sh->batch = l.table && l.table[0];
 	}
 	if (filter) {
 		/* a comparison filters the join, then projects the side it keeps (the one with a table,
 		 * the left when both have one): time index, fields, tags */
 		const struct shape *k = l.table && l.table[0] ? &l : &r;
 		*sh = *k;
+		sh->batch = false;
 		sh->table = "";
 		sh->cols = NULL;
 		sh->nc = 0;
@@ -1335,8 +1342,10 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const struct shape 
 		return GT_ENOMEM;
 	}
 	/* a selector of a missing table: GreptimeDB's empty metric streams an empty batch, its
-	 * header shows; what computes on one (a call, an aggregation, a join) streams none */
-	o->keep_header = c->kind == GT_PQ_SELECTOR && sh->table && !sh->table[0];
+	 * header shows; what computes on one (a call, an aggregation, a join) streams none; a
+	 * join of a table with itself streams its empty batch too */
+	o->keep_header = (c->kind == GT_PQ_SELECTOR && sh->table && !sh->table[0]) ||
+			 (c->kind == GT_PQ_BINARY && sh->batch);
 	for (uint32_t i = 0; i < ncols; i++)
 		if (cols[i].kind == 't')
 			o->cols[i].unit = GT_UNIT_MS;
@@ -1423,11 +1432,37 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const struct shape 
 	return rc;
 }
 
-/* Prometheus's "1:9: parse error: " prefix off: GreptimeDB's parser does not print positions. */
-static const char *strip_position(const char *msg)
+/*
+ * A parse error as GreptimeDB's parser (the promql-parser crate) words
+ * it into b: without Prometheus's "1:9: parse error: " position, and a
+ * type error with the crate's type names and quotes ("expected type
+ * vector in call to function 'abs', got scalar" where Prometheus says
+ * "instant vector" and "abs").
+ */
+static int parse_error_text(struct gt_buf *b, const char *msg)
 {
+	static const char *const types[][2] = {{"instant vector", "vector"}, {"range vector", "matrix"}};
 	const char *p = strstr(msg, "parse error: ");
-	return p ? p + strlen("parse error: ") : msg;
+
+	msg = p ? p + strlen("parse error: ") : msg;
+	if (strncmp(msg, "expected type ", 14) != 0)
+		return gt_buf_addstr(b, msg);
+	for (p = msg; *p; p++) {
+		size_t i;
+		int rc;
+		for (i = 0; i < GT_ARRAY_LEN(types); i++)
+			if (strncmp(p, types[i][0], strlen(types[i][0])) == 0)
+				break;
+		if (i < GT_ARRAY_LEN(types)) {
+			rc = gt_buf_addstr(b, types[i][1]);
+			p += strlen(types[i][0]) - 1;
+		} else {
+			rc = gt_buf_addch(b, *p == '"' ? '\'' : *p);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Evaluate x once per value column of sh into r[0..nf). */
@@ -1482,10 +1517,16 @@ int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	q.end = v[1];
 	q.step = v[2];
 	q.lookback = v[3];
-	q.ties_by_labels = 1;
-	if ((rc = gt_pq_parse(st->text, &x, &err)) < 0)
-		return sql_err(e, rc == GT_ENOMEM ? GT_STATUS_RUNTIME_RESOURCES_EXHAUSTED : GT_STATUS_INVALID_SYNTAX, "%s",
-			       strip_position(err.msg));
+	q.greptime = 1;
+	if ((rc = gt_pq_parse(st->text, &x, &err)) < 0) {
+		struct gt_buf msg = {0};
+		if (rc != GT_ENOMEM && parse_error_text(&msg, err.msg) == 0)
+			rc = sql_err(e, GT_STATUS_INVALID_SYNTAX, "%s", msg.p ? msg.p : "");
+		else
+			rc = sql_nomem(e);
+		gt_buf_release(&msg);
+		return rc;
+	}
 	if ((rc = check_selectors(x, e)) < 0 || (rc = plan(&t, x, &sh, e)) < 0)
 		goto out;
 	if (t.oom || !(r = calloc(sh.nf ? sh.nf : 1, sizeof *r))) {

@@ -179,3 +179,19 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	run -1 gt-sql --data-home "$T/d" "WITH t AS (TQL EXPLAIN test) SELECT * FROM t"
 	assert_output "Error: 2000(InvalidSyntax), Invalid SQL, error: Only TQL EVAL is supported in CTEs"
 }
+
+@test "TQL EVAL evaluates as GreptimeDB: left-open windows, Rust's deg(), its parser's type errors" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE w(v DOUBLE, ts TIMESTAMP TIME INDEX)"
+	run -0 gt-sql --data-home "$T/d" "INSERT INTO w VALUES (1, 0), (3, 5000), (1.5708, 10000)"
+	# (0, 5s]: the sample at 0 is out, where Prometheus 2.42's [0, 5s] averages 1 and 3
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') avg_over_time(w[5s])"
+	assert_line --partial "| 1970-01-01T00:00:05 | 3.0 "
+	# the lookback leaves out a sample exactly 5m old
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (310, 310, '1s') w"
+	assert_output "++
+++"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') deg(w)"
+	assert_line --partial "| 90.00021045914971 "
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') scalar(1 + scalar(w))"
+	assert_output --partial "expected type vector in call to function 'scalar', got scalar"
+}
