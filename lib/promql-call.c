@@ -586,7 +586,7 @@ static int fn_histogram_quantile(struct pq_ev *ev, const struct gt_pq_expr *e, c
 			if (!nb)
 				continue;
 			out->vec.s[g].has[i] = 1;
-			out->vec.s[g].v[i] = gt_pq_fn_histogram_quantile(q[i], b, nb);
+			out->vec.s[g].v[i] = gt_pq_fn_histogram_quantile(q[i], b, nb, ev->q->greptime);
 		}
 	}
 	free(first);

@@ -610,7 +610,7 @@ static int cmp_bucket(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double gt_pq_fn_histogram_quantile(double q, struct gt_pq_bucket *b, size_t n)
+double gt_pq_fn_histogram_quantile(double q, struct gt_pq_bucket *b, size_t n, int greptime)
 {
 	if (isnan(q))
 		return NAN;
@@ -673,7 +673,7 @@ double gt_pq_fn_histogram_quantile(double q, struct gt_pq_bucket *b, size_t n)
 		count -= b[i - 1].count;
 		rank -= b[i - 1].count;
 	}
-	return start + (end - start) * (rank / count);
+	return greptime ? start + (end - start) / count * rank : start + (end - start) * (rank / count);
 }
 
 /* --- label_replace, label_join --- */

@@ -150,8 +150,11 @@ struct gt_pq_bucket {
  * sorted in place) and equal bounds merged; no +Inf bucket -> NaN; fewer
  * than 2 buckets -> NaN; counts forced monotonic; zero observations ->
  * NaN; the lowest bucket interpolates from 0 when its bound is positive.
+ * greptime: interpolate in GreptimeDB's order, start + (end - start) /
+ * count * rank, where Prometheus computes start + (end - start) * (rank /
+ * count): the last digit can differ (0.5499999999999999 for 0.55).
  */
-double gt_pq_fn_histogram_quantile(double q, struct gt_pq_bucket *b, size_t n);
+double gt_pq_fn_histogram_quantile(double q, struct gt_pq_bucket *b, size_t n, int greptime);
 
 /*
  * label_replace(v, dst, replacement, src, regex) and label_join(v, dst,

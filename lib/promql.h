@@ -224,8 +224,9 @@ struct gt_pq_query {
  *   - topk and bottomk break ties by labels, topk preferring the greatest
  *     (GreptimeDB's row_number()), where 2.42 keeps input order;
  *   - deg() and rad() multiply by one rounded constant (Rust's
- *     to_degrees and to_radians), where 2.42 multiplies then divides:
- *     the last digit can differ.
+ *     to_degrees and to_radians), where 2.42 multiplies then divides,
+ *     and histogram_quantile interpolates in another order: the last
+ *     digit can differ.
  */
 /*
  * Evaluate e.  Errors as Prometheus words them, GT_EINVAL for the

@@ -2235,7 +2235,8 @@ static struct sql_stmt *insert(struct P *p, struct sql_stmt *st)
 		}
 		st->rows[st->nrows] = row;
 		st->rowlen[st->nrows++] = n;
-		if (!accept_op(p, ","))
+		/* a comma may trail the last row, as GreptimeDB's parser allows */
+		if (!accept_op(p, ",") || is_op(TK(p), ";") || TK(p)->kind == T_EOF)
 			break;
 	}
 	return st;

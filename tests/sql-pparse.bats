@@ -192,6 +192,11 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 ++"
 	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') deg(w)"
 	assert_line --partial "| 90.00021045914971 "
+	# histogram_quantile interpolates as GreptimeDB does: (end - start) / count * rank
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE h(v DOUBLE, ts TIMESTAMP TIME INDEX, le STRING PRIMARY KEY)"
+	run -0 gt-sql --data-home "$T/d" "INSERT INTO h VALUES (50, 0, '0.1'), (70, 0, '1'), (110, 0, '5'), (120, 0, '+Inf')"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '1s') histogram_quantile(0.5, h)"
+	assert_line --partial "| 0.5499999999999999 "
 	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') scalar(1 + scalar(w))"
 	assert_output --partial "expected type vector in call to function 'scalar', got scalar"
 }

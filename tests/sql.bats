@@ -41,6 +41,15 @@ select * from foo order by ts;"
 +-------+---------------------+-----+"
 }
 
+@test "INSERT: a comma may trail the last row, as GreptimeDB's parser allows" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE tc (ts TIMESTAMP TIME INDEX, v DOUBLE)"
+	run -0 gt-sql --data-home "$T/d" "INSERT INTO tc VALUES (1, 2), (2, 3), -- the last one is gone
+;"
+	assert_output "Affected Rows: 2"
+	run -1 gt-sql --data-home "$T/d" "INSERT INTO tc VALUES (1, 2),,"
+	assert_output --partial "Error: 2000(InvalidSyntax)"
+}
+
 @test "errors carry GreptimeDB's status and exit 1" {
 	run -1 gt-sql --data-home "$T/d" "SELECT * FROM nope"
 	assert_output "Error: 4001(TableNotFound), Failed to plan SQL: Table not found: greptime.public.nope"

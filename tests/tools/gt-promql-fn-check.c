@@ -178,7 +178,7 @@ static void run(const char *kind, const struct gt_pq_fn_info *fi, int64_t rng, c
 				}
 				snprintf(key, sizeof(key), "%s{h=\"%d\"}", metric, h);
 				if (n)
-					want(key, t, gt_pq_fn_histogram_quantile(args[0], b, n));
+					want(key, t, gt_pq_fn_histogram_quantile(args[0], b, n, 0));
 			}
 		}
 	}

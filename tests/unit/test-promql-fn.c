@@ -393,7 +393,7 @@ static double hq(double q, const double *le, const double *cnt, size_t n)
 		b[i].upper = le[i];
 		b[i].count = cnt[i];
 	}
-	return gt_pq_fn_histogram_quantile(q, b, n);
+	return gt_pq_fn_histogram_quantile(q, b, n, 0);
 }
 
 static void test_histogram_quantile(void)
