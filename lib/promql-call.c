@@ -221,12 +221,21 @@ out:
 
 /* --- per-sample functions --- */
 
-/* GreptimeDB's deg() and rad() (q->greptime): Rust's to_degrees and to_radians multiply by one
- * rounded constant where Prometheus multiplies then divides. */
+/*
+ * GreptimeDB's arithmetic where it departs from Prometheus's (q->greptime): deg() and rad()
+ * multiply by one rounded constant (Rust's to_degrees and to_radians) where Prometheus
+ * multiplies then divides; round(x, to) is round(x / to) * to, ties away from zero, and
+ * round(x, 0) rounds to an integer, where Prometheus computes floor(x * (1/to) + 0.5) / (1/to).
+ */
 static int math_at(const struct pq_ev *ev, enum gt_pq_fn fn, double x, const double *args, size_t nargs, double *out)
 {
 	if (ev->q->greptime && (fn == GT_PQ_FN_DEG || fn == GT_PQ_FN_RAD)) {
 		*out = x * (fn == GT_PQ_FN_DEG ? 180.0 / M_PI : M_PI / 180.0);
+		return 0;
+	}
+	if (ev->q->greptime && fn == GT_PQ_FN_ROUND) {
+		double to = nargs > 0 ? args[0] : 1.0;
+		*out = to == 0 ? round(x) : round(x / to) * to;
 		return 0;
 	}
 	return gt_pq_fn_math(fn, x, args, nargs, out);

@@ -36,6 +36,7 @@ static const struct gt_pq_fn_info fns[] = {
 	{"deg", GT_PQ_FN_DEG, GT_PQ_FNK_MATH, 0},
 	{"delta", GT_PQ_FN_DELTA, GT_PQ_FNK_RANGE, 0},
 	{"deriv", GT_PQ_FN_DERIV, GT_PQ_FNK_RANGE, 0},
+	{"double_exponential_smoothing", GT_PQ_FN_HOLT_WINTERS, GT_PQ_FNK_RANGE, 0},
 	{"exp", GT_PQ_FN_EXP, GT_PQ_FNK_MATH, 0},
 	{"floor", GT_PQ_FN_FLOOR, GT_PQ_FNK_MATH, 0},
 	{"holt_winters", GT_PQ_FN_HOLT_WINTERS, GT_PQ_FNK_RANGE, 0},

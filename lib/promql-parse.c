@@ -236,6 +236,7 @@ struct pq {
 	int ntok;
 	int h;              /* height of the tree the last parse_* returned */
 	int last_end;       /* end of the last consumed token */
+	bool greptime;      /* GreptimeDB's PromQL: its functions too */
 	/* errors: the first one wins */
 	struct gt_err *err;
 	bool failed;
@@ -1622,6 +1623,8 @@ static struct gt_pq_expr *parse_call(struct pq *p)
 		goto fail;
 	}
 	e->u.call.fn = gt_pq_func_lookup(fname);
+	if (e->u.call.fn && e->u.call.fn->greptime && !p->greptime)
+		e->u.call.fn = NULL;
 	if (!e->u.call.fn) {
 		struct gt_buf b = {0};
 		gt_buf_addstr(&b, "unknown function with name ");
@@ -2346,6 +2349,11 @@ static enum gt_pq_type check(struct pq *p, struct gt_pq_expr *e)
 
 int gt_pq_parse(const char *q, struct gt_pq_expr **out, struct gt_err *err)
 {
+	return gt_pq_parse_as(q, 0, out, err);
+}
+
+int gt_pq_parse_as(const char *q, int greptime, struct gt_pq_expr **out, struct gt_err *err)
+{
 	struct pq *p = calloc(1, sizeof *p);
 	struct gt_pq_expr *e = NULL;
 	size_t n = strlen(q);
@@ -2359,6 +2367,7 @@ int gt_pq_parse(const char *q, struct gt_pq_expr **out, struct gt_err *err)
 	}
 	p->q = q;
 	p->n = (int)n;
+	p->greptime = greptime != 0;
 	p->err = err;
 	if (peek(p)->t == T_EOF) {
 		perr(p, 0, "no expression found in input");

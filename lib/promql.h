@@ -157,6 +157,8 @@ struct gt_pq_expr {
  * GT_EINVAL.  Regexes are compiled here (a bad one is a parse error).
  */
 int gt_pq_parse(const char *q, struct gt_pq_expr **out, struct gt_err *err);
+/* gt_pq_parse, and with greptime = 1 GreptimeDB's PromQL (TQL): its functions too (greptime in gt_pq_func). */
+int gt_pq_parse_as(const char *q, int greptime, struct gt_pq_expr **out, struct gt_err *err);
 void gt_pq_expr_free(struct gt_pq_expr *e);
 /* Print the tree back as PromQL (canonical form, as Prometheus's String()). */
 int gt_pq_expr_print(const struct gt_pq_expr *e, struct gt_buf *out);
@@ -171,6 +173,7 @@ struct gt_pq_func {
 	int nargs;          /* required + optional */
 	int variadic;       /* 0: exactly nargs; n > 0: last n args optional; -1: last repeats */
 	enum gt_pq_type ret;
+	int greptime;       /* 1: GreptimeDB's PromQL alone (gt_pq_parse_as), unknown to Prometheus 2.42 */
 };
 const struct gt_pq_func *gt_pq_func_lookup(const char *name);
 
@@ -225,8 +228,9 @@ struct gt_pq_query {
  *     (GreptimeDB's row_number()), where 2.42 keeps input order;
  *   - deg() and rad() multiply by one rounded constant (Rust's
  *     to_degrees and to_radians), where 2.42 multiplies then divides,
- *     and histogram_quantile interpolates in another order: the last
- *     digit can differ.
+ *     round(x, to) is round(x / to) * to (ties away from zero), and
+ *     histogram_quantile interpolates in another order: the last digit
+ *     can differ.
  */
 /*
  * Evaluate e.  Errors as Prometheus words them, GT_EINVAL for the

@@ -1166,6 +1166,13 @@ static bool keeps_int(const struct gt_pq_expr *e)
 		return (strncmp(f, "sort", 4) == 0 || strcmp(f, "label_replace") == 0 ||
 			strcmp(f, "label_join") == 0) && keeps_int(e->u.call.args[0]);
 	}
+	case GT_PQ_BINARY:
+		/* a comparison with a literal filters the rows and keeps the column */
+		if (!is_comparison(e->u.bin.op) || e->u.bin.bool_mod)
+			return false;
+		if (is_literal(e->u.bin.rhs))
+			return keeps_int(e->u.bin.lhs);
+		return is_literal(e->u.bin.lhs) && keeps_int(e->u.bin.rhs);
 	default: return false;
 	}
 }
@@ -1518,7 +1525,7 @@ int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	q.step = v[2];
 	q.lookback = v[3];
 	q.greptime = 1;
-	if ((rc = gt_pq_parse(st->text, &x, &err)) < 0) {
+	if ((rc = gt_pq_parse_as(st->text, 1, &x, &err)) < 0) {
 		struct gt_buf msg = {0};
 		if (rc != GT_ENOMEM && parse_error_text(&msg, err.msg) == 0)
 			rc = sql_err(e, GT_STATUS_INVALID_SYNTAX, "%s", msg.p ? msg.p : "");

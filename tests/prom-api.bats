@@ -133,6 +133,11 @@ mem,host=a used=10 1700000000'
 	assert_output 400
 	run grep -c '^{"status":"error","errorType":"bad_data","error":"invalid parameter \\"query\\": 1:1: parse error: ' "$T/body"
 	assert_output 1
+	# Prometheus 3's name for holt_winters is TQL's alone: 2.42 does not know it
+	run req "$P/query?query=double_exponential_smoothing(mem%5B1m%5D,0.5,0.5)&time=1"
+	assert_output 400
+	run cat "$T/body"
+	assert_output '{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:1: parse error: unknown function with name \"double_exponential_smoothing\""}'
 	stop_front
 }
 

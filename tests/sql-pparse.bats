@@ -197,6 +197,11 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	run -0 gt-sql --data-home "$T/d" "INSERT INTO h VALUES (50, 0, '0.1'), (70, 0, '1'), (110, 0, '5'), (120, 0, '+Inf')"
 	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '1s') histogram_quantile(0.5, h)"
 	assert_line --partial "| 0.5499999999999999 "
+	# round(x, to) is round(x / to) * to; Prometheus 3's double_exponential_smoothing is holt_winters
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') round(w * 78.19, 0.1)"
+	assert_line --partial "| 234.60000000000002 "
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') double_exponential_smoothing(w[10s], 0.5, 0.5)"
+	assert_line --partial "prom_double_exponential_smoothing(ts_range,v,Float64(0.5),Float64(0.5))"
 	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') scalar(1 + scalar(w))"
 	assert_output --partial "expected type vector in call to function 'scalar', got scalar"
 }
