@@ -229,12 +229,18 @@ static int sub_batch(struct gt_batch *out, const struct gt_batch *b, const uint3
 	return 0;
 }
 
-/* The regions of one write, written side by side (par.h): a datanode's
- * answer or a WAL's fdatasync each, overlapping instead of adding up. */
+/*
+ * The region writes of one request.  The in-process client takes them
+ * all in one call (one WAL append and one sync for every region); a
+ * client without write_many (a remote one) writes them side by side
+ * (par.h), a datanode's answer each, overlapping instead of adding up.
+ */
 struct region_write {
 	struct gt_db *db;
 	uint64_t region_id;
-	struct gt_batch part;
+	uint32_t table;            /* index of the caller's table */
+	const struct gt_batch *b;  /* the caller's batch, or part */
+	struct gt_batch part;      /* the rows one region of a partitioned table takes */
 	struct gt_err err;
 	int rc;
 };
@@ -242,27 +248,24 @@ struct region_write {
 static void region_write_job(void *ctx, uint32_t i)
 {
 	struct region_write *w = (struct region_write *)ctx + i;
-	w->rc = w->db->rc.ops->write(w->db->rc.self, w->region_id, &w->part, &w->err);
+	w->rc = w->db->rc.ops->write(w->db->rc.self, w->region_id, w->b, &w->err);
 }
 
-int gt_db_write(struct gt_db *db, const struct gt_table_info *t, const struct gt_batch *b,
-		struct gt_err *err)
+/* Split b by t's partition rule into writes w[*nw...]: every row is routed
+ * before anything is written, and a row no region takes fails the table. */
+static int route(struct gt_db *db, const struct gt_table_info *t, const struct gt_batch *b, uint32_t table,
+		 struct region_write *w, uint32_t *nw, struct gt_err *err)
 {
 	struct gt_part_plan *pl = NULL;
-	struct region_write *w = NULL;
-	uint32_t *region = NULL, nw = 0;
+	uint32_t *region = NULL, first = *nw;
 	int64_t *kmap = NULL;
 	int rc;
 
-	if (t->part.nexprs < 2)
-		return db->rc.ops->write(db->rc.self, gt_table_region(t, 0), b, err);
-	/* Route every row first: a row no region takes fails the whole write. */
 	if ((rc = gt_partition_compile(&t->part, &t->schema, &pl, err)))
 		return gt_err_prefix(err, "table '%s'", t->name), rc;
 	region = gt_calloc(b->nrows ? b->nrows : 1, sizeof(*region));
 	kmap = gt_calloc(b->has_keys && b->nkeys ? b->nkeys : 1, sizeof(*kmap));
-	w = gt_calloc(t->nregions + 1, sizeof(*w));
-	if (!region || !kmap || !w)
+	if (!region || !kmap)
 		rc = gt_errf(err, GT_ENOMEM, "out of memory");
 	else if ((rc = gt_partition_route(pl, b, region, err)))
 		gt_err_prefix(err, "table '%s'", t->name);
@@ -272,25 +275,96 @@ int gt_db_write(struct gt_db *db, const struct gt_table_info *t, const struct gt
 			any = region[r] == g;
 		if (!any)
 			continue;
-		if ((rc = sub_batch(&w[nw].part, b, region, g, kmap, err)))
+		struct region_write *x = &w[*nw];
+		if ((rc = sub_batch(&x->part, b, region, g, kmap, err)))
 			break;
-		w[nw].db = db;
-		w[nw++].region_id = gt_table_region(t, g);
+		x->db = db;
+		x->table = table;
+		x->b = &x->part;
+		x->region_id = gt_table_region(t, g);
+		++*nw;
 	}
-	if (!rc)
-		gt_par_run(nw, 8, region_write_job, w);
-	for (uint32_t i = 0; i < nw; i++) {
-		if (!rc && w[i].rc < 0) {
-			rc = w[i].rc;
-			*err = w[i].err;
-		}
-		gt_batch_release(&w[i].part);
-	}
-	free(w);
+	if (rc)
+		for (; *nw > first; --*nw)
+			gt_batch_release(&w[*nw - 1].part);
 	free(region);
 	free(kmap);
 	gt_part_plan_free(pl);
 	return rc;
+}
+
+int gt_db_write_many(struct gt_db *db, const struct gt_table_info *const *ts, const struct gt_batch *const *bs,
+		     uint32_t n, int *rcs, struct gt_err *errs)
+{
+	struct region_write *w;
+	uint32_t nw = 0, total = 0;
+	int rc = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		rcs[i] = 0;
+		total += ts[i]->part.nexprs < 2 ? 1 : ts[i]->nregions;
+	}
+	if (!(w = gt_calloc(total + 1, sizeof(*w)))) {
+		for (uint32_t i = 0; i < n; i++)
+			rcs[i] = gt_errf(&errs[i], GT_ENOMEM, "out of memory");
+		return n ? GT_ENOMEM : 0;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		if (ts[i]->part.nexprs >= 2) {
+			rcs[i] = route(db, ts[i], bs[i], i, w, &nw, &errs[i]);
+			continue;
+		}
+		w[nw] = (struct region_write){ .db = db, .region_id = gt_table_region(ts[i], 0), .table = i,
+					       .b = bs[i] };
+		gt_batch_init(&w[nw++].part);
+	}
+	if (nw && db->rc.ops->write_many) {
+		uint64_t *ids = gt_calloc(nw, sizeof(*ids));
+		const struct gt_batch **b = gt_calloc(nw, sizeof(*b));
+		int *wrc = gt_calloc(nw, sizeof(*wrc));
+		struct gt_err *werr = gt_calloc(nw, sizeof(*werr));
+		if (ids && b && wrc && werr) {
+			for (uint32_t k = 0; k < nw; k++) {
+				ids[k] = w[k].region_id;
+				b[k] = w[k].b;
+			}
+			db->rc.ops->write_many(db->rc.self, ids, b, nw, wrc, werr);
+			for (uint32_t k = 0; k < nw; k++) {
+				w[k].rc = wrc[k];
+				w[k].err = werr[k];
+			}
+		} else {
+			for (uint32_t k = 0; k < nw; k++)
+				w[k].rc = gt_errf(&w[k].err, GT_ENOMEM, "out of memory");
+		}
+		free(ids);
+		free(b);
+		free(wrc);
+		free(werr);
+	} else if (nw) {
+		gt_par_run(nw, 8, region_write_job, w);
+	}
+	/* a table answers with the first of its regions that failed */
+	for (uint32_t k = 0; k < nw; k++) {
+		if (w[k].rc < 0 && !rcs[w[k].table]) {
+			rcs[w[k].table] = w[k].rc;
+			errs[w[k].table] = w[k].err;
+		}
+		gt_batch_release(&w[k].part);
+	}
+	for (uint32_t i = 0; i < n && !rc; i++)
+		rc = rcs[i];
+	free(w);
+	return rc;
+}
+
+int gt_db_write(struct gt_db *db, const struct gt_table_info *t, const struct gt_batch *b,
+		struct gt_err *err)
+{
+	int rc;
+	if (t->part.nexprs < 2)
+		return db->rc.ops->write(db->rc.self, gt_table_region(t, 0), b, err);
+	return gt_db_write_many(db, &t, &b, 1, &rc, err);
 }
 
 struct gt_table_scan {

@@ -56,6 +56,12 @@ int gt_db_drop_table(struct gt_db *db, const char *dbname, const char *table, st
  * every row checked before any region is written (partition.h). */
 int gt_db_write(struct gt_db *db, const struct gt_table_info *t, const struct gt_batch *b,
 		struct gt_err *err);
+/* Write bs[i] to table ts[i] for each i < n, every region's rows of the
+ * whole set in one WAL append where the region client can (in process).
+ * rcs[i] and errs[i] get each table's result (its first region to fail);
+ * returns the first failure in input order, or 0. */
+int gt_db_write_many(struct gt_db *db, const struct gt_table_info *const *ts, const struct gt_batch *const *bs,
+		     uint32_t n, int *rcs, struct gt_err *errs);
 
 /*
  * A scan over every region of a table, one after the other.  Batches are

@@ -8,7 +8,6 @@
  * a batch keyed by column id and goes to the table's regions.
  */
 #include "ingest.h"
-#include "par.h"
 #include "key.h"
 #include "lp.h"
 
@@ -438,7 +437,18 @@ static int prepare(struct gt_ingest *in, const char *dbname, struct gt_ingest_ta
 	return gt_errf(err, GT_EAGAIN, "table '%s' keeps changing under this write; try again", b->name);
 }
 
-static int write_table(struct gt_ingest *in, struct gt_ingest_table *b, const struct gt_table_info *t,
+static void batch_release(struct gt_batch *b)
+{
+	b->sid = NULL;
+	free(b->cols);
+	free(b->col_ids);
+	free(b->keyoff);
+	gt_buf_release(&b->keys);
+}
+
+/* The builder's rows as a batch of table t.  It borrows the builder's
+ * field vecs and row slots: batch_release gives them back. */
+static int table_batch(struct gt_ingest_table *b, const struct gt_table_info *t, struct gt_batch *out,
 		       struct gt_err *err)
 {
 	struct gt_batch batch;
@@ -509,15 +519,11 @@ static int write_table(struct gt_ingest *in, struct gt_ingest_table *b, const st
 	}
 	batch.has_keys = true;
 	batch.sid = b->row_slot;
-	if (!rc)
-		rc = gt_db_write(in->db, t, &batch, err);
-	batch.sid = NULL;
 out:
 	gt_buf_release(&key);
-	free(batch.cols);
-	free(batch.col_ids);
-	free(batch.keyoff);
-	gt_buf_release(&batch.keys);
+	*out = batch;
+	if (rc)
+		batch_release(out);
 	return rc;
 }
 
@@ -586,30 +592,6 @@ int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, 
 	return n < 0 ? (int)n : 0;
 }
 
-/*
- * The tables of one commit are written side by side: each table is its
- * own region(s), and under --wal-sync always each write waits for the
- * WAL's fdatasync.  Side by side, the regions' records reach the WAL
- * together and its group commit makes them one write and one sync (the
- * log is shared by every region); one after the other, a remote-write
- * request naming ten metrics would pay ten syncs in a row.
- */
-enum { COMMIT_THREADS = 16 };
-
-struct commit {
-	struct gt_ingest *in;
-	const struct gt_table_info *infos;
-	int *rc;
-	struct gt_err *err;
-};
-
-static void commit_table(void *ctx, uint32_t i)
-{
-	struct commit *c = ctx;
-	if (c->in->tables[i].nrows)
-		c->rc[i] = write_table(c->in, &c->in->tables[i], &c->infos[i], &c->err[i]);
-}
-
 int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, struct gt_err *err)
 {
 	struct gt_table_info *infos = NULL;
@@ -633,26 +615,61 @@ int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, s
 			break;
 		nprep = i + 1;
 	}
+	/* Every table of the request in one write: in process, one WAL append
+	 * and one sync for all their regions.  A table that fails does not
+	 * stop the others; the first to fail, in request order, answers. */
 	if (!rc) {
-		struct commit c = {.in = in, .infos = infos};
-		if (!(c.rc = gt_calloc(in->ntables + 1, sizeof(*c.rc))) ||
-		    !(c.err = gt_calloc(in->ntables + 1, sizeof(*c.err)))) {
-			free(c.rc);
+		uint32_t n = in->ntables;
+		const struct gt_table_info **ts = gt_calloc(n + 1, sizeof(*ts));
+		const struct gt_batch **bs = gt_calloc(n + 1, sizeof(*bs));
+		struct gt_batch *batch = gt_calloc(n + 1, sizeof(*batch));
+		uint32_t *at = gt_calloc(n + 1, sizeof(*at)), k = 0;
+		int *rcs = gt_calloc(n + 1, sizeof(*rcs));
+		struct gt_err *errs = gt_calloc(n + 1, sizeof(*errs));
+
+		if (!ts || !bs || !batch || !at || !rcs || !errs)
 			rc = gt_errf(err, GT_ENOMEM, "out of memory");
-			goto out;
+		for (uint32_t i = 0; i < n && !rc; i++) {
+			if (!in->tables[i].nrows)
+				continue;
+			if ((rcs[i] = table_batch(&in->tables[i], &infos[i], &batch[k], &errs[i])))
+				continue;
+			ts[k] = &infos[i];
+			bs[k] = &batch[k];
+			at[k++] = i;
 		}
-		gt_par_run(in->ntables, COMMIT_THREADS, commit_table, &c);
-		/* the first failing table in request order answers */
-		for (uint32_t i = 0; i < in->ntables; i++) {
-			if (c.rc[i] < 0 && !rc) {
-				rc = c.rc[i];
-				*err = c.err[i];
-			} else if (c.rc[i] == 0) {
-				*rows += in->tables[i].nrows;
+		if (!rc) {
+			int *krc = gt_calloc(k + 1, sizeof(*krc));
+			struct gt_err *kerr = gt_calloc(k + 1, sizeof(*kerr));
+			if (!krc || !kerr) {
+				rc = gt_errf(err, GT_ENOMEM, "out of memory");
+			} else {
+				gt_db_write_many(in->db, ts, bs, k, krc, kerr);
+				for (uint32_t j = 0; j < k; j++) {
+					rcs[at[j]] = krc[j];
+					errs[at[j]] = kerr[j];
+				}
+			}
+			free(krc);
+			free(kerr);
+		}
+		for (uint32_t i = 0; i < n && !rc; i++) {
+			if (rcs[i] < 0) {
+				rc = rcs[i];
+				*err = errs[i];
 			}
 		}
-		free(c.rc);
-		free(c.err);
+		for (uint32_t i = 0; i < n; i++)
+			if (!rcs[i] && in->tables[i].nrows)
+				*rows += in->tables[i].nrows;
+		for (uint32_t j = 0; batch && j < k; j++)
+			batch_release(&batch[j]);
+		free(ts);
+		free(bs);
+		free(batch);
+		free(at);
+		free(rcs);
+		free(errs);
 	}
 out:
 	for (uint32_t i = 0; i < nprep; i++)

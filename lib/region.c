@@ -580,82 +580,195 @@ static int freeze(struct gt_region *r, struct gt_err *err)
 	return rc;
 }
 
+/*
+ * A write goes in phases, so that gt_region_write_many can put the WAL
+ * records of several regions into one append:
+ *   put_begin   hold the region's mutable memtable (freeze_lock read, so
+ *               no freeze completes under the write), check, encode;
+ *   (WAL append of the payload)
+ *   put_apply   insert the rows, under the sequence the WAL gave;
+ *   put_end     let the memtable go;
+ *   put_after   freeze and flush once over the memtable budget, and wait
+ *               while too many frozen memtables queue (backpressure).
+ */
+struct put {
+	struct gt_region *r;
+	const struct gt_batch *b;
+	struct gt_err *err;
+	struct rmem *m;
+	struct gt_buf payload;
+	uint64_t seq;
+	size_t bytes;
+	size_t at;                 /* gt_region_write_many: the caller's index */
+	int rc;
+};
+
+static int put_begin(struct put *p)
+{
+	struct gt_region *r = p->r;
+
+	pthread_rwlock_rdlock(&r->freeze_lock);
+	pthread_mutex_lock(&r->mu);
+	p->rc = check_batch(&r->schema, p->b, p->err);
+	p->m = r->mutable;
+	p->m->refs++;
+	pthread_mutex_unlock(&r->mu);
+	if (p->rc)
+		return p->rc;
+	if ((p->rc = gt_batch_encode(p->b, &p->payload)))
+		return gt_errf(p->err, p->rc, "cannot encode the write");
+	if (p->payload.len > GT_WAL_MAX_RECORD)
+		p->rc = gt_errf(p->err, GT_ETOOBIG, "write of %zu bytes is over the WAL record limit of %u bytes",
+				p->payload.len, GT_WAL_MAX_RECORD);
+	return p->rc;
+}
+
+static void put_apply(struct put *p)
+{
+	struct gt_region *r = p->r;
+	const struct gt_batch *b = p->b;
+
+	p->rc = gt_memtable_insert(p->m->mt, b, p->seq, p->err);
+	pthread_mutex_lock(&r->mu);
+	if (p->seq + b->nrows - 1 > r->last_seq)
+		r->last_seq = p->seq + b->nrows - 1;
+	pthread_mutex_unlock(&r->mu);
+	if (p->rc) {
+		/* The row is in the WAL but not in memory: only a restart makes
+		 * the region whole again.  Report it as an I/O-class error. */
+		gt_err_prefix(p->err, "region %" PRIu64 " memtable insert failed after the WAL append", r->id);
+		return;
+	}
+	if (r->env.want_wal_purge && gt_wal_over(r->wal))
+		r->env.want_wal_purge(r->env.sched_ctx);
+}
+
+static void put_end(struct put *p)
+{
+	struct gt_region *r = p->r;
+
+	p->bytes = gt_memtable_bytes(p->m->mt);
+	pthread_mutex_lock(&r->mu);
+	rmem_unref(p->m);
+	pthread_mutex_unlock(&r->mu);
+	pthread_rwlock_unlock(&r->freeze_lock);
+	gt_buf_release(&p->payload);
+}
+
+static int put_after(struct put *p)
+{
+	struct gt_region *r = p->r;
+	struct gt_err *err = p->err;
+	int rc = 0;
+
+	if (p->bytes <= r->env.memtable_bytes)
+		return 0;
+	pthread_rwlock_wrlock(&r->freeze_lock);
+	/* another writer may have frozen it already */
+	if (gt_memtable_bytes(r->mutable->mt) > r->env.memtable_bytes)
+		rc = freeze_locked(r, err);
+	pthread_rwlock_unlock(&r->freeze_lock);
+	if (rc)
+		return rc;
+	if (r->env.want_flush) {
+		r->env.want_flush(r->env.sched_ctx, r);
+	} else if ((rc = gt_region_flush_frozen(r, err))) {
+		return rc;
+	}
+	/* backpressure: bounded memory */
+	pthread_mutex_lock(&r->mu);
+	while (r->nfrozen > r->env.max_frozen && !r->flush_error)
+		pthread_cond_wait(&r->flushed, &r->mu);
+	if (r->flush_error)
+		rc = gt_errf(err, r->flush_error, "region %" PRIu64 ": flush failed: %s", r->id, r->flush_msg);
+	pthread_mutex_unlock(&r->mu);
+	return rc;
+}
+
 int gt_region_write(struct gt_region *r, const struct gt_batch *b, uint64_t *first_seq,
 		    struct gt_err *err)
 {
-	struct gt_buf payload = {0};
-	struct rmem *m;
-	uint64_t seq;
-	size_t bytes;
-	int rc;
+	struct put p = { .r = r, .b = b, .err = err };
 
 	if (!b->nrows)
 		return 0;
-	pthread_rwlock_rdlock(&r->freeze_lock);
-	pthread_mutex_lock(&r->mu);
-	rc = check_batch(&r->schema, b, err);
-	m = r->mutable;
-	m->refs++;
-	pthread_mutex_unlock(&r->mu);
-	if (rc)
-		goto out;
-	if ((rc = gt_batch_encode(b, &payload))) {
-		gt_errf(err, rc, "cannot encode the write");
-		goto out;
-	}
-	if (payload.len > GT_WAL_MAX_RECORD) {
-		rc = gt_errf(err, GT_ETOOBIG, "write of %zu bytes is over the WAL record limit of %u bytes",
-			     payload.len, GT_WAL_MAX_RECORD);
-		goto out;
-	}
-	if ((rc = gt_wal_append(r->wal, r->id, b->nrows, payload.p, payload.len, &seq, err)))
-		goto out;
-	rc = gt_memtable_insert(m->mt, b, seq, err);
-	pthread_mutex_lock(&r->mu);
-	if (seq + b->nrows - 1 > r->last_seq)
-		r->last_seq = seq + b->nrows - 1;
-	pthread_mutex_unlock(&r->mu);
-	if (rc) {
-		/* The row is in the WAL but not in memory: only a restart makes
-		 * the region whole again.  Report it as an I/O-class error. */
-		gt_err_prefix(err, "region %" PRIu64 " memtable insert failed after the WAL append", r->id);
-		goto out;
-	}
+	if (!put_begin(&p) && !(p.rc = gt_wal_append(r->wal, r->id, b->nrows, p.payload.p, p.payload.len,
+						       &p.seq, err)))
+		put_apply(&p);
+	put_end(&p);
+	if (p.rc)
+		return p.rc;
 	if (first_seq)
-		*first_seq = seq;
-	if (r->env.want_wal_purge && gt_wal_over(r->wal))
-		r->env.want_wal_purge(r->env.sched_ctx);
-out:
-	bytes = gt_memtable_bytes(m->mt);
-	pthread_mutex_lock(&r->mu);
-	rmem_unref(m);
-	pthread_mutex_unlock(&r->mu);
-	pthread_rwlock_unlock(&r->freeze_lock);
-	gt_buf_release(&payload);
-	if (rc)
-		return rc;
+		*first_seq = p.seq;
+	return put_after(&p);
+}
 
-	if (bytes > r->env.memtable_bytes) {
-		pthread_rwlock_wrlock(&r->freeze_lock);
-		/* another writer may have frozen it already */
-		if (gt_memtable_bytes(r->mutable->mt) > r->env.memtable_bytes)
-			rc = freeze_locked(r, err);
-		pthread_rwlock_unlock(&r->freeze_lock);
-		if (rc)
-			return rc;
-		if (r->env.want_flush) {
-			r->env.want_flush(r->env.sched_ctx, r);
-		} else if ((rc = gt_region_flush_frozen(r, err))) {
-			return rc;
-		}
-		/* backpressure: bounded memory */
-		pthread_mutex_lock(&r->mu);
-		while (r->nfrozen > r->env.max_frozen && !r->flush_error)
-			pthread_cond_wait(&r->flushed, &r->mu);
-		if (r->flush_error)
-			rc = gt_errf(err, r->flush_error, "region %" PRIu64 ": flush failed: %s", r->id, r->flush_msg);
-		pthread_mutex_unlock(&r->mu);
+static int cmp_put_region(const void *a, const void *b)
+{
+	uint64_t x = ((const struct put *)a)->r->id, y = ((const struct put *)b)->r->id;
+	return (x > y) - (x < y);
+}
+
+int gt_region_write_many(struct gt_region *const *rs, const struct gt_batch *const *bs, size_t n, int *rcs,
+			 struct gt_err *errs)
+{
+	struct put *p = gt_calloc(n ? n : 1, sizeof(*p));
+	struct gt_wal_rec *recs = gt_calloc(n ? n : 1, sizeof(*recs));
+	struct gt_err werr = {0};
+	size_t i, k = 0;
+	bool apart = !p || !recs;
+	int rc = 0;
+
+	for (i = 0; i < n && !apart; i++) {
+		p[i] = (struct put){ .r = rs[i], .b = bs[i], .err = &errs[i], .at = i };
+		apart = rs[i]->wal != rs[0]->wal;
 	}
+	/* Regions are held in id order, so two such writes cannot each hold a
+	 * region the other waits for (freeze_lock prefers writers); a region
+	 * named twice, or logs that differ, go one write at a time. */
+	if (!apart)
+		qsort(p, n, sizeof(*p), cmp_put_region);
+	for (i = 1; i < n && !apart; i++)
+		apart = p[i].r == p[i - 1].r;
+	if (apart) {
+		for (i = 0; i < n; i++)
+			if ((rcs[i] = gt_region_write(rs[i], bs[i], NULL, &errs[i])) && !rc)
+				rc = rcs[i];
+		free(p);
+		free(recs);
+		return rc;
+	}
+	for (i = 0; i < n; i++) {
+		if (!p[i].b->nrows || put_begin(&p[i]))
+			continue;
+		recs[k++] = (struct gt_wal_rec){ .region = p[i].r->id, .count = p[i].b->nrows,
+						 .payload = p[i].payload.p, .len = p[i].payload.len };
+	}
+	rc = gt_wal_append_many(rs[0]->wal, recs, k, &werr);
+	for (i = 0, k = 0; i < n; i++) {
+		if (!p[i].b->nrows || p[i].rc)
+			continue;
+		if (rc) {
+			p[i].rc = rc;
+			*p[i].err = werr;
+		} else {
+			p[i].seq = recs[k++].seq;
+			put_apply(&p[i]);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (p[i].b->nrows)
+			put_end(&p[i]);
+	for (i = 0; i < n; i++)
+		if (p[i].b->nrows && !p[i].rc)
+			p[i].rc = put_after(&p[i]);
+	rc = 0;
+	for (i = 0; i < n; i++)
+		rcs[p[i].at] = p[i].rc;
+	for (i = 0; i < n && !rc; i++)
+		rc = rcs[i];
+	free(p);
+	free(recs);
 	return rc;
 }
 

@@ -88,6 +88,15 @@ int gt_region_schema(struct gt_region *r, struct gt_schema *out);
  * first sequence (may be NULL). */
 int gt_region_write(struct gt_region *r, const struct gt_batch *b, uint64_t *first_seq,
 		    struct gt_err *err);
+/*
+ * Write bs[i] to rs[i] for each i < n, the WAL records of all in one
+ * append (one group, one sync: gt_wal_append_many).  rcs[i] and errs[i]
+ * get each write's result; returns the first failure in input order, or
+ * 0.  Writes are independent: one that fails (bad batch, budget) does
+ * not stop the others.
+ */
+int gt_region_write_many(struct gt_region *const *rs, const struct gt_batch *const *bs, size_t n, int *rcs,
+			 struct gt_err *errs);
 /* Freeze the memtable and flush every frozen memtable, synchronously. */
 int gt_region_flush(struct gt_region *r, struct gt_err *err);
 /* Flush queued frozen memtables (the engine's worker calls this). */

@@ -28,6 +28,11 @@ struct gt_region_client_ops {
 	int (*close)(void *self, uint64_t region_id, struct gt_err *err);
 	int (*drop)(void *self, uint64_t region_id, struct gt_err *err);
 	int (*write)(void *self, uint64_t region_id, const struct gt_batch *b, struct gt_err *err);
+	/* Write bs[i] to region ids[i] for each i < n as one unit of waiting
+	 * (rcs[i], errs[i]: each write's result).  NULL when the transport
+	 * cannot: callers then write one by one, side by side. */
+	int (*write_many)(void *self, const uint64_t *ids, const struct gt_batch *const *bs, uint32_t n, int *rcs,
+			  struct gt_err *errs);
 	int (*scan)(void *self, uint64_t region_id, const struct gt_scan_req *req,
 		    struct gt_region_stream *out, struct gt_err *err);
 	int (*flush)(void *self, uint64_t region_id, struct gt_err *err);

@@ -39,6 +39,48 @@ static int l_write(void *self, uint64_t id, const struct gt_batch *b, struct gt_
 	return r ? gt_region_write(r, b, NULL, err) : GT_ENOTFOUND;
 }
 
+static int l_write_many(void *self, const uint64_t *ids, const struct gt_batch *const *bs, uint32_t n, int *rcs,
+			struct gt_err *errs)
+{
+	struct gt_region **rs = gt_calloc(n + 1, sizeof(*rs));
+	const struct gt_batch **b = gt_calloc(n + 1, sizeof(*b));
+	uint32_t *at = gt_calloc(n + 1, sizeof(*at)), k = 0;
+	int *krc = gt_calloc(n + 1, sizeof(*krc)), rc = 0;
+	struct gt_err *kerr = gt_calloc(n + 1, sizeof(*kerr));
+
+	if (!rs || !b || !at || !krc || !kerr) {
+		for (uint32_t i = 0; i < n; i++)
+			rcs[i] = gt_errf(&errs[i], GT_ENOMEM, "out of memory");
+		rc = GT_ENOMEM;
+		goto out;
+	}
+	/* the regions this datanode has go in one call; the others fail alone */
+	for (uint32_t i = 0; i < n; i++) {
+		rcs[i] = 0;
+		if (!(rs[k] = get(self, ids[i], &errs[i]))) {
+			rcs[i] = GT_ENOTFOUND;
+			continue;
+		}
+		b[k] = bs[i];
+		at[k++] = i;
+	}
+	gt_region_write_many(rs, b, k, krc, kerr);
+	for (uint32_t j = 0; j < k; j++) {
+		rcs[at[j]] = krc[j];
+		if (krc[j])
+			errs[at[j]] = kerr[j];
+	}
+	for (uint32_t i = 0; i < n && !rc; i++)
+		rc = rcs[i];
+out:
+	free(rs);
+	free(b);
+	free(at);
+	free(krc);
+	free(kerr);
+	return rc;
+}
+
 static int s_next(void *self, const struct gt_batch **b, struct gt_err *err)
 {
 	return gt_scan_next(self, b, err);
@@ -120,7 +162,7 @@ static int l_aggregate(void *self, uint64_t id, const void *plan, size_t n, stru
 
 static const struct gt_region_client_ops local_ops = {
 	.create = l_create, .open = l_open, .close = l_close, .drop = l_drop,
-	.write = l_write, .scan = l_scan, .flush = l_flush, .compact = l_compact,
+	.write = l_write, .write_many = l_write_many, .scan = l_scan, .flush = l_flush, .compact = l_compact,
 	.alter = l_alter, .truncate = l_truncate, .truncate_files = l_truncate_files, .stats = l_stats,
 	.aggregate = l_aggregate,
 };

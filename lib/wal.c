@@ -1137,20 +1137,37 @@ static void wal_lead(struct gt_wal *w)
 	pthread_cond_broadcast(&w->done_cv);
 }
 
-int gt_wal_append(struct gt_wal *w, uint64_t region, uint32_t count, const void *payload, size_t len,
-		  uint64_t *seq, struct gt_err *err)
+void gt_wal_opts_purge(struct gt_wal_opts *o, uint64_t purge_bytes)
 {
-	struct wal_req r = { .payload = payload, .len = len, .region = region, .count = count, .err = err };
+	o->purge_bytes = purge_bytes;
+	o->segment_bytes = GT_MIN(purge_bytes / 4, (uint64_t)64 << 20);
+}
+
+int gt_wal_append_many(struct gt_wal *w, struct gt_wal_rec *recs, size_t n, struct gt_err *err)
+{
+	struct wal_req one, *q = &one;
 	struct wal_region *reg;
+	uint64_t need = 0;
+	size_t i, bad = n;
 	int rc = 0;
 
-	if (count == 0)
-		return gt_errf(err, GT_EINVAL, "wal append: count 0");
-	if (len > GT_WAL_MAX_RECORD)
-		return gt_errf(err, GT_ETOOBIG, "wal append: %zu bytes over the record limit %u",
-			       len, GT_WAL_MAX_RECORD);
-	if (len && !payload)
-		return gt_errf(err, GT_EINVAL, "wal append: no payload");
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n && !rc; i++) {
+		if (recs[i].count == 0)
+			rc = gt_errf(err, GT_EINVAL, "wal append: count 0");
+		else if (recs[i].len > GT_WAL_MAX_RECORD)
+			rc = gt_errf(err, GT_ETOOBIG, "wal append: %zu bytes over the record limit %u",
+				     recs[i].len, GT_WAL_MAX_RECORD);
+		else if (recs[i].len && !recs[i].payload)
+			rc = gt_errf(err, GT_EINVAL, "wal append: no payload");
+		else
+			need += recs[i].count;
+	}
+	if (rc)
+		return rc;
+	if (n > 1 && !(q = gt_calloc(n, sizeof(*q))))
+		return gt_errf(err, GT_ENOMEM, "wal append: out of memory");
 	pthread_mutex_lock(&w->mu);
 	if (w->broken) {
 		if (err)
@@ -1158,34 +1175,60 @@ int gt_wal_append(struct gt_wal *w, uint64_t region, uint32_t count, const void 
 		rc = GT_EIO;
 	} else if (w->closing) {
 		rc = gt_errf(err, GT_ECLOSED, "wal '%s' is closing", w->dir);
-	} else if (count > UINT64_MAX - w->next_seq) {
+	} else if (need > UINT64_MAX - w->next_seq) {
 		rc = gt_errf(err, GT_ETOOBIG, "wal '%s': sequences exhausted", w->dir);
-	} else if (!(reg = wal_region(w, region)) || wal_loc_reserve(reg, reg->pending + 1)) {
-		rc = gt_errf(err, GT_ENOMEM, "wal '%s': out of memory", w->dir);
-	} else {
-		reg->pending++;
+	}
+	/* every record's region gets its index room now: the leader cannot fail on it */
+	for (i = 0; i < n && !rc; i++) {
+		if (!(reg = wal_region(w, recs[i].region)) || wal_loc_reserve(reg, reg->pending + 1)) {
+			rc = gt_errf(err, GT_ENOMEM, "wal '%s': out of memory", w->dir);
+			bad = i;
+		} else {
+			reg->pending++;
+		}
 	}
 	if (rc) {
+		for (i = 0; i < bad && bad < n; i++)
+			wal_region_find(w, recs[i].region)->pending--;
 		pthread_mutex_unlock(&w->mu);
+		if (q != &one)
+			free(q);
 		return rc;
 	}
-	r.seq = w->next_seq;
-	w->next_seq += count;
-	if (w->tail)
-		w->tail->next = &r;
-	else
-		w->head = &r;
-	w->tail = &r;
-	while (!r.done) {
+	/* queued back to back, so a group takes them together unless over its byte limit */
+	for (i = 0; i < n; i++) {
+		q[i] = (struct wal_req){ .payload = recs[i].payload, .len = recs[i].len, .region = recs[i].region,
+					 .count = recs[i].count, .err = err, .seq = w->next_seq };
+		recs[i].seq = w->next_seq;
+		w->next_seq += recs[i].count;
+		if (w->tail)
+			w->tail->next = &q[i];
+		else
+			w->head = &q[i];
+		w->tail = &q[i];
+	}
+	/* groups leave the queue in order: the last record done means all are */
+	while (!q[n - 1].done) {
 		if (!w->leading)
 			wal_lead(w);
 		else
 			pthread_cond_wait(&w->done_cv, &w->mu);
 	}
-	rc = r.rc;
+	for (i = 0; i < n && !rc; i++)
+		rc = q[i].rc;
 	pthread_mutex_unlock(&w->mu);
+	if (q != &one)
+		free(q);
+	return rc;
+}
+
+int gt_wal_append(struct gt_wal *w, uint64_t region, uint32_t count, const void *payload, size_t len,
+		  uint64_t *seq, struct gt_err *err)
+{
+	struct gt_wal_rec rec = { .region = region, .count = count, .payload = payload, .len = len };
+	int rc = gt_wal_append_many(w, &rec, 1, err);
 	if (rc == 0 && seq)
-		*seq = r.seq;
+		*seq = rec.seq;
 	return rc;
 }
 

@@ -91,6 +91,10 @@ struct gt_wal_opts {
 				    * flush; 0 = 4 segments */
 };
 
+/* Set purge_bytes, with segments of a quarter of it (at most 64 MiB) so
+ * that there is something to purge: what --wal-purge-bytes means. */
+void gt_wal_opts_purge(struct gt_wal_opts *o, uint64_t purge_bytes);
+
 struct gt_wal;
 
 struct gt_wal_open_info {
@@ -115,6 +119,24 @@ int gt_wal_open(struct gt_wal **out, const char *dir, const struct gt_wal_opts *
 /* Append one record of region covering `count` sequences; *seq gets the first. */
 int gt_wal_append(struct gt_wal *w, uint64_t region, uint32_t count, const void *payload, size_t len,
 		  uint64_t *seq, struct gt_err *err);
+
+/*
+ * Append n records (of any regions) with one wait: they queue back to
+ * back, so they share a group (one write, one sync) unless together over
+ * the group's byte limit.  Each rec's seq gets its first sequence.
+ * Returns 0 when every record is durable.  A record that cannot be
+ * queued (count 0, too big, out of memory) fails the call before any is
+ * queued; an I/O error fails it after, when records of an earlier group
+ * may already be durable (as with separate appends that raced).
+ */
+struct gt_wal_rec {
+	uint64_t region;
+	uint32_t count;
+	const void *payload;
+	size_t len;
+	uint64_t seq;
+};
+int gt_wal_append_many(struct gt_wal *w, struct gt_wal_rec *recs, size_t n, struct gt_err *err);
 
 typedef int (*gt_wal_fn)(void *ctx, uint64_t region, uint64_t seq, uint32_t count, const void *payload,
 			 size_t len);

@@ -721,6 +721,40 @@ static void test_read_segment(void)
 	free(img);
 }
 
+/* Several regions' records in one append: one sequence run, each replayed
+ * by its region; a bad record fails the call before any is queued. */
+static void test_append_many(void)
+{
+	char dir[300];
+	struct gt_wal *w;
+	struct recs r = {0};
+	struct gt_err err = {0};
+	struct gt_wal_rec rec[3] = {
+		{ .region = 5, .count = 2, .payload = "aa", .len = 2 },
+		{ .region = 6, .count = 1, .payload = "b", .len = 1 },
+		{ .region = 5, .count = 3, .payload = "ccc", .len = 3 },
+	};
+
+	fresh(dir, sizeof(dir), "many");
+	w = xopen(dir, NULL, 10, NULL);
+	ok(gt_wal_append_many(w, rec, 3, &err) == 0 && rec[0].seq == 10 && rec[1].seq == 12 && rec[2].seq == 13,
+	   "three records get consecutive sequences 10, 12, 13");
+	ok(gt_wal_replay(w, 5, 0, collect, &r, &err) == 0 && r.n == 2 && r.v[0].seq == 10 && r.v[1].seq == 13 &&
+	   r.v[1].len == 3 && r.v[1].count == 3, "region 5 replays its two records");
+	recs_free(&r);
+	ok(gt_wal_replay(w, 6, 0, collect, &r, &err) == 0 && r.n == 1 && r.v[0].seq == 12, "region 6 its one");
+	recs_free(&r);
+	rec[1].count = 0;
+	ok(gt_wal_append_many(w, rec, 3, &err) == GT_EINVAL && xappend(w, 1, "d", 1) == 16,
+	   "a record of count 0 fails the call and no record takes a sequence");
+	ok(gt_wal_append_many(w, rec, 0, &err) == 0, "no records: nothing to do");
+	gt_wal_close(w);
+	w = xopen(dir, NULL, 1, NULL);
+	ok(gt_wal_replay(w, 5, 0, collect, &r, &err) == 0 && r.n == 2 && r.v[1].seq == 13, "reopened: still there");
+	recs_free(&r);
+	gt_wal_close(w);
+}
+
 static void test_misuse(void)
 {
 	char dir[300];
@@ -1069,6 +1103,7 @@ int main(void)
 	test_replay_from();
 	test_read_segment();
 	test_regions();
+	test_append_many();
 	test_misuse();
 	test_sync_policies();
 	test_concurrent();
