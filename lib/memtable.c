@@ -1,14 +1,20 @@
 /*
- * memtable.c - series dictionary + per-series columnar buffers.
+ * memtable.c - series dictionary + per-series columnar chunks.
  *
  *   table (open addressing, power of two)    series[]
- *   +-----------+                           +-------------------------+
- *   | idx+1 | h |  -- hash(key) -->          | key | n | ts[] seq[] op[] |
- *   +-----------+                           | fields: gt_vec per field |
- *                                           +-------------------------+
- * Keys live in one arena (keys).  Per-series arrays grow by doubling;
- * field vecs are kept at the series' row count (missing values pushed
- * as nulls).
+ *   +-----------+                           +--------------------------+
+ *   | idx+1 | h |  -- hash(key) -->          | key | n | chunks[]        |
+ *   +-----------+                           +--------------------------+
+ *                                             chunk: ts[] seq[] op[] and
+ *                                             a gt_vec per field
+ *
+ * Keys live in one arena (keys).  A series' rows are cut in chunks of
+ * CHUNK_ROWS: row i is row i % CHUNK_ROWS of chunk i / CHUNK_ROWS.  The
+ * first chunk grows by doubling (a series with few rows stays small);
+ * later ones are made whole, so an insert never copies rows already
+ * stored (a contiguous array doubling copied every row about once, and
+ * that copy and its page faults were a fifth of ingest CPU).  Field vecs
+ * are kept at their chunk's row count (missing values pushed as nulls).
  */
 #include "memtable.h"
 #include "key.h"
@@ -16,20 +22,53 @@
 #include <pthread.h>
 #include <xxhash.h>
 
-struct series {
-	uint64_t hash;
-	uint32_t keyoff, keylen;
-	uint32_t n, cap;
+enum { CHUNK_SHIFT = 10, CHUNK_ROWS = 1 << CHUNK_SHIFT, FIRST_ROWS = 32 };
+
+struct chunk {
 	int64_t *ts;
 	uint64_t *seq;
 	uint8_t *op;
-	struct gt_vec *f;
+	struct gt_vec *f;          /* one per field of the memtable */
+	uint32_t cap;
+};
+
+struct series {
+	uint64_t hash;
+	uint32_t keyoff, keylen;
+	uint32_t n;
+	uint32_t nchunks, chunks_cap;
+	struct chunk *c;
 	int64_t last_ts;
 	bool sorted;
 	/* unsorted: the time order of rows [0, nperm) found by a read, kept
 	 * (under mu) so the next read only sorts the rows added since */
 	uint32_t *perm, nperm;
 };
+
+static inline uint32_t row_in(uint32_t i)
+{
+	return i & (CHUNK_ROWS - 1);
+}
+
+static inline const struct chunk *chunk_at(const struct series *s, uint32_t i)
+{
+	return &s->c[i >> CHUNK_SHIFT];
+}
+
+static inline int64_t ts_at(const struct series *s, uint32_t i)
+{
+	return chunk_at(s, i)->ts[row_in(i)];
+}
+
+static inline uint64_t seq_at(const struct series *s, uint32_t i)
+{
+	return chunk_at(s, i)->seq[row_in(i)];
+}
+
+static inline uint8_t op_at(const struct series *s, uint32_t i)
+{
+	return chunk_at(s, i)->op[row_in(i)];
+}
 
 struct gt_memtable {
 	pthread_mutex_t mu;
@@ -80,16 +119,23 @@ fail:
 	return NULL;
 }
 
+static void chunk_release(struct chunk *c, uint32_t nfields)
+{
+	free(c->ts);
+	free(c->seq);
+	free(c->op);
+	if (c->f)
+		for (uint32_t i = 0; i < nfields; i++)
+			gt_vec_release(&c->f[i]);
+	free(c->f);
+}
+
 static void series_release(struct series *s, uint32_t nfields)
 {
-	free(s->ts);
-	free(s->seq);
-	free(s->op);
+	for (uint32_t k = 0; k < s->nchunks; k++)
+		chunk_release(&s->c[k], nfields);
+	free(s->c);
 	free(s->perm);
-	if (s->f)
-		for (uint32_t i = 0; i < nfields; i++)
-			gt_vec_release(&s->f[i]);
-	free(s->f);
 }
 
 void gt_memtable_free(struct gt_memtable *m)
@@ -164,48 +210,67 @@ static int64_t series_get(struct gt_memtable *m, const char *key, size_t len)
 		return GT_ETOOBIG;
 	s = &m->series[m->nseries];
 	memset(s, 0, sizeof(*s));
-	s->f = gt_calloc(m->nfields ? m->nfields : 1, sizeof(*s->f));
-	if (!s->f)
-		return GT_ENOMEM;
-	for (uint32_t i = 0; i < m->nfields; i++)
-		gt_vec_init(&s->f[i], (enum gt_type)m->field_types[i]);
 	s->hash = h;
 	s->keyoff = (uint32_t)m->keys.len;
 	s->keylen = (uint32_t)len;
 	s->sorted = true;
 	s->last_ts = INT64_MIN;
-	if (gt_buf_add(&m->keys, key, len)) {
-		free(s->f);
+	if (gt_buf_add(&m->keys, key, len))
 		return GT_ENOMEM;
-	}
-	m->bytes += len + sizeof(struct gt_vec) * m->nfields;
+	m->bytes += len;
 	m->slots[j] = ++m->nseries;
 	return m->nseries - 1;
 }
 
-static int series_reserve(struct gt_memtable *m, struct series *s)
+/* Room for row s->n: a new chunk when the last is full (whole, but the
+ * first, which doubles); returns the chunk, or NULL when out of memory. */
+static struct chunk *series_room(struct gt_memtable *m, struct series *s)
 {
-	uint32_t cap = s->cap ? s->cap * 2 : 32;
-	int64_t *ts = gt_reallocarray(s->ts, cap, 8);
-	if (!ts)
-		return GT_ENOMEM;
-	s->ts = ts;
-	uint64_t *seq = gt_reallocarray(s->seq, cap, 8);
-	if (!seq)
-		return GT_ENOMEM;
-	s->seq = seq;
-	uint8_t *op = gt_realloc(s->op, cap);
-	if (!op)
-		return GT_ENOMEM;
-	s->op = op;
-	for (uint32_t i = 0; i < m->nfields; i++) {
-		int rc = gt_vec_reserve(&s->f[i], cap - s->f[i].len);
-		if (rc)
-			return rc;
+	uint32_t k = s->n >> CHUNK_SHIFT, cap;
+	struct chunk *c;
+
+	if (k < s->nchunks) {
+		c = &s->c[k];
+		if (row_in(s->n) < c->cap)
+			return c;
+		cap = c->cap * 2;    /* the first chunk, below CHUNK_ROWS */
+	} else {
+		if (s->nchunks == s->chunks_cap) {
+			uint32_t n = s->chunks_cap ? s->chunks_cap * 2 : 1;
+			struct chunk *nc = gt_reallocarray(s->c, n, sizeof(*nc));
+			if (!nc)
+				return NULL;
+			s->c = nc;
+			s->chunks_cap = n;
+		}
+		c = &s->c[s->nchunks];
+		memset(c, 0, sizeof(*c));
+		if (!(c->f = gt_calloc(m->nfields ? m->nfields : 1, sizeof(*c->f))))
+			return NULL;
+		for (uint32_t i = 0; i < m->nfields; i++)
+			gt_vec_init(&c->f[i], (enum gt_type)m->field_types[i]);
+		s->nchunks++;
+		m->bytes += sizeof(*c) + sizeof(struct gt_vec) * m->nfields;
+		cap = k ? CHUNK_ROWS : FIRST_ROWS;
 	}
-	m->bytes += (size_t)(cap - s->cap) * (17 + 8 * m->nfields);
-	s->cap = cap;
-	return 0;
+	int64_t *ts = gt_reallocarray(c->ts, cap, 8);
+	if (!ts)
+		return NULL;
+	c->ts = ts;
+	uint64_t *seq = gt_reallocarray(c->seq, cap, 8);
+	if (!seq)
+		return NULL;
+	c->seq = seq;
+	uint8_t *op = gt_realloc(c->op, cap);
+	if (!op)
+		return NULL;
+	c->op = op;
+	for (uint32_t i = 0; i < m->nfields; i++)
+		if (gt_vec_reserve(&c->f[i], cap - c->f[i].len))
+			return NULL;
+	m->bytes += (size_t)(cap - c->cap) * (17 + 8 * m->nfields);
+	c->cap = cap;
+	return c;
 }
 
 int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t first_seq,
@@ -284,18 +349,20 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 		}
 have_series:
 		s = &m->series[si];
-		if (s->n == s->cap && (rc = series_reserve(m, s))) {
-			gt_errf(err, rc, "out of memory");
+		struct chunk *c = series_room(m, s);
+		uint32_t j = row_in(s->n);
+		if (!c) {
+			rc = gt_errf(err, GT_ENOMEM, "out of memory");
 			break;
 		}
 		for (uint32_t f = 0; f < m->nfields; f++) {
-			struct gt_vec *dst = &s->f[f];
+			struct gt_vec *dst = &c->f[f];
 			if (field_idx[f] < 0) {
 				rc = gt_vec_push_null(dst);
 			} else {
 				const struct gt_vec *src = &b->cols[field_idx[f]];
 				/* the common case, a number with no nulls anywhere: one store
-				 * (series_reserve keeps every field's capacity at the series') */
+				 * (series_room keeps every field's capacity at the chunk's) */
 				if (!src->valid && !dst->valid && src->type != GT_STRING && src->type != GT_BOOL) {
 					dst->v.u64[dst->len++] = src->v.u64[i];
 					continue;
@@ -310,14 +377,14 @@ have_series:
 		if (rc) {
 			/* keep the series consistent: trim fields back to n rows */
 			for (uint32_t f = 0; f < m->nfields; f++)
-				if (s->f[f].len > s->n)
-					s->f[f].len = s->n;
+				if (c->f[f].len > j)
+					c->f[f].len = j;
 			gt_errf(err, rc, "out of memory");
 			break;
 		}
-		s->ts[s->n] = ts;
-		s->seq[s->n] = first_seq + i;
-		s->op[s->n] = b->op ? b->op[i] : GT_OP_PUT;
+		c->ts[j] = ts;
+		c->seq[j] = first_seq + i;
+		c->op[j] = b->op ? b->op[i] : GT_OP_PUT;
 		if (ts < s->last_ts)
 			s->sorted = false;
 		else
@@ -354,7 +421,7 @@ static int cmp_series(const void *a, const void *b, void *ctx)
 }
 
 /* Stable order of rows of a series by timestamp (seq order kept for ties). */
-static void sort_rows(const int64_t *ts, uint32_t *perm, uint32_t *tmp, uint32_t n)
+static void sort_rows(const struct series *s, uint32_t *perm, uint32_t *tmp, uint32_t n)
 {
 	/* bottom-up merge sort on the permutation: stable, O(n log n) */
 	for (uint32_t w = 1; w < n; w *= 2) {
@@ -362,7 +429,7 @@ static void sort_rows(const int64_t *ts, uint32_t *perm, uint32_t *tmp, uint32_t
 			uint32_t mid = GT_MIN(lo + w, n), hi = GT_MIN(lo + 2 * w, n);
 			uint32_t a = lo, b = mid, k = lo;
 			while (a < mid && b < hi)
-				tmp[k++] = ts[perm[b]] < ts[perm[a]] ? perm[b++] : perm[a++];
+				tmp[k++] = ts_at(s, perm[b]) < ts_at(s, perm[a]) ? perm[b++] : perm[a++];
 			while (a < mid)
 				tmp[k++] = perm[a++];
 			while (b < hi)
@@ -391,11 +458,11 @@ static const uint32_t *time_order(struct gt_memtable *m, struct series *s, uint3
 	uint32_t old = s->nperm, n = s->n;
 	for (uint32_t i = old; i < n; i++)
 		p[i] = i;
-	sort_rows(s->ts, p + old, tmp, n - old);
+	sort_rows(s, p + old, tmp, n - old);
 	if (old) {
 		uint32_t a = 0, b = old, k = 0;
 		while (a < old && b < n)
-			tmp[k++] = s->ts[p[b]] < s->ts[p[a]] ? p[b++] : p[a++];
+			tmp[k++] = ts_at(s, p[b]) < ts_at(s, p[a]) ? p[b++] : p[a++];
 		while (a < old)
 			tmp[k++] = p[a++];
 		while (b < n)
@@ -408,11 +475,11 @@ static const uint32_t *time_order(struct gt_memtable *m, struct series *s, uint3
 
 /* The first of rows [a, e) in time order (perm = NULL: identity) at or
  * after t. */
-static uint32_t lower_bound(const int64_t *ts, const uint32_t *perm, uint32_t a, uint32_t e, int64_t t)
+static uint32_t lower_bound(const struct series *s, const uint32_t *perm, uint32_t a, uint32_t e, int64_t t)
 {
 	while (a < e) {
 		uint32_t mid = a + (e - a) / 2;
-		if (ts[perm ? perm[mid] : mid] < t)
+		if (ts_at(s, perm ? perm[mid] : mid) < t)
 			a = mid + 1;
 		else
 			e = mid;
@@ -434,19 +501,42 @@ static uint32_t tail_from(const struct series *s, const uint32_t *perm, uint32_t
 {
 	while (e > a) {
 		uint32_t i = perm ? perm[e - 1] : e - 1, best = i, j = e - 1;
-		int64_t t = s->ts[i];
-		while (j > a && s->ts[perm ? perm[j - 1] : j - 1] == t) {
+		int64_t t = ts_at(s, i);
+		while (j > a && ts_at(s, perm ? perm[j - 1] : j - 1) == t) {
 			uint32_t k = perm ? perm[--j] : --j;
-			if (s->seq[k] > s->seq[best])
+			if (seq_at(s, k) > seq_at(s, best))
 				best = k;
 		}
-		if (s->op[best] == GT_OP_PUT) {
+		if (op_at(s, best) == GT_OP_PUT) {
 			*floor = t;
 			return j;
 		}
 		e = j;
 	}
 	return a;
+}
+
+/* Append rows [from, from + n) of chunk c to b (columns: time index, then
+ * the fields fmap names, -1 for one the memtable lacks: null); b's seq
+ * and op have room. */
+static int chunk_copy(struct gt_batch *b, const struct chunk *c, const int *fmap, uint32_t nfields, uint32_t from,
+		      uint32_t n)
+{
+	struct gt_vec tsv = { .type = GT_TS, .len = from + n, .cap = from + n, .v.i64 = c->ts };
+	int rc;
+
+	if ((rc = gt_vec_append(&b->cols[0], &tsv, from, n)))
+		return rc;
+	for (uint32_t f = 0; f < nfields; f++) {
+		struct gt_vec *dst = &b->cols[1 + f];
+		rc = fmap[f] < 0 ? gt_vec_pad_nulls(dst, b->nrows + n) : gt_vec_append(dst, &c->f[fmap[f]], from, n);
+		if (rc)
+			return rc;
+	}
+	memcpy(b->seq + b->nrows, c->seq + from, n * sizeof(uint64_t));
+	memcpy(b->op + b->nrows, c->op + from, n);
+	b->nrows += n;
+	return 0;
 }
 
 int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, struct gt_run *r,
@@ -496,46 +586,28 @@ int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, 
 			goto nomem;
 		/* rows [a, e) of the time order are in the range wanted */
 		int64_t floor = INT64_MIN;
-		uint32_t a = lower_bound(s->ts, perm, 0, s->n, spec->start);
-		uint32_t e = spec->end == INT64_MAX ? s->n : lower_bound(s->ts, perm, a, s->n, spec->end);
+		uint32_t a = lower_bound(s, perm, 0, s->n, spec->start);
+		uint32_t e = spec->end == INT64_MAX ? s->n : lower_bound(s, perm, a, s->n, spec->end);
 		if (spec->tail)
 			a = tail_from(s, perm, a, e, &floor);
 		cnt = e - a;
 		if (!cnt)
 			continue;
 		if (s->sorted) {
-			/* a sorted series: the rows wanted are one range, copied whole */
-			struct gt_vec tsv = {0};
-			tsv.type = GT_TS;
-			tsv.len = tsv.cap = s->n;
-			tsv.v.i64 = s->ts;
-			if ((rc = gt_vec_append(&r->rows.cols[0], &tsv, a, cnt)))
-				goto nomem;
-			for (uint32_t f = 0; f < spec->nfields; f++) {
-				struct gt_vec *dst = &r->rows.cols[1 + f];
-				rc = fmap[f] < 0 ? gt_vec_pad_nulls(dst, r->rows.nrows + cnt)
-						 : gt_vec_append(dst, &s->f[fmap[f]], a, cnt);
-				if (rc)
+			/* a sorted series: the rows wanted are one range, copied a chunk's part at a time */
+			for (uint32_t lo = a; lo < e;) {
+				const struct chunk *c = chunk_at(s, lo);
+				uint32_t from = row_in(lo), n = GT_MIN(e - lo, CHUNK_ROWS - from);
+				if ((rc = chunk_copy(&r->rows, c, fmap, spec->nfields, from, n)))
 					goto nomem;
+				lo += n;
 			}
-			memcpy(r->rows.seq + r->rows.nrows, s->seq + a, cnt * sizeof(uint64_t));
-			memcpy(r->rows.op + r->rows.nrows, s->op + a, cnt);
-			r->rows.nrows += cnt;
 			goto add_series;
 		}
 		for (uint32_t j = a; j < e; j++) {
 			uint32_t i = perm[j];
-			if ((rc = gt_vec_push_i64(&r->rows.cols[0], s->ts[i])))
+			if ((rc = chunk_copy(&r->rows, chunk_at(s, i), fmap, spec->nfields, row_in(i), 1)))
 				goto nomem;
-			for (uint32_t f = 0; f < spec->nfields; f++) {
-				struct gt_vec *dst = &r->rows.cols[1 + f];
-				rc = fmap[f] < 0 ? gt_vec_push_null(dst) : gt_vec_push_from(dst, &s->f[fmap[f]], i);
-				if (rc)
-					goto nomem;
-			}
-			r->rows.seq[r->rows.nrows] = s->seq[i];
-			r->rows.op[r->rows.nrows] = s->op[i];
-			r->rows.nrows++;
 		}
 		if (!cnt)
 			continue;
@@ -598,6 +670,7 @@ struct gt_memtable_iter {
 	struct gt_batch view;
 	struct gt_vec *nulls;      /* per field the memtable lacks: an all-null column */
 	uint32_t nfields;
+	struct gt_batch cat;       /* a series of more than one chunk, made contiguous */
 };
 
 int gt_memtable_iter_new(struct gt_memtable *m, const struct gt_read_spec *spec,
@@ -625,6 +698,14 @@ int gt_memtable_iter_new(struct gt_memtable *m, const struct gt_read_spec *spec,
 	}
 	for (uint32_t i = 0; i < spec->nfields; i++)
 		gt_vec_init(&it->nulls[i], (enum gt_type)spec->field_types[i]);
+	gt_batch_init(&it->cat);
+	for (uint32_t i = 0; i <= spec->nfields; i++) {
+		if (gt_batch_add_col(&it->cat, i ? spec->field_ids[i - 1] : spec->ts_id,
+				     i ? (enum gt_type)spec->field_types[i - 1] : GT_TS) < 0) {
+			gt_memtable_iter_free(it);
+			return GT_ENOMEM;
+		}
+	}
 	for (uint32_t i = 0; i < spec->nfields; i++) {
 		it->fmap[i] = -1;
 		it->view.col_ids[1 + i] = spec->field_ids[i];
@@ -652,11 +733,28 @@ int gt_memtable_iter_next(struct gt_memtable_iter *it, const void **key, size_t 
 			return 0;
 		s = &m->series[it->order[it->next++]];
 	} while (!s->n);
+	*key = m->keys.p + s->keyoff;
+	*keylen = s->keylen;
+	*sorted = s->sorted;
+	if (s->nchunks > 1) {
+		/* the one copy of these rows since they arrived (a flush reads here) */
+		gt_batch_reset(&it->cat);
+		if ((rc = gt_batch_reserve_meta(&it->cat, s->n, true, true, false)))
+			return rc;
+		for (uint32_t k = 0; k < s->nchunks; k++) {
+			uint32_t n = k + 1 < s->nchunks ? CHUNK_ROWS : s->n - (k << CHUNK_SHIFT);
+			if ((rc = chunk_copy(&it->cat, &s->c[k], it->fmap, it->nfields, 0, n)))
+				return rc;
+		}
+		*view = &it->cat;
+		return 1;
+	}
+	const struct chunk *c = &s->c[0];
 	v->nrows = s->n;
-	v->cols[0] = (struct gt_vec){ .type = GT_TS, .len = s->n, .cap = s->n, .v.i64 = s->ts };
+	v->cols[0] = (struct gt_vec){ .type = GT_TS, .len = s->n, .cap = s->n, .v.i64 = c->ts };
 	for (uint32_t i = 0; i + 1 < v->ncols; i++) {
 		if (it->fmap[i] >= 0) {
-			v->cols[1 + i] = s->f[it->fmap[i]];
+			v->cols[1 + i] = c->f[it->fmap[i]];
 			v->cols[1 + i].str.max = 0;
 			continue;
 		}
@@ -666,12 +764,9 @@ int gt_memtable_iter_next(struct gt_memtable_iter *it, const void **key, size_t 
 		v->cols[1 + i] = it->nulls[i];
 		v->cols[1 + i].len = s->n;
 	}
-	v->seq = s->seq;
-	v->op = s->op;
-	*key = m->keys.p + s->keyoff;
-	*keylen = s->keylen;
+	v->seq = c->seq;
+	v->op = c->op;
 	*view = v;
-	*sorted = s->sorted;
 	return 1;
 }
 
@@ -686,5 +781,6 @@ void gt_memtable_iter_free(struct gt_memtable_iter *it)
 	for (uint32_t i = 0; it->nulls && i < it->nfields; i++)
 		gt_vec_release(&it->nulls[i]);
 	free(it->nulls);
+	gt_batch_release(&it->cat);
 	free(it);
 }

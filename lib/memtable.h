@@ -1,6 +1,7 @@
 /*
  * memtable.h - the in-memory part of a region: a series dictionary (hash
- * of the encoded primary key) mapping to per-series columnar buffers.
+ * of the encoded primary key) mapping to per-series columnar chunks
+ * (1024 rows each: an insert never moves rows already stored).
  *
  * Rows are appended in arrival order; a series remembers whether its
  * timestamps arrived in order so that reading needs no sort in the
@@ -39,12 +40,14 @@ int gt_memtable_collect(struct gt_memtable *m, const struct gt_read_spec *spec, 
 			struct gt_err *err);
 
 /*
- * Zero-copy reading of a frozen memtable (no insert may run any more):
- * series in key order, each as a borrowed view batch (cols: time index,
- * then the fields of spec, in order; seq and op), rows in arrival order
- * (sorted by time when the series arrived in order; *sorted says).  The
- * view is valid until the next call; never release it.  spec's time
- * range and predicates are ignored: a flush reads everything.
+ * Reading a frozen memtable (no insert may run any more): series in key
+ * order, each as a view batch (cols: time index, then the fields of
+ * spec, in order; seq and op), rows in arrival order (sorted by time
+ * when the series arrived in order; *sorted says).  A series of one
+ * chunk is lent as it is, zero-copy; a longer one is copied once into
+ * the iterator.  The view is valid until the next call; never release
+ * it.  spec's time range and predicates are ignored: a flush reads
+ * everything.
  */
 struct gt_memtable_iter;
 int gt_memtable_iter_new(struct gt_memtable *m, const struct gt_read_spec *spec,
