@@ -34,7 +34,7 @@ static const char usage[] =
 	"       gt-data wal dump FILE...\n"
 	"       gt-data manifest show --data-home DIR [--db NAME] --table T\n"
 	"       gt-data manifest edit --data-home DIR [--db NAME] --table T --force (--remove-file ID | --flushed-seq N)\n"
-	"       gt-data serve --data-home DIR --node-id N --addr unix:PATH|HOST:PORT --meta HOST:PORT [--heartbeat-ms N] [--wal-sync always|interval|none]\n"
+	"       gt-data serve --data-home DIR --node-id N --addr unix:PATH|HOST:PORT --meta HOST:PORT [--heartbeat-ms N] [--wal-sync always|interval|none] [--wal-purge-bytes N] [--memtable-bytes N]\n"
 	"       gt-data --help\n";
 
 struct opts {
@@ -768,6 +768,8 @@ static int cmd_serve(int argc, char **argv)
 		{"meta", required_argument, NULL, 'm'},
 		{"heartbeat-ms", required_argument, NULL, 'h'},
 		{"wal-sync", required_argument, NULL, 'w'},
+		{"wal-purge-bytes", required_argument, NULL, 'p'},
+		{"memtable-bytes", required_argument, NULL, 't'},
 		{NULL, 0, NULL, 0},
 	};
 	struct gt_datanode_opts o = {0};
@@ -801,6 +803,14 @@ static int cmd_serve(int argc, char **argv)
 		case 'w':
 			if ((o.wal_sync = gt_wal_sync_parse(optarg)) < 0)
 				return gt_cli_usage_error(usage, "unknown --wal-sync '%s'", optarg);
+			break;
+		case 'p':
+			if (gt_parse_size(optarg, &o.wal_purge_bytes) || o.wal_purge_bytes < 4096)
+				return gt_cli_usage_error(usage, "--wal-purge-bytes '%s' must be at least 4K", optarg);
+			break;
+		case 't':
+			if (gt_parse_size(optarg, &o.memtable_bytes) || o.memtable_bytes < 4096)
+				return gt_cli_usage_error(usage, "--memtable-bytes '%s' must be at least 4K", optarg);
 			break;
 		default:
 			return gt_cli_usage_error(usage, "%s", "bad option for serve");

@@ -153,11 +153,8 @@ int main(int argc, char **argv)
 
 	eo.data_home = o.home;
 	eo.wal.sync = (uint8_t)o.wal_sync;
-	if (o.wal_purge) {
-		/* segments of a quarter of it, so that there is something to purge */
-		eo.wal.purge_bytes = o.wal_purge;
-		eo.wal.segment_bytes = GT_MIN(o.wal_purge / 4, (uint64_t)64 << 20);
-	}
+	if (o.wal_purge)
+		gt_wal_opts_purge(&eo.wal, o.wal_purge);
 	eo.memtable_bytes = (size_t)o.memtable;
 	eo.background = true;
 	eo.auto_compact = true;

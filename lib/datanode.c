@@ -140,6 +140,9 @@ int gt_datanode_start(struct gt_datanode **out, const struct gt_datanode_opts *o
 		goto fail;
 	eo.data_home = o->data_home;
 	eo.wal.sync = (uint8_t)o->wal_sync;
+	if (o->wal_purge_bytes)
+		gt_wal_opts_purge(&eo.wal, o->wal_purge_bytes);
+	eo.memtable_bytes = (size_t)o->memtable_bytes;
 	eo.background = true;
 	eo.auto_compact = true;
 	eo.log = o->log;

@@ -29,6 +29,8 @@ struct gt_datanode_opts {
 	uint64_t node_id;
 	int heartbeat_ms;        /* 0 = 1000 */
 	int wal_sync;            /* enum gt_wal_sync */
+	uint64_t wal_purge_bytes;  /* 0 = the WAL's default */
+	uint64_t memtable_bytes;   /* 0 = the engine's default */
 	gt_log_fn log;
 	void *log_ctx;
 };
