@@ -955,7 +955,10 @@ static void label_strings(struct gt_db *db, const char *dbname, struct gt_http_r
 		return;
 	}
 	gt_promstore_init(&ps, db, dbname);
-	if (!ms.n && (!name || !strcmp(name, "__name__"))) {
+	/* label names and metric names for all time come from the schemas;
+	 * for a time range (what Grafana asks) from the series with samples in it */
+	bool ranged = gt_http_arg(rq, "start") || gt_http_arg(rq, "end");
+	if (!ms.n && (!name || !strcmp(name, "__name__")) && !ranged) {
 		rc = name ? gt_promstore_metric_names(&ps, &names, &err) : gt_promstore_label_names(&ps, &names, &err);
 		if (rc < 0) {
 			store_error(rs, rc, &err);
@@ -967,8 +970,9 @@ static void label_strings(struct gt_db *db, const char *dbname, struct gt_http_r
 		gt_strv_free(names);
 		return;
 	}
-	/* without match[]: every series that has the label, name != "" */
-	struct gt_pq_matcher has = {.name = (char *)name, .value = (char *)"", .op = GT_PQ_M_NE};
+	/* without match[]: every series that has the label, name != "" (every
+	 * series has a __name__) */
+	struct gt_pq_matcher has = {.name = (char *)(name ? name : "__name__"), .value = (char *)"", .op = GT_PQ_M_NE};
 	struct mset sets[MAX_MATCH] = {{&has, 1}};
 	size_t nsets = ms.n ? msets(&ms, sets) : 1;
 	rc = select_series(&ps, sets, nsets, start, end, &s, &n, &err);

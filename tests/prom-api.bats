@@ -239,6 +239,26 @@ mem,host=a used=10 1700000000'
 	assert_output 400
 	run cat "$T/body"
 	assert_output '{"status":"error","errorType":"bad_data","error":"invalid label name: \"1abc\""}'
+	# start and end narrow them to the series with samples in the range
+	lp public 'old,host=c,rack=r1 v=1 1600000000'
+	req "$P/labels"
+	run cat "$T/body"
+	assert_output '{"status":"success","data":["__name__","dc","host","rack"]}'
+	req "$P/labels?start=1699999999"
+	run cat "$T/body"
+	assert_output '{"status":"success","data":["__name__","dc","host"]}'
+	req "$P/labels?end=1600000001"
+	run cat "$T/body"
+	assert_output '{"status":"success","data":["__name__","host","rack"]}'
+	req "$P/label/__name__/values?start=1699999999&end=1700000001"
+	run cat "$T/body"
+	assert_output '{"status":"success","data":["cpu","mem"]}'
+	req "$P/label/__name__/values?start=1500000000&end=1600000000"
+	run cat "$T/body"
+	assert_output '{"status":"success","data":["old"]}'
+	req "$P/label/host/values?start=1500000000&end=1600000000"
+	run cat "$T/body"
+	assert_output '{"status":"success","data":["c"]}'
 	stop_front
 }
 
