@@ -4,7 +4,8 @@
  * vector/vector with one-to-one, many-to-one and one-to-many matching
  * (on/ignoring, group_left/group_right) and the set operators and, or,
  * unless.  Match signatures and result label sets are computed once per
- * series (or pair of series), the values step by step.
+ * series (or pair of series), the values step by step.  With q->greptime
+ * (TQL), arithmetic with vector() broadcasts it as GreptimeDB does.
  */
 #include <math.h>
 
@@ -403,6 +404,36 @@ out:
 	return rc;
 }
 
+/* A call of vector(), which GreptimeDB plans as its empty metric. */
+static int is_vector_call(const struct gt_pq_expr *x)
+{
+	while (x->kind == GT_PQ_PAREN)
+		x = x->u.paren;
+	return x->kind == GT_PQ_CALL && strcmp(x->u.call.fn->name, "vector") == 0;
+}
+
+/*
+ * GreptimeDB (q->greptime) joins vector() with the other side of an
+ * arithmetic operator on time alone (its empty metric has no tags to
+ * match): vector()'s value at each step applies to every series of the
+ * other side, as a scalar's would, where Prometheus matches the empty
+ * label set and finds nothing.
+ */
+static int broadcast(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *l,
+		     struct pq_val *r, struct pq_val *out)
+{
+	int left = is_vector_call(e->u.bin.lhs);
+	const struct pq_vec *v = left ? &l->vec : &r->vec;
+	double *sc = gt_malloc((c->n ? c->n : 1) * sizeof(*sc));
+	if (!sc)
+		return oom(ev->err);
+	for (size_t i = 0; i < c->n; i++)
+		sc[i] = v->n && v->s[0].has[i] ? v->s[0].v[i] : NAN;
+	int rc = vector_scalar(ev, e, c, left ? r : l, sc, left, out);
+	free(sc);
+	return rc;
+}
+
 int pq_eval_binary(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out)
 {
 	struct pq_val l, r;
@@ -421,6 +452,9 @@ int pq_eval_binary(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq
 		rc = vector_scalar(ev, e, c, &l, r.sc, 0, out);
 	else if (l.type == GT_PQ_T_SCALAR && r.type == GT_PQ_T_VECTOR)
 		rc = vector_scalar(ev, e, c, &r, l.sc, 1, out);
+	else if (l.type == GT_PQ_T_VECTOR && r.type == GT_PQ_T_VECTOR && ev->q->greptime && op <= GT_PQ_ATAN2 &&
+		 is_vector_call(e->u.bin.lhs) != is_vector_call(e->u.bin.rhs))
+		rc = broadcast(ev, e, c, &l, &r, out);
 	else if (l.type == GT_PQ_T_VECTOR && r.type == GT_PQ_T_VECTOR)
 		rc = op == GT_PQ_AND || op == GT_PQ_OR || op == GT_PQ_UNLESS ? set_op(ev, e, c, &l, &r, out)
 									     : vector_vector(ev, e, c, &l, &r, out);

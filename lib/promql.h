@@ -224,6 +224,9 @@ struct gt_pq_query {
  * 2.42's answers):
  *   - lookback and range windows are left-open, (T-r, T] (Prometheus 3's
  *     choice too), where 2.42 includes a sample at exactly T-r;
+ *   - arithmetic between vector() and a vector applies vector()'s value
+ *     to every series (GreptimeDB joins its empty metric on time alone),
+ *     where 2.42 matches label sets and finds none;
  *   - topk and bottomk break ties by labels, topk preferring the greatest
  *     (GreptimeDB's row_number()), where 2.42 keeps input order;
  *   - deg() and rad() multiply by one rounded constant (Rust's

@@ -938,6 +938,222 @@ static int plan_setop(struct tql *t, const struct gt_pq_expr *e, const struct sh
 	return 0;
 }
 
+/*
+ * GreptimeDB's binary island: arithmetic (+ - * / % ^ atan2, without
+ * bool, on/ignoring or group_*) over plain selectors and literals in
+ * which a selector repeats is planned as one join of its distinct
+ * selectors, projected to the first one's tags and time index and a
+ * column per field named from the expression itself: `t.f` for a
+ * selector, `lhs.f op rhs.f` for a selector with itself, `-x` for a
+ * negation, `a op b` else (`cache_hit.v / cache_miss.v + cache_hit.v`
+ * for cache_hit / (cache_miss + cache_hit)).  The join has no table:
+ * an outer join qualifies nothing from it.
+ */
+#define ISLAND_MAX 16
+
+struct island {
+	const struct gt_pq_expr *leaf[ISLAND_MAX];  /* the distinct selectors, first occurrences */
+	struct shape sh[ISLAND_MAX];                /* their plans */
+	uint32_t n, uses;
+};
+
+static const struct gt_pq_expr *unparen(const struct gt_pq_expr *e)
+{
+	while (e->kind == GT_PQ_PAREN)
+		e = e->u.paren;
+	return e;
+}
+
+/* The metric a selector names with one __name__= (GreptimeDB's key needs one), else NULL. */
+static const char *island_metric(const struct gt_pq_expr *s)
+{
+	const char *metric = s->u.sel.metric;
+	bool named = false;
+
+	for (size_t i = 0; i < s->u.sel.nm; i++) {
+		const struct gt_pq_matcher *m = &s->u.sel.m[i];
+		if (strcmp(m->name, "__name__") != 0)
+			continue;
+		if (m->op != GT_PQ_M_EQ || named || (metric && strcmp(m->value, metric) != 0))
+			return NULL;
+		named = true;
+		metric = m->value;
+	}
+	return metric;
+}
+
+/* Does b's every matcher but __name__ appear in a? */
+static bool matchers_in(const struct gt_pq_expr *a, const struct gt_pq_expr *b)
+{
+	for (size_t i = 0; i < b->u.sel.nm; i++) {
+		const struct gt_pq_matcher *m = &b->u.sel.m[i];
+		bool found = strcmp(m->name, "__name__") == 0;
+		for (size_t j = 0; j < a->u.sel.nm && !found; j++)
+			found = a->u.sel.m[j].op == m->op && strcmp(a->u.sel.m[j].name, m->name) == 0 &&
+				strcmp(a->u.sel.m[j].value, m->value) == 0;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* One selector for GreptimeDB's island: the same metric, matchers, offset and @. */
+static bool island_same(const struct gt_pq_expr *a, const struct gt_pq_expr *b)
+{
+	return strcmp(island_metric(a), island_metric(b)) == 0 && matchers_in(a, b) && matchers_in(b, a) &&
+	       a->u.sel.offset == b->u.sel.offset && a->u.sel.at == b->u.sel.at &&
+	       (a->u.sel.at != GT_PQ_AT_TIME || a->u.sel.at_time == b->u.sel.at_time);
+}
+
+static int island_find(const struct island *is, const struct gt_pq_expr *s)
+{
+	for (uint32_t i = 0; i < is->n; i++)
+		if (island_same(is->leaf[i], s))
+			return (int)i;
+	return -1;
+}
+
+/* Is e an island's expression?  Collects its distinct selectors and counts every use. */
+static bool island_walk(const struct gt_pq_expr *e, struct island *is)
+{
+	if (is_literal(e))
+		return true;
+	switch (e->kind) {
+	case GT_PQ_PAREN: return island_walk(e->u.paren, is);
+	case GT_PQ_UNARY: return island_walk(e->u.un.e, is);
+	case GT_PQ_SELECTOR:
+		if (e->u.sel.range || !island_metric(e))
+			return false;
+		is->uses++;
+		if (island_find(is, e) < 0) {
+			if (is->n == ISLAND_MAX)
+				return false;
+			is->leaf[is->n++] = e;
+		}
+		return true;
+	case GT_PQ_BINARY:
+		return e->u.bin.op <= GT_PQ_ATAN2 && !e->u.bin.bool_mod && !e->u.bin.on && !e->u.bin.nlabels &&
+		       e->u.bin.card == GT_PQ_ONE_TO_ONE && island_walk(e->u.bin.lhs, is) && island_walk(e->u.bin.rhs, is);
+	default:
+		return false;
+	}
+}
+
+/* Plan every selector of the island as the join does, keeping the first occurrences' plans. */
+static int island_plan(struct tql *t, struct gt_pq_expr *e, struct island *is, struct gt_sql_error *err)
+{
+	int rc = 0;
+
+	if (is_literal(e))
+		return 0;
+	switch (e->kind) {
+	case GT_PQ_PAREN: return island_plan(t, e->u.paren, is, err);
+	case GT_PQ_UNARY: return island_plan(t, e->u.un.e, is, err);
+	case GT_PQ_SELECTOR: {
+		struct shape s;
+		if ((rc = plan(t, e, &s, err)) < 0)
+			return rc;
+		for (uint32_t i = 0; i < is->n; i++)
+			if (is->leaf[i] == e)
+				is->sh[i] = s;
+		return 0;
+	}
+	case GT_PQ_BINARY:
+		rc = island_plan(t, e->u.bin.lhs, is, err);
+		return rc < 0 ? rc : island_plan(t, e->u.bin.rhs, is, err);
+	default:
+		return 0;
+	}
+}
+
+/* The island's value column names for e into *names (one for a scalar: *scalar set). */
+static void island_names(struct tql *t, const struct gt_pq_expr *e, const struct island *is, const char ***names,
+			 uint32_t *n, bool *scalar)
+{
+	*names = NULL;
+	*n = 0;
+	*scalar = false;
+	if (is_literal(e)) {
+		add_name(t, names, n, lit_text(t, e));
+		*scalar = true;
+		return;
+	}
+	e = unparen(e);
+	if (e->kind == GT_PQ_UNARY) {
+		island_names(t, e->u.un.e, is, names, n, scalar);
+		for (uint32_t i = 0; e->u.un.op == '-' && i < *n; i++) {
+			struct gt_buf b = {0};
+			gt_buf_addf(&b, "-%s", (*names)[i]);
+			(*names)[i] = tbuf(t, &b);
+		}
+		return;
+	}
+	if (e->kind == GT_PQ_SELECTOR) {
+		const struct shape *s = &is->sh[island_find(is, e)];
+		for (uint32_t i = 0; i < s->nf; i++) {
+			struct gt_buf b = {0};
+			gt_buf_addf(&b, "%s.%s", island_metric(e), s->fields[i]);
+			add_name(t, names, n, tbuf(t, &b));
+		}
+		return;
+	}
+	static const char *const ops[] = {"+", "-", "*", "/", "%", "^", "atan2"};
+	const struct gt_pq_expr *l = unparen(e->u.bin.lhs), *r = unparen(e->u.bin.rhs);
+	int same = l->kind == GT_PQ_SELECTOR && r->kind == GT_PQ_SELECTOR && island_same(l, r) ? island_find(is, l) : -1;
+	const char **ln, **rn;
+	uint32_t nl, nr;
+	bool ls, rs;
+	island_names(t, l, is, &ln, &nl, &ls);
+	island_names(t, r, is, &rn, &nr, &rs);
+	*scalar = ls && rs;
+	uint32_t cnt = ls ? nr : rs ? nl : (nl < nr ? nl : nr);
+	for (uint32_t i = 0; i < cnt; i++) {
+		struct gt_buf b = {0};
+		if (same >= 0)
+			gt_buf_addf(&b, "lhs.%s %s rhs.%s", is->sh[same].fields[i], ops[e->u.bin.op], is->sh[same].fields[i]);
+		else
+			gt_buf_addf(&b, "%s %s %s", ln[ls ? 0 : i], ops[e->u.bin.op], rn[rs ? 0 : i]);
+		add_name(t, names, n, tbuf(t, &b));
+	}
+}
+
+/* Plan e as GreptimeDB's island when it is one: 0 planned, 1 not an island, < 0 an error. */
+static int plan_island(struct tql *t, struct gt_pq_expr *e, struct shape *sh, struct gt_sql_error *err)
+{
+	struct island is = {0};
+	size_t npins = t->npins;
+	int rc;
+
+	if (!island_walk(e, &is) || is.n == 0 || is.uses <= is.n)
+		return 1;
+	if ((rc = island_plan(t, e, &is, err)) < 0)
+		return rc;
+	bool ok = true;
+	for (uint32_t i = 0; i < is.n && ok; i++) {
+		ok = is.sh[i].ts && is.sh[i].table && is.sh[i].table[0] && is.sh[i].nt == is.sh[0].nt;
+		for (uint32_t k = 0; k < is.sh[i].nt && ok; k++)
+			ok = has_name(is.sh[0].tags, is.sh[0].nt, is.sh[i].tags[k]);
+	}
+	const char **names = NULL;
+	uint32_t nn = 0;
+	bool scalar = true;
+	if (ok)
+		island_names(t, e, &is, &names, &nn, &scalar);
+	if (!ok || scalar || nn == 0) {
+		/* the ordinary join plans them again */
+		t->npins = npins;
+		return 1;
+	}
+	const struct shape *base = &is.sh[0];
+	*sh = (struct shape){.ts = base->ts, .tags = base->tags, .nt = base->nt, .fields = names, .nf = nn};
+	for (uint32_t i = 0; i < base->nt; i++)
+		add_col(t, sh, base->tags[i], NULL);
+	add_col(t, sh, base->ts, NULL);
+	for (uint32_t i = 0; i < nn; i++)
+		add_col(t, sh, names[i], NULL);
+	return 0;
+}
+
 static int plan_binary(struct tql *t, struct gt_pq_expr *e, struct shape *sh, struct gt_sql_error *err)
 {
 	enum gt_pq_binop op = e->u.bin.op;
@@ -947,6 +1163,8 @@ static int plan_binary(struct tql *t, struct gt_pq_expr *e, struct shape *sh, st
 	uint32_t nn = 0;
 	int rc;
 
+	if ((rc = plan_island(t, e, sh, err)) <= 0)
+		return rc;
 	if (lit_l && lit_r) {
 		empty_metric(t, sh, "value");
 		return 0;

@@ -202,6 +202,14 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	assert_line --partial "| 234.60000000000002 "
 	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') double_exponential_smoothing(w[10s], 0.5, 0.5)"
 	assert_line --partial "prom_double_exponential_smoothing(ts_range,v,Float64(0.5),Float64(0.5))"
+	# vector() joins on time alone: it applies to every series, as GreptimeDB's empty metric does
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') vector(2) * h"
+	assert_line --partial "| .greptime_value * h.v "
+	assert_line --partial "| +Inf | 1970-01-01T00:00:05 | 240.0 "
+	# an arithmetic island (a selector repeats) names its column from the whole expression
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') h / (h{le=\"1\"} + h)"
+	assert_line --partial "| 1  | 1970-01-01T00:00:05 | 0.5 "
+	assert_line --partial "| h.v / h.v + h.v |"
 	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') scalar(1 + scalar(w))"
 	assert_output --partial "expected type vector in call to function 'scalar', got scalar"
 }
