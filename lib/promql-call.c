@@ -74,14 +74,21 @@ static int check_unique(struct pq_ev *ev, const struct pq_vec *v)
 }
 
 /* The labels absent() and absent_over_time() give: the selector's
- * equality matchers, but no label that another matcher names too. */
-static int absent_labels(const struct gt_pq_expr *arg, struct gt_pq_labels *lb)
+ * equality matchers, but no label that another matcher names too.
+ * GreptimeDB's absent() (greptime) takes every equality matcher in
+ * order, the last one for a name winning, and ignores the others. */
+static int absent_labels(const struct gt_pq_expr *arg, int greptime, struct gt_pq_labels *lb)
 {
 	memset(lb, 0, sizeof(*lb));
 	arg = unparen(arg);
 	if (arg->kind != GT_PQ_SELECTOR)
 		return 0;
 	const struct gt_pq_matcher *m = arg->u.sel.m;
+	for (size_t i = 0; greptime && i < arg->u.sel.nm; i++)
+		if (strcmp(m[i].name, "__name__") && m[i].op == GT_PQ_M_EQ && pq_labels_set(lb, m[i].name, m[i].value))
+			return GT_ENOMEM;
+	if (greptime)
+		return 0;
 	for (size_t i = 0; i < arg->u.sel.nm; i++)
 		if (strcmp(m[i].name, "__name__") && m[i].op == GT_PQ_M_EQ && !pq_labels_get(lb, m[i].name) &&
 		    pq_labels_set(lb, m[i].name, m[i].value))
@@ -199,7 +206,7 @@ static int call_range(struct pq_ev *ev, const struct gt_pq_expr *e, const struct
 	}
 	if (absent) {
 		struct gt_pq_labels lb;
-		if (absent_labels(e->u.call.args[mi], &lb)) {
+		if (absent_labels(e->u.call.args[mi], 0, &lb)) {
 			rc = oom(ev->err);
 			goto close;
 		}
@@ -370,7 +377,7 @@ static int fn_absent(struct pq_ev *ev, const struct gt_pq_expr *e, const struct 
 		return rc;
 	uint8_t *present = gt_calloc(c->n, 1);
 	struct gt_pq_labels lb;
-	if (!present || absent_labels(e->u.call.args[0], &lb)) {
+	if (!present || absent_labels(e->u.call.args[0], ev->q->greptime, &lb)) {
 		free(present);
 		pq_val_release(&v);
 		return oom(ev->err);

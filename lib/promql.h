@@ -227,6 +227,8 @@ struct gt_pq_query {
  *   - arithmetic between vector() and a vector applies vector()'s value
  *     to every series (GreptimeDB joins its empty metric on time alone),
  *     where 2.42 matches label sets and finds none;
+ *   - absent() labels its series with every equality matcher, the last
+ *     one for a name winning, where 2.42 drops a label two matchers name;
  *   - topk and bottomk break ties by labels, topk preferring the greatest
  *     (GreptimeDB's row_number()), where 2.42 keeps input order;
  *   - deg() and rad() multiply by one rounded constant (Rust's

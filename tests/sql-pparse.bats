@@ -210,6 +210,9 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') h / (h{le=\"1\"} + h)"
 	assert_line --partial "| 1  | 1970-01-01T00:00:05 | 0.5 "
 	assert_line --partial "| h.v / h.v + h.v |"
+	# absent() takes every equality matcher, the last for a name winning
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') absent(w{a=\"x\", a=\"y\"})"
+	assert_line --partial "| 1970-01-01T00:00:05 | 1.0 | y "
 	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') scalar(1 + scalar(w))"
 	assert_output --partial "expected type vector in call to function 'scalar', got scalar"
 }
