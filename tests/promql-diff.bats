@@ -43,8 +43,9 @@ need() {
 	assert_line --regexp '^\| avg by \(hostname\) of avg_over_time 1h \(range, step 1h\) \| [0-9.]+ \| - \| - \|$'
 	assert_line --regexp '^\| lastpoint: cpu_usage_user of every host \(instant\) \| [0-9.]+ \| - \| - \|$'
 	assert_line '| series in the answers (check) | 1 / 5 / 5 | - | - |'
-	assert_line --regexp '^\| remote-write ingest, samples/s .* \| [0-9]+ \| - \| - \|$'
-	assert_line --regexp '^\| the same, gt with --wal-sync interval \(fresh data dir\) \| [0-9]+ \| - \| - \|$'
+	assert_line --regexp '^\| remote-write ingest, samples/s: new series .* \| [0-9]+ \| - \| - \|$'
+	assert_line --regexp '^\| the same series again \(2,160,000 samples\) \| [0-9]+ \| - \| - \|$'
+	assert_line --regexp '^\| both, gt with --wal-sync interval \(fresh data dir\) \| [0-9]+ / [0-9]+ \| - \| - \|$'
 }
 
 @test "gt-bench-prom stays shellcheck-clean" {
