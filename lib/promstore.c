@@ -140,23 +140,18 @@ static int add_series(struct sel *q, struct gt_pq_labels *labels, size_t *idx, s
 	return 0;
 }
 
-static int add_sample(struct sel *q, size_t idx, int64_t t, double v, struct gt_err *err)
+/* Room for n more samples in series idx (and count them against the limit). */
+static int reserve_samples(struct sel *q, size_t idx, size_t n, struct gt_err *err)
 {
 	struct gt_pq_series *s = &q->s[idx];
 	size_t *cap = &q->caps[idx];
 
-	if (q->labels_only) {
-		q->seen[idx] = true;
-		return 0;
-	}
-	if (s->n && s->t[s->n - 1] == t) {   /* a finer unit: the last row of the millisecond */
-		s->v[s->n - 1] = v;
-		return 0;
-	}
-	if (++q->samples > GT_PQ_MAX_SAMPLES)
+	if ((q->samples += n) > GT_PQ_MAX_SAMPLES)
 		return gt_errf(err, GT_ETOOBIG, "query processing would load too many samples into memory in query execution");
-	if (s->n == *cap) {
+	if (s->n + n > *cap) {
 		size_t nc = *cap ? *cap * 2 : 64;
+		while (nc < s->n + n)
+			nc *= 2;
 		int64_t *nt = gt_reallocarray(s->t, nc, sizeof(*nt));
 		if (!nt)
 			return gt_errf(err, GT_ENOMEM, "out of memory");
@@ -167,9 +162,43 @@ static int add_sample(struct sel *q, size_t idx, int64_t t, double v, struct gt_
 		s->v = nv;
 		*cap = nc;
 	}
+	return 0;
+}
+
+static int add_sample(struct sel *q, size_t idx, int64_t t, double v, struct gt_err *err)
+{
+	struct gt_pq_series *s = &q->s[idx];
+	int rc;
+
+	if (q->labels_only) {
+		q->seen[idx] = true;
+		return 0;
+	}
+	if (s->n && s->t[s->n - 1] == t) {   /* a finer unit: the last row of the millisecond */
+		s->v[s->n - 1] = v;
+		return 0;
+	}
+	if ((rc = reserve_samples(q, idx, 1, err)))
+		return rc;
 	s->t[s->n] = t;
 	s->v[s->n] = v;
 	s->n++;
+	return 0;
+}
+
+/* The common case in bulk: rows [i, e) of one series, a millisecond time
+ * index and a float field with no nulls, rows in time order (a scan's
+ * order) and so one per millisecond. */
+static int add_run(struct sel *q, size_t idx, const int64_t *ts, const double *v, uint32_t n, struct gt_err *err)
+{
+	struct gt_pq_series *s = &q->s[idx];
+	int rc;
+
+	if ((rc = reserve_samples(q, idx, n, err)))
+		return rc;
+	memcpy(s->t + s->n, ts, n * sizeof(*ts));
+	memcpy(s->v + s->n, v, n * sizeof(*v));
+	s->n += n;
 	return 0;
 }
 
@@ -483,6 +512,9 @@ static int scan_table(struct sel *q, const struct gt_table_info *t, struct gt_er
 		}
 		for (uint32_t f = 0; f < c.nf; f++)
 			fi[f] = gt_batch_find(b, c.fields[f]);
+		bool fast = sc->cols[c.ts].unit == GT_UNIT_MS && !q->labels_only;
+		for (uint32_t f = 0; f < c.nf && fast; f++)
+			fast = fi[f] < 0 || (b->cols[fi[f]].type == GT_F64 && !b->cols[fi[f]].valid);
 		uint32_t last_sid = UINT32_MAX;
 		size_t base = SIZE_MAX;
 		for (uint32_t i = 0; i < b->nrows && !rc; i++) {
@@ -519,6 +551,18 @@ static int scan_table(struct sel *q, const struct gt_table_info *t, struct gt_er
 			}
 			if (base == SIZE_MAX)
 				continue;
+			if (fast) {
+				/* the rest of this series' rows in the batch, at once */
+				uint32_t e = i + 1;
+				while (e < b->nrows && (b->sid ? b->sid[e] : 0) == sid)
+					e++;
+				for (uint32_t f = 0; f < c.nf && !rc; f++)
+					if (fi[f] >= 0)
+						rc = add_run(q, base + f, b->cols[tsi].v.i64 + i, b->cols[fi[f]].v.f64 + i,
+							     e - i, err);
+				i = e - 1;
+				continue;
+			}
 			int64_t tms = to_ms(b->cols[tsi].v.i64[i], sc->cols[c.ts].unit);
 			for (uint32_t f = 0; f < c.nf && !rc; f++) {
 				const struct gt_vec *v;
