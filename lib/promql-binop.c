@@ -58,13 +58,21 @@ static int scalar_scalar(struct pq_ev *ev, const struct gt_pq_expr *e, const str
 		double v = elem(e->u.bin.op, l->sc[i], r->sc[i], &keep);
 		l->sc[i] = is_cmp(e->u.bin.op) ? (keep ? 1 : 0) : v;
 	}
+	/* a step one side leaves out (GreptimeDB's scalar()) the result leaves out */
+	if (!l->sc_has) {
+		l->sc_has = r->sc_has;
+		r->sc_has = NULL;
+	} else if (r->sc_has) {
+		for (size_t i = 0; i < c->n; i++)
+			l->sc_has[i] &= r->sc_has[i];
+	}
 	*out = *l;
 	memset(l, 0, sizeof(*l));
 	return 0;
 }
 
 static int vector_scalar(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *vec,
-			 const double *sc, int swap, struct pq_val *out)
+			 const double *sc, const uint8_t *sc_has, int swap, struct pq_val *out)
 {
 	enum gt_pq_binop op = e->u.bin.op;
 	int rb = e->u.bin.bool_mod;
@@ -75,6 +83,10 @@ static int vector_scalar(struct pq_ev *ev, const struct gt_pq_expr *e, const str
 		for (size_t i = 0; i < c->n; i++) {
 			if (!s->has[i])
 				continue;
+			if (sc_has && !sc_has[i]) {
+				s->has[i] = 0;
+				continue;
+			}
 			double lv = s->v[i], rv = sc[i];
 			int keep;
 			if (swap) {
@@ -429,7 +441,7 @@ static int broadcast(struct pq_ev *ev, const struct gt_pq_expr *e, const struct 
 		return oom(ev->err);
 	for (size_t i = 0; i < c->n; i++)
 		sc[i] = v->n && v->s[0].has[i] ? v->s[0].v[i] : NAN;
-	int rc = vector_scalar(ev, e, c, left ? r : l, sc, left, out);
+	int rc = vector_scalar(ev, e, c, left ? r : l, sc, NULL, left, out);
 	free(sc);
 	return rc;
 }
@@ -449,9 +461,9 @@ int pq_eval_binary(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq
 	if (l.type == GT_PQ_T_SCALAR && r.type == GT_PQ_T_SCALAR)
 		rc = scalar_scalar(ev, e, c, &l, &r, out);
 	else if (l.type == GT_PQ_T_VECTOR && r.type == GT_PQ_T_SCALAR)
-		rc = vector_scalar(ev, e, c, &l, r.sc, 0, out);
+		rc = vector_scalar(ev, e, c, &l, r.sc, r.sc_has, 0, out);
 	else if (l.type == GT_PQ_T_SCALAR && r.type == GT_PQ_T_VECTOR)
-		rc = vector_scalar(ev, e, c, &r, l.sc, 1, out);
+		rc = vector_scalar(ev, e, c, &r, l.sc, l.sc_has, 1, out);
 	else if (l.type == GT_PQ_T_VECTOR && r.type == GT_PQ_T_VECTOR && ev->q->greptime && op <= GT_PQ_ATAN2 &&
 		 is_vector_call(e->u.bin.lhs) != is_vector_call(e->u.bin.rhs))
 		rc = broadcast(ev, e, c, &l, &r, out);

@@ -248,6 +248,30 @@ static int math_at(const struct pq_ev *ev, enum gt_pq_fn fn, double x, const dou
 	return gt_pq_fn_math(fn, x, args, nargs, out);
 }
 
+/*
+ * GreptimeDB's clamp() refuses min > max as it meets a value, where
+ * Prometheus answers nothing: an execution error (the TQL words).
+ */
+static int clamp_bounds(struct pq_ev *ev, const struct pq_ctx *c, const struct pq_val *in, double *const *bounds)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (!(bounds[0][i] > bounds[1][i]))
+			continue;
+		for (size_t si = 0; si < in->vec.n; si++) {
+			if (!in->vec.s[si].has[i])
+				continue;
+			struct gt_buf lo = {0}, hi = {0};
+			int rc = pq_fmt_float(&lo, bounds[0][i]) || pq_fmt_float(&hi, bounds[1][i])
+					 ? oom(ev->err)
+					 : gt_errf(ev->err, GT_EINVAL, "Execution error: min '%s' > max '%s'", lo.p, hi.p);
+			gt_buf_release(&lo);
+			gt_buf_release(&hi);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int call_math(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c,
 		     const struct gt_pq_fn_info *fi, struct pq_val *out)
 {
@@ -281,6 +305,8 @@ static int call_math(struct pq_ev *ev, const struct gt_pq_expr *e, const struct 
 			goto out;
 		nargs++;
 	}
+	if (ev->q->greptime && fi->id == GT_PQ_FN_CLAMP && nargs == 2 && (rc = clamp_bounds(ev, c, out, sargs)))
+		goto out;
 	for (size_t si = 0; si < out->vec.n; si++) {
 		struct pq_vs *s = &out->vec.s[si];
 		pq_labels_del(&s->lb, "__name__");
@@ -305,13 +331,40 @@ out:
 
 /* --- structural functions --- */
 
+/*
+ * GreptimeDB's scalar() (ScalarCalculate) decides over the whole range:
+ * an input of exactly one series gives that series' values at the steps
+ * it has (the others left out), any other input NaN at every step.
+ */
+static int scalar_greptime(struct pq_ev *ev, const struct pq_ctx *c, const struct pq_val *v, struct pq_val *out)
+{
+	const struct pq_vs *one = NULL;
+	size_t nseries = 0;
+	for (size_t si = 0; si < v->vec.n; si++) {
+		if (memchr(v->vec.s[si].has, 1, c->n)) {
+			one = &v->vec.s[si];
+			nseries++;
+		}
+	}
+	for (size_t i = 0; i < c->n; i++)
+		out->sc[i] = nseries == 1 ? one->v[i] : NAN;
+	if (nseries != 1)
+		return 0;
+	if (!(out->sc_has = gt_malloc(c->n ? c->n : 1)))
+		return oom(ev->err);
+	memcpy(out->sc_has, one->has, c->n);
+	return 0;
+}
+
 static int fn_scalar_of(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *out)
 {
 	struct pq_val v;
 	int rc = eval_vector(ev, e->u.call.args[0], c, &v);
 	if (rc)
 		return rc;
-	if (!(rc = pq_scalar_new(out, c->n, ev->err))) {
+	if (!(rc = pq_scalar_new(out, c->n, ev->err)) && ev->q->greptime) {
+		rc = scalar_greptime(ev, c, &v, out);
+	} else if (!rc) {
 		for (size_t i = 0; i < c->n; i++) {
 			size_t cnt = 0;
 			double val = NAN;
@@ -325,6 +378,8 @@ static int fn_scalar_of(struct pq_ev *ev, const struct gt_pq_expr *e, const stru
 		}
 	}
 	pq_val_release(&v);
+	if (rc)
+		pq_val_release(out);
 	return rc;
 }
 
@@ -481,15 +536,18 @@ static int fn_label(struct pq_ev *ev, const struct gt_pq_expr *e, const struct p
 		for (size_t i = 0; i < nsrc; i++)
 			src[i] = str_arg(e->u.call.args[3 + i]);
 		rc = gt_pq_relabel_join_new(&rl, str_arg(e->u.call.args[1]), str_arg(e->u.call.args[2]), src, nsrc,
-					    ev->err);
+					    ev->q->greptime, ev->err);
 		free(src);
 	} else {
 		rc = gt_pq_relabel_replace_new(&rl, str_arg(e->u.call.args[1]), str_arg(e->u.call.args[2]),
-					       str_arg(e->u.call.args[3]), str_arg(e->u.call.args[4]), ev->err);
+					       str_arg(e->u.call.args[3]), str_arg(e->u.call.args[4]), ev->q->greptime,
+					       ev->err);
 	}
 	if (rc)
 		return rc;
 	if (!(rc = eval_vector(ev, e->u.call.args[0], c, out))) {
+		for (size_t si = 0; si < out->vec.n; si++)
+			gt_pq_relabel_see(rl, &out->vec.s[si].lb);
 		for (size_t si = 0; !rc && si < out->vec.n; si++)
 			rc = gt_pq_relabel_apply(rl, &out->vec.s[si].lb, ev->err);
 		if (!rc)

@@ -49,6 +49,8 @@ struct pq_vec {
 struct pq_val {
 	enum gt_pq_type type;
 	double *sc;               /* SCALAR: [n] */
+	uint8_t *sc_has;          /* SCALAR: [n] 1 where there is a value; NULL: at every step
+				   * (only GreptimeDB's scalar() leaves steps out) */
 	const char *str;          /* STRING: borrowed from the tree */
 	struct pq_vec vec;        /* VECTOR */
 	struct gt_pq_series *mat; /* MATRIX */

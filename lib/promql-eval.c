@@ -587,10 +587,11 @@ static int to_result(struct pq_ev *ev, const struct gt_pq_query *q, const struct
 		if (!out->scalars.t || !out->scalars.v)
 			return oom(ev->err);
 		for (size_t i = 0; i < c->n; i++) {
-			out->scalars.t[i] = pq_ts(c, i);
-			out->scalars.v[i] = v->sc[i];
+			if (v->sc_has && !v->sc_has[i])
+				continue;
+			out->scalars.t[out->scalars.n] = pq_ts(c, i);
+			out->scalars.v[out->scalars.n++] = v->sc[i];
 		}
-		out->scalars.n = c->n;
 		return 0;
 	case GT_PQ_T_STRING:
 		out->string = gt_strdup(v->str);

@@ -688,6 +688,8 @@ struct gt_pq_relabel {
 	char *sep;
 	char **srcs;
 	size_t nsrcs;
+	/* GreptimeDB's (see promql-fn.h): whether the input has src, dst */
+	int greptime, empty_re, has_src, has_dst;
 };
 
 /* model.LabelNameRE: ^[a-zA-Z_][a-zA-Z0-9_]*$ */
@@ -782,16 +784,17 @@ const char *gt_pq_re2_unsupported(const char *re)
 }
 
 int gt_pq_relabel_replace_new(struct gt_pq_relabel **out, const char *dst, const char *replacement,
-			      const char *src, const char *regex, struct gt_err *err)
+			      const char *src, const char *regex, int greptime, struct gt_err *err)
 {
 	*out = NULL;
 	size_t rl = strlen(regex);
-	char *pat = malloc(rl + 8);
+	char *pat = malloc(rl + 9);
 	if (!pat)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
-	memcpy(pat, "^(?:", 4);
-	memcpy(pat + 4, regex, rl);
-	memcpy(pat + 4 + rl, ")$", 3);
+	/* GreptimeDB wraps the regex as ^(?s:regex)$: '.' matches a newline too */
+	memcpy(pat, greptime ? "^(?s:" : "^(?:", greptime ? 5 : 4);
+	memcpy(pat + 4 + (greptime != 0), regex, rl);
+	memcpy(pat + 4 + (greptime != 0) + rl, ")$", 3);
 	int ec;
 	PCRE2_SIZE eo;
 	/* Go's RE2 flavour: $ only at the very end, UTF-8 text */
@@ -813,16 +816,18 @@ int gt_pq_relabel_replace_new(struct gt_pq_relabel **out, const char *dst, const
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	}
 	r->re = re;
+	r->greptime = greptime != 0;
+	r->empty_re = rl == 0;
 	*out = r;
 	return 0;
 }
 
 int gt_pq_relabel_join_new(struct gt_pq_relabel **out, const char *dst, const char *sep,
-			   const char *const *src, size_t nsrc, struct gt_err *err)
+			   const char *const *src, size_t nsrc, int greptime, struct gt_err *err)
 {
 	*out = NULL;
 	for (size_t i = 0; i < nsrc; i++)
-		if (!label_name_ok(src[i]))
+		if (!label_name_ok(src[i]) && !(greptime && !*src[i]))
 			return gt_errf(err, GT_EINVAL, "invalid source label name in label_join(): %s", src[i]);
 	if (!label_name_ok(dst))
 		return gt_errf(err, GT_EINVAL, "invalid destination label name in label_join(): %s", dst);
@@ -833,6 +838,7 @@ int gt_pq_relabel_join_new(struct gt_pq_relabel **out, const char *dst, const ch
 	for (; r->nsrcs < nsrc; r->nsrcs++)
 		if (!(r->srcs[r->nsrcs] = strdup(src[r->nsrcs])))
 			goto nomem;
+	r->greptime = greptime != 0;
 	*out = r;
 	return 0;
 nomem:
@@ -997,10 +1003,53 @@ static int labels_set(struct gt_pq_labels *ls, const char *name, char *value)
 	return 0;
 }
 
+void gt_pq_relabel_see(struct gt_pq_relabel *r, const struct gt_pq_labels *ls)
+{
+	if (!r->greptime || !r->re)
+		return;
+	r->has_src |= *label_get(ls, r->src) != '\0';
+	r->has_dst |= *label_get(ls, r->dst) != '\0';
+}
+
+/*
+ * GreptimeDB's label_replace (promql-fn.h): 1 when it leaves ls as it is,
+ * 0 when b holds dst's new value (an empty one removes dst), or an error.
+ */
+static int replace_greptime(const struct gt_pq_relabel *r, const struct gt_pq_labels *ls, struct sbuf *b,
+			    struct gt_err *err)
+{
+	if (r->has_src ? r->empty_re : !*r->repl)
+		return 1;
+	if (r->has_dst)
+		return gt_errf(err, GT_EINVAL, "vector cannot contain metrics with the same labelset");
+	if (!r->has_src) {
+		sb_add(b, r->repl, strlen(r->repl));
+		return 0;
+	}
+	const char *subj = label_get(ls, r->src);
+	if (!*subj)
+		return 0; /* a NULL source: regexp_replace gives NULL */
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->re, NULL);
+	if (!md)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	if (pcre2_match(r->re, (PCRE2_SPTR)subj, strlen(subj), 0, 0, md, NULL) < 0)
+		sb_add(b, subj, strlen(subj));
+	else
+		expand(b, r->re, r->repl, subj, pcre2_get_ovector_pointer(md), pcre2_get_ovector_count(md));
+	pcre2_match_data_free(md);
+	return 0;
+}
+
 int gt_pq_relabel_apply(const struct gt_pq_relabel *r, struct gt_pq_labels *ls, struct gt_err *err)
 {
 	struct sbuf b = {0};
-	if (r->re) {
+	if (r->re && r->greptime) {
+		int rc = replace_greptime(r, ls, &b, err);
+		if (rc) {
+			free(b.p);
+			return rc < 0 ? rc : 0;
+		}
+	} else if (r->re) {
 		const char *subj = label_get(ls, r->src);
 		pcre2_match_data *md = pcre2_match_data_create_from_pattern(r->re, NULL);
 		if (!md)
@@ -1014,10 +1063,15 @@ int gt_pq_relabel_apply(const struct gt_pq_relabel *r, struct gt_pq_labels *ls, 
 		expand(&b, r->re, r->repl, subj, pcre2_get_ovector_pointer(md), pcre2_get_ovector_count(md));
 		pcre2_match_data_free(md);
 	} else {
+		int first = 1;
 		for (size_t i = 0; i < r->nsrcs; i++) {
-			if (i)
-				sb_add(&b, r->sep, strlen(r->sep));
 			const char *v = label_get(ls, r->srcs[i]);
+			/* GreptimeDB's concat_ws skips a NULL (absent) source */
+			if (r->greptime && !*v)
+				continue;
+			if (!first)
+				sb_add(&b, r->sep, strlen(r->sep));
+			first = 0;
 			sb_add(&b, v, strlen(v));
 		}
 	}

@@ -163,17 +163,35 @@ double gt_pq_fn_histogram_quantile(double q, struct gt_pq_bucket *b, size_t n, i
  * label_replace(): ...", "invalid destination label name in
  * label_replace(): 1x", "invalid source label name in label_join(): ..."),
  * GT_EINVAL.
+ *
+ * With greptime = 1 they are GreptimeDB's (TQL), which plans them as SQL
+ * over the input's columns, so a choice is made once for the whole input
+ * where Prometheus makes it per series:
+ *   label_join    concat_ws: an empty source name and an absent (empty)
+ *                 source value are skipped, separator and all;
+ *   label_replace regexp_replace(src, '^(?s:regex)$', replacement): a
+ *                 value the regex does not match is copied as it is;
+ *                 nothing changes when the input has src and the regex
+ *                 is empty, or lacks src and the replacement is empty;
+ *                 lacking src, dst is the replacement as written; and
+ *                 dst must be a label the input lacks ("vector cannot
+ *                 contain metrics with the same labelset").
+ * "The input has a label" means some series of it has the label: call
+ * gt_pq_relabel_see on every series before the first apply.
  */
 struct gt_pq_relabel;
 
 int gt_pq_relabel_replace_new(struct gt_pq_relabel **out, const char *dst, const char *replacement,
-			      const char *src, const char *regex, struct gt_err *err);
+			      const char *src, const char *regex, int greptime, struct gt_err *err);
 int gt_pq_relabel_join_new(struct gt_pq_relabel **out, const char *dst, const char *sep,
-			   const char *const *src, size_t nsrc, struct gt_err *err);
+			   const char *const *src, size_t nsrc, int greptime, struct gt_err *err);
+/* Note which labels the input has (greptime only; a no-op otherwise). */
+void gt_pq_relabel_see(struct gt_pq_relabel *r, const struct gt_pq_labels *ls);
 /*
  * Rewrite ls in place (it stays sorted, names unique; a label whose new
  * value is empty is removed).  Names and values are malloc'd strings the
- * label set owns; replaced ones are freed.  0, or GT_ENOMEM.
+ * label set owns; replaced ones are freed.  0, GT_ENOMEM, or (greptime)
+ * GT_EINVAL when dst is a label the input has.
  */
 int gt_pq_relabel_apply(const struct gt_pq_relabel *r, struct gt_pq_labels *ls, struct gt_err *err);
 void gt_pq_relabel_free(struct gt_pq_relabel *r);

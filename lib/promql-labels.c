@@ -299,6 +299,7 @@ int pq_vec_add(struct pq_vec *v, size_t nsteps, struct gt_pq_labels *lb, size_t 
 void pq_val_release(struct pq_val *v)
 {
 	free(v->sc);
+	free(v->sc_has);
 	pq_vec_release(&v->vec);
 	gt_pq_series_free(v->mat, v->nmat);
 	memset(v, 0, sizeof(*v));

@@ -235,7 +235,18 @@ struct gt_pq_query {
  *     to_degrees and to_radians), where 2.42 multiplies then divides,
  *     round(x, to) is round(x / to) * to (ties away from zero), and
  *     histogram_quantile interpolates in another order: the last digit
- *     can differ.
+ *     can differ;
+ *   - label_join and label_replace are SQL over the input's columns
+ *     (concat_ws, regexp_replace; promql-fn.h has the rules): an empty
+ *     or absent source is skipped in a join, a value the regex does not
+ *     match is copied to dst, and writing a label the input has fails;
+ *   - scalar() decides over the whole range: one series gives its values
+ *     at the steps it has and leaves the others out (pq_val.sc_has),
+ *     any other input NaN at every step, where 2.42 decides step by step;
+ *   - clamp() with min > max at a step with a value fails with
+ *     "Execution error: min '12' > max '0'" where 2.42 answers nothing.
+ *     (An error whose message begins "Execution error: " is DataFusion's
+ *     execution error: TQL answers it as EngineExecuteQuery.)
  */
 /*
  * Evaluate e.  Errors as Prometheus words them, GT_EINVAL for the

@@ -274,6 +274,7 @@ static const char *const ltype_names[] = {
 	[GT_LT_I8] = "i8", [GT_LT_I16] = "i16", [GT_LT_I32] = "i32", [GT_LT_U8] = "u8",
 	[GT_LT_U16] = "u16", [GT_LT_U32] = "u32", [GT_LT_F32] = "f32", [GT_LT_DATE] = "date",
 	[GT_LT_BINARY] = "binary", [GT_LT_TIME] = "time", [GT_LT_DURATION] = "duration",
+	[GT_LT_JSON] = "json",
 };
 
 const char *gt_ltype_name(enum gt_type t, enum gt_unit unit, unsigned lt)
@@ -281,7 +282,7 @@ const char *gt_ltype_name(enum gt_type t, enum gt_unit unit, unsigned lt)
 	static const char *const names[] = {
 		[GT_LT_I8] = "Int8", [GT_LT_I16] = "Int16", [GT_LT_I32] = "Int32", [GT_LT_U8] = "UInt8",
 		[GT_LT_U16] = "UInt16", [GT_LT_U32] = "UInt32", [GT_LT_F32] = "Float32", [GT_LT_DATE] = "Date",
-		[GT_LT_BINARY] = "Binary", [GT_LT_TIME] = "TimeNanosecond",
+		[GT_LT_BINARY] = "Binary", [GT_LT_TIME] = "TimeNanosecond", [GT_LT_JSON] = "Json",
 	};
 	static const char *const durations[] = {
 		[GT_UNIT_S] = "DurationSecond", [GT_UNIT_MS] = "DurationMillisecond",
@@ -299,7 +300,7 @@ enum gt_type gt_ltype_storage(unsigned lt)
 	switch (lt) {
 	case GT_LT_U8: case GT_LT_U16: case GT_LT_U32: return GT_U64;
 	case GT_LT_F32: return GT_F64;
-	case GT_LT_BINARY: return GT_STRING;
+	case GT_LT_BINARY: case GT_LT_JSON: return GT_STRING;
 	default: return GT_I64;
 	}
 }

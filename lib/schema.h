@@ -68,6 +68,8 @@ enum gt_ltype {
 	/* Values of expressions only, never a column's declared type: */
 	GT_LT_TIME = 10,     /* GT_I64: nanoseconds since midnight (SQL TIME, Arrow Time64(ns)) */
 	GT_LT_DURATION = 11, /* GT_I64: a span in the value's unit (timestamp - timestamp) */
+	/* A column's declared type again: */
+	GT_LT_JSON = 12,     /* GT_STRING: JSON and JSON2 columns, kept as the text given (not checked) */
 };
 
 #define GT_NAME_MAX 255       /* longest database, table or column name */

@@ -90,8 +90,9 @@ const char *sql_type_name(const struct gt_coldef *c, char *buf, size_t n)
 		[GT_LT_I8] = "TINYINT", [GT_LT_I16] = "SMALLINT", [GT_LT_I32] = "INT",
 		[GT_LT_U8] = "TINYINT UNSIGNED", [GT_LT_U16] = "SMALLINT UNSIGNED", [GT_LT_U32] = "INT UNSIGNED",
 		[GT_LT_F32] = "FLOAT", [GT_LT_DATE] = "DATE", [GT_LT_BINARY] = "VARBINARY",
+		[GT_LT_JSON] = "JSON",
 	};
-	if (c->lt && c->lt < GT_ARRAY_LEN(lnames))
+	if (c->lt && c->lt < GT_ARRAY_LEN(lnames) && lnames[c->lt])
 		return lnames[c->lt];
 	switch (c->type) {
 	case GT_STRING: return "STRING";

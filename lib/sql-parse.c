@@ -270,6 +270,8 @@ static bool parse_type(struct P *p, uint8_t *type, uint8_t *unit, uint8_t *lt)
 		{"tinytext", GT_STRING, 0, 0}, {"mediumtext", GT_STRING, 0, 0}, {"longtext", GT_STRING, 0, 0},
 		{"binary", GT_STRING, GT_LT_BINARY, 0}, {"varbinary", GT_STRING, GT_LT_BINARY, 0},
 		{"blob", GT_STRING, GT_LT_BINARY, 0}, {"bytea", GT_STRING, GT_LT_BINARY, 0},
+		/* JSON2 is GreptimeDB's structured JSON (still unfinished there): gt keeps both as text */
+		{"json", GT_STRING, GT_LT_JSON, 0}, {"json2", GT_STRING, GT_LT_JSON, 0},
 		{"double", GT_F64, 0, 0}, {"float64", GT_F64, 0, 0}, {"float8", GT_F64, 0, 0},
 		{"float", GT_F64, GT_LT_F32, 0}, {"real", GT_F64, GT_LT_F32, 0}, {"float32", GT_F64, GT_LT_F32, 0},
 		{"float4", GT_F64, GT_LT_F32, 0},

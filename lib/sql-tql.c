@@ -165,10 +165,11 @@ static int check_label_call(const struct gt_pq_expr *x, struct gt_sql_error *e)
 			return sql_err(e, GT_STATUS_INVALID_ARGUMENTS, "Invalid function argument for label_join");
 		for (size_t i = 0; i < nsrc; i++)
 			src[i] = str_lit(x->u.call.args[3 + i]);
-		rc = gt_pq_relabel_join_new(&rl, str_lit(x->u.call.args[1]), str_lit(x->u.call.args[2]), src, nsrc, &err);
+		rc = gt_pq_relabel_join_new(&rl, str_lit(x->u.call.args[1]), str_lit(x->u.call.args[2]), src, nsrc, 1,
+					    &err);
 	} else if (strcmp(f, "label_replace") == 0) {
 		rc = gt_pq_relabel_replace_new(&rl, str_lit(x->u.call.args[1]), str_lit(x->u.call.args[2]),
-					       str_lit(x->u.call.args[3]), str_lit(x->u.call.args[4]), &err);
+					       str_lit(x->u.call.args[3]), str_lit(x->u.call.args[4]), 1, &err);
 	} else {
 		return 0;
 	}
@@ -1705,7 +1706,9 @@ static int eval_fields(struct tql *t, struct gt_pq_expr *x, const struct shape *
 		if ((rc = pin_fields(t, k)) == 0)
 			rc = gt_pq_eval(x, q, &src, &r[k], &err);
 		unpin_fields(t);
-		if (rc < 0)
+		if (rc < 0 && strncmp(err.msg, "Execution error: ", 17) == 0)
+			rc = sql_err(e, GT_STATUS_ENGINE_EXECUTE_QUERY, "%s", err.msg);
+		else if (rc < 0)
 			rc = rc == GT_ENOMEM && !err.msg[0] ? sql_nomem(e) : sql_engine_err(e, rc, &err);
 	}
 	return rc;

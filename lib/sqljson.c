@@ -178,6 +178,7 @@ static void type_from_name(const char *name, uint8_t *type, uint8_t *unit, uint8
 	} map[] = {
 		{"String", GT_STRING, 0, 0},
 		{"Binary", GT_STRING, 0, GT_LT_BINARY},
+		{"Json", GT_STRING, 0, GT_LT_JSON},
 		{"Float64", GT_F64, 0, 0},
 		{"Float32", GT_F64, 0, GT_LT_F32},
 		{"Int64", GT_I64, 0, 0},

@@ -216,3 +216,35 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') scalar(1 + scalar(w))"
 	assert_output --partial "expected type vector in call to function 'scalar', got scalar"
 }
+
+@test "TQL EVAL evaluates as GreptimeDB: label_join, label_replace, scalar() over the range, clamp's bounds" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE m(v DOUBLE, ts TIMESTAMP TIME INDEX, h STRING, z STRING, PRIMARY KEY(h, z))"
+	run -0 gt-sql --data-home "$T/d" "INSERT INTO m VALUES (1, 0, 'a', 'x:1'), (2, 5000, 'a', 'y'), (3, 5000, 'b', 'y')"
+	# label_join skips an empty or absent source, as concat_ws skips NULL
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 0, '1s') label_join(m, \"n\", \"-\", \"\", \"z\", \"nope\")"
+	assert_line --partial "| x:1 | a | x:1 |"
+	# label_replace copies a value the regex does not match (regexp_replace)
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') label_replace(m{h=\"a\"}, \"n\", \"\$2\", \"z\", \"(.*):(.*)\")"
+	assert_line --partial "| 1.0 | 1 | a | x:1 |"
+	assert_line --partial "| 2.0 | y | a | y   |"
+	# ... and refuses to write a label the input has
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (5, 5, '1s') label_replace(m, \"z\", \"\$2\", \"z\", \"(.*):(.*)\")"
+	assert_output "Error: 1004(InvalidArguments), vector cannot contain metrics with the same labelset"
+	# one series: its values at the steps it has, the others left out; several: NaN throughout
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') scalar(m{h=\"b\"}) + 1"
+	assert_output "+---------------------+------------------------+
+| ts                  | scalar(v) + Float64(1) |
++---------------------+------------------------+
+| 1970-01-01T00:00:05 | 4.0                    |
+| 1970-01-01T00:00:10 | 4.0                    |
++---------------------+------------------------+"
+	# (Prometheus 2.42 answers 1 at 0, where m has one series)
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (0, 5, '5s') scalar(m)"
+	assert_line --partial "| 1970-01-01T00:00:00 | NaN "
+	run -1 gt-sql --data-home "$T/d" "TQL EVAL (0, 10, '5s') clamp(m, 2, 1)"
+	assert_output "Error: 3001(EngineExecuteQuery), Execution error: min '2' > max '1'"
+	# JSON and JSON2 columns keep their text
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE j(ts TIMESTAMP TIME INDEX, a JSON, b JSON2); INSERT INTO j VALUES (0, '{\"x\": 1}', '[1]'); DESC j"
+	assert_line "| a      | Json                 |     | YES  |         | FIELD         |"
+	assert_line "| b      | Json                 |     | YES  |         | FIELD         |"
+}

@@ -457,7 +457,7 @@ static void replace_is(const char *const *kv, size_t n, const char *dst, const c
 	struct gt_err err = {0};
 	struct gt_pq_labels ls = mk(kv, n);
 	char buf[256] = "(error)";
-	if (gt_pq_relabel_replace_new(&r, dst, repl, src, re, &err) == 0) {
+	if (gt_pq_relabel_replace_new(&r, dst, repl, src, re, 0, &err) == 0) {
 		if (gt_pq_relabel_apply(r, &ls, &err) == 0)
 			show(&ls, buf, sizeof(buf));
 		gt_pq_relabel_free(r);
@@ -495,10 +495,10 @@ static void test_labels(void)
 
 	struct gt_pq_relabel *r;
 	struct gt_err err = {0};
-	ok(gt_pq_relabel_replace_new(&r, "x", "a", "src", "(", &err) == GT_EINVAL &&
+	ok(gt_pq_relabel_replace_new(&r, "x", "a", "src", "(", 0, &err) == GT_EINVAL &&
 		   strcmp(err.msg, "invalid regular expression in label_replace(): (") == 0,
 	   "2.42: a bad regex (%s)", err.msg);
-	ok(gt_pq_relabel_replace_new(&r, "1x", "a", "src", ".*", &err) == GT_EINVAL &&
+	ok(gt_pq_relabel_replace_new(&r, "1x", "a", "src", ".*", 0, &err) == GT_EINVAL &&
 		   strcmp(err.msg, "invalid destination label name in label_replace(): 1x") == 0,
 	   "2.42: a bad destination (%s)", err.msg);
 
@@ -515,7 +515,7 @@ static void test_labels(void)
 		if (gt_pq_re2_unsupported(taken[i]) && (all = 0, 1))
 			diag_re("refused", taken[i]);
 	ok(all, "2.42: what Go's RE2 refuses and takes, as a real Prometheus answered");
-	ok(gt_pq_relabel_replace_new(&r, "x", "a", "src", "(a)\\1", &err) == GT_EINVAL &&
+	ok(gt_pq_relabel_replace_new(&r, "x", "a", "src", "(a)\\1", 0, &err) == GT_EINVAL &&
 		   strcmp(err.msg, "invalid regular expression in label_replace(): (a)\\1") == 0,
 	   "2.42: a backreference is an invalid regex (%s)", err.msg);
 
@@ -524,7 +524,7 @@ static void test_labels(void)
 			   "src1", "source-value-20", "src2", "source-value-30"};
 	struct gt_pq_labels ls = mk(j, 5);
 	char buf[256];
-	ok(gt_pq_relabel_join_new(&r, "dst", "-", srcs, 3, &err) == 0 && gt_pq_relabel_apply(r, &ls, &err) == 0 &&
+	ok(gt_pq_relabel_join_new(&r, "dst", "-", srcs, 3, 0, &err) == 0 && gt_pq_relabel_apply(r, &ls, &err) == 0 &&
 		   strcmp(show(&ls, buf, sizeof(buf)),
 			  "__name__=testmetric,dst=source-value-10-source-value-20-source-value-30,src=source-value-10,"
 			  "src1=source-value-20,src2=source-value-30") == 0,
@@ -533,24 +533,51 @@ static void test_labels(void)
 	drop(&ls);
 	const char *none[] = {"nonexistent"};
 	ls = mk(j, 5);
-	ok(gt_pq_relabel_join_new(&r, "dst", "-", none, 1, &err) == 0 && gt_pq_relabel_apply(r, &ls, &err) == 0 &&
+	ok(gt_pq_relabel_join_new(&r, "dst", "-", none, 1, 0, &err) == 0 && gt_pq_relabel_apply(r, &ls, &err) == 0 &&
 		   ls.n == 4 && strcmp(ls.l[1].name, "src") == 0,
 	   "testdata: joining nothing removes the destination");
 	gt_pq_relabel_free(r);
 	drop(&ls);
 	ls = mk(j, 1);
-	ok(gt_pq_relabel_join_new(&r, "zz", ",", srcs, 0, &err) == 0 && gt_pq_relabel_apply(r, &ls, &err) == 0 &&
+	ok(gt_pq_relabel_join_new(&r, "zz", ",", srcs, 0, 0, &err) == 0 && gt_pq_relabel_apply(r, &ls, &err) == 0 &&
 		   ls.n == 1,
 	   "no source labels: nothing set");
 	gt_pq_relabel_free(r);
 	drop(&ls);
 	const char *badsrc[] = {"a", "1b"};
-	ok(gt_pq_relabel_join_new(&r, "x", ",", badsrc, 2, &err) == GT_EINVAL &&
+	ok(gt_pq_relabel_join_new(&r, "x", ",", badsrc, 2, 0, &err) == GT_EINVAL &&
 		   strcmp(err.msg, "invalid source label name in label_join(): 1b") == 0,
 	   "2.42: a bad source (%s)", err.msg);
-	ok(gt_pq_relabel_join_new(&r, "x-", ",", badsrc, 1, &err) == GT_EINVAL &&
+	ok(gt_pq_relabel_join_new(&r, "x-", ",", badsrc, 1, 0, &err) == GT_EINVAL &&
 		   strcmp(err.msg, "invalid destination label name in label_join(): x-") == 0,
 	   "2.42: a bad destination (%s)", err.msg);
+
+	/* GreptimeDB's (TQL): concat_ws skips empty sources; regexp_replace copies a non-match */
+	const char *gsrc[] = {"", "src", "nonexistent", "src1"};
+	ls = mk(j, 5);
+	ok(gt_pq_relabel_join_new(&r, "dst", "-", gsrc, 4, 1, &err) == 0 && gt_pq_relabel_apply(r, &ls, &err) == 0 &&
+		   strcmp(ls.l[1].value, "source-value-10-source-value-20") == 0,
+	   "greptime: label_join skips empty sources (%s)", ls.l[1].value);
+	gt_pq_relabel_free(r);
+	drop(&ls);
+	ls = mk(j, 5);
+	ok(gt_pq_relabel_replace_new(&r, "new", "x$1", "src", "nomatch(.*)", 1, &err) == 0 &&
+		   (gt_pq_relabel_see(r, &ls), gt_pq_relabel_apply(r, &ls, &err)) == 0 &&
+		   strcmp(show(&ls, buf, sizeof(buf)),
+			  "__name__=testmetric,dst=original-destination-value,new=source-value-10,src=source-value-10,"
+			  "src1=source-value-20,src2=source-value-30") == 0,
+	   "greptime: label_replace copies what the regex does not match (%s)", buf);
+	gt_pq_relabel_free(r);
+	ok(gt_pq_relabel_replace_new(&r, "src1", "x", "src", ".*", 1, &err) == 0 &&
+		   (gt_pq_relabel_see(r, &ls), gt_pq_relabel_apply(r, &ls, &err)) == GT_EINVAL,
+	   "greptime: label_replace refuses a destination the input has (%s)", err.msg);
+	gt_pq_relabel_free(r);
+	ok(gt_pq_relabel_replace_new(&r, "lit", "$1", "nonexistent", "(.*)", 1, &err) == 0 &&
+		   (gt_pq_relabel_see(r, &ls), gt_pq_relabel_apply(r, &ls, &err)) == 0 &&
+		   strcmp(ls.l[2].name, "lit") == 0 && strcmp(ls.l[2].value, "$1") == 0,
+	   "greptime: lacking the source, the destination is the replacement as written");
+	gt_pq_relabel_free(r);
+	drop(&ls);
 }
 
 int main(void)
