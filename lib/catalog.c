@@ -494,46 +494,96 @@ struct table_arg {
 	struct gt_table_info *out;
 };
 
-static int ch_create_table(json_t *doc, void *arg, struct gt_err *err)
+/* The new table's object, with id id. */
+static json_t *table_json(json_int_t id, const struct gt_table_spec *sp)
 {
-	struct table_arg *a = arg;
+	json_t *j = json_pack("{s:I,s:I,s:I,s:o}", "id", id, "regions", (json_int_t)gt_partition_nregions(sp->part),
+			      "created_ms", (json_int_t)(gt_now_ns() / 1000000), "schema",
+			      gt_schema_to_json(sp->schema));
+	if (j && sp->part && sp->part->ncols && json_object_set_new(j, "partition", part_to(sp->part))) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+struct tables_arg {
+	const char *db;
+	const struct gt_table_spec *specs;
+	uint32_t n;
+	json_t **js;            /* each new table's object in the stored copy; NULL: not created */
+	int *rcs;
+	struct gt_err *errs;
+};
+
+/* Every spec that does not exist yet, with consecutive ids; GT_EEXIST
+ * (nothing to write) when none is new. */
+static int ch_create_tables(json_t *doc, void *arg, struct gt_err *err)
+{
+	struct tables_arg *a = arg;
 	json_t *t = tables(doc, a->db);
 	json_int_t id;
+	uint32_t added = 0;
 
 	if (!t)
 		return gt_errf(err, GT_ENOTFOUND, "database '%s' does not exist", a->db);
-	if (json_object_get(t, a->name))
-		return gt_errf(err, GT_EEXIST, "table '%s.%s' already exists", a->db, a->name);
 	id = json_integer_value(json_object_get(doc, "next_table_id"));
-	a->j = json_pack("{s:I,s:I,s:I,s:o}", "id", id, "regions", (json_int_t)gt_partition_nregions(a->part),
-			 "created_ms", (json_int_t)(gt_now_ns() / 1000000), "schema", gt_schema_to_json(a->schema));
-	if (a->j && a->part && a->part->ncols && json_object_set_new(a->j, "partition", part_to(a->part))) {
-		json_decref(a->j);
-		a->j = NULL;
+	for (uint32_t i = 0; i < a->n; i++) {
+		const struct gt_table_spec *sp = &a->specs[i];
+		a->js[i] = NULL;
+		if (a->rcs[i] && a->rcs[i] != GT_EEXIST)
+			continue;   /* refused before the change */
+		if (json_object_get(t, sp->name)) {
+			a->rcs[i] = gt_errf(&a->errs[i], GT_EEXIST, "table '%s.%s' already exists", a->db, sp->name);
+			continue;
+		}
+		a->rcs[i] = 0;
+		if (!(a->js[i] = table_json(id, sp)) || json_object_set_new(t, sp->name, a->js[i]))
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		id++;
+		added++;
 	}
-	if (!a->j || json_object_set_new(t, a->name, a->j) ||
-	    json_object_set_new(doc, "next_table_id", json_integer(id + 1)))
+	if (!added)
+		return GT_EEXIST;
+	if (json_object_set_new(doc, "next_table_id", json_integer(id)))
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	return 0;
+}
+
+int gt_catalog_create_tables(struct gt_catalog *c, const char *db, const struct gt_table_spec *specs, uint32_t n,
+			     struct gt_table_info *outs, int *rcs, struct gt_err *errs, struct gt_err *err)
+{
+	json_t **js = gt_calloc(n + 1, sizeof(*js));
+	struct tables_arg a = {db, specs, n, js, rcs, errs};
+	int rc;
+
+	if (!js)
+		return gt_errf(err, GT_ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < n; i++) {
+		if (!(rcs[i] = gt_check_name("table", specs[i].name, &errs[i])) &&
+		    gt_schema_time_index(specs[i].schema) < 0)
+			rcs[i] = gt_errf(&errs[i], GT_EINVAL, "table '%s' needs a time index", specs[i].name);
+	}
+	pthread_mutex_lock(&c->mu);
+	rc = change(c, ch_create_tables, &a, err);
+	if (rc == GT_EEXIST)
+		rc = 0;     /* every table exists already: rcs say so */
+	for (uint32_t i = 0; !rc && i < n; i++)
+		if (js[i] && !rcs[i] && outs)
+			rcs[i] = info_from(db, specs[i].name, js[i], &outs[i], &errs[i]);
+	pthread_mutex_unlock(&c->mu);
+	free(js);
+	return rc;
 }
 
 int gt_catalog_create_table(struct gt_catalog *c, const char *db, const char *name,
 			    const struct gt_schema *schema, const struct gt_partition *part,
 			    struct gt_table_info *out, struct gt_err *err)
 {
-	struct table_arg a = {db, name, schema, part, 0, NULL, NULL};
-	int rc;
-
-	if ((rc = gt_check_name("table", name, err)))
-		return rc;
-	if (gt_schema_time_index(schema) < 0)
-		return gt_errf(err, GT_EINVAL, "table '%s' needs a time index", name);
-	pthread_mutex_lock(&c->mu);
-	rc = change(c, ch_create_table, &a, err);
-	if (!rc && out)
-		rc = info_from(db, name, a.j, out, err);
-	pthread_mutex_unlock(&c->mu);
-	return rc;
+	struct gt_table_spec sp = {name, schema, part};
+	int trc = 0;
+	int rc = gt_catalog_create_tables(c, db, &sp, 1, out, &trc, err, err);
+	return rc ? rc : trc;
 }
 
 static int info_copy(struct gt_table_info *dst, const struct gt_table_info *src)

@@ -80,8 +80,21 @@ int gt_catalog_list_dbs(struct gt_catalog *c, char ***names);
 int gt_catalog_list_tables(struct gt_catalog *c, const char *db, char ***names, struct gt_err *err);
 void gt_strv_free(char **v);
 
-/* Create a table with partition rule part (NULL: none, one region); out (may
- * be NULL) gets the new table.  GT_EEXIST if it exists. */
+/* A table to create: part NULL is no partition rule (one region). */
+struct gt_table_spec {
+	const char *name;
+	const struct gt_schema *schema;
+	const struct gt_partition *part;
+};
+/* Create the tables of specs[0..n) in one catalog change (one write,
+ * whatever n), with consecutive ids.  Each gets its own result in
+ * rcs[i]/errs[i] (GT_EEXIST: it exists; outs[i], when outs is not NULL,
+ * is filled for each 0), so one table's refusal does not stop the
+ * others.  Returns non-zero, with nothing created, when the change
+ * itself fails (no such database, storage). */
+int gt_catalog_create_tables(struct gt_catalog *c, const char *db, const struct gt_table_spec *specs, uint32_t n,
+			     struct gt_table_info *outs, int *rcs, struct gt_err *errs, struct gt_err *err);
+/* One table: out (may be NULL) gets it.  GT_EEXIST if it exists. */
 int gt_catalog_create_table(struct gt_catalog *c, const char *db, const char *name,
 			    const struct gt_schema *schema, const struct gt_partition *part,
 			    struct gt_table_info *out, struct gt_err *err);

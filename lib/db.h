@@ -42,8 +42,14 @@ int gt_db_open_cluster(struct gt_db **out, const char *meta_addr, struct gt_err 
 /* Look a table up and make sure its regions are open. */
 int gt_db_table(struct gt_db *db, const char *dbname, const char *table, struct gt_table_info *out,
 		struct gt_err *err);
-/* Create a table and its regions (one per expression of part; part NULL:
- * one region).  GT_EEXIST if it exists. */
+/* Create tables and their regions (one per expression of a spec's part;
+ * part NULL: one region): one catalog change for all of them, then their
+ * regions side by side.  Results per table as gt_catalog_create_tables
+ * gives them; a table whose regions fail is taken out of the catalog
+ * again.  A non-zero return: nothing was created. */
+int gt_db_create_tables(struct gt_db *db, const char *dbname, const struct gt_table_spec *specs, uint32_t n,
+			struct gt_table_info *outs, int *rcs, struct gt_err *errs, struct gt_err *err);
+/* One table.  GT_EEXIST if it exists. */
 int gt_db_create_table(struct gt_db *db, const char *dbname, const char *table,
 		       const struct gt_schema *schema, const struct gt_partition *part, struct gt_table_info *out,
 		       struct gt_err *err);

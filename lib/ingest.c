@@ -351,40 +351,107 @@ static int on_point(void *ctx, const struct gt_lp_point *pt)
 	return 0;
 }
 
-/* Make the table fit the builder: create it, or add missing columns. */
+/* The schema of a table created for builder b: its tags (the primary
+ * key), the time index, its fields; merge mode last_non_null. */
+static int new_schema(const struct gt_ingest *in, const struct gt_ingest_table *b, struct gt_schema *s,
+		      struct gt_err *err)
+{
+	int rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->opts.merge_mode = GT_MERGE_LAST_NON_NULL;
+	for (uint32_t c = 0; c < b->ncols && !rc; c++)
+		if (b->cols[c].sem == GT_TAG)
+			rc = gt_schema_add(s, b->cols[c].name, GT_STRING, GT_TAG, GT_UNIT_NS, err) < 0;
+	for (uint32_t c = 0; c < b->ncols && !rc; c++)
+		if (!strcmp(b->cols[c].name, GT_TS_COLUMN))
+			rc = gt_errf(err, GT_EINVAL, "line %" PRIu64 ": column name '%s' is reserved for the time index",
+				     b->cols[c].first_line, GT_TS_COLUMN);
+	if (!rc && in->ts_first)
+		rc = gt_schema_add(s, GT_TS_COLUMN, GT_TS, GT_TIME, (enum gt_unit)in->ts_unit, err) < 0;
+	for (uint32_t c = 0; c < b->ncols && !rc; c++)
+		if (b->cols[c].sem == GT_FIELD)
+			rc = gt_schema_add(s, b->cols[c].name, b->cols[c].type, GT_FIELD, GT_UNIT_NS, err) < 0;
+	rc = rc ? GT_EINVAL : 0;
+	if (!rc && !in->ts_first)
+		rc = gt_schema_add(s, GT_TS_COLUMN, GT_TS, GT_TIME, (enum gt_unit)in->ts_unit, err) < 0 ? GT_EINVAL : 0;
+	if (rc)
+		gt_schema_release(s);
+	return rc;
+}
+
+/*
+ * Look up every table the commit writes (infos[i], found[i]) and create
+ * those missing in one go: a request that meets ten new metrics makes
+ * one catalog change and creates their regions side by side, instead of
+ * ten changes one after the other.  A table another writer creates
+ * meanwhile is simply looked up again by prepare.
+ */
+static int lookup_or_create(struct gt_ingest *in, const char *dbname, struct gt_table_info *infos, bool *found,
+			    struct gt_err *err)
+{
+	uint32_t n = in->ntables, k = 0;
+	struct gt_table_spec *specs = gt_calloc(n + 1, sizeof(*specs));
+	struct gt_schema *schemas = gt_calloc(n + 1, sizeof(*schemas));
+	uint32_t *at = gt_calloc(n + 1, sizeof(*at));
+	struct gt_table_info *outs = gt_calloc(n + 1, sizeof(*outs));
+	int *rcs = gt_calloc(n + 1, sizeof(*rcs));
+	struct gt_err *errs = gt_calloc(n + 1, sizeof(*errs));
+	int rc = 0;
+
+	if (!specs || !schemas || !at || !outs || !rcs || !errs)
+		rc = gt_errf(err, GT_ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < n && !rc; i++) {
+		struct gt_ingest_table *b = &in->tables[i];
+		if (!b->nrows)
+			continue;
+		rc = gt_db_table(in->db, dbname, b->name, &infos[i], err);
+		if (!rc) {
+			found[i] = true;
+		} else if (rc == GT_ENOTFOUND) {
+			if (!(rc = new_schema(in, b, &schemas[k], err))) {
+				specs[k] = (struct gt_table_spec){b->name, &schemas[k], NULL};
+				at[k++] = i;
+			}
+		}
+	}
+	if (!rc && k)
+		rc = gt_db_create_tables(in->db, dbname, specs, k, outs, rcs, errs, err);
+	for (uint32_t j = 0; j < k; j++) {
+		if (!rc && !rcs[j]) {
+			infos[at[j]] = outs[j];
+			found[at[j]] = true;
+		} else if (!rc && rcs[j] != GT_EEXIST) {
+			rc = rcs[j];   /* the first refusal in request order */
+			*err = errs[j];
+		}
+		gt_schema_release(&schemas[j]);
+	}
+	free(specs);
+	free(schemas);
+	free(at);
+	free(outs);
+	free(rcs);
+	free(errs);
+	return rc;
+}
+
+/* Make the table fit the builder: create it, or add missing columns.
+ * found: t holds the table already (lookup_or_create). */
 static int prepare(struct gt_ingest *in, const char *dbname, struct gt_ingest_table *b,
-		   struct gt_table_info *t, struct gt_err *err)
+		   struct gt_table_info *t, bool found, struct gt_err *err)
 {
 	struct gt_schema s;
 	bool changed = false;
 	int rc, i;
 
 	for (int attempt = 0; attempt < 5; attempt++) {
-		rc = gt_db_table(in->db, dbname, b->name, t, err);
+		rc = found && !attempt ? 0 : gt_db_table(in->db, dbname, b->name, t, err);
 		if (rc == GT_ENOTFOUND && in->db->mc.ops->has_db(in->db->mc.self, dbname)) {
-			rc = 0;
-			memset(&s, 0, sizeof(s));
-			s.opts.merge_mode = GT_MERGE_LAST_NON_NULL;
-			for (uint32_t c = 0; c < b->ncols && !rc; c++)
-				if (b->cols[c].sem == GT_TAG)
-					rc = gt_schema_add(&s, b->cols[c].name, GT_STRING, GT_TAG, GT_UNIT_NS, err) < 0;
-			for (uint32_t c = 0; c < b->ncols && !rc; c++)
-				if (b->cols[c].sem == GT_TAG && !strcmp(b->cols[c].name, GT_TS_COLUMN))
-					rc = gt_errf(err, GT_EINVAL, "column name '%s' is reserved for the time index",
-						     GT_TS_COLUMN);
-			if (!rc && in->ts_first)
-				rc = gt_schema_add(&s, GT_TS_COLUMN, GT_TS, GT_TIME, (enum gt_unit)in->ts_unit, err) < 0;
-			for (uint32_t c = 0; c < b->ncols && !rc; c++)
-				if (b->cols[c].sem == GT_FIELD)
-					rc = gt_schema_add(&s, b->cols[c].name, b->cols[c].type, GT_FIELD, GT_UNIT_NS, err) < 0;
-			rc = rc ? GT_EINVAL : 0;
-			if (!rc && !in->ts_first && gt_schema_find(&s, GT_TS_COLUMN) >= 0)
-				rc = gt_errf(err, GT_EINVAL, "column name '%s' is reserved for the time index", GT_TS_COLUMN);
-			if (!rc && !in->ts_first)
-				rc = gt_schema_add(&s, GT_TS_COLUMN, GT_TS, GT_TIME, (enum gt_unit)in->ts_unit, err) < 0 ? GT_EINVAL : 0;
-			if (!rc)
+			if (!(rc = new_schema(in, b, &s, err))) {
 				rc = gt_db_create_table(in->db, dbname, b->name, &s, NULL, t, err);
-			gt_schema_release(&s);
+				gt_schema_release(&s);
+			}
 			if (rc == GT_EEXIST)
 				continue;   /* created meanwhile by another writer */
 			if (rc)
@@ -595,7 +662,7 @@ int gt_ingest_parse(struct gt_ingest *in, char *buf, size_t len, int precision, 
 int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, struct gt_err *err)
 {
 	struct gt_table_info *infos = NULL;
-	uint32_t nprep = 0;
+	bool *found = NULL;
 	int rc = 0;
 
 	*rows = 0;
@@ -604,16 +671,17 @@ int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, s
 		goto out;
 	}
 	infos = gt_calloc(in->ntables + 1, sizeof(*infos));
-	if (!infos) {
+	found = gt_calloc(in->ntables + 1, sizeof(*found));
+	if (!infos || !found) {
 		rc = gt_errf(err, GT_ENOMEM, "out of memory");
 		goto out;
 	}
+	rc = lookup_or_create(in, dbname, infos, found, err);
 	for (uint32_t i = 0; i < in->ntables && !rc; i++) {
 		if (!in->tables[i].nrows)
 			continue;
-		if ((rc = prepare(in, dbname, &in->tables[i], &infos[i], err)))
+		if ((rc = prepare(in, dbname, &in->tables[i], &infos[i], found[i], err)))
 			break;
-		nprep = i + 1;
 	}
 	/* Every table of the request in one write: in process, one WAL append
 	 * and one sync for all their regions.  A table that fails does not
@@ -672,9 +740,10 @@ int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, s
 		free(errs);
 	}
 out:
-	for (uint32_t i = 0; i < nprep; i++)
-		gt_table_info_release(&infos[i]);
+	for (uint32_t i = 0; infos && i < in->ntables; i++)
+		gt_table_info_release(&infos[i]);   /* zeroed ones too: a no-op */
 	free(infos);
+	free(found);
 	return rc;
 }
 

@@ -20,8 +20,8 @@ struct gt_meta_client_ops {
 	bool (*has_db)(void *self, const char *db);
 	int (*list_dbs)(void *self, char ***names);
 	int (*list_tables)(void *self, const char *db, char ***names, struct gt_err *err);
-	int (*create_table)(void *self, const char *db, const char *name, const struct gt_schema *schema,
-			    const struct gt_partition *part, struct gt_table_info *out, struct gt_err *err);
+	int (*create_tables)(void *self, const char *db, const struct gt_table_spec *specs, uint32_t n,
+			     struct gt_table_info *outs, int *rcs, struct gt_err *errs, struct gt_err *err);
 	int (*get_table)(void *self, const char *db, const char *name, struct gt_table_info *out,
 			 struct gt_err *err);
 	int (*alter_table)(void *self, const char *db, const char *name, uint32_t old_version,

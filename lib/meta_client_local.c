@@ -26,10 +26,10 @@ static int l_list_tables(void *self, const char *db, char ***names, struct gt_er
 	return gt_catalog_list_tables(self, db, names, err);
 }
 
-static int l_create_table(void *self, const char *db, const char *name, const struct gt_schema *s,
-			  const struct gt_partition *part, struct gt_table_info *out, struct gt_err *err)
+static int l_create_tables(void *self, const char *db, const struct gt_table_spec *specs, uint32_t n,
+			   struct gt_table_info *outs, int *rcs, struct gt_err *errs, struct gt_err *err)
 {
-	return gt_catalog_create_table(self, db, name, s, part, out, err);
+	return gt_catalog_create_tables(self, db, specs, n, outs, rcs, errs, err);
 }
 
 static int l_get_table(void *self, const char *db, const char *name, struct gt_table_info *out,
@@ -52,7 +52,7 @@ static int l_drop_table(void *self, const char *db, const char *name, struct gt_
 
 static const struct gt_meta_client_ops local_ops = {
 	.create_db = l_create_db, .drop_db = l_drop_db, .has_db = l_has_db, .list_dbs = l_list_dbs,
-	.list_tables = l_list_tables, .create_table = l_create_table, .get_table = l_get_table,
+	.list_tables = l_list_tables, .create_tables = l_create_tables, .get_table = l_get_table,
 	.alter_table = l_alter_table, .drop_table = l_drop_table,
 };
 

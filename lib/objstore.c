@@ -241,6 +241,8 @@ int gt_mkdir_p(const char *path, struct gt_err *err)
 {
 	struct stat st;
 	char *p;
+	size_t made[64];    /* ends of the components created, outermost first */
+	uint32_t nmade = 0;
 	int rc = 0;
 
 	if (!*path)
@@ -253,8 +255,7 @@ int gt_mkdir_p(const char *path, struct gt_err *err)
 	p = gt_strdup(path);
 	if (!p)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
-	/* Walk the components left to right; each mkdir that creates a
-	 * directory is followed by an fsync of its parent. */
+	/* Walk the components left to right, creating what is missing. */
 	for (char *s = p + 1;; s++) {
 		int last = *s == '\0';
 		if (*s != '/' && !last)
@@ -266,15 +267,12 @@ int gt_mkdir_p(const char *path, struct gt_err *err)
 		}
 		*s = '\0';
 		if (!mkdir(p, 0755)) {
-			char *parent = dir_of(p);
-			if (!parent) {
-				rc = gt_errf(err, GT_ENOMEM, "out of memory");
+			if (nmade == sizeof(made) / sizeof(made[0])) {
+				rc = gt_errf(err, GT_EINVAL, "cannot create directory '%s': more than %zu new levels",
+					     path, sizeof(made) / sizeof(made[0]));
 				break;
 			}
-			rc = gt_fsync_dir(parent, err);
-			free(parent);
-			if (rc)
-				break;
+			made[nmade++] = (size_t)(s - p);
 		} else if (errno != EEXIST) {
 			rc = gt_errf(err, GT_EIO, "cannot create directory '%s': %s", p, strerror(errno));
 			break;
@@ -285,6 +283,20 @@ int gt_mkdir_p(const char *path, struct gt_err *err)
 		if (last)
 			break;
 		*s = '/';
+	}
+	/* Then the parent of each new directory, innermost first: the first
+	 * fsync commits every mkdir above in one journal transaction (ext4),
+	 * and the later ones find their change committed already.  Syncing
+	 * after each mkdir instead waits for a commit per level. */
+	for (uint32_t i = nmade; i-- > 0 && !rc;) {
+		char *parent;
+		p[made[i]] = '\0';
+		if (!(parent = dir_of(p))) {
+			rc = gt_errf(err, GT_ENOMEM, "out of memory");
+			break;
+		}
+		rc = gt_fsync_dir(parent, err);
+		free(parent);
 	}
 	free(p);
 	return rc;

@@ -91,7 +91,8 @@ int gt_write_file_atomic(const char *path, const void *p, size_t n, struct gt_er
 /* fsync a directory. */
 int gt_fsync_dir(const char *dir, struct gt_err *err);
 /* mkdir -p, mode 0755; every directory it creates is made durable by an
- * fsync of its parent.  Safe against concurrent callers. */
+ * fsync of its parent, after all of them are made.  At most 64 new
+ * levels.  Safe against concurrent callers. */
 int gt_mkdir_p(const char *path, struct gt_err *err);
 /* Remove a local file or directory tree (rm -rf); 0, GT_EIO or GT_ENOMEM. */
 int gt_rm_tree(const char *path);

@@ -49,6 +49,24 @@ lp() { printf '%s\n' "$@"; }
 	assert_output --partial "table 'public.m' does not exist"
 }
 
+@test "a batch's new measurements are created together; one that cannot be refuses the batch and creates none" {
+	for i in $(seq 12); do echo "m$i,h=a v=$i 10"; done | gt-data write --data-home "$T/d" >/dev/null
+	for m in 1 7 12; do
+		run -0 gt-data scan --data-home "$T/d" --table "m$m"
+		assert_output "$(lp 'h,v,greptime_timestamp' "a,$m,10")"
+	done
+	run -0 gt-data tables --data-home "$T/d"
+	[ "$(cut -f2 <<< "$output" | sort -u | wc -l)" = 12 ]   # twelve tables, twelve ids
+	run -100 --separate-stderr gt-data write --data-home "$T/d" <<-'EOF'
+	n1,h=a v=1 10
+	n2,h=a v=1 10
+	n3,greptime_timestamp=a v=1 10
+	EOF
+	[[ "$stderr" == *"line 3: column name 'greptime_timestamp' is reserved for the time index"* ]]
+	run -100 gt-data scan --data-home "$T/d" --table n1
+	assert_output --partial "table 'public.n1' does not exist"
+}
+
 @test "a field whose type changes is rejected with its line" {
 	lp 'm,h=a v=1 10' | gt-data write --data-home "$T/d" >/dev/null
 	run -100 --separate-stderr gt-data write --data-home "$T/d" <<-'EOF'

@@ -64,6 +64,50 @@ static void *race(void *arg)
 	return NULL;
 }
 
+/* Several tables in one catalog change: consecutive ids, a result per
+ * table, and no write at all when every table exists. */
+static void create_many(struct gt_catalog *c1, struct gt_catalog *c2, struct gt_kv *kv)
+{
+	struct gt_schema s = {0};
+	struct gt_table_spec sp[4];
+	struct gt_table_info outs[4] = {{0}};
+	struct gt_err err = {0}, errs[4] = {{0}};
+	int rcs[4] = {0};
+	uint64_t rev0 = 0, rev1 = 0, rev2 = 0;
+	char v[64];
+
+	gt_schema_add(&s, "host", GT_STRING, GT_TAG, 0, &err);
+	gt_schema_add(&s, "ts", GT_TS, GT_TIME, GT_UNIT_MS, &err);
+	gt_schema_add(&s, "v", GT_F64, GT_FIELD, 0, &err);
+	ok(gt_catalog_create_table(c2, "one", "there", &s, NULL, NULL, &err) == 0, "a table: %s", err.msg);
+	sp[0] = (struct gt_table_spec){"a", &s, NULL};
+	sp[1] = (struct gt_table_spec){"there", &s, NULL};
+	sp[2] = (struct gt_table_spec){"bad/name", &s, NULL};
+	sp[3] = (struct gt_table_spec){"b", &s, NULL};
+	get_str(kv, "catalog", v, sizeof(v), &rev0);
+	ok(gt_catalog_create_tables(c1, "one", sp, 4, outs, rcs, errs, &err) == 0, "create four at once: %s",
+	   err.msg);
+	ok(rcs[0] == 0 && rcs[3] == 0 && rcs[1] == GT_EEXIST && rcs[2] == GT_EINVAL,
+	   "each its own result: %d %d %d %d", rcs[0], rcs[1], rcs[2], rcs[3]);
+	ok(strstr(errs[1].msg, "one.there") && strstr(errs[2].msg, "bad/name"), "each its own message: %s / %s",
+	   errs[1].msg, errs[2].msg);
+	ok(outs[3].id == outs[0].id + 1 && !strcmp(outs[3].name, "b") && outs[0].schema.ncols == 3,
+	   "consecutive ids, the tables returned");
+	get_str(kv, "catalog", v, sizeof(v), &rev1);
+	ok(rev1 != rev0, "written");
+	gt_table_info_release(&outs[0]);
+	gt_table_info_release(&outs[3]);
+	ok(gt_catalog_create_tables(c2, "one", sp, 2, NULL, rcs, errs, &err) == 0 && rcs[0] == GT_EEXIST &&
+		   rcs[1] == GT_EEXIST,
+	   "all there already: each GT_EEXIST");
+	get_str(kv, "catalog", v, sizeof(v), &rev2);
+	ok(rev2 == rev1, "and nothing written");
+	ok(gt_catalog_create_tables(c1, "nodb", sp, 1, NULL, rcs, errs, &err) == GT_ENOTFOUND &&
+		   strstr(err.msg, "nodb"),
+	   "no such database: the call fails: %s", err.msg);
+	gt_schema_release(&s);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/test-kv-XXXXXX", path[256], v[64];
@@ -174,6 +218,7 @@ int main(void)
 		ok(gt_catalog_list_dbs(c2, &names) == 0 && names[0] && names[1] && names[2] && !names[3],
 		   "three databases");
 		gt_strv_free(names);
+		create_many(c1, c2, kv);
 		gt_catalog_close(c1);
 		gt_catalog_close(c2);
 	}
