@@ -323,6 +323,19 @@ static int add_sample(struct wr *w, const struct pb_field *sf, size_t series, st
 	int64_t ms = 0;
 	int k;
 
+	/* The layout every sender uses, value then timestamp (keys 0x09 and
+	 * 0x10), read straight; anything else goes field by field. */
+	const uint8_t *p = w->base + sf->at;
+	if (sf->n >= 11 && p[0] == 0x09 && p[9] == 0x10) {
+		r.off += 10;
+		if (!pb_varint(&r, &f.v) && r.off == r.end) {
+			bits = gt_get_le64(p + 1);
+			ms = (int64_t)f.v;
+			goto have;
+		}
+		r.off = sf->at;
+		bits = 0;
+	}
 	while ((k = pb_next(&r, &f, "Sample", err)) > 0) {
 		if (f.num == 1) {
 			if (f.wt != PB_I64)
@@ -336,6 +349,7 @@ static int add_sample(struct wr *w, const struct pb_field *sf, size_t series, st
 	}
 	if (k < 0)
 		return k;
+have:
 	if (ms > MS_MAX || ms < -MS_MAX)
 		return gt_errf(err, GT_EINVAL, "series %zu: timestamp %" PRId64 " ms is out of range", series, ms);
 	if (w->nsamples == s->tvcap) {

@@ -60,6 +60,35 @@ EOF
 	stop_front
 }
 
+@test "remote write: a Sample's fields in any order, repeated or unknown, decode as protobuf says" {
+	start_front
+	# three series of metric m (label s=1..3), one Sample each:
+	#   s=1: timestamp before value; s=2: value, timestamp, value again
+	#   (the last wins); s=3: value, timestamp, then an unknown field 3
+	python3 - > "$T/wr" <<-'EOF'
+	import struct, sys
+	def var(n):
+	    b = b""
+	    while True:
+	        if n < 0x80:
+	            return b + bytes([n])
+	        b += bytes([n & 0x7f | 0x80]); n >>= 7
+	def ld(f, b): return var(f << 3 | 2) + var(len(b)) + b
+	def dbl(x): return b"\x09" + struct.pack("<d", x)
+	def ts(ms): return b"\x10" + var(ms)
+	def series(s, sample):
+	    lab = ld(1, ld(1, b"__name__") + ld(2, b"m")) + ld(1, ld(1, b"s") + ld(2, s))
+	    return ld(1, lab + ld(2, sample))
+	sys.stdout.buffer.write(series(b"1", ts(1000) + dbl(1.5)) +
+	                        series(b"2", dbl(2.5) + ts(2000) + dbl(3.5)) +
+	                        series(b"3", dbl(4.5) + ts(3000) + b"\x18\x05"))
+	EOF
+	run -0 gt-prom-send --raw "http://$ADDR/v1/prometheus/write" < "$T/wr"
+	run rows "SELECT s, greptime_timestamp, greptime_value FROM m ORDER BY s"
+	assert_output '[["1",1000,1.5],["2",2000,3.5],["3",3000,4.5]]'
+	stop_front
+}
+
 @test "remote write: NaN, +-Inf and staleness markers are stored" {
 	start_front
 	push <<'EOF'
