@@ -639,6 +639,27 @@ static int parsed_get(struct gt_catalog *c, const char *db, const char *name, js
 	return 0;
 }
 
+int gt_catalog_table_db(struct gt_catalog *c, uint32_t table_id, char *db, size_t n)
+{
+	const char *dname, *tname;
+	json_t *d, *t;
+	int rc = GT_ENOTFOUND;
+
+	pthread_mutex_lock(&c->mu);
+	refresh_for_read(c);
+	json_object_foreach(dbs(c->doc), dname, d) {
+		json_object_foreach(json_object_get(d, "tables"), tname, t) {
+			if (json_integer_value(json_object_get(t, "id")) == (json_int_t)table_id) {
+				rc = (size_t)snprintf(db, n, "%s", dname) < n ? 0 : GT_ETOOBIG;
+				goto out;
+			}
+		}
+	}
+out:
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
 int gt_catalog_get_table(struct gt_catalog *c, const char *db, const char *name,
 			 struct gt_table_info *out, struct gt_err *err)
 {

@@ -98,6 +98,8 @@ int gt_catalog_create_tables(struct gt_catalog *c, const char *db, const struct 
 int gt_catalog_create_table(struct gt_catalog *c, const char *db, const char *name,
 			    const struct gt_schema *schema, const struct gt_partition *part,
 			    struct gt_table_info *out, struct gt_err *err);
+/* The database that holds table id table_id (GT_ENOTFOUND if none). */
+int gt_catalog_table_db(struct gt_catalog *c, uint32_t table_id, char *db, size_t n);
 int gt_catalog_get_table(struct gt_catalog *c, const char *db, const char *name,
 			 struct gt_table_info *out, struct gt_err *err);
 /* Replace the schema if the stored version is old_version (compare and swap):

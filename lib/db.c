@@ -9,6 +9,15 @@
 #include <pthread.h>
 #include <stdio.h>
 
+/* The engine's locator: a region's directory from its table's database. */
+static int locate_region(void *ctx, uint64_t region_id, char *dir, size_t n)
+{
+	char db[GT_NAME_MAX + 1];
+	if (gt_catalog_table_db(ctx, GT_REGION_TABLE(region_id), db, sizeof(db)))
+		return GT_ENOTFOUND;
+	return gt_region_dir(dir, n, db, region_id);
+}
+
 int gt_db_open(struct gt_db **out, const struct gt_engine_opts *o, struct gt_err *err)
 {
 	struct gt_db *db = gt_calloc(1, sizeof(*db));
@@ -25,6 +34,7 @@ int gt_db_open(struct gt_db **out, const struct gt_engine_opts *o, struct gt_err
 		goto fail;
 	gt_region_client_local(&db->rc, db->engine);
 	gt_meta_client_local(&db->mc, db->catalog);
+	gt_engine_set_locator(db->engine, locate_region, db->catalog);
 	*out = db;
 	return 0;
 fail:

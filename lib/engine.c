@@ -52,6 +52,8 @@ struct gt_engine {
 	struct queue flushq, compactq;
 	bool stopping;
 	bool purge_wanted;         /* the WAL is over its size (flush worker) */
+	gt_region_locator locate;  /* where a closed region lives (may be NULL) */
+	void *locate_ctx;
 };
 
 static void elog(struct gt_engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -114,6 +116,32 @@ static void want_wal_purge(void *ctx)
 	pthread_mutex_unlock(&e->mu);
 }
 
+/* Open a region that is not open, through the locator (e->mu held;
+ * released meanwhile).  Opening replays its WAL records. */
+static int open_closed(struct gt_engine *e, uint64_t id, struct gt_err *err)
+{
+	char dir[1024];
+	int rc;
+
+	if (!e->locate)
+		return gt_errf(err, GT_ENOTFOUND, "no table is known to own it");
+	pthread_mutex_unlock(&e->mu);
+	if (e->locate(e->locate_ctx, id, dir, sizeof(dir)))
+		rc = gt_errf(err, GT_ENOTFOUND, "no table owns it");
+	else
+		rc = gt_engine_open_region(e, id, dir, err);
+	pthread_mutex_lock(&e->mu);
+	return rc;
+}
+
+void gt_engine_set_locator(struct gt_engine *e, gt_region_locator fn, void *ctx)
+{
+	pthread_mutex_lock(&e->mu);
+	e->locate = fn;
+	e->locate_ctx = ctx;
+	pthread_mutex_unlock(&e->mu);
+}
+
 /* Flush the regions that hold the WAL's oldest segment, so that it can
  * go (flush worker, e->mu held; released while flushing). */
 static void purge_wal(struct gt_engine *e)
@@ -127,12 +155,15 @@ static void purge_wal(struct gt_engine *e)
 	pthread_mutex_lock(&e->mu);
 	for (size_t i = 0; i < n; i++) {
 		struct slot *s = find_slot(e, ids[i]);
-		if (!s || !s->r) {
-			elog(e, "WAL: region %" PRIu64 ", which is not open, holds its oldest segment", ids[i]);
+		struct gt_err err = {0};
+		if ((!s || !s->r) && open_closed(e, ids[i], &err)) {
+			elog(e, "WAL: region %" PRIu64 ", which is not open, holds its oldest segment: %s", ids[i],
+			     err.msg);
 			continue;
 		}
+		if (!(s = find_slot(e, ids[i])) || !s->r)
+			continue;   /* dropped meanwhile */
 		struct gt_region *r = s->r;
-		struct gt_err err = {0};
 		s->busy++;
 		pthread_mutex_unlock(&e->mu);
 		if (gt_region_flush(r, &err))

@@ -55,6 +55,15 @@ struct gt_region *gt_engine_region(struct gt_engine *e, uint64_t region_id);
 int gt_engine_close_region(struct gt_engine *e, uint64_t region_id, struct gt_err *err);
 /* Close and delete a region's files and WAL. */
 int gt_engine_drop_region(struct gt_engine *e, uint64_t region_id, struct gt_err *err);
+/*
+ * Where a region that is not open lives: fills dir (gt_region_dir) or
+ * returns non-zero.  The engine asks when a closed region holds the
+ * WAL's oldest segment (a table not written since a restart): it opens
+ * the region, which replays its records, and flushes it.  Without a
+ * locator such a region only gets a log line.
+ */
+typedef int (*gt_region_locator)(void *ctx, uint64_t region_id, char *dir, size_t n);
+void gt_engine_set_locator(struct gt_engine *e, gt_region_locator fn, void *ctx);
 /* Visit the open regions. */
 int gt_engine_foreach(struct gt_engine *e, int (*fn)(void *ctx, struct gt_region *r), void *ctx);
 /* Wait until the background workers are idle (tests, tools, shutdown). */

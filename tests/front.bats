@@ -246,6 +246,31 @@ c,3.5,3000"
 	assert_output --regexp '^8000 rows'
 }
 
+@test "after a restart, a table not written again is opened and flushed when it holds the WAL back" {
+	start_front --wal-purge-bytes 64K
+	run -0 req --data-binary 'idle,host=a v=1 1' "http://$ADDR/v1/influxdb/write"
+	kill -9 "$FPID"
+	wait "$FPID" || true
+	# 'idle' is in the log only; this server never touches it
+	start_front --wal-purge-bytes 64K
+	for i in $(seq 1 40); do
+		awk -v i="$i" 'BEGIN { for (k = 0; k < 200; k++) printf "busy,host=h%d v=%d,w=%d %d\n", k, k, i, i * 1000 + k }' > "$T/body"
+		run -0 req --data-binary @"$T/body" "http://$ADDR/v1/influxdb/write"
+		assert_output 204
+	done
+	sleep 1
+	run -0 sh -c "ls '$T'/d/data/public/1024/*/*.sst 2>/dev/null | wc -l"   # idle is table 1024
+	[ "$output" -ge 1 ]
+	size=$(du -sk "$T/d/wal" | cut -f1)
+	[ "$size" -lt 160 ] || fail "the WAL holds $size KiB: $(grep WAL "$T/front.log" | head -n 3)"
+	kill -9 "$FPID"
+	wait "$FPID" || true
+	run -0 gt-data scan --data-home "$T/d" --table idle --format count
+	assert_output --regexp '^1 rows'
+	run -0 gt-data scan --data-home "$T/d" --table busy --format count
+	assert_output --regexp '^8000 rows'
+}
+
 @test "clients that stall or vanish mid-request do not hurt the server" {
 	start_front --timeout 2
 	head -c 200000 /dev/zero | tr '\0' 'x' > "$T/slow"
