@@ -6,6 +6,7 @@
 #include "meta-api.h"
 #include "merge.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -35,6 +36,10 @@ int gt_db_open(struct gt_db **out, const struct gt_engine_opts *o, struct gt_err
 	gt_region_client_local(&db->rc, db->engine);
 	gt_meta_client_local(&db->mc, db->catalog);
 	gt_engine_set_locator(db->engine, locate_region, db->catalog);
+	/* The engine holds the data directory's lock: no other process
+	 * changes catalog.json while it is open, so reads need not stat it
+	 * (a stat per table per request was 2.5% of remote-write CPU). */
+	gt_catalog_set_max_age(db->catalog, UINT_MAX);
 	*out = db;
 	return 0;
 fail:

@@ -558,7 +558,10 @@ static int table_batch(struct gt_ingest_table *b, const struct gt_table_info *t,
 		batch.cols[nf] = b->cols[c].v;
 		batch.col_ids[nf++] = b->cols[c].col_id;
 	}
-	if (unit != GT_UNIT_NS)
+	if (unit == GT_UNIT_MS)   /* every Prometheus table: a constant divisor, no idiv */
+		for (uint32_t r = 0; r < b->nrows; r++)
+			b->ts.v.i64[r] /= 1000000;
+	else if (unit != GT_UNIT_NS)
 		for (uint32_t r = 0; r < b->nrows; r++)
 			b->ts.v.i64[r] = gt_unit_convert(b->ts.v.i64[r], GT_UNIT_NS, (enum gt_unit)unit);
 	batch.cols[nf] = b->ts;
