@@ -481,6 +481,8 @@ static void send_raw(void)
 		die("%s", err.msg);
 	post(c, url, &body, false, NULL);
 	curl_easy_cleanup(c);
+	gt_buf_release(&in);
+	gt_buf_release(&body);
 }
 
 /* --- remote read --- */
