@@ -46,6 +46,20 @@ void gt_vec_reset(struct gt_vec *v)
 		v->off[0] = 0;
 }
 
+/* The validity bitmap (if any) to cap rows, the new ones zero; v->cap = cap. */
+static int valid_grow(struct gt_vec *v, uint32_t cap)
+{
+	if (v->valid && cap > v->cap) {
+		uint8_t *valid = gt_realloc(v->valid, ((size_t)cap + 7) / 8);
+		if (!valid)
+			return GT_ENOMEM;
+		memset(valid + (v->cap + 7) / 8, 0, (cap + 7) / 8 - (v->cap + 7) / 8);
+		v->valid = valid;
+	}
+	v->cap = cap;
+	return 0;
+}
+
 int gt_vec_reserve(struct gt_vec *v, uint32_t rows)
 {
 	uint32_t want, cap;
@@ -71,15 +85,17 @@ int gt_vec_reserve(struct gt_vec *v, uint32_t rows)
 			return GT_ENOMEM;
 		v->v.p = p;
 	}
-	if (v->valid) {
-		uint8_t *valid = gt_realloc(v->valid, ((size_t)cap + 7) / 8);
-		if (!valid)
-			return GT_ENOMEM;
-		memset(valid + (v->cap + 7) / 8, 0, (cap + 7) / 8 - (v->cap + 7) / 8);
-		v->valid = valid;
-	}
-	v->cap = cap;
-	return 0;
+	return valid_grow(v, cap);
+}
+
+int gt_vec_move_to(struct gt_vec *v, void *p, uint32_t cap)
+{
+	if (v->type == GT_STRING || cap < v->len)
+		return GT_EINVAL;
+	if (v->len)
+		memcpy(p, v->v.p, (size_t)v->len * width(v->type));
+	v->v.p = p;
+	return valid_grow(v, cap);
 }
 
 static inline void mark_valid(struct gt_vec *v, uint32_t i)

@@ -54,6 +54,11 @@ void gt_vec_init(struct gt_vec *v, enum gt_type type);
 void gt_vec_release(struct gt_vec *v);
 void gt_vec_reset(struct gt_vec *v);                 /* len = 0, keeps memory */
 int gt_vec_reserve(struct gt_vec *v, uint32_t rows);  /* room for `rows` more */
+/* Move a fixed-width vec's values to p, room for cap >= len rows, which
+ * the caller owns (the memtable's blocks): it must not be grown by
+ * gt_vec_reserve past cap, nor released with p set.  The validity
+ * bitmap, if any, grows to cap. */
+int gt_vec_move_to(struct gt_vec *v, void *p, uint32_t cap);
 int gt_vec_push_i64(struct gt_vec *v, int64_t x);     /* GT_I64, GT_TS */
 int gt_vec_push_u64(struct gt_vec *v, uint64_t x);
 int gt_vec_push_f64(struct gt_vec *v, double x);

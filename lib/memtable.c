@@ -31,11 +31,11 @@ struct chunk {
 	uint8_t *op;
 	struct gt_vec *f;          /* one per field of the memtable */
 	uint32_t cap;
-	bool carved;               /* ts, seq, op and fixed-width fields are in m->blocks */
+	/* ts, seq, op and the fixed-width fields' values are in m's blocks */
 };
 
 /*
- * Whole chunks are carved from 1 MiB blocks mapped with MAP_POPULATE:
+ * Chunks are carved from 1 MiB blocks mapped with MAP_POPULATE:
  * the kernel fills a block's pages in one call, where memory touched for
  * the first time costs a page fault per 4 KiB (17 us a page on the 2-core
  * VM of docs/PERFORMANCE.md, 4.7 us populated: faults were a sixth of
@@ -199,15 +199,10 @@ fail:
 
 static void chunk_release(struct chunk *c, uint32_t nfields)
 {
-	if (!c->carved) {
-		free(c->ts);
-		free(c->seq);
-		free(c->op);
-	}
 	if (c->f)
 		for (uint32_t i = 0; i < nfields; i++) {
-			if (c->carved && c->f[i].type != GT_STRING)
-				c->f[i].v.p = NULL;
+			if (c->f[i].type != GT_STRING)
+				c->f[i].v.p = NULL;   /* in m's blocks */
 			gt_vec_release(&c->f[i]);
 		}
 	free(c->f);
@@ -306,41 +301,56 @@ static int64_t series_get(struct gt_memtable *m, const char *key, size_t len)
 	return m->nseries - 1;
 }
 
-/* A whole chunk's arrays, carved from m's blocks (a string field's
- * stay malloc's: they grow with the strings). */
-static int chunk_carve(struct gt_memtable *m, struct chunk *c)
+/* Carve room for cap rows of a chunk's arrays from m's blocks, keeping
+ * the rows it holds (a string field's stay malloc's: they grow with the
+ * strings).  A series' first chunk starts at FIRST_ROWS and doubles up
+ * to CHUNK_ROWS: the smaller pieces it leaves stay in the blocks until
+ * the memtable goes (at most as much again), where malloc'd arrays
+ * grown by realloc cost a page fault per fresh 4 KiB (a sixth of the
+ * CPU of a run meeting new series) and a copy per doubling anyway. */
+static int chunk_carve(struct gt_memtable *m, struct chunk *c, uint32_t cap)
 {
-	c->carved = true;          /* before any carving: chunk_release must not free() it */
-	if (!(c->ts = carve(m, CHUNK_ROWS * 8)) || !(c->seq = carve(m, CHUNK_ROWS * 8)) ||
-	    !(c->op = carve(m, CHUNK_ROWS)))
+	uint32_t rows = c->cap;
+	int64_t *ts = carve(m, (size_t)cap * 8);
+	uint64_t *seq = carve(m, (size_t)cap * 8);
+	uint8_t *op = carve(m, cap);
+
+	if (!ts || !seq || !op)
 		return GT_ENOMEM;
+	if (rows) {
+		memcpy(ts, c->ts, (size_t)rows * 8);
+		memcpy(seq, c->seq, (size_t)rows * 8);
+		memcpy(op, c->op, rows);
+	}
+	c->ts = ts;
+	c->seq = seq;
+	c->op = op;
 	for (uint32_t i = 0; i < m->nfields; i++) {
 		struct gt_vec *v = &c->f[i];
-		if (v->type == GT_STRING)
-			continue;
-		if (!(v->v.p = carve(m, (size_t)CHUNK_ROWS * (v->type == GT_BOOL ? 1 : 8))))
+		void *p;
+		if (v->type == GT_STRING) {
+			if (gt_vec_reserve(v, cap - v->len))
+				return GT_ENOMEM;
+		} else if (!(p = carve(m, (size_t)cap * (v->type == GT_BOOL ? 1 : 8))) || gt_vec_move_to(v, p, cap)) {
 			return GT_ENOMEM;
-		v->cap = CHUNK_ROWS;
+		}
 	}
+	m->bytes += (size_t)cap * (17 + 8 * m->nfields);
+	c->cap = cap;
 	return 0;
 }
 
-/* Room for row s->n: a new chunk when the last is full (whole and
- * carved, but the first, which doubles); returns the chunk, or NULL when
- * out of memory. */
+/* Room for row s->n: a new chunk when the last is full (whole, but the
+ * first, which doubles); returns the chunk, or NULL when out of memory. */
 static struct chunk *series_room(struct gt_memtable *m, struct series *s)
 {
-	uint32_t k = s->n >> CHUNK_SHIFT, cap;
+	uint32_t k = s->n >> CHUNK_SHIFT;
 	struct chunk *c;
 
 	if (k < s->nchunks) {
 		c = &s->c[k];
 		if (row_in(s->n) < c->cap)
 			return c;
-		/* the first chunk, below CHUNK_ROWS (or one whose making ran out of memory) */
-		cap = c->cap ? c->cap * 2 : k ? CHUNK_ROWS : FIRST_ROWS;
-		if (k)
-			goto carve;
 	} else {
 		if (s->nchunks == s->chunks_cap) {
 			uint32_t n = s->chunks_cap ? s->chunks_cap * 2 : 1;
@@ -358,37 +368,10 @@ static struct chunk *series_room(struct gt_memtable *m, struct series *s)
 			gt_vec_init(&c->f[i], (enum gt_type)m->field_types[i]);
 		s->nchunks++;
 		m->bytes += sizeof(*c) + sizeof(struct gt_vec) * m->nfields;
-		cap = k ? CHUNK_ROWS : FIRST_ROWS;
-		if (k)
-			goto carve;
 	}
-	int64_t *ts = gt_reallocarray(c->ts, cap, 8);
-	if (!ts)
-		return NULL;
-	c->ts = ts;
-	uint64_t *seq = gt_reallocarray(c->seq, cap, 8);
-	if (!seq)
-		return NULL;
-	c->seq = seq;
-	uint8_t *op = gt_realloc(c->op, cap);
-	if (!op)
-		return NULL;
-	c->op = op;
-	for (uint32_t i = 0; i < m->nfields; i++)
-		if (gt_vec_reserve(&c->f[i], cap - c->f[i].len))
-			return NULL;
-	m->bytes += (size_t)(cap - c->cap) * (17 + 8 * m->nfields);
-	c->cap = cap;
-	return c;
-carve:
-	if (chunk_carve(m, c))
-		return NULL;
-	for (uint32_t i = 0; i < m->nfields; i++)
-		if (gt_vec_reserve(&c->f[i], CHUNK_ROWS))
-			return NULL;
-	m->bytes += (size_t)CHUNK_ROWS * (17 + 8 * m->nfields);
-	c->cap = CHUNK_ROWS;
-	return c;
+	/* the first chunk doubles; later ones are whole at once */
+	uint32_t cap = k ? CHUNK_ROWS : c->cap ? c->cap * 2 : FIRST_ROWS;
+	return chunk_carve(m, c, cap) ? NULL : c;
 }
 
 int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t first_seq,
