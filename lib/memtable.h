@@ -22,7 +22,11 @@
 
 struct gt_memtable;
 
-struct gt_memtable *gt_memtable_new(const struct gt_schema *schema);
+/* budget: the size at which the region freezes the memtable (0: none
+ * known).  While the chunks carved so far take under half of it, a new
+ * series gets a whole chunk at once; past that (many series), a series'
+ * first chunk starts small and doubles, which copies its rows. */
+struct gt_memtable *gt_memtable_new(const struct gt_schema *schema, size_t budget);
 void gt_memtable_free(struct gt_memtable *m);
 
 /*

@@ -71,12 +71,12 @@ static void logf_(struct gt_region *r, const char *fmt, ...)
 	r->env.log(r->env.log_ctx, msg);
 }
 
-static struct rmem *rmem_new(const struct gt_schema *s)
+static struct rmem *rmem_new(const struct gt_region *r, const struct gt_schema *s)
 {
 	struct rmem *m = gt_calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	m->mt = gt_memtable_new(s);
+	m->mt = gt_memtable_new(s, r->env.memtable_bytes);
 	if (!m->mt) {
 		free(m);
 		return NULL;
@@ -255,7 +255,7 @@ int gt_region_create(struct gt_region **out, const struct gt_region_env *env, ui
 		goto fail;
 	if ((rc = open_wal(r, 0, err)))
 		goto fail;
-	if (!(r->mutable = rmem_new(&r->schema)))
+	if (!(r->mutable = rmem_new(r, &r->schema)))
 		goto fail_nomem;
 	*out = r;
 	return 0;
@@ -449,7 +449,7 @@ int gt_region_open(struct gt_region **out, const struct gt_region_env *env, uint
 		goto fail;
 	if ((e = open_wal(r, st->flushed_seq, err)))
 		goto fail;
-	if (!(r->mutable = rmem_new(&r->schema)))
+	if (!(r->mutable = rmem_new(r, &r->schema)))
 		goto fail_nomem;
 	rc.r = r;
 	rc.err = err;
@@ -553,7 +553,7 @@ static int freeze_locked(struct gt_region *r, struct gt_err *err)
 	gt_memtable_stats(r->mutable->mt, &st);
 	if (!st.rows)
 		return 0;
-	fresh = rmem_new(&r->schema);
+	fresh = rmem_new(r, &r->schema);
 	if (!fresh)
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	pthread_mutex_lock(&r->mu);
@@ -992,7 +992,7 @@ int gt_region_alter(struct gt_region *r, const struct gt_schema *schema, struct 
 	e.schema = schema;
 	if ((rc = commit(r, &e, err)))
 		goto out;
-	if ((rc = gt_schema_copy(&copy, schema)) || !(fresh = rmem_new(schema))) {
+	if ((rc = gt_schema_copy(&copy, schema)) || !(fresh = rmem_new(r, schema))) {
 		if (!rc)
 			gt_schema_release(&copy);
 		rc = gt_errf(err, GT_ENOMEM, "out of memory");
@@ -1073,7 +1073,7 @@ int gt_region_truncate(struct gt_region *r, struct gt_err *err)
 	pthread_mutex_lock(&r->compact_mu);
 	pthread_mutex_lock(&r->flush_mu);
 	pthread_rwlock_wrlock(&r->freeze_lock);
-	fresh = rmem_new(&r->schema);
+	fresh = rmem_new(r, &r->schema);
 	if (!fresh) {
 		rc = gt_errf(err, GT_ENOMEM, "out of memory");
 		goto out;

@@ -110,13 +110,9 @@ lp() { printf '%s\n' "$@"; }
 
 @test "series longer than a memtable chunk read back whole, in order and by range, before and after flush" {
 	# 2500 rows of h=a arrive newest first, with string, bool and integer fields and gaps;
-	# 2100 rows of h=b in order (a memtable chunk holds 1024 rows)
-	{
-		for i in $(seq 2500 -1 1); do
-			if [ $((i % 7)) = 0 ]; then echo "m,h=a v=$i,b=true,n=${i}i $i"; else echo "m,h=a v=$i,s=\"r$i\" $i"; fi
-		done
-		for i in $(seq 1 2100); do echo "m,h=b v=$i $i"; done
-	} | gt-data write --data-home "$T/d" >/dev/null
+	# 2100 rows of h=b in order (a memtable chunk holds 1024 rows).  Twice: with the
+	# default memtable size a series' first chunk is whole at once; with a small one
+	# it starts at 32 rows and doubles (and the memtable is flushed along the way).
 	expected=$({
 		echo 'h,v,s,b,n,greptime_timestamp'
 		for i in $(seq 1 2500); do
@@ -124,13 +120,21 @@ lp() { printf '%s\n' "$@"; }
 		done
 		for i in $(seq 1 2100); do echo "b,$i,,,,$i"; done
 	})
-	run -0 gt-data scan --data-home "$T/d" --table m
-	assert_output "$expected"
-	run -0 gt-data scan --data-home "$T/d" --table m --where h=b --start 1020 --end 2050
-	assert_output "$(echo 'h,v,s,b,n,greptime_timestamp'; for i in $(seq 1020 2049); do echo "b,$i,,,,$i"; done)"
-	gt-data flush --data-home "$T/d" >/dev/null
-	run -0 gt-data scan --data-home "$T/d" --table m
-	assert_output "$expected"
+	for size in 32M 64K; do
+		{
+			for i in $(seq 2500 -1 1); do
+				if [ $((i % 7)) = 0 ]; then echo "m,h=a v=$i,b=true,n=${i}i $i"; else echo "m,h=a v=$i,s=\"r$i\" $i"; fi
+			done
+			for i in $(seq 1 2100); do echo "m,h=b v=$i $i"; done
+		} | gt-data write --data-home "$T/d$size" --memtable-bytes "$size" >/dev/null
+		run -0 gt-data scan --data-home "$T/d$size" --table m
+		assert_output "$expected"
+		run -0 gt-data scan --data-home "$T/d$size" --table m --where h=b --start 1020 --end 2050
+		assert_output "$(echo 'h,v,s,b,n,greptime_timestamp'; for i in $(seq 1020 2049); do echo "b,$i,,,,$i"; done)"
+		gt-data flush --data-home "$T/d$size" >/dev/null
+		run -0 gt-data scan --data-home "$T/d$size" --table m
+		assert_output "$expected"
+	done
 }
 
 @test "flush writes an SST, the manifest names it, and gt-sst verifies it" {

@@ -185,7 +185,7 @@ static void make_world(struct world *w, const char *dir, uint64_t *seq)
 			b.op[b.nrows] = rnd(5) ? GT_OP_PUT : GT_OP_DELETE;
 			b.nrows++;
 		}
-		w->mt[s] = gt_memtable_new(&w->sc);
+		w->mt[s] = gt_memtable_new(&w->sc, 0);
 		/* sequences mostly increase with the source; now and then an
 		 * older source gets newer ones (replays, odd orders) */
 		uint64_t first = rnd(8) ? *seq : (1ull << 40) + *seq;
