@@ -1,7 +1,8 @@
 /*
  * memtable.h - the in-memory part of a region: a series dictionary (hash
  * of the encoded primary key) mapping to per-series columnar chunks
- * (1024 rows each: an insert never moves rows already stored).
+ * (1024 rows each: an insert never moves rows already stored, but for a
+ * series' first chunk in a memtable near its budget, which doubles).
  *
  * Rows are appended in arrival order; a series remembers whether its
  * timestamps arrived in order so that reading needs no sort in the
