@@ -35,43 +35,49 @@ struct chunk {
 };
 
 /*
- * Chunks are carved from 1 MiB blocks mapped with MAP_POPULATE:
- * the kernel fills a block's pages in one call, where memory touched for
- * the first time costs a page fault per 4 KiB (17 us a page on the 2-core
- * VM of docs/PERFORMANCE.md, 4.7 us populated: faults were a sixth of
- * remote-write CPU).  The blocks of a freed memtable wait in a pool for
- * the next memtables, as malloc would keep its heap, up to POOL_BLOCKS.
+ * Chunks are carved from blocks mapped with MAP_POPULATE: the kernel
+ * fills a block's pages in one call, where memory touched for the first
+ * time costs a page fault per 4 KiB (17 us a page on the 2-core VM of
+ * docs/PERFORMANCE.md, 4.7 us populated: faults were a sixth of
+ * remote-write CPU).  A memtable's first block is small and each next
+ * one doubles, up to 1 MiB: a region with a handful of series (a
+ * Prometheus server has hundreds of metrics, each a table) holds tens of
+ * KiB, not a whole MiB.  The 1 MiB blocks of a freed memtable wait in a
+ * pool for the next memtables, as malloc would keep its heap, up to
+ * POOL_BLOCKS; smaller ones go back to the kernel.
  */
-enum { BLOCK_BYTES = 1 << 20, BLOCK_HEAD = 64, POOL_BLOCKS = 64 };
+enum { BLOCK_FIRST = 32 << 10, BLOCK_BYTES = 1 << 20, BLOCK_HEAD = 64, POOL_BLOCKS = 64 };
 
 struct block {
 	struct block *next;
-	size_t used;
+	size_t used, size;
 };
 
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct block *pool;
 static size_t npool;
 
-static struct block *block_get(void)
+static struct block *block_get(size_t size)
 {
-	struct block *b;
+	struct block *b = NULL;
 
-	pthread_mutex_lock(&pool_mu);
-	if ((b = pool)) {
-		pool = b->next;
-		npool--;
+	if (size == BLOCK_BYTES) {
+		pthread_mutex_lock(&pool_mu);
+		if ((b = pool)) {
+			pool = b->next;
+			npool--;
+		}
+		pthread_mutex_unlock(&pool_mu);
 	}
-	pthread_mutex_unlock(&pool_mu);
 	if (!b) {
-		void *p = mmap(NULL, BLOCK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-			       -1, 0);
+		void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 		if (p == MAP_FAILED)
 			return NULL;
 		b = p;
 	}
 	b->next = NULL;
 	b->used = BLOCK_HEAD;
+	b->size = size;
 	return b;
 }
 
@@ -79,16 +85,18 @@ static void blocks_put(struct block *b)
 {
 	while (b) {
 		struct block *next = b->next;
-		bool keep;
-		pthread_mutex_lock(&pool_mu);
-		if ((keep = npool < POOL_BLOCKS)) {
-			b->next = pool;
-			pool = b;
-			npool++;
+		bool keep = false;
+		if (b->size == BLOCK_BYTES) {
+			pthread_mutex_lock(&pool_mu);
+			if ((keep = npool < POOL_BLOCKS)) {
+				b->next = pool;
+				pool = b;
+				npool++;
+			}
+			pthread_mutex_unlock(&pool_mu);
 		}
-		pthread_mutex_unlock(&pool_mu);
 		if (!keep)
-			munmap(b, BLOCK_BYTES);
+			munmap(b, b->size);
 		b = next;
 	}
 }
@@ -154,8 +162,11 @@ struct gt_memtable {
 static void *carve(struct gt_memtable *m, size_t n)
 {
 	n = (n + 63) & ~(size_t)63;
-	if (!m->blocks || m->blocks->used + n > BLOCK_BYTES) {
-		struct block *b = block_get();
+	if (!m->blocks || m->blocks->used + n > m->blocks->size) {
+		size_t size = m->blocks ? GT_MIN(2 * m->blocks->size, (size_t)BLOCK_BYTES) : BLOCK_FIRST;
+		while (size < BLOCK_HEAD + n)
+			size *= 2;
+		struct block *b = block_get(size);
 		if (!b)
 			return NULL;
 		b->next = m->blocks;

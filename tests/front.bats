@@ -271,6 +271,20 @@ c,3.5,3000"
 	assert_output --regexp '^8000 rows'
 }
 
+@test "hundreds of small tables keep gt-front's memory small" {
+	# a Prometheus server's own metrics are hundreds of tables with a few
+	# series each; each memtable once held a whole 1 MiB block (500 MB here)
+	start_front
+	for i in $(seq 1 500); do echo "metric_$i,host=a v=$i 1000000000"; done > "$T/body"
+	run -0 req --data-binary @"$T/body" "http://$ADDR/v1/influxdb/write"
+	assert_output 204
+	rss=$(awk '/^VmHWM/ { print $2 }' "/proc/$FPID/status")
+	[ "$rss" -lt 150000 ] || fail "gt-front's peak RSS is $rss KiB after 500 one-row tables"
+	run -0 sh -c "curl -sS '$ADDR/v1/sql' --data-urlencode 'sql=SELECT v FROM metric_377'"
+	assert_output --partial '[[377.0]]'
+	stop_front
+}
+
 @test "clients that stall or vanish mid-request do not hurt the server" {
 	start_front --timeout 2
 	head -c 200000 /dev/zero | tr '\0' 'x' > "$T/slow"
