@@ -382,11 +382,15 @@ static struct chunk *series_room(struct gt_memtable *m, struct series *s)
 		s->nchunks++;
 		m->bytes += sizeof(*c) + sizeof(struct gt_vec) * m->nfields;
 	}
-	/* Later chunks are whole at once; a first one too while the memtable
-	 * is far from its budget (copying rows at each doubling was a tenth
-	 * of the CPU of a run meeting new series), else it doubles. */
+	/* Later chunks are whole at once.  A first chunk starts at FIRST_ROWS
+	 * (most series of a Prometheus server get a row a scrape: a whole
+	 * chunk each would be 25 KiB a series).  One that fills up belongs to
+	 * a series that keeps coming: while the memtable is far from its
+	 * budget it goes to a whole chunk at once, one copy of FIRST_ROWS
+	 * rows, where doubling copied every row at each step (a tenth of the
+	 * CPU of a run meeting new series). */
 	uint32_t cap = k ? CHUNK_ROWS : c->cap ? c->cap * 2 : FIRST_ROWS;
-	if (!k && !c->cap && m->bytes + (size_t)CHUNK_ROWS * (17 + 8 * m->nfields) <= m->budget / 2)
+	if (!k && c->cap && m->bytes + (size_t)CHUNK_ROWS * (17 + 8 * m->nfields) <= m->budget / 2)
 		cap = CHUNK_ROWS;
 	return chunk_carve(m, c, cap) ? NULL : c;
 }

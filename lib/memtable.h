@@ -2,7 +2,7 @@
  * memtable.h - the in-memory part of a region: a series dictionary (hash
  * of the encoded primary key) mapping to per-series columnar chunks
  * (1024 rows each: an insert never moves rows already stored, but for a
- * series' first chunk in a memtable near its budget, which doubles).
+ * series' first chunk, which starts small and grows once or doubles).
  *
  * Rows are appended in arrival order; a series remembers whether its
  * timestamps arrived in order so that reading needs no sort in the
@@ -24,9 +24,9 @@
 struct gt_memtable;
 
 /* budget: the size at which the region freezes the memtable (0: none
- * known).  While the chunks carved so far take under half of it, a new
- * series gets a whole chunk at once; past that (many series), a series'
- * first chunk starts small and doubles, which copies its rows. */
+ * known).  A series' first chunk starts small; when it fills up while
+ * the chunks carved so far take under half of the budget, it goes to a
+ * whole chunk at once, else it doubles (each step copies its rows). */
 struct gt_memtable *gt_memtable_new(const struct gt_schema *schema, size_t budget);
 void gt_memtable_free(struct gt_memtable *m);
 
