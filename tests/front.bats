@@ -221,15 +221,21 @@ c,3.5,3000"
 	assert_output --regexp '^21 rows'
 }
 
-@test "the shared WAL stays near --wal-purge-bytes: a region that holds it is flushed" {
-	start_front --wal-purge-bytes 64K
-	# one row in 'idle', then 'busy' fills the log many times over
-	run -0 req --data-binary 'idle,host=a v=1 1' "http://$ADDR/v1/influxdb/write"
+# fill_log: 40 requests of 200 rows to table 'busy' (8000 rows), many
+# times a 64K WAL over
+fill_log() {
 	for i in $(seq 1 40); do
 		awk -v i="$i" 'BEGIN { for (k = 0; k < 200; k++) printf "busy,host=h%d,rack=r%d v=%d,w=%d %d\n", k, k % 7, k, i, i * 1000 + k }' > "$T/body"
 		run -0 req --data-binary @"$T/body" "http://$ADDR/v1/influxdb/write"
 		assert_output 204
 	done
+}
+
+@test "the shared WAL stays near --wal-purge-bytes: a region that holds it is flushed" {
+	start_front --wal-purge-bytes 64K
+	# one row in 'idle', then 'busy' fills the log many times over
+	run -0 req --data-binary 'idle,host=a v=1 1' "http://$ADDR/v1/influxdb/write"
+	fill_log
 	sleep 1
 	# 'idle' was flushed for the log's sake, and the log holds a few segments, not 40 requests' worth
 	run -0 sh -c "ls '$T'/d/data/public/*/*/*.sst | wc -l"
@@ -253,11 +259,7 @@ c,3.5,3000"
 	wait "$FPID" || true
 	# 'idle' is in the log only; this server never touches it
 	start_front --wal-purge-bytes 64K
-	for i in $(seq 1 40); do
-		awk -v i="$i" 'BEGIN { for (k = 0; k < 200; k++) printf "busy,host=h%d v=%d,w=%d %d\n", k, k, i, i * 1000 + k }' > "$T/body"
-		run -0 req --data-binary @"$T/body" "http://$ADDR/v1/influxdb/write"
-		assert_output 204
-	done
+	fill_log
 	sleep 1
 	run -0 sh -c "ls '$T'/d/data/public/1024/*/*.sst 2>/dev/null | wc -l"   # idle is table 1024
 	[ "$output" -ge 1 ]
