@@ -4,7 +4,10 @@
  * without, with Prometheus 2.42's arithmetic: plain sums, avg as an
  * incremental mean with its infinity rules, stddev/stdvar by Welford's
  * method.  The group of each input series (and the group's labels) is
- * computed once; the values step by step.
+ * computed once; the values step by step.  A NULL sample (TQL) is no
+ * input, as SQL's aggregates skip NULL, but it makes its group for
+ * count (0) and group: the others answer a group of NULLs alone with
+ * NULL, which is no sample.
  */
 #include <math.h>
 
@@ -65,7 +68,7 @@ static int count_values(struct pq_ev *ev, const struct gt_pq_expr *e, const stru
 			struct pq_vs *s = &in->s[si];
 			struct gt_pq_labels lb;
 			size_t idx;
-			if (!s->has[i])
+			if (!s->has[i] || gt_pq_is_null(s->v[i]))
 				continue;
 			gt_buf_reset(&num);
 			if (pq_fmt_float(&num, s->v[i]) || pq_labels_copy(&lb, &s->lb)) {
@@ -255,7 +258,7 @@ int pq_eval_agg(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ct
 			/* Candidates grouped: order by group, then input order. */
 			size_t nc = 0;
 			for (size_t si = 0; si < n; si++)
-				if (in.vec.s[si].has[i])
+				if (in.vec.s[si].has[i] && !gt_pq_is_null(in.vec.s[si].v[i]))
 					cands[nc++] = (struct cand){.v = in.vec.s[si].v[i], .si = si, .g = gid[si],
 								    .lb = ev->q->greptime ? &in.vec.s[si].lb : NULL};
 			qsort(cands, nc, sizeof(*cands), cand_group);
@@ -293,6 +296,14 @@ int pq_eval_agg(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ct
 				continue;
 			uint32_t g = gid[si];
 			double v = in.vec.s[si].v[i];
+			if (gt_pq_is_null(v)) {
+				if ((op == GT_PQ_COUNT || op == GT_PQ_GROUP) && stamp[g] != mark) {
+					stamp[g] = mark;
+					cnt[g] = 0;
+					val[g] = 1;
+				}
+				continue;
+			}
 			if (stamp[g] != mark) {
 				stamp[g] = mark;
 				val[g] = v;

@@ -5,7 +5,8 @@
  * (on/ignoring, group_left/group_right) and the set operators and, or,
  * unless.  Match signatures and result label sets are computed once per
  * series (or pair of series), the values step by step.  With q->greptime
- * (TQL), arithmetic with vector() broadcasts it as GreptimeDB does.
+ * (TQL), arithmetic with vector() broadcasts it as GreptimeDB does,
+ * and a NULL sample is SQL's NULL (elem).
  */
 #include <math.h>
 
@@ -28,8 +29,7 @@ static int drops_name(enum gt_pq_binop op)
 	       op == GT_PQ_POW;
 }
 
-/* vectorElemBinop: the value and whether the sample is kept. */
-static double elem(enum gt_pq_binop op, double l, double r, int *keep)
+static double arith(enum gt_pq_binop op, double l, double r, int *keep)
 {
 	*keep = 1;
 	switch (op) {
@@ -50,13 +50,33 @@ static double elem(enum gt_pq_binop op, double l, double r, int *keep)
 	}
 }
 
+/*
+ * vectorElemBinop: the value and whether the sample is kept; with rb
+ * (bool) a comparison answers 1 or 0 and keeps the sample.  A NULL
+ * sample (TQL) answers NULL, and a comparison without bool drops it,
+ * as SQL's NULL fails a filter.
+ */
+static double elem(enum gt_pq_binop op, double l, double r, int rb, int *keep)
+{
+	if (gt_pq_is_null(l) || gt_pq_is_null(r)) {
+		*keep = rb || !is_cmp(op);
+		return gt_pq_null();
+	}
+	double v = arith(op, l, r, keep);
+	if (rb && is_cmp(op)) {
+		v = *keep ? 1 : 0;
+		*keep = 1;
+	}
+	return v;
+}
+
 static int scalar_scalar(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_val *l,
 			 struct pq_val *r, struct pq_val *out)
 {
 	for (size_t i = 0; i < c->n; i++) {
 		int keep;
-		double v = elem(e->u.bin.op, l->sc[i], r->sc[i], &keep);
-		l->sc[i] = is_cmp(e->u.bin.op) ? (keep ? 1 : 0) : v;
+		/* a comparison of scalars is always bool (the parser sees to it) */
+		l->sc[i] = elem(e->u.bin.op, l->sc[i], r->sc[i], 1, &keep);
 	}
 	/* a step one side leaves out (GreptimeDB's scalar()) the result leaves out */
 	if (!l->sc_has) {
@@ -93,13 +113,9 @@ static int vector_scalar(struct pq_ev *ev, const struct gt_pq_expr *e, const str
 				lv = sc[i];
 				rv = s->v[i];
 			}
-			double v = elem(op, lv, rv, &keep);
-			if (is_cmp(op) && swap)
+			double v = elem(op, lv, rv, rb, &keep);
+			if (is_cmp(op) && swap && !rb)
 				v = rv;
-			if (rb) {
-				v = keep ? 1 : 0;
-				keep = 1;
-			}
 			s->has[i] = (uint8_t)keep;
 			s->v[i] = v;
 		}
@@ -345,10 +361,8 @@ static int vector_vector(struct pq_ev *ev, const struct gt_pq_expr *e, const str
 				vr = t;
 			}
 			int keep;
-			double v = elem(op, vl, vr, &keep);
-			if (rb)
-				v = keep ? 1 : 0;
-			else if (!keep)
+			double v = elem(op, vl, vr, rb, &keep);
+			if (!keep)
 				continue;
 			/* The result series of this pair, computed once. */
 			uint64_t pk[2] = {si, ri};

@@ -258,7 +258,7 @@ static int clamp_bounds(struct pq_ev *ev, const struct pq_ctx *c, const struct p
 		if (!(bounds[0][i] > bounds[1][i]))
 			continue;
 		for (size_t si = 0; si < in->vec.n; si++) {
-			if (!in->vec.s[si].has[i])
+			if (!in->vec.s[si].has[i] || gt_pq_is_null(in->vec.s[si].v[i]))
 				continue;
 			struct gt_buf lo = {0}, hi = {0};
 			int rc = pq_fmt_float(&lo, bounds[0][i]) || pq_fmt_float(&hi, bounds[1][i])
@@ -311,7 +311,7 @@ static int call_math(struct pq_ev *ev, const struct gt_pq_expr *e, const struct 
 		struct pq_vs *s = &out->vec.s[si];
 		pq_labels_del(&s->lb, "__name__");
 		for (size_t i = 0; i < c->n; i++) {
-			if (!s->has[i])
+			if (!s->has[i] || gt_pq_is_null(s->v[i]))   /* a NULL sample stays NULL, as in SQL */
 				continue;
 			for (size_t a = 0; a < nargs; a++)
 				argv[a] = sargs[a][i];
@@ -652,7 +652,7 @@ static int fn_histogram_quantile(struct pq_ev *ev, const struct gt_pq_expr *e, c
 			size_t nb = 0;
 			for (size_t k = first[g]; k < first[g + 1]; k++) {
 				size_t si = order[k];
-				if (!v.vec.s[si].has[i])
+				if (!v.vec.s[si].has[i] || gt_pq_is_null(v.vec.s[si].v[i]))   /* a NULL is no bucket */
 					continue;
 				b[nb].upper = le[si];
 				b[nb++].count = v.vec.s[si].v[i];

@@ -13,7 +13,9 @@
  * [T-o-r, T-o] (s defaults to 1m, Prometheus's evaluation interval); @
  * pins T to one time for every step.  With q->greptime (TQL) the
  * lookback and range windows leave out their start, (T-o-r, T-o], as
- * GreptimeDB's (and Prometheus 3's) do.
+ * GreptimeDB's (and Prometheus 3's) do, and a NULL value is a sample
+ * (gt_pq_null(), promql.h): lookback may select it, range windows leave
+ * it out.
  */
 #include <math.h>
 
@@ -151,7 +153,9 @@ static int series_cmp(const void *a, const void *b)
 }
 
 /* The selector's series (sorted by labels, as Prometheus's storage
- * returns them); a range selector's without staleness markers. */
+ * returns them), with NULL samples for TQL (q->greptime); a range
+ * selector's without staleness markers or NULL samples (a window holds
+ * values alone). */
 static int fetch(struct pq_ev *ev, const struct gt_pq_expr *e, struct pq_fetch **out)
 {
 	struct pq_fetch *f = NULL;
@@ -161,7 +165,8 @@ static int fetch(struct pq_ev *ev, const struct gt_pq_expr *e, struct pq_fetch *
 	if (!f)
 		return gt_errf(ev->err, GT_EINVAL, "selector outside the query plan");
 	if (!f->done) {
-		int rc = ev->src->select(ev->src->ctx, e->u.sel.m, e->u.sel.nm, f->mint, f->maxt, &f->s, &f->n, ev->err);
+		int rc = ev->src->select(ev->src->ctx, e->u.sel.m, e->u.sel.nm, f->mint, f->maxt, ev->q->greptime != 0,
+					 &f->s, &f->n, ev->err);
 		if (rc)
 			return rc;
 		f->done = 1;
@@ -172,7 +177,7 @@ static int fetch(struct pq_ev *ev, const struct gt_pq_expr *e, struct pq_fetch *
 				struct gt_pq_series *s = &f->s[i];
 				size_t k = 0;
 				for (size_t j = 0; j < s->n; j++) {
-					if (is_stale(s->v[j]))
+					if (is_stale(s->v[j]) || gt_pq_is_null(s->v[j]))
 						continue;
 					s->t[k] = s->t[j];
 					s->v[k++] = s->v[j];
@@ -248,6 +253,13 @@ int pq_eval_selector(struct pq_ev *ev, const struct gt_pq_expr *e, const struct 
 
 /* --- range windows --- */
 
+/* Whether a subquery's step i goes into its windows: a value, not a NULL
+ * sample (which a range selector leaves out too, fetch). */
+static int in_window(const struct pq_vs *vs, size_t i)
+{
+	return vs->has[i] && !gt_pq_is_null(vs->v[i]);
+}
+
 int pq_range_open(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c, struct pq_range *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -293,10 +305,11 @@ int pq_range_open(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_
 		if (!r->owned->t || !r->owned->v)
 			goto nomem;
 		for (size_t i = 0; i < in.n; i++) {
-			r->owned->t[i] = pq_ts(&in, i);
-			r->owned->v[i] = v.sc[i];
+			if (gt_pq_is_null(v.sc[i]))
+				continue;
+			r->owned->t[r->owned->n] = pq_ts(&in, i);
+			r->owned->v[r->owned->n++] = v.sc[i];
 		}
-		r->owned->n = in.n;
 		pq_val_release(&v);
 		return 0;
 	}
@@ -313,7 +326,7 @@ int pq_range_open(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_
 		struct gt_pq_series *o = &r->owned[r->n];
 		size_t cnt = 0;
 		for (size_t i = 0; i < in.n; i++)
-			cnt += vs->has[i];
+			cnt += in_window(vs, i);
 		if (!cnt)
 			continue;
 		o->t = gt_malloc(cnt * sizeof(int64_t));
@@ -322,7 +335,7 @@ int pq_range_open(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_
 		if (!o->t || !o->v)
 			goto nomem;
 		for (size_t i = 0; i < in.n; i++) {
-			if (!vs->has[i])
+			if (!in_window(vs, i))
 				continue;
 			o->t[o->n] = pq_ts(&in, i);
 			o->v[o->n++] = vs->v[i];

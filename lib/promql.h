@@ -29,6 +29,25 @@ struct gt_buf;
 
 /* Prometheus's staleness marker: a NaN with this exact bit pattern. */
 #define GT_PQ_STALE_BITS 0x7ff0000000000002ULL
+/*
+ * A NULL field value as a sample (TQL alone: a source asked for nulls):
+ * a quiet NaN with this payload ("NULL"), either sign.  Prometheus's
+ * own NaNs (Go's math.NaN(), the staleness marker) never carry it.
+ */
+#define GT_PQ_NULL_BITS 0x7ff800004e554c4cULL
+static inline double gt_pq_null(void)
+{
+	uint64_t b = GT_PQ_NULL_BITS;
+	double v;
+	memcpy(&v, &b, sizeof(v));
+	return v;
+}
+static inline int gt_pq_is_null(double v)
+{
+	uint64_t b;
+	memcpy(&b, &v, sizeof(b));
+	return (b & ~(1ULL << 63)) == GT_PQ_NULL_BITS;
+}
 #define GT_PQ_LOOKBACK_MS (5 * 60 * 1000)
 #define GT_PQ_MAX_POINTS 11000 /* per series of a range query */
 
@@ -182,7 +201,7 @@ const struct gt_pq_func *gt_pq_func_lookup(const char *name);
 struct gt_pq_series {
 	struct gt_pq_labels labels;
 	int64_t *t;   /* sorted ascending */
-	double *v;    /* staleness markers kept as GT_PQ_STALE_BITS NaNs */
+	double *v;    /* staleness markers kept as GT_PQ_STALE_BITS NaNs, NULL samples as gt_pq_null() */
 	size_t n;
 };
 
@@ -190,10 +209,11 @@ struct gt_pq_source {
 	void *ctx;
 	/*
 	 * Every series matching all matchers (one of them usually
-	 * __name__), with its samples in [mint, maxt] inclusive.  *out is
-	 * malloc'd; free with gt_pq_series_free.
+	 * __name__), with its samples in [mint, maxt] inclusive.  With
+	 * nulls, a row whose value is NULL is a sample too (gt_pq_null());
+	 * without, it is none.  *out is malloc'd; free with gt_pq_series_free.
 	 */
-	int (*select)(void *ctx, const struct gt_pq_matcher *m, size_t nm, int64_t mint, int64_t maxt,
+	int (*select)(void *ctx, const struct gt_pq_matcher *m, size_t nm, int64_t mint, int64_t maxt, int nulls,
 		      struct gt_pq_series **out, size_t *n, struct gt_err *err);
 };
 void gt_pq_series_free(struct gt_pq_series *s, size_t n);
@@ -243,6 +263,14 @@ struct gt_pq_query {
  *   - scalar() decides over the whole range: one series gives its values
  *     at the steps it has and leaves the others out (pq_val.sc_has),
  *     any other input NaN at every step, where 2.42 decides step by step;
+ *   - a row whose value is NULL is a sample (the source is asked for
+ *     nulls): lookback selects it over an older value, and it goes on
+ *     as SQL's NULL does: arithmetic and functions of it are NULL, a
+ *     comparison drops it (with bool it is NULL), aggregations skip it
+ *     (count and group still make its group, count 0; the others drop
+ *     a group of NULLs alone), range functions and subqueries leave it
+ *     out of their windows, and TQL shows it as NULL.  2.42 has no
+ *     such sample: the row is not there;
  *   - clamp() with min > max at a step with a value fails with
  *     "Execution error: min '12' > max '0'" where 2.42 answers nothing.
  *     (An error whose message begins "Execution error: " is DataFusion's

@@ -53,7 +53,7 @@ static int read_query(const struct gt_pq_source *src, ProtobufCAllocator *a, con
 	for (; nm < q->n_matchers && !rc; nm++)
 		rc = matcher_of(q->matchers[nm], &m[nm], err);
 	if (!rc)
-		rc = src->select(src->ctx, m, nm, q->start_timestamp_ms, q->end_timestamp_ms, sel, nsel, err);
+		rc = src->select(src->ctx, m, nm, q->start_timestamp_ms, q->end_timestamp_ms, 0, sel, nsel, err);
 	for (size_t i = 0; i < nm; i++)
 		pcre2_code_free(m[i].re);
 	free(m);

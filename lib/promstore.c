@@ -42,6 +42,7 @@ struct sel {
 	const char *dbname;
 	int64_t mint, maxt;
 	bool labels_only;
+	bool nulls;          /* a NULL value is a sample (gt_pq_null()), not skipped */
 	/* what is collected, over every table */
 	struct gt_pq_series *s;
 	size_t n, cap;
@@ -570,9 +571,11 @@ static int scan_table(struct sel *q, const struct gt_table_info *t, struct gt_er
 				if (fi[f] < 0)
 					continue;
 				v = &b->cols[fi[f]];
-				if (gt_vec_is_null(v, i))
+				if (gt_vec_is_null(v, i) && !q->nulls)
 					continue;
-				if (v->type == GT_F64)
+				if (gt_vec_is_null(v, i))
+					x = gt_pq_null();
+				else if (v->type == GT_F64)
 					x = v->v.f64[i];
 				else if (v->type == GT_I64)
 					x = (double)v->v.i64[i];
@@ -723,10 +726,10 @@ static void sel_free(struct sel *q)
 	free(q->caps);
 }
 
-static int do_select(void *ctx, const struct gt_pq_matcher *m, size_t nm, int64_t mint, int64_t maxt,
+static int do_select(void *ctx, const struct gt_pq_matcher *m, size_t nm, int64_t mint, int64_t maxt, int nulls,
 		     struct gt_pq_series **out, size_t *n, struct gt_err *err)
 {
-	struct sel q = {.m = m, .nm = nm, .mint = mint, .maxt = maxt};
+	struct sel q = {.m = m, .nm = nm, .mint = mint, .maxt = maxt, .nulls = nulls != 0};
 	size_t o = 0;
 	int rc;
 

@@ -12,7 +12,9 @@
  *   samples       the time index in milliseconds (floored; when a finer
  *                 unit puts several rows in one millisecond the last
  *                 wins), one series per selected numeric field (Float64,
- *                 Int64, UInt64 read as doubles; NULLs are no sample).
+ *                 Int64, UInt64 read as doubles; a NULL is no sample,
+ *                 or when the select asks for nulls (TQL) a
+ *                 gt_pq_null() sample).
  *                 Floats pass bit-exact: staleness markers stay markers.
  *   __field__     matchers on the field column's name pick the fields,
  *                 each its own series with the same labels.  Without

@@ -1636,8 +1636,8 @@ static int render(struct tql *t, const struct gt_pq_expr *e, const struct shape 
 			if (cols[k].kind == 't') {
 				rc = gt_vec_push_i64(v, ts);
 			} else if (cols[k].kind == 'v') {
-				if (cols[k].field && !field_value(&rs[cols[k].field], sr, ts, &x))
-					rc = gt_vec_push_null(v);
+				if ((cols[k].field && !field_value(&rs[cols[k].field], sr, ts, &x)) || gt_pq_is_null(x))
+					rc = gt_vec_push_null(v);   /* no value, or a NULL sample */
 				else if (vtype == GT_STRING)
 					rc = gt_vec_push_str(v, r->string ? r->string : "", r->string ? strlen(r->string) : 0);
 				else if (vtype == GT_I64)

@@ -285,6 +285,25 @@ mem,host=a used=10 1700000000'
 	stop_front
 }
 
+@test "a NULL field value is no sample to the API, where TQL over the same table selects it" {
+	start_front
+	P="http://$ADDR/v1/prometheus/api/v1"
+	sql "CREATE TABLE pm(ts TIMESTAMP(3) TIME INDEX, cpu STRING, val DOUBLE, PRIMARY KEY(cpu))"
+	sql "INSERT INTO pm VALUES (0, 'c1', 1), (0, 'c2', 20), (10000, 'c1', 2), (10000, 'c2', NULL)"
+	# Prometheus 2.42: the NULL row is not there, lookback finds the 20, and c2 counts 1
+	req "$P/query_range" --data-urlencode 'query=pm{cpu="c2"}' -d start=0 -d end=10 -d step=10
+	run cat "$T/body"
+	assert_output '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"pm","cpu":"c2"},"values":[[0,"20"],[10,"20"]]}]}}'
+	req "$P/query_range" --data-urlencode 'query=count by (cpu) (pm)' -d start=10 -d end=10 -d step=10
+	run cat "$T/body"
+	assert_output '{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"cpu":"c1"},"values":[[10,"1"]]},{"metric":{"cpu":"c2"},"values":[[10,"1"]]}]}}'
+	# TQL: the NULL masks the 20, and c2 counts 0
+	curl -sS -f "http://$ADDR/v1/sql" --data-urlencode "sql=TQL EVAL (10, 10, '1s') count by (cpu) (pm)" > "$T/body"
+	run jq -c '.output[0].records.rows' "$T/body"
+	assert_output '[["c1",10000,1],["c2",10000,0]]'
+	stop_front
+}
+
 @test "sample values print as Prometheus prints them" {
 	start_front
 	P="http://$ADDR/v1/prometheus/api/v1"

@@ -217,6 +217,34 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	assert_output --partial "expected type vector in call to function 'scalar', got scalar"
 }
 
+@test "TQL EVAL evaluates as GreptimeDB: a NULL value is a sample, and SQL's NULL from there on" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE pm(ts TIMESTAMP(3) TIME INDEX, cpu STRING, shard STRING, val DOUBLE, PRIMARY KEY(cpu, shard))"
+	run -0 gt-sql --data-home "$T/d" "INSERT INTO pm VALUES (0, 'c1', 'a', 1), (0, 'c2', 'a', 20), (0, 'c2', 'b', 5), (10000, 'c1', 'a', 2), (10000, 'c2', 'a', NULL)"
+	# lookback selects the NULL at 10s over the 20 at 0s (Prometheus 2.42 has no such sample)
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') pm{cpu=\"c2\", shard=\"a\"}"
+	assert_output "+---------------------+-----+-------+-----+
+| ts                  | cpu | shard | val |
++---------------------+-----+-------+-----+
+| 1970-01-01T00:00:10 | c2  | a     |     |
++---------------------+-----+-------+-----+"
+	# count skips it but keeps its group at 0; sum drops a group of NULLs alone
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') count by (cpu) (pm{shard=\"a\"})"
+	assert_line "| c2  | 1970-01-01T00:00:10 | 0             |"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') sum by (cpu) (pm{shard=\"a\"})"
+	assert_line "| c1  | 1970-01-01T00:00:10 | 2.0         |"
+	refute_line --partial "| c2 "
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') sum by (cpu) (pm)"
+	assert_line "| c2  | 1970-01-01T00:00:10 | 5.0         |"
+	# arithmetic keeps it NULL, a comparison drops it
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') pm{shard=\"a\"} + 1"
+	assert_line "| c2  | a     | 1970-01-01T00:00:10 |                  |"
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') pm{shard=\"a\"} > 0"
+	refute_line --partial "| c2 "
+	# a range window leaves it out
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 10, '1s') count_over_time(pm{cpu=\"c2\", shard=\"a\"}[20s])"
+	assert_line --partial "| 1970-01-01T00:00:10 | 1.0 "
+}
+
 @test "TQL EVAL evaluates as GreptimeDB: label_join, label_replace, scalar() over the range, clamp's bounds" {
 	run -0 gt-sql --data-home "$T/d" "CREATE TABLE m(v DOUBLE, ts TIMESTAMP TIME INDEX, h STRING, z STRING, PRIMARY KEY(h, z))"
 	run -0 gt-sql --data-home "$T/d" "INSERT INTO m VALUES (1, 0, 'a', 'x:1'), (2, 5000, 'a', 'y'), (3, 5000, 'b', 'y')"

@@ -30,7 +30,7 @@ static int mem_match(const struct gt_pq_matcher *m, const char *v)
 	return m->op == GT_PQ_M_EQ ? eq : !eq;
 }
 
-static int mem_select(void *ctx, const struct gt_pq_matcher *m, size_t nm, int64_t mint, int64_t maxt,
+static int mem_select(void *ctx, const struct gt_pq_matcher *m, size_t nm, int64_t mint, int64_t maxt, int nulls,
 		      struct gt_pq_series **out, size_t *n, struct gt_err *err)
 {
 	nselects++;

@@ -120,7 +120,7 @@ static void test_remote_write_shape(struct gt_pq_source *src)
 	ok(write_rows(&t, rows, GT_ARRAY_LEN(rows), 2, 1) == 0, "write up");
 
 	struct gt_pq_matcher m[3] = {mk("__name__", GT_PQ_M_EQ, "up"), mk("job", GT_PQ_M_EQ, "prom")};
-	int rc = src->select(src->ctx, m, 2, 0, 10000, &s, &n, &err);
+	int rc = src->select(src->ctx, m, 2, 0, 10000, 0, &s, &n, &err);
 	ok(rc == 0 && n == 2, "job=prom: two series (%d, %zu) %s", rc, n, err.msg);
 	if (n == 2) {
 		/* sorted by labels: {__name__, instance="a:1", job} before {__name__, job} */
@@ -136,27 +136,35 @@ static void test_remote_write_shape(struct gt_pq_source *src)
 	gt_pq_series_free(s, n);
 
 	/* [mint, maxt] is inclusive at both ends */
-	rc = src->select(src->ctx, m, 2, 2000, 3000, &s, &n, &err);
+	rc = src->select(src->ctx, m, 2, 2000, 3000, 0, &s, &n, &err);
 	ok(rc == 0 && n == 1 && s[0].n == 2 && s[0].t[0] == 2000 && s[0].t[1] == 3000, "bounds inclusive");
 	gt_pq_series_free(s, n);
 
 	/* instance="" matches the absent and the empty label */
 	m[1] = mk("__name__", GT_PQ_M_EQ, "up");
 	m[0] = mk("instance", GT_PQ_M_EQ, "");
-	rc = src->select(src->ctx, m, 2, 0, 10000, &s, &n, &err);
+	rc = src->select(src->ctx, m, 2, 0, 10000, 0, &s, &n, &err);
 	ok(rc == 0 && n == 2 && !label(&s[0], "instance") && !label(&s[1], "instance"),
 	   "instance=\"\": the NULL and the empty tag (%zu)", n);
 	gt_pq_series_free(s, n);
 
 	/* a label no column carries is "" */
 	m[0] = mk("zone", GT_PQ_M_NE, "");
-	rc = src->select(src->ctx, m, 2, 0, 10000, &s, &n, &err);
+	rc = src->select(src->ctx, m, 2, 0, 10000, 0, &s, &n, &err);
 	ok(rc == 0 && n == 0, "zone!=\"\" on a table without zone: nothing");
 	gt_pq_series_free(s, n);
 	m[0] = mk("zone", GT_PQ_M_EQ, "");
 	m[2] = mk("job", GT_PQ_M_NE, "prom");
-	rc = src->select(src->ctx, m, 3, 0, 10000, &s, &n, &err);
+	rc = src->select(src->ctx, m, 3, 0, 10000, 0, &s, &n, &err);
 	ok(rc == 0 && n == 1 && !strcmp(label(&s[0], "job"), "node"), "zone=\"\", job!=prom: the node series");
+	gt_pq_series_free(s, n);
+
+	/* asked for nulls (TQL), the NULL value is a sample of its own */
+	m[0] = mk("__name__", GT_PQ_M_EQ, "up");
+	m[1] = mk("instance", GT_PQ_M_EQ, "b:1");
+	rc = src->select(src->ctx, m, 2, 0, 10000, 1, &s, &n, &err);
+	ok(rc == 0 && n == 1 && s[0].n == 1 && s[0].t[0] == 1000 && gt_pq_is_null(s[0].v[0]),
+	   "nulls: the NULL row is a gt_pq_null() sample (%zu)", n);
 	gt_pq_series_free(s, n);
 
 	/* labels only: every series with a sample, no samples */
@@ -190,34 +198,34 @@ static void test_units_and_fields(struct gt_pq_source *src)
 	ok(write_rows(&ts, rs, 2, 1, 2) == 0 && write_rows(&tn, rn, 4, 1, 2) == 0, "write secs, nanos");
 
 	struct gt_pq_matcher m[2] = {mk("__name__", GT_PQ_M_EQ, "secs")};
-	rc = src->select(src->ctx, m, 1, -2000, 5000, &s, &n, &err);
+	rc = src->select(src->ctx, m, 1, -2000, 5000, 0, &s, &n, &err);
 	ok(rc == 0 && n == 1 && s[0].n == 2 && s[0].t[0] == -2000 && s[0].t[1] == 5000 && s[0].v[1] == 2,
 	   "seconds to ms; without __field__ the first field");
 	gt_pq_series_free(s, n);
-	rc = src->select(src->ctx, m, 1, -1999, 4999, &s, &n, &err);
+	rc = src->select(src->ctx, m, 1, -1999, 4999, 0, &s, &n, &err);
 	ok(rc == 0 && n == 0, "seconds: nothing strictly inside (-2 s, 5 s)");
 	gt_pq_series_free(s, n);
 	m[1] = mk("__field__", GT_PQ_M_EQ, "b");
-	rc = src->select(src->ctx, m, 2, -10000, 10000, &s, &n, &err);
+	rc = src->select(src->ctx, m, 2, -10000, 10000, 0, &s, &n, &err);
 	ok(rc == 0 && n == 1 && s[0].n == 1 && s[0].v[0] == 10, "__field__=b; its NULL is no sample");
 	gt_pq_series_free(s, n);
 	m[1] = mk("__field__", GT_PQ_M_NE, "x");
-	rc = src->select(src->ctx, m, 2, -10000, 10000, &s, &n, &err);
+	rc = src->select(src->ctx, m, 2, -10000, 10000, 0, &s, &n, &err);
 	ok(rc == 0 && n == 2 && s[0].n + s[1].n == 3, "__field__!=x: each field its own series");
 	gt_pq_series_free(s, n);
 
 	m[0] = mk("__name__", GT_PQ_M_EQ, "nanos");
-	rc = src->select(src->ctx, m, 1, -1, 1, &s, &n, &err);
+	rc = src->select(src->ctx, m, 1, -1, 1, 0, &s, &n, &err);
 	ok(rc == 0 && n == 1 && s[0].n == 2 && s[0].t[0] == -1 && s[0].t[1] == 1 && s[0].v[1] == 2,
 	   "nanoseconds floor to ms; a ms keeps the last row (%zu)", n ? s[0].n : 0);
 	gt_pq_series_free(s, n);
-	rc = src->select(src->ctx, m, 1, 2, 2, &s, &n, &err);
+	rc = src->select(src->ctx, m, 1, 2, 2, 0, &s, &n, &err);
 	ok(rc == 0 && n == 1 && s[0].n == 1 && s[0].t[0] == 2 && s[0].v[0] == 4, "nanoseconds: maxt inclusive");
 	gt_pq_series_free(s, n);
 
 	/* without a metric name, every table the other matchers allow */
 	m[0] = mk("host", GT_PQ_M_EQ, "h");
-	rc = src->select(src->ctx, m, 1, -10000, 10000, &s, &n, &err);
+	rc = src->select(src->ctx, m, 1, -10000, 10000, 0, &s, &n, &err);
 	ok(rc == 0 && n == 2 && !strcmp(label(&s[0], "__name__"), "nanos") && !strcmp(label(&s[1], "__name__"), "secs"),
 	   "{host=\"h\"} reads every table (%zu)", n);
 	gt_pq_series_free(s, n);
