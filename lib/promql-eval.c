@@ -678,7 +678,7 @@ int gt_pq_eval(const struct gt_pq_expr *e, const struct gt_pq_query *q, const st
 		.q = q,
 		.src = src,
 		.lookback = q->lookback > 0 ? q->lookback : GT_PQ_LOOKBACK_MS,
-		.sub_step = 60 * 1000,
+		.sub_step = GT_PQ_SUBQUERY_STEP_MS,
 		.err = err,
 	};
 	struct pq_val v = {0};

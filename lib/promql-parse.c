@@ -2392,7 +2392,7 @@ int gt_pq_parse_as(const char *q, int greptime, struct gt_pq_expr **out, struct 
 /* --- printing (Prometheus's String()) --- */
 
 /* model.Duration's String(): 1y, 1w, then d h m s ms. */
-static void print_duration(struct gt_buf *b, int64_t ms)
+void gt_pq_duration_print(struct gt_buf *b, int64_t ms)
 {
 	static const struct {
 		const char *unit;
@@ -2478,10 +2478,10 @@ static void print_at_offset(struct gt_buf *b, enum gt_pq_at at, int64_t at_time,
 	}
 	if (offset > 0) {
 		gt_buf_addstr(b, " offset ");
-		print_duration(b, offset);
+		gt_pq_duration_print(b, offset);
 	} else if (offset < 0) {
 		gt_buf_addstr(b, " offset -");
-		print_duration(b, -offset);
+		gt_pq_duration_print(b, -offset);
 	}
 }
 
@@ -2511,6 +2511,50 @@ static void print_list(struct gt_buf *b, char **v, size_t n)
 		print_label(b, v[i]);
 	}
 	gt_buf_addch(b, ')');
+}
+
+/* An aggregation's name and grouping: "sum by (host)". */
+static void print_agg_head(const struct gt_pq_expr *e, struct gt_buf *b)
+{
+	static const char *const names[] = {
+		[GT_PQ_SUM] = "sum", [GT_PQ_AVG] = "avg", [GT_PQ_MIN] = "min", [GT_PQ_MAX] = "max",
+		[GT_PQ_COUNT] = "count", [GT_PQ_GROUP] = "group", [GT_PQ_STDDEV] = "stddev",
+		[GT_PQ_STDVAR] = "stdvar", [GT_PQ_TOPK] = "topk", [GT_PQ_BOTTOMK] = "bottomk",
+		[GT_PQ_QUANTILE] = "quantile", [GT_PQ_COUNT_VALUES] = "count_values",
+	};
+	gt_buf_addstr(b, names[e->u.agg.op]);
+	if (e->u.agg.without || e->u.agg.ngrouping > 0) {
+		gt_buf_addstr(b, e->u.agg.without ? " without " : " by ");
+		print_list(b, e->u.agg.grouping, e->u.agg.ngrouping);
+	}
+}
+
+/* A binary operator with its modifiers: "/ on (host) group_left (x)". */
+static void print_binop_head(const struct gt_pq_expr *e, struct gt_buf *b)
+{
+	gt_buf_addstr(b, binop_str(e->u.bin.op));
+	if (e->u.bin.bool_mod)
+		gt_buf_addstr(b, " bool");
+	if (e->u.bin.nlabels > 0 || e->u.bin.on) {
+		gt_buf_addstr(b, e->u.bin.on ? " on " : " ignoring ");
+		print_list(b, e->u.bin.labels, e->u.bin.nlabels);
+		if (e->u.bin.card == GT_PQ_MANY_TO_ONE || e->u.bin.card == GT_PQ_ONE_TO_MANY) {
+			gt_buf_addstr(b, e->u.bin.card == GT_PQ_MANY_TO_ONE ? " group_left " : " group_right ");
+			print_list(b, e->u.bin.include, e->u.bin.ninclude);
+		}
+	}
+}
+
+/* A subquery's brackets, @ and offset: "[5m:1m] offset 1m". */
+static void print_sub_tail(const struct gt_pq_expr *e, struct gt_buf *b)
+{
+	gt_buf_addch(b, '[');
+	gt_pq_duration_print(b, e->u.sub.range);
+	gt_buf_addch(b, ':');
+	if (e->u.sub.step)
+		gt_pq_duration_print(b, e->u.sub.step);
+	gt_buf_addch(b, ']');
+	print_at_offset(b, e->u.sub.at, e->u.sub.at_time, e->u.sub.offset);
 }
 
 static void print(const struct gt_pq_expr *e, struct gt_buf *b)
@@ -2553,7 +2597,7 @@ static void print(const struct gt_pq_expr *e, struct gt_buf *b)
 		free(ls);
 		if (e->u.sel.range) {
 			gt_buf_addch(b, '[');
-			print_duration(b, e->u.sel.range);
+			gt_pq_duration_print(b, e->u.sel.range);
 			gt_buf_addch(b, ']');
 		}
 		print_at_offset(b, e->u.sel.at, e->u.sel.at_time, e->u.sel.offset);
@@ -2561,13 +2605,7 @@ static void print(const struct gt_pq_expr *e, struct gt_buf *b)
 	}
 	case GT_PQ_SUBQUERY:
 		print(e->u.sub.e, b);
-		gt_buf_addch(b, '[');
-		print_duration(b, e->u.sub.range);
-		gt_buf_addch(b, ':');
-		if (e->u.sub.step)
-			print_duration(b, e->u.sub.step);
-		gt_buf_addch(b, ']');
-		print_at_offset(b, e->u.sub.at, e->u.sub.at_time, e->u.sub.offset);
+		print_sub_tail(e, b);
 		break;
 	case GT_PQ_CALL:
 		gt_buf_addstr(b, e->u.call.fn->name);
@@ -2580,18 +2618,9 @@ static void print(const struct gt_pq_expr *e, struct gt_buf *b)
 		gt_buf_addch(b, ')');
 		break;
 	case GT_PQ_AGG: {
-		static const char *const names[] = {
-			[GT_PQ_SUM] = "sum", [GT_PQ_AVG] = "avg", [GT_PQ_MIN] = "min", [GT_PQ_MAX] = "max",
-			[GT_PQ_COUNT] = "count", [GT_PQ_GROUP] = "group", [GT_PQ_STDDEV] = "stddev",
-			[GT_PQ_STDVAR] = "stdvar", [GT_PQ_TOPK] = "topk", [GT_PQ_BOTTOMK] = "bottomk",
-			[GT_PQ_QUANTILE] = "quantile", [GT_PQ_COUNT_VALUES] = "count_values",
-		};
-		gt_buf_addstr(b, names[e->u.agg.op]);
-		if (e->u.agg.without || e->u.agg.ngrouping > 0) {
-			gt_buf_addstr(b, e->u.agg.without ? " without " : " by ");
-			print_list(b, e->u.agg.grouping, e->u.agg.ngrouping);
+		print_agg_head(e, b);
+		if (e->u.agg.without || e->u.agg.ngrouping > 0)
 			gt_buf_addch(b, ' ');
-		}
 		gt_buf_addch(b, '(');
 		if (e->u.agg.param) {
 			print(e->u.agg.param, b);
@@ -2604,17 +2633,7 @@ static void print(const struct gt_pq_expr *e, struct gt_buf *b)
 	case GT_PQ_BINARY:
 		print(e->u.bin.lhs, b);
 		gt_buf_addch(b, ' ');
-		gt_buf_addstr(b, binop_str(e->u.bin.op));
-		if (e->u.bin.bool_mod)
-			gt_buf_addstr(b, " bool");
-		if (e->u.bin.nlabels > 0 || e->u.bin.on) {
-			gt_buf_addstr(b, e->u.bin.on ? " on " : " ignoring ");
-			print_list(b, e->u.bin.labels, e->u.bin.nlabels);
-			if (e->u.bin.card == GT_PQ_MANY_TO_ONE || e->u.bin.card == GT_PQ_ONE_TO_MANY) {
-				gt_buf_addstr(b, e->u.bin.card == GT_PQ_MANY_TO_ONE ? " group_left " : " group_right ");
-				print_list(b, e->u.bin.include, e->u.bin.ninclude);
-			}
-		}
+		print_binop_head(e, b);
 		gt_buf_addch(b, ' ');
 		print(e->u.bin.rhs, b);
 		break;
@@ -2628,6 +2647,22 @@ static void print(const struct gt_pq_expr *e, struct gt_buf *b)
 		gt_buf_addch(b, ')');
 		break;
 	}
+}
+
+int gt_pq_expr_print_node(const struct gt_pq_expr *e, struct gt_buf *out)
+{
+	size_t before = out->len;
+
+	switch (e->kind) {
+	case GT_PQ_SUBQUERY: print_sub_tail(e, out); break;
+	case GT_PQ_CALL: gt_buf_addstr(out, e->u.call.fn->name); break;
+	case GT_PQ_AGG: print_agg_head(e, out); break;
+	case GT_PQ_BINARY: print_binop_head(e, out); break;
+	case GT_PQ_UNARY: gt_buf_addch(out, e->u.un.op); break;
+	case GT_PQ_PAREN: gt_buf_addstr(out, "()"); break;
+	default: print(e, out); break;   /* a leaf: the whole of it */
+	}
+	return out->len == before ? GT_ENOMEM : 0;
 }
 
 int gt_pq_expr_print(const struct gt_pq_expr *e, struct gt_buf *out)

@@ -50,6 +50,7 @@ static inline int gt_pq_is_null(double v)
 }
 #define GT_PQ_LOOKBACK_MS (5 * 60 * 1000)
 #define GT_PQ_MAX_POINTS 11000 /* per series of a range query */
+#define GT_PQ_SUBQUERY_STEP_MS (60 * 1000) /* a subquery's step when it names none: Prometheus's evaluation interval */
 
 enum gt_pq_type { GT_PQ_T_NONE, GT_PQ_T_SCALAR, GT_PQ_T_STRING, GT_PQ_T_VECTOR, GT_PQ_T_MATRIX };
 
@@ -181,6 +182,12 @@ int gt_pq_parse_as(const char *q, int greptime, struct gt_pq_expr **out, struct 
 void gt_pq_expr_free(struct gt_pq_expr *e);
 /* Print the tree back as PromQL (canonical form, as Prometheus's String()). */
 int gt_pq_expr_print(const struct gt_pq_expr *e, struct gt_buf *out);
+/* Print node e alone, its operands left out, in the same words: a selector
+ * or literal whole, "rate", "sum by (host)", "/ on (host) group_left (x)",
+ * "[5m:1m] offset 1m" for a subquery, "-" (TQL EXPLAIN's plan). */
+int gt_pq_expr_print_node(const struct gt_pq_expr *e, struct gt_buf *out);
+/* A duration as Prometheus prints one: "1h30m", "10s", "0s". */
+void gt_pq_duration_print(struct gt_buf *b, int64_t ms);
 /* "5m", "1h30m", "1.5" (seconds) -> ms; GT_EINVAL on a bad one. */
 int gt_pq_parse_duration(const char *s, size_t n, int64_t *ms);
 

@@ -25,6 +25,7 @@
 void gt_promstore_init(struct gt_promstore *ps, struct gt_db *db, const char *dbname)
 {
 	ps->db = db;
+	ps->watch = NULL;
 	snprintf(ps->dbname, sizeof(ps->dbname), "%s", dbname ? dbname : GT_DEFAULT_DB);
 }
 
@@ -50,6 +51,7 @@ struct sel {
 	size_t *caps;        /* samples allocated per series */
 	uint64_t samples;
 	struct gt_db *db;
+	const struct gt_promstore_watch *watch;
 };
 
 static bool is_name(const struct gt_pq_matcher *m)
@@ -282,6 +284,8 @@ struct table_ctx {
 	uint32_t nf, nseries_f;  /* fields read; series per key (1 when labels_only) */
 	const struct gt_pq_matcher **lm;   /* label matchers to check on the decoded labels */
 	size_t nlm;
+	const struct gt_pq_matcher **post; /* those no scan predicate answers (EXPLAIN) */
+	size_t npost;
 };
 
 /*
@@ -420,10 +424,11 @@ static int scan_table(struct sel *q, const struct gt_table_info *t, struct gt_er
 	c.tagcol = gt_calloc(c.ntags + 1, sizeof(*c.tagcol));
 	c.fields = gt_calloc(sc->ncols + 1, sizeof(*c.fields));
 	c.lm = gt_calloc(q->nm + 1, sizeof(*c.lm));
+	c.post = gt_calloc(q->nm + 1, sizeof(*c.post));
 	preds = gt_calloc(q->nm + 1, sizeof(*preds));
 	predvals = gt_calloc(q->nm + 1, sizeof(*predvals));
 	parts = gt_calloc(c.ntags + 1, sizeof(*parts));
-	if (!c.tagcol || !c.fields || !c.lm || !preds || !predvals || !parts) {
+	if (!c.tagcol || !c.fields || !c.lm || !c.post || !preds || !predvals || !parts) {
 		rc = gt_errf(err, GT_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -462,6 +467,7 @@ static int scan_table(struct sel *q, const struct gt_table_info *t, struct gt_er
 			continue;
 		}
 		c.lm[c.nlm++] = m;
+		c.post[c.npost++] = m;   /* until a predicate answers it */
 		if (sc->cols[col].type != GT_STRING)
 			continue;
 		struct gt_tag_pred *p = &preds[npreds];
@@ -488,6 +494,7 @@ static int scan_table(struct sel *q, const struct gt_table_info *t, struct gt_er
 		}
 		p->vals = (const char *const *)predvals[npreds];
 		npreds++;
+		c.npost--;
 	}
 	memset(&req, 0, sizeof(req));
 	unit_range(sc->cols[c.ts].unit, q->mint, q->maxt, &req.start, &req.end);
@@ -497,14 +504,18 @@ static int scan_table(struct sel *q, const struct gt_table_info *t, struct gt_er
 	req.nfields = c.nf;
 	req.preds = preds;
 	req.npreds = npreds;
+	if (q->watch && q->watch->scan(q->watch->ctx, t, &req, c.post, c.npost))
+		goto out;
 	if ((rc = gt_db_scan(q->db, t, &req, &scan, err)) < 0)
 		goto out;
+	uint64_t nrows = 0;
 	for (;;) {
 		const struct gt_batch *b;
 		rc = gt_table_scan_next(scan, &b, err);
 		if (rc <= 0)
 			break;
 		rc = 0;
+		nrows += b->nrows;
 		int tsi = gt_batch_find(b, sc->cols[c.ts].id);
 		int fi[64];
 		if (tsi < 0 || c.nf > GT_ARRAY_LEN(fi)) {
@@ -588,6 +599,8 @@ static int scan_table(struct sel *q, const struct gt_table_info *t, struct gt_er
 		if (rc)
 			break;
 	}
+	if (q->watch && rc == 0)
+		q->watch->scanned(q->watch->ctx, nrows);
 out:
 	gt_table_scan_free(scan);
 	gt_keymap_release(&km);
@@ -604,6 +617,7 @@ out:
 	free(c.tagcol);
 	free(c.fields);
 	free(c.lm);
+	free(c.post);
 	return rc;
 }
 
@@ -678,6 +692,7 @@ static int run(struct gt_promstore *ps, struct sel *q, struct gt_err *err)
 
 	q->db = ps->db;
 	q->dbname = ps->dbname;
+	q->watch = ps->watch;
 	for (size_t i = 0; i < q->nm; i++) {
 		const struct gt_pq_matcher *m = &q->m[i];
 		if (is_db(m) && m->op == GT_PQ_M_EQ)

@@ -42,9 +42,27 @@
  * --query.max-samples): past it, GT_ETOOBIG with Prometheus's words. */
 #define GT_PQ_MAX_SAMPLES 50000000
 
+/*
+ * EXPLAIN's view of the scans a selection runs (sql-tql.c), so that its
+ * plan is what ran: told of each table scan before it starts.
+ */
+struct gt_table_info;
+struct gt_scan_req;
+struct gt_promstore_watch {
+	void *ctx;
+	/* The scan of table t with what req pushes down, and the label
+	 * matchers the scan cannot answer (post[0..npost)), checked on each
+	 * series' labels.  True: read nothing (a plan without data). */
+	bool (*scan)(void *ctx, const struct gt_table_info *t, const struct gt_scan_req *req,
+		     const struct gt_pq_matcher *const *post, size_t npost);
+	/* The rows that scan read. */
+	void (*scanned)(void *ctx, uint64_t rows);
+};
+
 struct gt_promstore {
 	struct gt_db *db;                 /* borrowed */
 	char dbname[GT_NAME_MAX + 1];
+	const struct gt_promstore_watch *watch;   /* borrowed; NULL (gt_promstore_init): none */
 };
 
 void gt_promstore_init(struct gt_promstore *ps, struct gt_db *db, const char *dbname);

@@ -250,8 +250,8 @@ enum sql_skind {
 	S_SHOW_REGION,         /* SHOW REGION FROM table [IN db] */
 	/* sql-view.c: CREATE [OR REPLACE] VIEW db.name [(icols)] AS sel (text: the whole statement) */
 	S_CREATE_VIEW, S_DROP_VIEW, S_SHOW_VIEWS, S_SHOW_CREATE_VIEW,
-	/* sql-tql.c: TQL EVAL|EXPLAIN|ANALYZE [(start, end, step[, lookback])] promql [AS alias]:
-	 * tql_args, text (the PromQL), name (the alias or NULL), analyze/value (the verb) */
+	/* sql-tql.c: TQL EVAL|EXPLAIN|ANALYZE [VERBOSE] [(start, end, step[, lookback])] promql [AS alias]:
+	 * tql_args, text (the PromQL), name (the alias or NULL), tql_verb, verbose */
 	S_TQL,
 };
 
@@ -306,6 +306,7 @@ struct sql_stmt {
 	/* EXPLAIN */
 	struct sql_stmt *inner;
 	bool analyze;
+	bool verbose;          /* EXPLAIN VERBOSE, TQL EXPLAIN|ANALYZE VERBOSE */
 	/* TQL */
 	struct sql_expr *tql_args[4];
 	uint32_t ntql_args;
@@ -442,7 +443,8 @@ int sql_query_run(struct gt_sql_session *s, struct sql_arena *arena, struct sql_
 int sql_select_stream(struct gt_sql_session *s, struct sql_select *q, const struct gt_sql_sink *sink,
 		      struct gt_sql_result *res, struct gt_sql_error *e);
 
-/* sql-tql.c: TQL EVAL, evaluated by the PromQL engine over the session's database. */
+/* sql-tql.c: TQL EVAL, evaluated by the PromQL engine over the session's database; whatever
+ * st's verb, under a plan recorder (s->plan: EXPLAIN, TQL EXPLAIN|ANALYZE) it records its plan. */
 int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e);
 
 /* sql-view.c: CREATE/DROP VIEW, SHOW VIEWS, SHOW CREATE VIEW. */

@@ -1982,15 +1982,19 @@ out:
 	return rc;
 }
 
-/* EXPLAIN [ANALYZE]: run the statement with a plan recorder (dry unless ANALYZE). */
-static int explain(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_result *res, struct gt_sql_error *e)
+/*
+ * EXPLAIN [ANALYZE] of a query, TQL EXPLAIN|ANALYZE of a PromQL one: run
+ * st with a plan recorder (dry unless ANALYZE) and answer the plan.
+ */
+static int explain(struct gt_sql_session *s, struct sql_stmt *st, bool analyze, struct gt_sql_result *res,
+		   struct gt_sql_error *e)
 {
-	struct sql_plan pl = {.dry = !st->analyze, .analyze = st->analyze};
+	struct sql_plan pl = {.dry = !analyze, .analyze = analyze};
 	struct gt_sql_result tmp = {0};
 	struct sql_plan *saved = s->plan;
 	int64_t t0 = gt_now_ns();
 	s->plan = &pl;
-	int rc = sql_exec_stmt(s, st->inner, &tmp, e);
+	int rc = st->kind == S_TQL ? sql_exec_tql(s, st, &tmp, e) : sql_exec_stmt(s, st, &tmp, e);
 	s->plan = saved;
 	double ms = (double)(gt_now_ns() - t0) / 1e6;
 	uint64_t rows = tmp.n ? tmp.outs[tmp.n - 1].rows.nrows : 0;
@@ -2130,8 +2134,10 @@ int sql_exec_stmt(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_r
 	case S_DELETE:
 		return delete_stmt(s, st, res, e);
 	case S_EXPLAIN:
-		return explain(s, st, res, e);
+		return explain(s, st->inner, st->analyze, res, e);
 	case S_TQL:
+		if (st->tql_verb != 'E')
+			return explain(s, st, st->tql_verb == 'A', res, e);
 		return sql_exec_tql(s, st, res, e);
 	case S_CREATE_VIEW:
 	case S_DROP_VIEW:

@@ -101,6 +101,17 @@ static int lex_err(struct gt_sql_error *e, uint32_t line, uint32_t col, const ch
 	return GT_EINVAL;
 }
 
+/* VERBOSE after TQL EXPLAIN or ANALYZE (toks[n-1] the verb) is a keyword; after EVAL, and
+ * anywhere else, the PromQL begins (a metric may be called verbose). */
+static bool tql_verbose(const struct sql_token *toks, uint32_t n, const char *s, size_t len)
+{
+	const struct sql_token *v = &toks[n - 1];
+	if (v->n != 7 || (strncasecmp(v->s, "explain", 7) && strncasecmp(v->s, "analyze", 7)))
+		return false;
+	return len >= 7 && strncasecmp(s, "verbose", 7) == 0 &&
+	       (len == 7 || !(isalnum((unsigned char)s[7]) || s[7] == '_' || s[7] == ':' || s[7] == '{'));
+}
+
 static const char *const ops[] = {
 	"<>", "<=", ">=", "!=", "==", "||", "::", "@@",
 	"(", ")", ",", ";", "+", "-", "*", "/", "%", "=", "<", ">", ".", "[", "]",
@@ -165,7 +176,7 @@ int sql_lex(struct sql_arena *a, const char *s, size_t len, struct sql_token **t
 		k->line = line;
 		k->col = (uint32_t)(i - linestart + 1);
 		k->off = i;
-		if (i < len && ((tql == 2 && s[i] != '(') || tql == 4)) {
+		if (i < len && ((tql == 2 && s[i] != '(' && !tql_verbose(t, n, s + i, len - i)) || tql == 4)) {
 			/* the PromQL runs to a ';' outside its quotes (a ',' after the parameters is allowed) */
 			if (tql == 4 && s[i] == ',') {
 				i++;

@@ -2400,7 +2400,7 @@ static struct sql_stmt *tql(struct P *p, struct sql_stmt *st)
 		st->tql_verb = 'A';
 	else
 		return fail(p, "EVAL, EXPLAIN or ANALYZE after TQL");
-	accept_kw(p, "verbose");
+	st->verbose = accept_kw(p, "verbose");
 	if (accept_op(p, "(")) {
 		do {
 			if (st->ntql_args == 4)
@@ -2446,7 +2446,7 @@ static struct sql_stmt *statement(struct P *p)
 	if (accept_kw(p, "explain")) {
 		st->kind = S_EXPLAIN;
 		st->analyze = accept_kw(p, "analyze");
-		accept_kw(p, "verbose");
+		st->verbose = accept_kw(p, "verbose");
 		if (!(st->inner = statement(p)))
 			return NULL;
 		if (st->inner->kind != S_SELECT)

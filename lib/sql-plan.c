@@ -7,25 +7,29 @@
 #include "catalog.h"
 #include "region.h"
 
-void sql_plan_add(struct sql_plan *pl, int stage, const char *fmt, ...)
+/* Room for `more` nodes. */
+static int grow(struct sql_plan *pl, uint32_t more)
 {
-	if (!pl || pl->failed)
+	if (pl->n + more <= pl->cap)
+		return 0;
+	uint32_t cap = pl->cap ? pl->cap : 8;
+	while (cap < pl->n + more)
+		cap *= 2;
+	struct sql_plan_node *nn = gt_reallocarray(pl->nodes, cap, sizeof(*nn));
+	if (!nn)
+		return pl->failed = GT_ENOMEM;
+	pl->nodes = nn;
+	pl->cap = cap;
+	return 0;
+}
+
+static void vadd(struct sql_plan *pl, int stage, uint32_t nkids, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	if (!pl || pl->failed || grow(pl, 1) < 0)
 		return;
-	if (pl->n == pl->cap) {
-		uint32_t cap = pl->cap ? pl->cap * 2 : 8;
-		struct sql_plan_node *nn = gt_realloc(pl->nodes, cap * sizeof(*nn));
-		if (!nn) {
-			pl->failed = GT_ENOMEM;
-			return;
-		}
-		pl->nodes = nn;
-		pl->cap = cap;
-	}
-	va_list ap, ap2;
-	va_start(ap, fmt);
 	va_copy(ap2, ap);
 	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
 	char *text = n >= 0 ? gt_malloc((size_t)n + 1) : NULL;
 	if (text)
 		vsnprintf(text, (size_t)n + 1, fmt, ap2);
@@ -34,9 +38,39 @@ void sql_plan_add(struct sql_plan *pl, int stage, const char *fmt, ...)
 		pl->failed = GT_ENOMEM;
 		return;
 	}
-	pl->nodes[pl->n].stage = (uint8_t)stage;
-	pl->nodes[pl->n].text = text;
-	pl->n++;
+	if (nkids > pl->nroots)
+		nkids = pl->nroots;
+	pl->nodes[pl->n++] = (struct sql_plan_node){.stage = (uint8_t)stage, .nkids = nkids, .text = text};
+	pl->nroots = pl->nroots - nkids + 1;
+}
+
+void sql_plan_add(struct sql_plan *pl, int stage, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(pl, stage, 1, fmt, ap);
+	va_end(ap);
+}
+
+void sql_plan_addn(struct sql_plan *pl, int stage, uint32_t nkids, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vadd(pl, stage, nkids, fmt, ap);
+	va_end(ap);
+}
+
+void sql_plan_append(struct sql_plan *dst, struct sql_plan *src)
+{
+	if (!dst->failed && !src->failed && grow(dst, src->n) == 0) {
+		memcpy(dst->nodes + dst->n, src->nodes, src->n * sizeof(*src->nodes));
+		dst->n += src->n;
+		dst->nroots += src->nroots;
+		src->n = 0;   /* the texts are dst's now */
+	} else if (!dst->failed) {
+		dst->failed = GT_ENOMEM;
+	}
+	sql_plan_release(src);
 }
 
 void sql_plan_release(struct sql_plan *pl)
@@ -47,22 +81,64 @@ void sql_plan_release(struct sql_plan *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
-/* Nodes of one stage (or all, stage < 0) top-down, indented by depth. */
-static int render(const struct sql_plan *pl, int stage, struct gt_buf *b)
+/* The tree of a post-order recording: each node's parent (UINT32_MAX for
+ * a root) and the first node of its subtree. */
+struct tree {
+	uint32_t *parent, *first;
+};
+
+static int tree_build(const struct sql_plan *pl, struct tree *t)
 {
-	int depth = 0;
-	for (uint32_t i = pl->n; i-- > 0;) {
-		const struct sql_plan_node *nd = &pl->nodes[i];
-		if (stage >= 0 && nd->stage != stage)
-			continue;
+	uint32_t *stack = gt_calloc(pl->n + 1, sizeof(*stack)), sp = 0;
+	t->parent = gt_calloc(pl->n + 1, sizeof(*t->parent));
+	t->first = gt_calloc(pl->n + 1, sizeof(*t->first));
+	if (!stack || !t->parent || !t->first) {
+		free(stack);
+		return GT_ENOMEM;
+	}
+	for (uint32_t i = 0; i < pl->n; i++) {
+		uint32_t k = pl->nodes[i].nkids <= sp ? pl->nodes[i].nkids : sp;
+		t->parent[i] = UINT32_MAX;
+		t->first[i] = k ? t->first[stack[sp - k]] : i;
+		for (uint32_t j = sp - k; j < sp; j++)
+			t->parent[stack[j]] = i;
+		sp -= k;
+		stack[sp++] = i;
+	}
+	free(stack);
+	return 0;
+}
+
+/* Node i's subtree top-down: the nodes of one stage (all when stage < 0),
+ * each indented under its nearest shown ancestor. */
+static int render_node(const struct sql_plan *pl, const struct tree *t, uint32_t i, int stage, int depth,
+		       struct gt_buf *b)
+{
+	const struct sql_plan_node *nd = &pl->nodes[i];
+	int rc = 0;
+	if (stage < 0 || nd->stage == stage) {
 		for (int k = 0; k < depth; k++)
-			gt_buf_addstr(b, "  ");
-		gt_buf_addstr(b, nd->text);
-		if (gt_buf_addch(b, '\n') < 0)
-			return GT_ENOMEM;
+			rc |= gt_buf_addstr(b, "  ");
+		rc |= gt_buf_addstr(b, nd->text);
+		rc |= gt_buf_addch(b, '\n');
 		depth++;
 	}
-	return 0;
+	for (uint32_t j = t->first[i]; j < i && rc == 0; j++)
+		if (t->parent[j] == i)
+			rc = render_node(pl, t, j, stage, depth, b);
+	return rc < 0 ? GT_ENOMEM : 0;
+}
+
+static int render(const struct sql_plan *pl, int stage, struct gt_buf *b)
+{
+	struct tree t = {0};
+	int rc = tree_build(pl, &t);
+	for (uint32_t i = 0; rc == 0 && i < pl->n; i++)
+		if (t.parent[i] == UINT32_MAX)
+			rc = render_node(pl, &t, i, stage, 0, b);
+	free(t.parent);
+	free(t.first);
+	return rc;
 }
 
 static int push_cell(struct gt_vec *v, struct gt_buf *b)
@@ -171,13 +247,13 @@ bool sql_plan_scan(struct sql_plan *pl, const struct gt_table_info *ti, const st
 		}
 		gt_buf_addch(&b, ']');
 	}
-	sql_plan_add(pl, SQL_STAGE_REGION, "%s", b.p ? b.p : "RegionScan");
+	sql_plan_addn(pl, SQL_STAGE_REGION, 0, "%s", b.p ? b.p : "RegionScan");
 	gt_buf_release(&b);
 	return pl->dry;
 }
 
 void sql_plan_merge(struct sql_plan *pl, const struct gt_table_info *ti, bool partial)
 {
-	sql_plan_add(pl, SQL_STAGE_FRONT, "MergeScan: table=%s.%s regions=%u%s", ti->db, ti->name, ti->nregions,
-		     partial ? " (merges the regions' partial aggregates)" : "");
+	sql_plan_addn(pl, SQL_STAGE_FRONT, 1, "MergeScan: table=%s.%s regions=%u%s", ti->db, ti->name, ti->nregions,
+		      partial ? " (merges the regions' partial aggregates)" : "");
 }

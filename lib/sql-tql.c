@@ -56,6 +56,24 @@
  * field: a table with several fields gives a column per field.  Parameters
  * are SQL expressions: numbers are seconds, strings seconds, RFC 3339
  * times or durations ('5s'), timestamps and intervals what they say.
+ *
+ * Under a plan recorder (TQL EXPLAIN and ANALYZE, or EXPLAIN of a query
+ * over a TQL CTE) the statement evaluates as usual, dry unless analysing,
+ * and records its plan (sql-plan.h): the query's steps, the expression's
+ * nodes top-down, and under each selector the scans promstore ran for it
+ * (told through its watch, so the time range, tag filters and columns
+ * shown are those of the scan).  Nodes:
+ *
+ *   PromQL: range query start=T end=T step=D lookback=D   the root
+ *   VectorSelector: sel              MatrixSelector: sel[D]
+ *     SeriesFilter: {matchers}       those no scan predicate answers
+ *       MergeScan / RegionScan       as SQL's EXPLAIN words them
+ *     EmptyMetric: no table matches
+ *   Function: name   Aggregate: op by (l)   BinaryOp: op modifiers
+ *   Subquery: [range:step]   Unary: -   Literal: value
+ *
+ * ANALYZE adds what each selector's scans read and selected and the
+ * answer's series and points; VERBOSE the answer's columns.
  */
 #include <ctype.h>
 #include <math.h>
@@ -67,6 +85,7 @@
 #include "promql-fn.h"
 #include "promstore.h"
 #include "sql-expr.h"
+#include "sql-plan.h"
 #include "timeutil.h"
 
 /* Does x compute with times (now(), casts to timestamps, intervals)? */
@@ -1691,9 +1710,250 @@ static int parse_error_text(struct gt_buf *b, const char *msg)
 	return 0;
 }
 
-/* Evaluate x once per value column of sh into r[0..nf). */
+/* --- EXPLAIN: the plan of what ran --- */
+
+/* What one selector's selections did, over every field's evaluation. */
+struct sel_trace {
+	const struct gt_pq_expr *sel;
+	struct sql_plan scans;      /* its scans' nodes, as they ran */
+	bool fetched;
+	uint64_t rows;              /* read by its scans */
+	uint64_t series, samples;   /* selected */
+};
+
+struct trace {
+	struct sql_plan *pl;        /* the session's */
+	struct gt_pq_source inner;  /* promstore's */
+	struct gt_promstore_watch watch;
+	struct sel_trace *sels;
+	size_t n;
+	struct sel_trace *cur;      /* the selection running */
+};
+
+static int trace_selectors(struct trace *tr, const struct gt_pq_expr *x)
+{
+	int rc = 0;
+
+	switch (x->kind) {
+	case GT_PQ_SELECTOR: {
+		struct sel_trace *n = realloc(tr->sels, (tr->n + 1) * sizeof *n);
+		if (!n)
+			return GT_ENOMEM;
+		tr->sels = n;
+		tr->sels[tr->n++] = (struct sel_trace){.sel = x, .scans = {.dry = tr->pl->dry}};
+		return 0;
+	}
+	case GT_PQ_SUBQUERY: return trace_selectors(tr, x->u.sub.e);
+	case GT_PQ_PAREN: return trace_selectors(tr, x->u.paren);
+	case GT_PQ_UNARY: return trace_selectors(tr, x->u.un.e);
+	case GT_PQ_CALL:
+		for (size_t i = 0; i < x->u.call.nargs && rc == 0; i++)
+			rc = trace_selectors(tr, x->u.call.args[i]);
+		return rc;
+	case GT_PQ_AGG:
+		if (x->u.agg.param && (rc = trace_selectors(tr, x->u.agg.param)) < 0)
+			return rc;
+		return trace_selectors(tr, x->u.agg.e);
+	case GT_PQ_BINARY:
+		if ((rc = trace_selectors(tr, x->u.bin.lhs)) < 0)
+			return rc;
+		return trace_selectors(tr, x->u.bin.rhs);
+	default: return 0;
+	}
+}
+
+static void trace_release(struct trace *tr)
+{
+	for (size_t i = 0; i < tr->n; i++)
+		sql_plan_release(&tr->sels[i].scans);
+	free(tr->sels);
+}
+
+static struct sel_trace *sel_trace_of(struct trace *tr, const struct gt_pq_expr *sel)
+{
+	for (size_t i = 0; i < tr->n; i++)
+		if (tr->sels[i].sel == sel)
+			return &tr->sels[i];
+	return NULL;
+}
+
+/* The source the evaluator reads under a plan: promstore's, knowing whose selection runs.
+ * A selector is known by its matchers, the array the evaluator passes (pinned or not). */
+static int traced_select(void *ctx, const struct gt_pq_matcher *m, size_t nm, int64_t mint, int64_t maxt, int nulls,
+			 struct gt_pq_series **out, size_t *n, struct gt_err *err)
+{
+	struct trace *tr = ctx;
+	int rc;
+
+	tr->cur = NULL;
+	for (size_t i = 0; i < tr->n && !tr->cur; i++)
+		if (tr->sels[i].sel->u.sel.m == m)
+			tr->cur = &tr->sels[i];
+	rc = tr->inner.select(tr->inner.ctx, m, nm, mint, maxt, nulls, out, n, err);
+	if (rc == 0 && tr->cur) {
+		tr->cur->fetched = true;
+		tr->cur->series += *n;
+		for (size_t i = 0; i < *n; i++)
+			tr->cur->samples += (*out)[i].n;
+	}
+	tr->cur = NULL;
+	return rc;
+}
+
+/* promstore's watch: each scan a selection runs, under the selector running it. */
+static bool watch_scan(void *ctx, const struct gt_table_info *ti, const struct gt_scan_req *req,
+		       const struct gt_pq_matcher *const *post, size_t npost)
+{
+	struct trace *tr = ctx;
+	if (!tr->cur)
+		return tr->pl->dry;
+	struct sql_plan *sp = &tr->cur->scans;
+	bool dry = sql_plan_scan(sp, ti, req);
+	sql_plan_merge(sp, ti, false);
+	if (npost) {
+		/* printed as a selector of those matchers alone: {host!="b"} */
+		struct gt_pq_matcher *m = calloc(npost, sizeof *m);
+		struct gt_pq_expr x = {.kind = GT_PQ_SELECTOR};
+		struct gt_buf b = {0};
+		for (size_t i = 0; m && i < npost; i++)
+			m[i] = *post[i];
+		x.u.sel.m = m;
+		x.u.sel.nm = m ? npost : 0;
+		if (!m || gt_pq_expr_print(&x, &b) < 0)
+			sp->failed = GT_ENOMEM;
+		sql_plan_add(sp, SQL_STAGE_FRONT, "SeriesFilter: %s", b.p ? b.p : "");
+		gt_buf_release(&b);
+		free(m);
+	}
+	return dry;
+}
+
+static void watch_scanned(void *ctx, uint64_t rows)
+{
+	struct trace *tr = ctx;
+	if (tr->cur)
+		tr->cur->rows += rows;
+}
+
+/* Node x's words (gt_pq_expr_print_node) after prefix, in b. */
+static void node_text(struct gt_buf *b, const char *prefix, const struct gt_pq_expr *x)
+{
+	gt_buf_reset(b);
+	gt_buf_addstr(b, prefix);
+	gt_pq_expr_print_node(x, b);
+}
+
+/* x's subtree of the plan, bottom-up (sql-plan.h): its operands' subtrees, then its node. */
+static void plan_node(struct trace *tr, const struct gt_pq_expr *x, struct gt_buf *b)
+{
+	static const char *const cards[] = {
+		[GT_PQ_ONE_TO_ONE] = "one-to-one", [GT_PQ_MANY_TO_ONE] = "many-to-one",
+		[GT_PQ_ONE_TO_MANY] = "one-to-many", [GT_PQ_MANY_TO_MANY] = "many-to-many",
+	};
+	struct sql_plan *pl = tr->pl;
+	uint32_t nk = 0;
+
+	switch (x->kind) {
+	case GT_PQ_PAREN:
+		plan_node(tr, x->u.paren, b);
+		return;
+	case GT_PQ_NUMBER:
+	case GT_PQ_STRING:
+		node_text(b, "Literal: ", x);
+		break;
+	case GT_PQ_SELECTOR: {
+		struct sel_trace *st = sel_trace_of(tr, x);
+		if (st && st->scans.n) {
+			nk = st->scans.nroots;
+			sql_plan_append(pl, &st->scans);
+		} else if (st && st->fetched) {
+			sql_plan_addn(pl, SQL_STAGE_FRONT, 0, "EmptyMetric: no table matches");
+			nk = 1;
+		}
+		node_text(b, x->u.sel.range ? "MatrixSelector: " : "VectorSelector: ", x);
+		if (pl->analyze && st)
+			gt_buf_addf(b, " rows_scanned=%llu series=%llu samples=%llu", (unsigned long long)st->rows,
+				    (unsigned long long)st->series, (unsigned long long)st->samples);
+		break;
+	}
+	case GT_PQ_SUBQUERY:
+		plan_node(tr, x->u.sub.e, b);
+		nk = 1;
+		node_text(b, "Subquery: ", x);
+		if (!x->u.sub.step) {
+			gt_buf_addstr(b, " step=");
+			gt_pq_duration_print(b, GT_PQ_SUBQUERY_STEP_MS);
+		}
+		break;
+	case GT_PQ_CALL:
+		for (size_t i = 0; i < x->u.call.nargs; i++)
+			plan_node(tr, x->u.call.args[i], b);
+		nk = (uint32_t)x->u.call.nargs;
+		node_text(b, "Function: ", x);
+		break;
+	case GT_PQ_AGG:
+		if (x->u.agg.param)
+			plan_node(tr, x->u.agg.param, b);
+		plan_node(tr, x->u.agg.e, b);
+		nk = x->u.agg.param ? 2 : 1;
+		node_text(b, "Aggregate: ", x);
+		break;
+	case GT_PQ_BINARY:
+		plan_node(tr, x->u.bin.lhs, b);
+		plan_node(tr, x->u.bin.rhs, b);
+		nk = 2;
+		node_text(b, "BinaryOp: ", x);
+		if (x->u.bin.lhs->type == GT_PQ_T_VECTOR && x->u.bin.rhs->type == GT_PQ_T_VECTOR)
+			gt_buf_addf(b, " matching=%s", cards[x->u.bin.card]);
+		break;
+	case GT_PQ_UNARY:
+		plan_node(tr, x->u.un.e, b);
+		nk = 1;
+		node_text(b, "Unary: ", x);
+		break;
+	}
+	sql_plan_addn(pl, SQL_STAGE_FRONT, nk, "%s", b->p ? b->p : "");
+}
+
+/* The plan of x evaluated as q into the session's, its root the query's steps. */
+static int plan_tql(struct trace *tr, const struct sql_stmt *st, const struct gt_pq_expr *x,
+		    const struct gt_pq_query *q, const struct gt_pq_result *r, const struct gt_sql_result *res)
+{
+	struct gt_buf b = {0};
+	char t0[64], t1[64];
+
+	plan_node(tr, x, &b);
+	sql_fmt_ts(t0, sizeof t0, q->start, GT_UNIT_MS);
+	sql_fmt_ts(t1, sizeof t1, q->end, GT_UNIT_MS);
+	gt_buf_reset(&b);
+	gt_buf_addf(&b, "PromQL: range query start=%s end=%s step=", t0, t1);
+	gt_pq_duration_print(&b, q->step);
+	gt_buf_addstr(&b, " lookback=");
+	gt_pq_duration_print(&b, q->lookback > 0 ? q->lookback : GT_PQ_LOOKBACK_MS);
+	if (tr->pl->analyze && r) {
+		uint64_t points = 0;
+		size_t nseries = r->type == GT_PQ_T_SCALAR ? 1 : r->nseries;
+		for (size_t i = 0; i < r->nseries; i++)
+			points += r->series[i].n;
+		if (r->type == GT_PQ_T_SCALAR)
+			points = r->scalars.n;
+		gt_buf_addf(&b, " output_series=%zu output_points=%llu", nseries, (unsigned long long)points);
+	}
+	if (st->verbose && res->n) {
+		const struct gt_sql_output *o = &res->outs[res->n - 1];
+		gt_buf_addstr(&b, " columns=[");
+		for (uint32_t i = 0; i < o->ncols; i++)
+			gt_buf_addf(&b, "%s%s", i ? ", " : "", o->cols[i].name);
+		gt_buf_addch(&b, ']');
+	}
+	sql_plan_addn(tr->pl, SQL_STAGE_FRONT, 1, "%s", b.p ? b.p : "");
+	gt_buf_release(&b);
+	return tr->pl->failed;
+}
+
+/* Evaluate x once per value column of sh into r[0..nf), through tr when planning. */
 static int eval_fields(struct tql *t, struct gt_pq_expr *x, const struct shape *sh, const struct gt_pq_query *q,
-		       struct gt_pq_result *r, struct gt_sql_error *e)
+		       struct trace *tr, struct gt_pq_result *r, struct gt_sql_error *e)
 {
 	struct gt_promstore ps;
 	struct gt_pq_source src;
@@ -1702,6 +1962,12 @@ static int eval_fields(struct tql *t, struct gt_pq_expr *x, const struct shape *
 
 	gt_promstore_init(&ps, t->s->db, t->s->dbname);
 	gt_promstore_source(&ps, &src);
+	if (tr) {
+		tr->watch = (struct gt_promstore_watch){.ctx = tr, .scan = watch_scan, .scanned = watch_scanned};
+		ps.watch = &tr->watch;
+		tr->inner = src;
+		src = (struct gt_pq_source){.ctx = tr, .select = traced_select};
+	}
 	for (uint32_t k = 0; k < (sh->nf ? sh->nf : 1) && rc == 0; k++) {
 		if ((rc = pin_fields(t, k)) == 0)
 			rc = gt_pq_eval(x, q, &src, &r[k], &err);
@@ -1722,11 +1988,10 @@ int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	struct gt_err err = {0};
 	struct tql t = {.s = s};
 	struct shape sh = {0};
+	struct trace tr = {.pl = s->plan};
 	int64_t v[4] = {0, 0, 0, 0};
 	int rc;
 
-	if (st->tql_verb != 'E')
-		return sql_err(e, GT_STATUS_UNSUPPORTED, "TQL EXPLAIN and TQL ANALYZE are not supported");
 	if (st->ntql_args == 0)
 		v[2] = 300000;   /* GreptimeDB's TQL EVAL without parameters: (0, 0, '5m') */
 	else if (st->ntql_args < 3)
@@ -1757,6 +2022,10 @@ int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 	}
 	if ((rc = check_selectors(x, e)) < 0 || (rc = plan(&t, x, &sh, e)) < 0)
 		goto out;
+	if (s->plan && trace_selectors(&tr, x) < 0) {
+		rc = sql_nomem(e);
+		goto out;
+	}
 	if (t.oom || !(r = calloc(sh.nf ? sh.nf : 1, sizeof *r))) {
 		rc = sql_nomem(e);
 		goto out;
@@ -1771,12 +2040,14 @@ int sql_exec_tql(struct gt_sql_session *s, struct sql_stmt *st, struct gt_sql_re
 			rc = sql_nomem(e);
 			goto out;
 		}
-	} else if ((rc = eval_fields(&t, x, &sh, &q, r, e)) < 0) {
+	} else if ((rc = eval_fields(&t, x, &sh, &q, s->plan ? &tr : NULL, r, e)) < 0) {
 		goto out;
 	}
-	if ((rc = render(&t, x, &sh, st->name, &q, r, res)) < 0)
+	if ((rc = render(&t, x, &sh, st->name, &q, r, res)) < 0 ||
+	    (s->plan && (rc = plan_tql(&tr, st, x, &q, r, res)) < 0))
 		rc = sql_nomem(e);
 out:
+	trace_release(&tr);
 	for (uint32_t k = 0; r && k < (sh.nf ? sh.nf : 1); k++)
 		gt_pq_result_free(&r[k]);
 	free(r);
