@@ -395,6 +395,65 @@ static struct chunk *series_room(struct gt_memtable *m, struct series *s)
 	return chunk_carve(m, c, cap) ? NULL : c;
 }
 
+/*
+ * Rows [i, e) of b, all of series s, stored a chunk's room at a time:
+ * a remote-write request holds each series' samples one after the
+ * other, and copying a run column by column does away with the per-row
+ * bookkeeping around the stores (about half of gt_memtable_insert's
+ * time).  Only for batches whose every field is a fixed-width number
+ * without nulls (bulk), into chunks without nulls.  Returns the rows
+ * stored (fewer than e - i when a chunk has nulls: the caller goes on
+ * row by row), or -1 when out of memory.
+ */
+static int64_t insert_run(struct gt_memtable *m, const struct gt_batch *b, const int *field_idx, int ts_idx,
+			  struct series *s, uint32_t i, uint32_t e, uint64_t first_seq)
+{
+	const int64_t *ts = b->cols[ts_idx].v.i64;
+	uint32_t done = 0;
+
+	while (i < e) {
+		struct chunk *c = series_room(m, s);
+		if (!c)
+			return -1;
+		uint32_t j = row_in(s->n), take = GT_MIN(c->cap - j, e - i);
+		for (uint32_t f = 0; f < m->nfields; f++)
+			if (c->f[f].valid)
+				return done;
+		for (uint32_t f = 0; f < m->nfields; f++) {
+			struct gt_vec *dst = &c->f[f];
+			memcpy(dst->v.u64 + dst->len, b->cols[field_idx[f]].v.u64 + i, (size_t)take * 8);
+			dst->len += take;
+		}
+		memcpy(c->ts + j, ts + i, (size_t)take * 8);
+		for (uint32_t k = 0; k < take; k++)
+			c->seq[j + k] = first_seq + i + k;
+		if (b->op)
+			memcpy(c->op + j, b->op + i, take);
+		else
+			memset(c->op + j, GT_OP_PUT, take);
+		int64_t last = s->last_ts, lo = m->min_ts, hi = m->max_ts;
+		bool sorted = s->sorted;
+		for (uint32_t k = 0; k < take; k++) {
+			int64_t t = ts[i + k];
+			if (t < last)
+				sorted = false;
+			else
+				last = t;
+			lo = t < lo ? t : lo;
+			hi = t > hi ? t : hi;
+		}
+		s->last_ts = last;
+		s->sorted = sorted;
+		m->min_ts = lo;
+		m->max_ts = hi;
+		s->n += take;
+		m->rows += take;
+		i += take;
+		done += take;
+	}
+	return done;
+}
+
 int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t first_seq,
 		       struct gt_err *err)
 {
@@ -414,8 +473,13 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	for (uint32_t t = 0; t < m->ntags; t++)
 		tag_idx[t] = gt_batch_find(b, m->tag_ids[t]);
-	for (uint32_t f = 0; f < m->nfields; f++)
+	bool bulk = b->has_keys;
+	for (uint32_t f = 0; f < m->nfields; f++) {
 		field_idx[f] = gt_batch_find(b, m->field_ids[f]);
+		const struct gt_vec *src = field_idx[f] < 0 ? NULL : &b->cols[field_idx[f]];
+		if (!src || src->valid || src->type == GT_STRING || src->type == GT_BOOL)
+			bulk = false;
+	}
 	/* a batch with a key table: look each distinct key up once */
 	int64_t *kmap = NULL;
 	if (b->has_keys) {
@@ -428,6 +492,7 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 			kmap[k] = -1;
 	}
 
+	uint32_t run_end = 0;
 	pthread_mutex_lock(&m->mu);
 	for (uint32_t i = 0; i < b->nrows; i++) {
 		int64_t si;
@@ -447,6 +512,24 @@ int gt_memtable_insert(struct gt_memtable *m, const struct gt_batch *b, uint64_t
 					break;
 				}
 				kmap[k] = si;
+			}
+			if (bulk && i >= run_end) {
+				uint32_t e = i + 1;
+				while (e < b->nrows && b->sid[e] == k)
+					e++;
+				run_end = e;   /* what insert_run leaves of it goes row by row */
+				/* a run of one (line protocol's usual row) goes row by row */
+				int64_t done = e - i < 2 ? 0
+							 : insert_run(m, b, field_idx, ts_idx, &m->series[si], i, e,
+								      first_seq);
+				if (done < 0) {
+					rc = gt_errf(err, GT_ENOMEM, "out of memory");
+					break;
+				}
+				if (done > 0) {
+					i += (uint32_t)done - 1;
+					continue;
+				}
 			}
 			goto have_series;
 		}

@@ -137,6 +137,40 @@ lp() { printf '%s\n' "$@"; }
 	done
 }
 
+@test "runs of one series in a batch (as remote write sends them) read back whole, newest last" {
+	# Every row has both fields, so the memtable copies each series' run
+	# at once: h=a 2500 rows newest first (unsorted, across chunks); h=b
+	# each timestamp twice in a row, the second must win; h=c starts with
+	# nulls in a first write, so the second write's run goes row by row
+	# into those chunks; h=d and h=e alternate (runs of one).
+	for size in 32M 64K; do
+		printf 'm,h=c v=1 1\nm,h=c w=2 2\n' | gt-data write --data-home "$T/d$size" --memtable-bytes "$size" >/dev/null
+		{
+			for i in $(seq 2500 -1 1); do echo "m,h=a v=$i,w=$((i * 2)) $i"; done
+			for i in $(seq 1 1500); do echo "m,h=b v=$i,w=1 $i"; echo "m,h=b v=$i,w=2 $i"; done
+			for i in $(seq 3 100); do echo "m,h=c v=$i,w=$i $i"; done
+			for i in $(seq 1 40); do echo "m,h=d v=$i,w=0 $i"; echo "m,h=e v=$i,w=0 $i"; done
+		} | gt-data write --data-home "$T/d$size" --memtable-bytes "$size" >/dev/null
+		expected=$({
+			echo 'h,v,w,greptime_timestamp'
+			for i in $(seq 1 2500); do echo "a,$i,$((i * 2)),$i"; done
+			for i in $(seq 1 1500); do echo "b,$i,2,$i"; done
+			echo 'c,1,,1'
+			echo 'c,,2,2'
+			for i in $(seq 3 100); do echo "c,$i,$i,$i"; done
+			for i in $(seq 1 40); do echo "d,$i,0,$i"; done
+			for i in $(seq 1 40); do echo "e,$i,0,$i"; done
+		})
+		run -0 gt-data scan --data-home "$T/d$size" --table m
+		assert_output "$expected"
+		run -0 gt-data scan --data-home "$T/d$size" --table m --where h=a --start 1000 --end 1030
+		assert_output "$(echo 'h,v,w,greptime_timestamp'; for i in $(seq 1000 1029); do echo "a,$i,$((i * 2)),$i"; done)"
+		gt-data flush --data-home "$T/d$size" >/dev/null
+		run -0 gt-data scan --data-home "$T/d$size" --table m
+		assert_output "$expected"
+	done
+}
+
 @test "flush writes an SST, the manifest names it, and gt-sst verifies it" {
 	lp 'm,h=a v=1 10' 'm,h=b v=2 20' | gt-data write --data-home "$T/d" >/dev/null
 	run -0 gt-data flush --data-home "$T/d" --table m
