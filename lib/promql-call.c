@@ -130,6 +130,26 @@ static int absent_vector(struct pq_ev *ev, const struct pq_ctx *c, const uint8_t
 
 /* --- range functions --- */
 
+
+/*
+ * GreptimeDB's range functions where they depart from Prometheus's
+ * (q->greptime): sum_over_time and avg_over_time add the window's
+ * values in order, avg then divides by their count (Arrow's sum over
+ * the window), where Prometheus 2.42 adds with Kahan compensation and
+ * keeps an incremental mean: the last digit can differ.
+ */
+static int range_at(const struct pq_ev *ev, enum gt_pq_fn fn, const struct gt_pq_window *w, const double *args,
+		    size_t nargs, double *out)
+{
+	if (ev->q->greptime && (fn == GT_PQ_FN_SUM_OVER_TIME || fn == GT_PQ_FN_AVG_OVER_TIME) && w->n) {
+		double sum = 0;
+		for (size_t i = 0; i < w->n; i++)
+			sum += w->v[i];
+		*out = fn == GT_PQ_FN_AVG_OVER_TIME ? sum / (double)w->n : sum;
+		return 0;
+	}
+	return gt_pq_fn_range(fn, w, args, nargs, out);
+}
 static int call_range(struct pq_ev *ev, const struct gt_pq_expr *e, const struct pq_ctx *c,
 		      const struct gt_pq_fn_info *fi, size_t mi, struct pq_val *out)
 {
@@ -198,7 +218,7 @@ static int call_range(struct pq_ev *ev, const struct gt_pq_expr *e, const struct
 				.eval = pq_ts(c, i),
 			};
 			double val;
-			if (gt_pq_fn_range(fi->id, &w, argv, nargs, &val) == 0) {
+			if (range_at(ev, fi->id, &w, argv, nargs, &val) == 0) {
 				o->has[i] = 1;
 				o->v[i] = val;
 			}

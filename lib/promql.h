@@ -278,6 +278,9 @@ struct gt_pq_query {
  *     a group of NULLs alone), range functions and subqueries leave it
  *     out of their windows, and TQL shows it as NULL.  2.42 has no
  *     such sample: the row is not there;
+ *   - avg_over_time and sum_over_time add the window's values in order
+ *     and avg divides the sum by the count (Arrow's sum), where 2.42 adds
+ *     with Kahan compensation and keeps an incremental mean;
  *   - clamp() with min > max at a step with a value fails with
  *     "Execution error: min '12' > max '0'" where 2.42 answers nothing.
  *     (An error whose message begins "Execution error: " is DataFusion's

@@ -245,6 +245,18 @@ INSERT INTO m VALUES (0, 'h1', 'a', 1), (0, 'h2', 'a', 2), (0, 'h3', 'b', 3), (5
 	assert_line --partial "| 1970-01-01T00:00:10 | 1.0 "
 }
 
+@test "TQL EVAL evaluates as GreptimeDB: avg_over_time and sum_over_time add in order, avg divides once" {
+	run -0 gt-sql --data-home "$T/d" "CREATE TABLE l(ts TIMESTAMP(3) TIME INDEX, host STRING PRIMARY KEY, cpu DOUBLE)"
+	run -0 gt-sql --data-home "$T/d" "INSERT INTO l VALUES (0, 'h', 0.1), (10000, 'h', 0.8), (20000, 'h', 0.8)"
+	# (0.1 + 0.8) / 2 and (0.1 + 0.8 + 0.8) / 3, where Prometheus 2.42's incremental
+	# mean gives 0.45000000000000007 and 0.5666666666666667
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (10, 20, '10s') avg_over_time(l[30s])"
+	assert_line --partial "| 1970-01-01T00:00:10 | 0.45 "
+	assert_line --partial "| 1970-01-01T00:00:20 | 0.5666666666666668 "
+	run -0 gt-sql --data-home "$T/d" "TQL EVAL (20, 20, '10s') sum_over_time(l[30s])"
+	assert_line --partial "| 1970-01-01T00:00:20 | 1.7000000000000002 "
+}
+
 @test "TQL EVAL evaluates as GreptimeDB: label_join, label_replace, scalar() over the range, clamp's bounds" {
 	run -0 gt-sql --data-home "$T/d" "CREATE TABLE m(v DOUBLE, ts TIMESTAMP TIME INDEX, h STRING, z STRING, PRIMARY KEY(h, z))"
 	run -0 gt-sql --data-home "$T/d" "INSERT INTO m VALUES (1, 0, 'a', 'x:1'), (2, 5000, 'a', 'y'), (3, 5000, 'b', 'y')"
