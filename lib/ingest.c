@@ -611,11 +611,20 @@ void gt_ingest_begin(struct gt_ingest *in, enum gt_unit ts_unit, bool ts_first)
 	in->ts_first = ts_first;
 }
 
-int gt_ingest_rows(struct gt_ingest *in, const struct gt_lp_point *pt, const int64_t *ts_ns, const double *v,
-		   size_t n, struct gt_err *err)
+uint64_t gt_ingest_tags_hash(const struct gt_lp_point *pt)
+{
+	uint64_t h = 0;
+	for (uint32_t k = 0; k < pt->ntags; k++) {
+		h = XXH3_64bits_withSeed(pt->tags[k].key.p, pt->tags[k].key.n, h);
+		h = XXH3_64bits_withSeed(pt->tags[k].val.p, pt->tags[k].val.n, h ^ 0x9e3779b97f4a7c15ULL);
+	}
+	return h;
+}
+
+int gt_ingest_rows(struct gt_ingest *in, const struct gt_lp_point *pt, uint64_t h, const int64_t *ts_ns,
+		   const double *v, size_t n, struct gt_err *err)
 {
 	struct gt_ingest_table *t = table_for(in, &pt->measurement);
-	uint64_t h = 0;
 	struct gt_vec *fv;
 	int rc, i, slot;
 
@@ -623,10 +632,6 @@ int gt_ingest_rows(struct gt_ingest *in, const struct gt_lp_point *pt, const int
 		return gt_errf(err, GT_ENOMEM, "out of memory");
 	if (pt->nfields != 1 || pt->fields[0].type != GT_F64)
 		return gt_errf(err, GT_EINVAL, "gt_ingest_rows wants one float field");
-	for (uint32_t k = 0; k < pt->ntags; k++) {
-		h = XXH3_64bits_withSeed(pt->tags[k].key.p, pt->tags[k].key.n, h);
-		h = XXH3_64bits_withSeed(pt->tags[k].val.p, pt->tags[k].val.n, h ^ 0x9e3779b97f4a7c15ULL);
-	}
 	if ((slot = slot_for(t, pt, h, err)) < 0)
 		return slot;
 	if ((i = column_for(t, pt->ntags, &pt->fields[0].key, GT_FIELD, GT_F64, pt->lineno, err)) < 0)

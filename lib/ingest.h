@@ -64,10 +64,12 @@ int gt_ingest_commit(struct gt_ingest *in, const char *dbname, uint64_t *rows, s
  * gt_ingest_rows adds n rows of one series: pt names the table
  * (measurement), the tags (names unique) and one GT_F64 field whose
  * value is ignored: v[i] is row i's, ts_ns[i] its time in nanoseconds.
- * pt->lineno numbers the series in messages.
+ * pt->lineno numbers the series in messages.  h is gt_ingest_tags_hash(pt),
+ * which a caller that has seen the tag set before may have kept.
  */
 void gt_ingest_begin(struct gt_ingest *in, enum gt_unit ts_unit, bool ts_first);
-int gt_ingest_rows(struct gt_ingest *in, const struct gt_lp_point *pt, const int64_t *ts_ns, const double *v,
-		   size_t n, struct gt_err *err);
+uint64_t gt_ingest_tags_hash(const struct gt_lp_point *pt);
+int gt_ingest_rows(struct gt_ingest *in, const struct gt_lp_point *pt, uint64_t h, const int64_t *ts_ns,
+		   const double *v, size_t n, struct gt_err *err);
 
 #endif

@@ -111,36 +111,50 @@ int gt_key_part_push(struct gt_vec *v, const struct gt_key_part *part)
 
 int gt_key_encode(struct gt_buf *out, const struct gt_key_part *parts, uint32_t n)
 {
-	int rc = 0;
-	size_t start = out->len;
+	size_t start = out->len, most = 0;
 
 	while (n && !parts[n - 1].p)
 		n--;
-	for (uint32_t i = 0; i < n && !rc; i++) {
+	/* room for the worst case (every byte a zero, escaped to two) at once:
+	 * a key is built for every series of every write */
+	for (uint32_t i = 0; i < n; i++)
+		most += parts[i].p ? 2 * (size_t)parts[i].n + 3 : 1;
+	if (most > GT_KEY_MAX * 2 + 3 * (size_t)n)
+		return GT_ETOOBIG;
+	int rc = gt_buf_grow(out, most);
+	if (rc)
+		return rc;
+	char *w = out->p + out->len;
+	for (uint32_t i = 0; i < n; i++) {
 		const char *p = parts[i].p, *z;
-		size_t left;
+		size_t left = parts[i].n;
 		if (!p) {
-			rc = gt_buf_addch(out, 0);
+			*w++ = 0;
 			continue;
 		}
-		rc = gt_buf_addch(out, 1);
-		left = parts[i].n;
-		while (!rc && left && (z = memchr(p, 0, left))) {
+		*w++ = 1;
+		while (left && (z = memchr(p, 0, left))) {
 			size_t k = (size_t)(z - p);
-			rc = gt_buf_add(out, p, k);
-			if (!rc)
-				rc = gt_buf_add(out, "\0\xff", 2);
+			memcpy(w, p, k);
+			w += k;
+			*w++ = 0;
+			*w++ = (char)0xff;
 			p += k + 1;
 			left -= k + 1;
 		}
-		if (!rc)
-			rc = gt_buf_add(out, p, left);
-		if (!rc)
-			rc = gt_buf_add(out, "\0\x01", 2);
+		memcpy(w, p, left);
+		w += left;
+		*w++ = 0;
+		*w++ = 1;
 	}
-	if (!rc && out->len - start > GT_KEY_MAX)
-		rc = GT_ETOOBIG;
-	return rc;
+	out->len = (size_t)(w - out->p);
+	out->p[out->len] = '\0';
+	if (out->len - start > GT_KEY_MAX) {
+		out->len = start;
+		out->p[start] = '\0';
+		return GT_ETOOBIG;
+	}
+	return 0;
 }
 
 static int decode(const void *key, size_t len, struct gt_key_part *parts, uint32_t max, struct gt_buf *scratch,

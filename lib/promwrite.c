@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <snappy-c.h>
 #include <stdio.h>
+#include <xxhash.h>
 
 #include "prometheus-remote.pb-c.h"
 
@@ -73,8 +74,11 @@ static void arena_reset(struct gt_prom_scratch *s)
 	s->arena_used = 0;
 }
 
+static void memo_free(struct gt_prom_memo *m);
+
 void gt_prom_scratch_release(struct gt_prom_scratch *s)
 {
+	memo_free(s->memo);
 	arena_reset(s);
 	free(s->chunks);
 	free(s->raw);
@@ -423,28 +427,235 @@ static int check_series(struct wr *w, size_t i, struct gt_lp_point *pt, struct g
 	return 0;
 }
 
+/*
+ * The label sets a connection has sent before, by their bytes.  A
+ * Prometheus sends each of its series once a request, request after
+ * request, with the same labels in the same bytes: decoding, checking and
+ * hashing them again was most of the CPU of such a request (a sample a
+ * series).  An entry keeps the labels' bytes (the TimeSeries' leading
+ * Label fields) and where in them its metric name and tags lie, checked,
+ * sorted and compacted, as offsets: a request that sends the same bytes
+ * gets its tags pointing into its own body.  Bounded; when full it
+ * starts over.
+ */
+enum { MEMO_MAX_ENTS = 1 << 17, MEMO_MAX_BYTES = 16 << 20 };
+
+struct memo_tag {
+	uint32_t koff, klen, voff, vlen;
+};
+
+struct memo_ent {
+	uint64_t key;              /* XXH3 of the label bytes */
+	uint64_t h;                /* gt_ingest_tags_hash */
+	uint32_t off, len;         /* the label bytes in m->bytes */
+	uint32_t tag0, ntags;      /* m->tags[tag0 .. tag0 + ntags) */
+	uint32_t name_off, name_len;
+};
+
+struct gt_prom_memo {
+	struct memo_ent *ents;
+	uint32_t n, cap;
+	uint32_t *tab, tab_cap;    /* open addressing: entry index + 1 */
+	struct memo_tag *tags;
+	uint32_t ntags, tags_cap;
+	struct gt_buf bytes;
+};
+
+static void memo_free(struct gt_prom_memo *m)
+{
+	if (!m)
+		return;
+	free(m->ents);
+	free(m->tab);
+	free(m->tags);
+	gt_buf_release(&m->bytes);
+	free(m);
+}
+
+static void memo_clear(struct gt_prom_memo *m)
+{
+	m->n = 0;
+	m->ntags = 0;
+	gt_buf_reset(&m->bytes);
+	if (m->tab)
+		memset(m->tab, 0, m->tab_cap * sizeof(*m->tab));
+}
+
+/* The entry for label bytes p[0..n) with XXH3 key, or NULL. */
+static const struct memo_ent *memo_find(const struct gt_prom_memo *m, uint64_t key, const uint8_t *p, size_t n)
+{
+	if (!m || !m->tab_cap)
+		return NULL;
+	for (uint32_t j = (uint32_t)key & (m->tab_cap - 1); m->tab[j]; j = (j + 1) & (m->tab_cap - 1)) {
+		const struct memo_ent *e = &m->ents[m->tab[j] - 1];
+		if (e->key == key && e->len == n && !memcmp(m->bytes.p + e->off, p, n))
+			return e;
+	}
+	return NULL;
+}
+
+static int memo_grow(struct gt_prom_memo *m)
+{
+	uint32_t cap = m->tab_cap ? m->tab_cap * 2 : 1024;
+	uint32_t *tab = gt_calloc(cap, sizeof(*tab));
+	if (!tab)
+		return GT_ENOMEM;
+	for (uint32_t i = 0; i < m->n; i++) {
+		uint32_t j = (uint32_t)m->ents[i].key & (cap - 1);
+		while (tab[j])
+			j = (j + 1) & (cap - 1);
+		tab[j] = i + 1;
+	}
+	free(m->tab);
+	m->tab = tab;
+	m->tab_cap = cap;
+	return 0;
+}
+
+/*
+ * Remember the checked series pt, whose labels are the bytes p[0..n) of
+ * the body (its tags and name point into them).  Out of memory only
+ * means the next request decodes it again.
+ */
+static void memo_add(struct gt_prom_scratch *s, uint64_t key, const uint8_t *p, size_t n,
+		     const struct gt_lp_point *pt, uint64_t h)
+{
+	struct gt_prom_memo *m = s->memo;
+
+	if (!m && !(m = s->memo = gt_calloc(1, sizeof(*m))))
+		return;
+	if (m->n >= MEMO_MAX_ENTS || m->bytes.len + n > MEMO_MAX_BYTES)
+		memo_clear(m);
+	if ((m->n + 1) * 2 > m->tab_cap && memo_grow(m))
+		return;
+	if (m->n == m->cap) {
+		uint32_t cap = m->cap ? m->cap * 2 : 1024;
+		struct memo_ent *ne = gt_reallocarray(m->ents, cap, sizeof(*ne));
+		if (!ne)
+			return;
+		m->ents = ne;
+		m->cap = cap;
+	}
+	if (m->ntags + pt->ntags > m->tags_cap) {
+		uint32_t cap = m->tags_cap ? m->tags_cap * 2 : 4096;
+		while (cap < m->ntags + pt->ntags)
+			cap *= 2;
+		struct memo_tag *nt = gt_reallocarray(m->tags, cap, sizeof(*nt));
+		if (!nt)
+			return;
+		m->tags = nt;
+		m->tags_cap = cap;
+	}
+	struct memo_ent *e = &m->ents[m->n];
+	e->key = key;
+	e->h = h;
+	e->off = (uint32_t)m->bytes.len;
+	e->len = (uint32_t)n;
+	e->tag0 = m->ntags;
+	e->ntags = pt->ntags;
+	e->name_off = (uint32_t)((const uint8_t *)pt->measurement.p - p);
+	e->name_len = pt->measurement.n;
+	for (uint32_t k = 0; k < pt->ntags; k++)
+		m->tags[m->ntags + k] = (struct memo_tag){
+			(uint32_t)((const uint8_t *)pt->tags[k].key.p - p), pt->tags[k].key.n,
+			(uint32_t)((const uint8_t *)pt->tags[k].val.p - p), pt->tags[k].val.n};
+	if (gt_buf_add(&m->bytes, p, n))
+		return;
+	m->ntags += pt->ntags;
+	uint32_t j = (uint32_t)key & (m->tab_cap - 1);
+	while (m->tab[j])
+		j = (j + 1) & (m->tab_cap - 1);
+	m->tab[j] = ++m->n;
+}
+
+/* pt's name and tags from entry e, pointing into the label bytes p of this body. */
+static int memo_use(struct wr *w, const struct gt_prom_memo *m, const struct memo_ent *e, const uint8_t *p,
+		    struct gt_lp_point *pt, struct gt_err *err)
+{
+	if (e->ntags > w->labels_cap) {
+		size_t cap = GT_MAX((size_t)e->ntags, (size_t)32);
+		struct gt_lp_tag *t = gt_reallocarray(w->labels, cap, sizeof(*t));
+		if (!t)
+			return gt_errf(err, GT_ENOMEM, "out of memory");
+		w->labels = t;
+		w->labels_cap = cap;
+	}
+	for (uint32_t k = 0; k < e->ntags; k++) {
+		const struct memo_tag *t = &m->tags[e->tag0 + k];
+		w->labels[k].key = (struct gt_lp_str){(const char *)p + t->koff, t->klen};
+		w->labels[k].val = (struct gt_lp_str){(const char *)p + t->voff, t->vlen};
+	}
+	pt->measurement = (struct gt_lp_str){(const char *)p + e->name_off, e->name_len};
+	pt->tags = w->labels;
+	pt->ntags = e->ntags;
+	return 0;
+}
+
+/* The end of the Label fields a TimeSeries tf starts with (tf->at when none). */
+static size_t labels_end(const struct wr *w, const struct pb_field *tf)
+{
+	struct pb r = {w->base, tf->at, tf->at + tf->n};
+	size_t end = tf->at;
+	uint64_t len;
+
+	/* key 0x0a (field 1, LEN), then the length: a step a label */
+	while (r.off < r.end && w->base[r.off] == 0x0a) {
+		r.off++;
+		if (pb_varint(&r, &len) || len > r.end - r.off)
+			break;
+		r.off += (size_t)len;
+		end = r.off;
+	}
+	return end;
+}
+
 /* Decode TimeSeries number i (from 0) and hand its rows to in. */
 static int add_series(struct gt_ingest *in, struct wr *w, const struct pb_field *tf, size_t i,
 		      struct gt_lp_point *pt, uint64_t *total, struct gt_err *err)
 {
 	struct pb r = {w->base, tf->at, tf->at + tf->n};
 	struct pb_field f;
+	const uint8_t *lp = w->base + tf->at;
+	size_t lend = labels_end(w, tf), ln = lend - tf->at;
+	uint64_t key = XXH3_64bits(lp, ln), h;
+	const struct memo_ent *e = memo_find(w->s->memo, key, lp, ln);
+	bool late_label = false;   /* a Label after a Sample: not the memo's to keep */
 	int k, rc = 0;
 
 	w->nlabels = 0;
 	w->nsamples = 0;
+	if (e)
+		r.off = lend;   /* the labels are known: decode the samples alone */
 	while (!rc && (k = pb_next(&r, &f, "TimeSeries", err)) > 0) {
 		if (f.num != 1 && f.num != 2)
 			continue;
 		if (f.wt != PB_LEN)
 			return pb_wrong(&f, "TimeSeries", f.num == 1 ? "labels" : "samples", err);
+		if (f.num == 1 && e) {
+			/* labels after the samples: decode this one whole, as a stranger */
+			w->nsamples = 0;
+			r.off = tf->at;
+			e = NULL;
+			continue;
+		}
+		late_label |= f.num == 1 && f.start >= lend;
 		rc = f.num == 1 ? add_label(w, &f, err) : add_sample(w, &f, i + 1, err);
 	}
 	if (rc || k < 0)
 		return rc ? rc : k;
-	if ((rc = check_series(w, i, pt, err)))
-		return rc;
-	if (w->nsamples && (rc = gt_ingest_rows(in, pt, w->s->ts, w->s->v, w->nsamples, err)))
+	if (e) {
+		if ((rc = memo_use(w, w->s->memo, e, lp, pt, err)))
+			return rc;
+		pt->lineno = i + 1;
+		h = e->h;
+	} else {
+		if ((rc = check_series(w, i, pt, err)))
+			return rc;
+		h = gt_ingest_tags_hash(pt);
+		if (!late_label)
+			memo_add(w->s, key, lp, ln, pt, h);
+	}
+	if (w->nsamples && (rc = gt_ingest_rows(in, pt, h, w->s->ts, w->s->v, w->nsamples, err)))
 		return rc;
 	*total += w->nsamples;
 	return 0;

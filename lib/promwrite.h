@@ -18,6 +18,10 @@
  * A write request is all or nothing: the frame is decompressed, the
  * protobuf decoded and every series checked (a __name__, label names,
  * no label twice, timestamps that fit) before a table is touched.
+ * A connection's scratch remembers the label sets it has decoded and
+ * checked, by their bytes (Prometheus repeats a series' labels with every
+ * sample): a series seen before skips decoding, checking and hashing.
+ *
  * Errors say what is wrong ("corrupt snappy frame", "bad protobuf
  * WriteRequest", "series 3 has no __name__ label") and are the client's
  * (GT_EINVAL, GT_ETOOBIG over the size limit).
@@ -41,6 +45,7 @@ struct gt_prom_scratch {
 	int64_t *ts;
 	double *v;
 	size_t tvcap;
+	struct gt_prom_memo *memo;     /* label sets seen on this connection (promwrite.c) */
 };
 void gt_prom_scratch_release(struct gt_prom_scratch *s);
 

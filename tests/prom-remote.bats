@@ -89,6 +89,39 @@ EOF
 	stop_front
 }
 
+@test "remote write: a series sent again (same label bytes) lands as the first time; labels after samples too" {
+	start_front
+	# one request: A's labels unsorted with an empty one, twice (the second
+	# time from the label sets remembered); B one byte different; A with its
+	# labels after the sample; A's labels, the sample, then one more label
+	# (x=9: its own series); A again
+	python3 - > "$T/wr" <<-'EOF'
+	import struct, sys
+	def var(n):
+	    b = b""
+	    while True:
+	        if n < 0x80:
+	            return b + bytes([n])
+	        b += bytes([n & 0x7f | 0x80]); n >>= 7
+	def ld(f, b): return var(f << 3 | 2) + var(len(b)) + b
+	def lab(k, v): return ld(1, ld(1, k) + ld(2, v))
+	def smp(ms, x): return ld(2, b"\x09" + struct.pack("<d", x) + b"\x10" + var(ms))
+	A = lab(b"s", b"1") + lab(b"e", b"") + lab(b"__name__", b"m")
+	B = lab(b"s", b"2") + lab(b"e", b"") + lab(b"__name__", b"m")
+	sys.stdout.buffer.write(ld(1, A + smp(1000, 1)) + ld(1, A + smp(2000, 2)) + ld(1, B + smp(3000, 3)) +
+	                        ld(1, smp(4000, 4) + A) + ld(1, A + smp(5000, 5) + lab(b"x", b"9")) +
+	                        ld(1, A + smp(6000, 6)))
+	EOF
+	run -0 gt-prom-send --raw "http://$ADDR/v1/prometheus/write" < "$T/wr"
+	run rows "SELECT s, x, greptime_timestamp, greptime_value FROM m ORDER BY greptime_timestamp"
+	assert_output '[["1",null,1000,1.0],["1",null,2000,2.0],["2",null,3000,3.0],["1",null,4000,4.0],["1","9",5000,5.0],["1",null,6000,6.0]]'
+	# the same series in three requests over one connection
+	printf 'n{a="1",b="2"} %s %s\n' 1 1000 2 2000 3 3000 | gt-prom-send -b 1 "http://$ADDR/v1/prometheus/write"
+	run rows "SELECT a, b, greptime_timestamp, greptime_value FROM n ORDER BY greptime_timestamp"
+	assert_output '[["1","2",1000,1.0],["1","2",2000,2.0],["1","2",3000,3.0]]'
+	stop_front
+}
+
 @test "remote write: NaN, +-Inf and staleness markers are stored" {
 	start_front
 	push <<'EOF'

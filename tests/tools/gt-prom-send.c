@@ -19,6 +19,10 @@
  *        arrives in time order; the bodies are built before the clock
  *        starts and one thread a shard posts them.  Prints one line
  *        "samples=N requests=R seconds=S samples_per_sec=X".
+ *        --per-sample: lay each sample out as Prometheus's remote write
+ *        does, a TimeSeries of its own that repeats the series' labels
+ *        (a request: the shard's series at one timestamp, then the next);
+ *        without it a TimeSeries holds its series' samples of the request.
  *   gt-prom-send --raw URL < bytes             post stdin, snappy-compressed,
  *        as it is (bad-input tests)
  *   gt-prom-send --read 'SELECTOR' --start MS --end MS URL
@@ -47,6 +51,7 @@
 
 static const char *url;
 static const char *dump_path;
+static int per_sample;   /* --per-sample: a TimeSeries a sample, as Prometheus sends them */
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -400,6 +405,29 @@ static Prometheus__TimeSeries *gen_series(size_t i, unsigned hosts, size_t per)
 	return ts;
 }
 
+/* wr's series, n samples each, encoded a sample a TimeSeries, time-major. */
+static void encode_per_sample(const Prometheus__WriteRequest *wr, size_t n, struct gt_buf *out)
+{
+	size_t ne = wr->n_timeseries * n;
+	Prometheus__TimeSeries *one = xmalloc(ne * sizeof(*one));
+	Prometheus__TimeSeries **p = xmalloc(ne * sizeof(*p));
+	Prometheus__WriteRequest w1 = PROMETHEUS__WRITE_REQUEST__INIT;
+
+	for (size_t s = 0; s < n; s++)
+		for (size_t i = 0; i < wr->n_timeseries; i++) {
+			size_t e = s * wr->n_timeseries + i;
+			one[e] = *wr->timeseries[i];
+			one[e].n_samples = 1;
+			one[e].samples = &wr->timeseries[i]->samples[s];
+			p[e] = &one[e];
+		}
+	w1.n_timeseries = ne;
+	w1.timeseries = p;
+	encode_write(&w1, out);
+	free(one);
+	free(p);
+}
+
 static void send_gen(const char *spec, size_t batch, int senders, int64_t start, int64_t interval)
 {
 	unsigned metrics, hosts, steps;
@@ -434,7 +462,10 @@ static void send_gen(const char *spec, size_t batch, int senders, int64_t start,
 				}
 				total += n;
 			}
-			encode_write(&wr, &sh[k].bodies[r]);
+			if (per_sample)
+				encode_per_sample(&wr, n, &sh[k].bodies[r]);
+			else
+				encode_write(&wr, &sh[k].bodies[r]);
 		}
 		for (size_t i = 0; i < nsub; i++)
 			wr.timeseries[i]->n_samples = per;
@@ -602,7 +633,8 @@ int main(int argc, char **argv)
 		{"senders", required_argument, NULL, 'c'}, {"start", required_argument, NULL, 's'},
 		{"end", required_argument, NULL, 'e'}, {"interval", required_argument, NULL, 'i'},
 		{"raw", no_argument, NULL, 'r'}, {"read", required_argument, NULL, 'R'},
-		{"dump", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0},
+		{"dump", required_argument, NULL, 'd'}, {"per-sample", no_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *gen = NULL, *read_sel = NULL;
 	size_t batch = 5000;
@@ -620,9 +652,10 @@ int main(int argc, char **argv)
 		case 'r': raw = 1; break;
 		case 'R': read_sel = optarg; break;
 		case 'd': dump_path = optarg; break;
+		case 'P': per_sample = 1; break;
 		default:
 			fprintf(stderr, "usage: gt-prom-send [--gen M,H,STEPS] [-b BATCH] [-c SENDERS] [--start MS] "
-					"[--interval MS] [--raw] [--read SELECTOR --start MS --end MS] [--dump FILE] URL\n");
+					"[--interval MS] [--per-sample] [--raw] [--read SELECTOR --start MS --end MS] [--dump FILE] URL\n");
 			return 2;
 		}
 	}
