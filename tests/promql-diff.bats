@@ -45,7 +45,8 @@ need() {
 	assert_line '| series in the answers (check) | 1 / 5 / 5 | - | - |'
 	assert_line --regexp '^\| remote-write ingest, samples/s: new series .* \| [0-9]+ \| - \| - \|$'
 	assert_line --regexp '^\| the same series again \(2,160,000 samples\) \| [0-9]+ \| - \| - \|$'
-	assert_line --regexp '^\| both, gt with --wal-sync interval \(fresh data dir\) \| [0-9]+ / [0-9]+ \| - \| - \|$'
+	assert_line --regexp '^\| the same again, a TimeSeries a series .* \| [0-9]+ \| - \| - \|$'
+	assert_line --regexp '^\| the three, gt with --wal-sync interval \(fresh data dir\) \| [0-9]+ / [0-9]+ / [0-9]+ \| - \| - \|$'
 }
 
 @test "gt-bench-prom stays shellcheck-clean" {
