@@ -5,11 +5,11 @@
  */
 #include "promwrite.h"
 #include "codec.h"
+#include "keymap.h"
 
 #include <inttypes.h>
 #include <snappy-c.h>
 #include <stdio.h>
-#include <xxhash.h>
 
 #include "prometheus-remote.pb-c.h"
 
@@ -445,71 +445,34 @@ struct memo_tag {
 };
 
 struct memo_ent {
-	uint64_t key;              /* XXH3 of the label bytes */
 	uint64_t h;                /* gt_ingest_tags_hash */
-	uint32_t off, len;         /* the label bytes in m->bytes */
 	uint32_t tag0, ntags;      /* m->tags[tag0 .. tag0 + ntags) */
 	uint32_t name_off, name_len;
 };
 
 struct gt_prom_memo {
-	struct memo_ent *ents;
-	uint32_t n, cap;
-	uint32_t *tab, tab_cap;    /* open addressing: entry index + 1 */
+	struct gt_keymap bytes;    /* label bytes -> entry id */
+	struct memo_ent *ents;     /* by id */
+	uint32_t cap;
 	struct memo_tag *tags;
 	uint32_t ntags, tags_cap;
-	struct gt_buf bytes;
 };
 
 static void memo_free(struct gt_prom_memo *m)
 {
 	if (!m)
 		return;
+	gt_keymap_release(&m->bytes);
 	free(m->ents);
-	free(m->tab);
 	free(m->tags);
-	gt_buf_release(&m->bytes);
 	free(m);
 }
 
-static void memo_clear(struct gt_prom_memo *m)
+/* The entry for label bytes p[0..n), or NULL. */
+static const struct memo_ent *memo_find(const struct gt_prom_memo *m, const uint8_t *p, size_t n)
 {
-	m->n = 0;
-	m->ntags = 0;
-	gt_buf_reset(&m->bytes);
-	if (m->tab)
-		memset(m->tab, 0, m->tab_cap * sizeof(*m->tab));
-}
-
-/* The entry for label bytes p[0..n) with XXH3 key, or NULL. */
-static const struct memo_ent *memo_find(const struct gt_prom_memo *m, uint64_t key, const uint8_t *p, size_t n)
-{
-	if (!m || !m->tab_cap)
-		return NULL;
-	for (uint32_t j = (uint32_t)key & (m->tab_cap - 1); m->tab[j]; j = (j + 1) & (m->tab_cap - 1)) {
-		const struct memo_ent *e = &m->ents[m->tab[j] - 1];
-		if (e->key == key && e->len == n && !memcmp(m->bytes.p + e->off, p, n))
-			return e;
-	}
-	return NULL;
-}
-
-static int memo_grow(struct gt_prom_memo *m)
-{
-	uint32_t cap = m->tab_cap ? m->tab_cap * 2 : 1024;
-	uint32_t *tab = gt_calloc(cap, sizeof(*tab));
-	if (!tab)
-		return GT_ENOMEM;
-	for (uint32_t i = 0; i < m->n; i++) {
-		uint32_t j = (uint32_t)m->ents[i].key & (cap - 1);
-		while (tab[j])
-			j = (j + 1) & (cap - 1);
-		tab[j] = i + 1;
-	}
-	free(m->tab);
-	m->tab = tab;
-	m->tab_cap = cap;
-	return 0;
+	int id = m ? gt_keymap_find(&m->bytes, p, n) : -1;
+	return id < 0 ? NULL : &m->ents[id];
 }
 
 /*
@@ -517,18 +480,19 @@ static int memo_grow(struct gt_prom_memo *m)
  * the body (its tags and name point into them).  Out of memory only
  * means the next request decodes it again.
  */
-static void memo_add(struct gt_prom_scratch *s, uint64_t key, const uint8_t *p, size_t n,
-		     const struct gt_lp_point *pt, uint64_t h)
+static void memo_add(struct gt_prom_scratch *s, const uint8_t *p, size_t n, const struct gt_lp_point *pt,
+		     uint64_t h)
 {
 	struct gt_prom_memo *m = s->memo;
+	bool isnew;
 
 	if (!m && !(m = s->memo = gt_calloc(1, sizeof(*m))))
 		return;
-	if (m->n >= MEMO_MAX_ENTS || m->bytes.len + n > MEMO_MAX_BYTES)
-		memo_clear(m);
-	if ((m->n + 1) * 2 > m->tab_cap && memo_grow(m))
-		return;
-	if (m->n == m->cap) {
+	if (m->bytes.n >= MEMO_MAX_ENTS || m->bytes.keys.len + n > MEMO_MAX_BYTES) {
+		gt_keymap_release(&m->bytes);
+		m->ntags = 0;
+	}
+	if (m->bytes.n == m->cap) {
 		uint32_t cap = m->cap ? m->cap * 2 : 1024;
 		struct memo_ent *ne = gt_reallocarray(m->ents, cap, sizeof(*ne));
 		if (!ne)
@@ -546,26 +510,19 @@ static void memo_add(struct gt_prom_scratch *s, uint64_t key, const uint8_t *p, 
 		m->tags = nt;
 		m->tags_cap = cap;
 	}
-	struct memo_ent *e = &m->ents[m->n];
-	e->key = key;
+	int id = gt_keymap_get(&m->bytes, p, n, &isnew);
+	if (id < 0 || !isnew)
+		return;
+	struct memo_ent *e = &m->ents[id];
 	e->h = h;
-	e->off = (uint32_t)m->bytes.len;
-	e->len = (uint32_t)n;
 	e->tag0 = m->ntags;
 	e->ntags = pt->ntags;
 	e->name_off = (uint32_t)((const uint8_t *)pt->measurement.p - p);
 	e->name_len = pt->measurement.n;
 	for (uint32_t k = 0; k < pt->ntags; k++)
-		m->tags[m->ntags + k] = (struct memo_tag){
+		m->tags[m->ntags++] = (struct memo_tag){
 			(uint32_t)((const uint8_t *)pt->tags[k].key.p - p), pt->tags[k].key.n,
 			(uint32_t)((const uint8_t *)pt->tags[k].val.p - p), pt->tags[k].val.n};
-	if (gt_buf_add(&m->bytes, p, n))
-		return;
-	m->ntags += pt->ntags;
-	uint32_t j = (uint32_t)key & (m->tab_cap - 1);
-	while (m->tab[j])
-		j = (j + 1) & (m->tab_cap - 1);
-	m->tab[j] = ++m->n;
 }
 
 /* pt's name and tags from entry e, pointing into the label bytes p of this body. */
@@ -617,8 +574,8 @@ static int add_series(struct gt_ingest *in, struct wr *w, const struct pb_field 
 	struct pb_field f;
 	const uint8_t *lp = w->base + tf->at;
 	size_t lend = labels_end(w, tf), ln = lend - tf->at;
-	uint64_t key = XXH3_64bits(lp, ln), h;
-	const struct memo_ent *e = memo_find(w->s->memo, key, lp, ln);
+	uint64_t h;
+	const struct memo_ent *e = memo_find(w->s->memo, lp, ln);
 	bool late_label = false;   /* a Label after a Sample: not the memo's to keep */
 	int k, rc = 0;
 
@@ -653,7 +610,7 @@ static int add_series(struct gt_ingest *in, struct wr *w, const struct pb_field 
 			return rc;
 		h = gt_ingest_tags_hash(pt);
 		if (!late_label)
-			memo_add(w->s, key, lp, ln, pt, h);
+			memo_add(w->s, lp, ln, pt, h);
 	}
 	if (w->nsamples && (rc = gt_ingest_rows(in, pt, h, w->s->ts, w->s->v, w->nsamples, err)))
 		return rc;

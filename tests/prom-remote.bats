@@ -65,17 +65,9 @@ EOF
 	# three series of metric m (label s=1..3), one Sample each:
 	#   s=1: timestamp before value; s=2: value, timestamp, value again
 	#   (the last wins); s=3: value, timestamp, then an unknown field 3
-	python3 - > "$T/wr" <<-'EOF'
-	import struct, sys
-	def var(n):
-	    b = b""
-	    while True:
-	        if n < 0x80:
-	            return b + bytes([n])
-	        b += bytes([n & 0x7f | 0x80]); n >>= 7
-	def ld(f, b): return var(f << 3 | 2) + var(len(b)) + b
-	def dbl(x): return b"\x09" + struct.pack("<d", x)
-	def ts(ms): return b"\x10" + var(ms)
+	PYTHONPATH="$TOP/tests/py" python3 - > "$T/wr" <<-'EOF'
+	import sys
+	from rwproto import ld, dbl, ts
 	def series(s, sample):
 	    lab = ld(1, ld(1, b"__name__") + ld(2, b"m")) + ld(1, ld(1, b"s") + ld(2, s))
 	    return ld(1, lab + ld(2, sample))
@@ -95,17 +87,9 @@ EOF
 	# time from the label sets remembered); B one byte different; A with its
 	# labels after the sample; A's labels, the sample, then one more label
 	# (x=9: its own series); A again
-	python3 - > "$T/wr" <<-'EOF'
-	import struct, sys
-	def var(n):
-	    b = b""
-	    while True:
-	        if n < 0x80:
-	            return b + bytes([n])
-	        b += bytes([n & 0x7f | 0x80]); n >>= 7
-	def ld(f, b): return var(f << 3 | 2) + var(len(b)) + b
-	def lab(k, v): return ld(1, ld(1, k) + ld(2, v))
-	def smp(ms, x): return ld(2, b"\x09" + struct.pack("<d", x) + b"\x10" + var(ms))
+	PYTHONPATH="$TOP/tests/py" python3 - > "$T/wr" <<-'EOF'
+	import sys
+	from rwproto import ld, lab, smp
 	A = lab(b"s", b"1") + lab(b"e", b"") + lab(b"__name__", b"m")
 	B = lab(b"s", b"2") + lab(b"e", b"") + lab(b"__name__", b"m")
 	sys.stdout.buffer.write(ld(1, A + smp(1000, 1)) + ld(1, A + smp(2000, 2)) + ld(1, B + smp(3000, 3)) +
