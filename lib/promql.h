@@ -23,6 +23,7 @@
 #ifndef GT_PROMQL_H
 #define GT_PROMQL_H
 
+#include "codec.h"
 #include "gt.h"
 
 struct gt_buf;
@@ -37,16 +38,11 @@ struct gt_buf;
 #define GT_PQ_NULL_BITS 0x7ff800004e554c4cULL
 static inline double gt_pq_null(void)
 {
-	uint64_t b = GT_PQ_NULL_BITS;
-	double v;
-	memcpy(&v, &b, sizeof(v));
-	return v;
+	return gt_f64_of(GT_PQ_NULL_BITS);
 }
 static inline int gt_pq_is_null(double v)
 {
-	uint64_t b;
-	memcpy(&b, &v, sizeof(b));
-	return (b & ~(1ULL << 63)) == GT_PQ_NULL_BITS;
+	return (gt_f64_bits(v) & ~(1ULL << 63)) == GT_PQ_NULL_BITS;
 }
 #define GT_PQ_LOOKBACK_MS (5 * 60 * 1000)
 #define GT_PQ_MAX_POINTS 11000 /* per series of a range query */
