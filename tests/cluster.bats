@@ -224,7 +224,10 @@ stop_supervise() {
 }
 
 @test "gt-supervise: a command that ignores SIGTERM is killed after --stop-timeout" {
-	supervise --stop-timeout 1 -- sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+	# the command says when its trap is set: a SIGTERM before that would end it
+	supervise --stop-timeout 1 -- sh -c 'trap "" TERM; : > "$1"; while :; do sleep 0.1; done' sh "$T/trapped"
+	wait_for test -e "$T/trapped"
+	wait_for test -s "$T/run/x.pid"
 	c=$(child)
 	stop_supervise
 	grep -q "^gt-supervise: x: pid $c did not stop in 1 s: SIGKILL" "$T/sup.log"
