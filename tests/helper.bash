@@ -23,9 +23,13 @@ teardown() {
 }
 
 free_base() { # N -> a base port with base..base+N free on loopback
-	local p i busy
+	local p i busy lo=32768
+	# below the kernel's ephemeral range: a port there can be taken by any
+	# outgoing connection between this check and the server's bind
+	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range 2> /dev/null || true
+	[ "$lo" -gt 12000 ] || lo=32768
 	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
+		p=$((10000 + RANDOM % (lo - 10000 - $1 - 1)))
 		busy=
 		for i in $(seq 0 "$1"); do
 			if (exec 3<> "/dev/tcp/127.0.0.1/$((p + i))") 2> /dev/null; then busy=1; fi
