@@ -177,7 +177,9 @@ rows: 2')"
 
 @test "KILL QUERY: the mysql client's Ctrl-C and pymysql stop a running statement (1317); KILL ends a connection" {
 	start_front
-	run timeout -s INT 1 mysql -h 127.0.0.1 -P "$MY_PORT" -u root --connect-timeout=10 -e "SELECT pg_sleep(60)" public
+	# --foreground: the SIGINT goes to mysql alone; without it timeout sends
+	# it to its process group too, and a second Ctrl-C kills the connection
+	run timeout --foreground -s INT 1 mysql -h 127.0.0.1 -P "$MY_PORT" -u root --connect-timeout=10 -e "SELECT pg_sleep(60)" public
 	assert_output --partial 'Ctrl-C -- query killed.'
 	assert_output --partial 'ERROR 1317 (70100) at line 1: (Cancelled): canceling statement due to user request'
 	run "$PY" - "$MY_PORT" <<'EOF'
